@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mien-reswarp: put ResWarp behind any warping model (ATW appendix A.4).
+ * Given an HD image, a motion field at the model's low resolution (.flo) and
+ * optionally the model's low-resolution result, write the HD result. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/mien-flo.h"
+#include "io/mien-image-io.h"
+#include "mien.h"
+
+static const char *program = "mien-reswarp";
+
+static void
+usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: %s HD_IMAGE --flow FIELD.flo [--low LOW_IMAGE] "
+           "[--mode vanilla|multiscale] -o OUTPUT\n"
+           "\n"
+           "Rebuilds an HD result from a low-resolution result and its motion "
+           "field by\nwarping the HD image's high-frequency residuals (ResWarp).\n"
+           "\n"
+           "  -f, --flow FILE     motion field at the low resolution, in "
+           "low-res pixels (.flo)\n"
+           "  -l, --low FILE      low-resolution result O^r, same size as the "
+           "field\n"
+           "                      (default: the HD image averaged down and "
+           "warped by the field)\n"
+           "  -m, --mode MODE     vanilla or multiscale (default: multiscale)\n"
+           "  -o, --output FILE   .png, .jpg or .pfm (float, lossless)\n"
+           "  -t, --threads N     worker threads (default: all CPUs)\n"
+           "  -q, --quiet         print nothing on success\n"
+           "  -h, --help          show this help\n",
+           program);
+}
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+fail (const mien_error *err)
+{
+  fprintf (stderr, "%s: %s\n", program, err->message);
+  return 1;
+}
+
+typedef struct options {
+  const char *hd_path, *flow_path, *low_path, *out_path;
+  mien_reswarp_mode mode;
+  int threads, quiet;
+} options;
+
+static int
+parse_options (int argc, char **argv, options *opt)
+{
+  static const struct option longopts[] = {
+    { "flow", required_argument, NULL, 'f' },
+    { "low", required_argument, NULL, 'l' },
+    { "mode", required_argument, NULL, 'm' },
+    { "output", required_argument, NULL, 'o' },
+    { "threads", required_argument, NULL, 't' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  *opt = (options){ .mode = MIEN_RESWARP_MULTISCALE };
+  int c;
+  while ((c = getopt_long (argc, argv, "f:l:m:o:t:qh", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case 'f': opt->flow_path = optarg; break;
+      case 'l': opt->low_path = optarg; break;
+      case 'o': opt->out_path = optarg; break;
+      case 't': opt->threads = atoi (optarg); break;
+      case 'q': opt->quiet = 1; break;
+      case 'm':
+        {
+          int mode = mien_reswarp_mode_from_string (optarg);
+          if (mode < 0)
+            {
+              fprintf (stderr,
+                       "%s: unknown mode '%s' (use vanilla or multiscale)\n",
+                       program, optarg);
+              return 2;
+            }
+          opt->mode = (mien_reswarp_mode)mode;
+          break;
+        }
+      case 'h': usage (stdout); exit (0);
+      default: usage (stderr); return 2;
+      }
+  if (optind + 1 != argc || opt->flow_path == NULL || opt->out_path == NULL)
+    {
+      fprintf (stderr, "%s: need one HD image, --flow and --output "
+                       "(see --help)\n", program);
+      return 2;
+    }
+  opt->hd_path = argv[optind];
+  if (!mien_image_save_supported (opt->out_path))
+    {
+      fprintf (stderr, "%s: cannot write %s: unknown extension (use .png, "
+                       ".jpg or .pfm)\n", program, opt->out_path);
+      return 2;
+    }
+  return 0;
+}
+
+/* O^r when the model gave only a field: I warped by F, i.e. O^w. */
+static mien_image *
+warped_low (const mien_decomposition *dec, const mien_image *field,
+            mien_pool *pool, mien_error *err)
+{
+  const mien_image *low = mien_decomposition_get_low (dec);
+  mien_image *out = mien_image_new (low->width, low->height, low->channels,
+                                    err);
+  if (out != NULL && mien_warp_bilinear (low, field, out, pool, err) != MIEN_OK)
+    {
+      mien_image_free (out);
+      out = NULL;
+    }
+  return out;
+}
+
+int
+main (int argc, char **argv)
+{
+  options opt;
+  int rc = parse_options (argc, argv, &opt);
+  if (rc != 0)
+    return rc;
+
+  mien_error err = { 0 };
+  mien_image *hd = NULL, *field = NULL, *low = NULL, *out = NULL;
+  mien_decomposition *dec = NULL;
+  mien_pool *pool = mien_pool_new (opt.threads);
+  rc = 1;
+
+  if ((hd = mien_image_load (opt.hd_path, &err)) == NULL
+      || (field = mien_flo_load (opt.flow_path, &err)) == NULL)
+    goto done;
+  if (opt.low_path != NULL)
+    {
+      if ((low = mien_image_load (opt.low_path, &err)) == NULL)
+        goto done;
+      if (low->width != field->width || low->height != field->height
+          || low->channels != hd->channels)
+        {
+          mien_error_set (&err, MIEN_ERR_INVALID,
+                          "the low-resolution result %s is %d×%d×%d but the "
+                          "field is %d×%d and the HD image has %d channels",
+                          opt.low_path, low->width, low->height, low->channels,
+                          field->width, field->height, hd->channels);
+          goto done;
+        }
+    }
+  double t0 = now_ms ();
+  dec = mien_decomposition_new (hd, field->width, field->height, opt.mode,
+                                pool, &err);
+  if (dec == NULL)
+    goto done;
+  if (low == NULL && (low = warped_low (dec, field, pool, &err)) == NULL)
+    goto done;
+  double t1 = now_ms ();
+  out = mien_image_new (hd->width, hd->height, hd->channels, &err);
+  if (out == NULL || mien_reswarp (dec, low, field, out, pool, &err) != MIEN_OK)
+    goto done;
+  double t2 = now_ms ();
+  if (mien_image_save (out, opt.out_path, &err) != MIEN_OK)
+    goto done;
+  if (!opt.quiet)
+    printf ("wrote %s (%d×%d, %s ResWarp: decomposition %.1f ms, frame %.1f "
+            "ms)\n",
+            opt.out_path, out->width, out->height,
+            mien_reswarp_mode_to_string (opt.mode), t1 - t0, t2 - t1);
+  rc = 0;
+
+done:
+  if (rc != 0)
+    fail (&err);
+  mien_decomposition_free (dec);
+  mien_image_free (hd);
+  mien_image_free (field);
+  mien_image_free (low);
+  mien_image_free (out);
+  mien_pool_free (pool);
+  return rc;
+}

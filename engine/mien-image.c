@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-image.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+mien_status
+mien_image_check_size (int width, int height, int channels, mien_error *err)
+{
+  if (width <= 0 || height <= 0 || channels <= 0 || channels > 4)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "invalid image size %d×%d with %d channels", width,
+                           height, channels);
+  if (width > MIEN_IMAGE_MAX_SIDE || height > MIEN_IMAGE_MAX_SIDE
+      || (uint64_t)width * (uint64_t)height > MIEN_IMAGE_MAX_PIXELS)
+    return mien_error_set (
+        err, MIEN_ERR_NOMEM,
+        "image of %d×%d pixels is too large: the limit is %d pixels per side "
+        "and %u megapixels",
+        width, height, MIEN_IMAGE_MAX_SIDE, MIEN_IMAGE_MAX_PIXELS / 1000000u);
+  return MIEN_OK;
+}
+
+static mien_image *
+image_alloc (int width, int height, int channels, int zeroed, mien_error *err)
+{
+  if (mien_image_check_size (width, height, channels, err) != MIEN_OK)
+    return NULL;
+  mien_image *image = calloc (1, sizeof *image);
+  if (image == NULL)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  image->width = width;
+  image->height = height;
+  image->channels = channels;
+  size_t bytes = mien_image_n_floats (image) * sizeof (float);
+  /* 64-byte alignment keeps rows friendly to vector loads and the GPU copy. */
+  size_t rounded = (bytes + 63) & ~(size_t)63;
+  image->data = aligned_alloc (64, rounded);
+  if (image->data == NULL)
+    {
+      free (image);
+      mien_error_set (err, MIEN_ERR_NOMEM,
+                      "out of memory allocating a %d×%d image (%zu MB)",
+                      width, height, bytes >> 20);
+      return NULL;
+    }
+  if (zeroed)
+    memset (image->data, 0, rounded);
+  return image;
+}
+
+mien_image *
+mien_image_new (int width, int height, int channels, mien_error *err)
+{
+  return image_alloc (width, height, channels, 0, err);
+}
+
+mien_image *
+mien_image_new_zeroed (int width, int height, int channels, mien_error *err)
+{
+  return image_alloc (width, height, channels, 1, err);
+}
+
+mien_image *
+mien_image_copy (const mien_image *src, mien_error *err)
+{
+  mien_image *copy = mien_image_new (src->width, src->height, src->channels, err);
+  if (copy != NULL)
+    memcpy (copy->data, src->data, mien_image_n_floats (src) * sizeof (float));
+  return copy;
+}
+
+void
+mien_image_free (mien_image *image)
+{
+  if (image == NULL)
+    return;
+  free (image->data);
+  free (image);
+}
+
+int
+mien_image_all_finite (const mien_image *image)
+{
+  size_t n = mien_image_n_floats (image);
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite (image->data[i]))
+      return 0;
+  return 1;
+}
+
+float
+mien_image_max_abs_diff (const mien_image *a, const mien_image *b)
+{
+  size_t n = mien_image_n_floats (a);
+  float worst = 0.0f;
+  for (size_t i = 0; i < n; i++)
+    {
+      float d = fabsf (a->data[i] - b->data[i]);
+      if (!(d <= worst)) /* also catches NaN */
+        worst = isnan (d) ? INFINITY : d;
+    }
+  return worst;
+}
+
+mien_image *
+mien_image_crop (const mien_image *src, int x, int y, int width, int height,
+                 mien_error *err)
+{
+  if (x < 0 || y < 0 || width <= 0 || height <= 0 || x + width > src->width
+      || y + height > src->height)
+    {
+      mien_error_set (err, MIEN_ERR_INVALID,
+                      "crop %d×%d at (%d, %d) lies outside the %d×%d image",
+                      width, height, x, y, src->width, src->height);
+      return NULL;
+    }
+  mien_image *out = mien_image_new (width, height, src->channels, err);
+  if (out == NULL)
+    return NULL;
+  size_t row_floats = (size_t)width * (size_t)src->channels;
+  for (int r = 0; r < height; r++)
+    memcpy (mien_image_row (out, r),
+            mien_image_row (src, y + r) + (size_t)x * (size_t)src->channels,
+            row_floats * sizeof (float));
+  return out;
+}

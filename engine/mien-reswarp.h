@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* ResWarp: the HD half of Animating Through Warping.
+ *
+ * Decompose once per photo (face crop) I^h into a low-resolution image I and
+ * high-frequency residuals; then, for every frame, rebuild an HD result from
+ * the generator's refined low-resolution result O^r and motion field F:
+ *
+ *   vanilla     O^h = up(O^r) + warp(R, up(F)·s),  R = I^h − up(down(I^h))
+ *   multiscale  O = O^r; for k = n−1 … 0: O = up(O) + warp(R_k, F_k)
+ *               R_k = L_k − up(L_{k+1}), L_0 = I^h, L_n = I (Laplacian pyramid)
+ *
+ * In both modes I = down(I^h) is the direct grid-cell average of the photo;
+ * multiscale levels between are 2× averages of the level above.
+ *
+ * F_k is F bilinearly up-sampled to level k and scaled by the size ratio, so
+ * a displacement of one low-res pixel moves (W_k / low_w) level-k pixels.
+ * With F = 0 and O^r = I both modes return I^h to float rounding. */
+#pragma once
+
+#include "mien-image.h"
+#include "mien-pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The generator's working size (ATW: 128×128). */
+#define MIEN_LOW_RES 128
+/* Enough levels for a 32768-pixel side over a 128 base. */
+#define MIEN_PYRAMID_MAX_LEVELS 16
+
+typedef enum mien_reswarp_mode {
+  MIEN_RESWARP_VANILLA = 0,
+  MIEN_RESWARP_MULTISCALE = 1,
+} mien_reswarp_mode;
+
+const char *mien_reswarp_mode_to_string (mien_reswarp_mode mode);
+/* Parses "vanilla" / "multiscale"; returns -1 if neither. */
+int mien_reswarp_mode_from_string (const char *name);
+
+typedef struct mien_level_size {
+  int width;
+  int height;
+} mien_level_size;
+
+/* Sizes of the pyramid from (width, height) down to (low_w, low_h),
+ * including both ends; returns the count (>= 1). Each step halves a side
+ * (rounding up, never below the low size) while either side is at least twice
+ * the low size; one last step then goes straight to the low size. For sides
+ * of 128·2^k this is exactly the paper's pyramid. Odd sizes round up so that
+ * no level loses a row or column of the photo. */
+int mien_pyramid_level_sizes (int width, int height, int low_w, int low_h,
+                              mien_level_size *sizes, int max_sizes);
+
+typedef struct mien_decomposition mien_decomposition;
+
+/* Decomposes hd (any size, 1–4 channels) for the given mode. The result
+ * holds I (mien_decomposition_get_low) and the residual(s). Computed once per
+ * photo and reused for every frame. */
+mien_decomposition *mien_decomposition_new (const mien_image *hd, int low_w,
+                                            int low_h, mien_reswarp_mode mode,
+                                            mien_pool *pool, mien_error *err);
+void mien_decomposition_free (mien_decomposition *dec);
+
+mien_reswarp_mode mien_decomposition_get_mode (const mien_decomposition *dec);
+/* I = down(I^h), the generator's input. */
+const mien_image *mien_decomposition_get_low (const mien_decomposition *dec);
+int mien_decomposition_get_width (const mien_decomposition *dec);
+int mien_decomposition_get_height (const mien_decomposition *dec);
+/* Number of residual maps: 1 for vanilla, the pyramid depth for multiscale
+ * (0 when the photo is already at the low size). */
+int mien_decomposition_get_n_residuals (const mien_decomposition *dec);
+/* Residual k: k = 0 is full size, higher k are coarser (multiscale). */
+const mien_image *mien_decomposition_get_residual (const mien_decomposition *dec,
+                                                   int k);
+
+/* One frame: writes O^h into out (full size, same channels as the photo).
+ * refined is O^r at the low size; field is F (2 channels) at the low size.
+ * Uses scratch buffers inside dec: one frame at a time per decomposition. */
+mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
+                          const mien_image *field, mien_image *out,
+                          mien_pool *pool, mien_error *err);
+
+/* One level of either mode, fused in one pass over out:
+ *   out = up(coarse) + warp(residual, up(field) · (out size / field size))
+ * residual may be NULL (then out = up(coarse)); field may be NULL (zero). */
+mien_status mien_reswarp_compose_level (const mien_image *coarse,
+                                        const mien_image *residual,
+                                        const mien_image *field,
+                                        mien_image *out, mien_pool *pool,
+                                        mien_error *err);
+
+/* Backward warp: out(x, y) = src(x + dx, y + dy), bilinear, positions
+ * clamped to the image. field has src's size (this is O^w = warp(I, F)). */
+mien_status mien_warp_bilinear (const mien_image *src, const mien_image *field,
+                                mien_image *out, mien_pool *pool,
+                                mien_error *err);
+
+#ifdef __cplusplus
+}
+#endif

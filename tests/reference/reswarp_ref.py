@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Independent numpy implementation of ResWarp, written from the ATW paper's
+equations (section 3.4) and DESIGN.md, not from the C code.
+
+Resampling is expressed as dense matrices built from their definitions:
+  * down: each output pixel is the mean of the input area it covers
+    (coverage integrals, fractional at cell edges);
+  * up:   bilinear with pixel centres at half-integers, clamped at borders.
+The warp is a vectorised bilinear gather with clamped coordinates.
+Images are float64 arrays of shape (H, W, C); fields are (H, W, 2) = (dx, dy).
+"""
+import numpy as np
+
+
+def area_matrix(n_in, n_out):
+    """(n_out, n_in) matrix whose rows average the covered input interval."""
+    f = n_in / n_out
+    m = np.zeros((n_out, n_in))
+    for j in range(n_out):
+        a, b = j * f, (j + 1) * f
+        for i in range(int(np.floor(a)), min(n_in, int(np.ceil(b)))):
+            overlap = min(b, i + 1) - max(a, i)
+            if overlap > 0:
+                m[j, i] = overlap / f
+    return m
+
+
+def bilinear_matrix(n_in, n_out):
+    """(n_out, n_in) matrix of bilinear weights, align_corners=False."""
+    m = np.zeros((n_out, n_in))
+    for j in range(n_out):
+        s = (j + 0.5) * n_in / n_out - 0.5
+        s = min(max(s, 0.0), n_in - 1)
+        i0 = int(np.floor(s))
+        i1 = min(i0 + 1, n_in - 1)
+        w = s - i0
+        m[j, i0] += 1 - w
+        m[j, i1] += w
+    return m
+
+
+def resize(img, h, w, kind):
+    make = area_matrix if kind == "area" else bilinear_matrix
+    my = make(img.shape[0], h)
+    mx = make(img.shape[1], w)
+    rows = np.tensordot(my, img, axes=(1, 0))         # (h, W, C)
+    out = np.tensordot(rows, mx, axes=(1, 1))         # (h, C, w)
+    return np.transpose(out, (0, 2, 1))
+
+
+def down(img, h, w):
+    return resize(img, h, w, "area")
+
+
+def up(img, h, w):
+    return resize(img, h, w, "bilinear")
+
+
+def warp(img, field):
+    """out(y, x) = img(y + dy, x + dx), bilinear, positions clamped."""
+    h, w = img.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    px = np.clip(xs + field[..., 0], 0, w - 1)
+    py = np.clip(ys + field[..., 1], 0, h - 1)
+    x0 = np.floor(px).astype(int)
+    y0 = np.floor(py).astype(int)
+    x1 = np.minimum(x0 + 1, w - 1)
+    y1 = np.minimum(y0 + 1, h - 1)
+    wx = (px - x0)[..., None]
+    wy = (py - y0)[..., None]
+    top = img[y0, x0] * (1 - wx) + img[y0, x1] * wx
+    bot = img[y1, x0] * (1 - wx) + img[y1, x1] * wx
+    return top * (1 - wy) + bot * wy
+
+
+def scaled_field(field, h, w):
+    """F up-sampled to (h, w), displacements scaled from the field's grid."""
+    fu = up(field, h, w)
+    fu[..., 0] *= w / field.shape[1]
+    fu[..., 1] *= h / field.shape[0]
+    return fu
+
+
+def level_sizes(h, w, low_h, low_w):
+    """Pyramid sizes (h, w) from full to low, as documented in ARCHITECTURE.md:
+    halve (rounding up, not below the low size) while a side is at least twice
+    the low size, then one step to the low size."""
+    sizes = [(h, w)]
+    while h >= 2 * low_h or w >= 2 * low_w:
+        h = max(low_h, (h + 1) // 2)
+        w = max(low_w, (w + 1) // 2)
+        sizes.append((h, w))
+    if (h, w) != (low_h, low_w):
+        sizes.append((low_h, low_w))
+    return sizes
+
+
+def vanilla(hd, refined, field):
+    """O^h = up(O^r) + warp(R, up(F)·s), R = I^h − up(down(I^h))."""
+    h, w = hd.shape[:2]
+    lh, lw = field.shape[:2]
+    residual = hd - up(down(hd, lh, lw), h, w)
+    return up(refined, h, w) + warp(residual, scaled_field(field, h, w))
+
+
+def multiscale(hd, refined, field):
+    """Laplacian pyramid R_k = L_k − up(L_{k+1}); O = up(O) + warp(R_k, F_k)."""
+    lh, lw = field.shape[:2]
+    sizes = level_sizes(hd.shape[0], hd.shape[1], lh, lw)
+    levels = [hd]
+    for (sh, sw) in sizes[1:-1]:
+        levels.append(down(levels[-1], sh, sw))
+    # The top level is I = down(I^h) itself, the same in both modes.
+    if len(sizes) > 1:
+        levels.append(down(hd, lh, lw))
+    residuals = [levels[k] - up(levels[k + 1], *sizes[k])
+                 for k in range(len(sizes) - 1)]
+    out = refined
+    for k in range(len(residuals) - 1, -1, -1):
+        sh, sw = sizes[k]
+        out = up(out, sh, sw) + warp(residuals[k], scaled_field(field, sh, sw))
+    return out
+
+
+def low_of(hd, lh=128, lw=128):
+    return down(hd, lh, lw)
+
+
+def smooth_random_field(rng, h, w, amplitude):
+    """A smooth field: random values on a coarse 5×5 grid, bilinearly
+    up-sampled, so displacements vary gently like a real motion field."""
+    coarse = rng.uniform(-1, 1, size=(5, 5, 2))
+    return up(coarse, h, w) * amplitude
