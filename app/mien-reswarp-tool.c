@@ -3,6 +3,7 @@
  * Given an HD image, a motion field at the model's low resolution (.flo) and
  * optionally the model's low-resolution result, write the HD result. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,9 @@ warped_low (const mien_decomposition *dec, const mien_image *field,
 int
 main (int argc, char **argv)
 {
+  /* Past a file-size limit, fail the write (and clean up) instead of being
+   * killed with a temporary file left behind. */
+  signal (SIGXFSZ, SIG_IGN);
   options opt;
   int rc = parse_options (argc, argv, &opt);
   if (rc != 0)

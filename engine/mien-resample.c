@@ -179,11 +179,13 @@ bilinear_rows (void *data, int begin, int end)
       for (int x = 0; x < job->dst->width; x++)
         {
           mien_lerp_tap tx = job->tx[x];
+          /* Vertical first, then horizontal: the order ResWarp's fused
+           * kernel uses, so both give the same bits. */
           for (int c = 0; c < C; c++)
             {
-              float top = mien_lerp (r0[tx.i0 * C + c], r0[tx.i1 * C + c], tx.w);
-              float bot = mien_lerp (r1[tx.i0 * C + c], r1[tx.i1 * C + c], tx.w);
-              out[x * C + c] = mien_lerp (top, bot, ty.w);
+              float left = mien_lerp (r0[tx.i0 * C + c], r1[tx.i0 * C + c], ty.w);
+              float right = mien_lerp (r0[tx.i1 * C + c], r1[tx.i1 * C + c], ty.w);
+              out[x * C + c] = mien_lerp (left, right, tx.w);
             }
         }
     }

@@ -80,11 +80,18 @@ typedef struct compose_job {
 static inline void
 sample_position (int i, float d, int n, int *i0, float *w)
 {
-  /* Bound d first so that floorf and the int conversion stay defined. */
-  d = fminf (fmaxf (d, -(float)n - 1.0f), (float)n + 1.0f);
-  float whole = floorf (d);
-  int left = i + (int)whole;
-  float frac = d - whole;
+  /* Bound d first so that the int conversion stays defined; written as
+   * comparisons because fminf/fmaxf are library calls at baseline x86-64,
+   * and so that a NaN goes to the bound. */
+  const float bound = (float)n + 1.0f;
+  if (!(d >= -bound))
+    d = -bound;
+  else if (d > bound)
+    d = bound;
+  int whole = (int)d;
+  whole -= (float)whole > d; /* floor for negative d */
+  int left = i + whole;
+  float frac = d - (float)whole;
   if (left < 0)
     left = 0, frac = 0.0f;
   else if (left >= n - 1)
@@ -93,66 +100,77 @@ sample_position (int i, float d, int n, int *i0, float *w)
   *w = frac;
 }
 
+/* One output row. The vertical half of both bilinear up-samplings (coarse
+ * image and field) is done once per row into `coarse_row` / `field_row`, so
+ * each pixel only does the horizontal half: 2 taps instead of 4. */
 static inline __attribute__ ((always_inline)) void
-compose_row (const compose_job *job, int y, const int C)
+compose_row (const compose_job *job, int y, float *coarse_row,
+             float *field_row, const int C)
 {
   const mien_image *coarse = job->coarse;
   const mien_image *res = job->residual;
   const mien_image *field = job->field;
   const int W = job->out->width;
+  float *out = mien_image_row (job->out, y);
+
   mien_lerp_tap cy = job->coarse_y[y];
   const float *c0 = mien_image_row (coarse, cy.i0);
   const float *c1 = mien_image_row (coarse, cy.i1);
-  const float *f0 = NULL, *f1 = NULL;
-  mien_lerp_tap fy = { 0, 0, 0.0f };
+  for (int i = 0; i < coarse->width * C; i++)
+    coarse_row[i] = mien_lerp (c0[i], c1[i], cy.w);
   if (field != NULL)
     {
-      fy = job->field_y[y];
-      f0 = mien_image_row (field, fy.i0);
-      f1 = mien_image_row (field, fy.i1);
+      mien_lerp_tap fy = job->field_y[y];
+      const float *f0 = mien_image_row (field, fy.i0);
+      const float *f1 = mien_image_row (field, fy.i1);
+      for (int i = 0; i < field->width * 2; i++)
+        field_row[i] = mien_lerp (f0[i], f1[i], fy.w);
     }
-  float *out = mien_image_row (job->out, y);
 
   for (int x = 0; x < W; x++)
     {
       mien_lerp_tap cx = job->coarse_x[x];
       float value[4];
       for (int c = 0; c < C; c++)
-        {
-          /* Same order of operations as mien_upsample_bilinear, so that the
-           * decomposition and the reconstruction agree bit for bit. */
-          float top = mien_lerp (c0[cx.i0 * C + c], c0[cx.i1 * C + c], cx.w);
-          float bot = mien_lerp (c1[cx.i0 * C + c], c1[cx.i1 * C + c], cx.w);
-          value[c] = mien_lerp (top, bot, cy.w);
-        }
+        value[c] = mien_lerp (coarse_row[cx.i0 * C + c],
+                              coarse_row[cx.i1 * C + c], cx.w);
       if (res != NULL)
         {
-          /* Integer and fractional parts come from the displacement alone:
-           * x + dx in float32 would lose sub-pixel precision at 4K (ulp of
-           * 4096 is 2.4e-4), and the residual is all high frequencies. */
-          int x0 = x, y0 = y;
-          float wx = 0.0f, wy = 0.0f;
+          float u = 0.0f, v = 0.0f;
           if (field != NULL)
             {
               mien_lerp_tap fx = job->field_x[x];
-              float u = mien_lerp (mien_lerp (f0[fx.i0 * 2], f0[fx.i1 * 2], fx.w),
-                                   mien_lerp (f1[fx.i0 * 2], f1[fx.i1 * 2], fx.w),
-                                   fy.w);
-              float v = mien_lerp (
-                  mien_lerp (f0[fx.i0 * 2 + 1], f0[fx.i1 * 2 + 1], fx.w),
-                  mien_lerp (f1[fx.i0 * 2 + 1], f1[fx.i1 * 2 + 1], fx.w), fy.w);
+              u = mien_lerp (field_row[fx.i0 * 2], field_row[fx.i1 * 2], fx.w);
+              v = mien_lerp (field_row[fx.i0 * 2 + 1], field_row[fx.i1 * 2 + 1],
+                             fx.w);
+            }
+          if (u == 0.0f && v == 0.0f)
+            {
+              /* Still pixels (background, hair): an exact read, no taps. */
+              const float *r = mien_image_row (res, y) + (size_t)x * C;
+              for (int c = 0; c < C; c++)
+                value[c] += r[c];
+            }
+          else
+            {
+              /* Integer and fractional parts come from the displacement
+               * alone: x + dx in float32 would lose sub-pixel precision at 4K
+               * (ulp of 4096 is 2.4e-4), and the residual is all high
+               * frequencies. */
+              int x0, y0;
+              float wx, wy;
               sample_position (x, u * job->scale_x, res->width, &x0, &wx);
               sample_position (y, v * job->scale_y, res->height, &y0, &wy);
-            }
-          int x1 = x0 + (x0 < res->width - 1);
-          int y1 = y0 + (y0 < res->height - 1);
-          const float *r0 = mien_image_row (res, y0);
-          const float *r1 = mien_image_row (res, y1);
-          for (int c = 0; c < C; c++)
-            {
-              float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
-              float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
-              value[c] += mien_lerp (top, bot, wy);
+              int x1 = x0 + (x0 < res->width - 1);
+              int y1 = y0 + (y0 < res->height - 1);
+              const float *r0 = mien_image_row (res, y0);
+              const float *r1 = mien_image_row (res, y1);
+              for (int c = 0; c < C; c++)
+                {
+                  float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
+                  float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
+                  value[c] += mien_lerp (top, bot, wy);
+                }
             }
         }
       for (int c = 0; c < C; c++)
@@ -164,14 +182,23 @@ static void
 compose_rows (void *data, int begin, int end)
 {
   const compose_job *job = data;
+  int C = job->out->channels;
+  size_t n = (size_t)job->coarse->width * C
+             + (job->field ? (size_t)job->field->width * 2 : 0);
+  float *scratch = malloc (n * sizeof (float));
+  if (scratch == NULL)
+    abort (); /* a few KB; cannot report from a worker, and cannot go on */
+  float *coarse_row = scratch;
+  float *field_row = scratch + (size_t)job->coarse->width * C;
   /* Constant channel counts let the compiler unroll the inner loops. */
-  switch (job->out->channels)
+  switch (C)
     {
-    case 1: for (int y = begin; y < end; y++) compose_row (job, y, 1); break;
-    case 2: for (int y = begin; y < end; y++) compose_row (job, y, 2); break;
-    case 3: for (int y = begin; y < end; y++) compose_row (job, y, 3); break;
-    default: for (int y = begin; y < end; y++) compose_row (job, y, 4); break;
+    case 1: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 1); break;
+    case 2: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 2); break;
+    case 3: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 3); break;
+    default: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 4); break;
     }
+  free (scratch);
 }
 
 mien_status

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs what Mien needs on Debian 12 (only what is missing), then fetches
+# the models and sample photos into data/ (git-ignored). Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build and engine; tests (numpy reference, sanitizer runtime, fuzzing).
+PACKAGES=(
+  build-essential meson ninja-build pkg-config
+  libglib2.0-dev libgdk-pixbuf-2.0-dev libjson-glib-dev libopenblas-dev
+  python3-numpy clang libclang-rt-14-dev
+)
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+scripts/fetch-assets.sh

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Per-frame ResWarp time at 512², 1K, 2K and 4K, vanilla and multiscale, with
+ * the decomposition (cached per photo in the app) timed separately.
+ * Usage: bench-reswarp [FRAMES] [THREADS]; prints a Markdown table. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "mien.h"
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* A photo-like test image: smooth gradients plus fine texture, so the
+ * residual is neither zero nor pure noise (cost does not depend on content,
+ * but this keeps the numbers honest if that ever changes). */
+static mien_image *
+make_photo (int size)
+{
+  mien_image *img = mien_image_new (size, size, 3, NULL);
+  unsigned state = 12345;
+  for (int y = 0; y < size; y++)
+    for (int x = 0; x < size; x++)
+      for (int c = 0; c < 3; c++)
+        {
+          state = state * 1664525u + 1013904223u;
+          float noise = (float)(state >> 8) / 16777216.0f;
+          mien_image_row (img, y)[x * 3 + c]
+              = 0.4f + 0.3f * (float)x / size + 0.2f * (float)y / size
+                + 0.1f * noise;
+        }
+  return img;
+}
+
+int
+main (int argc, char **argv)
+{
+  int frames = argc > 1 ? atoi (argv[1]) : 21;
+  int threads = argc > 2 ? atoi (argv[2]) : 0;
+  mien_pool *pool = mien_pool_new (threads);
+  static const int sizes[] = { 512, 1024, 2048, 4096 };
+
+  /* A smooth field of a few low-res pixels, like an expression change. */
+  mien_image *field = mien_image_new (128, 128, 2, NULL);
+  for (int y = 0; y < 128; y++)
+    for (int x = 0; x < 128; x++)
+      {
+        float *f = mien_image_row (field, y) + 2 * x;
+        f[0] = 2.0f * sinf (x * 0.05f) * cosf (y * 0.04f);
+        f[1] = 1.5f * cosf (x * 0.03f) * sinf (y * 0.06f);
+      }
+
+  printf ("| size | mode | decomposition (once per photo) | frame median | "
+          "frame min | frames |\n|---|---|---|---|---|---|\n");
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+    {
+      mien_image *hd = make_photo (sizes[s]);
+      mien_image *out = mien_image_new (sizes[s], sizes[s], 3, NULL);
+      for (int mode = 0; mode < 2; mode++)
+        {
+          mien_error err = { 0 };
+          double t0 = now_ms ();
+          mien_decomposition *dec = mien_decomposition_new (
+              hd, 128, 128, (mien_reswarp_mode)mode, pool, &err);
+          double t_dec = now_ms () - t0;
+          if (dec == NULL)
+            {
+              fprintf (stderr, "bench: %s\n", err.message);
+              return 1;
+            }
+          const mien_image *low = mien_decomposition_get_low (dec);
+          double *times = malloc (sizeof (double) * (size_t)frames);
+          /* One warm-up frame allocates the multiscale scratch buffers. */
+          mien_reswarp (dec, low, field, out, pool, &err);
+          for (int i = 0; i < frames; i++)
+            {
+              double t = now_ms ();
+              mien_reswarp (dec, low, field, out, pool, &err);
+              times[i] = now_ms () - t;
+            }
+          qsort (times, (size_t)frames, sizeof (double), compare_double);
+          printf ("| %d² | %s | %.1f ms | %.2f ms | %.2f ms | %d |\n", sizes[s],
+                  mien_reswarp_mode_to_string ((mien_reswarp_mode)mode), t_dec,
+                  times[frames / 2], times[0], frames);
+          fflush (stdout);
+          free (times);
+          mien_decomposition_free (dec);
+        }
+      mien_image_free (hd);
+      mien_image_free (out);
+    }
+  printf ("\nthreads: %d\n", mien_pool_get_n_threads (pool));
+  mien_image_free (field);
+  mien_pool_free (pool);
+  return 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A minimal test harness: CHECK records a failure with its location and a
+ * message and carries on, so one run reports every broken property; the
+ * test's main returns mien_test_exit_code (). */
+#pragma once
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int mien_test_failures;
+static int mien_test_checks;
+
+#define CHECK(cond, ...)                                                       \
+  do                                                                           \
+    {                                                                          \
+      mien_test_checks++;                                                      \
+      if (!(cond))                                                             \
+        {                                                                      \
+          mien_test_failures++;                                                \
+          fprintf (stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);    \
+          fprintf (stderr, __VA_ARGS__);                                       \
+          fputc ('\n', stderr);                                                \
+        }                                                                      \
+    }                                                                          \
+  while (0)
+
+static inline int
+mien_test_exit_code (void)
+{
+  printf ("%d checks, %d failed\n", mien_test_checks, mien_test_failures);
+  return mien_test_failures ? 1 : 0;
+}
+
+/* Deterministic xorshift so failures reproduce. */
+static uint64_t mien_test_rng_state = 0x9E3779B97F4A7C15ull;
+
+static inline float
+mien_test_uniform (float lo, float hi)
+{
+  uint64_t x = mien_test_rng_state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  mien_test_rng_state = x;
+  return lo + (hi - lo) * (float)((x >> 40) * (1.0 / 16777216.0));
+}

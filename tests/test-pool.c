@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Every index is visited exactly once, with any thread count and grain, and
+ * concurrent callers are serialized safely. */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "mien-test.h"
+#include "mien.h"
+
+typedef struct {
+  atomic_int *hits;
+} visit_ctx;
+
+static void
+visit (void *data, int begin, int end)
+{
+  visit_ctx *ctx = data;
+  for (int i = begin; i < end; i++)
+    atomic_fetch_add (&ctx->hits[i], 1);
+}
+
+static int
+all_once (mien_pool *pool, int n, int grain)
+{
+  atomic_int *hits = calloc ((size_t)n + 1, sizeof *hits);
+  visit_ctx ctx = { hits };
+  mien_pool_parallel_for (pool, n, grain, visit, &ctx);
+  int ok = 1;
+  for (int i = 0; i < n; i++)
+    ok &= hits[i] == 1;
+  free (hits);
+  return ok;
+}
+
+static void *
+hammer (void *pool)
+{
+  for (int r = 0; r < 200; r++)
+    if (!all_once (pool, 1000, 1))
+      return (void *)1;
+  return NULL;
+}
+
+int
+main (void)
+{
+  for (int threads = 1; threads <= 5; threads++)
+    {
+      mien_pool *pool = mien_pool_new (threads);
+      CHECK (mien_pool_get_n_threads (pool) == threads, "threads");
+      static const int ns[] = { 1, 2, 7, 100, 4096, 10007 };
+      for (size_t i = 0; i < 6; i++)
+        for (int grain = 1; grain <= 64; grain *= 8)
+          CHECK (all_once (pool, ns[i], grain), "threads %d n %d grain %d",
+                 threads, ns[i], grain);
+      pthread_t other;
+      pthread_create (&other, NULL, hammer, pool);
+      void *r1 = hammer (pool);
+      void *r2;
+      pthread_join (other, &r2);
+      CHECK (r1 == NULL && r2 == NULL, "concurrent callers, %d threads",
+             threads);
+      mien_pool_free (pool);
+    }
+  CHECK (all_once (NULL, 333, 1), "default pool");
+  return mien_test_exit_code ();
+}
