@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the face models find in a photo. Shared by face analysis (detector,
+ * landmarks, expression, descriptor), the generator (which moves landmarks)
+ * and the headshot crop. Coordinates are in pixels of the photo as loaded
+ * (EXIF orientation applied), x to the right, y down. */
+#pragma once
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The iBUG 300-W 68-point scheme used by face-api's landmark model:
+ * 0–16 jaw, 17–21 right brow, 22–26 left brow (subject's right = image
+ * left), 27–30 nose bridge, 31–35 nostrils, 36–41 right eye, 42–47 left eye,
+ * 48–59 outer lips, 60–67 inner lips. */
+#define MIEN_N_LANDMARKS 68
+#define MIEN_N_EXPRESSIONS 7
+#define MIEN_DESCRIPTOR_SIZE 128
+
+/* face-api's expression classes, in its output order. */
+typedef enum mien_expression_class {
+  MIEN_EXPRESSION_NEUTRAL = 0,
+  MIEN_EXPRESSION_HAPPY,
+  MIEN_EXPRESSION_SAD,
+  MIEN_EXPRESSION_ANGRY,
+  MIEN_EXPRESSION_FEARFUL,
+  MIEN_EXPRESSION_DISGUSTED,
+  MIEN_EXPRESSION_SURPRISED,
+} mien_expression_class;
+
+typedef struct mien_point {
+  float x;
+  float y;
+} mien_point;
+
+typedef struct mien_box {
+  float x, y, width, height;
+} mien_box;
+
+typedef struct mien_face {
+  mien_box box;    /* detector box */
+  float score;     /* detector confidence in [0, 1] */
+  mien_point landmarks[MIEN_N_LANDMARKS];
+  float expressions[MIEN_N_EXPRESSIONS]; /* probabilities, sum 1 */
+  float descriptor[MIEN_DESCRIPTOR_SIZE]; /* identity embedding */
+} mien_face;
+
+#ifdef __cplusplus
+}
+#endif
