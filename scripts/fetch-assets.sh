@@ -16,3 +16,20 @@ if [ ! -s data/samples/astronaut.png ]; then
   cp "$(find "$tmp/x" -name astronaut.png | head -n 1)" data/samples/astronaut.png
   rm -rf "$tmp"
 fi
+
+# The face models (MIT) and their demo photos from the npm package
+# @vladmandic/face-api, pinned. model/ holds TensorFlow.js manifests + shards.
+FACE_API_VERSION=1.7.15
+if [ ! -s data/models/face-api/VERSION ] \
+   || [ "$(cat data/models/face-api/VERSION)" != "$FACE_API_VERSION" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "@vladmandic/face-api@$FACE_API_VERSION" >/dev/null)
+  tar -xzf "$tmp"/vladmandic-face-api-*.tgz -C "$tmp"
+  rm -rf data/models/face-api
+  mkdir -p data/models/face-api
+  cp "$tmp"/package/model/* data/models/face-api/
+  cp "$tmp"/package/LICENSE data/models/face-api/ 2>/dev/null || true
+  cp "$tmp"/package/demo/sample*.jpg data/samples/
+  echo "$FACE_API_VERSION" >data/models/face-api/VERSION
+  rm -rf "$tmp"
+fi

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential meson ninja-build pkg-config
   libglib2.0-dev libgdk-pixbuf-2.0-dev libjson-glib-dev libopenblas-dev
-  python3-numpy clang libclang-rt-14-dev
+  python3-numpy python3-pil clang libclang-rt-14-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+  libgif-dev libimagequant-dev ffmpeg
 )
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
