@@ -13,11 +13,13 @@ cxl, cxr, cy = (float(v) for v in sys.argv[2:5]) if len(sys.argv) >= 5 else (0.4
 n = 128
 ys, xs = np.mgrid[0:n, 0:n] / (n - 1)
 field = np.zeros((n, n, 2), np.float32)
+sigma = 0.35 * (cxr - cxl)          # bump size follows the mouth width
+lift = 40.0 * (cxr - cxl)           # in low-res pixels
 for cx, side in ((cxl, -1), (cxr, 1)):
-    bump = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * 0.05 ** 2))
+    bump = np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma ** 2))
     # Backward warp: sample from below and inwards, so the corner moves up/out.
-    field[..., 0] += (-side * 1.5 * bump).astype(np.float32)
-    field[..., 1] += (2.5 * bump).astype(np.float32)
+    field[..., 0] += (-side * 0.5 * lift * bump).astype(np.float32)
+    field[..., 1] += (lift * bump).astype(np.float32)
 border = np.minimum.reduce([xs, 1 - xs, ys, 1 - ys])
 field *= np.clip(border / 0.1, 0, 1)[..., None]
 with open(out, "wb") as f:

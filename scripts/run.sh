@@ -9,7 +9,8 @@ scripts/setup.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 mkdir -p out
-/usr/bin/python3 scripts/make-demo-flow.py out/demo.flo 0.43 0.57 0.72
+# Mouth corners of the sample portrait, in 0..1 of the photo.
+/usr/bin/python3 scripts/make-demo-flow.py out/demo.flo 0.396 0.475 0.275
 photo=${1:-data/samples/astronaut.png}
 for mode in vanilla multiscale; do
   build/app/mien-reswarp "$photo" --flow out/demo.flo --mode "$mode" \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-frame ResWarp time at 512², 1K, 2K and 4K, vanilla and multiscale, with
  * the decomposition (cached per photo in the app) timed separately.
- * Usage: bench-reswarp [FRAMES] [THREADS]; prints a Markdown table. */
+ * Usage: bench-reswarp [FRAMES] [THREADS] [SIZE,SIZE,...]; prints a Markdown
+ * table. The machine should be otherwise idle: report the load with it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,18 @@ main (int argc, char **argv)
   int frames = argc > 1 ? atoi (argv[1]) : 21;
   int threads = argc > 2 ? atoi (argv[2]) : 0;
   mien_pool *pool = mien_pool_new (threads);
-  static const int sizes[] = { 512, 1024, 2048, 4096 };
+  int sizes[8] = { 512, 1024, 2048, 4096 };
+  int n_sizes = 4;
+  if (argc > 3)
+    {
+      n_sizes = 0;
+      for (char *p = argv[3]; *p && n_sizes < 8; p++)
+        {
+          sizes[n_sizes++] = (int)strtol (p, &p, 10);
+          if (*p != ',')
+            break;
+        }
+    }
 
   /* A smooth field of a few low-res pixels, like an expression change. */
   mien_image *field = mien_image_new (128, 128, 2, NULL);
@@ -65,7 +77,7 @@ main (int argc, char **argv)
 
   printf ("| size | mode | decomposition (once per photo) | frame median | "
           "frame min | frames |\n|---|---|---|---|---|---|\n");
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+  for (int s = 0; s < n_sizes; s++)
     {
       mien_image *hd = make_photo (sizes[s]);
       mien_image *out = mien_image_new (sizes[s], sizes[s], 3, NULL);
