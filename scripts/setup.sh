@@ -12,6 +12,9 @@ PACKAGES=(
   python3-numpy python3-pil clang libclang-rt-14-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libgif-dev libimagequant-dev ffmpeg
+  libgtk-4-dev libadwaita-1-dev libepoxy-dev gettext
+  desktop-file-utils appstream
+  xvfb xauth dbus dbus-x11 at-spi2-core python3-pyatspi imagemagick
 )
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)

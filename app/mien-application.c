@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* MienApplication: one window per photo; `mien photo.jpg` opens it. The
+ * main operations are GApplication actions so that they can be scripted
+ * over D-Bus (gapplication action io.github.mien.Mien open-file "'/p.jpg'"). */
+#include "mien-application.h"
+
+#include <glib/gi18n.h>
+
+#include "mien-window.h"
+
+struct _MienApplication {
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (MienApplication, mien_application, ADW_TYPE_APPLICATION)
+
+static MienWindow *
+active_or_new_window (MienApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (mien_window_new (ADW_APPLICATION (self)));
+  return MIEN_WINDOW (window);
+}
+
+static void
+mien_application_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (active_or_new_window (MIEN_APPLICATION (app))));
+}
+
+static void
+mien_application_open (GApplication *app, GFile **files, int n_files,
+                       const char *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    {
+      /* The first photo goes to the current window, others to new ones. */
+      MienWindow *window = i == 0 ? active_or_new_window (MIEN_APPLICATION (app))
+                                  : mien_window_new (ADW_APPLICATION (app));
+      mien_window_open_file (window, files[i]);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
+static void
+open_file_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  MienApplication *self = user_data;
+  g_autoptr (GFile) file = g_file_new_for_commandline_arg (
+      g_variant_get_string (param, NULL));
+  MienWindow *window = active_or_new_window (self);
+  mien_window_open_file (window, file);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+about_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  const char *developers[] = { "The Mien developers", NULL };
+  adw_show_about_window (parent,
+                         "application-name", _("Mien"),
+                         "application-icon", "io.github.mien.Mien",
+                         "version", MIEN_VERSION,
+                         "comments", _("Animate the face in a still photo, at full resolution"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (user_data));
+  for (GList *l = windows; l != NULL;)
+    {
+      GList *next = l->next;
+      gtk_window_close (l->data);
+      l = next;
+    }
+}
+
+static void
+mien_application_startup (GApplication *app)
+{
+  G_APPLICATION_CLASS (mien_application_parent_class)->startup (app);
+  static const GActionEntry entries[] = {
+    { .name = "open-file", .activate = open_file_action, .parameter_type = "s" },
+    { .name = "about", .activate = about_action },
+    { .name = "quit", .activate = quit_action },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (app), entries,
+                                   G_N_ELEMENTS (entries), app);
+  const char *quit_accels[] = { "<Control>q", NULL };
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit",
+                                         quit_accels);
+  g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (css, "/io/github/mien/Mien/ui/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
+static void
+mien_application_class_init (MienApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+  app_class->activate = mien_application_activate;
+  app_class->open = mien_application_open;
+  app_class->startup = mien_application_startup;
+}
+
+static void
+mien_application_init (MienApplication *self)
+{
+}
+
+MienApplication *
+mien_application_new (void)
+{
+  return g_object_new (MIEN_TYPE_APPLICATION,
+                       "application-id", "io.github.mien.Mien",
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/io/github/mien/Mien",
+                       NULL);
+}

@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* MienPreview: the photo in a GtkGLArea with the animated face crop drawn
+ * over it by shaders/preview.frag, zoom (fit, 100 %, wheel around the
+ * pointer) and pan, and the compare views (split with a draggable divider,
+ * difference heat map, before). Textures are uploaded only when their
+ * content changes; a redraw for zoom or pan uploads nothing. */
+#include "mien-preview.h"
+
+#include <epoxy/gl.h>
+#include <math.h>
+
+#define MIN_ZOOM 0.02
+#define MAX_ZOOM 32.0
+#define DIVIDER_GRAB_PX 8.0
+
+struct _MienPreview {
+  GtkGLArea parent_instance;
+
+  /* What to show (CPU side). */
+  GBytes *photo;
+  int photo_w, photo_h;
+  GBytes *result_a, *result_b;
+  int crop_x, crop_y, crop_w, crop_h;
+  gboolean photo_dirty, result_dirty;
+
+  MienPreviewView view;
+  double divider;
+  double zoom;            /* 0 = fit */
+  double center_x, center_y; /* photo pixel at the view centre */
+
+  /* Gesture state. */
+  gboolean dragging_divider;
+  double drag_start_cx, drag_start_cy;
+  double pointer_x, pointer_y;
+
+  /* GL objects, valid between realize and unrealize. */
+  guint program, vao, vbo;
+  guint tex_photo, tex_a, tex_b;
+  gboolean gl_ok;
+};
+
+G_DEFINE_FINAL_TYPE (MienPreview, mien_preview, GTK_TYPE_GL_AREA)
+
+enum { PROP_0, PROP_VIEW, PROP_DIVIDER, PROP_ZOOM, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+/* ---- geometry ------------------------------------------------------------ */
+
+static double
+effective_scale (MienPreview *self)
+{
+  if (self->zoom > 0.0)
+    return self->zoom;
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+  if (self->photo_w <= 0 || w <= 0 || h <= 0)
+    return 1.0;
+  return MIN ((double)w / self->photo_w, (double)h / self->photo_h);
+}
+
+static void
+view_center (MienPreview *self, double *cx, double *cy)
+{
+  if (self->zoom > 0.0)
+    *cx = self->center_x, *cy = self->center_y;
+  else
+    *cx = self->photo_w / 2.0, *cy = self->photo_h / 2.0;
+}
+
+/* Widget coordinates → photo pixels. */
+static void
+widget_to_photo (MienPreview *self, double wx, double wy, double *px,
+                 double *py)
+{
+  double s = effective_scale (self), cx, cy;
+  view_center (self, &cx, &cy);
+  *px = cx + (wx - gtk_widget_get_width (GTK_WIDGET (self)) / 2.0) / s;
+  *py = cy + (wy - gtk_widget_get_height (GTK_WIDGET (self)) / 2.0) / s;
+}
+
+static void
+clamp_center (MienPreview *self)
+{
+  self->center_x = CLAMP (self->center_x, 0, self->photo_w);
+  self->center_y = CLAMP (self->center_y, 0, self->photo_h);
+}
+
+/* ---- GL ------------------------------------------------------------------ */
+
+static char *
+load_shader_source (const char *name, gboolean es)
+{
+  g_autofree char *path = g_strdup_printf ("/io/github/mien/Mien/shaders/%s",
+                                           name);
+  g_autoptr (GBytes) bytes = g_resources_lookup_data (path, 0, NULL);
+  if (bytes == NULL)
+    return NULL;
+  const char *header = es ? "#version 300 es\nprecision highp float;\n"
+                          : "#version 330 core\n";
+  return g_strdup_printf ("%s%.*s", header, (int)g_bytes_get_size (bytes),
+                          (const char *)g_bytes_get_data (bytes, NULL));
+}
+
+static guint
+compile_shader (GLenum type, const char *source, GError **error)
+{
+  guint shader = glCreateShader (type);
+  glShaderSource (shader, 1, &source, NULL);
+  glCompileShader (shader);
+  int ok = 0;
+  glGetShaderiv (shader, GL_COMPILE_STATUS, &ok);
+  if (!ok)
+    {
+      char log[1024] = "";
+      glGetShaderInfoLog (shader, sizeof log, NULL, log);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "preview shader failed to compile: %s", log);
+      glDeleteShader (shader);
+      return 0;
+    }
+  return shader;
+}
+
+static gboolean
+build_program (MienPreview *self, gboolean es, GError **error)
+{
+  g_autofree char *vs_src = load_shader_source ("preview.vert", es);
+  g_autofree char *fs_src = load_shader_source ("preview.frag", es);
+  if (vs_src == NULL || fs_src == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "preview shaders missing from the resources");
+      return FALSE;
+    }
+  guint vs = compile_shader (GL_VERTEX_SHADER, vs_src, error);
+  guint fs = vs ? compile_shader (GL_FRAGMENT_SHADER, fs_src, error) : 0;
+  if (!vs || !fs)
+    {
+      if (vs)
+        glDeleteShader (vs);
+      return FALSE;
+    }
+  self->program = glCreateProgram ();
+  glAttachShader (self->program, vs);
+  glAttachShader (self->program, fs);
+  glBindAttribLocation (self->program, 0, "position");
+  glLinkProgram (self->program);
+  glDeleteShader (vs);
+  glDeleteShader (fs);
+  int ok = 0;
+  glGetProgramiv (self->program, GL_LINK_STATUS, &ok);
+  if (!ok)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "preview shaders failed to link");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static guint
+new_texture (void)
+{
+  guint tex;
+  glGenTextures (1, &tex);
+  glBindTexture (GL_TEXTURE_2D, tex);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  /* Nearest when magnified: at 400 % the user wants to see pixels, pores. */
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  return tex;
+}
+
+static void
+upload_rgb8 (guint tex, GBytes *bytes, int w, int h)
+{
+  glBindTexture (GL_TEXTURE_2D, tex);
+  glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGB8, w, h, 0, GL_RGB, GL_UNSIGNED_BYTE,
+                bytes ? g_bytes_get_data (bytes, NULL) : NULL);
+}
+
+static void
+mien_preview_realize (GtkWidget *widget)
+{
+  MienPreview *self = MIEN_PREVIEW (widget);
+  GTK_WIDGET_CLASS (mien_preview_parent_class)->realize (widget);
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  if (gtk_gl_area_get_error (GTK_GL_AREA (self)) != NULL)
+    return;
+  GdkGLContext *context = gtk_gl_area_get_context (GTK_GL_AREA (self));
+  GError *error = NULL;
+  if (!build_program (self, gdk_gl_context_get_use_es (context), &error))
+    {
+      gtk_gl_area_set_error (GTK_GL_AREA (self), error);
+      g_clear_error (&error);
+      return;
+    }
+  static const float quad[] = { 0, 0, 1, 0, 0, 1, 1, 1 };
+  glGenVertexArrays (1, &self->vao);
+  glBindVertexArray (self->vao);
+  glGenBuffers (1, &self->vbo);
+  glBindBuffer (GL_ARRAY_BUFFER, self->vbo);
+  glBufferData (GL_ARRAY_BUFFER, sizeof quad, quad, GL_STATIC_DRAW);
+  glEnableVertexAttribArray (0);
+  glVertexAttribPointer (0, 2, GL_FLOAT, GL_FALSE, 0, NULL);
+  self->tex_photo = new_texture ();
+  self->tex_a = new_texture ();
+  self->tex_b = new_texture ();
+  self->photo_dirty = self->result_dirty = TRUE;
+  self->gl_ok = TRUE;
+}
+
+static void
+mien_preview_unrealize (GtkWidget *widget)
+{
+  MienPreview *self = MIEN_PREVIEW (widget);
+  gtk_gl_area_make_current (GTK_GL_AREA (self));
+  if (self->gl_ok)
+    {
+      guint textures[] = { self->tex_photo, self->tex_a, self->tex_b };
+      glDeleteTextures (3, textures);
+      glDeleteBuffers (1, &self->vbo);
+      glDeleteVertexArrays (1, &self->vao);
+      glDeleteProgram (self->program);
+    }
+  self->gl_ok = FALSE;
+  GTK_WIDGET_CLASS (mien_preview_parent_class)->unrealize (widget);
+}
+
+static void
+upload_if_dirty (MienPreview *self)
+{
+  if (self->photo_dirty && self->photo != NULL)
+    upload_rgb8 (self->tex_photo, self->photo, self->photo_w, self->photo_h);
+  self->photo_dirty = FALSE;
+  if (self->result_dirty && self->result_a != NULL)
+    {
+      upload_rgb8 (self->tex_a, self->result_a, self->crop_w, self->crop_h);
+      upload_rgb8 (self->tex_b, self->result_b ? self->result_b : self->result_a,
+                   self->crop_w, self->crop_h);
+    }
+  self->result_dirty = FALSE;
+}
+
+static gboolean
+mien_preview_render (GtkGLArea *area, GdkGLContext *context)
+{
+  MienPreview *self = MIEN_PREVIEW (area);
+  glClearColor (0.14f, 0.14f, 0.15f, 1.0f);
+  glClear (GL_COLOR_BUFFER_BIT);
+  if (!self->gl_ok || self->photo == NULL)
+    return TRUE;
+  upload_if_dirty (self);
+
+  int w = gtk_widget_get_width (GTK_WIDGET (self));
+  int h = gtk_widget_get_height (GTK_WIDGET (self));
+  double s = effective_scale (self), cx, cy;
+  view_center (self, &cx, &cy);
+  /* Photo corners in widget pixels, then clip space (y up). */
+  double x0 = w / 2.0 - cx * s, y0 = h / 2.0 - cy * s;
+  double x1 = x0 + self->photo_w * s, y1 = y0 + self->photo_h * s;
+  float rect[4] = { (float)(x0 / w * 2 - 1), (float)(1 - y0 / h * 2),
+                    (float)(x1 / w * 2 - 1), (float)(1 - y1 / h * 2) };
+  float crop[4] = { 2, 2, -1, -1 }; /* empty */
+  if (self->result_a != NULL)
+    {
+      crop[0] = (float)self->crop_x / self->photo_w;
+      crop[1] = (float)self->crop_y / self->photo_h;
+      crop[2] = (float)(self->crop_x + self->crop_w) / self->photo_w;
+      crop[3] = (float)(self->crop_y + self->crop_h) / self->photo_h;
+    }
+
+  glUseProgram (self->program);
+  glUniform4fv (glGetUniformLocation (self->program, "photo_rect"), 1, rect);
+  glUniform4fv (glGetUniformLocation (self->program, "crop_rect"), 1, crop);
+  glUniform1i (glGetUniformLocation (self->program, "view"), self->view);
+  glUniform1f (glGetUniformLocation (self->program, "divider"),
+               (float)self->divider);
+  glUniform1f (glGetUniformLocation (self->program, "diff_gain"), 4.0f);
+  const char *samplers[] = { "photo", "result_a", "result_b" };
+  guint textures[] = { self->tex_photo, self->tex_a, self->tex_b };
+  for (int i = 0; i < 3; i++)
+    {
+      glActiveTexture (GL_TEXTURE0 + i);
+      glBindTexture (GL_TEXTURE_2D, textures[i]);
+      glUniform1i (glGetUniformLocation (self->program, samplers[i]), i);
+    }
+  glBindVertexArray (self->vao);
+  glDrawArrays (GL_TRIANGLE_STRIP, 0, 4);
+  glActiveTexture (GL_TEXTURE0);
+  return TRUE;
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+static void
+zoom_around (MienPreview *self, double factor, double wx, double wy)
+{
+  if (self->photo == NULL)
+    return;
+  double px, py;
+  widget_to_photo (self, wx, wy, &px, &py);
+  double old = effective_scale (self);
+  double new_scale = CLAMP (old * factor, MIN_ZOOM, MAX_ZOOM);
+  /* Keep the photo point under the pointer where it is. */
+  double cx, cy;
+  view_center (self, &cx, &cy);
+  self->center_x = px - (px - cx) * old / new_scale;
+  self->center_y = py - (py - cy) * old / new_scale;
+  self->zoom = new_scale;
+  clamp_center (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller, double dx, double dy,
+           MienPreview *self)
+{
+  zoom_around (self, pow (1.15, -dy), self->pointer_x, self->pointer_y);
+  return TRUE;
+}
+
+static void
+on_motion (GtkEventControllerMotion *controller, double x, double y,
+           MienPreview *self)
+{
+  self->pointer_x = x, self->pointer_y = y;
+}
+
+static double
+divider_widget_x (MienPreview *self)
+{
+  double s = effective_scale (self), cx, cy;
+  view_center (self, &cx, &cy);
+  return gtk_widget_get_width (GTK_WIDGET (self)) / 2.0
+         + (self->divider * self->photo_w - cx) * s;
+}
+
+static void
+on_drag_begin (GtkGestureDrag *gesture, double x, double y, MienPreview *self)
+{
+  self->dragging_divider = self->view == MIEN_PREVIEW_VIEW_SPLIT
+                           && fabs (x - divider_widget_x (self)) < DIVIDER_GRAB_PX;
+  view_center (self, &self->drag_start_cx, &self->drag_start_cy);
+  if (!self->dragging_divider && self->zoom <= 0.0)
+    self->zoom = effective_scale (self); /* panning leaves "fit" */
+}
+
+static void
+on_drag_update (GtkGestureDrag *gesture, double dx, double dy,
+                MienPreview *self)
+{
+  if (self->photo == NULL)
+    return;
+  if (self->dragging_divider)
+    {
+      double sx, sy, px, py;
+      gtk_gesture_drag_get_start_point (gesture, &sx, &sy);
+      widget_to_photo (self, sx + dx, sy + dy, &px, &py);
+      mien_preview_set_divider (self, px / self->photo_w);
+      return;
+    }
+  double s = effective_scale (self);
+  self->center_x = self->drag_start_cx - dx / s;
+  self->center_y = self->drag_start_cy - dy / s;
+  clamp_center (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+void
+mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width, int height)
+{
+  g_return_if_fail (MIEN_IS_PREVIEW (self));
+  g_clear_pointer (&self->photo, g_bytes_unref);
+  self->photo = rgb8 ? g_bytes_ref (rgb8) : NULL;
+  self->photo_w = width;
+  self->photo_h = height;
+  self->photo_dirty = TRUE;
+  self->zoom = 0.0;
+  mien_preview_clear_result (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+mien_preview_set_result (MienPreview *self, int x, int y, int width,
+                         int height, GBytes *a_rgb8, GBytes *b_rgb8)
+{
+  g_return_if_fail (MIEN_IS_PREVIEW (self));
+  g_clear_pointer (&self->result_a, g_bytes_unref);
+  g_clear_pointer (&self->result_b, g_bytes_unref);
+  self->result_a = a_rgb8 ? g_bytes_ref (a_rgb8) : NULL;
+  self->result_b = b_rgb8 ? g_bytes_ref (b_rgb8) : NULL;
+  self->crop_x = x, self->crop_y = y;
+  self->crop_w = width, self->crop_h = height;
+  self->result_dirty = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+mien_preview_clear_result (MienPreview *self)
+{
+  g_clear_pointer (&self->result_a, g_bytes_unref);
+  g_clear_pointer (&self->result_b, g_bytes_unref);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+mien_preview_set_view (MienPreview *self, MienPreviewView view)
+{
+  if (self->view == view)
+    return;
+  self->view = view;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VIEW]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+MienPreviewView
+mien_preview_get_view (MienPreview *self)
+{
+  return self->view;
+}
+
+void
+mien_preview_set_divider (MienPreview *self, double position)
+{
+  position = CLAMP (position, 0.0, 1.0);
+  if (self->divider == position)
+    return;
+  self->divider = position;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIVIDER]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+mien_preview_get_divider (MienPreview *self)
+{
+  return self->divider;
+}
+
+void
+mien_preview_set_zoom (MienPreview *self, double zoom)
+{
+  if (zoom > 0.0)
+    {
+      double cx, cy;
+      view_center (self, &cx, &cy);
+      self->center_x = cx, self->center_y = cy;
+      zoom = CLAMP (zoom, MIN_ZOOM, MAX_ZOOM);
+    }
+  self->zoom = MAX (zoom, 0.0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+double
+mien_preview_get_zoom (MienPreview *self)
+{
+  return self->zoom;
+}
+
+void
+mien_preview_zoom_by (MienPreview *self, double factor)
+{
+  zoom_around (self, factor, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,
+               gtk_widget_get_height (GTK_WIDGET (self)) / 2.0);
+}
+
+/* ---- GObject ------------------------------------------------------------- */
+
+static void
+mien_preview_get_property (GObject *object, guint id, GValue *value,
+                           GParamSpec *pspec)
+{
+  MienPreview *self = MIEN_PREVIEW (object);
+  switch (id)
+    {
+    case PROP_VIEW: g_value_set_int (value, self->view); break;
+    case PROP_DIVIDER: g_value_set_double (value, self->divider); break;
+    case PROP_ZOOM: g_value_set_double (value, self->zoom); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+mien_preview_set_property (GObject *object, guint id, const GValue *value,
+                           GParamSpec *pspec)
+{
+  MienPreview *self = MIEN_PREVIEW (object);
+  switch (id)
+    {
+    case PROP_VIEW: mien_preview_set_view (self, g_value_get_int (value)); break;
+    case PROP_DIVIDER: mien_preview_set_divider (self, g_value_get_double (value)); break;
+    case PROP_ZOOM: mien_preview_set_zoom (self, g_value_get_double (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+mien_preview_finalize (GObject *object)
+{
+  MienPreview *self = MIEN_PREVIEW (object);
+  g_clear_pointer (&self->photo, g_bytes_unref);
+  g_clear_pointer (&self->result_a, g_bytes_unref);
+  g_clear_pointer (&self->result_b, g_bytes_unref);
+  G_OBJECT_CLASS (mien_preview_parent_class)->finalize (object);
+}
+
+static void
+mien_preview_class_init (MienPreviewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->get_property = mien_preview_get_property;
+  object_class->set_property = mien_preview_set_property;
+  object_class->finalize = mien_preview_finalize;
+  widget_class->realize = mien_preview_realize;
+  widget_class->unrealize = mien_preview_unrealize;
+  GTK_GL_AREA_CLASS (klass)->render = mien_preview_render;
+
+  properties[PROP_VIEW] = g_param_spec_int (
+      "view", NULL, NULL, 0, 3, 0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                       | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_DIVIDER] = g_param_spec_double (
+      "divider", NULL, NULL, 0, 1, 0.5,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ZOOM] = g_param_spec_double (
+      "zoom", NULL, NULL, 0, MAX_ZOOM, 0,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+mien_preview_init (MienPreview *self)
+{
+  self->divider = 0.5;
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+  gtk_gl_area_set_auto_render (GTK_GL_AREA (self), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  "Photo preview", -1);
+
+  GtkEventController *scroll = gtk_event_controller_scroll_new (
+      GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+  g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), motion);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+}
+
+GtkWidget *
+mien_preview_new (void)
+{
+  return g_object_new (MIEN_TYPE_PREVIEW, NULL);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MIEN_PREVIEW_VIEW_RESULT = 0,
+  MIEN_PREVIEW_VIEW_SPLIT = 1,
+  MIEN_PREVIEW_VIEW_DIFFERENCE = 2,
+  MIEN_PREVIEW_VIEW_BEFORE = 3,
+} MienPreviewView;
+
+#define MIEN_TYPE_PREVIEW (mien_preview_get_type ())
+G_DECLARE_FINAL_TYPE (MienPreview, mien_preview, MIEN, PREVIEW, GtkGLArea)
+
+GtkWidget *mien_preview_new (void);
+
+/* The photo as tight 8-bit RGB rows. Clears any result. */
+void mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width,
+                             int height);
+/* The animated crop at (x, y) in photo pixels: result a (shown in the result
+ * view, left of the split) and b (right of the split; NULL = same as a). */
+void mien_preview_set_result (MienPreview *self, int x, int y, int width,
+                              int height, GBytes *a_rgb8, GBytes *b_rgb8);
+void mien_preview_clear_result (MienPreview *self);
+
+void mien_preview_set_view (MienPreview *self, MienPreviewView view);
+MienPreviewView mien_preview_get_view (MienPreview *self);
+/* Split divider position across the photo, 0 … 1. */
+void mien_preview_set_divider (MienPreview *self, double position);
+double mien_preview_get_divider (MienPreview *self);
+
+/* Zoom: screen pixels per photo pixel; 0 means "fit to the window". */
+void mien_preview_set_zoom (MienPreview *self, double zoom);
+double mien_preview_get_zoom (MienPreview *self);
+void mien_preview_zoom_by (MienPreview *self, double factor);
+
+G_END_DECLS

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define MIEN_TYPE_WINDOW (mien_window_get_type ())
+G_DECLARE_FINAL_TYPE (MienWindow, mien_window, MIEN, WINDOW,
+                      AdwApplicationWindow)
+
+MienWindow *mien_window_new (AdwApplication *application);
+/* Loads a photo in the background; errors show in the window. */
+void mien_window_open_file (MienWindow *self, GFile *file);
+/* A short message at the bottom of the window (toast). */
+void mien_window_show_message (MienWindow *self, const char *message);
+
+G_END_DECLS
