@@ -112,6 +112,8 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   LoadedPhoto *loaded = g_task_propagate_pointer (G_TASK (result), &error);
   if (loaded == NULL)
     {
+      /* The photo that was open stays open, with its status line back. */
+      update_status (self, NULL);
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         mien_window_show_message (self, error->message);
       return;

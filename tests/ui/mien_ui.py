@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers for driving Mien through AT-SPI (pyatspi) and checking screenshots."""
+import os
+import subprocess
+import time
+
+import numpy as np
+import pyatspi
+from PIL import Image
+
+ARTIFACTS = os.environ.get("MIEN_ARTIFACTS", "/tmp")
+
+
+def find_app(name="mien", timeout=15.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        desktop = pyatspi.Registry.getDesktop(0)
+        for app in desktop:
+            if app is not None and app.name == name:
+                return app
+        time.sleep(0.2)
+    raise AssertionError(f"application '{name}' never appeared on the AT-SPI bus")
+
+
+def walk(node, depth=0, max_depth=40):
+    if node is None or depth > max_depth:
+        return
+    yield node
+    for i in range(node.childCount):
+        try:
+            child = node.getChildAtIndex(i)
+        except Exception:
+            continue
+        yield from walk(child, depth + 1, max_depth)
+
+
+def find(root, name=None, role=None, contains=None, timeout=10.0):
+    """First accessible below root matching name / role / substring."""
+    deadline = time.time() + timeout
+    while True:
+        for node in walk(root):
+            try:
+                n, r = node.name or "", node.getRoleName()
+            except Exception:
+                continue
+            if name is not None and n != name:
+                continue
+            if contains is not None and contains not in n:
+                continue
+            if role is not None and r != role:
+                continue
+            return node
+        if time.time() > deadline:
+            raise AssertionError(f"no accessible with name={name!r} role={role!r} contains={contains!r}")
+        time.sleep(0.2)
+
+
+def click(node):
+    action = node.queryAction()
+    for i in range(action.nActions):
+        if action.getName(i) in ("click", "press", "activate"):
+            action.doAction(i)
+            return
+    raise AssertionError(f"{node.name}: no click action")
+
+
+def extents(node):
+    """Screen rectangle (x, y, w, h) of a widget."""
+    e = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return e.x, e.y, e.width, e.height
+
+
+def screenshot(name):
+    path = os.path.join(ARTIFACTS, name + ".png")
+    subprocess.run(["import", "-window", "root", path], check=True)
+    return np.asarray(Image.open(path).convert("RGB")).astype(np.int16)
+
+
+def wait_for(predicate, timeout=10.0, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Runs one UI test against the real `mien` binary: a private D-Bus session,
+# Xvfb with Mesa GL, the AT-SPI bus, the app on a photo; then the Python test
+# drives it through AT-SPI like a screen reader would.
+# Usage: run-ui-test.sh MIEN_BINARY TEST.py ARTIFACT_DIR [PHOTO]
+set -u
+mien=$1 test_py=$2 artifacts=$3 photo=${4:-}
+mkdir -p "$artifacts"
+display=":$((90 + RANDOM % 400))"
+exec dbus-run-session -- bash -c '
+  mien=$1 test_py=$2 artifacts=$3 photo=$4 display=$5
+  Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$artifacts/xvfb.log" 2>&1 &
+  xvfb=$!
+  for i in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+  export DISPLAY=$display GTK_A11Y=atspi NO_AT_BRIDGE=0 GDK_BACKEND=x11
+  export GSETTINGS_BACKEND=memory
+  /usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 &
+  sleep 1
+  "$mien" ${photo:+"$photo"} >"$artifacts/mien.log" 2>&1 &
+  app=$!
+  MIEN_PID=$app MIEN_ARTIFACTS="$artifacts" /usr/bin/python3 "$test_py"
+  rc=$?
+  kill $app 2>/dev/null; wait $app 2>/dev/null
+  kill $xvfb 2>/dev/null
+  exit $rc
+' bash "$mien" "$test_py" "$artifacts" "$photo" "$display"
