@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-landmarks-io.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FACES 4096
+
+static int
+get_number (JsonNode *node, double *out)
+{
+  if (!node || !JSON_NODE_HOLDS_VALUE (node))
+    return 0;
+  GType t = json_node_get_value_type (node);
+  if (t != G_TYPE_DOUBLE && t != G_TYPE_INT64)
+    return 0;
+  *out = json_node_get_double (node);
+  return isfinite (*out);
+}
+
+static JsonArray *
+get_array (JsonObject *obj, const char *key, guint length)
+{
+  JsonNode *n = json_object_get_member (obj, key);
+  if (!n || !JSON_NODE_HOLDS_ARRAY (n))
+    return NULL;
+  JsonArray *a = json_node_get_array (n);
+  return (length == 0 || json_array_get_length (a) == length) ? a : NULL;
+}
+
+static mien_status
+parse_face (JsonNode *node, int index, mien_face *face, mien_error *err)
+{
+  memset (face, 0, sizeof *face);
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return mien_error_set (err, MIEN_ERR_FORMAT, "face %d is not an object", index);
+  JsonObject *obj = json_node_get_object (node);
+  JsonArray *box = get_array (obj, "box", 4);
+  JsonArray *lm = get_array (obj, "landmarks", MIEN_N_LANDMARKS);
+  if (!box || !lm)
+    return mien_error_set (err, MIEN_ERR_FORMAT,
+                           "face %d needs \"box\" (4 numbers) and \"landmarks\" "
+                           "(%d points)", index, MIEN_N_LANDMARKS);
+  double v[4];
+  for (guint i = 0; i < 4; i++)
+    if (!get_number (json_array_get_element (box, i), &v[i]))
+      return mien_error_set (err, MIEN_ERR_FORMAT, "face %d: bad box", index);
+  face->box = (mien_box){ (float)v[0], (float)v[1], (float)v[2], (float)v[3] };
+  double score = 1.0;
+  if (json_object_has_member (obj, "score")
+      && (!get_number (json_object_get_member (obj, "score"), &score)
+          || score < 0.0 || score > 1.0))
+    return mien_error_set (err, MIEN_ERR_FORMAT, "face %d: score not in [0, 1]", index);
+  face->score = (float)score;
+  for (guint i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      JsonNode *p = json_array_get_element (lm, i);
+      JsonArray *xy = JSON_NODE_HOLDS_ARRAY (p) ? json_node_get_array (p) : NULL;
+      double x, y;
+      if (!xy || json_array_get_length (xy) != 2
+          || !get_number (json_array_get_element (xy, 0), &x)
+          || !get_number (json_array_get_element (xy, 1), &y)
+          || fabs (x) > 1e6 || fabs (y) > 1e6)
+        return mien_error_set (err, MIEN_ERR_FORMAT,
+                               "face %d: landmark %u is not [x, y]", index, i);
+      face->landmarks[i] = (mien_point){ (float)x, (float)y };
+    }
+  return MIEN_OK;
+}
+
+static mien_status
+parse_header (JsonObject *root, mien_landmark_file *out, mien_error *err)
+{
+  JsonNode *fmt = json_object_get_member (root, "format");
+  if (!fmt || !JSON_NODE_HOLDS_VALUE (fmt)
+      || json_node_get_value_type (fmt) != G_TYPE_STRING
+      || strcmp (json_node_get_string (fmt), "mien-landmarks") != 0)
+    return mien_error_set (err, MIEN_ERR_FORMAT,
+                           "not a mien-landmarks file (\"format\" missing)");
+  double version, w, h;
+  if (!get_number (json_object_get_member (root, "version"), &version)
+      || version != 1.0)
+    return mien_error_set (err, MIEN_ERR_FORMAT, "unsupported version (want 1)");
+  if (!get_number (json_object_get_member (root, "width"), &w)
+      || !get_number (json_object_get_member (root, "height"), &h) || w < 1
+      || h < 1 || w > 1e6 || h > 1e6 || w != floor (w) || h != floor (h))
+    return mien_error_set (err, MIEN_ERR_FORMAT, "bad \"width\" / \"height\"");
+  out->width = (int)w, out->height = (int)h;
+  return MIEN_OK;
+}
+
+static mien_status
+parse_root (JsonNode *node, mien_landmark_file *out, mien_error *err)
+{
+  if (!node || !JSON_NODE_HOLDS_OBJECT (node))
+    return mien_error_set (err, MIEN_ERR_FORMAT, "top level is not an object");
+  JsonObject *root = json_node_get_object (node);
+  mien_status st = parse_header (root, out, err);
+  if (st != MIEN_OK)
+    return st;
+  JsonArray *faces = get_array (root, "faces", 0);
+  if (!faces || json_array_get_length (faces) > MAX_FACES)
+    return mien_error_set (err, MIEN_ERR_FORMAT, "\"faces\" missing or too long");
+  int n = (int)json_array_get_length (faces);
+  out->faces = calloc (n ? (size_t)n : 1, sizeof (mien_face));
+  if (!out->faces)
+    return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  for (int i = 0; i < n; i++)
+    if ((st = parse_face (json_array_get_element (faces, (guint)i), i,
+                          &out->faces[i], err)) != MIEN_OK)
+      return st;
+  out->n_faces = n;
+  return MIEN_OK;
+}
+
+mien_status
+mien_landmark_file_load (const char *path, mien_landmark_file *out,
+                         mien_error *err)
+{
+  memset (out, 0, sizeof *out);
+  JsonParser *parser = json_parser_new ();
+  GError *gerr = NULL;
+  mien_status st;
+  if (!json_parser_load_from_file (parser, path, &gerr))
+    {
+      int io = gerr && gerr->domain == G_FILE_ERROR;
+      st = mien_error_set (err, io ? MIEN_ERR_IO : MIEN_ERR_FORMAT, "%s: %s",
+                           path, gerr ? gerr->message : "unreadable");
+      g_clear_error (&gerr);
+    }
+  else if ((st = parse_root (json_parser_get_root (parser), out, err)) != MIEN_OK)
+    mien_error_prefix (err, "%s", path);
+  g_object_unref (parser);
+  if (st != MIEN_OK)
+    mien_landmark_file_clear (out);
+  return st;
+}
+
+void
+mien_landmark_file_clear (mien_landmark_file *file)
+{
+  free (file->faces);
+  memset (file, 0, sizeof *file);
+}
+
+int
+mien_landmark_file_largest_face (const mien_landmark_file *file)
+{
+  int best = -1;
+  float area = -1.0f;
+  for (int i = 0; i < file->n_faces; i++)
+    {
+      float a = file->faces[i].box.width * file->faces[i].box.height;
+      if (a > area)
+        area = a, best = i;
+    }
+  return best;
+}

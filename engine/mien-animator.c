@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-animator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct mien_animator {
+  const mien_image *photo;
+  mien_rect crop;
+  mien_reswarp_mode mode;
+  mien_pool *pool;
+  mien_decomposition *dec;
+  mien_point grid_landmarks[MIEN_N_LANDMARKS];
+  mien_generator_output gen_out;
+  mien_image *crop_out;
+  mien_rect last_paste; /* frame region written by the previous render */
+};
+
+static mien_status
+animator_prepare (mien_animator *anim, const mien_face *face, mien_error *err)
+{
+  const mien_image *photo = anim->photo;
+  mien_status st = mien_headshot_choose (face, photo->width, photo->height,
+                                         &anim->crop, err);
+  if (st != MIEN_OK)
+    return st;
+  mien_image *hd = mien_image_crop (photo, anim->crop.x, anim->crop.y,
+                                    anim->crop.width, anim->crop.height, err);
+  if (!hd)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  anim->dec = mien_decomposition_new (hd, MIEN_LOW_RES, MIEN_LOW_RES,
+                                      anim->mode, anim->pool, err);
+  mien_image_free (hd);
+  if (!anim->dec)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    anim->grid_landmarks[i]
+        = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES, face->landmarks[i]);
+  st = mien_generator_output_init (&anim->gen_out, MIEN_LOW_RES, MIEN_LOW_RES,
+                                   photo->channels, err);
+  if (st != MIEN_OK)
+    return st;
+  anim->crop_out = mien_image_new (anim->crop.width, anim->crop.height,
+                                   photo->channels, err);
+  return anim->crop_out ? MIEN_OK : (err ? err->status : MIEN_ERR_NOMEM);
+}
+
+mien_animator *
+mien_animator_new (const mien_image *photo, const mien_face *face,
+                   mien_reswarp_mode mode, mien_pool *pool, mien_error *err)
+{
+  if (!photo || !face)
+    {
+      mien_error_set (err, MIEN_ERR_INVALID, "animator: missing photo or face");
+      return NULL;
+    }
+  mien_animator *anim = calloc (1, sizeof *anim);
+  if (!anim)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "animator: out of memory");
+      return NULL;
+    }
+  anim->photo = photo;
+  anim->mode = mode;
+  anim->pool = pool;
+  if (animator_prepare (anim, face, err) != MIEN_OK)
+    {
+      mien_animator_free (anim);
+      return NULL;
+    }
+  return anim;
+}
+
+void
+mien_animator_free (mien_animator *anim)
+{
+  if (!anim)
+    return;
+  mien_decomposition_free (anim->dec);
+  mien_generator_output_clear (&anim->gen_out);
+  mien_image_free (anim->crop_out);
+  free (anim);
+}
+
+const mien_rect *
+mien_animator_get_crop (const mien_animator *anim)
+{
+  return &anim->crop;
+}
+
+const mien_image *
+mien_animator_get_low (const mien_animator *anim)
+{
+  return mien_decomposition_get_low (anim->dec);
+}
+
+const mien_point *
+mien_animator_get_grid_landmarks (const mien_animator *anim)
+{
+  return anim->grid_landmarks;
+}
+
+mien_decomposition *
+mien_animator_get_decomposition (mien_animator *anim)
+{
+  return anim->dec;
+}
+
+mien_reswarp_mode
+mien_animator_get_mode (const mien_animator *anim)
+{
+  return anim->mode;
+}
+
+mien_status
+mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
+                           const mien_driving *c, const mien_image **crop_out,
+                           const mien_generator_output **gen_out,
+                           mien_error *err)
+{
+  const mien_image *low = mien_decomposition_get_low (anim->dec);
+  mien_status st = mien_generator_generate (gen, low, c, anim->grid_landmarks,
+                                            &anim->gen_out, anim->pool, err);
+  if (st == MIEN_OK)
+    st = mien_reswarp (anim->dec, anim->gen_out.refined, anim->gen_out.field,
+                       anim->crop_out, anim->pool, err);
+  if (st != MIEN_OK)
+    return st;
+  if (crop_out)
+    *crop_out = anim->crop_out;
+  if (gen_out)
+    *gen_out = &anim->gen_out;
+  return MIEN_OK;
+}
+
+/* Grid cells the frame can differ in: F ≠ 0 or O^r ≠ I. Returns 0 if none. */
+static int
+changed_cells (const mien_generator_output *g, const mien_image *low,
+               int *x0, int *y0, int *x1, int *y1)
+{
+  *x0 = low->width, *y0 = low->height, *x1 = -1, *y1 = -1;
+  int c = low->channels;
+  for (int y = 0; y < low->height; y++)
+    {
+      const float *f = mien_image_row (g->field, y);
+      const float *r = mien_image_row (g->refined, y);
+      const float *i = mien_image_row (low, y);
+      for (int x = 0; x < low->width; x++)
+        {
+          int changed = f[2 * x] != 0.0f || f[2 * x + 1] != 0.0f;
+          for (int k = 0; k < c && !changed; k++)
+            changed = r[x * c + k] != i[x * c + k];
+          if (changed)
+            {
+              *x0 = x < *x0 ? x : *x0, *x1 = x > *x1 ? x : *x1;
+              *y0 = y < *y0 ? y : *y0, *y1 = y > *y1 ? y : *y1;
+            }
+        }
+    }
+  return *x1 >= 0;
+}
+
+/* Crop pixels that changed cells can reach. Vanilla: a crop pixel reads
+ * the two cells around its centre, so the reach is under 1 cell. Multiscale:
+ * each 2× bilinear step reaches under 1 pixel of its own level, and
+ * 1 + 1/2 + 1/4 + … < 2 cells. 3 cells of growth covers both. */
+static mien_rect
+paste_rect (const mien_animator *anim)
+{
+  int x0, y0, x1, y1;
+  const mien_image *low = mien_decomposition_get_low (anim->dec);
+  if (!changed_cells (&anim->gen_out, low, &x0, &y0, &x1, &y1))
+    return (mien_rect){ anim->crop.x, anim->crop.y, 0, 0 };
+  x0 -= 3, y0 -= 3, x1 += 4, y1 += 4; /* x1, y1 now exclusive */
+  double fx = (double)anim->crop.width / low->width;
+  double fy = (double)anim->crop.height / low->height;
+  int px0 = (int)(x0 * fx), py0 = (int)(y0 * fy);
+  int px1 = (int)(x1 * fx + 1.0), py1 = (int)(y1 * fy + 1.0);
+  px0 = px0 < 0 ? 0 : px0, py0 = py0 < 0 ? 0 : py0;
+  px1 = px1 > anim->crop.width ? anim->crop.width : px1;
+  py1 = py1 > anim->crop.height ? anim->crop.height : py1;
+  return (mien_rect){ anim->crop.x + px0, anim->crop.y + py0, px1 - px0,
+                      py1 - py0 };
+}
+
+static void
+copy_rect (const mien_image *src, int sx, int sy, mien_image *dst, int dx,
+           int dy, int w, int h)
+{
+  size_t n = (size_t)w * (size_t)dst->channels * sizeof (float);
+  for (int y = 0; y < h; y++)
+    memcpy (mien_image_row (dst, dy + y) + (size_t)dx * dst->channels,
+            mien_image_row (src, sy + y) + (size_t)sx * src->channels, n);
+}
+
+mien_status
+mien_animator_render (mien_animator *anim, mien_generator *gen,
+                      const mien_driving *c, mien_image *frame,
+                      mien_rect *pasted, mien_error *err)
+{
+  if (!frame || !mien_image_same_shape (frame, anim->photo))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "animator: the frame must have the photo's shape");
+  mien_status st = mien_animator_render_crop (anim, gen, c, NULL, NULL, err);
+  if (st != MIEN_OK)
+    return st;
+  /* Restore what the previous frame pasted, then paste this one. */
+  mien_rect old = anim->last_paste;
+  if (old.width > 0 && old.height > 0)
+    copy_rect (anim->photo, old.x, old.y, frame, old.x, old.y, old.width,
+               old.height);
+  mien_rect r = paste_rect (anim);
+  if (r.width > 0 && r.height > 0)
+    copy_rect (anim->crop_out, r.x - anim->crop.x, r.y - anim->crop.y, frame,
+               r.x, r.y, r.width, r.height);
+  anim->last_paste = r;
+  if (pasted)
+    *pasted = r;
+  return MIEN_OK;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Per-photo, per-face cache and the per-frame call.
+ *
+ * mien_animator_new does the per-photo work once: the headshot crop, its
+ * ResWarp decomposition (I and the residuals), and the landmarks mapped into
+ * I's 128 grid. Each frame then runs only generator + ResWarp + paste:
+ *
+ *   c ──generator(I, c, landmarks)──▶ F, O^r ──ResWarp──▶ O^h (crop) ──paste──▶ frame
+ *
+ * Paste-back writes only the part of the crop the field can change: the
+ * bounding box of grid cells where F ≠ 0 or O^r ≠ I, grown by 3 cells (the
+ * reach of bilinear up-sampling, multiscale included). Everywhere else the frame keeps the
+ * photo's own values bit for bit, inside the crop as well as outside (ResWarp
+ * would reproduce them only to float rounding there). Other faces in the
+ * photo are never touched. */
+#pragma once
+
+#include "face/mien-face.h"
+#include "mien-au.h"
+#include "mien-generator.h"
+#include "mien-headshot.h"
+#include "mien-image.h"
+#include "mien-pool.h"
+#include "mien-reswarp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mien_animator mien_animator;
+
+/* photo must outlive the animator (it is referenced, not copied). */
+mien_animator *mien_animator_new (const mien_image *photo,
+                                  const mien_face *face,
+                                  mien_reswarp_mode mode, mien_pool *pool,
+                                  mien_error *err);
+void mien_animator_free (mien_animator *anim);
+
+const mien_rect *mien_animator_get_crop (const mien_animator *anim);
+/* I: the 128² area average of the crop. */
+const mien_image *mien_animator_get_low (const mien_animator *anim);
+/* The face's 68 landmarks in I's grid (pixel centres at integers). */
+const mien_point *mien_animator_get_grid_landmarks (const mien_animator *anim);
+mien_decomposition *mien_animator_get_decomposition (mien_animator *anim);
+mien_reswarp_mode mien_animator_get_mode (const mien_animator *anim);
+
+/* One frame of the crop only (the preview's path): runs the generator and
+ * ResWarp. The returned images belong to the animator and stay valid until
+ * the next call. gen_out may be NULL. */
+mien_status mien_animator_render_crop (mien_animator *anim,
+                                       mien_generator *gen,
+                                       const mien_driving *c,
+                                       const mien_image **crop_out,
+                                       const mien_generator_output **gen_out,
+                                       mien_error *err);
+
+/* One full frame: frame (photo-sized, same channels) must already hold the
+ * photo outside the region that the previous frame pasted, which is true for
+ * a copy of the photo and for any frame this function wrote before. Only the
+ * pasted rectangle is written; *pasted (may be NULL) says which. */
+mien_status mien_animator_render (mien_animator *anim, mien_generator *gen,
+                                  const mien_driving *c, mien_image *frame,
+                                  mien_rect *pasted, mien_error *err);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-generator.h"
+
+#include <stddef.h>
+
+const char *
+mien_generator_get_name (const mien_generator *gen)
+{
+  return gen && gen->klass ? gen->klass->name : "(none)";
+}
+
+static int
+output_matches (const mien_generator_output *out, const mien_image *input)
+{
+  return out->field && out->warped && out->refined
+         && out->field->width == input->width
+         && out->field->height == input->height && out->field->channels == 2
+         && mien_image_same_shape (out->warped, input)
+         && mien_image_same_shape (out->refined, input);
+}
+
+mien_status
+mien_generator_generate (mien_generator *gen, const mien_image *input,
+                         const mien_driving *c,
+                         const mien_point landmarks[MIEN_N_LANDMARKS],
+                         mien_generator_output *out, mien_pool *pool,
+                         mien_error *err)
+{
+  if (!gen || !gen->klass || !input || !c || !landmarks || !out)
+    return mien_error_set (err, MIEN_ERR_INVALID, "generator: missing argument");
+  if (!output_matches (out, input))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "generator: outputs do not match the %d×%d input",
+                           input->width, input->height);
+  return gen->klass->generate (gen, input, c, landmarks, out, pool, err);
+}
+
+void
+mien_generator_free (mien_generator *gen)
+{
+  if (gen && gen->klass && gen->klass->free)
+    gen->klass->free (gen);
+}
+
+mien_status
+mien_generator_output_init (mien_generator_output *out, int width, int height,
+                            int channels, mien_error *err)
+{
+  *out = (mien_generator_output){ 0 };
+  out->field = mien_image_new_zeroed (width, height, 2, err);
+  out->warped = out->field ? mien_image_new (width, height, channels, err) : NULL;
+  out->refined = out->warped ? mien_image_new (width, height, channels, err)
+                             : NULL;
+  if (!out->refined)
+    {
+      mien_generator_output_clear (out);
+      return err ? err->status : MIEN_ERR_NOMEM;
+    }
+  return MIEN_OK;
+}
+
+void
+mien_generator_output_clear (mien_generator_output *out)
+{
+  mien_image_free (out->field);
+  mien_image_free (out->warped);
+  mien_image_free (out->refined);
+  *out = (mien_generator_output){ 0 };
+}

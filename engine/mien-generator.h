@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The generator interface (DESIGN.md "engine/generator.h"):
+ *
+ *   (I 128×128 RGB, driving vector c, 68 landmarks in the 128 grid)
+ *       → F (128×128×2), O^w = warp(I, F), O^r
+ *
+ * F is a displacement in pixels of the 128 grid, in the backward convention
+ * of mien_warp_bilinear: out(x) = in(x + F(x)). O^r is the refined result
+ * that ResWarp up-samples. ResWarp, preview and export never know which
+ * generator ran: an implementation is a table of function pointers (the
+ * anatomical rig now, the ATW neural generator later).
+ *
+ * Contract every implementation keeps, because paste-back relies on it:
+ * where F is 0 in a 2-pixel neighbourhood, O^r equals I exactly; F is 0 on
+ * the outer 2 pixels of the grid; x → x + F(x) has a positive Jacobian
+ * determinant everywhere (no folds), whatever c holds. */
+#pragma once
+
+#include "face/mien-face.h"
+#include "mien-au.h"
+#include "mien-image.h"
+#include "mien-pool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mien_generator mien_generator;
+
+typedef struct mien_generator_output {
+  mien_image *field;   /* F: low_w × low_h × 2 */
+  mien_image *warped;  /* O^w: same size as I */
+  mien_image *refined; /* O^r: same size as I */
+} mien_generator_output;
+
+typedef struct mien_generator_class {
+  const char *name;
+  /* Writes F, O^w and O^r into out (allocated by the caller, see
+   * mien_generator_output_new). landmarks are in pixels of I's grid. */
+  mien_status (*generate) (mien_generator *gen, const mien_image *input,
+                           const mien_driving *c,
+                           const mien_point landmarks[MIEN_N_LANDMARKS],
+                           mien_generator_output *out, mien_pool *pool,
+                           mien_error *err);
+  void (*free) (mien_generator *gen);
+} mien_generator_class;
+
+/* Implementations embed this first in their own struct. */
+struct mien_generator {
+  const mien_generator_class *klass;
+};
+
+const char *mien_generator_get_name (const mien_generator *gen);
+mien_status mien_generator_generate (mien_generator *gen,
+                                     const mien_image *input,
+                                     const mien_driving *c,
+                                     const mien_point landmarks[MIEN_N_LANDMARKS],
+                                     mien_generator_output *out,
+                                     mien_pool *pool, mien_error *err);
+void mien_generator_free (mien_generator *gen);
+
+/* Allocates the three outputs for an input of width × height × channels. */
+mien_status mien_generator_output_init (mien_generator_output *out, int width,
+                                        int height, int channels,
+                                        mien_error *err);
+void mien_generator_output_clear (mien_generator_output *out);
+
+#ifdef __cplusplus
+}
+#endif

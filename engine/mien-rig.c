@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-rig.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mien-field.h"
+#include "mien-reswarp.h"
+
+/* ------------------------------------------------------------------------ */
+/* Face frame */
+
+typedef struct vec2 {
+  float x, y;
+} vec2;
+
+static inline vec2 v_add (vec2 a, vec2 b) { return (vec2){ a.x + b.x, a.y + b.y }; }
+static inline vec2 v_sub (vec2 a, vec2 b) { return (vec2){ a.x - b.x, a.y - b.y }; }
+static inline vec2 v_mul (vec2 a, float s) { return (vec2){ a.x * s, a.y * s }; }
+static inline float v_dot (vec2 a, vec2 b) { return a.x * b.x + a.y * b.y; }
+static inline float v_len (vec2 a) { return sqrtf (v_dot (a, a)); }
+static inline vec2 v_pt (mien_point p) { return (vec2){ p.x, p.y }; }
+
+/* Origin between the eye centres; ex along the eye line towards the image's
+ * right, ey perpendicular towards the chin; iod in grid pixels. Moves are
+ * written in iod units so that they scale and rotate with the face. */
+typedef struct face_frame {
+  vec2 origin, ex, ey;
+  float iod;
+  vec2 eye_centre[2]; /* [0] subject's right (image left), [1] left */
+} face_frame;
+
+static vec2
+mean_of (const mien_point *lm, int first, int n)
+{
+  vec2 s = { 0, 0 };
+  for (int i = 0; i < n; i++)
+    s = v_add (s, v_pt (lm[first + i]));
+  return v_mul (s, 1.0f / (float)n);
+}
+
+static int
+face_frame_init (face_frame *f, const mien_point *lm)
+{
+  f->eye_centre[0] = mean_of (lm, 36, 6);
+  f->eye_centre[1] = mean_of (lm, 42, 6);
+  vec2 d = v_sub (f->eye_centre[1], f->eye_centre[0]);
+  f->iod = v_len (d);
+  if (!(f->iod > 1.0f) || !isfinite (f->iod))
+    return 0;
+  f->ex = v_mul (d, 1.0f / f->iod);
+  f->ey = (vec2){ -f->ex.y, f->ex.x };
+  f->origin = v_mul (v_add (f->eye_centre[0], f->eye_centre[1]), 0.5f);
+  return 1;
+}
+
+/* A displacement of (out, down) iod units for a feature on `side` (0:
+ * subject's right = image left, where "out" is -ex; 1: subject's left). */
+static vec2
+frame_delta (const face_frame *f, int side, float out, float down)
+{
+  float u = side ? out : -out;
+  return v_mul (v_add (v_mul (f->ex, u), v_mul (f->ey, down)), f->iod);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Landmark moves per AU (forward motion, in iod units: out, down) */
+
+#define N_CHEEK 2 /* synthetic cheek points per side */
+
+typedef struct rig_moves {
+  vec2 lm[MIEN_N_LANDMARKS];   /* forward motion in grid pixels */
+  vec2 cheek_rest[2][N_CHEEK]; /* synthetic cheek points */
+  vec2 cheek[2][N_CHEEK];
+} rig_moves;
+
+typedef struct side_au {
+  float au[MIEN_AU_N_OPENFACE]; /* intensity / 5 on this side, 0 … 1 */
+} side_au;
+
+static const int brow_idx[2][5] = { { 17, 18, 19, 20, 21 },
+                                    { 26, 25, 24, 23, 22 } };
+static const int corner_idx[2][2] = { { 48, 60 }, { 54, 64 } };
+static const int upper_near[2] = { 49, 53 }, upper_mid[2] = { 50, 52 };
+static const int lower_near[2] = { 59, 55 }, lower_mid[2] = { 58, 56 };
+static const int inner_up[2] = { 61, 63 }, inner_low[2] = { 67, 65 };
+
+static void
+move (rig_moves *m, const face_frame *f, int idx, int side, float out,
+      float down)
+{
+  m->lm[idx] = v_add (m->lm[idx], frame_delta (f, side, out, down));
+}
+
+static void
+move_cheek (rig_moves *m, const face_frame *f, int side, float out, float down)
+{
+  for (int k = 0; k < N_CHEEK; k++)
+    m->cheek[side][k]
+        = v_add (m->cheek[side][k], frame_delta (f, side, out, down * (k ? 0.8f : 1.0f)));
+}
+
+static void
+moves_brows (rig_moves *m, const face_frame *f, int s, const side_au *a)
+{
+  static const float au1[5] = { 0.01f, 0.03f, 0.06f, 0.10f, 0.13f };
+  static const float au2[5] = { 0.12f, 0.11f, 0.08f, 0.04f, 0.01f };
+  static const float au4_down[5] = { 0.02f, 0.04f, 0.06f, 0.07f, 0.08f };
+  static const float au4_in[5] = { 0.0f, 0.01f, 0.02f, 0.04f, 0.06f };
+  float a1 = a->au[MIEN_AU1], a2 = a->au[MIEN_AU2], a4 = a->au[MIEN_AU4];
+  float a9 = a->au[MIEN_AU9], a6 = a->au[MIEN_AU6];
+  for (int k = 0; k < 5; k++)
+    move (m, f, brow_idx[s][k], s, -au4_in[k] * a4,
+          -au1[k] * a1 - au2[k] * a2 + au4_down[k] * a4
+              + (k >= 3 ? 0.03f * a9 : 0.0f) + (k == 0 ? 0.02f * a6 : 0.0f));
+}
+
+static void
+moves_corner_group (rig_moves *m, const face_frame *f, int s, float out,
+                    float down)
+{
+  /* The corner moves fully, its neighbours on both lips partly. */
+  move (m, f, corner_idx[s][0], s, out, down);
+  move (m, f, corner_idx[s][1], s, out, down);
+  move (m, f, upper_near[s], s, 0.5f * out, 0.6f * down);
+  move (m, f, lower_near[s], s, 0.5f * out, 0.5f * down);
+  move (m, f, inner_up[s], s, 0.35f * out, 0.4f * down);
+  move (m, f, inner_low[s], s, 0.35f * out, 0.4f * down);
+  move (m, f, upper_mid[s], s, 0.2f * out, 0.25f * down);
+  move (m, f, lower_mid[s], s, 0.2f * out, 0.25f * down);
+}
+
+static void
+moves_lip_corners (rig_moves *m, const face_frame *f, int s, const side_au *a)
+{
+  float a12 = a->au[MIEN_AU12], a14 = a->au[MIEN_AU14];
+  float a15 = a->au[MIEN_AU15], a20 = a->au[MIEN_AU20];
+  float a23 = a->au[MIEN_AU23], a26 = a->au[MIEN_AU26];
+  float out = 0.10f * a12 - 0.05f * a14 + 0.01f * a15 + 0.12f * a20
+              - 0.05f * a23 - 0.02f * a26;
+  float down = -0.10f * a12 - 0.01f * a14 + 0.10f * a15 + 0.02f * a20
+               + 0.08f * a26;
+  moves_corner_group (m, f, s, out, down);
+  move_cheek (m, f, s, 0.02f * a12, -0.05f * a12 - 0.07f * a->au[MIEN_AU6]
+                                        - 0.03f * a->au[MIEN_AU9]
+                                        + 0.02f * a15);
+}
+
+/* Bilateral lip and jaw AUs act on the midline points too. */
+static void
+moves_lips_mid (rig_moves *m, const face_frame *f, const side_au *a)
+{
+  float a9 = a->au[MIEN_AU9], a10 = a->au[MIEN_AU10], a17 = a->au[MIEN_AU17];
+  float a20 = a->au[MIEN_AU20], a23 = a->au[MIEN_AU23], a25 = a->au[MIEN_AU25];
+  float up_outer = -0.035f * a9 - 0.09f * a10 - 0.015f * a17 + 0.025f * a23
+                   + 0.01f * a20;
+  float up_inner = -0.03f * a9 - 0.085f * a10 - 0.015f * a25;
+  float low_outer = -0.05f * a17 - 0.025f * a23 + 0.06f * a25 - 0.01f * a20;
+  float low_inner = -0.045f * a17 + 0.07f * a25 - 0.01f * a20;
+  move (m, f, 51, 0, 0, up_outer);
+  move (m, f, 62, 0, 0, up_inner);
+  move (m, f, 57, 0, 0, low_outer);
+  move (m, f, 66, 0, 0, low_inner);
+  for (int s = 0; s < 2; s++)
+    {
+      move (m, f, upper_mid[s], s, 0, 0.95f * up_outer);
+      move (m, f, upper_near[s], s, -0.025f * a23, 0.65f * up_outer);
+      move (m, f, inner_up[s], s, 0, 0.95f * up_inner);
+      move (m, f, lower_mid[s], s, 0, low_outer);
+      move (m, f, lower_near[s], s, -0.025f * a23, 0.75f * low_outer);
+      move (m, f, inner_low[s], s, 0.06f * a20, 0.85f * low_inner);
+    }
+}
+
+static void
+moves_jaw (rig_moves *m, const face_frame *f, const side_au *a)
+{
+  /* AU26 rotates the mandible about the ears: the chin drops most. */
+  static const float drop[9] = { 0.30f, 0.28f, 0.23f, 0.16f, 0.09f,
+                                 0.04f, 0.01f, 0.0f, 0.0f };
+  static const float raise17[9] = { 0.06f, 0.05f, 0.03f, 0.01f, 0, 0, 0, 0, 0 };
+  float a26 = a->au[MIEN_AU26], a17 = a->au[MIEN_AU17];
+  for (int k = 0; k <= 8; k++)
+    for (int s = 0; s < (k ? 2 : 1); s++)
+      move (m, f, s ? 8 + k : 8 - k, s, 0,
+            drop[k] * a26 - raise17[k] * a17);
+  move (m, f, 57, 0, 0, 0.26f * a26);
+  move (m, f, 66, 0, 0, 0.27f * a26);
+  for (int s = 0; s < 2; s++)
+    {
+      move (m, f, lower_mid[s], s, 0, 0.25f * a26);
+      move (m, f, lower_near[s], s, 0, 0.20f * a26);
+      move (m, f, inner_low[s], s, 0, 0.25f * a26);
+    }
+}
+
+static void
+moves_nose (rig_moves *m, const face_frame *f, const side_au *a)
+{
+  float a9 = a->au[MIEN_AU9], a10 = a->au[MIEN_AU10];
+  move (m, f, 29, 0, 0, -0.01f * a9);
+  move (m, f, 30, 0, 0, -0.02f * a9);
+  move (m, f, 33, 0, 0, -0.035f * a9 - 0.01f * a10);
+  for (int s = 0; s < 2; s++)
+    {
+      move (m, f, s ? 35 : 31, s, 0.01f * a9, -0.05f * a9 - 0.02f * a10);
+      move (m, f, s ? 34 : 32, s, 0, -0.045f * a9 - 0.015f * a10);
+    }
+}
+
+/* Bilateral AUs are the mean of the two sides' intensities (equal unless a
+ * one-sided variant is set), so one-sided channels still act on midline
+ * points by half. */
+static void
+side_intensities (const mien_driving *c, side_au sides[2], side_au *mid)
+{
+  for (int i = 0; i < MIEN_AU_N_OPENFACE; i++)
+    {
+      float r = mien_driving_side (c, (mien_au_channel)i, MIEN_AU_SIDE_RIGHT);
+      float l = mien_driving_side (c, (mien_au_channel)i, MIEN_AU_SIDE_LEFT);
+      sides[0].au[i] = r / MIEN_AU_MAX;
+      sides[1].au[i] = l / MIEN_AU_MAX;
+      mid->au[i] = 0.5f * (sides[0].au[i] + sides[1].au[i]);
+    }
+}
+
+static void
+rig_moves_compute (rig_moves *m, const face_frame *f, const mien_point *lm,
+                   const side_au sides[2], const side_au *mid)
+{
+  memset (m, 0, sizeof *m);
+  for (int s = 0; s < 2; s++)
+    for (int k = 0; k < N_CHEEK; k++)
+      m->cheek_rest[s][k]
+          = v_add (f->eye_centre[s],
+                   frame_delta (f, s, k ? 0.30f : 0.05f, k ? 0.42f : 0.55f));
+  for (int s = 0; s < 2; s++)
+    {
+      moves_brows (m, f, s, &sides[s]);
+      moves_lip_corners (m, f, s, &sides[s]);
+    }
+  moves_lips_mid (m, f, mid);
+  moves_jaw (m, f, mid);
+  moves_nose (m, f, mid);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dense field: normalized Wendland kernel average of control points */
+
+#define MAX_CONTROLS 160
+
+typedef struct control {
+  vec2 q;     /* target position (where the feature ends up) */
+  vec2 value; /* backward displacement there: -motion */
+  float radius;
+} control;
+
+typedef struct control_set {
+  control c[MAX_CONTROLS];
+  int n;
+} control_set;
+
+static void
+add_control (control_set *set, vec2 rest, vec2 motion, float radius)
+{
+  if (set->n >= MAX_CONTROLS)
+    return;
+  set->c[set->n++] = (control){ v_add (rest, motion), v_mul (motion, -1.0f),
+                                radius };
+}
+
+static void
+collect_controls (control_set *set, const face_frame *f, const mien_point *lm,
+                  const rig_moves *m)
+{
+  float r = 0.5f * f->iod;
+  set->n = 0;
+  /* Eyes (36–47) are anchors here: the eyelid field moves the lids. */
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    add_control (set, v_pt (lm[i]), (i >= 36 && i <= 47) ? (vec2){ 0, 0 } : m->lm[i], r);
+  for (int s = 0; s < 2; s++)
+    for (int k = 0; k < N_CHEEK; k++)
+      add_control (set, m->cheek_rest[s][k], m->cheek[s][k], r);
+  /* Forehead above the brows and a ring outside the jaw line stay still,
+   * so brows and jaw move skin, not hairline, ears or background. */
+  for (int s = 0; s < 2; s++)
+    for (int k = 0; k < 5; k += 2)
+      add_control (set, v_add (v_pt (lm[brow_idx[s][k]]), frame_delta (f, s, 0, -0.55f)),
+                   (vec2){ 0, 0 }, r);
+  vec2 centre = mean_of (lm, 0, 17);
+  for (int i = 0; i <= 16; i += 2)
+    {
+      vec2 d = v_sub (v_pt (lm[i]), centre);
+      float len = v_len (d);
+      if (len > 1e-3f)
+        add_control (set, v_add (v_pt (lm[i]), v_mul (d, 0.55f * f->iod / len)),
+                     (vec2){ 0, 0 }, r);
+    }
+}
+
+/* Wendland C2: smooth, positive, exactly 0 beyond radius 1. */
+static inline float
+wendland (float r2)
+{
+  if (r2 >= 1.0f)
+    return 0.0f;
+  float r = sqrtf (r2), t = 1.0f - r, t2 = t * t;
+  return t2 * t2 * (4.0f * r + 1.0f);
+}
+
+/* Weight of "no motion" everywhere: makes the field vanish where no kernel
+ * reaches and damps it where few do. */
+#define BACKGROUND_WEIGHT 0.05f
+
+static void
+splat_controls (const control_set *set, mien_image *field, float *num,
+                float *den)
+{
+  int w = field->width, h = field->height;
+  memset (num, 0, sizeof (float) * 2 * (size_t)w * (size_t)h);
+  memset (den, 0, sizeof (float) * (size_t)w * (size_t)h);
+  for (int i = 0; i < set->n; i++)
+    {
+      const control *c = &set->c[i];
+      int x0 = (int)floorf (c->q.x - c->radius), x1 = (int)ceilf (c->q.x + c->radius);
+      int y0 = (int)floorf (c->q.y - c->radius), y1 = (int)ceilf (c->q.y + c->radius);
+      x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+      x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
+      float inv_r2 = 1.0f / (c->radius * c->radius);
+      for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+          {
+            float dx = (float)x - c->q.x, dy = (float)y - c->q.y;
+            float k = wendland ((dx * dx + dy * dy) * inv_r2);
+            size_t p = (size_t)y * (size_t)w + (size_t)x;
+            num[2 * p] += k * c->value.x;
+            num[2 * p + 1] += k * c->value.y;
+            den[p] += k;
+          }
+    }
+  for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
+    {
+      float s = 1.0f / (den[p] + BACKGROUND_WEIGHT);
+      field->data[2 * p] = num[2 * p] * s;
+      field->data[2 * p + 1] = num[2 * p + 1] * s;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Eyelids and gaze */
+
+typedef struct eye_frame {
+  vec2 centre, eu, ev; /* ev: down, perpendicular to the corner line */
+  float half_width, up_peak, low_peak; /* lid heights above/below at s = 0 */
+} eye_frame;
+
+static void
+eye_frame_init (eye_frame *e, const mien_point *lm, int side)
+{
+  int c_left = side ? 42 : 36, c_right = side ? 45 : 39;
+  int up[2] = { side ? 43 : 37, side ? 44 : 38 };
+  int low[2] = { side ? 47 : 41, side ? 46 : 40 };
+  vec2 a = v_pt (lm[c_left]), b = v_pt (lm[c_right]);
+  e->centre = v_mul (v_add (a, b), 0.5f);
+  vec2 d = v_sub (b, a);
+  e->half_width = fmaxf (0.5f * v_len (d), 0.5f);
+  e->eu = v_mul (d, 0.5f / e->half_width);
+  e->ev = (vec2){ -e->eu.y, e->eu.x };
+  float hu = 0, hl = 0;
+  for (int k = 0; k < 2; k++)
+    {
+      hu += -v_dot (v_sub (v_pt (lm[up[k]]), e->centre), e->ev);
+      hl += v_dot (v_sub (v_pt (lm[low[k]]), e->centre), e->ev);
+    }
+  /* The lid landmarks sit near s = ±1/3 on a parabola 1 - s². */
+  e->up_peak = fmaxf (0.5f * hu / 0.89f, 0.2f);
+  e->low_peak = fmaxf (0.5f * hl / 0.89f, 0.1f);
+}
+
+typedef struct lid_params {
+  float closure;    /* AU45: 0 open … 1 upper lid meets the lower lid */
+  float raise;      /* AU5: upper lid up, fraction of the opening */
+  float lower_up;   /* AU6/AU7: lower lid up, fraction of the opening */
+  float upper_down; /* AU7: upper lid down, fraction of the opening */
+  float top, bottom; /* extent of the moving skin above / below, pixels */
+} lid_params;
+
+/* Backward vertical displacement at eye-frame row t for a column whose lids
+ * are at yu < yl: a monotone piecewise-linear map, so it cannot fold. */
+static float
+lid_source (float t, float yu, float yl, const lid_params *p)
+{
+  float h = yl - yu;
+  if (h <= 1e-4f)
+    return 0.0f;
+  float lo_new = yl - p->lower_up * h;
+  float up_new = yu + (p->upper_down - p->raise) * h;
+  up_new += p->closure * (lo_new - up_new);
+  float top = yu - p->top, bottom = yl + p->bottom;
+  float src;
+  if (t <= top || t >= bottom)
+    return 0.0f;
+  if (t < up_new)
+    src = top + (t - top) * (yu - top) / (up_new - top);
+  else if (t < lo_new)
+    {
+      float a = fmaxf (yu, up_new), b = fminf (yl, lo_new);
+      src = a + (t - up_new) * (b - a) / (lo_new - up_new);
+    }
+  else
+    src = yl + (t - lo_new) * (bottom - yl) / (bottom - lo_new);
+  return src - t;
+}
+
+static void
+add_eyelid_field (mien_image *field, const eye_frame *e, const lid_params *p,
+                  const vec2 gaze)
+{
+  float ext = e->half_width + 1.0f, vext = e->up_peak + p->top + 1.0f;
+  float vext2 = e->low_peak + p->bottom + 1.0f;
+  float r = ext + vext + vext2;
+  int x0 = (int)floorf (e->centre.x - r), x1 = (int)ceilf (e->centre.x + r);
+  int y0 = (int)floorf (e->centre.y - r), y1 = (int)ceilf (e->centre.y + r);
+  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+  x1 = x1 >= field->width ? field->width - 1 : x1;
+  y1 = y1 >= field->height ? field->height - 1 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        vec2 d = v_sub ((vec2){ (float)x, (float)y }, e->centre);
+        float s = v_dot (d, e->eu) / e->half_width, t = v_dot (d, e->ev);
+        if (fabsf (s) >= 1.0f)
+          continue;
+        float prof = 1.0f - s * s;
+        float yu = -e->up_peak * prof, yl = e->low_peak * prof;
+        float dv = lid_source (t, yu, yl, p);
+        /* Gaze: the eye's interior slides inside an ellipse. */
+        float tc = 0.5f * (yu + yl), hv = 0.5f * (e->up_peak + e->low_peak);
+        float rho2 = s * s + (t - tc) * (t - tc) / (hv * hv);
+        float g = rho2 < 1.0f ? (1.0f - rho2) * (1.0f - rho2) : 0.0f;
+        float du = -gaze.x * e->half_width * g;
+        dv += -gaze.y * hv * g;
+        float *f = field->data + 2 * ((size_t)y * (size_t)field->width + (size_t)x);
+        f[0] += du * e->eu.x + dv * e->ev.x;
+        f[1] += du * e->eu.y + dv * e->ev.y;
+      }
+}
+
+static void
+add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
+             const side_au sides[2], const mien_driving *c)
+{
+  /* gaze: ±0.3 of the half width sideways, ±0.2 of the opening up/down
+   * (more would squash the white of the eye visibly). */
+  float gh = c->values[MIEN_GAZE_H], gv = c->values[MIEN_GAZE_V];
+  gh = isfinite (gh) ? fmaxf (-1.0f, fminf (1.0f, gh)) : 0.0f;
+  gv = isfinite (gv) ? fmaxf (-1.0f, fminf (1.0f, gv)) : 0.0f;
+  for (int s = 0; s < 2; s++)
+    {
+      const side_au *a = &sides[s];
+      eye_frame e;
+      eye_frame_init (&e, lm, s);
+      lid_params p = {
+        .closure = a->au[MIEN_AU45],
+        .raise = 0.35f * a->au[MIEN_AU5],
+        .lower_up = fminf (0.25f * a->au[MIEN_AU6] + 0.3f * a->au[MIEN_AU7], 0.45f),
+        .upper_down = 0.15f * a->au[MIEN_AU7],
+        .top = fmaxf (2.2f * e.up_peak, 0.25f * f->iod),
+        .bottom = 0.22f * f->iod,
+      };
+      vec2 gaze = { 0.3f * gh, 0.4f * gv }; /* 0.4 hv = 0.2 opening */
+      add_eyelid_field (field, &e, &p, gaze);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Border window and mouth interior */
+
+static void
+apply_border_window (mien_image *field)
+{
+  const float ramp = 10.0f;
+  for (int y = 0; y < field->height; y++)
+    for (int x = 0; x < field->width; x++)
+      {
+        int d = x < y ? x : y;
+        int dx = field->width - 1 - x, dy = field->height - 1 - y;
+        d = d < dx ? d : dx, d = d < dy ? d : dy;
+        float t = ((float)d - MIEN_RIG_ZERO_RING) / ramp;
+        float w = t <= 0.0f ? 0.0f : t >= 1.0f ? 1.0f : t * t * (3.0f - 2.0f * t);
+        float *f = field->data + 2 * ((size_t)y * (size_t)field->width + (size_t)x);
+        f[0] *= w, f[1] *= w;
+      }
+}
+
+static int
+point_in_polygon (const vec2 *poly, int n, float x, float y)
+{
+  int inside = 0;
+  for (int i = 0, j = n - 1; i < n; j = i++)
+    if ((poly[i].y > y) != (poly[j].y > y)
+        && x < (poly[j].x - poly[i].x) * (y - poly[i].y) / (poly[j].y - poly[i].y)
+                   + poly[i].x)
+      inside = !inside;
+  return inside;
+}
+
+/* Jacobian determinant of x → x + F(x) by central differences. */
+static float
+local_det (const mien_image *f, int x, int y)
+{
+  int xm = x > 0 ? x - 1 : x, xp = x + 1 < f->width ? x + 1 : x;
+  int ym = y > 0 ? y - 1 : y, yp = y + 1 < f->height ? y + 1 : y;
+  const float *a = f->data + 2 * ((size_t)y * f->width + xm);
+  const float *b = f->data + 2 * ((size_t)y * f->width + xp);
+  const float *c = f->data + 2 * ((size_t)ym * f->width + x);
+  const float *d = f->data + 2 * ((size_t)yp * f->width + x);
+  float hx = (float)(xp - xm), hy = (float)(yp - ym);
+  float j00 = 1 + (b[0] - a[0]) / hx, j10 = (b[1] - a[1]) / hx;
+  float j01 = (d[0] - c[0]) / hy, j11 = 1 + (d[1] - c[1]) / hy;
+  return j00 * j11 - j01 * j10;
+}
+
+/* An opening mouth magnifies the thin strip between the lips; there O^r
+ * shows a dark mouth interior instead of stretched lip texture. Coverage of
+ * the moved inner-lip polygon is 4×4 supersampled for a soft edge. */
+static float
+paint_mouth (mien_image *refined, const mien_image *field,
+             const mien_point *lm, const rig_moves *m)
+{
+  vec2 poly[8];
+  float minx = 1e9f, maxx = -1e9f, miny = 1e9f, maxy = -1e9f;
+  for (int i = 0; i < 8; i++)
+    {
+      poly[i] = v_add (v_pt (lm[60 + i]), m->lm[60 + i]);
+      minx = fminf (minx, poly[i].x), maxx = fmaxf (maxx, poly[i].x);
+      miny = fminf (miny, poly[i].y), maxy = fmaxf (maxy, poly[i].y);
+    }
+  int x0 = (int)floorf (minx) - 1, x1 = (int)ceilf (maxx) + 1;
+  int y0 = (int)floorf (miny) - 1, y1 = (int)ceilf (maxy) + 1;
+  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
+  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
+  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
+  float area = 0.0f, cy = 0.5f * (miny + maxy), hh = fmaxf (0.5f * (maxy - miny), 0.5f);
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        int hits = 0;
+        for (int j = 0; j < 16; j++)
+          hits += point_in_polygon (poly, 8, (float)x - 0.375f + 0.25f * (j & 3),
+                                    (float)y - 0.375f + 0.25f * (j >> 2));
+        if (!hits)
+          continue;
+        float stretch = (0.7f - local_det (field, x, y)) / 0.4f;
+        stretch = stretch < 0.0f ? 0.0f : stretch > 1.0f ? 1.0f : stretch;
+        float a = stretch * (float)hits / 16.0f;
+        if (a <= 0.0f)
+          continue;
+        /* Darker in the middle of the opening, a little lighter near lips. */
+        float dv = fabsf ((float)y - cy) / hh;
+        float shade = 0.55f + 0.45f * fminf (dv, 1.0f);
+        const float base[3] = { 0.16f, 0.06f, 0.06f };
+        float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
+        for (int c = 0; c < refined->channels && c < 3; c++)
+          px[c] += a * (base[c] * shade - px[c]);
+        area += a;
+      }
+  return area;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The generator */
+
+typedef struct mien_rig {
+  mien_generator base;
+  float *num, *den;
+  size_t capacity; /* pixels */
+  mien_rig_stats stats;
+} mien_rig;
+
+static mien_status
+rig_reserve (mien_rig *rig, int w, int h, mien_error *err)
+{
+  size_t n = (size_t)w * (size_t)h;
+  if (n <= rig->capacity)
+    return MIEN_OK;
+  free (rig->num), free (rig->den);
+  rig->num = malloc (sizeof (float) * 2 * n);
+  rig->den = malloc (sizeof (float) * n);
+  rig->capacity = (rig->num && rig->den) ? n : 0;
+  if (!rig->capacity)
+    return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+  return MIEN_OK;
+}
+
+static float
+max_abs (const mien_image *f)
+{
+  float m = 0.0f;
+  for (size_t i = 0; i < mien_image_n_floats (f); i++)
+    m = fmaxf (m, fabsf (f->data[i]));
+  return m;
+}
+
+static mien_status
+rig_generate (mien_generator *gen, const mien_image *input,
+              const mien_driving *c_in, const mien_point *lm,
+              mien_generator_output *out, mien_pool *pool, mien_error *err)
+{
+  mien_rig *rig = (mien_rig *)gen;
+  mien_driving c = *c_in;
+  mien_driving_clamp (&c); /* the rig never trusts its input */
+  face_frame f;
+  mien_status st = rig_reserve (rig, input->width, input->height, err);
+  if (st != MIEN_OK)
+    return st;
+  memset (out->field->data, 0, sizeof (float) * mien_image_n_floats (out->field));
+  rig_moves moves;
+  memset (&moves, 0, sizeof moves);
+  if (face_frame_init (&f, lm))
+    {
+      side_au sides[2], mid;
+      side_intensities (&c, sides, &mid);
+      rig_moves_compute (&moves, &f, lm, sides, &mid);
+      control_set *set = malloc (sizeof *set);
+      if (!set)
+        return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+      collect_controls (set, &f, lm, &moves);
+      splat_controls (set, out->field, rig->num, rig->den);
+      free (set);
+      add_eyelids (out->field, &f, lm, sides, &c);
+      apply_border_window (out->field);
+    }
+  rig->stats.fold_alpha = mien_field_limit_folds (out->field, MIEN_RIG_JACOBIAN_MARGIN);
+  rig->stats.min_jacobian = mien_field_min_jacobian (out->field);
+  rig->stats.max_displacement = max_abs (out->field);
+  st = mien_warp_bilinear (input, out->field, out->warped, pool, err);
+  if (st != MIEN_OK)
+    return st;
+  memcpy (out->refined->data, out->warped->data,
+          sizeof (float) * mien_image_n_floats (out->warped));
+  /* The moves were scaled with the field by the fold guard. */
+  for (int i = 60; i < 68; i++)
+    moves.lm[i] = v_mul (moves.lm[i], rig->stats.fold_alpha);
+  rig->stats.mouth_painted = paint_mouth (out->refined, out->field, lm, &moves);
+  return MIEN_OK;
+}
+
+static void
+rig_free (mien_generator *gen)
+{
+  mien_rig *rig = (mien_rig *)gen;
+  free (rig->num), free (rig->den);
+  free (rig);
+}
+
+static const mien_generator_class rig_class = {
+  .name = "anatomical AU rig",
+  .generate = rig_generate,
+  .free = rig_free,
+};
+
+mien_generator *
+mien_rig_new (mien_error *err)
+{
+  mien_rig *rig = calloc (1, sizeof *rig);
+  if (!rig)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+      return NULL;
+    }
+  rig->base.klass = &rig_class;
+  rig->stats.fold_alpha = 1.0f;
+  return &rig->base;
+}
+
+int
+mien_rig_get_stats (const mien_generator *gen, mien_rig_stats *stats)
+{
+  if (!gen || gen->klass != &rig_class)
+    return 0;
+  *stats = ((const mien_rig *)gen)->stats;
+  return 1;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The anatomical Action Unit rig: the first mien_generator. It needs no
+ * training data: each AU moves landmarks in a face-normalized frame (origin
+ * between the eyes, x along the eye line, unit = inter-ocular distance), and
+ * a dense field interpolates those moves over the 128² grid.
+ *
+ * The dense field is the sum of three parts, each fold-free by construction
+ * or guarded:
+ * - a normalized kernel average (Nadaraya–Watson with compactly supported
+ *   Wendland kernels) of the landmark displacements, set at the landmarks'
+ *   TARGET positions (so the backward field says where each output pixel
+ *   comes from), with zero-displacement anchors on the nose bridge, the eyes,
+ *   the forehead above the brows and a ring outside the jaw line; a constant
+ *   background weight makes the field fall to exactly 0 outside every
+ *   kernel's support;
+ * - per eye, an eyelid field: a monotone piecewise-linear vertical map in the
+ *   eye's frame that lets the upper-lid skin slide down over the eye (blink)
+ *   or up (AU5) and the lower lid rise (AU6, AU7). Covered eye content is
+ *   skipped, never squashed; a monotone 1-D map cannot fold;
+ * - gaze: the eye interior shifts inside the eye's ellipse.
+ * The sum is multiplied by a window that is exactly 0 on the outer 2 pixels
+ * and then scaled by mien_field_limit_folds, which guarantees a positive
+ * Jacobian determinant for ANY input.
+ *
+ * O^r is O^w with the mouth interior painted dark where an opening mouth
+ * stretched lip texture (inside the moved inner-lip polygon, where the field
+ * magnifies the source). */
+#pragma once
+
+#include "mien-generator.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Smallest corner Jacobian determinant the rig allows. */
+#define MIEN_RIG_JACOBIAN_MARGIN 0.05f
+/* The field is exactly 0 on this many outer pixels of the grid (so that
+ * bilinear up-sampling is 0 on the whole HD border). */
+#define MIEN_RIG_ZERO_RING 2
+
+mien_generator *mien_rig_new (mien_error *err);
+
+/* What the last generate call did (for tools and tests). */
+typedef struct mien_rig_stats {
+  float fold_alpha;   /* scale applied by the fold guard (1: none needed) */
+  float min_jacobian; /* after the guard */
+  float max_displacement; /* largest |F| in grid pixels */
+  float mouth_painted;    /* painted area in grid pixels */
+} mien_rig_stats;
+
+/* Returns 1 and fills stats if gen is a rig. */
+int mien_rig_get_stats (const mien_generator *gen, mien_rig_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
