@@ -33,3 +33,13 @@ if [ ! -s data/models/face-api/VERSION ] \
   echo "$FACE_API_VERSION" >data/models/face-api/VERSION
   rm -rf "$tmp"
 fi
+
+# The reference for the C face models: face-api itself in node (pure-JS cpu
+# backend, no native binary), pinned by tests/reference/faceapi's lock file.
+# Reinstalled only when the lock file changes.
+ref=tests/reference/faceapi
+if [ ! -f "$ref/node_modules/.mien-lock" ] \
+   || ! cmp -s "$ref/package-lock.json" "$ref/node_modules/.mien-lock"; then
+  (cd "$ref" && npm ci --silent --no-audit --no-fund >/dev/null)
+  cp "$ref/package-lock.json" "$ref/node_modules/.mien-lock"
+fi

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential meson ninja-build pkg-config
   libglib2.0-dev libgdk-pixbuf-2.0-dev libjson-glib-dev libopenblas-dev
-  python3-numpy python3-pil clang libclang-rt-14-dev
+  python3-numpy python3-pil python3-torch clang libclang-rt-14-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libgif-dev libimagequant-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev libepoxy-dev gettext

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Face analysis: finds the faces in a photo with face-api's tiny face
+ * detector and gives each its 68 landmarks, 7 expression probabilities and
+ * 128-d identity descriptor, computed as @vladmandic/face-api 1.7.15 does
+ * (detectAllFaces(tensor, TinyFaceDetectorOptions).withFaceLandmarks()
+ * .withFaceExpressions().withFaceDescriptors()), including its
+ * pre-processing and crops, so results match the package's own.
+ *
+ * The models are loaded once into an analyzer. An analyzer runs one call at
+ * a time; use one per thread for parallel work. */
+#pragma once
+
+#include "../mien-image.h"
+#include "../mien-pool.h"
+#include "mien-face.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mien_face_analyzer mien_face_analyzer;
+
+typedef struct mien_face_options {
+  int input_size;        /* detector input, a multiple of 32; default 416 */
+  float score_threshold; /* in (0, 1); default 0.5 */
+  int max_faces;         /* keep the best ones; default (0) 256 */
+} mien_face_options;
+
+#define MIEN_FACE_DEFAULT_INPUT_SIZE 416
+#define MIEN_FACE_DEFAULT_SCORE_THRESHOLD 0.5f
+#define MIEN_FACE_MAX_FACES 256
+
+/* Loads tiny_face_detector_model, face_landmark_68_model,
+ * face_expression_model and face_recognition_model (TensorFlow.js
+ * manifests + shards) from model_dir. pool may be NULL (default pool). */
+mien_face_analyzer *mien_face_analyzer_new (const char *model_dir,
+                                            mien_pool *pool, mien_error *err);
+void mien_face_analyzer_free (mien_face_analyzer *analyzer);
+
+/* Detects and analyses every face of image (RGB or gray, values in [0,1]).
+ * On success *faces (free with mien_faces_free) holds *n_faces faces in
+ * face-api's order (descending score); a photo without faces gives 0 faces
+ * and MIEN_OK. options may be NULL. */
+mien_status mien_face_analyzer_run (mien_face_analyzer *analyzer,
+                                    const mien_image *image,
+                                    const mien_face_options *options,
+                                    mien_face **faces, int *n_faces,
+                                    mien_error *err);
+
+/* The two stages of run, for callers that want only boxes and for
+ * benchmarks: detection fills box and score only; describe fills
+ * landmarks, expressions and descriptor of one detected face. */
+mien_status mien_face_analyzer_detect (mien_face_analyzer *analyzer,
+                                       const mien_image *image,
+                                       const mien_face_options *options,
+                                       mien_face **faces, int *n_faces,
+                                       mien_error *err);
+mien_status mien_face_analyzer_describe (mien_face_analyzer *analyzer,
+                                         const mien_image *image,
+                                         mien_face *face, mien_error *err);
+
+void mien_faces_free (mien_face *faces);
+
+/* Euclidean distance and cosine similarity of two descriptors (face-api
+ * matches identities by Euclidean distance, 0.6 being its usual
+ * threshold). */
+float mien_face_descriptor_distance (const float *a, const float *b);
+float mien_face_descriptor_cosine (const float *a, const float *b);
+
+#ifdef __cplusplus
+}
+#endif

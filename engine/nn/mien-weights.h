@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Named weight tensors, loaded from the TensorFlow.js weight format: a
+ * weights_manifest.json (an array of groups, each with "paths" to binary
+ * shards and "weights" entries {name, shape, dtype, quantization?}) whose
+ * shards, concatenated per group, hold the weights back to back. Supported:
+ * dtype float32 and int32 (stored as float), quantization uint8/uint16
+ * (value = q·scale + min) and float16.
+ *
+ * Everything the manifest declares is checked against the data: the shards
+ * of a group must hold exactly the bytes its weights need, shapes must be
+ * positive and bounded, float data must be finite; errors name the file and
+ * the weight. Shard paths must be plain file names in the manifest's folder,
+ * so a manifest cannot make the loader read elsewhere. */
+#pragma once
+
+#include <stddef.h>
+
+#include "mien-tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mien_weights mien_weights;
+
+/* Reads the shards from the manifest's folder. */
+mien_weights *mien_weights_load_tfjs (const char *manifest_path,
+                                      mien_error *err);
+
+/* Reads one shard: fills *data (malloc'd, freed by the loader) and *size. */
+typedef mien_status (*mien_weights_read_fn) (void *user_data,
+                                             const char *shard_name,
+                                             unsigned char **data,
+                                             size_t *size, mien_error *err);
+
+/* Parses a manifest held in memory; origin names it in messages. */
+mien_weights *mien_weights_parse_tfjs (const char *json, size_t length,
+                                       const char *origin,
+                                       mien_weights_read_fn read,
+                                       void *user_data, mien_error *err);
+void mien_weights_free (mien_weights *weights);
+
+int mien_weights_count (const mien_weights *weights);
+const char *mien_weights_name (const mien_weights *weights, int index);
+const mien_tensor *mien_weights_tensor (const mien_weights *weights,
+                                        int index);
+/* NULL when absent. */
+const mien_tensor *mien_weights_find (const mien_weights *weights,
+                                      const char *name);
+/* Looks up a weight and checks its shape (rank entries of dims; -1 accepts
+ * any size). Fills err naming the weight and both shapes when it differs. */
+const mien_tensor *mien_weights_get (const mien_weights *weights,
+                                     const char *name, int rank,
+                                     const int *dims, mien_error *err);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Parity: mien-faces (C) against @vladmandic/face-api 1.7.15 itself, run in
+node (tests/reference/faceapi), on the demo photos and the astronaut. Both
+read the same decoded pixels (a PFM written here with PIL), so JPEG decoders
+are not under test. Tolerances (from the issue):
+  same face count; box IoU >= 0.95; landmarks mean error <= 1 px at the
+  detector's input scale (416 / longest side); expression probabilities
+  within 0.02; descriptor cosine similarity >= 0.999.
+The node results are cached in the build folder, keyed by a hash of every
+input that could change them.
+Usage: test_faceapi_parity.py PATH/TO/mien-faces"""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "reference"))
+import mien_files  # noqa: E402
+
+ROOT = os.environ.get("MIEN_SOURCE_ROOT", ".")
+BUILD = os.environ.get("MIEN_BUILD_ROOT", ".")
+MODELS = os.path.join(ROOT, "data", "models", "face-api")
+SAMPLES = os.path.join(ROOT, "data", "samples")
+REF_DIR = os.path.join(ROOT, "tests", "reference", "faceapi")
+PHOTOS = [f"sample{i}.jpg" for i in range(1, 7)] + ["astronaut.png"]
+LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgusted",
+          "surprised"]
+INPUT_SIZE = 416
+
+MIN_IOU = 0.95
+MAX_LANDMARK_PX = 1.0
+MAX_EXPRESSION = 0.02
+MIN_COSINE = 0.999
+
+
+def skip(why):
+    print(f"SKIP: {why}")
+    sys.exit(77)
+
+
+def write_inputs(work):
+    paths = []
+    for name in PHOTOS:
+        src = os.path.join(SAMPLES, name)
+        if not os.path.exists(src):
+            skip(f"{src} missing: run scripts/setup.sh")
+        img = np.asarray(Image.open(src).convert("RGB"), dtype=np.float32)
+        path = os.path.join(work, name.rsplit(".", 1)[0] + ".pfm")
+        mien_files.write_pfm(path, img / np.float32(255))
+        paths.append(path)
+    return paths
+
+
+def cache_key(paths):
+    h = hashlib.sha256()
+    for p in paths + [os.path.join(REF_DIR, "package-lock.json"),
+                      os.path.join(REF_DIR, "faceapi-reference.js")] + sorted(
+            os.path.join(MODELS, f) for f in os.listdir(MODELS)):
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def reference(work, paths):
+    cache = os.path.join(work, "reference.json")
+    key = cache_key(paths)
+    if os.path.exists(cache):
+        with open(cache) as f:
+            data = json.load(f)
+        if data.get("key") == key:
+            return data["photos"]
+    if not os.path.isdir(os.path.join(REF_DIR, "node_modules")):
+        skip("tests/reference/faceapi/node_modules missing: run "
+             "scripts/fetch-assets.sh")
+    out = subprocess.run(["node", os.path.join(REF_DIR, "faceapi-reference.js"),
+                          MODELS] + paths, check=True, capture_output=True,
+                         text=True).stdout
+    data = json.loads(out)
+    data["key"] = key
+    with open(cache, "w") as f:
+        json.dump(data, f)
+    return data["photos"]
+
+
+def mien(tool, path):
+    out = subprocess.run([tool, path, "--json", "--models", MODELS],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)["faces"]
+
+
+def box_of(face):
+    b = face["box"]
+    return np.array([b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"]])
+
+
+def iou(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+def compare_photo(name, ref, got, scale, worst):
+    ok = True
+    if len(ref) != len(got):
+        print(f"{name}: FAIL face count: face-api {len(ref)}, mien {len(got)}")
+        return False
+    used = set()
+    for r in ref:
+        # Match by box overlap, so near-equal scores may swap order.
+        ious = [(iou(box_of(r), box_of(g)), j) for j, g in enumerate(got)
+                if j not in used]
+        best, j = max(ious)
+        used.add(j)
+        g = got[j]
+        lm = np.linalg.norm(np.array(r["landmarks"]) - np.array(g["landmarks"]),
+                            axis=1).mean() * scale
+        ex = np.abs(np.array(r["expressions"])
+                    - np.array([g["expressions"][k] for k in LABELS])).max()
+        dr, dg = np.array(r["descriptor"]), np.array(g["descriptor"])
+        cos = float(dr @ dg / (np.linalg.norm(dr) * np.linalg.norm(dg)))
+        worst["iou"] = min(worst["iou"], best)
+        worst["landmarks"] = max(worst["landmarks"], lm)
+        worst["expressions"] = max(worst["expressions"], ex)
+        worst["cosine"] = min(worst["cosine"], cos)
+        worst["faces"] += 1
+        bad = []
+        if best < MIN_IOU:
+            bad.append(f"IoU {best:.4f}")
+        if lm > MAX_LANDMARK_PX:
+            bad.append(f"landmarks {lm:.3f} px")
+        if ex > MAX_EXPRESSION:
+            bad.append(f"expressions {ex:.4f}")
+        if cos < MIN_COSINE:
+            bad.append(f"cosine {cos:.6f}")
+        if bad:
+            print(f"{name}: FAIL face at {box_of(r).round(1)}: {', '.join(bad)}")
+            ok = False
+    print(f"{name}: {len(ref)} faces match")
+    return ok
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    if not os.path.isdir(MODELS):
+        skip(f"{MODELS} missing: run scripts/setup.sh")
+    work = os.path.join(BUILD, "faceapi-parity")
+    os.makedirs(work, exist_ok=True)
+    paths = write_inputs(work)
+    refs = reference(work, paths)
+    worst = {"iou": 1.0, "landmarks": 0.0, "expressions": 0.0, "cosine": 1.0,
+             "faces": 0}
+    ok = True
+    for path, ref in zip(paths, refs):
+        scale = INPUT_SIZE / max(ref["width"], ref["height"])
+        ok &= compare_photo(os.path.basename(path), ref["faces"],
+                            mien(sys.argv[1], path), scale, worst)
+    print(f"worst over {worst['faces']} faces: box IoU {worst['iou']:.6f} "
+          f"(>= {MIN_IOU}), landmark mean error {worst['landmarks']:.5f} px "
+          f"at input scale (<= {MAX_LANDMARK_PX}), expression "
+          f"|diff| {worst['expressions']:.2e} (<= {MAX_EXPRESSION}), "
+          f"descriptor cosine {worst['cosine']:.7f} (>= {MIN_COSINE})")
+    if worst["faces"] == 0:
+        print("FAIL: no faces compared")
+        ok = False
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
