@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* MienApplication: one window per photo; `mien photo.jpg` opens it. The
  * main operations are GApplication actions so that they can be scripted
- * over D-Bus (gapplication action io.github.mien.Mien open-file "'/p.jpg'"). */
+ * over D-Bus, e.g.
+ *   gapplication action io.github.mien.Mien open-file "'/photos/me.jpg'"
+ *   gapplication action io.github.mien.Mien apply-preset "('happy', 0.8)"
+ *   gapplication action io.github.mien.Mien set-au "('AU12', 3.5)"
+ *   gapplication action io.github.mien.Mien set-mode "'vanilla'" */
 #include "mien-application.h"
 
 #include <glib/gi18n.h>
@@ -55,6 +59,44 @@ open_file_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
+set_au_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  const char *name;
+  double value;
+  g_variant_get (param, "(&sd)", &name, &value);
+  MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
+  if (!mien_window_set_au (window, name, value))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown Action Unit “%s”"), name);
+      mien_window_show_message (window, msg);
+    }
+}
+
+static void
+apply_preset_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  const char *name;
+  double intensity;
+  g_variant_get (param, "(&sd)", &name, &intensity);
+  MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
+  if (!mien_window_apply_preset (window, name, intensity))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown expression “%s”"), name);
+      mien_window_show_message (window, msg);
+    }
+}
+
+static void
+set_mode_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
+  const char *mode = g_variant_get_string (param, NULL);
+  if (g_str_equal (mode, "vanilla") || g_str_equal (mode, "multiscale"))
+    g_action_group_change_action_state (G_ACTION_GROUP (window), "mode",
+                                        g_variant_new_string (mode));
+}
+
+static void
 about_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
@@ -87,6 +129,9 @@ mien_application_startup (GApplication *app)
   G_APPLICATION_CLASS (mien_application_parent_class)->startup (app);
   static const GActionEntry entries[] = {
     { .name = "open-file", .activate = open_file_action, .parameter_type = "s" },
+    { .name = "set-au", .activate = set_au_action, .parameter_type = "(sd)" },
+    { .name = "apply-preset", .activate = apply_preset_action, .parameter_type = "(sd)" },
+    { .name = "set-mode", .activate = set_mode_action, .parameter_type = "s" },
     { .name = "about", .activate = about_action },
     { .name = "quit", .activate = quit_action },
   };

@@ -144,17 +144,25 @@ mien_engine_worker_get_n_dropped (MienEngineWorker *self)
   return n;
 }
 
-static void
-mien_engine_worker_finalize (GObject *object)
+void
+mien_engine_worker_shutdown (MienEngineWorker *self)
 {
-  MienEngineWorker *self = MIEN_ENGINE_WORKER (object);
-  /* Deliveries hold a reference, so by now none is pending. */
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
   g_cond_signal (&self->wake);
   g_mutex_unlock (&self->lock);
   if (self->thread != NULL)
     g_thread_join (self->thread);
+  self->thread = NULL;
+}
+
+static void
+mien_engine_worker_finalize (GObject *object)
+{
+  MienEngineWorker *self = MIEN_ENGINE_WORKER (object);
+  /* The thread refs the worker for each delivery, so it must have been
+   * stopped (mien_engine_worker_shutdown) while the worker was alive. */
+  g_warn_if_fail (self->thread == NULL);
   if (self->waiting != NULL && self->request_free != NULL)
     self->request_free (self->waiting);
   g_main_context_unref (self->main_context);

@@ -27,6 +27,11 @@ MienEngineWorker *mien_engine_worker_new (MienRenderFunc render,
  * dropped unrendered: the worker always serves the newest request. */
 guint64 mien_engine_worker_post (MienEngineWorker *self, gpointer request);
 
+/* Stops the thread, waiting for a frame being rendered. The owner calls
+ * this before dropping its reference (the thread holds references while it
+ * delivers). Undelivered results are still delivered by the main loop. */
+void mien_engine_worker_shutdown (MienEngineWorker *self);
+
 /* Serial of the newest request posted; 0 before any. */
 guint64 mien_engine_worker_get_latest_serial (MienEngineWorker *self);
 /* Requests replaced before they were rendered. */

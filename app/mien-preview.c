@@ -43,6 +43,8 @@ G_DEFINE_FINAL_TYPE (MienPreview, mien_preview, GTK_TYPE_GL_AREA)
 
 enum { PROP_0, PROP_VIEW, PROP_DIVIDER, PROP_ZOOM, N_PROPS };
 static GParamSpec *properties[N_PROPS];
+enum { SIGNAL_PHOTO_CLICKED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 /* ---- geometry ------------------------------------------------------------ */
 
@@ -370,6 +372,20 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* A click that did not drag: tell the window where, in photo pixels (it
+ * picks the face there). */
+static void
+on_click_released (GtkGestureClick *gesture, int n_press, double x, double y,
+                   MienPreview *self)
+{
+  if (self->photo == NULL || self->dragging_divider)
+    return;
+  double px, py;
+  widget_to_photo (self, x, y, &px, &py);
+  if (px >= 0 && py >= 0 && px < self->photo_w && py < self->photo_h)
+    g_signal_emit (self, signals[SIGNAL_PHOTO_CLICKED], 0, px, py);
+}
+
 /* ---- public API ---------------------------------------------------------- */
 
 void
@@ -534,6 +550,9 @@ mien_preview_class_init (MienPreviewClass *klass)
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  signals[SIGNAL_PHOTO_CLICKED] = g_signal_new (
+      "photo-clicked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
 }
 
 static void
@@ -558,6 +577,9 @@ mien_preview_init (MienPreview *self)
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);
   g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  GtkGesture *click = gtk_gesture_click_new ();
+  g_signal_connect (click, "released", G_CALLBACK (on_click_released), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 }
 
 GtkWidget *

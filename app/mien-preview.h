@@ -37,4 +37,7 @@ void mien_preview_set_zoom (MienPreview *self, double zoom);
 double mien_preview_get_zoom (MienPreview *self);
 void mien_preview_zoom_by (MienPreview *self, double factor);
 
+/* Signal "photo-clicked" (double x, double y): a click without dragging, in
+ * photo pixels. */
+
 G_END_DECLS

@@ -1,14 +1,27 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* MienWindow: the photo in a GL preview beside the controls. Opening a photo
- * (file dialog, drag and drop, command line, recent files) decodes it on a
- * worker thread, so a 4K JPEG never freezes the window; a photo that cannot
- * be read leaves the current one in place and says why in a toast. */
+/* MienWindow: the photo in a GL preview beside the sliders.
+ *
+ * Opening a photo (file dialog, drag and drop, command line, recent files,
+ * D-Bus) builds a MienSession on a worker thread: decode, find the faces,
+ * prepare the largest one. A photo that cannot be read leaves the current
+ * one in place and says why; a photo without a face is shown, with a
+ * message, and the sliders wait for one.
+ *
+ * Every slider move posts a frame request to the engine worker, which always
+ * renders the newest request, so the window never waits on the engine.
+ * Undo records a step when the sliders have been still for a moment, so one
+ * drag is one step, not sixty. */
 #include "mien-window.h"
 
 #include <glib/gi18n.h>
 
-#include "io/mien-image-io.h"
+#include "mien-engine-worker.h"
 #include "mien-preview.h"
+#include "mien-session.h"
+#include "mien-slider-panel.h"
+
+#define UNDO_SETTLE_MS 400
+#define UNDO_MAX_STEPS 200
 
 struct _MienWindow {
   AdwApplicationWindow parent_instance;
@@ -19,11 +32,20 @@ struct _MienWindow {
   MienPreview *preview;
   GtkBox *controls_box;
   GtkLabel *status_label;
+  MienSliderPanel *sliders;
 
   GSettings *settings; /* NULL when the schema is not installed */
   GCancellable *load_cancellable;
-  mien_image *photo;   /* float RGB, the engine's copy */
+  MienSession *session;
   GFile *photo_file;
+  MienEngineWorker *worker;
+  char *face_note; /* "face 1 of 3" for the status line */
+
+  /* Undo: `committed` is the state the undo stack's top leads to. */
+  GArray *undo_stack, *redo_stack; /* of mien_driving */
+  mien_driving committed;
+  guint settle_source;
+  gboolean restoring;
 };
 
 G_DEFINE_FINAL_TYPE (MienWindow, mien_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -36,20 +58,227 @@ mien_window_show_message (MienWindow *self, const char *message)
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-/* ---- loading ------------------------------------------------------------- */
+/* ---- rendering ------------------------------------------------------------ */
 
 typedef struct {
-  mien_image *image;
-  GBytes *rgb8;
-} LoadedPhoto;
+  MienSession *session;
+  mien_driving c;
+  mien_reswarp_mode mode;
+  gboolean both_modes; /* split view: vanilla | multiscale */
+} FrameRequest;
+
+typedef struct {
+  MienSession *session;
+  mien_rect crop;
+  GBytes *a, *b;
+} FrameResult;
 
 static void
-loaded_photo_free (LoadedPhoto *loaded)
+frame_request_free (FrameRequest *request)
 {
-  mien_image_free (loaded->image);
-  g_clear_pointer (&loaded->rgb8, g_bytes_unref);
-  g_free (loaded);
+  mien_session_unref (request->session);
+  g_free (request);
 }
+
+static void
+frame_result_free (FrameResult *result)
+{
+  mien_session_unref (result->session);
+  g_clear_pointer (&result->a, g_bytes_unref);
+  g_clear_pointer (&result->b, g_bytes_unref);
+  g_free (result);
+}
+
+/* On the engine thread. */
+static gpointer
+render_frame (gpointer data, gpointer user_data, GError **error)
+{
+  FrameRequest *request = data;
+  FrameResult *result = g_new0 (FrameResult, 1);
+  result->session = mien_session_ref (request->session);
+  /* In the split view a is vanilla and b multiscale; otherwise a is the
+   * chosen mode. */
+  mien_reswarp_mode first = request->both_modes ? MIEN_RESWARP_VANILLA
+                                                : request->mode;
+  result->a = mien_session_render_crop (request->session, first, &request->c,
+                                        error);
+  if (result->a != NULL && request->both_modes)
+    result->b = mien_session_render_crop (request->session,
+                                          MIEN_RESWARP_MULTISCALE,
+                                          &request->c, error);
+  if (result->a == NULL || (request->both_modes && result->b == NULL))
+    {
+      frame_result_free (result);
+      return NULL;
+    }
+  result->crop = *mien_session_get_crop (request->session);
+  return result;
+}
+
+static mien_reswarp_mode
+current_mode (MienWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
+  g_autoptr (GVariant) state = g_action_get_state (action);
+  return mien_reswarp_mode_from_string (g_variant_get_string (state, NULL))
+                 == MIEN_RESWARP_VANILLA
+             ? MIEN_RESWARP_VANILLA
+             : MIEN_RESWARP_MULTISCALE;
+}
+
+static void
+request_frame (MienWindow *self)
+{
+  if (self->session == NULL || mien_session_get_face_index (self->session) < 0)
+    return;
+  FrameRequest *request = g_new0 (FrameRequest, 1);
+  request->session = mien_session_ref (self->session);
+  mien_slider_panel_get_driving (self->sliders, &request->c);
+  request->mode = current_mode (self);
+  request->both_modes = mien_preview_get_view (self->preview)
+                        == MIEN_PREVIEW_VIEW_SPLIT;
+  mien_engine_worker_post (self->worker, request);
+}
+
+static void
+update_status (MienWindow *self, const char *extra)
+{
+  if (self->session == NULL)
+    {
+      gtk_label_set_text (self->status_label, "");
+      return;
+    }
+  const mien_image *photo = mien_session_get_photo (self->session);
+  g_autofree char *name = g_file_get_basename (self->photo_file);
+  GString *text = g_string_new (NULL);
+  g_string_printf (text, "%s — %d × %d", name, photo->width, photo->height);
+  if (self->face_note != NULL)
+    g_string_append_printf (text, " — %s", self->face_note);
+  if (extra != NULL)
+    g_string_append_printf (text, " — %s", extra);
+  gtk_label_set_text (self->status_label, text->str);
+  g_string_free (text, TRUE);
+}
+
+static void
+on_frame_rendered (MienEngineWorker *worker, guint64 serial, gpointer data,
+                   double ms, MienWindow *self)
+{
+  FrameResult *result = data;
+  if (result->session != self->session)
+    return; /* a frame of the previous photo */
+  mien_preview_set_result (self->preview, result->crop.x, result->crop.y,
+                           result->crop.width, result->crop.height, result->a,
+                           result->b);
+  g_autofree char *timing = g_strdup_printf (_("frame %.0f ms"), ms);
+  update_status (self, timing);
+}
+
+static void
+on_frame_failed (MienEngineWorker *worker, guint64 serial, GError *error,
+                 MienWindow *self)
+{
+  mien_window_show_message (self, error->message);
+}
+
+/* ---- undo ---------------------------------------------------------------- */
+
+static gboolean
+driving_equal (const mien_driving *a, const mien_driving *b)
+{
+  return memcmp (a->values, b->values, sizeof a->values) == 0;
+}
+
+static void
+update_undo_actions (MienWindow *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo",
+                                 self->undo_stack->len > 0
+                                     || self->settle_source != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo",
+                                 self->redo_stack->len > 0);
+}
+
+/* Records the sliders' state as one undo step if it differs. */
+static void
+commit_undo_step (MienWindow *self)
+{
+  g_clear_handle_id (&self->settle_source, g_source_remove);
+  mien_driving now;
+  mien_slider_panel_get_driving (self->sliders, &now);
+  if (!driving_equal (&now, &self->committed))
+    {
+      g_array_append_val (self->undo_stack, self->committed);
+      if (self->undo_stack->len > UNDO_MAX_STEPS)
+        g_array_remove_index (self->undo_stack, 0);
+      g_array_set_size (self->redo_stack, 0);
+      self->committed = now;
+    }
+  update_undo_actions (self);
+}
+
+static gboolean
+on_settled (gpointer data)
+{
+  MienWindow *self = data;
+  self->settle_source = 0;
+  commit_undo_step (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_sliders_changed (MienSliderPanel *panel, MienWindow *self)
+{
+  request_frame (self);
+  if (self->restoring)
+    return;
+  g_clear_handle_id (&self->settle_source, g_source_remove);
+  self->settle_source = g_timeout_add (UNDO_SETTLE_MS, on_settled, self);
+  update_undo_actions (self);
+}
+
+static void
+restore (MienWindow *self, GArray *from, GArray *to)
+{
+  commit_undo_step (self);
+  if (from->len == 0)
+    return;
+  g_array_append_val (to, self->committed);
+  self->committed = g_array_index (from, mien_driving, from->len - 1);
+  g_array_set_size (from, from->len - 1);
+  self->restoring = TRUE;
+  mien_slider_panel_set_driving (self->sliders, &self->committed);
+  self->restoring = FALSE;
+  update_undo_actions (self);
+}
+
+static void
+undo_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  if (g_str_equal (action, "win.undo"))
+    restore (self, self->undo_stack, self->redo_stack);
+  else
+    restore (self, self->redo_stack, self->undo_stack);
+}
+
+static void
+reset_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  mien_slider_panel_reset (MIEN_WINDOW (widget)->sliders);
+}
+
+static void
+reset_undo (MienWindow *self)
+{
+  g_clear_handle_id (&self->settle_source, g_source_remove);
+  g_array_set_size (self->undo_stack, 0);
+  g_array_set_size (self->redo_stack, 0);
+  mien_slider_panel_get_driving (self->sliders, &self->committed);
+  update_undo_actions (self);
+}
+
+/* ---- loading ------------------------------------------------------------- */
 
 static void
 load_in_thread (GTask *task, gpointer source, gpointer task_data,
@@ -63,44 +292,27 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data,
                                _("Only local files can be opened"));
       return;
     }
-  mien_error err = { 0 };
-  mien_image *image = mien_image_load (path, &err);
-  if (image == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-                               err.message);
-      return;
-    }
-  size_t n = (size_t)image->width * image->height * 3;
-  guchar *pixels = g_try_malloc (n);
-  if (pixels == NULL)
-    {
-      mien_image_free (image);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                               _("Not enough memory to show this photo"));
-      return;
-    }
-  mien_image_to_rgb8 (image, pixels, image->width * 3);
-  LoadedPhoto *loaded = g_new0 (LoadedPhoto, 1);
-  loaded->image = image;
-  loaded->rgb8 = g_bytes_new_take (pixels, n);
-  g_task_return_pointer (task, loaded, (GDestroyNotify)loaded_photo_free);
+  GError *error = NULL;
+  MienSession *session = mien_session_new_from_file (path, &error);
+  if (session == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, session, (GDestroyNotify)mien_session_unref);
 }
 
 static void
-update_status (MienWindow *self, const char *extra)
+set_face_note (MienWindow *self)
 {
-  if (self->photo == NULL)
-    {
-      gtk_label_set_text (self->status_label, "");
-      return;
-    }
-  g_autofree char *name = g_file_get_basename (self->photo_file);
-  g_autofree char *text = g_strdup_printf ("%s — %d × %d%s%s", name,
-                                           self->photo->width,
-                                           self->photo->height,
-                                           extra ? " — " : "", extra ? extra : "");
-  gtk_label_set_text (self->status_label, text);
+  g_clear_pointer (&self->face_note, g_free);
+  int n = mien_session_get_n_faces (self->session);
+  int i = mien_session_get_face_index (self->session);
+  if (n == 0)
+    self->face_note = g_strdup (_("no face found"));
+  else if (n == 1)
+    self->face_note = g_strdup (_("1 face"));
+  else
+    self->face_note = g_strdup_printf (_("face %d of %d (click a face to "
+                                         "animate it)"), i + 1, n);
 }
 
 static void
@@ -109,8 +321,8 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   MienWindow *self = MIEN_WINDOW (source);
   GFile *file = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  LoadedPhoto *loaded = g_task_propagate_pointer (G_TASK (result), &error);
-  if (loaded == NULL)
+  MienSession *session = g_task_propagate_pointer (G_TASK (result), &error);
+  if (session == NULL)
     {
       /* The photo that was open stays open, with its status line back. */
       update_status (self, NULL);
@@ -118,16 +330,26 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
         mien_window_show_message (self, error->message);
       return;
     }
-  mien_image_free (self->photo);
-  self->photo = g_steal_pointer (&loaded->image);
+  g_clear_pointer (&self->session, mien_session_unref);
+  self->session = session;
   g_set_object (&self->photo_file, file);
-  mien_preview_set_photo (self->preview, loaded->rgb8, self->photo->width,
-                          self->photo->height);
-  loaded_photo_free (loaded);
+  const mien_image *photo = mien_session_get_photo (session);
+  mien_preview_set_photo (self->preview, mien_session_get_photo_rgb8 (session),
+                          photo->width, photo->height);
   gtk_stack_set_visible_child_name (self->stack, "photo");
   g_autofree char *name = g_file_get_basename (file);
   adw_window_title_set_subtitle (self->window_title, name);
+  set_face_note (self);
   update_status (self, NULL);
+  gboolean has_face = mien_session_get_face_index (session) >= 0;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), has_face);
+  if (!has_face)
+    mien_window_show_message (self, _("No face found in this photo. Try one "
+                                      "where the face is larger and turned "
+                                      "towards the camera."));
+  /* The sliders keep their position: the same expression on the new photo. */
+  reset_undo (self);
+  request_frame (self);
 
   g_autofree char *uri = g_file_get_uri (file);
   gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
@@ -149,6 +371,72 @@ mien_window_open_file (MienWindow *self, GFile *file)
   g_task_set_return_on_cancel (task, TRUE);
   g_task_run_in_thread (task, load_in_thread);
   g_object_unref (task);
+}
+
+/* ---- picking a face ------------------------------------------------------ */
+
+static void
+select_face_in_thread (GTask *task, gpointer source, gpointer task_data,
+                       GCancellable *cancellable)
+{
+  MienSession *session = g_task_get_task_data (task);
+  int index = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "face"));
+  GError *error = NULL;
+  if (mien_session_select_face (session, index, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_face_selected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      mien_window_show_message (self, error->message);
+      return;
+    }
+  set_face_note (self);
+  update_status (self, NULL);
+  mien_preview_clear_result (self->preview);
+  request_frame (self);
+}
+
+static void
+on_photo_clicked (MienPreview *preview, double x, double y, MienWindow *self)
+{
+  if (self->session == NULL)
+    return;
+  int face = mien_session_face_at (self->session, x, y);
+  if (face < 0 || face == mien_session_get_face_index (self->session))
+    return;
+  GTask *task = g_task_new (self, NULL, on_face_selected, NULL);
+  g_task_set_task_data (task, mien_session_ref (self->session),
+                        (GDestroyNotify)mien_session_unref);
+  g_object_set_data (G_OBJECT (task), "face", GINT_TO_POINTER (face));
+  g_task_run_in_thread (task, select_face_in_thread);
+  g_object_unref (task);
+}
+
+/* ---- scripting (also used by the app's D-Bus actions) -------------------- */
+
+gboolean
+mien_window_set_au (MienWindow *self, const char *name, double value)
+{
+  return mien_slider_panel_set_value (self->sliders, name, value);
+}
+
+gboolean
+mien_window_apply_preset (MienWindow *self, const char *name, double intensity)
+{
+  int preset = mien_preset_from_name (name);
+  if (preset < 0)
+    return FALSE;
+  mien_slider_panel_apply_preset (self->sliders, (mien_expression_preset)preset,
+                                  CLAMP (intensity, 0.0, 1.0));
+  return TRUE;
 }
 
 /* ---- open dialog and drag and drop --------------------------------------- */
@@ -222,7 +510,12 @@ static const char *const view_names[] = { "result", "split", "difference" };
 static void
 set_view (MienWindow *self, MienPreviewView view)
 {
+  gboolean split_changed = (view == MIEN_PREVIEW_VIEW_SPLIT)
+                           != (mien_preview_get_view (self->preview)
+                               == MIEN_PREVIEW_VIEW_SPLIT);
   mien_preview_set_view (self->preview, view);
+  if (split_changed)
+    request_frame (self); /* the split needs both modes rendered */
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "view");
   if (view <= MIEN_PREVIEW_VIEW_DIFFERENCE)
     g_simple_action_set_state (G_SIMPLE_ACTION (action),
@@ -259,6 +552,7 @@ change_mode_state (GSimpleAction *action, GVariant *value, gpointer user_data)
   if (self->settings != NULL)
     g_settings_set_string (self->settings, "reswarp-mode",
                            g_variant_get_string (value, NULL));
+  request_frame (self);
 }
 
 static void
@@ -343,6 +637,13 @@ mien_window_dispose (GObject *object)
   MienWindow *self = MIEN_WINDOW (object);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
+  g_clear_handle_id (&self->settle_source, g_source_remove);
+  if (self->worker != NULL)
+    {
+      mien_engine_worker_shutdown (self->worker);
+      g_signal_handlers_disconnect_by_data (self->worker, self);
+    }
+  g_clear_object (&self->worker);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIEN_TYPE_WINDOW);
   G_OBJECT_CLASS (mien_window_parent_class)->dispose (object);
 }
@@ -351,7 +652,10 @@ static void
 mien_window_finalize (GObject *object)
 {
   MienWindow *self = MIEN_WINDOW (object);
-  mien_image_free (self->photo);
+  g_clear_pointer (&self->session, mien_session_unref);
+  g_clear_pointer (&self->face_note, g_free);
+  g_array_unref (self->undo_stack);
+  g_array_unref (self->redo_stack);
   g_clear_object (&self->photo_file);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (mien_window_parent_class)->finalize (object);
@@ -404,6 +708,19 @@ mien_window_class_init (MienWindowClass *klass)
                                        "win.toggle-difference", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-mode", NULL,
                                    toggle_mode_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z,
+                                       GDK_CONTROL_MASK, "win.undo", NULL);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, undo_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_y,
+                                       GDK_CONTROL_MASK, "win.redo", NULL);
+  gtk_widget_class_install_action (widget_class, "win.reset", NULL,
+                                   reset_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r,
+                                       GDK_CONTROL_MASK, "win.reset", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, 0,
                                        "win.toggle-mode", NULL);
 }
@@ -413,6 +730,25 @@ mien_window_init (MienWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->settings = settings_new_if_installed ();
+  self->undo_stack = g_array_new (FALSE, FALSE, sizeof (mien_driving));
+  self->redo_stack = g_array_new (FALSE, FALSE, sizeof (mien_driving));
+  mien_driving_init (&self->committed);
+
+  self->sliders = MIEN_SLIDER_PANEL (mien_slider_panel_new ());
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), FALSE);
+  gtk_box_append (self->controls_box, GTK_WIDGET (self->sliders));
+  g_signal_connect (self->sliders, "changed", G_CALLBACK (on_sliders_changed),
+                    self);
+  g_signal_connect (self->preview, "photo-clicked",
+                    G_CALLBACK (on_photo_clicked), self);
+  self->worker = mien_engine_worker_new (
+      render_frame, NULL, (GDestroyNotify)frame_request_free,
+      (GDestroyNotify)frame_result_free);
+  g_signal_connect (self->worker, "rendered", G_CALLBACK (on_frame_rendered),
+                    self);
+  g_signal_connect (self->worker, "failed", G_CALLBACK (on_frame_failed),
+                    self);
+  update_undo_actions (self);
 
   g_autofree char *mode = self->settings
       ? g_settings_get_string (self->settings, "reswarp-mode")

@@ -14,5 +14,10 @@ MienWindow *mien_window_new (AdwApplication *application);
 void mien_window_open_file (MienWindow *self, GFile *file);
 /* A short message at the bottom of the window (toast). */
 void mien_window_show_message (MienWindow *self, const char *message);
+/* Scripting: set one slider by channel name ("AU12", "12L", "gaze_h") or
+ * apply a preset by name ("happy"); FALSE if the name is unknown. */
+gboolean mien_window_set_au (MienWindow *self, const char *name, double value);
+gboolean mien_window_apply_preset (MienWindow *self, const char *name,
+                                   double intensity);
 
 G_END_DECLS

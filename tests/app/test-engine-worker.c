@@ -106,6 +106,7 @@ main (void)
   CHECK (f.n_failed == 1, "the failing request was reported %d times",
          f.n_failed);
   CHECK (f.main_thread_ok, "a signal was emitted off the main thread");
+  mien_engine_worker_shutdown (f.worker);
   g_object_unref (f.worker);
   g_main_loop_unref (f.loop);
   return mien_test_exit_code ();

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-session.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "face/mien-face-analyzer.h"
+#include "io/mien-image-io.h"
+#include "mien-animator.h"
+#include "mien-generator.h"
+#include "mien-rig.h"
+
+struct _MienSession {
+  mien_image *photo;
+  GBytes *photo_rgb8;
+  mien_face *faces;
+  int n_faces;
+  int face_index;
+  mien_generator *generator;
+  mien_animator *animators[2]; /* by mien_reswarp_mode */
+  GMutex lock;                 /* one frame (or face change) at a time */
+};
+
+static GQuark
+session_error_quark (void)
+{
+  return g_quark_from_static_string ("mien-session-error");
+}
+
+/* ---- the face models, loaded once per process ---------------------------- */
+
+static GMutex analyzer_lock;
+static mien_face_analyzer *analyzer;
+
+const char *
+mien_session_find_model_dir (void)
+{
+  static const char *found;
+  static gsize once;
+  if (g_once_init_enter (&once))
+    {
+      const char *candidates[] = { g_getenv ("MIEN_MODEL_DIR"),
+                                   MIEN_INSTALLED_MODEL_DIR,
+                                   MIEN_SOURCE_MODEL_DIR };
+      for (guint i = 0; i < G_N_ELEMENTS (candidates) && found == NULL; i++)
+        {
+          if (candidates[i] == NULL)
+            continue;
+          g_autofree char *probe = g_build_filename (
+              candidates[i], "tiny_face_detector_model-weights_manifest.json",
+              NULL);
+          if (g_file_test (probe, G_FILE_TEST_EXISTS))
+            found = candidates[i];
+        }
+      g_once_init_leave (&once, 1);
+    }
+  return found;
+}
+
+static gboolean
+find_faces (MienSession *session, GError **error)
+{
+  g_mutex_lock (&analyzer_lock);
+  mien_error err = { 0 };
+  if (analyzer == NULL)
+    {
+      const char *dir = mien_session_find_model_dir ();
+      if (dir == NULL)
+        {
+          g_mutex_unlock (&analyzer_lock);
+          g_set_error (error, session_error_quark (), 0,
+                       _("The face models are missing: run scripts/setup.sh "
+                         "or set MIEN_MODEL_DIR"));
+          return FALSE;
+        }
+      analyzer = mien_face_analyzer_new (dir, NULL, &err);
+      if (analyzer == NULL)
+        {
+          g_mutex_unlock (&analyzer_lock);
+          g_set_error (error, session_error_quark (), 0, "%s", err.message);
+          return FALSE;
+        }
+    }
+  mien_status status = mien_face_analyzer_run (analyzer, session->photo, NULL,
+                                               &session->faces,
+                                               &session->n_faces, &err);
+  g_mutex_unlock (&analyzer_lock);
+  if (status != MIEN_OK)
+    {
+      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+static void
+session_clear (MienSession *session)
+{
+  for (int m = 0; m < 2; m++)
+    mien_animator_free (session->animators[m]);
+  mien_generator_free (session->generator);
+  mien_faces_free (session->faces);
+  g_clear_pointer (&session->photo_rgb8, g_bytes_unref);
+  mien_image_free (session->photo);
+  g_mutex_clear (&session->lock);
+}
+
+MienSession *
+mien_session_ref (MienSession *session)
+{
+  return g_atomic_rc_box_acquire (session);
+}
+
+void
+mien_session_unref (MienSession *session)
+{
+  g_atomic_rc_box_release_full (session, (GDestroyNotify)session_clear);
+}
+
+static int
+largest_face (MienSession *session)
+{
+  int best = -1;
+  float best_area = 0.0f;
+  for (int i = 0; i < session->n_faces; i++)
+    {
+      float area = session->faces[i].box.width * session->faces[i].box.height;
+      if (area > best_area)
+        best = i, best_area = area;
+    }
+  return best;
+}
+
+MienSession *
+mien_session_new_from_file (const char *path, GError **error)
+{
+  mien_error err = { 0 };
+  mien_image *photo = mien_image_load (path, &err);
+  if (photo == NULL)
+    {
+      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      return NULL;
+    }
+  MienSession *session = g_atomic_rc_box_new0 (MienSession);
+  g_mutex_init (&session->lock);
+  session->photo = photo;
+  session->face_index = -1;
+  size_t n = (size_t)photo->width * photo->height * 3;
+  guchar *pixels = g_try_malloc (n);
+  if (pixels == NULL)
+    {
+      g_set_error (error, session_error_quark (), 0,
+                   _("Not enough memory to show this photo"));
+      mien_session_unref (session);
+      return NULL;
+    }
+  mien_image_to_rgb8 (photo, pixels, photo->width * 3);
+  session->photo_rgb8 = g_bytes_new_take (pixels, n);
+  if (!find_faces (session, error))
+    {
+      mien_session_unref (session);
+      return NULL;
+    }
+  session->generator = mien_rig_new (&err);
+  if (session->generator == NULL)
+    {
+      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      mien_session_unref (session);
+      return NULL;
+    }
+  int face = largest_face (session);
+  if (face >= 0 && !mien_session_select_face (session, face, error))
+    {
+      mien_session_unref (session);
+      return NULL;
+    }
+  return session;
+}
+
+/* ---- faces --------------------------------------------------------------- */
+
+gboolean
+mien_session_select_face (MienSession *session, int index, GError **error)
+{
+  g_return_val_if_fail (index >= 0 && index < session->n_faces, FALSE);
+  mien_animator *fresh[2] = { NULL, NULL };
+  mien_error err = { 0 };
+  for (int m = 0; m < 2; m++)
+    {
+      fresh[m] = mien_animator_new (session->photo, &session->faces[index],
+                                    (mien_reswarp_mode)m, NULL, &err);
+      if (fresh[m] == NULL)
+        {
+          mien_animator_free (fresh[0]);
+          g_set_error (error, session_error_quark (), 0, "%s", err.message);
+          return FALSE;
+        }
+    }
+  g_mutex_lock (&session->lock);
+  for (int m = 0; m < 2; m++)
+    {
+      mien_animator_free (session->animators[m]);
+      session->animators[m] = fresh[m];
+    }
+  session->face_index = index;
+  g_mutex_unlock (&session->lock);
+  return TRUE;
+}
+
+const mien_image *
+mien_session_get_photo (MienSession *session)
+{
+  return session->photo;
+}
+
+GBytes *
+mien_session_get_photo_rgb8 (MienSession *session)
+{
+  return session->photo_rgb8;
+}
+
+int
+mien_session_get_n_faces (MienSession *session)
+{
+  return session->n_faces;
+}
+
+const mien_face *
+mien_session_get_face (MienSession *session, int index)
+{
+  return index >= 0 && index < session->n_faces ? &session->faces[index] : NULL;
+}
+
+int
+mien_session_get_face_index (MienSession *session)
+{
+  return session->face_index;
+}
+
+int
+mien_session_face_at (MienSession *session, double x, double y)
+{
+  for (int i = 0; i < session->n_faces; i++)
+    {
+      const mien_box *b = &session->faces[i].box;
+      if (x >= b->x && x < b->x + b->width && y >= b->y && y < b->y + b->height)
+        return i;
+    }
+  return -1;
+}
+
+const mien_rect *
+mien_session_get_crop (MienSession *session)
+{
+  return session->animators[0] ? mien_animator_get_crop (session->animators[0])
+                               : NULL;
+}
+
+GBytes *
+mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
+                          const mien_driving *c, GError **error)
+{
+  g_mutex_lock (&session->lock);
+  mien_animator *anim = session->animators[mode];
+  if (anim == NULL)
+    {
+      g_mutex_unlock (&session->lock);
+      g_set_error (error, session_error_quark (), 0,
+                   _("No face found in this photo"));
+      return NULL;
+    }
+  mien_error err = { 0 };
+  const mien_image *crop = NULL;
+  mien_status status = mien_animator_render_crop (anim, session->generator, c,
+                                                  &crop, NULL, &err);
+  GBytes *bytes = NULL;
+  if (status == MIEN_OK)
+    {
+      size_t n = (size_t)crop->width * crop->height * 3;
+      guchar *pixels = g_malloc (n);
+      mien_image_to_rgb8 (crop, pixels, crop->width * 3);
+      bytes = g_bytes_new_take (pixels, n);
+    }
+  else
+    g_set_error (error, session_error_quark (), 0, "%s", err.message);
+  g_mutex_unlock (&session->lock);
+  return bytes;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* MienSession: everything Mien knows about one open photo: the pixels, the
+ * faces found in it, the face being animated, and per ResWarp mode an
+ * animator holding the cached decomposition. Built on a worker thread (it
+ * takes a second on a 4K photo), then used by the engine worker for every
+ * frame. Reference-counted so a frame in flight keeps its session alive
+ * while the user opens another photo. */
+#pragma once
+
+#include <glib.h>
+
+#include "face/mien-face.h"
+#include "mien-au.h"
+#include "mien-headshot.h"
+#include "mien-image.h"
+#include "mien-reswarp.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MienSession MienSession;
+
+/* Loads the photo, finds its faces and prepares the largest one. A photo
+ * without a face is not an error: the session has 0 faces and shows the
+ * photo. May run on any thread. */
+MienSession *mien_session_new_from_file (const char *path, GError **error);
+MienSession *mien_session_ref (MienSession *session);
+void mien_session_unref (MienSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MienSession, mien_session_unref)
+
+const mien_image *mien_session_get_photo (MienSession *session);
+/* The photo as tight 8-bit RGB rows, for the preview. */
+GBytes *mien_session_get_photo_rgb8 (MienSession *session);
+int mien_session_get_n_faces (MienSession *session);
+const mien_face *mien_session_get_face (MienSession *session, int index);
+/* The animated face, -1 when there is none. */
+int mien_session_get_face_index (MienSession *session);
+/* The index of the face whose box contains (x, y), or -1. */
+int mien_session_face_at (MienSession *session, double x, double y);
+/* Re-prepares for another face (rebuilds crops and decompositions). */
+gboolean mien_session_select_face (MienSession *session, int index,
+                                   GError **error);
+const mien_rect *mien_session_get_crop (MienSession *session);
+
+/* Renders the animated crop for driving vector c in the given mode as tight
+ * 8-bit RGB. Serialized internally; call from the engine worker. */
+GBytes *mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
+                                  const mien_driving *c, GError **error);
+
+/* Where the face models are: $MIEN_MODEL_DIR, the installed data folder, or
+ * the source tree's data/models/face-api; NULL if none has them. */
+const char *mien_session_find_model_dir (void);
+
+G_END_DECLS

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* MienSliderPanel: one slider per channel of the driving vector, built from
+ * the engine's AU table (engine/mien-au.h) so that a channel added there
+ * appears here. Sliders are grouped by face region; the one-sided variants
+ * of a region sit in a collapsed "Left and right" expander, since most users
+ * move both sides. Expression presets set the sliders, which stay editable:
+ * a preset is a starting point, not a mode. */
+#include "mien-slider-panel.h"
+
+#include <glib/gi18n.h>
+
+struct _MienSliderPanel {
+  GtkBox parent_instance;
+  GtkRange *scales[MIEN_AU_N_CHANNELS];
+  GtkRange *intensity;
+  mien_expression_preset last_preset;
+  gboolean has_preset;
+  int batch_depth; /* > 0 while setting many sliders: one "changed" at the end */
+};
+
+G_DEFINE_FINAL_TYPE (MienSliderPanel, mien_slider_panel, GTK_TYPE_BOX)
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static const char *
+region_title (mien_au_region region)
+{
+  switch (region)
+    {
+    case MIEN_AU_REGION_BROWS: return _("Brows");
+    case MIEN_AU_REGION_EYES: return _("Eyes");
+    case MIEN_AU_REGION_CHEEKS_NOSE: return _("Cheeks and Nose");
+    case MIEN_AU_REGION_LIPS: return _("Lips");
+    case MIEN_AU_REGION_JAW: return _("Jaw");
+    case MIEN_AU_REGION_GAZE: return _("Gaze");
+    default: return "";
+    }
+}
+
+static char *
+channel_label (const mien_au_info *info)
+{
+  if (info->side == MIEN_AU_SIDE_LEFT)
+    return g_strdup_printf (_("%s, left"), info->facs_name);
+  if (info->side == MIEN_AU_SIDE_RIGHT)
+    return g_strdup_printf (_("%s, right"), info->facs_name);
+  return g_strdup (info->facs_name);
+}
+
+static void
+on_scale_changed (GtkRange *range, MienSliderPanel *self)
+{
+  if (self->batch_depth == 0)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static GtkWidget *
+make_slider_row (MienSliderPanel *self, int channel)
+{
+  const mien_au_info *info = &mien_au_channels[channel];
+  g_autofree char *label = channel_label (info);
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+  GtkWidget *caption = gtk_label_new (NULL);
+  g_autofree char *code = info->facs_number > 0
+      ? g_strdup_printf ("%s  <span alpha=\"60%%\">AU%d%s</span>",
+                         label, info->facs_number,
+                         info->side == MIEN_AU_SIDE_LEFT ? "L"
+                         : info->side == MIEN_AU_SIDE_RIGHT ? "R" : "")
+      : g_markup_escape_text (label, -1);
+  gtk_label_set_markup (GTK_LABEL (caption), code);
+  gtk_label_set_xalign (GTK_LABEL (caption), 0.0f);
+  gtk_box_append (GTK_BOX (row), caption);
+
+  double step = (info->max - info->min) / 50.0;
+  GtkWidget *scale = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL,
+                                               info->min, info->max, step);
+  gtk_scale_set_draw_value (GTK_SCALE (scale), TRUE);
+  gtk_scale_set_value_pos (GTK_SCALE (scale), GTK_POS_RIGHT);
+  gtk_scale_set_digits (GTK_SCALE (scale), 1);
+  if (info->min < 0.0f)
+    gtk_scale_add_mark (GTK_SCALE (scale), 0.0, GTK_POS_BOTTOM, NULL);
+  gtk_range_set_value (GTK_RANGE (scale), 0.0);
+  gtk_widget_set_tooltip_text (scale, info->description);
+  gtk_widget_set_hexpand (scale, TRUE);
+  /* The accessible name is the FACS name a user (or a test) looks for. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scale),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  info->description, -1);
+  g_signal_connect (scale, "value-changed", G_CALLBACK (on_scale_changed),
+                    self);
+  self->scales[channel] = GTK_RANGE (scale);
+  gtk_box_append (GTK_BOX (row), scale);
+  return row;
+}
+
+static void
+on_preset_clicked (GtkButton *button, MienSliderPanel *self)
+{
+  int preset = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "preset"));
+  mien_slider_panel_apply_preset (self, (mien_expression_preset)preset,
+                                  gtk_range_get_value (self->intensity));
+}
+
+static void
+on_intensity_changed (GtkRange *range, MienSliderPanel *self)
+{
+  /* Moving the intensity re-applies the last preset at the new strength. */
+  if (self->has_preset)
+    mien_slider_panel_apply_preset (self, self->last_preset,
+                                    gtk_range_get_value (range));
+}
+
+static void
+on_reset_clicked (GtkButton *button, MienSliderPanel *self)
+{
+  mien_slider_panel_reset (self);
+}
+
+static GtkWidget *
+make_presets (MienSliderPanel *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *title = gtk_label_new (_("Expressions"));
+  gtk_widget_add_css_class (title, "region-title");
+  gtk_label_set_xalign (GTK_LABEL (title), 0.0f);
+  gtk_box_append (GTK_BOX (box), title);
+
+  GtkWidget *flow = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (flow), GTK_SELECTION_NONE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (flow), 4);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
+  for (int p = 0; p < MIEN_N_PRESETS; p++)
+    {
+      GtkWidget *button = gtk_button_new_with_label (mien_presets[p].label);
+      gtk_widget_set_tooltip_text (button, mien_presets[p].description);
+      g_object_set_data (G_OBJECT (button), "preset", GINT_TO_POINTER (p));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_preset_clicked), self);
+      gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
+    }
+  gtk_box_append (GTK_BOX (box), flow);
+
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = gtk_label_new (_("Intensity"));
+  gtk_box_append (GTK_BOX (row), label);
+  GtkWidget *intensity = gtk_scale_new_with_range (GTK_ORIENTATION_HORIZONTAL,
+                                                   0.0, 1.0, 0.05);
+  gtk_range_set_value (GTK_RANGE (intensity), 1.0);
+  gtk_scale_set_draw_value (GTK_SCALE (intensity), TRUE);
+  gtk_scale_set_digits (GTK_SCALE (intensity), 2);
+  gtk_scale_set_value_pos (GTK_SCALE (intensity), GTK_POS_RIGHT);
+  gtk_widget_set_hexpand (intensity, TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (intensity),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Preset intensity"), -1);
+  g_signal_connect (intensity, "value-changed",
+                    G_CALLBACK (on_intensity_changed), self);
+  self->intensity = GTK_RANGE (intensity);
+  gtk_box_append (GTK_BOX (row), intensity);
+  GtkWidget *reset = gtk_button_new_with_label (_("Reset"));
+  gtk_widget_set_tooltip_text (reset, _("All sliders back to zero (Ctrl+R)"));
+  g_signal_connect (reset, "clicked", G_CALLBACK (on_reset_clicked), self);
+  gtk_box_append (GTK_BOX (row), reset);
+  gtk_box_append (GTK_BOX (box), row);
+  return box;
+}
+
+static void
+build_region (MienSliderPanel *self, mien_au_region region)
+{
+  GtkWidget *title = gtk_label_new (region_title (region));
+  gtk_widget_add_css_class (title, "region-title");
+  gtk_label_set_xalign (GTK_LABEL (title), 0.0f);
+  gtk_box_append (GTK_BOX (self), title);
+  GtkWidget *sides = NULL;
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    {
+      const mien_au_info *info = &mien_au_channels[ch];
+      if (info->region != region)
+        continue;
+      if (info->side == MIEN_AU_SIDE_BOTH)
+        {
+          gtk_box_append (GTK_BOX (self), make_slider_row (self, ch));
+          continue;
+        }
+      if (sides == NULL)
+        {
+          sides = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+          GtkWidget *expander = gtk_expander_new (_("Left and right"));
+          g_autofree char *name = g_strdup_printf (_("%s: left and right"),
+                                                   region_title (region));
+          gtk_accessible_update_property (GTK_ACCESSIBLE (expander),
+                                          GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                          -1);
+          gtk_expander_set_child (GTK_EXPANDER (expander), sides);
+          gtk_box_append (GTK_BOX (self), expander);
+        }
+      gtk_box_append (GTK_BOX (sides), make_slider_row (self, ch));
+    }
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+void
+mien_slider_panel_get_driving (MienSliderPanel *self, mien_driving *c)
+{
+  mien_driving_init (c);
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    c->values[ch] = (float)gtk_range_get_value (self->scales[ch]);
+}
+
+void
+mien_slider_panel_set_driving (MienSliderPanel *self, const mien_driving *c)
+{
+  self->batch_depth++;
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    gtk_range_set_value (self->scales[ch], c->values[ch]);
+  self->batch_depth--;
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+void
+mien_slider_panel_apply_preset (MienSliderPanel *self,
+                                mien_expression_preset preset,
+                                double intensity)
+{
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, preset, (float)intensity);
+  mien_driving_clamp (&c);
+  self->last_preset = preset;
+  self->has_preset = TRUE;
+  mien_slider_panel_set_driving (self, &c);
+}
+
+gboolean
+mien_slider_panel_set_value (MienSliderPanel *self, const char *name,
+                             double value)
+{
+  int ch = mien_au_channel_from_name (name);
+  if (ch < 0)
+    return FALSE;
+  gtk_range_set_value (self->scales[ch], value);
+  return TRUE;
+}
+
+void
+mien_slider_panel_reset (MienSliderPanel *self)
+{
+  mien_driving c;
+  mien_driving_init (&c);
+  self->has_preset = FALSE;
+  mien_slider_panel_set_driving (self, &c);
+}
+
+static void
+mien_slider_panel_class_init (MienSliderPanelClass *klass)
+{
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 0);
+}
+
+static void
+mien_slider_panel_init (MienSliderPanel *self)
+{
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (self),
+                                  GTK_ORIENTATION_VERTICAL);
+  gtk_box_set_spacing (GTK_BOX (self), 4);
+  gtk_box_append (GTK_BOX (self), make_presets (self));
+  for (int r = 0; r < MIEN_AU_N_REGIONS; r++)
+    build_region (self, (mien_au_region)r);
+}
+
+GtkWidget *
+mien_slider_panel_new (void)
+{
+  return g_object_new (MIEN_TYPE_SLIDER_PANEL, NULL);
+}
