@@ -3,6 +3,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 static inline const float *
 at (const mien_image *f, int x, int y)
@@ -131,7 +132,7 @@ mien_field_limit_folds (mien_image *field, float margin)
 {
   if (!mien_image_all_finite (field))
     {
-      scale_field (field, 0.0f);
+      memset (field->data, 0, sizeof (float) * mien_image_n_floats (field));
       return 0.0f;
     }
   float total = 1.0f;

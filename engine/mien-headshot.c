@@ -5,9 +5,10 @@
 
 #include "mien-reswarp.h"
 
-#define SIDE_PER_SCALE 4.6f
-/* Eyes sit a little below the middle of a head with hair. */
-#define CENTRE_ABOVE_EYES 0.1f
+#define SIDE_PER_SCALE 5.0f
+/* The eyes sit near the middle of a head with hair; a little room more below
+ * leaves space for a dropped jaw (AU26) inside the crop. */
+#define CENTRE_ABOVE_EYES (-0.1f)
 
 static mien_point
 mean_point (const mien_point *lm, int first, int n)

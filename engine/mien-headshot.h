@@ -6,9 +6,10 @@
  * seamless only if it does.
  *
  * Choice: scale = max(inter-ocular distance, 0.45 · jaw width (landmarks 0 to
- * 16), 0.55 · distance from the eye midpoint to the chin); side = 4.6 · scale
+ * 16), 0.55 · distance from the eye midpoint to the chin); side = 5 · scale
  * (at least 128 when the photo allows, so the 128 grid never has cells
- * smaller than a photo pixel); centred slightly above the eye midpoint.
+ * smaller than a photo pixel); centred 0.1 inter-ocular distance below the
+ * eye midpoint (room for a dropped jaw).
  * Square so that the 128 grid has square cells.
  *
  * Near the photo's edges the square is SHIFTED inside the photo (it keeps its

@@ -104,10 +104,10 @@ move_cheek (rig_moves *m, const face_frame *f, int side, float out, float down)
 static void
 moves_brows (rig_moves *m, const face_frame *f, int s, const side_au *a)
 {
-  static const float au1[5] = { 0.01f, 0.03f, 0.06f, 0.10f, 0.13f };
-  static const float au2[5] = { 0.12f, 0.11f, 0.08f, 0.04f, 0.01f };
-  static const float au4_down[5] = { 0.02f, 0.04f, 0.06f, 0.07f, 0.08f };
-  static const float au4_in[5] = { 0.0f, 0.01f, 0.02f, 0.04f, 0.06f };
+  static const float au1[5] = { 0.02f, 0.05f, 0.10f, 0.15f, 0.19f };
+  static const float au2[5] = { 0.18f, 0.17f, 0.12f, 0.06f, 0.02f };
+  static const float au4_down[5] = { 0.03f, 0.06f, 0.08f, 0.10f, 0.11f };
+  static const float au4_in[5] = { 0.0f, 0.01f, 0.03f, 0.05f, 0.07f };
   float a1 = a->au[MIEN_AU1], a2 = a->au[MIEN_AU2], a4 = a->au[MIEN_AU4];
   float a9 = a->au[MIEN_AU9], a6 = a->au[MIEN_AU6];
   for (int k = 0; k < 5; k++)
@@ -137,12 +137,12 @@ moves_lip_corners (rig_moves *m, const face_frame *f, int s, const side_au *a)
   float a12 = a->au[MIEN_AU12], a14 = a->au[MIEN_AU14];
   float a15 = a->au[MIEN_AU15], a20 = a->au[MIEN_AU20];
   float a23 = a->au[MIEN_AU23], a26 = a->au[MIEN_AU26];
-  float out = 0.10f * a12 - 0.05f * a14 + 0.01f * a15 + 0.12f * a20
-              - 0.05f * a23 - 0.02f * a26;
-  float down = -0.10f * a12 - 0.01f * a14 + 0.10f * a15 + 0.02f * a20
+  float out = 0.13f * a12 - 0.06f * a14 + 0.01f * a15 + 0.15f * a20
+              - 0.06f * a23 - 0.02f * a26;
+  float down = -0.14f * a12 - 0.01f * a14 + 0.13f * a15 + 0.02f * a20
                + 0.08f * a26;
   moves_corner_group (m, f, s, out, down);
-  move_cheek (m, f, s, 0.02f * a12, -0.05f * a12 - 0.07f * a->au[MIEN_AU6]
+  move_cheek (m, f, s, 0.02f * a12, -0.06f * a12 - 0.09f * a->au[MIEN_AU6]
                                         - 0.03f * a->au[MIEN_AU9]
                                         + 0.02f * a15);
 }
@@ -347,6 +347,37 @@ splat_controls (const control_set *set, mien_image *field, float *num,
     }
 }
 
+/* Normalized kernel averages switch between clusters of controls (brow vs
+ * eye anchors) faster than their spacing suggests; a small blur spreads
+ * those transitions so the fold guard rarely has to act. Separable, radius
+ * 3, sigma 1.2 grid pixels; edges clamp. */
+static void
+blur_field (mien_image *field, float *tmp)
+{
+  static const float k[7] = { 0.0297f, 0.1038f, 0.2215f, 0.2900f,
+                              0.2215f, 0.1038f, 0.0297f };
+  int w = field->width, h = field->height;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      const float *src = pass ? tmp : field->data;
+      float *dst = pass ? field->data : tmp;
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          for (int c = 0; c < 2; c++)
+            {
+              float s = 0.0f;
+              for (int i = -3; i <= 3; i++)
+                {
+                  int xx = pass ? x : x + i, yy = pass ? y + i : y;
+                  xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
+                  yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
+                  s += k[i + 3] * src[2 * ((size_t)yy * w + xx) + c];
+                }
+              dst[2 * ((size_t)y * w + x) + c] = s;
+            }
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Eyelids and gaze */
 
@@ -398,6 +429,10 @@ lid_source (float t, float yu, float yl, const lid_params *p)
   float up_new = yu + (p->upper_down - p->raise) * h;
   up_new += p->closure * (lo_new - up_new);
   float top = yu - p->top, bottom = yl + p->bottom;
+  /* A closing lid also hides a thin band at the lower margin: at 128² the
+   * eye is a few pixels tall and bilinear sampling would let the iris's
+   * last row show under the closed lid. */
+  float yl_hidden = yl + fminf (p->closure * (0.3f * h + 0.6f), 0.5f * p->bottom);
   float src;
   if (t <= top || t >= bottom)
     return 0.0f;
@@ -409,7 +444,7 @@ lid_source (float t, float yu, float yl, const lid_params *p)
       src = a + (t - up_new) * (b - a) / (lo_new - up_new);
     }
   else
-    src = yl + (t - lo_new) * (bottom - yl) / (bottom - lo_new);
+    src = yl_hidden + (t - lo_new) * (bottom - yl_hidden) / (bottom - lo_new);
   return src - t;
 }
 
@@ -463,7 +498,7 @@ add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
       eye_frame_init (&e, lm, s);
       lid_params p = {
         .closure = a->au[MIEN_AU45],
-        .raise = 0.35f * a->au[MIEN_AU5],
+        .raise = 0.5f * a->au[MIEN_AU5],
         .lower_up = fminf (0.25f * a->au[MIEN_AU6] + 0.3f * a->au[MIEN_AU7], 0.45f),
         .upper_down = 0.15f * a->au[MIEN_AU7],
         .top = fmaxf (2.2f * e.up_peak, 0.25f * f->iod),
@@ -480,7 +515,7 @@ add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
 static void
 apply_border_window (mien_image *field)
 {
-  const float ramp = 10.0f;
+  const float ramp = 8.0f;
   for (int y = 0; y < field->height; y++)
     for (int x = 0; x < field->width; x++)
       {
@@ -560,7 +595,7 @@ paint_mouth (mien_image *refined, const mien_image *field,
         /* Darker in the middle of the opening, a little lighter near lips. */
         float dv = fabsf ((float)y - cy) / hh;
         float shade = 0.55f + 0.45f * fminf (dv, 1.0f);
-        const float base[3] = { 0.16f, 0.06f, 0.06f };
+        const float base[3] = { 0.24f, 0.10f, 0.09f };
         float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
         for (int c = 0; c < refined->channels && c < 3; c++)
           px[c] += a * (base[c] * shade - px[c]);
@@ -629,6 +664,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       collect_controls (set, &f, lm, &moves);
       splat_controls (set, out->field, rig->num, rig->den);
       free (set);
+      blur_field (out->field, rig->num);
       add_eyelids (out->field, &f, lm, sides, &c);
       apply_border_window (out->field);
     }

@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Smallest corner Jacobian determinant the rig allows. */
-#define MIEN_RIG_JACOBIAN_MARGIN 0.05f
+#define MIEN_RIG_JACOBIAN_MARGIN 0.02f
 /* The field is exactly 0 on this many outer pixels of the grid (so that
  * bilinear up-sampling is 0 on the whole HD border). */
 #define MIEN_RIG_ZERO_RING 2

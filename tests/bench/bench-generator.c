@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* From a slider change to a finished frame: generator (the AU rig) +
+ * ResWarp + paste-back, with the per-photo work (headshot crop,
+ * decomposition) cached, for a 1K and a 4K face crop, vanilla and
+ * multiscale. Each frame moves a slider (AU12 and AU26 sweep), so nothing
+ * is reused between frames.
+ *
+ * The photos are the astronaut's headshot crop (tests/data/landmarks) scaled
+ * up bilinearly to SIZE² with its landmarks, so the chosen crop is the whole
+ * SIZE² photo. Without data/samples/astronaut.png a synthetic photo with the
+ * same landmarks stands in (the cost does not depend on content).
+ *
+ * Usage: bench-generator [FRAMES_1K] [FRAMES_4K] [THREADS]; prints Markdown. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "io/mien-image-io.h"
+#include "io/mien-landmarks-io.h"
+#include "mien-animator.h"
+#include "mien-resample.h"
+#include "mien-rig.h"
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static mien_image *
+source_crop (const char *root, const mien_face *face, mien_rect *crop)
+{
+  char path[4096];
+  mien_error err = { 0 };
+  snprintf (path, sizeof path, "%s/data/samples/astronaut.png", root);
+  mien_image *photo = mien_image_load (path, &err);
+  if (!photo)
+    {
+      fprintf (stderr, "bench-generator: %s; using a synthetic photo\n", err.message);
+      photo = mien_image_new (512, 512, 3, NULL);
+      for (size_t i = 0; i < mien_image_n_floats (photo); i++)
+        photo->data[i] = 0.3f + 0.4f * (float)((i * 2654435761u) >> 20 & 255) / 255.0f;
+    }
+  mien_headshot_choose (face, photo->width, photo->height, crop, NULL);
+  mien_image *c = mien_image_crop (photo, crop->x, crop->y, crop->width,
+                                   crop->height, NULL);
+  mien_image_free (photo);
+  return c;
+}
+
+static void
+bench_size (const mien_image *src, const mien_rect *crop, const mien_face *face,
+            int size, int frames, mien_pool *pool)
+{
+  mien_face f = *face;
+  float k = (float)size / (float)crop->width;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    f.landmarks[i] = (mien_point){ (face->landmarks[i].x - crop->x) * k,
+                                   (face->landmarks[i].y - crop->y) * k };
+  mien_image *photo = mien_image_new (size, size, 3, NULL);
+  mien_upsample_bilinear (src, photo, pool, NULL);
+  for (int mode = 0; mode < 2; mode++)
+    {
+      mien_error err = { 0 };
+      double t0 = now_ms ();
+      mien_animator *anim = mien_animator_new (photo, &f, (mien_reswarp_mode)mode,
+                                               pool, &err);
+      double prep = now_ms () - t0;
+      mien_image *frame = mien_image_copy (photo, NULL);
+      mien_generator *gen = mien_rig_new (NULL);
+      if (!anim || !frame)
+        {
+          fprintf (stderr, "bench-generator: %s\n", err.message);
+          exit (1);
+        }
+      double *t = calloc ((size_t)frames, sizeof *t), *tg = calloc ((size_t)frames, sizeof *tg);
+      mien_generator_output g;
+      mien_generator_output_init (&g, MIEN_LOW_RES, MIEN_LOW_RES, 3, NULL);
+      for (int i = 0; i < frames + 1; i++)
+        {
+          mien_driving c;
+          mien_driving_init (&c);
+          c.values[MIEN_AU12] = 5.0f * (float)(i % 10) / 9.0f;
+          c.values[MIEN_AU26] = 2.0f + (float)(i % 3);
+          double a = now_ms ();
+          mien_animator_render (anim, gen, &c, frame, NULL, &err);
+          double b = now_ms ();
+          mien_generator_generate (gen, mien_animator_get_low (anim), &c,
+                                   mien_animator_get_grid_landmarks (anim), &g,
+                                   pool, NULL);
+          double d = now_ms ();
+          if (i) /* the first frame warms caches and the pool */
+            t[i - 1] = b - a, tg[i - 1] = d - b;
+        }
+      qsort (t, (size_t)frames, sizeof *t, compare_double);
+      qsort (tg, (size_t)frames, sizeof *tg, compare_double);
+      printf ("| %d² crop | %s | %.1f | %.1f | %.1f | %.1f | %d |\n", size,
+              mien_reswarp_mode_to_string ((mien_reswarp_mode)mode), t[frames / 2],
+              t[0], tg[frames / 2], prep, frames);
+      fflush (stdout);
+      free (t), free (tg);
+      mien_generator_output_clear (&g);
+      mien_generator_free (gen);
+      mien_image_free (frame);
+      mien_animator_free (anim);
+    }
+  mien_image_free (photo);
+}
+
+int
+main (int argc, char **argv)
+{
+  int frames_1k = argc > 1 ? atoi (argv[1]) : 31;
+  int frames_4k = argc > 2 ? atoi (argv[2]) : 9;
+  int threads = argc > 3 ? atoi (argv[3]) : 0;
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  root = root ? root : ".";
+  char path[4096];
+  mien_error err = { 0 };
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
+  mien_landmark_file lf;
+  if (mien_landmark_file_load (path, &lf, &err) != MIEN_OK || lf.n_faces < 1)
+    {
+      fprintf (stderr, "bench-generator: %s\n", err.message);
+      return 1;
+    }
+  mien_pool *pool = mien_pool_new (threads);
+  mien_rect crop;
+  mien_image *src = source_crop (root, &lf.faces[0], &crop);
+  printf ("threads: %d\n\n", mien_pool_get_n_threads (pool));
+  printf ("| crop | ResWarp | frame median (ms) | frame min (ms) | generator "
+          "median (ms) | per-photo prep (ms) | frames |\n");
+  printf ("|---|---|---|---|---|---|---|\n");
+  bench_size (src, &crop, &lf.faces[0], 1024, frames_1k, pool);
+  bench_size (src, &crop, &lf.faces[0], 4096, frames_4k, pool);
+  mien_image_free (src);
+  mien_landmark_file_clear (&lf);
+  mien_pool_free (pool);
+  return 0;
+}
