@@ -185,17 +185,31 @@ exporter_free (mien_exporter *ex)
   free (ex);
 }
 
-mien_exporter *
-mien_exporter_open (const char *path, mien_export_format format,
-                    const mien_export_options *options, int width, int height,
-                    mien_error *err)
+/* The path without trailing slashes ("out/frames/" names the folder
+ * "frames", whose temporary must be a sibling, not inside it). */
+static char *
+normalized_path (const char *path, mien_error *err)
 {
-  int w, h;
-  if (path == NULL || path[0] == '\0')
+  size_t n = path ? strlen (path) : 0;
+  while (n > 1 && path[n - 1] == '/')
+    n--;
+  if (n == 0 || (n == 1 && path[0] == '/'))
     {
       mien_error_set (err, MIEN_ERR_INVALID, "no output path given");
       return NULL;
     }
+  char *copy = strndup (path, n);
+  if (copy == NULL)
+    mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  return copy;
+}
+
+static mien_exporter *
+exporter_open (const char *path, mien_export_format format,
+               const mien_export_options *options, int width, int height,
+               mien_error *err)
+{
+  int w, h;
   if (mien_export_output_size (format, options, width, height, &w, &h, err)
       != MIEN_OK)
     return NULL;
@@ -213,6 +227,20 @@ mien_exporter_open (const char *path, mien_export_format format,
       exporter_free (ex);
       return NULL;
     }
+  return ex;
+}
+
+mien_exporter *
+mien_exporter_open (const char *path, mien_export_format format,
+                    const mien_export_options *options, int width, int height,
+                    mien_error *err)
+{
+  char *normalized = normalized_path (path, err);
+  if (normalized == NULL)
+    return NULL;
+  mien_exporter *ex = exporter_open (normalized, format, options, width,
+                                     height, err);
+  free (normalized);
   return ex;
 }
 

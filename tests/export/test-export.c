@@ -288,6 +288,19 @@ test_png_folder_rules (void)
          && strstr (err.message, "subfolders"), "subfolder: %s", err.message);
   rmdir (path ("seq/sub"));
 
+  CHECK (export_png ("slash//", 0, 1, &err) == MIEN_OK, "trailing slashes: %s",
+         err.message);
+  CHECK (strcmp (listing (path ("slash")), "frame_00001.png ") == 0,
+         "'slash//' is the folder slash, temporary beside it: '%s'",
+         listing (path ("slash")));
+  mien_export_options o;
+  mien_export_options_init (&o);
+  static const char *no_names[] = { "", "/", "//" };
+  for (int i = 0; i < 3; i++)
+    CHECK (mien_exporter_open (no_names[i], MIEN_EXPORT_PNG_SEQUENCE, &o, 8, 8,
+                               &err) == NULL
+           && strstr (err.message, "no output path"), "path '%s': %s",
+           no_names[i], err.message);
   mkdir (path ("empty"), 0755);
   CHECK (export_png ("empty", 0, 1, &err) == MIEN_OK, "empty folder: %s",
          err.message);
@@ -300,7 +313,7 @@ test_png_folder_rules (void)
          && strstr (err.message, "missing/seq"), "missing parent: %s",
          err.message);
   /* Nothing hidden left behind by any of this. */
-  CHECK (strcmp (listing (dir), "empty file seq ") == 0, "left '%s'",
+  CHECK (strcmp (listing (dir), "empty file seq slash ") == 0, "left '%s'",
          listing (dir));
   CHECK (strcmp (listing (path ("empty")), "frame_00001.png ") == 0,
          "the empty folder now holds the frame: '%s'",
