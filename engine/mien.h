@@ -7,3 +7,4 @@
 #include "mien-pool.h"
 #include "mien-resample.h"
 #include "mien-reswarp.h"
+#include "mien-timeline.h"

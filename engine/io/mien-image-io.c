@@ -161,7 +161,11 @@ write_to_atomic_file (const gchar *buf, gsize count, GError **error,
 {
   if (mien_atomic_file_write (data, buf, count, NULL) != MIEN_OK)
     {
-      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_IO, "write failed");
+      /* errno is still the failed write's: say why (disk full, EFBIG). */
+      int error_number = errno;
+      g_set_error_literal (error, G_FILE_ERROR,
+                           g_file_error_from_errno (error_number),
+                           g_strerror (error_number));
       return FALSE;
     }
   return TRUE;
