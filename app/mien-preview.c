@@ -281,6 +281,9 @@ mien_preview_render (GtkGLArea *area, GdkGLContext *context)
   glUniform1f (glGetUniformLocation (self->program, "divider"),
                (float)self->divider);
   glUniform1f (glGetUniformLocation (self->program, "diff_gain"), 4.0f);
+  /* 3 screen pixels wide at any zoom: visible, never hiding much. */
+  glUniform1f (glGetUniformLocation (self->program, "divider_half_width"),
+               (float)(1.5 / (self->photo_w * s)));
   const char *samplers[] = { "photo", "result_a", "result_b" };
   guint textures[] = { self->tex_photo, self->tex_a, self->tex_b };
   for (int i = 0; i < 3; i++)
@@ -347,8 +350,6 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, MienPreview *self)
   self->dragging_divider = self->view == MIEN_PREVIEW_VIEW_SPLIT
                            && fabs (x - divider_widget_x (self)) < DIVIDER_GRAB_PX;
   view_center (self, &self->drag_start_cx, &self->drag_start_cy);
-  if (!self->dragging_divider && self->zoom <= 0.0)
-    self->zoom = effective_scale (self); /* panning leaves "fit" */
 }
 
 static void
@@ -365,7 +366,11 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy,
       mien_preview_set_divider (self, px / self->photo_w);
       return;
     }
+  if (dx == 0.0 && dy == 0.0)
+    return; /* a click, not a pan: the view stays as it is (fit included) */
   double s = effective_scale (self);
+  if (self->zoom <= 0.0)
+    self->zoom = s; /* panning leaves "fit", from the fitted view */
   self->center_x = self->drag_start_cx - dx / s;
   self->center_y = self->drag_start_cy - dy / s;
   clamp_center (self);

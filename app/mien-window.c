@@ -154,6 +154,11 @@ update_status (MienWindow *self, const char *extra)
   g_string_printf (text, "%s — %d × %d", name, photo->width, photo->height);
   if (self->face_note != NULL)
     g_string_append_printf (text, " — %s", self->face_note);
+  if (mien_session_get_face_index (self->session) >= 0)
+    g_string_append_printf (text, " — %s",
+                            current_mode (self) == MIEN_RESWARP_VANILLA
+                                ? _("vanilla ResWarp")
+                                : _("multiscale ResWarp"));
   if (extra != NULL)
     g_string_append_printf (text, " — %s", extra);
   gtk_label_set_text (self->status_label, text->str);

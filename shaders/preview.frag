@@ -12,6 +12,7 @@ uniform vec4 crop_rect;    // x0, y0, x1, y1 in photo uv; empty when none
 uniform int view;
 uniform float divider;     // split position in photo uv x
 uniform float diff_gain;
+uniform float divider_half_width; // in photo uv: 1.5 screen pixels
 
 vec3 heat (float t) {
   // Black → red → yellow → white: small differences stay visible.
@@ -37,7 +38,7 @@ void main () {
   } else if (view == 2) {
     rgb = vec3 (0.0);
   }
-  if (view == 1 && abs (photo_uv.x - divider) < 0.0015)
+  if (view == 1 && abs (photo_uv.x - divider) < divider_half_width)
     rgb = vec3 (1.0);
   color = vec4 (rgb, 1.0);
 }

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Using Mien as a person would: find the "Lip corner puller" slider and the
+preset buttons by their accessible names, move them, and check on screen that
+the face changed while the rest of the photo did not; toggle multiscale and
+the split view with the keyboard. Screenshots stay in the artifacts folder."""
+import json
+import os
+import re
+import sys
+import time
+
+import numpy as np
+import pyatspi
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mien_ui import click, extents, find, find_app, screenshot  # noqa: E402
+
+failures = []
+
+
+def check(cond, msg):
+    print(("ok   " if cond else "FAIL ") + msg)
+    if not cond:
+        failures.append(msg)
+
+
+def frame_count(app):
+    """The status line ends with 'frame N ms' after each rendered frame."""
+    return find(app, contains="astronaut.png — ").name
+
+
+def wait_screen_change(reference, name, timeout=15):
+    """Takes screenshots until the preview area differs from reference, as a
+    person watching would; returns the settled screenshot."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        shot = screenshot(name)
+        area = (slice(py, py + ph), slice(px, px + pw))
+        if np.any(np.abs(shot[area] - reference[area]).sum(axis=2) > 0):
+            time.sleep(0.5)
+            return screenshot(name)
+        time.sleep(0.2)
+    raise AssertionError(f"the preview did not change ({name})")
+
+
+def press_key(keysym_name):
+    keyval = {"m": 0x6D, "s": 0x73}[keysym_name]
+    pyatspi.Registry.generateKeyboardEvent(keyval, None, pyatspi.KEY_SYM)
+
+
+app = find_app()
+status = find(app, contains="1 face", timeout=30)
+preview = find(app, name="Photo preview")
+px, py, pw, ph = extents(preview)
+photo_size = 512
+# Fit: the photo is centred in the preview; the CSD offset is found below.
+scale = min(pw / photo_size, ph / photo_size)
+ox = px + (pw - photo_size * scale) / 2
+oy = py + (ph - photo_size * scale) / 2
+
+with open(os.path.join(os.environ["MIEN_SOURCE_ROOT"], "tests/data/landmarks/astronaut.json")) as f:
+    face = json.load(f)["faces"][0]
+bx, by, bw, bh = face["box"]
+
+before = screenshot("0-before")
+
+# 1. The lip corner puller, moved like a screen-reader user would.
+slider = find(app, name="Lip corner puller", role="slider")
+slider.queryValue().currentValue = 4.0
+smile = wait_screen_change(before, "1-lip-corner-puller")
+
+diff = np.abs(smile - before).sum(axis=2)
+changed = diff > 6
+ys, xs = np.nonzero(changed)
+# Photo coordinates of the changed pixels (ignore the side panel, status).
+in_preview = (xs >= px) & (xs < px + pw) & (ys >= py) & (ys < py + ph)
+pxs = (xs[in_preview] - ox) / scale
+pys = (ys[in_preview] - oy) / scale
+check(in_preview.sum() > 200, f"the face changed on screen ({in_preview.sum()} pixels)")
+# The animated region is the headshot crop around the face: nothing may
+# change farther than 2.5 face boxes from the face centre (the crop is
+# ~5 face scales wide, the field vanishes well inside it).
+cx, cy = bx + bw / 2, by + bh / 2
+far = (np.abs(pxs - cx) > 2.5 * bw) | (np.abs(pys - cy) > 2.5 * bh)
+check(far.sum() == 0, f"the rest of the photo did not change ({far.sum()} pixels far from the face changed)")
+mouth_y = by + 0.8 * bh
+near_mouth = (np.abs(pys - mouth_y) < 0.35 * bh) & (np.abs(pxs - cx) < 0.6 * bw)
+check(near_mouth.sum() > 50, f"the mouth region moved ({near_mouth.sum()} pixels)")
+
+# 2. A preset button.
+click(find(app, name="Surprised", role="push button"))
+surprised = wait_screen_change(smile, "2-surprised")
+d2 = np.abs(surprised - smile).sum(axis=2)
+check((d2 > 6).sum() > 200, f"the Surprised preset changed the face ({(d2 > 6).sum()} pixels)")
+lip = find(app, name="Lip corner puller", role="slider").queryValue().currentValue
+check(abs(lip) < 1e-6, f"the preset replaced the lip corner value (now {lip})")
+
+# 3. Vanilla vs multiscale with the keyboard ('m'), as a person would.
+# This crop is 194 px: below 256 px the multiscale pyramid has one level and
+# equals vanilla exactly, so the screen must not change, only the mode.
+# Without a window manager the window takes keys after a click into it: click
+# the photo's bottom-left corner, where there is no face to pick.
+corner_x, corner_y = int(ox + 20 * scale), int(oy + 490 * scale)
+pyatspi.Registry.generateMouseEvent(corner_x, corner_y, "abs")
+time.sleep(0.2)
+pyatspi.Registry.generateMouseEvent(corner_x, corner_y, "b1c")
+time.sleep(0.3)
+check("multiscale ResWarp" in frame_count(app), f"starts in multiscale: {frame_count(app)!r}")
+press_key("m")
+deadline = time.time() + 10
+while time.time() < deadline and "vanilla ResWarp" not in frame_count(app):
+    time.sleep(0.1)
+check("vanilla ResWarp" in frame_count(app), f"'m' switched to vanilla: {frame_count(app)!r}")
+time.sleep(1.0)
+other_mode = screenshot("3-other-mode")
+d3 = np.abs(other_mode - surprised).sum(axis=2)[py:py + ph, px:px + pw]
+check(int((d3 > 0).sum()) == 0, f"at a 194-px crop vanilla equals multiscale on screen ({int((d3 > 0).sum())} pixels differ)")
+
+# 4. Split view ('s'): a white divider appears in the middle of the photo.
+press_key("s")
+split = wait_screen_change(other_mode, "4-split")
+mid_x = int(round(ox + photo_size * scale / 2))
+# Extents lack the client-side decoration offset (a few pixels): take the
+# whitest column near the middle.
+rows = slice(int(oy + 20), int(oy + photo_size * scale - 20))
+best = max(range(mid_x - 12, mid_x + 13),
+           key=lambda x: (split[rows, x].min(axis=1) >= 250).mean())
+white_rows = (split[rows, best].min(axis=1) >= 250).mean()
+check(white_rows > 0.95, f"split view shows the divider ({white_rows:.0%} of rows at x={best}, middle {mid_x})")
+
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
