@@ -25,7 +25,7 @@ get (loader *l, const char *name, int rank, int d0, int d1, int d2, int d3)
   if (t == NULL)
     {
       l->failed = 1;
-      mien_error_prefix (l->err, "%s", l->model);
+      mien_error_prefix (l->err, "%s-weights_manifest.json", l->model);
     }
   return t;
 }
