@@ -25,7 +25,7 @@ get (loader *l, const char *name, int rank, int d0, int d1, int d2, int d3)
   if (t == NULL)
     {
       l->failed = 1;
-      mien_error_prefix (l->err, "%s", l->model);
+      mien_error_prefix (l->err, "%s-weights_manifest.json", l->model);
     }
   return t;
 }
@@ -208,12 +208,14 @@ static mien_tensor *
 dense_block (mien_nn *nn, const mien_tensor *x, const face_dense_block *b,
              int first)
 {
-  mien_tensor *out1
-      = first ? mien_nn_conv2d (nn, x, b->conv0.filters, b->conv0.bias, 2,
-                                mien_nn_padding_same (), MIEN_NN_RELU)
-              : replace (NULL, sep_conv (nn, x, &b->sconv0, 2));
-  if (!first)
-    out1 = replace (out1, mien_nn_activation (nn, out1, MIEN_NN_RELU));
+  mien_tensor *out1;
+  if (first)
+    out1 = mien_nn_conv2d (nn, x, b->conv0.filters, b->conv0.bias, 2,
+                           mien_nn_padding_same (), MIEN_NN_RELU);
+  else
+    out1 = mien_nn_separable_conv2d (nn, x, b->sconv0.depthwise,
+                                     b->sconv0.pointwise, b->sconv0.bias, 2,
+                                     mien_nn_padding_same (), MIEN_NN_RELU);
   mien_tensor *out2 = sep_conv (nn, out1, &b->conv[0], 1);
   mien_tensor *in3 = mien_nn_add (nn, out1, out2, MIEN_NN_RELU);
   mien_tensor *out3 = sep_conv (nn, in3, &b->conv[1], 1);

@@ -523,13 +523,15 @@ mien_json_parse (const char *text, size_t length, mien_error *err)
 mien_json_type
 mien_json_get_type (const mien_json *value)
 {
-  return value->type;
+  /* Absent members read as null, so lookups can be chained. */
+  return value != NULL ? value->type : MIEN_JSON_NULL;
 }
 
 size_t
 mien_json_length (const mien_json *value)
 {
-  return value->type == MIEN_JSON_ARRAY || value->type == MIEN_JSON_OBJECT
+  return value != NULL && (value->type == MIEN_JSON_ARRAY
+                           || value->type == MIEN_JSON_OBJECT)
              ? value->length : 0;
 }
 

@@ -31,6 +31,7 @@ typedef struct mien_json mien_json;
 mien_json *mien_json_parse (const char *text, size_t length, mien_error *err);
 void mien_json_free (mien_json *value);
 
+/* Accessors accept NULL (an absent member): it reads as null, length 0. */
 mien_json_type mien_json_get_type (const mien_json *value);
 /* Number of elements (array) or members (object); 0 otherwise. */
 size_t mien_json_length (const mien_json *value);
