@@ -87,5 +87,47 @@ screenshot("corrupt-file")
 status = find(app, contains="astronaut.png — ")
 check("512 × 512" in status.name, f"the photo is still open: {status.name!r}")
 
+
+
+def open_over_dbus(path):
+    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
+                    "--object-path", "/io/github/mien/Mien", "--method",
+                    "org.gtk.Actions.Activate", "open-file", f"[<'{path}'>]", "{}"],
+                   check=True, capture_output=True)
+
+
+# A 20000×20000 PNG: only its header needs to be read to refuse it.
+import struct  # noqa: E402
+import zlib  # noqa: E402
+
+
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+huge = os.path.join(ARTIFACTS, "huge.png")
+with open(huge, "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+open_over_dbus(huge)
+msg = find(app, contains="too large", timeout=15)
+check("20000" in msg.name and "megapixels" in msg.name, f"huge image refused with the limit: {msg.name!r}")
+check("512 × 512" in find(app, contains="astronaut.png — ").name, "the photo is still open after the huge one")
+
+# A photo without a face: shown, with a message.
+noface = os.path.join(ARTIFACTS, "shuttle.png")
+Image.open(os.environ["MIEN_PHOTO"]).crop((330, 0, 512, 300)).save(noface)
+open_over_dbus(noface)
+msg = find(app, contains="No face found", timeout=30)
+check(msg is not None, f"no-face photo gives a message: {msg.name!r}")
+status = find(app, contains="shuttle.png — ", timeout=10)
+check("182 × 300" in status.name and "no face" in status.name, f"the no-face photo is shown: {status.name!r}")
+screenshot("no-face")
+
+# And the app is still usable: the portrait opens again with its face.
+open_over_dbus(os.environ["MIEN_PHOTO"])
+status = find(app, contains="1 face", timeout=30)
+check("astronaut.png" in status.name, f"usable afterwards: {status.name!r}")
+
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)
