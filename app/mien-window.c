@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "mien-engine-worker.h"
+#include "mien-preferences-window.h"
 #include "mien-preview.h"
 #include "mien-session.h"
 #include "mien-slider-panel.h"
@@ -33,6 +34,7 @@ struct _MienWindow {
   GtkBox *controls_box;
   GtkLabel *status_label;
   MienSliderPanel *sliders;
+  GMenu *recent_section;
 
   GSettings *settings; /* NULL when the schema is not installed */
   GCancellable *load_cancellable;
@@ -599,6 +601,56 @@ on_key_released (GtkEventControllerKey *controller, guint keyval,
     }
 }
 
+static void
+preferences_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  gtk_window_present (mien_preferences_window_new (GTK_WINDOW (self),
+                                                   self->settings));
+}
+
+/* The preference is the mode new windows start in; it also switches the
+ * open window, so the user sees what they chose. */
+static void
+on_mode_setting_changed (GSettings *settings, const char *key, MienWindow *self)
+{
+  g_autofree char *mode = g_settings_get_string (settings, key);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "mode");
+  g_autoptr (GVariant) state = g_action_get_state (action);
+  if (!g_str_equal (g_variant_get_string (state, NULL), mode))
+    g_action_change_state (action, g_variant_new_string (mode));
+}
+
+/* "Open Recent": the photos this app opened last, newest first. */
+static void
+rebuild_recent_menu (GtkRecentManager *manager, MienWindow *self)
+{
+  GMenu *section = g_object_get_data (G_OBJECT (self), "recent-section");
+  if (section == NULL)
+    return;
+  g_menu_remove_all (section);
+  GList *items = gtk_recent_manager_get_items (manager);
+  int n = 0;
+  for (GList *l = items; l != NULL && n < 8; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      if (!gtk_recent_info_has_application (info, g_get_application_name ())
+          || !gtk_recent_info_is_local (info) || !gtk_recent_info_exists (info))
+        continue;
+      g_autoptr (GFile) file = g_file_new_for_uri (gtk_recent_info_get_uri (info));
+      g_autofree char *path = g_file_get_path (file);
+      if (path == NULL)
+        continue;
+      g_autoptr (GMenuItem) item = g_menu_item_new (
+          gtk_recent_info_get_display_name (info), NULL);
+      g_menu_item_set_action_and_target_value (item, "app.open-file",
+                                               g_variant_new_string (path));
+      g_menu_append_item (section, item);
+      n++;
+    }
+  g_list_free_full (items, (GDestroyNotify)gtk_recent_info_unref);
+}
+
 /* ---- settings and window state ------------------------------------------- */
 
 static GSettings *
@@ -623,6 +675,14 @@ static gboolean
 mien_window_close_request (GtkWindow *window)
 {
   MienWindow *self = MIEN_WINDOW (window);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::reswarp-mode",
+                             G_CALLBACK (on_mode_setting_changed), self, 0);
+  g_object_set_data (G_OBJECT (self), "recent-section", self->recent_section);
+  GtkRecentManager *recent = gtk_recent_manager_get_default ();
+  g_signal_connect_object (recent, "changed", G_CALLBACK (rebuild_recent_menu),
+                           self, 0);
+  rebuild_recent_menu (recent, self);
   if (self->settings != NULL)
     {
       int w, h;
@@ -684,6 +744,7 @@ mien_window_class_init (MienWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MienWindow, preview);
   gtk_widget_class_bind_template_child (widget_class, MienWindow, controls_box);
   gtk_widget_class_bind_template_child (widget_class, MienWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, MienWindow, recent_section);
 
   /* Every accelerator of the window, in one place. */
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
@@ -713,6 +774,11 @@ mien_window_class_init (MienWindowClass *klass)
                                        "win.toggle-difference", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-mode", NULL,
                                    toggle_mode_action);
+  gtk_widget_class_install_action (widget_class, "win.preferences", NULL,
+                                   preferences_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma,
+                                       GDK_CONTROL_MASK, "win.preferences",
+                                       NULL);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z,
                                        GDK_CONTROL_MASK, "win.undo", NULL);
@@ -770,6 +836,14 @@ mien_window_init (MienWindow *self)
       G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "mode")),
       g_variant_new_string (mode));
 
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::reswarp-mode",
+                             G_CALLBACK (on_mode_setting_changed), self, 0);
+  g_object_set_data (G_OBJECT (self), "recent-section", self->recent_section);
+  GtkRecentManager *recent = gtk_recent_manager_get_default ();
+  g_signal_connect_object (recent, "changed", G_CALLBACK (rebuild_recent_menu),
+                           self, 0);
+  rebuild_recent_menu (recent, self);
   if (self->settings != NULL)
     {
       int w, h;
