@@ -8,6 +8,7 @@
 
 #include <epoxy/gl.h>
 #include <math.h>
+#include <string.h>
 
 #define MIN_ZOOM 0.02
 #define MAX_ZOOM 32.0
@@ -21,6 +22,7 @@ struct _MienPreview {
   int photo_w, photo_h;
   GBytes *result_a, *result_b;
   int crop_x, crop_y, crop_w, crop_h;
+  int result_w, result_h; /* pixels in result_a/b (≤ the crop's size) */
   gboolean photo_dirty, result_dirty;
 
   MienPreviewView view;
@@ -36,6 +38,7 @@ struct _MienPreview {
   /* GL objects, valid between realize and unrealize. */
   guint program, vao, vbo;
   guint tex_photo, tex_a, tex_b;
+  int tex_size[3][2]; /* allocated size of each texture */
   gboolean gl_ok;
 };
 
@@ -174,13 +177,21 @@ new_texture (void)
   return tex;
 }
 
+/* Uploads tight RGB rows; re-uses the texture's storage when the size is
+ * unchanged (every frame of a drag), which avoids a reallocation per frame. */
 static void
-upload_rgb8 (guint tex, GBytes *bytes, int w, int h)
+upload_rgb8 (guint tex, GBytes *bytes, int w, int h, int *tex_w, int *tex_h)
 {
   glBindTexture (GL_TEXTURE_2D, tex);
   glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
-  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGB8, w, h, 0, GL_RGB, GL_UNSIGNED_BYTE,
-                bytes ? g_bytes_get_data (bytes, NULL) : NULL);
+  const void *data = bytes ? g_bytes_get_data (bytes, NULL) : NULL;
+  if (*tex_w == w && *tex_h == h)
+    glTexSubImage2D (GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE,
+                     data);
+  else
+    glTexImage2D (GL_TEXTURE_2D, 0, GL_RGB8, w, h, 0, GL_RGB, GL_UNSIGNED_BYTE,
+                  data);
+  *tex_w = w, *tex_h = h;
 }
 
 static void
@@ -211,6 +222,7 @@ mien_preview_realize (GtkWidget *widget)
   self->tex_a = new_texture ();
   self->tex_b = new_texture ();
   self->photo_dirty = self->result_dirty = TRUE;
+  memset (self->tex_size, 0, sizeof self->tex_size);
   self->gl_ok = TRUE;
 }
 
@@ -235,13 +247,18 @@ static void
 upload_if_dirty (MienPreview *self)
 {
   if (self->photo_dirty && self->photo != NULL)
-    upload_rgb8 (self->tex_photo, self->photo, self->photo_w, self->photo_h);
+    upload_rgb8 (self->tex_photo, self->photo, self->photo_w, self->photo_h,
+                 &self->tex_size[0][0], &self->tex_size[0][1]);
   self->photo_dirty = FALSE;
   if (self->result_dirty && self->result_a != NULL)
     {
-      upload_rgb8 (self->tex_a, self->result_a, self->crop_w, self->crop_h);
-      upload_rgb8 (self->tex_b, self->result_b ? self->result_b : self->result_a,
-                   self->crop_w, self->crop_h);
+      upload_rgb8 (self->tex_a, self->result_a, self->result_w,
+                   self->result_h, &self->tex_size[1][0], &self->tex_size[1][1]);
+      /* The second result exists only for the split view. */
+      if (self->result_b != NULL)
+        upload_rgb8 (self->tex_b, self->result_b, self->result_w,
+                     self->result_h, &self->tex_size[2][0],
+                     &self->tex_size[2][1]);
     }
   self->result_dirty = FALSE;
 }
@@ -285,7 +302,8 @@ mien_preview_render (GtkGLArea *area, GdkGLContext *context)
   glUniform1f (glGetUniformLocation (self->program, "divider_half_width"),
                (float)(1.5 / (self->photo_w * s)));
   const char *samplers[] = { "photo", "result_a", "result_b" };
-  guint textures[] = { self->tex_photo, self->tex_a, self->tex_b };
+  guint textures[] = { self->tex_photo, self->tex_a,
+                       self->result_b ? self->tex_b : self->tex_a };
   for (int i = 0; i < 3; i++)
     {
       glActiveTexture (GL_TEXTURE0 + i);
@@ -410,8 +428,10 @@ mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width, int height)
 
 void
 mien_preview_set_result (MienPreview *self, int x, int y, int width,
-                         int height, GBytes *a_rgb8, GBytes *b_rgb8)
+                         int height, int tex_width, int tex_height,
+                         GBytes *a_rgb8, GBytes *b_rgb8)
 {
+  self->result_w = tex_width, self->result_h = tex_height;
   g_return_if_fail (MIEN_IS_PREVIEW (self));
   g_clear_pointer (&self->result_a, g_bytes_unref);
   g_clear_pointer (&self->result_b, g_bytes_unref);
@@ -483,6 +503,12 @@ double
 mien_preview_get_zoom (MienPreview *self)
 {
   return self->zoom;
+}
+
+double
+mien_preview_get_scale (MienPreview *self)
+{
+  return effective_scale (self);
 }
 
 void

@@ -22,8 +22,11 @@ void mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width,
                              int height);
 /* The animated crop at (x, y) in photo pixels: result a (shown in the result
  * view, left of the split) and b (right of the split; NULL = same as a). */
+/* The result pixels may be smaller than the crop (tex_width × tex_height):
+ * they are stretched over it. */
 void mien_preview_set_result (MienPreview *self, int x, int y, int width,
-                              int height, GBytes *a_rgb8, GBytes *b_rgb8);
+                              int height, int tex_width, int tex_height,
+                              GBytes *a_rgb8, GBytes *b_rgb8);
 void mien_preview_clear_result (MienPreview *self);
 
 void mien_preview_set_view (MienPreview *self, MienPreviewView view);
@@ -36,6 +39,8 @@ double mien_preview_get_divider (MienPreview *self);
 void mien_preview_set_zoom (MienPreview *self, double zoom);
 double mien_preview_get_zoom (MienPreview *self);
 void mien_preview_zoom_by (MienPreview *self, double factor);
+/* Screen pixels per photo pixel right now (also in "fit"). */
+double mien_preview_get_scale (MienPreview *self);
 
 /* Signal "photo-clicked" (double x, double y): a click without dragging, in
  * photo pixels. */

@@ -2,11 +2,13 @@
 #include "mien-session.h"
 
 #include <gio/gio.h>
+#include <math.h>
 #include <glib/gi18n.h>
 
 #include "face/mien-face-analyzer.h"
 #include "io/mien-image-io.h"
 #include "mien-animator.h"
+#include "mien-resample.h"
 #include "mien-generator.h"
 #include "mien-rig.h"
 
@@ -260,7 +262,8 @@ mien_session_get_crop (MienSession *session)
 
 GBytes *
 mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
-                          const mien_driving *c, GError **error)
+                          const mien_driving *c, double display_scale,
+                          int *width, int *height, GError **error)
 {
   g_mutex_lock (&session->lock);
   mien_animator *anim = session->animators[mode];
@@ -275,6 +278,17 @@ mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
   const mien_image *crop = NULL;
   mien_status status = mien_animator_render_crop (anim, session->generator, c,
                                                   &crop, NULL, &err);
+  mien_image *small = NULL;
+  if (status == MIEN_OK && display_scale < 1.0)
+    {
+      int w = MAX (1, (int)ceil (crop->width * display_scale));
+      int h = MAX (1, (int)ceil (crop->height * display_scale));
+      small = mien_image_new (w, h, crop->channels, &err);
+      status = small ? mien_downsample_area (crop, small, NULL, &err)
+                     : MIEN_ERR_NOMEM;
+      if (status == MIEN_OK)
+        crop = small;
+    }
   GBytes *bytes = NULL;
   if (status == MIEN_OK)
     {
@@ -282,9 +296,12 @@ mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
       guchar *pixels = g_malloc (n);
       mien_image_to_rgb8 (crop, pixels, crop->width * 3);
       bytes = g_bytes_new_take (pixels, n);
+      *width = crop->width;
+      *height = crop->height;
     }
   else
     g_set_error (error, session_error_quark (), 0, "%s", err.message);
+  mien_image_free (small);
   g_mutex_unlock (&session->lock);
   return bytes;
 }

@@ -42,9 +42,14 @@ gboolean mien_session_select_face (MienSession *session, int index,
 const mien_rect *mien_session_get_crop (MienSession *session);
 
 /* Renders the animated crop for driving vector c in the given mode as tight
- * 8-bit RGB. Serialized internally; call from the engine worker. */
+ * 8-bit RGB, area-averaged down to display_scale (≤ 1) of the crop's size:
+ * the preview needs no more pixels than the screen shows, and uploading a 4K
+ * crop per frame would stall the main loop. *width and *height receive the
+ * size of the returned pixels. Serialized internally; call from the engine
+ * worker. */
 GBytes *mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
-                                  const mien_driving *c, GError **error);
+                                  const mien_driving *c, double display_scale,
+                                  int *width, int *height, GError **error);
 
 /* Where the face models are: $MIEN_MODEL_DIR, the installed data folder, or
  * the source tree's data/models/face-api; NULL if none has them. */

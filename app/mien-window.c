@@ -43,6 +43,15 @@ struct _MienWindow {
   MienEngineWorker *worker;
   char *face_note; /* "face 1 of 3" for the status line */
 
+  /* Responsiveness measurement, on when $MIEN_RESPONSIVENESS_LOG is set. */
+  char *responsiveness_log;
+  gint64 last_tick_us, max_tick_gap_us, n_ticks, n_long_gaps;
+  guint64 last_change_serial;
+  gint64 last_change_us, last_change_shown_us;
+  guint64 n_frames_shown;
+  gboolean measuring; /* from the first slider move on */
+  double requested_scale; /* display scale of the last frame requested */
+
   /* Undo: `committed` is the state the undo stack's top leads to. */
   GArray *undo_stack, *redo_stack; /* of mien_driving */
   mien_driving committed;
@@ -67,11 +76,13 @@ typedef struct {
   mien_driving c;
   mien_reswarp_mode mode;
   gboolean both_modes; /* split view: vanilla | multiscale */
+  double display_scale; /* result pixels per crop pixel, ≤ 1 */
 } FrameRequest;
 
 typedef struct {
   MienSession *session;
   mien_rect crop;
+  int width, height; /* of the pixels in a and b */
   GBytes *a, *b;
 } FrameResult;
 
@@ -103,11 +114,14 @@ render_frame (gpointer data, gpointer user_data, GError **error)
   mien_reswarp_mode first = request->both_modes ? MIEN_RESWARP_VANILLA
                                                 : request->mode;
   result->a = mien_session_render_crop (request->session, first, &request->c,
-                                        error);
+                                        request->display_scale, &result->width,
+                                        &result->height, error);
   if (result->a != NULL && request->both_modes)
     result->b = mien_session_render_crop (request->session,
-                                          MIEN_RESWARP_MULTISCALE,
-                                          &request->c, error);
+                                          MIEN_RESWARP_MULTISCALE, &request->c,
+                                          request->display_scale,
+                                          &result->width, &result->height,
+                                          error);
   if (result->a == NULL || (request->both_modes && result->b == NULL))
     {
       frame_result_free (result);
@@ -139,7 +153,14 @@ request_frame (MienWindow *self)
   request->mode = current_mode (self);
   request->both_modes = mien_preview_get_view (self->preview)
                         == MIEN_PREVIEW_VIEW_SPLIT;
-  mien_engine_worker_post (self->worker, request);
+  /* Twice the screen's resolution is enough for a sharp picture. */
+  request->display_scale = MIN (1.0, 2.0 * mien_preview_get_scale (self->preview)
+                                         * gtk_widget_get_scale_factor (
+                                             GTK_WIDGET (self->preview)));
+  self->requested_scale = request->display_scale;
+  self->last_change_serial = mien_engine_worker_post (self->worker, request);
+  self->last_change_us = g_get_monotonic_time ();
+  self->last_change_shown_us = 0;
 }
 
 static void
@@ -175,8 +196,12 @@ on_frame_rendered (MienEngineWorker *worker, guint64 serial, gpointer data,
   if (result->session != self->session)
     return; /* a frame of the previous photo */
   mien_preview_set_result (self->preview, result->crop.x, result->crop.y,
-                           result->crop.width, result->crop.height, result->a,
+                           result->crop.width, result->crop.height,
+                           result->width, result->height, result->a,
                            result->b);
+  self->n_frames_shown++;
+  if (serial == self->last_change_serial)
+    self->last_change_shown_us = g_get_monotonic_time ();
   g_autofree char *timing = g_strdup_printf (_("frame %.0f ms"), ms);
   update_status (self, timing);
 }
@@ -236,6 +261,14 @@ on_settled (gpointer data)
 static void
 on_sliders_changed (MienSliderPanel *panel, MienWindow *self)
 {
+  /* Measure from the first move: loading a photo is not dragging. */
+  if (self->responsiveness_log != NULL && !self->measuring)
+    {
+      self->measuring = TRUE;
+      self->last_tick_us = self->max_tick_gap_us = self->n_ticks
+          = self->n_long_gaps = 0;
+      self->n_frames_shown = 0;
+    }
   request_frame (self);
   if (self->restoring)
     return;
@@ -378,6 +411,17 @@ mien_window_open_file (MienWindow *self, GFile *file)
   g_task_set_return_on_cancel (task, TRUE);
   g_task_run_in_thread (task, load_in_thread);
   g_object_unref (task);
+}
+
+/* Zooming in past what the last frame was rendered for: render again with
+ * more pixels, up to the photo's own at 1:1. */
+static void
+on_zoom_changed (MienPreview *preview, GParamSpec *pspec, MienWindow *self)
+{
+  double wanted = MIN (1.0, 2.0 * mien_preview_get_scale (preview)
+                                * gtk_widget_get_scale_factor (GTK_WIDGET (preview)));
+  if (wanted > self->requested_scale * 1.01)
+    request_frame (self);
 }
 
 /* ---- picking a face ------------------------------------------------------ */
@@ -651,6 +695,43 @@ rebuild_recent_menu (GtkRecentManager *manager, MienWindow *self)
   g_list_free_full (items, (GDestroyNotify)gtk_recent_info_unref);
 }
 
+/* ---- responsiveness measurement ------------------------------------------- */
+
+/* Frame-clock ticks come every ~16 ms while the main loop is free; a long
+ * gap between two is a stall the user would see as a frozen window. */
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  MienWindow *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  if (self->last_tick_us != 0)
+    {
+      gint64 gap = now - self->last_tick_us;
+      self->max_tick_gap_us = MAX (self->max_tick_gap_us, gap);
+      self->n_long_gaps += gap > 50000;
+    }
+  self->last_tick_us = now;
+  self->n_ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+write_responsiveness_log (MienWindow *self)
+{
+  double latency = self->last_change_shown_us > 0
+      ? (self->last_change_shown_us - self->last_change_us) / 1000.0 : -1.0;
+  g_autofree char *json = g_strdup_printf (
+      "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %.1f, "
+      "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
+      ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
+      ", \"last_change_to_screen_ms\": %.1f}\n",
+      self->n_ticks, self->max_tick_gap_us / 1000.0, self->n_long_gaps,
+      self->last_change_serial,
+      self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
+      self->n_frames_shown, latency);
+  g_file_set_contents (self->responsiveness_log, json, -1, NULL);
+}
+
 /* ---- settings and window state ------------------------------------------- */
 
 static GSettings *
@@ -675,6 +756,8 @@ static gboolean
 mien_window_close_request (GtkWindow *window)
 {
   MienWindow *self = MIEN_WINDOW (window);
+  if (self->responsiveness_log != NULL)
+    write_responsiveness_log (self);
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed::reswarp-mode",
                              G_CALLBACK (on_mode_setting_changed), self, 0);
@@ -719,6 +802,7 @@ mien_window_finalize (GObject *object)
   MienWindow *self = MIEN_WINDOW (object);
   g_clear_pointer (&self->session, mien_session_unref);
   g_clear_pointer (&self->face_note, g_free);
+  g_clear_pointer (&self->responsiveness_log, g_free);
   g_array_unref (self->undo_stack);
   g_array_unref (self->redo_stack);
   g_clear_object (&self->photo_file);
@@ -812,6 +896,8 @@ mien_window_init (MienWindow *self)
                     self);
   g_signal_connect (self->preview, "photo-clicked",
                     G_CALLBACK (on_photo_clicked), self);
+  g_signal_connect (self->preview, "notify::zoom",
+                    G_CALLBACK (on_zoom_changed), self);
   self->worker = mien_engine_worker_new (
       render_frame, NULL, (GDestroyNotify)frame_request_free,
       (GDestroyNotify)frame_result_free);
@@ -820,6 +906,11 @@ mien_window_init (MienWindow *self)
   g_signal_connect (self->worker, "failed", G_CALLBACK (on_frame_failed),
                     self);
   update_undo_actions (self);
+
+  self->responsiveness_log = g_strdup (g_getenv ("MIEN_RESPONSIVENESS_LOG"));
+  if (self->responsiveness_log != NULL)
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->preview), on_tick, self,
+                                  NULL);
 
   g_autofree char *mode = self->settings
       ? g_settings_get_string (self->settings, "reswarp-mode")
