@@ -8,7 +8,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, MIEN_LOCALEDIR);
+  /* $MIEN_LOCALEDIR lets an uninstalled build use its own catalogues. */
+  const char *localedir = g_getenv ("MIEN_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : MIEN_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_autoptr (MienApplication) app = mien_application_new ();

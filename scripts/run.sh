@@ -10,6 +10,7 @@ scripts/setup.sh
 ninja -C build >/dev/null
 photo=data/samples/astronaut.png
 # Run uninstalled: the compiled schema is in the build tree.
+export MIEN_LOCALEDIR="$PWD/build/po"
 export GSETTINGS_SCHEMA_DIR="$PWD/build/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec build/app/mien "${1:-$photo}"
