@@ -2,17 +2,25 @@
 /* mien-render: one expression frame of a photo, end to end at full
  * resolution: faces → headshot crop → generator (the AU rig) → ResWarp →
  * paste-back. With --debug-dir it also writes the intermediate results of
- * the ATW paper's figure 4 (F, O^w, O^r, the warped residual). */
+ * the ATW paper's figure 4 (F, O^w, O^r, the warped residual).
+ * With --animate it renders a clip (keyframes or neutral → target) and
+ * exports it as MP4, GIF or a PNG sequence (mien-render-animate.c); the
+ * settings can come from, and be saved to, a project file. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "face/mien-face-analyzer.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
+#include "io/mien-model-dir.h"
+#include "io/mien-project.h"
+#include "mien-render-tool.h"
 #include "mien-animator.h"
 #include "mien-au.h"
 #include "mien-field.h"
@@ -20,7 +28,7 @@
 #include "mien-rig.h"
 #include "mien.h"
 
-static const char *program = "mien-render";
+const char *program = "mien-render";
 
 static void
 usage (FILE *out)
@@ -30,18 +38,23 @@ usage (FILE *out)
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
            "       [--mode vanilla|multiscale] [--crop-only] "
            "[--debug-dir DIR] -o OUTPUT\n"
+           "   or: %s [PHOTO] --animate [animation options] -o "
+           "CLIP.mp4|CLIP.gif|FOLDER\n"
            "\n"
            "Changes the expression of one face in a photo and writes the "
-           "result at the\nphoto's full resolution.\n"
+           "result at the\nphoto's full resolution, or animates it.\n"
            "\n"
            "  -L, --landmarks FILE  faces and 68 landmarks (mien-landmarks "
            "JSON, see\n"
-           "                        engine/io/mien-landmarks-io.h); needed "
-           "until the\n"
-           "                        built-in detector lands\n"
-           "  -f, --face N          which face (0-based, in the file's order; "
-           "default:\n"
-           "                        the largest)\n"
+           "                        engine/io/mien-landmarks-io.h) instead of "
+           "the built-in\n"
+           "                        face analyzer\n"
+           "      --models DIR      face-api models (default: $MIEN_MODEL_DIR, "
+           "the installed\n"
+           "                        ones, or data/models/face-api)\n"
+           "  -f, --face N          which face (0-based, in the detector's or "
+           "file's order;\n"
+           "                        default: the largest)\n"
            "  -p, --preset NAME     expression: neutral happy sad surprised "
            "fearful angry\n"
            "                        disgusted contempt\n"
@@ -58,18 +71,39 @@ usage (FILE *out)
            "O^r, the\n"
            "                        warped residual, the crop before and "
            "after\n"
-           "  -o, --output FILE     .png, .jpg or .pfm\n"
+           "  -o, --output FILE     .png, .jpg or .pfm; with --animate .mp4, "
+           ".gif or a folder\n"
+           "                        (PNG sequence)\n"
            "  -q, --quiet           print nothing but errors and warnings\n"
-           "  -h, --help            show this help\n",
-           program);
+           "  -h, --help            show this help\n"
+           "\n"
+           "Animation (the clip goes from the photo's own expression to the "
+           "one given by\n--preset/--intensity/--au and, with --ping-pong, "
+           "back; or follows keyframes):\n"
+           "  -A, --animate         render a clip instead of one frame\n"
+           "  -k, --keyframe T:EXPR a keyframe at T seconds: neutral, "
+           "happy@0.8, 12=3,6=2\n"
+           "                        or happy@0.5,12=1 (repeat the option)\n"
+           "  -r, --fps RATE        frames per second (default 30)\n"
+           "  -t, --duration S      length of the neutral → target clip in "
+           "seconds (default 2;\n"
+           "                        keyframes set their own length)\n"
+           "  -s, --scale SCALE     full, half, or the longest side in pixels\n"
+           "  -I, --interpolation M driving (generator on each frame's "
+           "vector, default) or\n"
+           "                        field (target field computed once, scaled "
+           "by α)\n"
+           "  -P, --ping-pong       play forward, then back\n"
+           "  -R, --region REGION   photo (default) or face (the face crop "
+           "only)\n"
+           "      --overwrite       replace a non-empty PNG folder\n"
+           "      --project FILE    read photo, face, keyframes and settings "
+           "from a project;\n"
+           "                        options given here override it\n"
+           "      --save-project FILE  write the resulting project "
+           "(docs/PROJECT-FORMAT.md)\n",
+           program, program);
 }
-
-typedef struct options {
-  const char *photo, *landmarks, *preset, *au, *debug_dir, *output;
-  float intensity;
-  int face, crop_only, quiet;
-  mien_reswarp_mode mode;
-} options;
 
 static int
 bad_usage (const char *message, const char *arg)
@@ -92,10 +126,48 @@ parse_float (const char *s, float *out)
 }
 
 static int
+parse_scale (const char *text, options *opt)
+{
+  if (strcmp (text, "full") == 0)
+    opt->scale = MIEN_EXPORT_SCALE_FULL;
+  else if (strcmp (text, "half") == 0)
+    opt->scale = MIEN_EXPORT_SCALE_HALF;
+  else
+    {
+      char *end;
+      long side = strtol (text, &end, 10);
+      if (end == text || *end != '\0' || side < 2 || side > 100000)
+        return 0;
+      opt->scale = MIEN_EXPORT_SCALE_MAX_SIDE;
+      opt->max_side = (int)side;
+    }
+  opt->set_scale = 1;
+  return 1;
+}
+
+static int
+add_keyframe_option (options *opt, const char *text)
+{
+  if (opt->n_keyframes >= MAX_CLI_KEYFRAMES)
+    return bad_usage ("too many --keyframe options", NULL);
+  mien_error err = { 0 };
+  if (mien_keyframe_spec_parse (text, &opt->keyframes[opt->n_keyframes], &err)
+      != MIEN_OK)
+    {
+      fprintf (stderr, "%s: %s\n", program, err.message);
+      return 2;
+    }
+  opt->n_keyframes++;
+  return 0;
+}
+
+static int
 parse_options (int argc, char **argv, options *opt)
 {
+  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT };
   static const struct option longopts[] = {
     { "landmarks", required_argument, NULL, 'L' },
+    { "models", required_argument, NULL, MODELS },
     { "face", required_argument, NULL, 'f' },
     { "preset", required_argument, NULL, 'p' },
     { "intensity", required_argument, NULL, 'i' },
@@ -106,21 +178,36 @@ parse_options (int argc, char **argv, options *opt)
     { "output", required_argument, NULL, 'o' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
+    { "animate", no_argument, NULL, 'A' },
+    { "keyframe", required_argument, NULL, 'k' },
+    { "fps", required_argument, NULL, 'r' },
+    { "duration", required_argument, NULL, 't' },
+    { "scale", required_argument, NULL, 's' },
+    { "interpolation", required_argument, NULL, 'I' },
+    { "ping-pong", no_argument, NULL, 'P' },
+    { "region", required_argument, NULL, 'R' },
+    { "overwrite", no_argument, NULL, OVERWRITE },
+    { "project", required_argument, NULL, PROJECT },
+    { "save-project", required_argument, NULL, SAVE_PROJECT },
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .intensity = 1.0f, .face = -1,
                     .mode = MIEN_RESWARP_MULTISCALE };
-  int c, mode;
+  int c, v, rc;
   char *end;
-  while ((c = getopt_long (argc, argv, "L:f:p:i:a:m:cd:o:qh", longopts, NULL))
+  float f;
+  while ((c = getopt_long (argc, argv, "L:f:p:i:a:m:cd:o:qhAk:r:t:s:I:PR:",
+                           longopts, NULL))
          != -1)
     switch (c)
       {
       case 'L': opt->landmarks = optarg; break;
+      case MODELS: opt->models = optarg; break;
       case 'f':
         opt->face = (int)strtol (optarg, &end, 10);
         if (end == optarg || *end || opt->face < 0)
           return bad_usage ("--face wants a number >= 0", optarg);
+        opt->set_face = 1;
         break;
       case 'p': opt->preset = optarg; break;
       case 'i':
@@ -129,41 +216,91 @@ parse_options (int argc, char **argv, options *opt)
         break;
       case 'a': opt->au = optarg; break;
       case 'm':
-        if ((mode = mien_reswarp_mode_from_string (optarg)) < 0)
+        if ((v = mien_reswarp_mode_from_string (optarg)) < 0)
           return bad_usage ("--mode is vanilla or multiscale", optarg);
-        opt->mode = (mien_reswarp_mode)mode;
+        opt->mode = (mien_reswarp_mode)v;
+        opt->set_mode = 1;
         break;
       case 'c': opt->crop_only = 1; break;
       case 'd': opt->debug_dir = optarg; break;
       case 'o': opt->output = optarg; break;
       case 'q': opt->quiet = 1; break;
       case 'h': usage (stdout); exit (0);
+      case 'A': opt->animate = 1; break;
+      case 'k':
+        if ((rc = add_keyframe_option (opt, optarg)) != 0)
+          return rc;
+        break;
+      case 'r':
+        if (!parse_float (optarg, &f) || !(f > 0.0f && f <= MIEN_TIMELINE_MAX_FPS))
+          return bad_usage ("--fps wants a rate in (0, 1000]", optarg);
+        opt->fps = f;
+        break;
+      case 't':
+        if (!parse_float (optarg, &f) || !(f > 0.0f && f <= MIEN_TIMELINE_MAX_TIME))
+          return bad_usage ("--duration wants seconds > 0", optarg);
+        opt->duration = f;
+        break;
+      case 's':
+        if (!parse_scale (optarg, opt))
+          return bad_usage ("--scale is full, half or a side of 2 or more "
+                            "pixels", optarg);
+        break;
+      case 'I':
+        if ((v = mien_interpolation_from_string (optarg)) < 0)
+          return bad_usage ("--interpolation is driving or field", optarg);
+        opt->interpolation = (mien_interpolation)v;
+        opt->set_interpolation = 1;
+        break;
+      case 'P': opt->ping_pong = 1; break;
+      case 'R':
+        if ((v = mien_clip_region_from_string (optarg)) < 0)
+          return bad_usage ("--region is photo or face", optarg);
+        opt->region = (mien_clip_region)v;
+        opt->set_region = 1;
+        break;
+      case OVERWRITE: opt->overwrite = 1; break;
+      case PROJECT: opt->project = optarg; break;
+      case SAVE_PROJECT: opt->save_project = optarg; break;
       default: return bad_usage ("bad option", NULL);
       }
-  if (optind + 1 != argc)
-    return bad_usage ("give exactly one PHOTO", NULL);
-  opt->photo = argv[optind];
-  if (!opt->output)
+  if (optind + 1 == argc)
+    opt->photo = argv[optind];
+  else if (optind != argc || !opt->project)
+    return bad_usage (opt->project ? "give at most one PHOTO"
+                                   : "give exactly one PHOTO",
+                      NULL);
+  if (!opt->output && !opt->save_project)
     return bad_usage ("missing -o OUTPUT", NULL);
-  if (!mien_image_save_supported (opt->output))
+  if (!opt->animate
+      && (opt->n_keyframes || opt->fps > 0 || opt->duration > 0
+          || opt->set_scale || opt->set_interpolation || opt->ping_pong
+          || opt->set_region))
+    return bad_usage ("animation options need --animate", NULL);
+  if (opt->output && !opt->animate && !mien_image_save_supported (opt->output))
     return bad_usage ("OUTPUT must end in .png, .jpg, .jpeg or .pfm",
                       opt->output);
+  if (opt->output && opt->animate && mien_image_save_supported (opt->output))
+    return bad_usage ("with --animate, OUTPUT is a .mp4, a .gif or a folder",
+                      opt->output);
+  if (opt->animate && opt->debug_dir)
+    return bad_usage ("--debug-dir is for single frames", NULL);
   return 0;
 }
 
-/* Driving vector from --preset/--intensity/--au; out-of-range values are
- * clamped with a warning (the rig would clamp them anyway). */
+/* The preset/intensity/--au part of the command line as an expression
+ * (values clamped with a warning, as for single frames). */
 static int
-build_driving (const options *opt, mien_driving *c)
+build_target (const options *opt, mien_expression_spec *spec)
 {
   mien_error err = { 0 };
-  char names[512];
-  mien_driving_init (c);
+  mien_expression_spec_init (spec);
   if (opt->preset)
     {
       int p = mien_preset_from_name (opt->preset);
       if (p < 0)
         {
+          char names[512];
           mien_preset_list_names (names, sizeof names);
           fprintf (stderr, "%s: unknown preset '%s'; valid: %s\n", program,
                    opt->preset, names);
@@ -176,45 +313,112 @@ build_driving (const options *opt, mien_driving *c)
                    program, (double)k);
           k = k > 1.0f ? 1.0f : 0.0f;
         }
-      mien_driving_add_preset (c, (mien_expression_preset)p, k);
+      spec->preset = p;
+      spec->intensity = k;
     }
   if (opt->au)
     {
-      mien_driving extra;
-      mien_driving_init (&extra);
-      if (mien_driving_parse (&extra, opt->au, &err) != MIEN_OK)
+      if (mien_driving_parse (&spec->aus, opt->au, &err) != MIEN_OK)
         {
           fprintf (stderr, "%s: %s\n", program, err.message);
           return 0;
         }
-      for (int i = 0; i < MIEN_AU_N_CHANNELS; i++)
-        c->values[i] += extra.values[i];
+      mien_driving before = spec->aus;
+      if (mien_driving_clamp (&spec->aus))
+        for (int i = 0; i < MIEN_AU_N_CHANNELS; i++)
+          if (before.values[i] != spec->aus.values[i])
+            fprintf (stderr,
+                     "%s: warning: %s = %g is out of range, clamped to %g\n",
+                     program, mien_au_channels[i].name,
+                     (double)before.values[i], (double)spec->aus.values[i]);
     }
-  mien_driving before = *c;
-  if (mien_driving_clamp (c))
-    for (int i = 0; i < MIEN_AU_N_CHANNELS; i++)
-      if (before.values[i] != c->values[i])
-        fprintf (stderr, "%s: warning: %s = %g is out of range, clamped to %g\n",
-                 program, mien_au_channels[i].name, (double)before.values[i],
-                 (double)c->values[i]);
   return 1;
 }
 
-/* The face source is pluggable: a landmark file now; the built-in detector
- * (engine/face) will be the default when --landmarks is not given. */
+/* The project: from --project, overridden by what the command line says. */
 static int
-find_faces (const options *opt, const mien_image *photo,
-            mien_landmark_file *faces)
+build_project (const options *opt, mien_project *p)
 {
   mien_error err = { 0 };
+  if (opt->project && mien_project_load (opt->project, p, &err) != MIEN_OK)
+    {
+      fprintf (stderr, "%s: %s\n", program, err.message);
+      return 0;
+    }
+  mien_animation_settings *s = &p->settings;
+  if (opt->photo && mien_project_set_photo (p, opt->photo, &err) != MIEN_OK)
+    return 0;
+  if (!opt->project || opt->set_face)
+    p->face = opt->face;
+  if (!opt->project || opt->preset || opt->au)
+    if (!build_target (opt, &p->target))
+      return 0;
+  if (opt->n_keyframes)
+    {
+      p->n_keyframes = 0;
+      for (int i = 0; i < opt->n_keyframes; i++)
+        if (mien_project_add_keyframe (p, &opt->keyframes[i], &err) != MIEN_OK)
+          {
+            fprintf (stderr, "%s: %s\n", program, err.message);
+            return 0;
+          }
+    }
+  if (!opt->project || opt->set_mode)
+    s->mode = opt->mode;
+  if (opt->fps > 0)
+    s->fps = opt->fps;
+  if (opt->duration > 0)
+    s->duration = opt->duration;
+  if (opt->set_scale)
+    s->scale = opt->scale, s->max_side = opt->max_side ? opt->max_side : s->max_side;
+  if (opt->set_interpolation)
+    s->interpolation = opt->interpolation;
+  if (opt->ping_pong)
+    s->ping_pong = 1;
+  if (opt->set_region)
+    s->region = opt->region;
+  if (opt->crop_only)
+    s->region = MIEN_CLIP_REGION_FACE;
+  return 1;
+}
+
+/* The face source: a landmark file, or the built-in analyzer (face-api's
+ * detector and landmarks) with the models found like the app finds them. */
+static int
+find_faces (const options *opt, const char *photo_path,
+            const mien_image *photo, mien_landmark_file *faces,
+            int *from_analyzer)
+{
+  mien_error err = { 0 };
+  *from_analyzer = 0;
   if (!opt->landmarks)
     {
-      fprintf (stderr,
-               "%s: no face detector is built in yet; pass --landmarks "
-               "FILE.json (make one with tests/reference/landmarks/"
-               "make-landmarks.js)\n",
-               program);
-      return 0;
+      const char *dir = opt->models ? opt->models : mien_model_dir_find ();
+      if (!dir)
+        {
+          fprintf (stderr,
+                   "%s: the face models are missing (run "
+                   "scripts/fetch-assets.sh or set MIEN_MODEL_DIR), or pass "
+                   "--landmarks FILE.json\n",
+                   program);
+          return 0;
+        }
+      mien_face_analyzer *an = mien_face_analyzer_new (dir, NULL, &err);
+      mien_face *found = NULL;
+      int n = 0;
+      mien_status st = an ? mien_face_analyzer_run (an, photo, NULL, &found,
+                                                    &n, &err)
+                          : err.status;
+      mien_face_analyzer_free (an);
+      if (st != MIEN_OK)
+        {
+          fprintf (stderr, "%s: %s (or pass --landmarks FILE.json)\n",
+                   program, err.message);
+          return 0;
+        }
+      *faces = (mien_landmark_file){ photo->width, photo->height, n, found };
+      *from_analyzer = 1;
+      return 1;
     }
   if (mien_landmark_file_load (opt->landmarks, faces, &err) != MIEN_OK)
     {
@@ -225,7 +429,7 @@ find_faces (const options *opt, const mien_image *photo,
     {
       fprintf (stderr,
                "%s: %s describes a %d×%d photo but %s is %d×%d\n", program,
-               opt->landmarks, faces->width, faces->height, opt->photo,
+               opt->landmarks, faces->width, faces->height, photo_path,
                photo->width, photo->height);
       return 0;
     }
@@ -233,21 +437,22 @@ find_faces (const options *opt, const mien_image *photo,
 }
 
 static int
-pick_face (const options *opt, const mien_landmark_file *faces)
+pick_face (int wanted, const char *photo_path,
+           const mien_landmark_file *faces)
 {
   if (faces->n_faces == 0)
     {
-      fprintf (stderr, "%s: no face found in %s\n", program, opt->photo);
+      fprintf (stderr, "%s: no face found in %s\n", program, photo_path);
       return -1;
     }
-  if (opt->face >= faces->n_faces)
+  if (wanted >= faces->n_faces)
     {
       fprintf (stderr, "%s: --face %d, but %s has %d face%s (0 … %d)\n",
-               program, opt->face, opt->photo, faces->n_faces,
+               program, wanted, photo_path, faces->n_faces,
                faces->n_faces == 1 ? "" : "s", faces->n_faces - 1);
       return -1;
     }
-  return opt->face >= 0 ? opt->face : mien_landmark_file_largest_face (faces);
+  return wanted >= 0 ? wanted : mien_landmark_file_largest_face (faces);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -344,7 +549,7 @@ report (const options *opt, const mien_animator *anim, int face,
     return;
   printf ("%s: face %d, crop %d×%d at (%d, %d), %s ResWarp\n", opt->output,
           face, cr->width, cr->height, cr->x, cr->y,
-          mien_reswarp_mode_to_string (opt->mode));
+          mien_reswarp_mode_to_string (mien_animator_get_mode (anim)));
   if (mien_rig_get_stats (gen, &st))
     printf ("field: max |F| %.2f px (128 grid), min Jacobian %.3f%s\n",
             (double)st.max_displacement, (double)st.min_jacobian,
@@ -352,27 +557,31 @@ report (const options *opt, const mien_animator *anim, int face,
 }
 
 static int
-render (const options *opt, const mien_image *photo, const mien_face *face,
-        int face_index, const mien_driving *c)
+render (const options *opt, const mien_project *project,
+        const mien_image *photo, const mien_face *face, int face_index)
 {
   mien_error err = { 0 };
+  mien_driving cv, *c = &cv;
+  mien_expression_spec_to_driving (&project->target, c);
+  int crop_only = project->settings.region == MIEN_CLIP_REGION_FACE;
+  mien_reswarp_mode mode = project->settings.mode;
   mien_generator *gen = mien_rig_new (&err);
-  mien_animator *anim = gen ? mien_animator_new (photo, face, opt->mode, NULL, &err)
+  mien_animator *anim = gen ? mien_animator_new (photo, face, mode, NULL, &err)
                             : NULL;
-  mien_image *frame = anim && !opt->crop_only ? mien_image_copy (photo, &err) : NULL;
+  mien_image *frame = anim && !crop_only ? mien_image_copy (photo, &err) : NULL;
   const mien_image *crop_out = NULL;
   const mien_generator_output *g = NULL;
-  mien_status st = anim && (opt->crop_only || frame) ? MIEN_OK : err.status;
+  mien_status st = anim && (crop_only || frame) ? MIEN_OK : err.status;
   if (st == MIEN_OK)
-    st = opt->crop_only
+    st = crop_only
              ? mien_animator_render_crop (anim, gen, c, &crop_out, &g, &err)
              : mien_animator_render (anim, gen, c, frame, NULL, &err);
-  if (st == MIEN_OK && !opt->crop_only)
+  if (st == MIEN_OK && !crop_only)
     st = mien_animator_render_crop (anim, gen, c, &crop_out, &g, &err);
   if (st == MIEN_OK && opt->debug_dir)
     st = write_debug (opt->debug_dir, anim, g, crop_out, photo, &err);
   if (st == MIEN_OK)
-    st = mien_image_save (opt->crop_only ? crop_out : frame, opt->output, &err);
+    st = mien_image_save (crop_only ? crop_out : frame, opt->output, &err);
   if (st == MIEN_OK)
     report (opt, anim, face_index, gen);
   else
@@ -383,27 +592,67 @@ render (const options *opt, const mien_image *photo, const mien_face *face,
   return st == MIEN_OK ? 0 : 1;
 }
 
-int
-main (int argc, char **argv)
+static int
+save_project (const options *opt, const mien_project *project)
 {
-  options opt;
-  int rc = parse_options (argc, argv, &opt);
-  if (rc)
-    return rc;
-  mien_driving c;
-  if (!build_driving (&opt, &c))
-    return 2;
   mien_error err = { 0 };
-  mien_image *photo = mien_image_load (opt.photo, &err);
+  if (mien_project_save (project, opt->save_project, &err) != MIEN_OK)
+    {
+      fprintf (stderr, "%s: %s\n", program, err.message);
+      return 1;
+    }
+  return 0;
+}
+
+/* Photo → faces → the chosen face → one frame or a clip. */
+static int
+run (const options *opt, const mien_project *project)
+{
+  mien_error err = { 0 };
+  mien_image *photo = mien_image_load (project->photo, &err);
   if (!photo)
     {
       fprintf (stderr, "%s: %s\n", program, err.message);
       return 1;
     }
   mien_landmark_file faces = { 0 };
-  int face = find_faces (&opt, photo, &faces) ? pick_face (&opt, &faces) : -1;
-  rc = face >= 0 ? render (&opt, photo, &faces.faces[face], face, &c) : 1;
-  mien_landmark_file_clear (&faces);
+  int from_analyzer = 0, rc = 1;
+  int face = find_faces (opt, project->photo, photo, &faces, &from_analyzer)
+                 ? pick_face (project->face, project->photo, &faces)
+                 : -1;
+  if (face >= 0 && opt->animate)
+    rc = mien_render_animate (project, photo, &faces.faces[face], opt->output,
+                              opt->overwrite, opt->quiet);
+  else if (face >= 0)
+    rc = render (opt, project, photo, &faces.faces[face], face);
+  if (from_analyzer)
+    mien_faces_free (faces.faces);
+  else
+    mien_landmark_file_clear (&faces);
   mien_image_free (photo);
+  return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+  /* Past a file-size limit (a full disk), fail the write and clean up
+   * instead of being killed with a temporary left behind. */
+  signal (SIGXFSZ, SIG_IGN);
+  options opt;
+  int rc = parse_options (argc, argv, &opt);
+  if (rc)
+    return rc;
+  mien_project project;
+  mien_project_init (&project);
+  if (!build_project (&opt, &project))
+    {
+      mien_project_clear (&project);
+      return opt.project ? 1 : 2;
+    }
+  rc = opt.save_project ? save_project (&opt, &project) : 0;
+  if (rc == 0 && opt.output)
+    rc = run (&opt, &project);
+  mien_project_clear (&project);
   return rc;
 }

@@ -2,6 +2,7 @@
 /* libmien: the Mien engine. Plain C17; see docs/ARCHITECTURE.md. */
 #pragma once
 
+#include "mien-clip.h"
 #include "mien-error.h"
 #include "mien-image.h"
 #include "mien-pool.h"

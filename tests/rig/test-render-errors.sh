@@ -35,7 +35,7 @@ expect() {
 }
 
 expect no-face        "no face found"                     "$tmp/photo.png" --landmarks "$tmp/none.json"
-expect no-detector    "no face detector.*--landmarks"     "$tmp/photo.png"
+expect no-models      "tiny_face_detector.*--landmarks"   "$tmp/photo.png" --models "$tmp"
 expect unknown-au     "unknown Action Unit '13'.*AU12L"   "$tmp/photo.png" --landmarks "$lm" --au 13=2
 expect unknown-preset "unknown preset 'joyful'.*contempt" "$tmp/photo.png" --landmarks "$lm" --preset joyful
 expect bad-au-syntax  "NAME=VALUE"                        "$tmp/photo.png" --landmarks "$lm" --au 12

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mien-render --animate: the project's timeline rendered frame by frame
+ * (mien_clip) and streamed into an exporter, with progress on stderr. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io/mien-export.h"
+#include "mien-animator.h"
+#include "mien-render-tool.h"
+#include "mien-rig.h"
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static mien_export_format
+format_from_path (const char *path)
+{
+  size_t n = strlen (path);
+  if (n > 4 && strcasecmp (path + n - 4, ".gif") == 0)
+    return MIEN_EXPORT_GIF;
+  if (n > 4 && strcasecmp (path + n - 4, ".mp4") == 0)
+    return MIEN_EXPORT_MP4;
+  return MIEN_EXPORT_PNG_SEQUENCE;
+}
+
+/* A frame rate as a fraction: whole rates exactly, NTSC rates as
+ * 30000/1001 and the like, anything else to 1/1000. */
+static void
+fps_fraction (double fps, int *num, int *den)
+{
+  double whole = round (fps);
+  if (fabs (fps - whole) < 1e-9)
+    *num = (int)whole, *den = 1;
+  else if (fabs (fps - whole * 1000.0 / 1001.0) < 1e-3)
+    *num = (int)whole * 1000, *den = 1001;
+  else
+    *num = (int)round (fps * 1000.0), *den = 1000;
+}
+
+typedef struct progress {
+  int quiet, tty, last_percent;
+  double start;
+} progress;
+
+static void
+progress_show (progress *p, int done, int total, int final)
+{
+  if (p->quiet)
+    return;
+  int percent = (int)(100.0 * done / total);
+  /* On a terminal the line is rewritten in place; in a log a line every
+   * 10 % is enough. */
+  if (!p->tty && !final && percent / 10 == p->last_percent / 10)
+    return;
+  p->last_percent = percent;
+  double spent = now () - p->start;
+  double left = done > 0 ? spent * (total - done) / done : 0.0;
+  fprintf (stderr, "%s%s: %3d%%  frame %d/%d  %.1f s elapsed, %.1f s left%s",
+           p->tty ? "\r" : "", program, percent, done, total, spent, left,
+           p->tty && !final ? "   " : "\n");
+  fflush (stderr);
+}
+
+typedef struct job {
+  const mien_project *project;
+  const mien_image *photo;
+  mien_generator *gen;
+  mien_animator *anim;
+  mien_timeline *timeline;
+  mien_clip *clip;
+  mien_image *frame; /* whole-photo region */
+} job;
+
+static mien_status
+job_prepare (job *j, const mien_face *face, mien_error *err)
+{
+  const mien_animation_settings *s = &j->project->settings;
+  j->gen = mien_rig_new (err);
+  j->anim = j->gen ? mien_animator_new (j->photo, face, s->mode, NULL, err)
+                   : NULL;
+  j->timeline = j->anim ? mien_project_build_timeline (j->project, err) : NULL;
+  j->clip = j->timeline ? mien_clip_new (j->anim, j->gen, j->timeline,
+                                         s->interpolation, err)
+                        : NULL;
+  if (j->clip && s->region == MIEN_CLIP_REGION_PHOTO)
+    j->frame = mien_image_copy (j->photo, err);
+  if (!j->clip || (s->region == MIEN_CLIP_REGION_PHOTO && !j->frame))
+    return err && err->status ? err->status : MIEN_ERR_NOMEM;
+  return MIEN_OK;
+}
+
+static void
+job_clear (job *j)
+{
+  mien_image_free (j->frame);
+  mien_clip_free (j->clip);
+  mien_timeline_free (j->timeline);
+  mien_animator_free (j->anim);
+  mien_generator_free (j->gen);
+}
+
+static mien_status
+export_frames (job *j, mien_exporter *ex, int n, progress *pr, mien_error *err)
+{
+  double fps = j->project->settings.fps;
+  for (int i = 0; i < n; i++)
+    {
+      const mien_image *crop = NULL;
+      double t = mien_timeline_get_frame_time (j->timeline, fps, i);
+      if (mien_clip_render (j->clip, t, j->frame, &crop, NULL, err) != MIEN_OK
+          || mien_exporter_add_frame (ex, j->frame ? j->frame : crop, err)
+                 != MIEN_OK)
+        return err->status;
+      progress_show (pr, i + 1, n, 0);
+    }
+  return MIEN_OK;
+}
+
+int
+mien_render_animate (const mien_project *project, const mien_image *photo,
+                     const mien_face *face, const char *output, int overwrite,
+                     int quiet)
+{
+  mien_error err = { 0 };
+  const mien_animation_settings *s = &project->settings;
+  job j = { .project = project, .photo = photo };
+  progress pr = { quiet, isatty (2), -100, now () };
+  mien_exporter *ex = NULL;
+  mien_status st = job_prepare (&j, face, &err);
+  int n = st == MIEN_OK ? mien_timeline_get_n_frames (j.timeline, s->fps) : 0;
+  if (st == MIEN_OK)
+    {
+      mien_export_options eo;
+      mien_export_options_init (&eo);
+      fps_fraction (s->fps, &eo.fps_num, &eo.fps_den);
+      eo.scale = s->scale;
+      eo.max_side = s->max_side;
+      eo.overwrite = overwrite;
+      const mien_rect *cr = mien_animator_get_crop (j.anim);
+      int w = s->region == MIEN_CLIP_REGION_FACE ? cr->width : photo->width;
+      int h = s->region == MIEN_CLIP_REGION_FACE ? cr->height : photo->height;
+      ex = mien_exporter_open (output, format_from_path (output), &eo, w, h,
+                               &err);
+      st = ex ? MIEN_OK : err.status;
+    }
+  if (st == MIEN_OK)
+    st = export_frames (&j, ex, n, &pr, &err);
+  if (st == MIEN_OK)
+    {
+      if (!quiet)
+        fprintf (stderr, "%s: finishing %s…\n", program, output);
+      st = mien_exporter_finish (ex, &err);
+      ex = NULL;
+    }
+  mien_exporter_abort (ex);
+  if (st == MIEN_OK && !quiet)
+    {
+      float at, m = mien_clip_get_min_jacobian (j.clip, &at);
+      printf ("%s: %d frames at %g fps (%.2f s), %s interpolation, %s "
+              "ResWarp, %s%s\n", output, n, s->fps,
+              mien_timeline_get_duration (j.timeline),
+              mien_interpolation_to_string (s->interpolation),
+              mien_reswarp_mode_to_string (s->mode),
+              mien_clip_region_to_string (s->region),
+              s->ping_pong ? ", ping-pong" : "");
+      if (s->interpolation == MIEN_INTERPOLATION_FIELD)
+        printf ("field: min Jacobian of α·F over α in [0, 1] %.3f (at α "
+                "%.2f)\n", (double)m, (double)at);
+      printf ("done in %.2f s\n", now () - pr.start);
+    }
+  else if (st != MIEN_OK)
+    fprintf (stderr, "%s%s: %s\n", pr.tty && !quiet ? "\n" : "", program,
+             err.message);
+  job_clear (&j);
+  return st == MIEN_OK ? 0 : 1;
+}
