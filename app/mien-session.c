@@ -7,6 +7,7 @@
 
 #include "face/mien-face-analyzer.h"
 #include "io/mien-image-io.h"
+#include "io/mien-model-dir.h"
 #include "mien-animator.h"
 #include "mien-resample.h"
 #include "mien-generator.h"
@@ -34,31 +35,6 @@ session_error_quark (void)
 static GMutex analyzer_lock;
 static mien_face_analyzer *analyzer;
 
-const char *
-mien_session_find_model_dir (void)
-{
-  static const char *found;
-  static gsize once;
-  if (g_once_init_enter (&once))
-    {
-      const char *candidates[] = { g_getenv ("MIEN_MODEL_DIR"),
-                                   MIEN_INSTALLED_MODEL_DIR,
-                                   MIEN_SOURCE_MODEL_DIR };
-      for (guint i = 0; i < G_N_ELEMENTS (candidates) && found == NULL; i++)
-        {
-          if (candidates[i] == NULL)
-            continue;
-          g_autofree char *probe = g_build_filename (
-              candidates[i], "tiny_face_detector_model-weights_manifest.json",
-              NULL);
-          if (g_file_test (probe, G_FILE_TEST_EXISTS))
-            found = candidates[i];
-        }
-      g_once_init_leave (&once, 1);
-    }
-  return found;
-}
-
 static gboolean
 find_faces (MienSession *session, GError **error)
 {
@@ -66,7 +42,7 @@ find_faces (MienSession *session, GError **error)
   mien_error err = { 0 };
   if (analyzer == NULL)
     {
-      const char *dir = mien_session_find_model_dir ();
+      const char *dir = mien_model_dir_find ();
       if (dir == NULL)
         {
           g_mutex_unlock (&analyzer_lock);

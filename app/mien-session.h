@@ -51,8 +51,4 @@ GBytes *mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
                                   const mien_driving *c, double display_scale,
                                   int *width, int *height, GError **error);
 
-/* Where the face models are: $MIEN_MODEL_DIR, the installed data folder, or
- * the source tree's data/models/face-api; NULL if none has them. */
-const char *mien_session_find_model_dir (void);
-
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "mien-engine-worker.h"
+#include "mien-export-dialog.h"
 #include "mien-preferences-window.h"
 #include "mien-preview.h"
 #include "mien-session.h"
@@ -383,6 +384,7 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   update_status (self, NULL);
   gboolean has_face = mien_session_get_face_index (session) >= 0;
   gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
   if (!has_face)
     mien_window_show_message (self, _("No face found in this photo. Try one "
                                       "where the face is larger and turned "
@@ -645,6 +647,22 @@ on_key_released (GtkEventControllerKey *controller, guint keyval,
     }
 }
 
+/* The export dialog animates from the neutral face to the sliders' state. */
+static void
+export_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  int face = self->session ? mien_session_get_face_index (self->session) : -1;
+  if (face < 0)
+    return;
+  mien_driving target;
+  mien_slider_panel_get_driving (self->sliders, &target);
+  MienExportDialog *dialog = mien_export_dialog_new (
+      GTK_WINDOW (self), mien_session_get_photo (self->session),
+      mien_session_get_face (self->session, face), &target);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 preferences_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -858,6 +876,10 @@ mien_window_class_init (MienWindowClass *klass)
                                        "win.toggle-difference", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-mode", NULL,
                                    toggle_mode_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL,
+                                   export_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e,
+                                       GDK_CONTROL_MASK, "win.export", NULL);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL,
                                    preferences_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_comma,
@@ -906,6 +928,7 @@ mien_window_init (MienWindow *self)
   g_signal_connect (self->worker, "failed", G_CALLBACK (on_frame_failed),
                     self);
   update_undo_actions (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", FALSE);
 
   self->responsiveness_log = g_strdup (g_getenv ("MIEN_RESPONSIVENESS_LOG"));
   if (self->responsiveness_log != NULL)

@@ -19,6 +19,6 @@ echo "No display found: rendering with mien-render instead of opening the window
 mkdir -p out
 for mode in vanilla multiscale; do
   build/app/mien-render "$photo" --preset happy --intensity 1 --mode "$mode" \
-    --landmarks tests/data/landmarks/astronaut.json -o "out/happy-$mode.png"
+    -o "out/happy-$mode.png"
 done
 echo "Results: $PWD/out/happy-vanilla.png and $PWD/out/happy-multiscale.png"

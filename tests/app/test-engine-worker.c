@@ -7,14 +7,22 @@
 #include "mien-engine-worker.h"
 #include "mien-test.h"
 
-#define N_POSTS 300
-#define FAIL_VALUE 13
+/* Posts come in bursts of BURST within one main-loop callback, while a
+ * render takes RENDER_US: whatever the machine's load, a burst arrives
+ * faster than one render, so drops are certain, not a matter of timing. */
+#define N_BURSTS 40
+#define BURST 3
+#define N_POSTS (N_BURSTS * BURST + 1)
+#define RENDER_US 20000
+/* The failing request is posted alone, and posting pauses until its
+ * failure is reported, so it can never be dropped. */
+#define FAIL_VALUE 1
 
 static gpointer
 render (gpointer request, gpointer user_data, GError **error)
 {
   guint64 value = *(guint64 *)request;
-  g_usleep (3000); /* slower than the posts: drops must happen */
+  g_usleep (RENDER_US);
   if (value == FAIL_VALUE)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "value %d refused",
@@ -31,6 +39,7 @@ typedef struct {
   int n_rendered, n_failed, out_of_order;
   gboolean main_thread_ok;
   GThread *main_thread;
+  gboolean fail_reported;
 } Fixture;
 
 static void
@@ -51,21 +60,33 @@ static void
 on_failed (MienEngineWorker *w, guint64 serial, GError *error, Fixture *f)
 {
   f->n_failed++;
+  f->fail_reported = TRUE;
   if (serial <= f->last_serial_seen)
     f->out_of_order++;
   f->last_serial_seen = serial;
 }
 
-static gboolean
-post_one (gpointer data)
+static void
+post_value (Fixture *f)
 {
-  Fixture *f = data;
   guint64 *value = g_new (guint64, 1);
   *value = ++f->posted;
-  /* Pause before the failing request so that it is not dropped. */
   mien_engine_worker_post (f->worker, value);
-  if (f->posted == FAIL_VALUE - 1)
-    g_usleep (10000);
+}
+
+static gboolean
+post_burst (gpointer data)
+{
+  Fixture *f = data;
+  if (f->posted == 0)
+    {
+      post_value (f); /* FAIL_VALUE, alone */
+      return G_SOURCE_CONTINUE;
+    }
+  if (!f->fail_reported)
+    return G_SOURCE_CONTINUE; /* wait until the failure is reported */
+  for (int i = 0; i < BURST; i++)
+    post_value (f);
   return f->posted < N_POSTS ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
@@ -86,8 +107,8 @@ main (void)
   f.worker = mien_engine_worker_new (render, NULL, g_free, g_free);
   g_signal_connect (f.worker, "rendered", G_CALLBACK (on_rendered), &f);
   g_signal_connect (f.worker, "failed", G_CALLBACK (on_failed), &f);
-  g_timeout_add (1, post_one, &f);
-  guint timeout = g_timeout_add_seconds (20, give_up, f.loop);
+  g_timeout_add (5, post_burst, &f);
+  guint timeout = g_timeout_add_seconds (60, give_up, f.loop);
   g_main_loop_run (f.loop);
   g_source_remove (timeout);
 

@@ -129,5 +129,12 @@ best = max(range(mid_x - 12, mid_x + 13),
 white_rows = (split[rows, best].min(axis=1) >= 250).mean()
 check(white_rows > 0.95, f"split view shows the divider ({white_rows:.0%} of rows at x={best}, middle {mid_x})")
 
+# 5. Export: the header bar button opens the export dialog for this face.
+click(find(app, name="Export…", role="push button"))
+dialog = find(app, name="Export Animation", role="frame", timeout=10)
+check(dialog is not None, "Export… opens the export dialog")
+find(dialog, name="Frame rate (fps)", timeout=5)
+screenshot("5-export-dialog")
+
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)
