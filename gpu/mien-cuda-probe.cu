@@ -89,3 +89,52 @@ mien_cuda_probe (mien_cuda_device_info *info, mien_error *err)
     err->status = MIEN_ERR_UNSUPPORTED; /* whatever went wrong, no device */
   return s == MIEN_OK ? MIEN_OK : MIEN_ERR_UNSUPPORTED;
 }
+
+__global__ void
+mien_cuda_copy_kernel (const float4 *__restrict__ in, float4 *__restrict__ out,
+                       size_t n)
+{
+  size_t stride = (size_t)gridDim.x * blockDim.x;
+  for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+       i += stride)
+    out[i] = in[i];
+}
+
+extern "C" mien_status
+mien_cuda_measure_bandwidth (size_t bytes, int repeats, double *gb_per_s,
+                             mien_error *err)
+{
+  size_t n = bytes / sizeof (float4);
+  float4 *a = nullptr, *b = nullptr;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  mien_status s = MIEN_OK;
+  cudaError_t e;
+  float best = 0.0f;
+  int sms = 0;
+  cudaDeviceGetAttribute (&sms, cudaDevAttrMultiProcessorCount, 0);
+  if ((e = cudaMalloc (&a, n * sizeof *a)) != cudaSuccess
+      || (e = cudaMalloc (&b, n * sizeof *b)) != cudaSuccess
+      || (e = cudaMemset (a, 0, n * sizeof *a)) != cudaSuccess
+      || (e = cudaEventCreate (&start)) != cudaSuccess
+      || (e = cudaEventCreate (&stop)) != cudaSuccess)
+    s = mien_cuda_fail (err, e, "bandwidth test");
+  for (int r = 0; s == MIEN_OK && r <= repeats; r++)
+    {
+      cudaEventRecord (start);
+      mien_cuda_copy_kernel<<<sms * 8, 512>>> (a, b, n);
+      cudaEventRecord (stop);
+      if ((e = cudaEventSynchronize (stop)) != cudaSuccess)
+        s = mien_cuda_fail (err, e, "bandwidth test");
+      float ms = 0.0f;
+      cudaEventElapsedTime (&ms, start, stop);
+      if (r > 0 && (best == 0.0f || ms < best)) /* r = 0 warms up */
+        best = ms;
+    }
+  if (s == MIEN_OK)
+    *gb_per_s = 2.0 * n * sizeof (float4) / (best * 1e-3) / 1e9;
+  cudaFree (a);
+  cudaFree (b);
+  if (start) cudaEventDestroy (start);
+  if (stop) cudaEventDestroy (stop);
+  return s;
+}

@@ -35,3 +35,17 @@ mien_status mien_cuda_probe (mien_cuda_device_info *info, mien_error *err);
 #ifdef __cplusplus
 }
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Device memory bandwidth as a copy kernel achieves it (16-byte loads and
+ * stores, bytes read + written per second), over a buffer of `bytes` (256
+ * MiB is plenty), best of `repeats`. For the benchmark's roofline. */
+mien_status mien_cuda_measure_bandwidth (size_t bytes, int repeats,
+                                         double *gb_per_s, mien_error *err);
+
+#ifdef __cplusplus
+}
+#endif
