@@ -11,6 +11,7 @@
 
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
+#include "mien-device.h"
 #include "mien.h"
 
 static const char *program = "mien-reswarp";
@@ -34,6 +35,7 @@ usage (FILE *out)
            "  -m, --mode MODE     vanilla or multiscale (default: multiscale)\n"
            "  -o, --output FILE   .png, .jpg or .pfm (float, lossless)\n"
            "  -t, --threads N     worker threads (default: all CPUs)\n"
+           "      --cpu           do not use a CUDA device (also MIEN_CPU=1)\n"
            "  -q, --quiet         print nothing on success\n"
            "  -h, --help          show this help\n",
            program);
@@ -57,7 +59,7 @@ fail (const mien_error *err)
 typedef struct options {
   const char *hd_path, *flow_path, *low_path, *out_path;
   mien_reswarp_mode mode;
-  int threads, quiet;
+  int threads, quiet, cpu;
 } options;
 
 static int
@@ -71,6 +73,7 @@ parse_options (int argc, char **argv, options *opt)
     { "threads", required_argument, NULL, 't' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
+    { "cpu", no_argument, NULL, 'C' },
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .mode = MIEN_RESWARP_MULTISCALE };
@@ -83,6 +86,7 @@ parse_options (int argc, char **argv, options *opt)
       case 'o': opt->out_path = optarg; break;
       case 't': opt->threads = atoi (optarg); break;
       case 'q': opt->quiet = 1; break;
+      case 'C': opt->cpu = 1; break;
       case 'm':
         {
           int mode = mien_reswarp_mode_from_string (optarg);
@@ -117,10 +121,10 @@ parse_options (int argc, char **argv, options *opt)
 
 /* O^r when the model gave only a field: I warped by F, i.e. O^w. */
 static mien_image *
-warped_low (const mien_decomposition *dec, const mien_image *field,
+warped_low (const mien_device_reswarp *dec, const mien_image *field,
             mien_pool *pool, mien_error *err)
 {
-  const mien_image *low = mien_decomposition_get_low (dec);
+  const mien_image *low = mien_device_reswarp_get_low (dec);
   mien_image *out = mien_image_new (low->width, low->height, low->channels,
                                     err);
   if (out != NULL && mien_warp_bilinear (low, field, out, pool, err) != MIEN_OK)
@@ -129,6 +133,13 @@ warped_low (const mien_decomposition *dec, const mien_image *field,
       out = NULL;
     }
   return out;
+}
+
+/* The engine's fallback messages ("CUDA: ...; using the CPU"). */
+static void
+log_to_stderr (const char *message, void *data)
+{
+  fprintf (stderr, "%s: %s\n", program, message);
 }
 
 int
@@ -144,7 +155,9 @@ main (int argc, char **argv)
 
   mien_error err = { 0 };
   mien_image *hd = NULL, *field = NULL, *low = NULL, *out = NULL;
-  mien_decomposition *dec = NULL;
+  mien_device_reswarp *dec = NULL;
+  mien_device_force_cpu (opt.cpu);
+  mien_device_set_log_func (log_to_stderr, NULL);
   mien_pool *pool = mien_pool_new (opt.threads);
   rc = 1;
 
@@ -167,30 +180,37 @@ main (int argc, char **argv)
         }
     }
   double t0 = now_ms ();
-  dec = mien_decomposition_new (hd, field->width, field->height, opt.mode,
-                                pool, &err);
+  dec = mien_device_reswarp_new (hd, field->width, field->height, opt.mode,
+                                 MIEN_DEVICE_RESWARP_DEFAULT, pool, &err);
   if (dec == NULL)
     goto done;
   if (low == NULL && (low = warped_low (dec, field, pool, &err)) == NULL)
     goto done;
   double t1 = now_ms ();
   out = mien_image_new (hd->width, hd->height, hd->channels, &err);
-  if (out == NULL || mien_reswarp (dec, low, field, out, pool, &err) != MIEN_OK)
+  if (out == NULL || mien_device_reswarp_frame (dec, low, field, out, &err) != MIEN_OK)
     goto done;
   double t2 = now_ms ();
   if (mien_image_save (out, opt.out_path, &err) != MIEN_OK)
     goto done;
   if (!opt.quiet)
-    printf ("wrote %s (%d×%d, %s ResWarp: decomposition %.1f ms, frame %.1f "
-            "ms)\n",
+    printf ("wrote %s (%d×%d, %s ResWarp on the %s: decomposition %.1f ms, "
+            "frame %.1f ms)\n",
             opt.out_path, out->width, out->height,
-            mien_reswarp_mode_to_string (opt.mode), t1 - t0, t2 - t1);
+            mien_reswarp_mode_to_string (opt.mode),
+            mien_device_kind_to_string (mien_device_reswarp_get_kind (dec)),
+            t1 - t0, t2 - t1);
+  /* Say why a CUDA build did not use the GPU (no driver, old driver, ...). */
+  mien_device_info info;
+  if (!opt.quiet && mien_device_probe (&info) == MIEN_DEVICE_CPU
+      && info.cuda_built && !opt.cpu)
+    printf ("(CUDA not used: %s)\n", info.reason);
   rc = 0;
 
 done:
   if (rc != 0)
     fail (&err);
-  mien_decomposition_free (dec);
+  mien_device_reswarp_free (dec);
   mien_image_free (hd);
   mien_image_free (field);
   mien_image_free (low);

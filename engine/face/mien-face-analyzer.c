@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-face-analyzer.h"
+#include "nn/mien-nn-device.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -42,8 +43,9 @@ mien_face_analyzer_new (const char *model_dir, mien_pool *pool,
       mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
       return NULL;
     }
-  mien_nn_backend *cpu = mien_nn_cpu_backend_new (pool, 0, err);
-  if (cpu == NULL || (fa->nn = mien_nn_new (cpu, err)) == NULL
+  /* CUDA when a device is there (engine/mien-device.h), else the CPU. */
+  mien_nn_backend *backend = mien_nn_backend_new_default (pool, err);
+  if (backend == NULL || (fa->nn = mien_nn_new (backend, err)) == NULL
       || face_detector_net_load (&fa->detector, model_dir, err) != MIEN_OK
       || face_feature_net_load (&fa->landmarks, model_dir,
                                 "face_landmark_68_model",
