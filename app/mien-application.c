@@ -10,10 +10,12 @@
 
 #include <glib/gi18n.h>
 
+#include "mien-device.h"
 #include "mien-window.h"
 
 struct _MienApplication {
   AdwApplication parent_instance;
+  GSettings *settings; /* NULL when the schema is not installed */
 };
 
 G_DEFINE_FINAL_TYPE (MienApplication, mien_application, ADW_TYPE_APPLICATION)
@@ -123,10 +125,40 @@ quit_action (GSimpleAction *action, GVariant *param, gpointer user_data)
     }
 }
 
+/* "Use the GPU" off forces the engine onto the CPU, at once. */
+static void
+on_use_gpu_changed (GSettings *settings, const char *key, gpointer user_data)
+{
+  mien_device_force_cpu (!g_settings_get_boolean (settings, key));
+}
+
+static void
+log_device_message (const char *message, void *user_data)
+{
+  g_message ("%s", message);
+}
+
+static void
+setup_device (MienApplication *self)
+{
+  mien_device_set_log_func (log_device_message, NULL);
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = source
+      ? g_settings_schema_source_lookup (source, "io.github.mien.Mien", TRUE)
+      : NULL;
+  if (schema == NULL)
+    return;
+  self->settings = g_settings_new ("io.github.mien.Mien");
+  g_signal_connect (self->settings, "changed::use-gpu",
+                    G_CALLBACK (on_use_gpu_changed), NULL);
+  on_use_gpu_changed (self->settings, "use-gpu", NULL);
+}
+
 static void
 mien_application_startup (GApplication *app)
 {
   G_APPLICATION_CLASS (mien_application_parent_class)->startup (app);
+  setup_device (MIEN_APPLICATION (app));
   static const GActionEntry entries[] = {
     { .name = "open-file", .activate = open_file_action, .parameter_type = "s" },
     { .name = "set-au", .activate = set_au_action, .parameter_type = "(sd)" },
@@ -148,8 +180,16 @@ mien_application_startup (GApplication *app)
 }
 
 static void
+mien_application_finalize (GObject *object)
+{
+  g_clear_object (&MIEN_APPLICATION (object)->settings);
+  G_OBJECT_CLASS (mien_application_parent_class)->finalize (object);
+}
+
+static void
 mien_application_class_init (MienApplicationClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = mien_application_finalize;
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
   app_class->activate = mien_application_activate;
   app_class->open = mien_application_open;

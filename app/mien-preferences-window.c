@@ -5,11 +5,14 @@
 
 #include <glib/gi18n.h>
 
+#include "mien-device.h"
+
 struct _MienPreferencesWindow {
   AdwPreferencesWindow parent_instance;
   AdwComboRow *mode_row;
   AdwActionRow *gpu_row;
   GtkSwitch *gpu_switch;
+  gboolean gpu_usable;
 };
 
 G_DEFINE_FINAL_TYPE (MienPreferencesWindow, mien_preferences_window,
@@ -46,17 +49,26 @@ static void
 mien_preferences_window_init (MienPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-#ifdef MIEN_HAVE_CUDA
-  adw_action_row_set_subtitle (self->gpu_row,
-                               _("Use CUDA when an NVIDIA GPU is present"));
-#else
-  /* Say why the switch does nothing rather than hide it. */
-  adw_action_row_set_subtitle (self->gpu_row,
-                               _("This build of Mien has no CUDA support: it "
-                                 "uses the CPU"));
-  gtk_switch_set_active (self->gpu_switch, FALSE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->gpu_switch), FALSE);
-#endif
+  /* Ask the engine (without the user's choice) what it would use, and say
+   * why the switch cannot help when there is no usable GPU. */
+  mien_device_info info;
+  mien_device_force_cpu (0);
+  mien_device_probe (&info);
+  self->gpu_usable = info.kind == MIEN_DEVICE_CUDA;
+  if (self->gpu_usable)
+    {
+      g_autofree char *text = g_strdup_printf (_("Uses %s"), info.description);
+      adw_action_row_set_subtitle (self->gpu_row, text);
+    }
+  else
+    {
+      g_autofree char *text = info.cuda_built
+          ? g_strdup_printf (_("No usable GPU: %s. Mien uses the CPU."), info.reason)
+          : g_strdup (_("This build of Mien has no CUDA support: it uses the CPU"));
+      adw_action_row_set_subtitle (self->gpu_row, text);
+      gtk_switch_set_active (self->gpu_switch, FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->gpu_switch), FALSE);
+    }
 }
 
 GtkWindow *
@@ -70,10 +82,11 @@ mien_preferences_window_new (GtkWindow *parent, GSettings *settings)
       g_settings_bind_with_mapping (settings, "reswarp-mode", self->mode_row,
                                     "selected", G_SETTINGS_BIND_DEFAULT,
                                     mode_to_index, index_to_mode, NULL, NULL);
-#ifdef MIEN_HAVE_CUDA
-      g_settings_bind (settings, "use-gpu", self->gpu_switch, "active",
-                       G_SETTINGS_BIND_DEFAULT);
-#endif
+      if (self->gpu_usable)
+        g_settings_bind (settings, "use-gpu", self->gpu_switch, "active",
+                         G_SETTINGS_BIND_DEFAULT);
+      /* Restore the user's choice after probing without it. */
+      mien_device_force_cpu (!g_settings_get_boolean (settings, "use-gpu"));
     }
   return GTK_WINDOW (self);
 }
