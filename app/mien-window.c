@@ -777,14 +777,6 @@ mien_window_close_request (GtkWindow *window)
   if (self->responsiveness_log != NULL)
     write_responsiveness_log (self);
   if (self->settings != NULL)
-    g_signal_connect_object (self->settings, "changed::reswarp-mode",
-                             G_CALLBACK (on_mode_setting_changed), self, 0);
-  g_object_set_data (G_OBJECT (self), "recent-section", self->recent_section);
-  GtkRecentManager *recent = gtk_recent_manager_get_default ();
-  g_signal_connect_object (recent, "changed", G_CALLBACK (rebuild_recent_menu),
-                           self, 0);
-  rebuild_recent_menu (recent, self);
-  if (self->settings != NULL)
     {
       int w, h;
       gtk_window_get_default_size (window, &w, &h);
