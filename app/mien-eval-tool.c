@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ typedef struct options {
 } options;
 
 typedef struct outputs {
-  FILE *metrics, *anim, *cost, *skipped, *images;
+  FILE *metrics, *anim, *cost, *skipped, *images, *faces;
 } outputs;
 
 /* One photo at one size, with its analysed faces. */
@@ -66,7 +67,8 @@ usage (FILE *out)
     "Measures identity, expression, HD detail, temporal coherence and cost of\n"
     "the expression presets on every photo (see docs/QUALITY.md).\n"
     "  -o, --output DIR        where metrics.tsv, animation.tsv, cost.tsv,\n"
-    "                          skipped.tsv and images/ go (created)\n"
+    "                          faces.tsv, skipped.tsv and images/ go "
+    "(created)\n"
     "  -p, --presets LIST      presets to render (default: every one but "
     "neutral)\n"
     "  -A, --anim-presets LIST presets to animate (default: happy,surprised; "
@@ -258,6 +260,11 @@ proc_status_kb (const char *key)
 static int
 peak_reset (void)
 {
+#ifdef __GLIBC__
+  /* Hand memory freed by earlier steps (the face models' buffers) back to
+   * the kernel; otherwise malloc reuses it and the step's growth reads 0. */
+  malloc_trim (0);
+#endif
   FILE *f = fopen ("/proc/self/clear_refs", "w");
   if (!f)
     return 0;
@@ -778,6 +785,11 @@ face_open (face_ctx *fc, double prep[2], long peak[2], mien_error *err)
                                   : NULL;
       if (st == MIEN_OK && !fc->up_crop)
         st = err->status;
+      /* Touch its pages now (calloc'd pages fault in lazily), not in the
+       * first timed frame. */
+      if (fc->up_crop)
+        memset (fc->up_crop->data, 0,
+                mien_image_n_floats (fc->up_crop) * sizeof (float));
     }
   return st;
 }
@@ -882,6 +894,17 @@ evaluate_photo (const options *opt, outputs *out, photo_ctx *pc,
       skip (out, pc->path, why);
       return 0;
     }
+  for (int f = 0; f < pc->n_faces; f++)
+    {
+      const mien_face *fc = &pc->faces[f];
+      int top = 0;
+      for (int k = 1; k < MIEN_N_EXPRESSIONS; k++)
+        top = fc->expressions[k] > fc->expressions[top] ? k : top;
+      fprintf (out->faces, "%s\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.3f\t%s\n",
+               pc->stem, pc->image->width, pc->image->height, f, fc->box.x,
+               fc->box.y, fc->box.width, fc->box.height, fc->score,
+               mien_eval_expression_name (top));
+    }
   int first = opt->all_faces ? 0 : largest_face (pc->faces, pc->n_faces);
   int last = opt->all_faces ? pc->n_faces : first + 1;
   int ok = 1;
@@ -952,13 +975,29 @@ open_table (const char *dir, const char *name, const char *header)
   return f;
 }
 
+/* mkdir -p: the folder and any missing parents. */
+static int
+make_dirs (const char *path)
+{
+  char buf[4096];
+  snprintf (buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (buf, 0777) != 0 && errno != EEXIST)
+          return 0;
+        *p = '/';
+      }
+  return mkdir (buf, 0777) == 0 || errno == EEXIST;
+}
+
 static int
 open_outputs (const char *dir, outputs *out)
 {
   char images[4096];
   snprintf (images, sizeof images, "%s/images", dir);
-  if ((mkdir (dir, 0777) != 0 && errno != EEXIST)
-      || (mkdir (images, 0777) != 0 && errno != EEXIST))
+  if (!make_dirs (images))
     {
       fprintf (stderr, "%s: cannot create %s: %s\n", program, images,
                strerror (errno));
@@ -978,14 +1017,17 @@ open_outputs (const char *dir, outputs *out)
   out->images = open_table (dir, "images.tsv",
     "photo\tface\tpreset\tcrop_w\tcrop_h\troi_x\troi_y\troi_w\troi_h\t"
     "eye_r_x\teye_r_y\teye_l_x\teye_l_y\tmouth_x\tmouth_y");
-  return out->metrics && out->anim && out->cost && out->skipped && out->images;
+  out->faces = open_table (dir, "faces.tsv",
+    "photo\twidth\theight\tface\tx\ty\tw\th\tscore\ttop");
+  return out->metrics && out->anim && out->cost && out->skipped && out->images
+         && out->faces;
 }
 
 static void
 close_outputs (outputs *out)
 {
   FILE *all[] = { out->metrics, out->anim, out->cost, out->skipped,
-                  out->images };
+                  out->images, out->faces };
   for (size_t i = 0; i < sizeof all / sizeof *all; i++)
     if (all[i])
       fclose (all[i]);
