@@ -84,42 +84,63 @@ def check_warps(gen):
     return err <= 1e-5
 
 
+def engine_outputs(atw_run, weights, image, driving, out):
+    """Runs atw-run on image ([1,3,H,W] in [0, 1], written as PFM) with
+    driving = a list of network inputs or an engine AU spec ("12=3,6=2").
+    → (F [H,W,2] px, O^w, O^r [H,W,3] in [-1, 1], the image exactly as the
+    engine read it [1,3,H,W]) or raises RuntimeError with atw-run's message."""
+    os.makedirs(out, exist_ok=True)
+    inp = os.path.join(out, "in.pfm")
+    write_pfm(inp, image[0].permute(1, 2, 0).numpy())
+    # The engine reads the PFM's float32 values: use exactly those.
+    image = torch.from_numpy(read_pfm(inp).astype(np.float32)).permute(2, 0, 1)[None]
+    if isinstance(driving, str):
+        args = ["--au", driving]
+    else:
+        args = [",".join(repr(float(v)) for v in driving)]
+    r = subprocess.run([atw_run, weights, inp, *args, out],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return (read_flo(os.path.join(out, "F.flo")),
+            read_pfm(os.path.join(out, "Ow.pfm")) * 2 - 1,
+            read_pfm(os.path.join(out, "Or.pfm")) * 2 - 1, image)
+
+
+def compare(model, engine, image, c):
+    """Max |engine − torch| for F / motion_scale, O^w, O^r, and the torch
+    outputs. F is compared in the network's output units (tanh, like the
+    images); in pixels the limit is 1e-4 · motion_scale."""
+    ef, ew, er = engine
+    with torch.no_grad():
+        field, warped, refined = model(image * 2 - 1, c)
+
+    def hwc(t):
+        return t[0].permute(1, 2, 0).numpy()
+    errs = {"F/scale": np.abs(ef - hwc(field)).max() / model.cfg.motion_scale,
+            "O^w": np.abs(ew - hwc(warped)).max(),
+            "O^r": np.abs(er - hwc(refined)).max()}
+    return errs, (field, warped, refined)
+
+
 def run_case(atw_run, tmp, name, cfg, h, w, seed):
     gen = torch.Generator().manual_seed(seed)
     model = atw_model.randomize_(atw_model.Generator(cfg), seed).eval()
     weights = os.path.join(tmp, name + ".safetensors")
     atw_model.export_generator(model, weights)
-    image = smooth_image(gen, h, w)
     c = torch.rand(1, cfg.d, generator=gen)
-    inp = os.path.join(tmp, name + "-in.pfm")
-    write_pfm(inp, image[0].permute(1, 2, 0).numpy())
-    # The engine reads the PFM's float32 values: use exactly those.
-    image = torch.from_numpy(read_pfm(inp).astype(np.float32)).permute(2, 0, 1)[None]
-    out = os.path.join(tmp, name)
-    os.makedirs(out)
-    cs = ",".join(repr(float(v)) for v in c[0])
-    r = subprocess.run([atw_run, weights, inp, cs, out], capture_output=True,
-                       text=True)
-    if r.returncode != 0:
-        print(f"{name}: atw-run failed: {r.stderr.strip()}")
+    try:
+        *engine, image = engine_outputs(atw_run, weights, smooth_image(gen, h, w),
+                                        c[0].tolist(), os.path.join(tmp, name))
+    except RuntimeError as e:
+        print(f"{name}: atw-run failed: {e}")
         return False
+    errs, (field, warped, _) = compare(model, engine, image, c)
     with torch.no_grad():
-        field, warped, refined = model(image * 2 - 1, c)
         # PyTorch's own float32 rounding, measured against float64.
         f64 = model.double()(image.double() * 2 - 1, c.double())[0].float()
         model.float()
     torch_noise = (field - f64).abs().max().item() / cfg.motion_scale
-    ef = read_flo(os.path.join(out, "F.flo"))
-    ew = read_pfm(os.path.join(out, "Ow.pfm")) * 2 - 1
-    er = read_pfm(os.path.join(out, "Or.pfm")) * 2 - 1
-    # F is compared in the network's output units (tanh, like the images):
-    # F / motion_scale. In pixels the limit is 1e-4 · motion_scale.
-    errs = {
-        "F/scale": np.abs(ef - field[0].permute(1, 2, 0).numpy()).max()
-        / cfg.motion_scale,
-        "O^w": np.abs(ew - warped[0].permute(1, 2, 0).numpy()).max(),
-        "O^r": np.abs(er - refined[0].permute(1, 2, 0).numpy()).max(),
-    }
     ok = all(e <= TOLERANCE for e in errs.values())
     # The reference's own warp must equal the explicit one on this field.
     werr = (warped - warp_explicit(image * 2 - 1, field)).abs().max().item()
@@ -130,6 +151,7 @@ def run_case(atw_run, tmp, name, cfg, h, w, seed):
           + ", ".join(f"{k} {v:.2e}" for k, v in errs.items())
           + f" (torch float32 vs float64: F/scale {torch_noise:.2e})"
           + f"; warp vs explicit {werr:.1e}: {'ok' if ok else 'FAIL'}")
+    ef = engine[0]
     border = cfg.taper_zero
     if border and (np.abs(ef[:border]).max() != 0 or
                    np.abs(ef[:, -border:]).max() != 0):
