@@ -112,11 +112,11 @@ static mien_status
 parse_shape (const st_parse *p, const char *name, const mien_json *v,
              st_entry *e)
 {
-  size_t rank = mien_json_length (v);
-  if (mien_json_get_type (v) != MIEN_JSON_ARRAY)
+  if (v == NULL || mien_json_get_type (v) != MIEN_JSON_ARRAY)
     return mien_error_set (p->err, MIEN_ERR_FORMAT,
                            "%s: tensor %s has no \"shape\" array", p->origin,
                            name);
+  size_t rank = mien_json_length (v);
   if (rank < 1 || rank > MIEN_TENSOR_MAX_RANK)
     return mien_error_set (p->err, MIEN_ERR_FORMAT,
                            "%s: tensor %s has rank %zu; 1 to %d supported",
@@ -145,7 +145,8 @@ parse_offsets (const st_parse *p, const char *name, const mien_json *v,
                st_entry *e)
 {
   double b, end;
-  if (mien_json_get_type (v) != MIEN_JSON_ARRAY || mien_json_length (v) != 2)
+  if (v == NULL || mien_json_get_type (v) != MIEN_JSON_ARRAY
+      || mien_json_length (v) != 2)
     return mien_error_set (p->err, MIEN_ERR_FORMAT,
                            "%s: tensor %s has no \"data_offsets\" [begin, end]",
                            p->origin, name);
@@ -175,7 +176,7 @@ parse_entry (const st_parse *p, const char *name, const mien_json *v,
 {
   mien_status s;
   e->name = name;
-  if (mien_json_get_type (v) != MIEN_JSON_OBJECT)
+  if (v == NULL || mien_json_get_type (v) != MIEN_JSON_OBJECT)
     return mien_error_set (p->err, MIEN_ERR_FORMAT,
                            "%s: header entry %s is not an object", p->origin,
                            name);

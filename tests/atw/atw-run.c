@@ -78,24 +78,24 @@ run (mien_generator *gen, int argc, char **argv)
   mien_atw_info info;
   mien_atw_generator_get_info (gen, &info);
   float c[MIEN_ATW_MAX_DRIVING];
+  /* --au goes through the generic generator interface, as the app does. */
   int by_au = argc == 6 && strcmp (argv[3], "--au") == 0;
   const char *dir = argv[argc - 1];
-  if (by_au)
-    {
-      mien_driving d;
-      mien_driving_init (&d);
-      if (mien_driving_parse (&d, argv[4], &err) != MIEN_OK)
-        return fail (&err);
-      mien_driving_clamp (&d);
-      mien_atw_driving_inputs (&info, &d, c);
-    }
-  else if (!parse_inputs (argv[3], &info, c))
+  mien_driving d;
+  mien_driving_init (&d);
+  if (by_au && mien_driving_parse (&d, argv[4], &err) != MIEN_OK)
+    return fail (&err);
+  mien_driving_clamp (&d);
+  if (!by_au && !parse_inputs (argv[3], &info, c))
     return 1;
+  mien_point landmarks[MIEN_N_LANDMARKS] = { 0 };
   mien_image *in = mien_image_load_pfm (argv[2], &err);
   mien_generator_output out = { 0 };
   if (in == NULL
       || mien_generator_output_init (&out, in->width, in->height, 3, &err)
-      || mien_atw_generator_run (gen, in, c, &out, &err)
+      || (by_au ? mien_generator_generate (gen, in, &d, landmarks, &out,
+                                           NULL, &err)
+                : mien_atw_generator_run (gen, in, c, &out, &err))
       || save_outputs (dir, &out, &err))
     {
       mien_image_free (in);

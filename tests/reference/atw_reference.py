@@ -151,11 +151,15 @@ def run_case(atw_run, tmp, name, cfg, h, w, seed):
           + ", ".join(f"{k} {v:.2e}" for k, v in errs.items())
           + f" (torch float32 vs float64: F/scale {torch_noise:.2e})"
           + f"; warp vs explicit {werr:.1e}: {'ok' if ok else 'FAIL'}")
-    ef = engine[0]
-    border = cfg.taper_zero
-    if border and (np.abs(ef[:border]).max() != 0 or
-                   np.abs(ef[:, -border:]).max() != 0):
-        print(f"{name}: F is not 0 on the outer {border} pixels")
+    # The paste-back guarantee: F = 0 and O^r = I exactly on the border.
+    ef, er = engine[0], engine[2]
+    ring = np.ones(ef.shape[:2], bool)
+    z = cfg.taper_zero
+    ring[z:-z, z:-z] = False
+    img = image[0].permute(1, 2, 0).double().numpy()
+    er01 = (er + 1) / 2  # exact in float64: the engine's O^r values
+    if z and (np.abs(ef[ring]).max() != 0 or np.abs(er01[ring] - img[ring]).max() != 0):
+        print(f"{name}: F is not 0 or O^r is not I on the outer {z} pixels")
         ok = False
     return ok
 
