@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mien-render: one expression frame of a photo, end to end at full
  * resolution: faces → headshot crop → generator (the AU rig) → ResWarp →
- * paste-back. With --debug-dir it also writes the intermediate results of
+ * paste-back. The generator is the AU rig or an ATW network from a weights
+ * file (--generator). With --debug-dir it also writes the intermediate results of
  * the ATW paper's figure 4 (F, O^w, O^r, the warped residual). */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atw/mien-atw.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
@@ -29,7 +32,8 @@ usage (FILE *out)
            "Usage: %s PHOTO [--landmarks FILE.json] [--face N]\n"
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
            "       [--mode vanilla|multiscale] [--crop-only] "
-           "[--debug-dir DIR] -o OUTPUT\n"
+           "[--debug-dir DIR]\n"
+           "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
            "\n"
            "Changes the expression of one face in a photo and writes the "
            "result at the\nphoto's full resolution.\n"
@@ -52,6 +56,11 @@ usage (FILE *out)
            "-1 … 1\n"
            "  -m, --mode MODE       ResWarp mode: vanilla or multiscale "
            "(default)\n"
+           "  -g, --generator GEN   rig (the anatomical AU rig, default) or "
+           "an ATW\n"
+           "                        network's weights file (.safetensors, "
+           "see\n"
+           "                        docs/TRAINING.md)\n"
            "  -c, --crop-only       write only the face's crop, not the "
            "whole photo\n"
            "  -d, --debug-dir DIR   also write F (.flo and colour PNG), O^w, "
@@ -66,6 +75,7 @@ usage (FILE *out)
 
 typedef struct options {
   const char *photo, *landmarks, *preset, *au, *debug_dir, *output;
+  const char *generator;
   float intensity;
   int face, crop_only, quiet;
   mien_reswarp_mode mode;
@@ -101,6 +111,7 @@ parse_options (int argc, char **argv, options *opt)
     { "intensity", required_argument, NULL, 'i' },
     { "au", required_argument, NULL, 'a' },
     { "mode", required_argument, NULL, 'm' },
+    { "generator", required_argument, NULL, 'g' },
     { "crop-only", no_argument, NULL, 'c' },
     { "debug-dir", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
@@ -112,7 +123,7 @@ parse_options (int argc, char **argv, options *opt)
                     .mode = MIEN_RESWARP_MULTISCALE };
   int c, mode;
   char *end;
-  while ((c = getopt_long (argc, argv, "L:f:p:i:a:m:cd:o:qh", longopts, NULL))
+  while ((c = getopt_long (argc, argv, "L:f:p:i:a:m:g:cd:o:qh", longopts, NULL))
          != -1)
     switch (c)
       {
@@ -133,6 +144,7 @@ parse_options (int argc, char **argv, options *opt)
           return bad_usage ("--mode is vanilla or multiscale", optarg);
         opt->mode = (mien_reswarp_mode)mode;
         break;
+      case 'g': opt->generator = optarg; break;
       case 'c': opt->crop_only = 1; break;
       case 'd': opt->debug_dir = optarg; break;
       case 'o': opt->output = optarg; break;
@@ -334,11 +346,30 @@ write_debug (const char *dir, mien_animator *anim,
 
 /* ---------------------------------------------------------------------- */
 
+/* "rig" (or nothing) is the AU rig; anything else a weights file. */
+static mien_generator *
+make_generator (const options *opt, mien_error *err)
+{
+  if (!opt->generator || strcmp (opt->generator, "rig") == 0)
+    return mien_rig_new (err);
+  return mien_atw_generator_new_from_file (opt->generator, err);
+}
+
+static float
+max_displacement (const mien_image *field)
+{
+  float m = 0.0f;
+  for (size_t i = 0; i + 1 < mien_image_n_floats (field); i += 2)
+    m = fmaxf (m, hypotf (field->data[i], field->data[i + 1]));
+  return m;
+}
+
 static void
 report (const options *opt, const mien_animator *anim, int face,
-        const mien_generator *gen)
+        const mien_generator *gen, const mien_generator_output *g)
 {
   mien_rig_stats st;
+  mien_atw_info info;
   const mien_rect *cr = mien_animator_get_crop (anim);
   if (opt->quiet)
     return;
@@ -349,6 +380,13 @@ report (const options *opt, const mien_animator *anim, int face,
     printf ("field: max |F| %.2f px (128 grid), min Jacobian %.3f%s\n",
             (double)st.max_displacement, (double)st.min_jacobian,
             st.fold_alpha < 1.0f ? " (scaled down to avoid folds)" : "");
+  /* The network promises no fold-free field: report what it produced. */
+  if (mien_atw_generator_get_info (gen, &info) && g)
+    printf ("ATW generator (%zu parameters): max |F| %.2f px (128 grid), "
+            "min Jacobian %.3f%s\n", info.n_parameters,
+            (double)max_displacement (g->field),
+            (double)mien_field_min_jacobian (g->field),
+            mien_field_min_jacobian (g->field) <= 0.0f ? " (FOLDS)" : "");
 }
 
 static int
@@ -356,7 +394,7 @@ render (const options *opt, const mien_image *photo, const mien_face *face,
         int face_index, const mien_driving *c)
 {
   mien_error err = { 0 };
-  mien_generator *gen = mien_rig_new (&err);
+  mien_generator *gen = make_generator (opt, &err);
   mien_animator *anim = gen ? mien_animator_new (photo, face, opt->mode, NULL, &err)
                             : NULL;
   mien_image *frame = anim && !opt->crop_only ? mien_image_copy (photo, &err) : NULL;
@@ -374,7 +412,7 @@ render (const options *opt, const mien_image *photo, const mien_face *face,
   if (st == MIEN_OK)
     st = mien_image_save (opt->crop_only ? crop_out : frame, opt->output, &err);
   if (st == MIEN_OK)
-    report (opt, anim, face_index, gen);
+    report (opt, anim, face_index, gen, g);
   else
     fprintf (stderr, "%s: %s\n", program, err.message);
   mien_image_free (frame);

@@ -8,7 +8,11 @@ overlapping ranges, …) and runs `atw-run FILE`, which loads the file and
 prints its info. Each must exit with status 1 and print exactly one line on
 stderr that names the file and contains the expected words.
 
-usage: test_atw_bad_input.py ATW_RUN
+With MIEN_RENDER and a photo with its landmark file, also checks that
+`mien-render --generator FILE` refuses a bad file the same way and writes
+no output, and renders with a good one.
+
+usage: test_atw_bad_input.py ATW_RUN [MIEN_RENDER PHOTO LANDMARKS]
 """
 import json
 import os
@@ -162,6 +166,27 @@ def check(atw_run, path, words, label):
     return ok
 
 
+def check_render(args, good, bad, tmp):
+    render, photo, landmarks = args
+    if not os.path.exists(photo):
+        print(f"skip mien-render checks: {photo} not fetched (scripts/fetch-assets.sh)")
+        return True
+    out = os.path.join(tmp, "frame.png")
+    base = [render, photo, "-L", landmarks, "--preset", "happy", "-q", "-o", out]
+    r = subprocess.run(base + ["--generator", bad], capture_output=True, text=True)
+    lines = r.stderr.strip().splitlines()
+    ok = (r.returncode == 1 and len(lines) == 1 and "missing" in lines[0]
+          and not os.path.exists(out))
+    print(f"{'ok  ' if ok else 'FAIL'} mien-render --generator BAD: rc "
+          f"{r.returncode}, output {'exists' if os.path.exists(out) else 'absent'}: "
+          f"{lines[0] if lines else ''}")
+    r = subprocess.run(base + ["--generator", good], capture_output=True, text=True)
+    good_ok = r.returncode == 0 and os.path.getsize(out) > 0
+    print(f"{'ok  ' if good_ok else 'FAIL'} mien-render --generator GOOD: rc "
+          f"{r.returncode} {r.stderr.strip()}")
+    return ok and good_ok
+
+
 def main():
     atw_run = sys.argv[1]
     ok = True
@@ -180,6 +205,9 @@ def main():
         ok = check(atw_run, os.path.join(tmp, "absent.safetensors"),
                    ["cannot open"], "missing file") and ok
         ok = check(atw_run, tmp, [], "a directory") and ok
+        if len(sys.argv) == 5:
+            ok = check_render(sys.argv[2:], good,
+                              os.path.join(tmp, "bad-00.safetensors"), tmp) and ok
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
