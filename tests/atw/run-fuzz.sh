@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Fuzzes the safetensors parser and the ATW weights loader with libFuzzer
-# for a short time (FUZZ_SECONDS, default 20): builds fuzz-atw-loader.c and
+# for a short time (FUZZ_SECONDS, default 15; with the build about 25 s): builds fuzz-atw-loader.c and
 # the engine sources it needs with clang -fsanitize=fuzzer,address,undefined,
 # seeds the corpus with a valid small model and damaged copies of it, runs.
 # Exit 77 (meson: skipped) when clang or libFuzzer is missing.
@@ -9,7 +9,7 @@ set -euo pipefail
 src=${MIEN_SOURCE_ROOT:?}
 out=${MIEN_BUILD_ROOT:?}/tests/atw/fuzz
 python=${PYTHON:-/usr/bin/python3}
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-15}
 command -v clang >/dev/null || { echo "clang not found: skipped"; exit 77; }
 mkdir -p "$out/corpus"
 engine=(mien-au.c mien-error.c mien-generator.c mien-image.c mien-pool.c)

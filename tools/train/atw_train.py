@@ -258,6 +258,9 @@ def parse_args(argv):
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--save-every", type=int, default=1000)
     p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--random-motion-init", action="store_true",
+                   help="keep PyTorch's initialization of the motion output "
+                   "(default: zeros, so F starts at 0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0)
     return p.parse_args(argv)
@@ -284,6 +287,12 @@ def train(a):
     images = load_images(a.images, files, a.size)
     data = Batches(images, targets, a.size, a.batch, a.seed, not a.no_augment)
     g = atw_model.Generator(make_config(a, names))
+    if not a.random_motion_init:
+        # F starts at 0 (O^w = I): with PyTorch's default initialization the
+        # motion output saturates tanh at ±motion_scale within a few hundred
+        # steps and the field folds everywhere (docs/TRAINING.md).
+        nn.init.zeros_(g.motion.out_conv.weight)
+        nn.init.zeros_(g.motion.out_conv.bias)
     d_r = Discriminator(len(names), a.size, a.d_width, adv=True)
     d_w = Discriminator(len(names), a.size, a.d_width, adv=False)
     adam = dict(lr=a.lr, betas=(0.5, 0.999))
