@@ -81,10 +81,11 @@ typedef struct job {
 } job;
 
 static mien_status
-job_prepare (job *j, const mien_face *face, mien_error *err)
+job_prepare (job *j, const mien_face *face, const char *generator,
+             mien_error *err)
 {
   const mien_animation_settings *s = &j->project->settings;
-  j->gen = mien_rig_new (err);
+  j->gen = mien_render_make_generator (generator, err);
   j->anim = j->gen ? mien_animator_new (j->photo, face, s->mode, NULL, err)
                    : NULL;
   j->timeline = j->anim ? mien_project_build_timeline (j->project, err) : NULL;
@@ -127,15 +128,15 @@ export_frames (job *j, mien_exporter *ex, int n, progress *pr, mien_error *err)
 
 int
 mien_render_animate (const mien_project *project, const mien_image *photo,
-                     const mien_face *face, const char *output, int overwrite,
-                     int quiet)
+                     const mien_face *face, const char *generator,
+                     const char *output, int overwrite, int quiet)
 {
   mien_error err = { 0 };
   const mien_animation_settings *s = &project->settings;
   job j = { .project = project, .photo = photo };
   progress pr = { quiet, isatty (2), -100, now () };
   mien_exporter *ex = NULL;
-  mien_status st = job_prepare (&j, face, &err);
+  mien_status st = job_prepare (&j, face, generator, &err);
   int n = st == MIEN_OK ? mien_timeline_get_n_frames (j.timeline, s->fps) : 0;
   if (st == MIEN_OK)
     {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mien-render: one expression frame of a photo, end to end at full
  * resolution: faces → headshot crop → generator (the AU rig) → ResWarp →
- * paste-back. With --debug-dir it also writes the intermediate results of
- * the ATW paper's figure 4 (F, O^w, O^r, the warped residual).
+ * paste-back. The generator is the AU rig or an ATW network from a weights
+ * file (--generator). With --debug-dir it also writes the intermediate
+ * results of the ATW paper's figure 4 (F, O^w, O^r, the warped residual).
  * With --animate it renders a clip (keyframes or neutral → target) and
  * exports it as MP4, GIF or a PNG sequence (mien-render-animate.c); the
  * settings can come from, and be saved to, a project file. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atw/mien-atw.h"
 #include "face/mien-face-analyzer.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
@@ -37,7 +40,8 @@ usage (FILE *out)
            "Usage: %s PHOTO [--landmarks FILE.json] [--face N]\n"
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
            "       [--mode vanilla|multiscale] [--crop-only] "
-           "[--debug-dir DIR] -o OUTPUT\n"
+           "[--debug-dir DIR]\n"
+           "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
            "   or: %s [PHOTO] --animate [animation options] -o "
            "CLIP.mp4|CLIP.gif|FOLDER\n"
            "\n"
@@ -65,6 +69,11 @@ usage (FILE *out)
            "-1 … 1\n"
            "  -m, --mode MODE       ResWarp mode: vanilla or multiscale "
            "(default)\n"
+           "  -g, --generator GEN   rig (the anatomical AU rig, default) or "
+           "an ATW\n"
+           "                        network's weights file (.safetensors, "
+           "see\n"
+           "                        docs/TRAINING.md)\n"
            "  -c, --crop-only       write only the face's crop, not the "
            "whole photo\n"
            "  -d, --debug-dir DIR   also write F (.flo and colour PNG), O^w, "
@@ -173,6 +182,7 @@ parse_options (int argc, char **argv, options *opt)
     { "intensity", required_argument, NULL, 'i' },
     { "au", required_argument, NULL, 'a' },
     { "mode", required_argument, NULL, 'm' },
+    { "generator", required_argument, NULL, 'g' },
     { "crop-only", no_argument, NULL, 'c' },
     { "debug-dir", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
@@ -196,7 +206,7 @@ parse_options (int argc, char **argv, options *opt)
   int c, v, rc;
   char *end;
   float f;
-  while ((c = getopt_long (argc, argv, "L:f:p:i:a:m:cd:o:qhAk:r:t:s:I:PR:",
+  while ((c = getopt_long (argc, argv, "L:f:p:i:a:m:g:cd:o:qhAk:r:t:s:I:PR:",
                            longopts, NULL))
          != -1)
     switch (c)
@@ -221,6 +231,7 @@ parse_options (int argc, char **argv, options *opt)
         opt->mode = (mien_reswarp_mode)v;
         opt->set_mode = 1;
         break;
+      case 'g': opt->generator = optarg; break;
       case 'c': opt->crop_only = 1; break;
       case 'd': opt->debug_dir = optarg; break;
       case 'o': opt->output = optarg; break;
@@ -539,11 +550,30 @@ write_debug (const char *dir, mien_animator *anim,
 
 /* ---------------------------------------------------------------------- */
 
+/* "rig" (or nothing) is the AU rig; anything else a weights file. */
+mien_generator *
+mien_render_make_generator (const char *name, mien_error *err)
+{
+  if (name == NULL || strcmp (name, "rig") == 0)
+    return mien_rig_new (err);
+  return mien_atw_generator_new_from_file (name, err);
+}
+
+static float
+max_displacement (const mien_image *field)
+{
+  float m = 0.0f;
+  for (size_t i = 0; i + 1 < mien_image_n_floats (field); i += 2)
+    m = fmaxf (m, hypotf (field->data[i], field->data[i + 1]));
+  return m;
+}
+
 static void
 report (const options *opt, const mien_animator *anim, int face,
-        const mien_generator *gen)
+        const mien_generator *gen, const mien_generator_output *g)
 {
   mien_rig_stats st;
+  mien_atw_info info;
   const mien_rect *cr = mien_animator_get_crop (anim);
   if (opt->quiet)
     return;
@@ -554,6 +584,13 @@ report (const options *opt, const mien_animator *anim, int face,
     printf ("field: max |F| %.2f px (128 grid), min Jacobian %.3f%s\n",
             (double)st.max_displacement, (double)st.min_jacobian,
             st.fold_alpha < 1.0f ? " (scaled down to avoid folds)" : "");
+  /* The network promises no fold-free field: report what it produced. */
+  if (mien_atw_generator_get_info (gen, &info) && g)
+    printf ("ATW generator (%zu parameters): max |F| %.2f px (128 grid), "
+            "min Jacobian %.3f%s\n", info.n_parameters,
+            (double)max_displacement (g->field),
+            (double)mien_field_min_jacobian (g->field),
+            mien_field_min_jacobian (g->field) <= 0.0f ? " (FOLDS)" : "");
 }
 
 static int
@@ -565,7 +602,7 @@ render (const options *opt, const mien_project *project,
   mien_expression_spec_to_driving (&project->target, c);
   int crop_only = project->settings.region == MIEN_CLIP_REGION_FACE;
   mien_reswarp_mode mode = project->settings.mode;
-  mien_generator *gen = mien_rig_new (&err);
+  mien_generator *gen = mien_render_make_generator (opt->generator, &err);
   mien_animator *anim = gen ? mien_animator_new (photo, face, mode, NULL, &err)
                             : NULL;
   mien_image *frame = anim && !crop_only ? mien_image_copy (photo, &err) : NULL;
@@ -583,7 +620,7 @@ render (const options *opt, const mien_project *project,
   if (st == MIEN_OK)
     st = mien_image_save (crop_only ? crop_out : frame, opt->output, &err);
   if (st == MIEN_OK)
-    report (opt, anim, face_index, gen);
+    report (opt, anim, face_index, gen, g);
   else
     fprintf (stderr, "%s: %s\n", program, err.message);
   mien_image_free (frame);
@@ -621,7 +658,8 @@ run (const options *opt, const mien_project *project)
                  ? pick_face (project->face, project->photo, &faces)
                  : -1;
   if (face >= 0 && opt->animate)
-    rc = mien_render_animate (project, photo, &faces.faces[face], opt->output,
+    rc = mien_render_animate (project, photo, &faces.faces[face],
+                              opt->generator, opt->output,
                               opt->overwrite, opt->quiet);
   else if (face >= 0)
     rc = render (opt, project, photo, &faces.faces[face], face);

@@ -15,6 +15,7 @@
 typedef struct options {
   const char *photo, *landmarks, *models, *preset, *au, *debug_dir, *output;
   const char *project, *save_project;
+  const char *generator; /* "rig" (default) or a .safetensors file */
   float intensity;
   int face, crop_only, quiet;
   mien_reswarp_mode mode;
@@ -37,5 +38,9 @@ extern const char *program;
  * stderr unless quiet. Returns the exit code (0, or 1 with one error line
  * printed). */
 int mien_render_animate (const mien_project *project, const mien_image *photo,
-                         const mien_face *face, const char *output,
-                         int overwrite, int quiet);
+                         const mien_face *face, const char *generator,
+                         const char *output, int overwrite, int quiet);
+
+/* The generator named on the command line: NULL or "rig" for the AU rig,
+ * else an ATW weights file. */
+mien_generator *mien_render_make_generator (const char *name, mien_error *err);

@@ -555,6 +555,24 @@ mien_json_object_get (const mien_json *object, const char *key)
   return NULL;
 }
 
+const char *
+mien_json_object_key (const mien_json *object, size_t index)
+{
+  if (object == NULL || object->type != MIEN_JSON_OBJECT
+      || index >= object->length)
+    return NULL;
+  return object->keys[index];
+}
+
+const mien_json *
+mien_json_object_value (const mien_json *object, size_t index)
+{
+  if (object == NULL || object->type != MIEN_JSON_OBJECT
+      || index >= object->length)
+    return NULL;
+  return object->items[index];
+}
+
 double
 mien_json_number (const mien_json *value)
 {

@@ -39,6 +39,11 @@ const mien_json *mien_json_array_get (const mien_json *array, size_t index);
 /* NULL when absent or when object is not an object. */
 const mien_json *mien_json_object_get (const mien_json *object,
                                        const char *key);
+/* Members by position, in document order (duplicates included); NULL when
+ * out of range or not an object. */
+const char *mien_json_object_key (const mien_json *object, size_t index);
+const mien_json *mien_json_object_value (const mien_json *object,
+                                         size_t index);
 double mien_json_number (const mien_json *value);
 int mien_json_bool (const mien_json *value);
 /* NUL-terminated UTF-8; NULL unless a string. Strings containing NUL are

@@ -536,3 +536,22 @@ mien_weights_load_tfjs (const char *manifest_path, mien_error *err)
   free (json);
   return w;
 }
+
+/* ---- for other formats ---- */
+
+mien_weights *
+mien_weights_new (mien_error *err)
+{
+  mien_weights *weights = calloc (1, sizeof *weights);
+  if (weights == NULL)
+    mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  return weights;
+}
+
+mien_status
+mien_weights_add (mien_weights *weights, const char *name,
+                  mien_tensor *tensor, mien_error *err)
+{
+  entry e = { .name = name };
+  return add_tensor (weights, &e, tensor, "weights", err);
+}

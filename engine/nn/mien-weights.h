@@ -40,6 +40,13 @@ mien_weights *mien_weights_parse_tfjs (const char *json, size_t length,
                                        void *user_data, mien_error *err);
 void mien_weights_free (mien_weights *weights);
 
+/* An empty set, for loaders of other formats (mien-safetensors.h). */
+mien_weights *mien_weights_new (mien_error *err);
+/* Adds tensor under name and takes ownership of it on success; refuses a
+ * name already present (the caller keeps tensor then). */
+mien_status mien_weights_add (mien_weights *weights, const char *name,
+                              mien_tensor *tensor, mien_error *err);
+
 int mien_weights_count (const mien_weights *weights);
 const char *mien_weights_name (const mien_weights *weights, int index);
 const mien_tensor *mien_weights_tensor (const mien_weights *weights,
