@@ -11,6 +11,8 @@
 #include <glib/gi18n.h>
 
 #include "mien-device.h"
+#include "mien-engine-worker.h"
+#include "mien-pool.h"
 #include "mien-window.h"
 
 struct _MienApplication {
@@ -159,6 +161,7 @@ mien_application_startup (GApplication *app)
 {
   G_APPLICATION_CLASS (mien_application_parent_class)->startup (app);
   setup_device (MIEN_APPLICATION (app));
+  mien_pool_set_nice (NULL, MIEN_ENGINE_NICE);
   static const GActionEntry entries[] = {
     { .name = "open-file", .activate = open_file_action, .parameter_type = "s" },
     { .name = "set-au", .activate = set_au_action, .parameter_type = "(sd)" },

@@ -9,6 +9,7 @@
 #include "mien-engine-worker.h"
 
 #include <gio/gio.h>
+#include <sys/resource.h>
 
 struct _MienEngineWorker {
   GObject parent_instance;
@@ -62,6 +63,10 @@ static gpointer
 worker_thread (gpointer data)
 {
   MienEngineWorker *self = data;
+  /* Render below the UI's priority: the main loop and the GL driver's
+   * threads must win the CPU on a 2-core machine (Linux: per thread). */
+  if (setpriority (PRIO_PROCESS, 0, MIEN_ENGINE_NICE) != 0)
+    g_debug ("could not lower the engine thread's priority");
   for (;;)
     {
       g_mutex_lock (&self->lock);

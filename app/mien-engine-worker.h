@@ -5,6 +5,10 @@
 
 G_BEGIN_DECLS
 
+/* The nice value of the engine thread and of the engine's thread pool while
+ * the app runs: rendering happens below the UI's priority. */
+#define MIEN_ENGINE_NICE 10
+
 /* Runs on the worker thread: turns a request into a result (or NULL with
  * error set). Must not touch GTK. */
 typedef gpointer (*MienRenderFunc) (gpointer request, gpointer user_data,

@@ -2,6 +2,7 @@
 #include "mien-pool.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ struct mien_pool {
   int n;
   int chunk;
   atomic_int next_chunk;
+  atomic_int nice; /* wanted nice value of the workers; 0 = unchanged */
   int n_chunks;
   int busy_workers;
 };
@@ -47,6 +49,7 @@ worker_main (void *arg)
 {
   mien_pool *pool = arg;
   unsigned long seen = 0;
+  int applied_nice = 0;
   pthread_mutex_lock (&pool->lock);
   for (;;)
     {
@@ -56,6 +59,13 @@ worker_main (void *arg)
         break;
       seen = pool->generation;
       pthread_mutex_unlock (&pool->lock);
+      int wanted = atomic_load (&pool->nice);
+      if (wanted > applied_nice)
+        {
+          /* On Linux, PRIO_PROCESS with 0 affects the calling thread only. */
+          if (setpriority (PRIO_PROCESS, 0, wanted) == 0)
+            applied_nice = wanted;
+        }
       run_chunks (pool);
       pthread_mutex_lock (&pool->lock);
       if (--pool->busy_workers == 0)
@@ -122,6 +132,15 @@ int
 mien_pool_get_n_threads (const mien_pool *pool)
 {
   return pool->n_threads;
+}
+
+void
+mien_pool_set_nice (mien_pool *pool, int nice)
+{
+  if (pool == NULL)
+    pool = mien_pool_default ();
+  /* Applied by each worker at its next wake-up. */
+  atomic_store (&pool->nice, nice);
 }
 
 static mien_pool *default_pool;

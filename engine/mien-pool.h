@@ -20,6 +20,15 @@ mien_pool *mien_pool_new (int n_threads);
 void mien_pool_free (mien_pool *pool);
 int mien_pool_get_n_threads (const mien_pool *pool);
 
+/* Lowers the scheduling priority of the pool's worker threads to `nice`
+ * (Linux nice values are per thread). An interactive app renders in the
+ * background below its UI: on a 2-core laptop with a software GL renderer
+ * the UI's drawing threads must not wait behind the engine. Raising a
+ * priority again needs privileges, so this only ever lowers it. The calling
+ * thread, which also works in parallel_for, sets its own. No effect on
+ * systems without per-thread nice. */
+void mien_pool_set_nice (mien_pool *pool, int nice);
+
 /* The process-wide pool, created on first use. Never freed. */
 mien_pool *mien_pool_default (void);
 
