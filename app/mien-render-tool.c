@@ -202,7 +202,7 @@ parse_options (int argc, char **argv, options *opt)
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .intensity = 1.0f, .face = -1,
-                    .mode = MIEN_RESWARP_MULTISCALE };
+                    .mode = MIEN_RESWARP_VANILLA };
   int c, v, rc;
   char *end;
   float f;

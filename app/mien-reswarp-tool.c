@@ -32,7 +32,7 @@ usage (FILE *out)
            "field\n"
            "                      (default: the HD image averaged down and "
            "warped by the field)\n"
-           "  -m, --mode MODE     vanilla or multiscale (default: multiscale)\n"
+           "  -m, --mode MODE     vanilla or multiscale (default: vanilla)\n"
            "  -o, --output FILE   .png, .jpg or .pfm (float, lossless)\n"
            "  -t, --threads N     worker threads (default: all CPUs)\n"
            "      --cpu           do not use a CUDA device (also MIEN_CPU=1)\n"
@@ -76,7 +76,7 @@ parse_options (int argc, char **argv, options *opt)
     { "cpu", no_argument, NULL, 'C' },
     { NULL, 0, NULL, 0 },
   };
-  *opt = (options){ .mode = MIEN_RESWARP_MULTISCALE };
+  *opt = (options){ .mode = MIEN_RESWARP_VANILLA };
   int c;
   while ((c = getopt_long (argc, argv, "f:l:m:o:t:qh", longopts, NULL)) != -1)
     switch (c)

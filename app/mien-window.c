@@ -929,11 +929,11 @@ mien_window_init (MienWindow *self)
 
   g_autofree char *mode = self->settings
       ? g_settings_get_string (self->settings, "reswarp-mode")
-      : g_strdup ("multiscale");
+      : g_strdup ("vanilla");
   const GActionEntry entries[] = {
     { .name = "view", .parameter_type = "s", .state = "'result'",
       .change_state = change_view_state },
-    { .name = "mode", .parameter_type = "s", .state = "'multiscale'",
+    { .name = "mode", .parameter_type = "s", .state = "'vanilla'",
       .change_state = change_mode_state },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries,

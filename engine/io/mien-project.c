@@ -183,7 +183,7 @@ void
 mien_animation_settings_init (mien_animation_settings *s)
 {
   *s = (mien_animation_settings){
-    .mode = MIEN_RESWARP_MULTISCALE,
+    .mode = MIEN_RESWARP_VANILLA,
     .fps = 30.0,
     .duration = 2.0,
     .scale = MIEN_EXPORT_SCALE_FULL,

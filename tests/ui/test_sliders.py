@@ -106,12 +106,12 @@ pyatspi.Registry.generateMouseEvent(corner_x, corner_y, "abs")
 time.sleep(0.2)
 pyatspi.Registry.generateMouseEvent(corner_x, corner_y, "b1c")
 time.sleep(0.3)
-check("multiscale ResWarp" in frame_count(app), f"starts in multiscale: {frame_count(app)!r}")
+check("vanilla ResWarp" in frame_count(app), f"starts in vanilla: {frame_count(app)!r}")
 press_key("m")
 deadline = time.time() + 10
-while time.time() < deadline and "vanilla ResWarp" not in frame_count(app):
+while time.time() < deadline and "multiscale ResWarp" not in frame_count(app):
     time.sleep(0.1)
-check("vanilla ResWarp" in frame_count(app), f"'m' switched to vanilla: {frame_count(app)!r}")
+check("multiscale ResWarp" in frame_count(app), f"'m' switched to multiscale: {frame_count(app)!r}")
 time.sleep(1.0)
 other_mode = screenshot("3-other-mode")
 d3 = np.abs(other_mode - surprised).sum(axis=2)[py:py + ph, px:px + pw]
