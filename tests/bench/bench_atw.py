@@ -2,7 +2,7 @@
 """Writes random ATW weights at the paper's widths (tools/train/atw_model.py
 preset "paper", 6.3M parameters) and smaller ones to a temporary folder and
 times the engine's forward pass on each with bench-atw; prints a Markdown
-table for docs/BENCHMARKS-atw.md. The weights' values do not change the
+table for docs/BENCHMARKS.md. The weights' values do not change the
 cost.
 
 usage: bench_atw.py BENCH_ATW [FRAMES] [THREADS]"""
