@@ -91,6 +91,13 @@ apply_preset_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
+save_project_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
+  mien_window_save_project (window, g_variant_get_string (param, NULL));
+}
+
+static void
 set_mode_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
@@ -167,6 +174,7 @@ mien_application_startup (GApplication *app)
     { .name = "set-au", .activate = set_au_action, .parameter_type = "(sd)" },
     { .name = "apply-preset", .activate = apply_preset_action, .parameter_type = "(sd)" },
     { .name = "set-mode", .activate = set_mode_action, .parameter_type = "s" },
+    { .name = "save-project", .activate = save_project_action, .parameter_type = "s" },
     { .name = "about", .activate = about_action },
     { .name = "quit", .activate = quit_action },
   };

@@ -14,7 +14,9 @@
 #include "mien-window.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
+#include "io/mien-project.h"
 #include "mien-engine-worker.h"
 #include "mien-export-dialog.h"
 #include "mien-preferences-window.h"
@@ -321,6 +323,30 @@ reset_undo (MienWindow *self)
 
 /* ---- loading ------------------------------------------------------------- */
 
+/* What the loader thread hands back: a session, and for a project file
+ * (.mien) the expression and mode to restore. */
+typedef struct {
+  MienSession *session;
+  gboolean from_project;
+  mien_driving target;
+  mien_reswarp_mode mode;
+  char *photo_path;
+} LoadResult;
+
+static void
+load_result_free (LoadResult *result)
+{
+  g_clear_pointer (&result->session, mien_session_unref);
+  g_free (result->photo_path);
+  g_free (result);
+}
+
+static gboolean
+is_project_path (const char *path)
+{
+  return g_str_has_suffix (path, ".mien");
+}
+
 static void
 load_in_thread (GTask *task, gpointer source, gpointer task_data,
                 GCancellable *cancellable)
@@ -333,12 +359,41 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data,
                                _("Only local files can be opened"));
       return;
     }
-  GError *error = NULL;
-  MienSession *session = mien_session_new_from_file (path, &error);
-  if (session == NULL)
-    g_task_return_error (task, error);
+  LoadResult *result = g_new0 (LoadResult, 1);
+  mien_project project;
+  mien_project_init (&project);
+  if (is_project_path (path))
+    {
+      mien_error err = { 0 };
+      if (mien_project_load (path, &project, &err) != MIEN_OK)
+        {
+          mien_project_clear (&project);
+          load_result_free (result);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                                   err.message);
+          return;
+        }
+      result->from_project = TRUE;
+      mien_expression_spec_to_driving (&project.target, &result->target);
+      result->mode = project.settings.mode;
+      result->photo_path = g_strdup (project.photo);
+    }
   else
-    g_task_return_pointer (task, session, (GDestroyNotify)mien_session_unref);
+    result->photo_path = g_strdup (path);
+  GError *error = NULL;
+  result->session = mien_session_new_from_file (result->photo_path, &error);
+  if (result->session != NULL && result->from_project && project.face >= 0
+      && project.face < mien_session_get_n_faces (result->session)
+      && project.face != mien_session_get_face_index (result->session))
+    mien_session_select_face (result->session, project.face, &error);
+  mien_project_clear (&project);
+  if (error != NULL)
+    {
+      load_result_free (result);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify)load_result_free);
 }
 
 static void
@@ -362,8 +417,8 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   MienWindow *self = MIEN_WINDOW (source);
   GFile *file = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  MienSession *session = g_task_propagate_pointer (G_TASK (result), &error);
-  if (session == NULL)
+  LoadResult *loaded = g_task_propagate_pointer (G_TASK (result), &error);
+  if (loaded == NULL)
     {
       /* The photo that was open stays open, with its status line back. */
       update_status (self, NULL);
@@ -372,19 +427,33 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   g_clear_pointer (&self->session, mien_session_unref);
-  self->session = session;
-  g_set_object (&self->photo_file, file);
+  MienSession *session = self->session = g_steal_pointer (&loaded->session);
+  /* For a project, the photo it names is what the window shows. */
+  g_autoptr (GFile) photo_file = g_file_new_for_path (loaded->photo_path);
+  g_set_object (&self->photo_file, photo_file);
   const mien_image *photo = mien_session_get_photo (session);
   mien_preview_set_photo (self->preview, mien_session_get_photo_rgb8 (session),
                           photo->width, photo->height);
   gtk_stack_set_visible_child_name (self->stack, "photo");
   g_autofree char *name = g_file_get_basename (file);
   adw_window_title_set_subtitle (self->window_title, name);
+  if (loaded->from_project)
+    {
+      g_action_change_state (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                         "mode"),
+                             g_variant_new_string (mien_reswarp_mode_to_string (
+                                 loaded->mode)));
+      self->restoring = TRUE;
+      mien_slider_panel_set_driving (self->sliders, &loaded->target);
+      self->restoring = FALSE;
+    }
+  load_result_free (loaded);
   set_face_note (self);
   update_status (self, NULL);
   gboolean has_face = mien_session_get_face_index (session) >= 0;
   gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
   if (!has_face)
     mien_window_show_message (self, _("No face found in this photo. Try one "
                                       "where the face is larger and turned "
@@ -516,6 +585,7 @@ open_action (GtkWidget *widget, const char *action, GVariant *param)
   GtkFileFilter *filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Photos"));
   gtk_file_filter_add_pixbuf_formats (filter);
+  gtk_file_filter_add_suffix (filter, "mien");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   g_object_unref (filter);
   g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
@@ -645,6 +715,77 @@ on_key_released (GtkEventControllerKey *controller, guint keyval,
       mien_preview_set_view (self->preview, (MienPreviewView)(saved - 1));
       g_object_set_data (G_OBJECT (self), "view-before-b", NULL);
     }
+}
+
+/* A project keeps the user's work: the photo (relative to the project when
+ * possible), the face, the sliders and the mode. Saved atomically. */
+static void
+save_project_to (MienWindow *self, const char *path)
+{
+  mien_project project;
+  mien_project_init (&project);
+  mien_error err = { 0 };
+  g_autofree char *photo = g_file_get_path (self->photo_file);
+  mien_status status = mien_project_set_photo (&project, photo, &err);
+  project.face = mien_session_get_face_index (self->session);
+  project.target.preset = -1;
+  mien_slider_panel_get_driving (self->sliders, &project.target.aus);
+  project.settings.mode = current_mode (self);
+  if (status == MIEN_OK)
+    status = mien_project_save (&project, path, &err);
+  mien_project_clear (&project);
+  if (status != MIEN_OK)
+    {
+      mien_window_show_message (self, err.message);
+      return;
+    }
+  g_autofree char *name = g_path_get_basename (path);
+  g_autofree char *msg = g_strdup_printf (_("Saved the project as %s"), name);
+  mien_window_show_message (self, msg);
+}
+
+static void
+on_save_response (GtkNativeDialog *dialog, int response, MienWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        {
+          g_autofree char *with_suffix = is_project_path (path)
+              ? g_strdup (path) : g_strconcat (path, ".mien", NULL);
+          save_project_to (self, with_suffix);
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+save_project_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  if (self->session == NULL)
+    return;
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
+      _("Save the Project"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+      _("_Save"), _("_Cancel"));
+  g_autofree char *base = g_file_get_basename (self->photo_file);
+  char *dot = strrchr (base, '.');
+  if (dot != NULL)
+    *dot = '\0';
+  g_autofree char *name = g_strconcat (base, ".mien", NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Scripting and tests: save without a dialog. */
+void
+mien_window_save_project (MienWindow *self, const char *path)
+{
+  if (self->session != NULL)
+    save_project_to (self, path);
 }
 
 /* The export dialog animates from the neutral face to the sliders' state. */
@@ -868,6 +1009,11 @@ mien_window_class_init (MienWindowClass *klass)
                                        "win.toggle-difference", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-mode", NULL,
                                    toggle_mode_action);
+  gtk_widget_class_install_action (widget_class, "win.save-project", NULL,
+                                   save_project_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s,
+                                       GDK_CONTROL_MASK, "win.save-project",
+                                       NULL);
   gtk_widget_class_install_action (widget_class, "win.export", NULL,
                                    export_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e,
@@ -921,6 +1067,7 @@ mien_window_init (MienWindow *self)
                     self);
   update_undo_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", FALSE);
 
   self->responsiveness_log = g_strdup (g_getenv ("MIEN_RESPONSIVENESS_LOG"));
   if (self->responsiveness_log != NULL)

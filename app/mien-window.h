@@ -19,5 +19,7 @@ void mien_window_show_message (MienWindow *self, const char *message);
 gboolean mien_window_set_au (MienWindow *self, const char *name, double value);
 gboolean mien_window_apply_preset (MienWindow *self, const char *name,
                                    double intensity);
+/* Saves the user's work as a project file (.mien), without a dialog. */
+void mien_window_save_project (MienWindow *self, const char *path);
 
 G_END_DECLS

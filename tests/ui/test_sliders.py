@@ -129,7 +129,47 @@ best = max(range(mid_x - 12, mid_x + 13),
 white_rows = (split[rows, best].min(axis=1) >= 250).mean()
 check(white_rows > 0.95, f"split view shows the divider ({white_rows:.0%} of rows at x={best}, middle {mid_x})")
 
-# 5. Export: the header bar button opens the export dialog for this face.
+# 5. Projects: save the work, reset, open the project: the sliders return.
+import subprocess  # noqa: E402
+
+
+def action(name, value):
+    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
+                    "--object-path", "/io/github/mien/Mien", "--method",
+                    "org.gtk.Actions.Activate", name, f"[<{value}>]", "{}"],
+                   check=True, capture_output=True)
+
+
+def lip_value():
+    return find(app, name="Lip corner puller", role="slider").queryValue().currentValue
+
+
+artifacts = os.environ["MIEN_ARTIFACTS"]
+project = os.path.join(artifacts, "work.mien")
+find(app, name="Lip corner puller", role="slider").queryValue().currentValue = 3.0
+time.sleep(0.5)
+action("save-project", f"'{project}'")
+deadline = time.time() + 10
+while time.time() < deadline and not os.path.exists(project):
+    time.sleep(0.1)
+saved = open(project).read() if os.path.exists(project) else ""
+check('"AU12"' in saved and "astronaut.png" in saved, "the project file names the photo and AU12")
+action("apply-preset", "('neutral', 1.0)")
+time.sleep(0.5)
+check(abs(lip_value()) < 1e-6, f"reset before reopening (lip {lip_value()})")
+action("open-file", f"'{project}'")
+deadline = time.time() + 30
+while time.time() < deadline and abs(lip_value() - 3.0) > 1e-3:
+    time.sleep(0.2)
+check(abs(lip_value() - 3.0) < 1e-3, f"opening the project restores the sliders (lip {lip_value()})")
+bad = os.path.join(artifacts, "broken.mien")
+with open(bad, "w") as f:
+    f.write("{ not a project")
+action("open-file", f"'{bad}'")
+msg = find(app, contains="broken.mien", timeout=15)
+check(msg is not None and abs(lip_value() - 3.0) < 1e-3, f"a broken project is refused and the work kept: {msg.name!r}")
+
+# 6. Export: the header bar button opens the export dialog for this face.
 click(find(app, name="Export…", role="push button"))
 dialog = find(app, name="Export Animation", role="frame", timeout=10)
 check(dialog is not None, "Export… opens the export dialog")
