@@ -281,3 +281,44 @@ mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
   g_mutex_unlock (&session->lock);
   return bytes;
 }
+
+gboolean
+mien_session_measure (MienSession *session, const mien_driving *c,
+                      mien_eval_result out[2], GError **error)
+{
+  mien_error err = { 0 };
+  mien_status status = MIEN_OK;
+  g_mutex_lock (&session->lock);
+  int face = session->face_index;
+  for (int m = 0; m < 2 && status == MIEN_OK; m++)
+    {
+      mien_animator *anim = session->animators[m];
+      if (anim == NULL)
+        {
+          status = mien_error_set (&err, MIEN_ERR_INVALID,
+                                   "%s", _("No face found in this photo"));
+          break;
+        }
+      mien_image *frame = mien_image_copy (session->photo, &err);
+      status = frame ? mien_animator_render (anim, session->generator, c,
+                                             frame, NULL, &err)
+                     : MIEN_ERR_NOMEM;
+      if (status == MIEN_OK)
+        {
+          g_mutex_lock (&analyzer_lock);
+          status = mien_eval_measure (analyzer, session->photo,
+                                      &session->faces[face],
+                                      mien_animator_get_crop (anim), frame,
+                                      &out[m], NULL, &err);
+          g_mutex_unlock (&analyzer_lock);
+        }
+      mien_image_free (frame);
+    }
+  g_mutex_unlock (&session->lock);
+  if (status != MIEN_OK)
+    {
+      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      return FALSE;
+    }
+  return TRUE;
+}

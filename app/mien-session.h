@@ -51,4 +51,12 @@ GBytes *mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
                                   const mien_driving *c, double display_scale,
                                   int *width, int *height, GError **error);
 
+/* The quality measures of engine/mien-eval.h for driving vector c, in
+ * both ResWarp modes (out[MIEN_RESWARP_VANILLA], out[MIEN_RESWARP_MULTISCALE]):
+ * identity, expression and fine detail of the result against the photo.
+ * Renders two full frames; call off the main thread. */
+#include "mien-eval.h"
+gboolean mien_session_measure (MienSession *session, const mien_driving *c,
+                               mien_eval_result out[2], GError **error);
+
 G_END_DECLS

@@ -453,6 +453,7 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean has_face = mien_session_get_face_index (session) >= 0;
   gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
   if (!has_face)
     mien_window_show_message (self, _("No face found in this photo. Try one "
@@ -788,6 +789,107 @@ mien_window_save_project (MienWindow *self, const char *path)
     save_project_to (self, path);
 }
 
+/* ---- measuring the result (the Compare menu) ------------------------------ */
+
+static const char *const expression_names[MIEN_N_EXPRESSIONS] = {
+  N_("neutral"), N_("happy"), N_("sad"), N_("angry"), N_("fearful"),
+  N_("disgusted"), N_("surprised"),
+};
+
+static void
+measure_in_thread (GTask *task, gpointer source, gpointer task_data,
+                   GCancellable *cancellable)
+{
+  MienSession *session = g_object_get_data (G_OBJECT (task), "session");
+  mien_eval_result *out = g_new0 (mien_eval_result, 2);
+  GError *error = NULL;
+  if (mien_session_measure (session, task_data, out, &error))
+    g_task_return_pointer (task, out, g_free);
+  else
+    {
+      g_free (out);
+      g_task_return_error (task, error);
+    }
+}
+
+static char *
+format_measures (const mien_eval_result r[2])
+{
+  GString *text = g_string_new (NULL);
+  const mien_eval_result *v = &r[MIEN_RESWARP_VANILLA];
+  /* The expression face-api sees most in the result, and how it changed. */
+  int top = 0;
+  for (int i = 1; i < MIEN_N_EXPRESSIONS; i++)
+    if (v->result_expressions[i] > v->result_expressions[top])
+      top = i;
+  if (v->found)
+    {
+      g_string_append_printf (text, _("Identity: cosine %.3f, distance %.2f "
+                                      "(same person below 0.6)\n"),
+                              v->cosine, v->distance);
+      g_string_append_printf (text, _("Expression: %s %.0f %% (the photo: "
+                                      "%.0f %%)\n"),
+                              _(expression_names[top]),
+                              100.0 * v->result_expressions[top],
+                              100.0 * v->source_expressions[top]);
+    }
+  else
+    g_string_append (text, _("The face was not found again in the result.\n"));
+  g_string_append_printf (text, _("Fine detail kept: vanilla %.0f %%, "
+                                  "multiscale %.0f %%\n"),
+                          100.0 * r[MIEN_RESWARP_VANILLA].hf_ratio,
+                          100.0 * r[MIEN_RESWARP_MULTISCALE].hf_ratio);
+  g_string_append_printf (text, _("Sharpness (variance of the Laplacian): "
+                                  "photo %.4g, vanilla %.4g, multiscale %.4g"),
+                          v->laplacian_var[0],
+                          r[MIEN_RESWARP_VANILLA].laplacian_var[1],
+                          r[MIEN_RESWARP_MULTISCALE].laplacian_var[1]);
+  return g_string_free (text, FALSE);
+}
+
+static void
+on_measured (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  g_autofree mien_eval_result *r = g_task_propagate_pointer (G_TASK (result),
+                                                             &error);
+  update_status (self, NULL);
+  if (r == NULL)
+    {
+      mien_window_show_message (self, error->message);
+      return;
+    }
+  g_autofree char *body = format_measures (r);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                              _("Quality of this result"), body);
+  /* No mnemonic: GTK 4.8 would read the button as "_Close Close"; Enter
+   * and Escape close the dialog anyway. */
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close",
+                                   _("Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+measure_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  if (self->session == NULL || mien_session_get_face_index (self->session) < 0)
+    return;
+  mien_driving *c = g_new (mien_driving, 1);
+  mien_slider_panel_get_driving (self->sliders, c);
+  GTask *task = g_task_new (self, NULL, on_measured, NULL);
+  g_task_set_task_data (task, c, g_free);
+  g_object_set_data_full (G_OBJECT (task), "session",
+                          mien_session_ref (self->session),
+                          (GDestroyNotify)mien_session_unref);
+  update_status (self, _("measuring…"));
+  g_task_run_in_thread (task, measure_in_thread);
+  g_object_unref (task);
+}
+
 /* The export dialog animates from the neutral face to the sliders' state. */
 static void
 export_action (GtkWidget *widget, const char *action, GVariant *param)
@@ -1009,6 +1111,8 @@ mien_window_class_init (MienWindowClass *klass)
                                        "win.toggle-difference", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-mode", NULL,
                                    toggle_mode_action);
+  gtk_widget_class_install_action (widget_class, "win.measure", NULL,
+                                   measure_action);
   gtk_widget_class_install_action (widget_class, "win.save-project", NULL,
                                    save_project_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s,
@@ -1067,6 +1171,7 @@ mien_window_init (MienWindow *self)
                     self);
   update_undo_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", FALSE);
 
   self->responsiveness_log = g_strdup (g_getenv ("MIEN_RESPONSIVENESS_LOG"));

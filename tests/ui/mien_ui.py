@@ -56,11 +56,17 @@ def find(root, name=None, role=None, contains=None, timeout=10.0):
 
 
 def click(node):
-    action = node.queryAction()
-    for i in range(action.nActions):
-        if action.getName(i) in ("click", "press", "activate"):
-            action.doAction(i)
-            return
+    """Clicks node, or (GTK 4.8's menu buttons) its first child that can."""
+    candidates = [node] + [node.getChildAtIndex(i) for i in range(node.childCount)]
+    for candidate in candidates:
+        try:
+            action = candidate.queryAction()
+        except NotImplementedError:
+            continue
+        for i in range(action.nActions):
+            if action.getName(i) in ("click", "press", "activate"):
+                action.doAction(i)
+                return
     raise AssertionError(f"{node.name}: no click action")
 
 

@@ -169,7 +169,27 @@ action("open-file", f"'{bad}'")
 msg = find(app, contains="broken.mien", timeout=15)
 check(msg is not None and abs(lip_value() - 3.0) < 1e-3, f"a broken project is refused and the work kept: {msg.name!r}")
 
-# 6. Export: the header bar button opens the export dialog for this face.
+# 6. Measure Quality… in the compare menu: identity, expression, detail.
+click(find(app, name="ResWarp Mode and Compare Views", role="push button"))
+time.sleep(0.5)
+item = find(app, contains="Measure Quality", timeout=5)
+click(item)
+report = find(app, contains="Fine detail kept", timeout=60)
+check("vanilla" in report.name and "multiscale" in report.name,
+      f"the measures compare both modes: {report.name!r}")
+ident = find(app, contains="Identity: cosine", timeout=5).name
+cos = float(re.search(r"cosine ([0-9.]+)", ident).group(1))
+check(cos > 0.9, f"the result is the same person (cosine {cos:.3f})")
+screenshot("6-measure")
+# Close the report's own dialog (the main window has a "Close" button too).
+dialog = report
+while dialog.getRoleName() not in ("dialog", "alert", "frame", "window"):
+    dialog = dialog.parent
+# (libadwaita 1.2 on GTK 4.8 names its response buttons "Close Close".)
+click(find(dialog, contains="Close", role="push button", timeout=5))
+time.sleep(0.5)
+
+# 7. Export: the header bar button opens the export dialog for this face.
 click(find(app, name="Export…", role="push button"))
 dialog = find(app, name="Export Animation", role="frame", timeout=10)
 check(dialog is not None, "Export… opens the export dialog")
