@@ -12,6 +12,9 @@ struct _MienPreferencesWindow {
   AdwComboRow *mode_row;
   AdwActionRow *gpu_row;
   GtkSwitch *gpu_switch;
+  AdwActionRow *generator_row;
+  GtkButton *generator_rig;
+  GSettings *settings;
   gboolean gpu_usable;
 };
 
@@ -35,6 +38,68 @@ index_to_mode (const GValue *value, const GVariantType *type, gpointer user_data
 }
 
 static void
+update_generator_row (MienPreferencesWindow *self)
+{
+  g_autofree char *file = self->settings
+      ? g_settings_get_string (self->settings, "generator-file") : g_strdup ("");
+  if (*file == '\0')
+    adw_action_row_set_subtitle (self->generator_row,
+                                 _("Anatomical Action Unit rig"));
+  else
+    {
+      g_autofree char *name = g_path_get_basename (file);
+      g_autofree char *text = g_strdup_printf (_("ATW network: %s"), name);
+      adw_action_row_set_subtitle (self->generator_row, text);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->generator_rig), *file != '\0');
+}
+
+static void
+on_generator_chosen (GtkNativeDialog *dialog, int response,
+                     MienPreferencesWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && self->settings != NULL)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path != NULL)
+        g_settings_set_string (self->settings, "generator-file", path);
+      update_generator_row (self);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+on_choose_generator (MienPreferencesWindow *self)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
+      _("Choose an ATW Generator"), GTK_WINDOW (self),
+      GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("ATW weights (.safetensors)"));
+  gtk_file_filter_add_suffix (filter, "safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_generator_chosen), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+on_use_rig (MienPreferencesWindow *self)
+{
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "generator-file", "");
+  update_generator_row (self);
+}
+
+static void
+mien_preferences_window_finalize (GObject *object)
+{
+  g_clear_object (&MIEN_PREFERENCES_WINDOW (object)->settings);
+  G_OBJECT_CLASS (mien_preferences_window_parent_class)->finalize (object);
+}
+
+static void
 mien_preferences_window_class_init (MienPreferencesWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
@@ -43,6 +108,11 @@ mien_preferences_window_class_init (MienPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, mode_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_switch);
+  gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_row);
+  gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_rig);
+  gtk_widget_class_bind_template_callback (widget_class, on_choose_generator);
+  gtk_widget_class_bind_template_callback (widget_class, on_use_rig);
+  G_OBJECT_CLASS (klass)->finalize = mien_preferences_window_finalize;
 }
 
 static void
@@ -77,6 +147,8 @@ mien_preferences_window_new (GtkWindow *parent, GSettings *settings)
   MienPreferencesWindow *self = g_object_new (MIEN_TYPE_PREFERENCES_WINDOW,
                                               "transient-for", parent,
                                               "modal", TRUE, NULL);
+  self->settings = settings ? g_object_ref (settings) : NULL;
+  update_generator_row (self);
   if (settings != NULL)
     {
       g_settings_bind_with_mapping (settings, "reswarp-mode", self->mode_row,

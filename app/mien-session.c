@@ -8,6 +8,7 @@
 #include "face/mien-face-analyzer.h"
 #include "io/mien-image-io.h"
 #include "io/mien-model-dir.h"
+#include "atw/mien-atw.h"
 #include "mien-animator.h"
 #include "mien-resample.h"
 #include "mien-generator.h"
@@ -21,6 +22,7 @@ struct _MienSession {
   int face_index;
   mien_generator *generator;
   mien_animator *animators[2]; /* by mien_reswarp_mode */
+  char *generator_note;        /* why the ATW file was not used, or NULL */
   GMutex lock;                 /* one frame (or face change) at a time */
 };
 
@@ -79,6 +81,7 @@ session_clear (MienSession *session)
   for (int m = 0; m < 2; m++)
     mien_animator_free (session->animators[m]);
   mien_generator_free (session->generator);
+  g_free (session->generator_note);
   mien_faces_free (session->faces);
   g_clear_pointer (&session->photo_rgb8, g_bytes_unref);
   mien_image_free (session->photo);
@@ -111,8 +114,34 @@ largest_face (MienSession *session)
   return best;
 }
 
+/* The user's ATW generator, or the rig when there is none or it fails. */
+static mien_generator *
+make_generator (MienSession *session, const char *generator_file,
+                mien_error *err)
+{
+  if (generator_file != NULL && *generator_file != '\0')
+    {
+      mien_error atw_err = { 0 };
+      mien_generator *gen = mien_atw_generator_new_from_file (generator_file,
+                                                              &atw_err);
+      if (gen != NULL)
+        return gen;
+      session->generator_note = g_strdup_printf (
+          _("The generator could not be loaded, so the Action Unit rig is "
+            "used: %s"), atw_err.message);
+    }
+  return mien_rig_new (err);
+}
+
+const char *
+mien_session_get_generator_note (MienSession *session)
+{
+  return session->generator_note;
+}
+
 MienSession *
-mien_session_new_from_file (const char *path, GError **error)
+mien_session_new_from_file (const char *path, const char *generator_file,
+                            GError **error)
 {
   mien_error err = { 0 };
   mien_image *photo = mien_image_load (path, &err);
@@ -141,7 +170,7 @@ mien_session_new_from_file (const char *path, GError **error)
       mien_session_unref (session);
       return NULL;
     }
-  session->generator = mien_rig_new (&err);
+  session->generator = make_generator (session, generator_file, &err);
   if (session->generator == NULL)
     {
       g_set_error (error, session_error_quark (), 0, "%s", err.message);

@@ -22,7 +22,12 @@ typedef struct _MienSession MienSession;
 /* Loads the photo, finds its faces and prepares the largest one. A photo
  * without a face is not an error: the session has 0 faces and shows the
  * photo. May run on any thread. */
-MienSession *mien_session_new_from_file (const char *path, GError **error);
+MienSession *mien_session_new_from_file (const char *path,
+                                         const char *generator_file,
+                                         GError **error);
+/* generator_file: an ATW weights file, or NULL/"" for the AU rig. A file
+ * that cannot be loaded falls back to the rig; this says why (else NULL). */
+const char *mien_session_get_generator_note (MienSession *session);
 MienSession *mien_session_ref (MienSession *session);
 void mien_session_unref (MienSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MienSession, mien_session_unref)

@@ -381,7 +381,9 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data,
   else
     result->photo_path = g_strdup (path);
   GError *error = NULL;
-  result->session = mien_session_new_from_file (result->photo_path, &error);
+  const char *generator = g_object_get_data (G_OBJECT (task), "generator");
+  result->session = mien_session_new_from_file (result->photo_path, generator,
+                                                &error);
   if (result->session != NULL && result->from_project && project.face >= 0
       && project.face < mien_session_get_n_faces (result->session)
       && project.face != mien_session_get_face_index (result->session))
@@ -455,6 +457,8 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
+  if (mien_session_get_generator_note (session) != NULL)
+    mien_window_show_message (self, mien_session_get_generator_note (session));
   if (!has_face)
     mien_window_show_message (self, _("No face found in this photo. Try one "
                                       "where the face is larger and turned "
@@ -480,6 +484,11 @@ mien_window_open_file (MienWindow *self, GFile *file)
   GTask *task = g_task_new (self, self->load_cancellable, on_photo_loaded,
                             NULL);
   g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  if (self->settings != NULL)
+    g_object_set_data_full (G_OBJECT (task), "generator",
+                            g_settings_get_string (self->settings,
+                                                   "generator-file"),
+                            g_free);
   g_task_set_return_on_cancel (task, TRUE);
   g_task_run_in_thread (task, load_in_thread);
   g_object_unref (task);
