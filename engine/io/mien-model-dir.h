@@ -2,8 +2,8 @@
 /* Where the face models (face-api's weights) are, for the tools and the app:
  * $MIEN_MODEL_DIR, then the installed data folder, then the source tree's
  * data/models/face-api (scripts/fetch-assets.sh), the first that holds
- * tiny_face_detector_model-weights_manifest.json. The same order as
- * mien_session_find_model_dir in the app. */
+ * tiny_face_detector_model-weights_manifest.json. The tools and the
+ * app all find the models through this one function. */
 #pragma once
 
 #ifdef __cplusplus
