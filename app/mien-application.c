@@ -134,6 +134,22 @@ quit_action (GSimpleAction *action, GVariant *param, gpointer user_data)
     }
 }
 
+GSettings *
+mien_settings_new_if_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = source
+      ? g_settings_schema_source_lookup (source, "io.github.mien.Mien", TRUE)
+      : NULL;
+  if (schema == NULL)
+    {
+      g_message ("GSettings schema io.github.mien.Mien not found; preferences "
+                 "will not be saved");
+      return NULL;
+    }
+  return g_settings_new ("io.github.mien.Mien");
+}
+
 /* "Use the GPU" off forces the engine onto the CPU, at once. */
 static void
 on_use_gpu_changed (GSettings *settings, const char *key, gpointer user_data)
@@ -151,13 +167,9 @@ static void
 setup_device (MienApplication *self)
 {
   mien_device_set_log_func (log_device_message, NULL);
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr (GSettingsSchema) schema = source
-      ? g_settings_schema_source_lookup (source, "io.github.mien.Mien", TRUE)
-      : NULL;
-  if (schema == NULL)
+  self->settings = mien_settings_new_if_installed ();
+  if (self->settings == NULL)
     return;
-  self->settings = g_settings_new ("io.github.mien.Mien");
   g_signal_connect (self->settings, "changed::use-gpu",
                     G_CALLBACK (on_use_gpu_changed), NULL);
   on_use_gpu_changed (self->settings, "use-gpu", NULL);

@@ -137,19 +137,8 @@ parse_float (const char *s, float *out)
 static int
 parse_scale (const char *text, options *opt)
 {
-  if (strcmp (text, "full") == 0)
-    opt->scale = MIEN_EXPORT_SCALE_FULL;
-  else if (strcmp (text, "half") == 0)
-    opt->scale = MIEN_EXPORT_SCALE_HALF;
-  else
-    {
-      char *end;
-      long side = strtol (text, &end, 10);
-      if (end == text || *end != '\0' || side < 2 || side > 100000)
-        return 0;
-      opt->scale = MIEN_EXPORT_SCALE_MAX_SIDE;
-      opt->max_side = (int)side;
-    }
+  if (!mien_export_scale_parse (text, &opt->scale, &opt->max_side))
+    return 0;
   opt->set_scale = 1;
   return 1;
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "io/mien-project.h"
+#include "mien-application.h"
 #include "mien-engine-worker.h"
 #include "mien-export-dialog.h"
 #include "mien-preferences-window.h"
@@ -1004,24 +1005,6 @@ write_responsiveness_log (MienWindow *self)
 
 /* ---- settings and window state ------------------------------------------- */
 
-static GSettings *
-settings_new_if_installed (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr (GSettingsSchema) schema = source
-      ? g_settings_schema_source_lookup (source, "io.github.mien.Mien", TRUE)
-      : NULL;
-  if (schema == NULL)
-    {
-      /* Running from a build tree without GSETTINGS_SCHEMA_DIR: work, just
-       * without remembering anything. */
-      g_message ("GSettings schema io.github.mien.Mien not found; preferences "
-                 "will not be saved");
-      return NULL;
-    }
-  return g_settings_new ("io.github.mien.Mien");
-}
-
 static gboolean
 mien_window_close_request (GtkWindow *window)
 {
@@ -1157,7 +1140,7 @@ static void
 mien_window_init (MienWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->settings = settings_new_if_installed ();
+  self->settings = mien_settings_new_if_installed ();
   self->undo_stack = g_array_new (FALSE, FALSE, sizeof (mien_driving));
   self->redo_stack = g_array_new (FALSE, FALSE, sizeof (mien_driving));
   mien_driving_init (&self->committed);

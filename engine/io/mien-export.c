@@ -334,3 +334,23 @@ mien_exporter_get_output_height (const mien_exporter *ex)
 {
   return ex->out_height;
 }
+
+int
+mien_export_scale_parse (const char *text, mien_export_scale *scale,
+                         int *max_side)
+{
+  if (strcmp (text, "full") == 0)
+    *scale = MIEN_EXPORT_SCALE_FULL;
+  else if (strcmp (text, "half") == 0)
+    *scale = MIEN_EXPORT_SCALE_HALF;
+  else
+    {
+      char *end;
+      long side = strtol (text, &end, 10);
+      if (end == text || *end != '\0' || side < 2 || side > 100000)
+        return 0;
+      *scale = MIEN_EXPORT_SCALE_MAX_SIDE;
+      *max_side = (int)side;
+    }
+  return 1;
+}

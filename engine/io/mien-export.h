@@ -71,6 +71,12 @@ typedef struct mien_export_options {
   mien_pool *pool;
 } mien_export_options;
 
+/* Parses an output scale as users write it: "full", "half", or a number
+ * (the longest side, 2 … 100000). Returns 1 and sets *scale (and *max_side
+ * for a number), or 0 if the text is none of these. */
+int mien_export_scale_parse (const char *text, mien_export_scale *scale,
+                             int *max_side);
+
 /* Defaults: 30 fps, full size, CRF 18, preset "medium", no overwrite. */
 void mien_export_options_init (mien_export_options *options);
 

@@ -29,13 +29,7 @@
 #include "mien-resample.h"
 #include "mien-rig.h"
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "mien-bench.h"
 
 static mien_face
 scale_face (const mien_face *f, double s)

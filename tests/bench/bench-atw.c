@@ -12,20 +12,7 @@
 #include "atw/mien-atw.h"
 #include "nn/mien-nn-cpu.h"
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#include "mien-bench.h"
 
 int
 main (int argc, char **argv)

@@ -18,13 +18,7 @@
 #include "io/mien-image-io.h"
 #include "mien.h"
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "mien-bench.h"
 
 static mien_image *
 synthetic_photo (int size)
@@ -96,8 +90,9 @@ size_of (const char *path)
   for (struct dirent *e; (e = readdir (d)) != NULL;)
     if (e->d_name[0] != '.')
       {
-        snprintf (file, sizeof file, "%s/%s", path, e->d_name);
-        if (stat (file, &st) == 0)
+        /* A path too long for the buffer is skipped, not stat'ed truncated. */
+        int n = snprintf (file, sizeof file, "%s/%s", path, e->d_name);
+        if (n > 0 && (size_t)n < sizeof file && stat (file, &st) == 0)
           total += st.st_size;
       }
   closedir (d);

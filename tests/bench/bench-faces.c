@@ -11,13 +11,7 @@
 #include "face/mien-face-analyzer.h"
 #include "io/mien-image-io.h"
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "mien-bench.h"
 
 static int
 by_value (const void *a, const void *b)

@@ -10,20 +10,7 @@
 
 #include "mien.h"
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int
-compare_double (const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
+#include "mien-bench.h"
 
 /* A photo-like test image: smooth gradients plus fine texture, so the
  * residual is neither zero nor pure noise (cost does not depend on content,

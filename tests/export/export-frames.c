@@ -65,20 +65,7 @@ parse_fps (const char *text, mien_export_options *o)
 static int
 parse_scale (const char *text, mien_export_options *o)
 {
-  if (strcmp (text, "full") == 0)
-    o->scale = MIEN_EXPORT_SCALE_FULL;
-  else if (strcmp (text, "half") == 0)
-    o->scale = MIEN_EXPORT_SCALE_HALF;
-  else
-    {
-      char *end;
-      long side = strtol (text, &end, 10);
-      if (*end != '\0' || side < 2 || side > 100000)
-        return -1;
-      o->scale = MIEN_EXPORT_SCALE_MAX_SIDE;
-      o->max_side = (int)side;
-    }
-  return 0;
+  return mien_export_scale_parse (text, &o->scale, &o->max_side) ? 0 : -1;
 }
 
 static int
