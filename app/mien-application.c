@@ -8,6 +8,8 @@
  *   gapplication action io.github.mien.Mien set-mode "'vanilla'" */
 #include "mien-application.h"
 
+#include <epoxy/gl.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "mien-device.h"
@@ -175,10 +177,48 @@ setup_device (MienApplication *self)
   on_use_gpu_changed (self->settings, "use-gpu", NULL);
 }
 
+/* GTK 4.8 composes windows with OpenGL. On a software GL (Mesa's llvmpipe,
+ * what a laptop without a working GPU driver gets) that composition costs
+ * more CPU than cairo's, and it competes with the engine for the same cores:
+ * on a 2-core machine dragging a slider over a 4K photo stalled the main loop
+ * 85 ms with the GL renderer and at most 46 ms with cairo
+ * (tests/bench/run-ui-responsiveness.sh). So, unless the user chose a
+ * renderer, the window uses cairo there; the preview itself still draws with
+ * GL (GtkGLArea), on a hardware or software context alike. GSK reads
+ * $GSK_RENDERER once, when the first window is realized, so this must run
+ * before any window exists. */
+static void
+choose_window_renderer (void)
+{
+  if (g_getenv ("GSK_RENDERER") != NULL)
+    return;
+  GdkDisplay *display = gdk_display_get_default ();
+  if (display == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GdkGLContext) context = gdk_display_create_gl_context (display,
+                                                                    &error);
+  if (context == NULL || !gdk_gl_context_realize (context, &error))
+    return; /* no GL at all: GSK falls back to cairo by itself */
+  gdk_gl_context_make_current (context);
+  const char *renderer = (const char *)glGetString (GL_RENDERER);
+  gboolean software = renderer != NULL
+      && (strstr (renderer, "llvmpipe") != NULL
+          || strstr (renderer, "softpipe") != NULL
+          || strstr (renderer, "Software Rasterizer") != NULL);
+  gdk_gl_context_clear_current ();
+  if (software)
+    {
+      g_debug ("GL renderer is %s (software): windows use cairo", renderer);
+      g_setenv ("GSK_RENDERER", "cairo", FALSE);
+    }
+}
+
 static void
 mien_application_startup (GApplication *app)
 {
   G_APPLICATION_CLASS (mien_application_parent_class)->startup (app);
+  choose_window_renderer ();
   setup_device (MIEN_APPLICATION (app));
   mien_pool_set_nice (NULL, MIEN_ENGINE_NICE);
   static const GActionEntry entries[] = {

@@ -458,7 +458,8 @@ mien_export_dialog_init (MienExportDialog *self)
 
 MienExportDialog *
 mien_export_dialog_new (GtkWindow *parent, const mien_image *photo,
-                        const mien_face *face, const mien_driving *target)
+                        const mien_face *face, const mien_driving *target,
+                        mien_reswarp_mode mode)
 {
   g_return_val_if_fail (photo != NULL && face != NULL && target != NULL, NULL);
   MienExportDialog *self = g_object_new (MIEN_TYPE_EXPORT_DIALOG,
@@ -467,6 +468,9 @@ mien_export_dialog_new (GtkWindow *parent, const mien_image *photo,
   self->photo = mien_image_copy (photo, &err);
   self->face = *face;
   self->target = *target;
+  /* The drop-down lists Multiscale, then Vanilla. */
+  gtk_drop_down_set_selected (self->mode_drop,
+                              mode == MIEN_RESWARP_VANILLA ? 1 : 0);
   if (!self->photo)
     {
       set_status (self, err.message, TRUE);

@@ -12,6 +12,7 @@
 #include "face/mien-face.h"
 #include "mien-au.h"
 #include "mien-image.h"
+#include "mien-reswarp.h"
 
 G_BEGIN_DECLS
 
@@ -19,11 +20,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (MienExportDialog, mien_export_dialog, MIEN,
                       EXPORT_DIALOG, AdwWindow)
 
-/* photo, face and target are copied. The dialog is not shown yet. */
+/* photo, face and target are copied; mode preselects the ResWarp mode the
+ * window shows. The dialog is not shown yet. */
 MienExportDialog *mien_export_dialog_new (GtkWindow *parent,
                                           const mien_image *photo,
                                           const mien_face *face,
-                                          const mien_driving *target);
+                                          const mien_driving *target,
+                                          mien_reswarp_mode mode);
 
 /* The file (MP4, GIF) or folder (PNG sequence) to write; the format follows
  * the name (.mp4, .gif, anything else a folder). */

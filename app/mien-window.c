@@ -912,7 +912,8 @@ export_action (GtkWidget *widget, const char *action, GVariant *param)
   mien_slider_panel_get_driving (self->sliders, &target);
   MienExportDialog *dialog = mien_export_dialog_new (
       GTK_WINDOW (self), mien_session_get_photo (self->session),
-      mien_session_get_face (self->session, face), &target);
+      mien_session_get_face (self->session, face), &target,
+      current_mode (self));
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -145,7 +145,7 @@ main (int argc, char **argv)
   g_autofree char *dir = g_dir_make_tmp ("mien-export-dialog-XXXXXX", NULL);
 
   MienExportDialog *d = mien_export_dialog_new (NULL, photo, &lm.faces[0],
-                                                &happy);
+                                                &happy, MIEN_RESWARP_VANILLA);
   gtk_window_present (GTK_WINDOW (d));
   check_accessible_names (d);
 
