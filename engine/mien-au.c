@@ -187,11 +187,13 @@ mien_driving_side (const mien_driving *c, mien_au_channel au,
 const mien_preset_info mien_presets[MIEN_N_PRESETS] = {
   { "neutral", "Neutral", "No Action Unit: the photo as it is." },
   { "happy", "Happy", "AU6 + AU12, lips slightly parted (AU25)." },
-  { "sad", "Sad", "AU1 + AU4 + AU15, chin raised (AU17)." },
+  { "sad", "Sad", "AU1 + AU4 + AU15 (with AU6), chin raised (AU17)." },
   { "surprised", "Surprised", "AU1 + AU2 + AU5 + AU26 (with AU25)." },
   { "fearful", "Fearful",
     "AU1 + AU2 + AU4 + AU5 + AU7 + AU20 + AU26 (with AU25)." },
-  { "angry", "Angry", "AU4 + AU5 + AU7 + AU23, chin raised (AU17)." },
+  { "angry", "Angry",
+    "AU4 + AU5 + AU7 + AU23 + AU15, nose wrinkled (AU9, AU10), chin raised "
+    "(AU17)." },
   { "disgusted", "Disgusted", "AU9 + AU10 + AU15 + AU17, brows lowered." },
   { "contempt", "Contempt", "One-sided R12 + R14 (subject's right)." },
 };
@@ -201,23 +203,29 @@ typedef struct preset_term {
   float value; /* FACS intensity at full preset strength */
 } preset_term;
 
-/* EMFACS prototypes with intensities chosen so that each reads clearly at
- * full strength without hitting every AU's maximum. */
+/* EMFACS prototypes. Happy, disgusted, fearful and contempt use intensities
+ * chosen by eye; sad, surprised and angry were searched against face-api's
+ * expression model over the 21 sample faces (tools/calibrate/search.py) and
+ * checked on the contact sheets: face-api needs them strong. Angry adds
+ * AU15 and AU9/AU10 to the AU4+5+7+23 core, which also pulls a smiling
+ * photo's lip corners down. */
 static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
   [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 3.5f }, { MIEN_AU12, 4.5f },
                           { MIEN_AU25, 1.5f } },
-  [MIEN_PRESET_SAD] = { { MIEN_AU1, 4.0f }, { MIEN_AU4, 2.5f },
-                        { MIEN_AU15, 3.5f }, { MIEN_AU17, 2.0f } },
-  [MIEN_PRESET_SURPRISED] = { { MIEN_AU1, 4.5f }, { MIEN_AU2, 4.5f },
-                              { MIEN_AU5, 3.5f }, { MIEN_AU25, 3.0f },
-                              { MIEN_AU26, 4.0f } },
+  [MIEN_PRESET_SAD] = { { MIEN_AU1, 3.0f }, { MIEN_AU4, 5.0f },
+                        { MIEN_AU15, 5.0f }, { MIEN_AU17, 2.0f },
+                        { MIEN_AU6, 1.0f } },
+  [MIEN_PRESET_SURPRISED] = { { MIEN_AU1, 5.0f }, { MIEN_AU2, 3.0f },
+                              { MIEN_AU5, 4.5f }, { MIEN_AU25, 4.0f },
+                              { MIEN_AU26, 3.5f } },
   [MIEN_PRESET_FEARFUL] = { { MIEN_AU1, 4.0f }, { MIEN_AU2, 3.0f },
                             { MIEN_AU4, 2.5f }, { MIEN_AU5, 4.0f },
                             { MIEN_AU7, 1.5f }, { MIEN_AU20, 3.5f },
                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 2.0f } },
-  [MIEN_PRESET_ANGRY] = { { MIEN_AU4, 4.5f }, { MIEN_AU5, 2.0f },
-                          { MIEN_AU7, 3.0f }, { MIEN_AU23, 3.5f },
-                          { MIEN_AU17, 1.5f } },
+  [MIEN_PRESET_ANGRY] = { { MIEN_AU4, 5.0f }, { MIEN_AU5, 3.0f },
+                          { MIEN_AU7, 5.0f }, { MIEN_AU23, 5.0f },
+                          { MIEN_AU17, 3.0f }, { MIEN_AU15, 4.0f },
+                          { MIEN_AU10, 3.0f }, { MIEN_AU9, 2.0f } },
   [MIEN_PRESET_DISGUSTED] = { { MIEN_AU9, 4.0f }, { MIEN_AU10, 3.0f },
                               { MIEN_AU15, 2.0f }, { MIEN_AU17, 2.0f },
                               { MIEN_AU4, 1.5f } },

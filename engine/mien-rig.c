@@ -605,6 +605,130 @@ paint_mouth (mien_image *refined, const mien_image *field,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Wrinkles: appearance changes a warp cannot make */
+
+/* Strengths and shapes of the shading, in iod units. A furrowed glabella is
+ * what face-api's expression model reads as anger: moving the brows alone
+ * left p(angry) near 0 on every sample face (tools/calibrate). Stronger
+ * grooves raise it further but look painted on; these values were chosen
+ * by eye on the contact sheets (docs/QUALITY.md), as a compromise. */
+typedef struct wrinkle_style {
+  float furrow_dark;  /* AU4: darkening at the groove, full intensity */
+  float furrow_sep;   /* groove distance from the midline */
+  float furrow_width; /* Gaussian sigma across the groove */
+  float furrow_len;   /* half length along the face's vertical */
+  float line_dark;    /* AU1/AU2: forehead line darkening */
+  float line_gap;     /* spacing of the forehead lines above the brows */
+  float line_width;   /* Gaussian sigma across a line */
+  float furrow_shift; /* groove centre below the inner brows */
+  float bulge;        /* lighter skin between the grooves, vs the darkening */
+} wrinkle_style;
+
+static const wrinkle_style wrinkles = {
+  .furrow_dark = 0.3f,
+  .furrow_sep = 0.06f,
+  .furrow_width = 0.03f,
+  .furrow_len = 0.16f,
+  .furrow_shift = 0.06f,
+  .bulge = 0.4f,
+  .line_dark = 0.12f,
+  .line_gap = 0.12f,
+  .line_width = 0.02f,
+};
+
+static inline float
+gauss (float d, float sigma)
+{
+  return expf (-0.5f * d * d / (sigma * sigma));
+}
+
+/* Darkening (0 … <1) of skin at face-frame position (u, v), iod units from
+ * the moved inner-brow midpoint; brow_v[k] is the moved brow height at the
+ * k-th of 10 brow points sorted along u (brow_u). */
+static float
+wrinkle_shade (const wrinkle_style *st, float u, float v, float a4,
+               const float a1[2], const float a2[2], const float brow_u[10],
+               const float brow_v[10])
+{
+  float dark = 0.0f;
+  /* AU4: two vertical grooves between the brows (glabellar lines). */
+  float vv = (v - st->furrow_shift) / st->furrow_len;
+  if (a4 > 0.0f && fabsf (vv) < 1.0f)
+    dark += st->furrow_dark * a4 * (1.0f - vv * vv) * (1.0f - vv * vv)
+            * (gauss (fabsf (u) - st->furrow_sep, st->furrow_width)
+               - st->bulge * gauss (u, st->furrow_width));
+  /* AU1 (middle) and AU2 (sides): horizontal lines above the brows,
+   * following the brow's arch. */
+  int side = u > 0.0f;
+  float lift = a1[side] + a2[side];
+  if (lift > 0.0f && brow_u[0] < u && u < brow_u[9])
+    {
+      int k = 0;
+      while (k < 8 && brow_u[k + 1] < u)
+        k++;
+      float t = (u - brow_u[k]) / fmaxf (brow_u[k + 1] - brow_u[k], 1e-4f);
+      float bv = brow_v[k] + t * (brow_v[k + 1] - brow_v[k]);
+      float centre = 1.0f - fminf (fabsf (u) / 0.45f, 1.0f); /* AU1 region */
+      float w = a1[side] * centre + a2[side] * (1.0f - centre);
+      float edge = fminf (fminf (u - brow_u[0], brow_u[9] - u) / 0.12f, 1.0f);
+      for (int line = 1; line <= 3; line++)
+        dark += st->line_dark * w * edge * (line == 3 ? 0.6f : 1.0f)
+                * gauss (bv - line * st->line_gap - v, st->line_width);
+    }
+  return fminf (dark, 0.5f);
+}
+
+static void
+paint_wrinkles (mien_image *refined, const face_frame *f,
+                const mien_point *lm, const rig_moves *m,
+                const side_au sides[2], const side_au *mid)
+{
+  float a4 = mid->au[MIEN_AU4];
+  float a1[2] = { sides[0].au[MIEN_AU1], sides[1].au[MIEN_AU1] };
+  float a2[2] = { sides[0].au[MIEN_AU2], sides[1].au[MIEN_AU2] };
+  if (a4 <= 0.0f && a1[0] + a1[1] + a2[0] + a2[1] <= 0.0f)
+    return;
+  vec2 inner[2] = { v_add (v_pt (lm[21]), m->lm[21]),
+                    v_add (v_pt (lm[22]), m->lm[22]) };
+  vec2 o = v_mul (v_add (inner[0], inner[1]), 0.5f);
+  /* Moved brow points in the frame, sorted along u (17 … 26 run left to
+   * right in the image, i.e. along ex for an upright face). */
+  float brow_u[10], brow_v[10];
+  for (int k = 0; k < 10; k++)
+    {
+      vec2 d = v_sub (v_add (v_pt (lm[17 + k]), m->lm[17 + k]), o);
+      brow_u[k] = v_dot (d, f->ex) / f->iod;
+      brow_v[k] = v_dot (d, f->ey) / f->iod;
+    }
+  for (int i = 1; i < 10; i++) /* insertion sort: tilted heads */
+    for (int j = i; j > 0 && brow_u[j - 1] > brow_u[j]; j--)
+      {
+        float tu = brow_u[j], tv = brow_v[j];
+        brow_u[j] = brow_u[j - 1], brow_v[j] = brow_v[j - 1];
+        brow_u[j - 1] = tu, brow_v[j - 1] = tv;
+      }
+  /* The shading lives between the brows and about 0.5 iod above them. */
+  float r = 1.2f * f->iod;
+  int x0 = (int)floorf (o.x - r), x1 = (int)ceilf (o.x + r);
+  int y0 = (int)floorf (o.y - r), y1 = (int)ceilf (o.y + r);
+  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
+  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
+  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        vec2 d = v_sub ((vec2){ (float)x, (float)y }, o);
+        float u = v_dot (d, f->ex) / f->iod, v = v_dot (d, f->ey) / f->iod;
+        float dark = wrinkle_shade (&wrinkles, u, v, a4, a1, a2, brow_u, brow_v);
+        if (fabsf (dark) <= 1e-4f)
+          continue;
+        float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
+        for (int c = 0; c < refined->channels && c < 3; c++)
+          px[c] *= 1.0f - dark;
+      }
+}
+
+/* ------------------------------------------------------------------------ */
 /* The generator */
 
 typedef struct mien_rig {
@@ -653,9 +777,10 @@ rig_generate (mien_generator *gen, const mien_image *input,
   memset (out->field->data, 0, sizeof (float) * mien_image_n_floats (out->field));
   rig_moves moves;
   memset (&moves, 0, sizeof moves);
-  if (face_frame_init (&f, lm))
+  side_au sides[2], mid;
+  int have_frame = face_frame_init (&f, lm);
+  if (have_frame)
     {
-      side_au sides[2], mid;
       side_intensities (&c, sides, &mid);
       rig_moves_compute (&moves, &f, lm, sides, &mid);
       control_set *set = malloc (sizeof *set);
@@ -680,6 +805,17 @@ rig_generate (mien_generator *gen, const mien_image *input,
   for (int i = 60; i < 68; i++)
     moves.lm[i] = v_mul (moves.lm[i], rig->stats.fold_alpha);
   rig->stats.mouth_painted = paint_mouth (out->refined, out->field, lm, &moves);
+  if (have_frame)
+    {
+      /* The brows moved by the (guarded) field too. */
+      for (int i = 17; i < 27; i++)
+        moves.lm[i] = v_mul (moves.lm[i], rig->stats.fold_alpha);
+      for (int s = 0; s < 2; s++)
+        for (int i = 0; i < MIEN_AU_N_OPENFACE; i++)
+          sides[s].au[i] *= rig->stats.fold_alpha;
+      mid.au[MIEN_AU4] *= rig->stats.fold_alpha;
+      paint_wrinkles (out->refined, &f, lm, &moves, sides, &mid);
+    }
   return MIEN_OK;
 }
 

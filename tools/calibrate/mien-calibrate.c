@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mien-calibrate: how strongly does face-api read an AU recipe as the
+ * expression it is meant to be, over many faces at once?
+ *
+ *   mien-calibrate MODEL_DIR PHOTO...  < recipes
+ *
+ * Each stdin line is "CLASS SPEC", e.g. "angry 4=4.5,7=3,23=3.5", CLASS one
+ * of face-api's seven (neutral happy sad angry fearful disgusted surprised).
+ * For every face of every photo it renders the recipe with the rig
+ * (multiscale ResWarp, pasted into the photo), re-runs face-api's landmark,
+ * expression and descriptor models on the source's detector box, and prints
+ * one line per recipe:
+ *
+ *   raised N/M  mean_gain G  min_gain g  mean_p P  mean_log_ratio L
+ *   worst_dist D  min_alpha A
+ *
+ * (L: mean of log((p_result + 1e-4) / (p_source + 1e-4)), which still moves
+ * when the probabilities are tiny)
+ *
+ * then, with -v, one line per face. It is the tool behind the preset
+ * intensities in engine/mien-au.c (tools/calibrate/search.py drives it);
+ * tests/eval/test_expression_agreement.py checks the final recipes with the
+ * full pipeline, detection included. The detector is skipped here only to
+ * keep one evaluation of 21 faces under a second. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "face/mien-face-analyzer.h"
+#include "io/mien-image-io.h"
+#include "mien-animator.h"
+#include "mien-eval.h"
+#include "mien-rig.h"
+
+#define MAX_FACES 64
+#define RAISE_MARGIN 0.01f
+
+typedef struct face_job {
+  const char *photo_name;
+  int index;
+  const mien_image *photo;
+  mien_image *frame; /* scratch: photo + pasted result */
+  mien_face source;
+  mien_animator *anim;
+} face_job;
+
+static const char *const class_names[MIEN_N_EXPRESSIONS] = {
+  "neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprised"
+};
+
+static int
+class_from_name (const char *name)
+{
+  for (int i = 0; i < MIEN_N_EXPRESSIONS; i++)
+    if (strcmp (name, class_names[i]) == 0)
+      return i;
+  return -1;
+}
+
+int
+main (int argc, char **argv)
+{
+  int verbose = 0, first = 1;
+  if (argc > 1 && strcmp (argv[1], "-v") == 0)
+    verbose = 1, first = 2;
+  if (argc - first < 2)
+    {
+      fprintf (stderr, "usage: mien-calibrate [-v] MODEL_DIR PHOTO... < recipes\n");
+      return 2;
+    }
+  mien_error err = { 0 };
+  mien_face_analyzer *fa = mien_face_analyzer_new (argv[first], NULL, &err);
+  mien_generator *rig = mien_rig_new (&err);
+  if (!fa || !rig)
+    {
+      fprintf (stderr, "mien-calibrate: %s\n", err.message);
+      return 1;
+    }
+  static face_job jobs[MAX_FACES];
+  int n_jobs = 0;
+  for (int a = first + 1; a < argc; a++)
+    {
+      mien_image *photo = mien_image_load (argv[a], &err);
+      mien_face *faces = NULL;
+      int n = 0;
+      if (!photo || mien_face_analyzer_run (fa, photo, NULL, &faces, &n, &err))
+        {
+          fprintf (stderr, "mien-calibrate: %s: %s\n", argv[a], err.message);
+          return 1;
+        }
+      const char *base = strrchr (argv[a], '/');
+      for (int i = 0; i < n && n_jobs < MAX_FACES; i++)
+        {
+          face_job *j = &jobs[n_jobs++];
+          j->photo_name = base ? base + 1 : argv[a];
+          j->index = i;
+          j->photo = photo;
+          j->source = faces[i];
+          j->frame = mien_image_copy (photo, &err);
+          j->anim = mien_animator_new (photo, &faces[i], MIEN_RESWARP_MULTISCALE,
+                                       NULL, &err);
+          if (!j->frame || !j->anim)
+            {
+              fprintf (stderr, "mien-calibrate: %s\n", err.message);
+              return 1;
+            }
+        }
+      mien_faces_free (faces);
+    }
+  fprintf (stderr, "mien-calibrate: %d faces\n", n_jobs);
+
+  char line[4096];
+  while (fgets (line, sizeof line, stdin))
+    {
+      char cls_name[32], spec[4000];
+      if (sscanf (line, "%31s %3999s", cls_name, spec) != 2)
+        continue;
+      int cls = class_from_name (cls_name);
+      mien_driving c;
+      mien_driving_init (&c);
+      if (cls < 0 || mien_driving_parse (&c, spec, &err) != MIEN_OK)
+        {
+          printf ("error %s\n", cls < 0 ? "unknown class" : err.message);
+          fflush (stdout);
+          continue;
+        }
+      int raised = 0;
+      float sum_gain = 0, sum_log = 0, min_gain = 1, sum_p = 0, worst_dist = 0, min_alpha = 1;
+      for (int k = 0; k < n_jobs; k++)
+        {
+          face_job *j = &jobs[k];
+          memcpy (j->frame->data, j->photo->data,
+                  sizeof (float) * mien_image_n_floats (j->photo));
+          mien_face result = j->source;
+          if (mien_animator_render (j->anim, rig, &c, j->frame, NULL, &err)
+              || mien_face_analyzer_describe (fa, j->frame, &result, &err))
+            {
+              fprintf (stderr, "mien-calibrate: %s\n", err.message);
+              return 1;
+            }
+          mien_rig_stats stats;
+          mien_rig_get_stats (rig, &stats);
+          float ps = j->source.expressions[cls], pr = result.expressions[cls];
+          float gain = pr - ps;
+          float dist = mien_face_descriptor_distance (j->source.descriptor,
+                                                      result.descriptor);
+          raised += gain >= RAISE_MARGIN || (ps >= 0.99f && pr >= 0.99f);
+          sum_gain += gain, sum_p += pr;
+          sum_log += logf ((pr + 1e-4f) / (ps + 1e-4f));
+          min_gain = fminf (min_gain, gain);
+          worst_dist = fmaxf (worst_dist, dist);
+          min_alpha = fminf (min_alpha, stats.fold_alpha);
+          if (verbose)
+            {
+              int top = 0;
+              for (int e = 1; e < MIEN_N_EXPRESSIONS; e++)
+                top = result.expressions[e] > result.expressions[top] ? e : top;
+              printf ("  %s/%d p %.4f -> %.4f  top %s %.2f  dist %.3f  alpha %.2f\n",
+                      j->photo_name, j->index, ps, pr, class_names[top],
+                      result.expressions[top], dist, stats.fold_alpha);
+            }
+        }
+      printf ("raised %d/%d mean_gain %.4f min_gain %.4f mean_p %.4f "
+              "mean_log_ratio %.3f worst_dist %.3f min_alpha %.2f\n",
+              raised, n_jobs, sum_gain / n_jobs, min_gain, sum_p / n_jobs,
+              sum_log / n_jobs, worst_dist, min_alpha);
+      fflush (stdout);
+    }
+  return 0;
+}
