@@ -78,6 +78,9 @@ bench_size (const mien_image *src, const mien_rect *crop, const mien_face *face,
           mien_driving_init (&c);
           c.values[MIEN_AU12] = 5.0f * (float)(i % 10) / 9.0f;
           c.values[MIEN_AU26] = 2.0f + (float)(i % 3);
+          /* Brows too, so the wrinkle shading (AU4, AU1) is timed. */
+          c.values[MIEN_AU4] = 1.0f + (float)(i % 5);
+          c.values[MIEN_AU1] = 5.0f - (float)(i % 5);
           double a = now_ms ();
           mien_animator_render (anim, gen, &c, frame, NULL, &err);
           double b = now_ms ();
