@@ -45,15 +45,11 @@ typedef struct face_job {
   mien_animator *anim;
 } face_job;
 
-static const char *const class_names[MIEN_N_EXPRESSIONS] = {
-  "neutral", "happy", "sad", "angry", "fearful", "disgusted", "surprised"
-};
-
 static int
 class_from_name (const char *name)
 {
   for (int i = 0; i < MIEN_N_EXPRESSIONS; i++)
-    if (strcmp (name, class_names[i]) == 0)
+    if (strcmp (name, mien_eval_expression_name (i)) == 0)
       return i;
   return -1;
 }
@@ -157,7 +153,7 @@ main (int argc, char **argv)
               for (int e = 1; e < MIEN_N_EXPRESSIONS; e++)
                 top = result.expressions[e] > result.expressions[top] ? e : top;
               printf ("  %s/%d p %.4f -> %.4f  top %s %.2f  dist %.3f  alpha %.2f\n",
-                      j->photo_name, j->index, ps, pr, class_names[top],
+                      j->photo_name, j->index, ps, pr, mien_eval_expression_name (top),
                       result.expressions[top], dist, stats.fold_alpha);
             }
         }
