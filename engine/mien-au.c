@@ -208,13 +208,14 @@ typedef struct preset_term {
  * expression model over the 21 sample faces (tools/calibrate/search.py) and
  * checked on the contact sheets: face-api needs them strong. Angry adds
  * AU15 and AU9/AU10 to the AU4+5+7+23 core, which also pulls a smiling
- * photo's lip corners down. */
+ * photo's lip corners down; AU23 (angry) and AU17 (sad) seal a smiling
+ * photo's open lips over its teeth (the rig's lip seal). */
 static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
   [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 3.5f }, { MIEN_AU12, 4.5f },
                           { MIEN_AU25, 1.5f } },
-  [MIEN_PRESET_SAD] = { { MIEN_AU1, 3.0f }, { MIEN_AU4, 5.0f },
-                        { MIEN_AU15, 5.0f }, { MIEN_AU17, 2.0f },
-                        { MIEN_AU6, 1.0f } },
+  [MIEN_PRESET_SAD] = { { MIEN_AU1, 5.0f }, { MIEN_AU4, 4.0f },
+                        { MIEN_AU15, 5.0f }, { MIEN_AU17, 5.0f },
+                        { MIEN_AU6, 2.0f } },
   [MIEN_PRESET_SURPRISED] = { { MIEN_AU1, 5.0f }, { MIEN_AU2, 3.0f },
                               { MIEN_AU5, 4.5f }, { MIEN_AU25, 4.0f },
                               { MIEN_AU26, 3.5f } },
@@ -222,10 +223,10 @@ static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
                             { MIEN_AU4, 2.5f }, { MIEN_AU5, 4.0f },
                             { MIEN_AU7, 1.5f }, { MIEN_AU20, 3.5f },
                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 2.0f } },
-  [MIEN_PRESET_ANGRY] = { { MIEN_AU4, 5.0f }, { MIEN_AU5, 3.0f },
+  [MIEN_PRESET_ANGRY] = { { MIEN_AU4, 5.0f }, { MIEN_AU5, 4.0f },
                           { MIEN_AU7, 5.0f }, { MIEN_AU23, 5.0f },
-                          { MIEN_AU17, 3.0f }, { MIEN_AU15, 4.0f },
-                          { MIEN_AU10, 3.0f }, { MIEN_AU9, 2.0f } },
+                          { MIEN_AU17, 3.0f }, { MIEN_AU15, 5.0f },
+                          { MIEN_AU10, 4.0f }, { MIEN_AU9, 3.0f } },
   [MIEN_PRESET_DISGUSTED] = { { MIEN_AU9, 4.0f }, { MIEN_AU10, 3.0f },
                               { MIEN_AU15, 2.0f }, { MIEN_AU17, 2.0f },
                               { MIEN_AU4, 1.5f } },

@@ -510,6 +510,281 @@ add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Lip seal: closing a mouth that is open in the photo */
+
+/* A smiling photo shows teeth; sad and angry faces press the lips together
+ * (AU23 tightens them, AU17 pushes the lower lip up). Moving lip landmarks
+ * with kernels cannot close a gap: the teeth would be squashed, not hidden.
+ * Like the eyelid, the seal is a monotone piecewise-linear map along the
+ * mouth's vertical: per column the skin above the upper inner lip slides
+ * down and the skin below the lower inner lip slides up until they meet, and
+ * the source rows between the lips (teeth, tongue) are skipped. A monotone
+ * 1-D map cannot fold. It acts on the mouth as the AU moves leave it: the
+ * field becomes F(x) = F_seal(x) + F_au(x + F_seal(x)), the composition of
+ * two fold-free maps. */
+
+#define SEAL_LOWER_SHARE 0.6f /* the lower lip travels 60 % of the gap */
+#define SEAL_GAP 1.0f /* grid pixels left between the lips */
+#define SEAM_DET_START 1.3f /* squeeze where the seam starts to darken */
+#define SEAM_DET_RAMP 1.2f
+#define SEAM_OPACITY 0.85f
+/* The shadow line between closed lips. */
+static const float seam_colour[3] = { 0.28f, 0.13f, 0.11f };
+
+typedef struct lip_profile {
+  float s[5], up[5], low[5]; /* inner lips at 5 columns, mouth frame */
+} lip_profile;
+
+typedef struct mouth_frame {
+  vec2 centre, eu, ev;
+  float half_width;
+  lip_profile lips;
+} mouth_frame;
+
+/* Piecewise-linear in s through 5 sorted knots. */
+static float
+profile_at (const float s[5], const float y[5], float t)
+{
+  if (t <= s[0])
+    return y[0];
+  for (int k = 0; k < 4; k++)
+    if (t <= s[k + 1])
+      {
+        float d = s[k + 1] - s[k];
+        return d > 1e-5f ? y[k] + (t - s[k]) * (y[k + 1] - y[k]) / d : y[k + 1];
+      }
+  return y[4];
+}
+
+static vec2
+sample_field (const float *field, int w, int h, vec2 q)
+{
+  float sx = fminf (fmaxf (q.x, 0.0f), (float)(w - 1));
+  float sy = fminf (fmaxf (q.y, 0.0f), (float)(h - 1));
+  int ix = (int)sx, iy = (int)sy;
+  ix = ix > w - 2 ? w - 2 : ix, iy = iy > h - 2 ? h - 2 : iy;
+  float fx = sx - (float)ix, fy = sy - (float)iy, r[2];
+  for (int c = 0; c < 2; c++)
+    {
+      const float *p = field + 2 * ((size_t)iy * (size_t)w + (size_t)ix) + c;
+      float a = p[0] + fx * (p[2] - p[0]);
+      float b = p[2 * w] + fx * (p[2 * w + 2] - p[2 * w]);
+      r[c] = a + fy * (b - a);
+    }
+  return (vec2){ r[0], r[1] };
+}
+
+/* Where the AU field actually put source point p: the y with
+ * y + F_au(y) = p. The kernel average moves the lips less than the
+ * prescribed moves, so those are only the starting guess of a fixed-point
+ * iteration (it converges: F_au is smooth and fold-free). */
+static vec2
+moved_position (const float *field_au, int w, int h, vec2 p, vec2 guess)
+{
+  vec2 y = guess;
+  for (int it = 0; it < 6; it++)
+    y = v_sub (p, sample_field (field_au, w, h, y));
+  return y;
+}
+
+/* face-api's inner-lip landmarks on a toothy smile often sit on the teeth,
+ * not on the lips, so sealing them would leave a band of teeth. The photo
+ * says where the opening really is: along each column from the outer upper
+ * to the outer lower lip, samples much less red than the lower lip's body
+ * (teeth) or much darker (mouth interior) belong to the opening. The inner
+ * landmarks move out to its extent; they never move in. */
+static void
+sample_rgb (const mien_image *im, vec2 q, float rgb[3])
+{
+  float sx = fminf (fmaxf (q.x, 0.0f), (float)(im->width - 1));
+  float sy = fminf (fmaxf (q.y, 0.0f), (float)(im->height - 1));
+  int ix = (int)sx, iy = (int)sy;
+  ix = ix > im->width - 2 ? im->width - 2 : ix;
+  iy = iy > im->height - 2 ? im->height - 2 : iy;
+  float fx = sx - (float)ix, fy = sy - (float)iy;
+  const float *a = mien_image_row (im, iy) + (size_t)ix * im->channels;
+  const float *b = mien_image_row (im, iy + 1) + (size_t)ix * im->channels;
+  for (int c = 0; c < 3; c++)
+    {
+      int k = im->channels >= 3 ? c : 0;
+      float top = a[k] + fx * (a[k + im->channels] - a[k]);
+      float bot = b[k] + fx * (b[k + im->channels] - b[k]);
+      rgb[c] = top + fy * (bot - top);
+    }
+}
+
+static void
+redness_and_luma (const float rgb[3], float *q, float *luma)
+{
+  float sum = rgb[0] + rgb[1] + rgb[2];
+  *q = (rgb[0] - rgb[1]) / fmaxf (sum, 1e-3f);
+  *luma = sum / 3.0f;
+}
+
+#define OPENING_REDNESS 0.45f /* teeth: redness below this share of the lip's */
+#define OPENING_DARK 0.5f     /* interior: luma below this share of the lip's */
+
+static void
+find_mouth_opening (const mien_image *photo, const mien_point *lm, vec2 inner[8])
+{
+  /* Columns: inner upper, inner lower, outer upper, outer lower. */
+  static const int cols[3][4] = { { 61, 67, 50, 58 }, { 62, 66, 51, 57 },
+                                  { 63, 65, 52, 56 } };
+  if (photo->channels < 3)
+    return;
+  float q_lip = 0.0f, l_lip = 0.0f;
+  for (int k = 0; k < 3; k++)
+    {
+      float rgb[3], q, l;
+      sample_rgb (photo, v_mul (v_add (v_pt (lm[cols[k][1]]), v_pt (lm[cols[k][3]])), 0.5f), rgb);
+      redness_and_luma (rgb, &q, &l);
+      q_lip += q / 3.0f, l_lip += l / 3.0f;
+    }
+  if (q_lip < 0.04f || l_lip < 0.05f)
+    return; /* lips the colour of teeth, or too dark to tell */
+  for (int k = 0; k < 3; k++)
+    {
+      vec2 o1 = v_pt (lm[cols[k][2]]), o2 = v_pt (lm[cols[k][3]]);
+      vec2 d = v_sub (o2, o1);
+      float len = v_len (d);
+      if (len < 1.0f)
+        continue;
+      int n = (int)ceilf (len * 4.0f);
+      float first = -1.0f, last = -1.0f;
+      for (int i = 1; i < n; i++)
+        {
+          float t = (float)i / (float)n, rgb[3], q, l;
+          sample_rgb (photo, v_add (o1, v_mul (d, t)), rgb);
+          redness_and_luma (rgb, &q, &l);
+          if (q < OPENING_REDNESS * q_lip || l < OPENING_DARK * l_lip)
+            {
+              if (first < 0.0f)
+                first = t;
+              last = t;
+            }
+        }
+      if (first < 0.0f)
+        continue;
+      /* Compare along the column: only ever widen the opening. */
+      vec2 *up = &inner[cols[k][0] - 60], *low = &inner[cols[k][1] - 60];
+      if (v_dot (v_sub (*up, o1), d) / (len * len) > first)
+        *up = v_add (o1, v_mul (d, first));
+      if (v_dot (v_sub (*low, o1), d) / (len * len) < last)
+        *low = v_add (o1, v_mul (d, last));
+    }
+}
+
+/* From the inner-lip landmarks 60–67 where the AU field left them.
+ * Returns 0 for a degenerate mouth. */
+static int
+mouth_frame_init (mouth_frame *mf, const mien_image *photo,
+                  const mien_point *lm, const rig_moves *m,
+                  const float *field_au, int w, int h)
+{
+  vec2 p[8];
+  for (int i = 0; i < 8; i++)
+    p[i] = v_pt (lm[60 + i]);
+  find_mouth_opening (photo, lm, p);
+  for (int i = 0; i < 8; i++)
+    p[i] = moved_position (field_au, w, h, p[i], v_add (p[i], m->lm[60 + i]));
+  vec2 d = v_sub (p[4], p[0]);
+  mf->half_width = 0.5f * v_len (d);
+  if (!(mf->half_width > 0.5f))
+    return 0;
+  mf->centre = v_mul (v_add (p[0], p[4]), 0.5f);
+  mf->eu = v_mul (d, 0.5f / mf->half_width);
+  mf->ev = (vec2){ -mf->eu.y, mf->eu.x };
+  static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
+  float us[5], ls[5];
+  for (int k = 0; k < 5; k++)
+    {
+      vec2 a = v_sub (p[upper[k]], mf->centre), b = v_sub (p[lower[k]], mf->centre);
+      us[k] = v_dot (a, mf->eu) / mf->half_width;
+      mf->lips.up[k] = v_dot (a, mf->ev);
+      ls[k] = v_dot (b, mf->eu) / mf->half_width;
+      mf->lips.low[k] = v_dot (b, mf->ev);
+    }
+  /* One set of knots for both lips: the mean column of each pair, kept
+   * increasing (landmarks of a turned face can cross). */
+  for (int k = 0; k < 5; k++)
+    mf->lips.s[k] = 0.5f * (us[k] + ls[k]);
+  mf->lips.s[0] = -1.0f, mf->lips.s[4] = 1.0f;
+  for (int k = 1; k < 4; k++)
+    mf->lips.s[k] = fminf (fmaxf (mf->lips.s[k], mf->lips.s[k - 1] + 0.01f), 1.0f - 0.01f * (4 - k));
+  return 1;
+}
+
+/* Backward displacement along ev at row t of a column whose inner lips are
+ * at yu < yl; top / bottom: extent of the sliding skin. */
+static float
+seal_source (float t, float yu, float yl, float top, float bottom, float closure)
+{
+  /* The closed gap keeps SEAL_GAP grid pixels: a true jump would snap the
+   * seam to grid rows after bilinear up-sampling (a staircase); a one-pixel
+   * ramp lets it follow the lips' curve. */
+  float h = yl - yu, travel = closure * (h - SEAL_GAP);
+  if (travel <= 0.0f || t <= top || t >= bottom)
+    return 0.0f;
+  float up_new = yu + (1.0f - SEAL_LOWER_SHARE) * travel;
+  float lo_new = yl - SEAL_LOWER_SHARE * travel;
+  float src;
+  if (t < up_new)
+    src = top + (t - top) * (yu - top) / (up_new - top);
+  else if (t < lo_new)
+    src = yu + (t - up_new) * h / (lo_new - up_new);
+  else
+    src = yl + (t - lo_new) * (bottom - yl) / (bottom - lo_new);
+  return src - t;
+}
+
+/* How far AU23 and AU17 close the lips; an opening AU25/AU26 wins. */
+static float
+seal_closure (const side_au *mid)
+{
+  float press = fminf (mid->au[MIEN_AU23] + mid->au[MIEN_AU17], 1.0f);
+  float open = fmaxf (mid->au[MIEN_AU25], mid->au[MIEN_AU26]);
+  return press * (1.0f - open);
+}
+
+/* Composes the seal into `field` (F_au on entry); tmp holds 2·w·h floats. */
+static void
+compose_lip_seal (mien_image *field, float *tmp, const face_frame *f,
+                  const mien_image *photo, const mien_point *lm, const rig_moves *m, float closure)
+{
+  mouth_frame mf;
+  int w = field->width, h = field->height;
+  if (closure <= 0.0f)
+    return;
+  memcpy (tmp, field->data, sizeof (float) * 2 * (size_t)w * (size_t)h);
+  if (!mouth_frame_init (&mf, photo, lm, m, tmp, w, h))
+    return;
+  float top = 0.25f * f->iod, bottom = 0.35f * f->iod;
+  float r = mf.half_width + bottom + 2.0f;
+  int x0 = (int)floorf (mf.centre.x - r), x1 = (int)ceilf (mf.centre.x + r);
+  int y0 = (int)floorf (mf.centre.y - r), y1 = (int)ceilf (mf.centre.y + r);
+  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+  x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        vec2 d = v_sub ((vec2){ (float)x, (float)y }, mf.centre);
+        float s = v_dot (d, mf.eu) / mf.half_width, t = v_dot (d, mf.ev);
+        if (fabsf (s) >= 1.0f)
+          continue;
+        float yu = profile_at (mf.lips.s, mf.lips.up, s);
+        float yl = profile_at (mf.lips.s, mf.lips.low, s);
+        float dv = seal_source (t, yu, yl, yu - top, yl + bottom, closure);
+        if (dv == 0.0f)
+          continue;
+        /* F(x) = F_seal(x) + F_au(x + F_seal(x)), F_au bilinear from tmp. */
+        vec2 seal = v_mul (mf.ev, dv);
+        vec2 au = sample_field (tmp, w, h, v_add ((vec2){ (float)x, (float)y }, seal));
+        float *out = field->data + 2 * ((size_t)y * (size_t)w + (size_t)x);
+        out[0] = seal.x + au.x, out[1] = seal.y + au.y;
+      }
+}
+
+/* ------------------------------------------------------------------------ */
 /* Border window and mouth interior */
 
 static void
@@ -604,6 +879,41 @@ paint_mouth (mien_image *refined, const mien_image *field,
   return area;
 }
 
+/* Where the seal skipped the rows between the lips, the bilinear field
+ * squeezes them into about one grid pixel; O^r darkens that band to the
+ * shadow line between closed lips. The squeeze shows as a large Jacobian
+ * determinant (the backward map spans many source rows per output row). */
+static void
+paint_lip_seam (mien_image *refined, const mien_image *field,
+                const mien_point *lm, const rig_moves *m, float closure)
+{
+  if (closure <= 0.0f)
+    return;
+  float minx = 1e9f, maxx = -1e9f, miny = 1e9f, maxy = -1e9f;
+  for (int i = 60; i < 68; i++)
+    {
+      vec2 p = v_add (v_pt (lm[i]), m->lm[i]);
+      minx = fminf (minx, p.x), maxx = fmaxf (maxx, p.x);
+      miny = fminf (miny, p.y), maxy = fmaxf (maxy, p.y);
+    }
+  int x0 = (int)floorf (minx) - 2, x1 = (int)ceilf (maxx) + 2;
+  int y0 = (int)floorf (miny) - 3, y1 = (int)ceilf (maxy) + 3;
+  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
+  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
+  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        float a = (local_det (field, x, y) - SEAM_DET_START) / SEAM_DET_RAMP;
+        a = a < 0.0f ? 0.0f : a > 1.0f ? 1.0f : a;
+        if (a <= 0.0f)
+          continue;
+        float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
+        for (int c = 0; c < refined->channels && c < 3; c++)
+          px[c] += SEAM_OPACITY * a * (seam_colour[c] - px[c]);
+      }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Wrinkles: appearance changes a warp cannot make */
 
@@ -622,6 +932,9 @@ typedef struct wrinkle_style {
   float line_width;   /* Gaussian sigma across a line */
   float furrow_shift; /* groove centre below the inner brows */
   float bulge;        /* lighter skin between the grooves, vs the darkening */
+  float socket_dark;  /* AU4: shadow the lowered brow casts on the upper lid */
+  float socket_drop;  /* its centre below the brow */
+  float socket_width; /* Gaussian sigma of the shadow band */
 } wrinkle_style;
 
 static const wrinkle_style wrinkles = {
@@ -634,12 +947,30 @@ static const wrinkle_style wrinkles = {
   .line_dark = 0.12f,
   .line_gap = 0.12f,
   .line_width = 0.02f,
+  .socket_dark = 0.25f,
+  .socket_drop = 0.12f,
+  .socket_width = 0.06f,
 };
+
+/* Shadows on skin keep more red than blue (light scattered under the
+ * skin): a grey darkening reads as paint. Per channel share of `dark`. */
+static const float shadow_tint[3] = { 0.8f, 1.0f, 1.15f };
 
 static inline float
 gauss (float d, float sigma)
 {
   return expf (-0.5f * d * d / (sigma * sigma));
+}
+
+/* The brow's height at u, linear between the sorted brow points. */
+static float
+brow_height (const float brow_u[10], const float brow_v[10], float u)
+{
+  int k = 0;
+  while (k < 8 && brow_u[k + 1] < u)
+    k++;
+  float t = (u - brow_u[k]) / fmaxf (brow_u[k + 1] - brow_u[k], 1e-4f);
+  return brow_v[k] + t * (brow_v[k + 1] - brow_v[k]);
 }
 
 /* Darkening (0 … <1) of skin at face-frame position (u, v), iod units from
@@ -660,14 +991,18 @@ wrinkle_shade (const wrinkle_style *st, float u, float v, float a4,
   /* AU1 (middle) and AU2 (sides): horizontal lines above the brows,
    * following the brow's arch. */
   int side = u > 0.0f;
+  /* AU4: the lowered brow shades the upper lid below it. */
+  if (a4 > 0.0f && st->socket_dark > 0.0f && brow_u[0] < u && u < brow_u[9])
+    {
+      float bv = brow_height (brow_u, brow_v, u);
+      float edge = fminf (fminf (u - brow_u[0], brow_u[9] - u) / 0.15f, 1.0f);
+      dark += st->socket_dark * a4 * edge
+              * gauss (v - bv - st->socket_drop, st->socket_width);
+    }
   float lift = a1[side] + a2[side];
   if (lift > 0.0f && brow_u[0] < u && u < brow_u[9])
     {
-      int k = 0;
-      while (k < 8 && brow_u[k + 1] < u)
-        k++;
-      float t = (u - brow_u[k]) / fmaxf (brow_u[k + 1] - brow_u[k], 1e-4f);
-      float bv = brow_v[k] + t * (brow_v[k + 1] - brow_v[k]);
+      float bv = brow_height (brow_u, brow_v, u);
       float centre = 1.0f - fminf (fabsf (u) / 0.45f, 1.0f); /* AU1 region */
       float w = a1[side] * centre + a2[side] * (1.0f - centre);
       float edge = fminf (fminf (u - brow_u[0], brow_u[9] - u) / 0.12f, 1.0f);
@@ -724,7 +1059,7 @@ paint_wrinkles (mien_image *refined, const face_frame *f,
           continue;
         float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
         for (int c = 0; c < refined->channels && c < 3; c++)
-          px[c] *= 1.0f - dark;
+          px[c] *= 1.0f - dark * (refined->channels >= 3 ? shadow_tint[c] : 1.0f);
       }
 }
 
@@ -790,6 +1125,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       splat_controls (set, out->field, rig->num, rig->den);
       free (set);
       blur_field (out->field, rig->num);
+      compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, seal_closure (&mid));
       add_eyelids (out->field, &f, lm, sides, &c);
       apply_border_window (out->field);
     }
@@ -807,6 +1143,8 @@ rig_generate (mien_generator *gen, const mien_image *input,
   rig->stats.mouth_painted = paint_mouth (out->refined, out->field, lm, &moves);
   if (have_frame)
     {
+      paint_lip_seam (out->refined, out->field, lm, &moves,
+                      rig->stats.fold_alpha * seal_closure (&mid));
       /* The brows moved by the (guarded) field too. */
       for (int i = 17; i < 27; i++)
         moves.lm[i] = v_mul (moves.lm[i], rig->stats.fold_alpha);

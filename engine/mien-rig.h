@@ -17,14 +17,21 @@
  *   eye's frame that lets the upper-lid skin slide down over the eye (blink)
  *   or up (AU5) and the lower lid rise (AU6, AU7). Covered eye content is
  *   skipped, never squashed; a monotone 1-D map cannot fold;
- * - gaze: the eye interior shifts inside the eye's ellipse.
+ * - gaze: the eye interior shifts inside the eye's ellipse;
+ * - the lip seal (AU23, AU17 unless AU25/AU26 open the mouth): a monotone
+ *   map along the mouth's vertical slides the lips together over teeth that
+ *   the photo shows, composed with the kernel field (F = F_seal + F_au ∘
+ *   (x + F_seal)); the opening's extent comes from the inner-lip landmarks,
+ *   widened where the photo's colours say the teeth reach further.
  * The sum is multiplied by a window that is exactly 0 on the outer 2 pixels
  * and then scaled by mien_field_limit_folds, which guarantees a positive
  * Jacobian determinant for ANY input.
  *
- * O^r is O^w with the mouth interior painted dark where an opening mouth
- * stretched lip texture (inside the moved inner-lip polygon, where the field
- * magnifies the source). */
+ * O^r is O^w with appearance a warp cannot make: the mouth interior painted
+ * dark where an opening mouth stretched lip texture (inside the moved
+ * inner-lip polygon, where the field magnifies the source); the shadow line
+ * where the seal squeezed the skipped teeth; glabellar furrows and the
+ * brow's shadow on the upper lid (AU4) and forehead lines (AU1, AU2). */
 #pragma once
 
 #include "mien-generator.h"
