@@ -81,6 +81,8 @@ bench_size (const mien_image *src, const mien_rect *crop, const mien_face *face,
           /* Brows too, so the wrinkle shading (AU4, AU1) is timed. */
           c.values[MIEN_AU4] = 1.0f + (float)(i % 5);
           c.values[MIEN_AU1] = 5.0f - (float)(i % 5);
+          /* and the lip seal on every other frame (AU23 against AU26). */
+          c.values[MIEN_AU23] = (i % 2) ? 5.0f : 0.0f;
           double a = now_ms ();
           mien_animator_render (anim, gen, &c, frame, NULL, &err);
           double b = now_ms ();
