@@ -556,21 +556,32 @@ profile_at (const float s[5], const float y[5], float t)
   return y[4];
 }
 
-static vec2
-sample_field (const float *field, int w, int h, vec2 q)
+/* Bilinear sample of the first n channels of an interleaved float image
+ * (w×h, `channels` per pixel) at q, clamped to the grid. */
+static void
+bilinear_at (const float *data, int w, int h, int channels, int n, vec2 q,
+             float *out)
 {
   float sx = fminf (fmaxf (q.x, 0.0f), (float)(w - 1));
   float sy = fminf (fmaxf (q.y, 0.0f), (float)(h - 1));
   int ix = (int)sx, iy = (int)sy;
   ix = ix > w - 2 ? w - 2 : ix, iy = iy > h - 2 ? h - 2 : iy;
-  float fx = sx - (float)ix, fy = sy - (float)iy, r[2];
-  for (int c = 0; c < 2; c++)
+  float fx = sx - (float)ix, fy = sy - (float)iy;
+  const float *p = data + (size_t)channels * ((size_t)iy * (size_t)w + (size_t)ix);
+  const float *r = p + (size_t)channels * (size_t)w;
+  for (int c = 0; c < n; c++)
     {
-      const float *p = field + 2 * ((size_t)iy * (size_t)w + (size_t)ix) + c;
-      float a = p[0] + fx * (p[2] - p[0]);
-      float b = p[2 * w] + fx * (p[2 * w + 2] - p[2 * w]);
-      r[c] = a + fy * (b - a);
+      float top = p[c] + fx * (p[c + channels] - p[c]);
+      float bot = r[c] + fx * (r[c + channels] - r[c]);
+      out[c] = top + fy * (bot - top);
     }
+}
+
+static vec2
+sample_field (const float *field, int w, int h, vec2 q)
+{
+  float r[2];
+  bilinear_at (field, w, h, 2, 2, q, r);
   return (vec2){ r[0], r[1] };
 }
 
@@ -593,24 +604,11 @@ moved_position (const float *field_au, int w, int h, vec2 p, vec2 guess)
  * to the outer lower lip, samples much less red than the lower lip's body
  * (teeth) or much darker (mouth interior) belong to the opening. The inner
  * landmarks move out to its extent; they never move in. */
+/* im has >= 3 channels (checked by the caller). */
 static void
 sample_rgb (const mien_image *im, vec2 q, float rgb[3])
 {
-  float sx = fminf (fmaxf (q.x, 0.0f), (float)(im->width - 1));
-  float sy = fminf (fmaxf (q.y, 0.0f), (float)(im->height - 1));
-  int ix = (int)sx, iy = (int)sy;
-  ix = ix > im->width - 2 ? im->width - 2 : ix;
-  iy = iy > im->height - 2 ? im->height - 2 : iy;
-  float fx = sx - (float)ix, fy = sy - (float)iy;
-  const float *a = mien_image_row (im, iy) + (size_t)ix * im->channels;
-  const float *b = mien_image_row (im, iy + 1) + (size_t)ix * im->channels;
-  for (int c = 0; c < 3; c++)
-    {
-      int k = im->channels >= 3 ? c : 0;
-      float top = a[k] + fx * (a[k + im->channels] - a[k]);
-      float bot = b[k] + fx * (b[k + im->channels] - b[k]);
-      rgb[c] = top + fy * (bot - top);
-    }
+  bilinear_at (im->data, im->width, im->height, im->channels, 3, q, rgb);
 }
 
 static void
