@@ -541,19 +541,25 @@ typedef struct mouth_frame {
   lip_profile lips;
 } mouth_frame;
 
-/* Piecewise-linear in s through 5 sorted knots. */
+/* Piecewise-linear in s through n sorted knots. */
 static float
-profile_at (const float s[5], const float y[5], float t)
+profile_at_n (const float *s, const float *y, int n, float t)
 {
   if (t <= s[0])
     return y[0];
-  for (int k = 0; k < 4; k++)
+  for (int k = 0; k + 1 < n; k++)
     if (t <= s[k + 1])
       {
         float d = s[k + 1] - s[k];
         return d > 1e-5f ? y[k] + (t - s[k]) * (y[k + 1] - y[k]) / d : y[k + 1];
       }
-  return y[4];
+  return y[n - 1];
+}
+
+static float
+profile_at (const float s[5], const float y[5], float t)
+{
+  return profile_at_n (s, y, 5, t);
 }
 
 /* Bilinear sample of the first n channels of an interleaved float image
@@ -622,24 +628,38 @@ redness_and_luma (const float rgb[3], float *q, float *luma)
 #define OPENING_REDNESS 0.45f /* teeth: redness below this share of the lip's */
 #define OPENING_DARK 0.5f     /* interior: luma below this share of the lip's */
 
-static void
-find_mouth_opening (const mien_image *photo, const mien_point *lm, vec2 inner[8])
+/* Columns: inner upper, inner lower, outer upper, outer lower. */
+static const int opening_cols[3][4] = { { 61, 67, 50, 58 }, { 62, 66, 51, 57 },
+                                        { 63, 65, 52, 56 } };
+
+/* The lower lip's body colour (redness, luma), the reference that tells
+ * teeth and mouth interior from lip. Returns 0 when the lips are the colour
+ * of teeth or too dark to tell. */
+static int
+lip_reference (const mien_image *photo, const mien_point *lm, float *q_lip,
+               float *l_lip)
 {
-  /* Columns: inner upper, inner lower, outer upper, outer lower. */
-  static const int cols[3][4] = { { 61, 67, 50, 58 }, { 62, 66, 51, 57 },
-                                  { 63, 65, 52, 56 } };
+  *q_lip = 0.0f, *l_lip = 0.0f;
   if (photo->channels < 3)
-    return;
-  float q_lip = 0.0f, l_lip = 0.0f;
+    return 0;
   for (int k = 0; k < 3; k++)
     {
       float rgb[3], q, l;
-      sample_rgb (photo, v_mul (v_add (v_pt (lm[cols[k][1]]), v_pt (lm[cols[k][3]])), 0.5f), rgb);
+      sample_rgb (photo, v_mul (v_add (v_pt (lm[opening_cols[k][1]]),
+                                       v_pt (lm[opening_cols[k][3]])), 0.5f), rgb);
       redness_and_luma (rgb, &q, &l);
-      q_lip += q / 3.0f, l_lip += l / 3.0f;
+      *q_lip += q / 3.0f, *l_lip += l / 3.0f;
     }
-  if (q_lip < 0.04f || l_lip < 0.05f)
-    return; /* lips the colour of teeth, or too dark to tell */
+  return *q_lip >= 0.04f && *l_lip >= 0.05f;
+}
+
+static void
+find_mouth_opening (const mien_image *photo, const mien_point *lm, vec2 inner[8])
+{
+  const int (*cols)[4] = opening_cols;
+  float q_lip, l_lip;
+  if (!lip_reference (photo, lm, &q_lip, &l_lip))
+    return;
   for (int k = 0; k < 3; k++)
     {
       vec2 o1 = v_pt (lm[cols[k][2]]), o2 = v_pt (lm[cols[k][3]]);
@@ -782,6 +802,205 @@ compose_lip_seal (mien_image *field, float *tmp, const face_frame *f,
       }
 }
 
+/* A mouth that is open in the photo opens further (AU25, AU26) like a jaw:
+ * the upper teeth ride with the upper lip and the lower teeth with the lower
+ * lip, at their own size, and only the gap between them -- the photo's
+ * darkest point in each column of the opening -- stretches; paint_mouth
+ * shades it as the mouth interior. The kernel average alone stretched
+ * everything between the lips, teeth included, into long streaks. Like the
+ * seal it is a monotone 1-D map along the mouth's vertical, composed with
+ * the AU field: F(x) = F_open(x) + F_au(x + F_open(x)). */
+
+#define OPENING_GAP_SLOPE 0.3f /* source rows per output row in the gap */
+#define OPENING_BLEND 1.0f      /* grid px of extra opening to fade in over */
+#define OPENING_MIN 1.5f        /* grid px: a photo's mouth open less is closed */
+
+/* Split knots: the corners and 7 columns between them, so that the split
+ * follows the dark gap between the teeth rather than cutting across them
+ * (a cut through teeth shows as streaks where the gap stretches). */
+#define OPENING_KNOTS 9
+
+typedef struct opening_profile {
+  float s[OPENING_KNOTS];       /* mouth-frame columns, increasing */
+  float len_up[OPENING_KNOTS];  /* photo's length upper lip -> split, grid px */
+  float len_low[OPENING_KNOTS]; /* photo's length split -> lower lip */
+} opening_profile;
+
+/* Luma of the photo at q, averaged with its neighbours +-0.75 px along `along`
+ * (the mouth's width): one dark pixel between two teeth is not the gap. */
+static float
+luma_along (const mien_image *photo, vec2 q, vec2 along)
+{
+  float sum = 0.0f;
+  for (int i = -1; i <= 1; i++)
+    {
+      float rgb[3], red, l;
+      sample_rgb (photo, v_add (q, v_mul (along, 0.75f * (float)i)), rgb);
+      redness_and_luma (rgb, &red, &l);
+      sum += l;
+    }
+  return sum;
+}
+
+/* Where the jaw parts on the photo's segment a -> b (upper inner lip to
+ * lower): below the upper teeth, in the middle of what follows them (the
+ * dark gap above the lower teeth, or the lower lip when only the upper
+ * teeth show); without teeth, at the darkest point of the middle (the
+ * closed lips' line, or an open interior). */
+static vec2
+find_split (const mien_image *photo, vec2 a, vec2 b, vec2 along, float q_lip,
+            float l_lip)
+{
+  vec2 d = v_sub (b, a);
+  int n = (int)ceilf (v_len (d) * 4.0f);
+  if (n < 2)
+    return v_mul (v_add (a, b), 0.5f);
+  float best = 1e9f, best_t = 0.5f, after_teeth = -1.0f, gap_end = 1.0f;
+  int seen_teeth = 0;
+  for (int i = 1; i < n; i++)
+    {
+      float t = (float)i / (float)n, rgb[3], q, l;
+      vec2 p = v_add (a, v_mul (d, t));
+      sample_rgb (photo, p, rgb);
+      redness_and_luma (rgb, &q, &l);
+      int tooth = q < OPENING_REDNESS * q_lip && l >= OPENING_DARK * l_lip;
+      if (tooth && after_teeth >= 0.0f && gap_end >= 1.0f)
+        gap_end = t; /* the lower teeth */
+      if (tooth)
+        seen_teeth = 1;
+      else if (seen_teeth && after_teeth < 0.0f)
+        after_teeth = t; /* the end of the first run of teeth */
+      /* The 128² photo blurs lip into the ends: look in the middle. */
+      float lum = luma_along (photo, p, along);
+      if (t >= 0.2f && t <= 0.8f && lum < best)
+        best = lum, best_t = t;
+    }
+  /* The middle of the gap below the upper teeth: its residual is the
+   * smoothest to stretch (the teeth's edges would stretch into streaks). */
+  if (seen_teeth)
+    return v_add (a, v_mul (d, after_teeth >= 0.0f ? 0.5f * (after_teeth + gap_end) : 1.0f));
+  return v_add (a, v_mul (d, best_t));
+}
+
+/* Point at parameter u in [0, 4] on a 5-point polyline. */
+static vec2
+polyline_at (const vec2 p[5], float u)
+{
+  int k = (int)floorf (u);
+  k = k < 0 ? 0 : k > 3 ? 3 : k;
+  return v_add (p[k], v_mul (v_sub (p[k + 1], p[k]), u - (float)k));
+}
+
+/* The split is found in the photo, column by column along the inner lips
+ * (widened by find_mouth_opening); its knots sit at the mouth frame's
+ * columns interpolated like the lips' own. */
+static void
+opening_profile_init (opening_profile *op, const mouth_frame *mf,
+                      const mien_image *photo, const mien_point *lm)
+{
+  vec2 src[8];
+  for (int i = 0; i < 8; i++)
+    src[i] = v_pt (lm[60 + i]);
+  find_mouth_opening (photo, lm, src);
+  static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
+  vec2 up[5], low[5];
+  for (int k = 0; k < 5; k++)
+    up[k] = src[upper[k]], low[k] = src[lower[k]];
+  vec2 along = v_sub (src[4], src[0]);
+  float len = v_len (along), q_lip, l_lip;
+  along = len > 1e-3f ? v_mul (along, 1.0f / len) : (vec2){ 1.0f, 0.0f };
+  if (!lip_reference (photo, lm, &q_lip, &l_lip))
+    q_lip = -1.0f, l_lip = 0.0f; /* no teeth test: darkest point only */
+  for (int k = 0; k < OPENING_KNOTS; k++)
+    {
+      float u = 4.0f * (float)k / (float)(OPENING_KNOTS - 1);
+      int i = (int)floorf (u);
+      i = i > 3 ? 3 : i;
+      op->s[k] = mf->lips.s[i] + (u - (float)i) * (mf->lips.s[i + 1] - mf->lips.s[i]);
+      vec2 a = polyline_at (up, u), b = polyline_at (low, u);
+      vec2 split = (k == 0 || k == OPENING_KNOTS - 1)
+                       ? v_mul (v_add (a, b), 0.5f)
+                       : find_split (photo, a, b, along, q_lip, l_lip);
+      op->len_up[k] = v_len (v_sub (split, a));
+      op->len_low[k] = v_len (v_sub (b, split));
+    }
+}
+
+/* Backward displacement along ev at row t between the moved inner lips
+ * a < b; lu, ll: the photo's lengths above and below the split (grid px).
+ * The AU field is smooth across the opening, so the split moved to the same
+ * fraction p of [a, b]. The upper part maps rigidly onto [a, p - gu], the
+ * lower onto [p + gl, b] and the gap in between onto the thin band around
+ * the split; continuous at a and b. Where the photo's mouth is barely open
+ * (lu + ll of a pixel or two) it fades out to the AU field alone: there is
+ * nothing to keep rigid, and the band would squeeze the lips. */
+static float
+opening_source (float t, float a, float b, float lu, float ll)
+{
+  if (t <= a || t >= b || lu + ll <= 0.0f)
+    return 0.0f;
+  float p = a + (b - a) * lu / (lu + ll);
+  float weight = fminf (fmaxf ((lu + ll - OPENING_MIN) / OPENING_MIN, 0.0f), 1.0f);
+  lu = fmaxf (lu, 0.5f), ll = fmaxf (ll, 0.5f);
+  float e = (b - a) - lu - ll; /* output rows of gap */
+  if (weight <= 0.0f || e <= 0.0f)
+    return 0.0f;
+  float gu = fminf (0.5f * OPENING_GAP_SLOPE * e, 0.5f * (p - a));
+  float gl = fminf (0.5f * OPENING_GAP_SLOPE * e, 0.5f * (b - p));
+  float top = a + lu, bottom = b - ll, src;
+  if (t < top)
+    src = a + (t - a) * (p - gu - a) / lu;
+  else if (t > bottom)
+    src = b - (b - t) * (b - p - gl) / ll;
+  else
+    src = p - gu + (t - top) * (gu + gl) / e;
+  /* Fade in over the first pixel of extra opening, so the map is continuous
+   * as the sliders move. A blend of two monotone maps with the same ends
+   * stays monotone. */
+  weight *= fminf (e / OPENING_BLEND, 1.0f);
+  return weight * (src - t);
+}
+
+/* Composes the opening into `field` (F_au on entry); tmp holds 2·w·h floats. */
+static void
+compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
+                       const mien_point *lm, const rig_moves *m)
+{
+  mouth_frame mf;
+  opening_profile op;
+  int w = field->width, h = field->height;
+  memcpy (tmp, field->data, sizeof (float) * 2 * (size_t)w * (size_t)h);
+  if (photo->channels < 3 || !mouth_frame_init (&mf, photo, lm, m, tmp, w, h))
+    return;
+  opening_profile_init (&op, &mf, photo, lm);
+  float reach = 0.0f;
+  for (int k = 0; k < 5; k++)
+    reach = fmaxf (reach, fmaxf (fabsf (mf.lips.up[k]), fabsf (mf.lips.low[k])));
+  float r = fmaxf (mf.half_width, reach) + 2.0f;
+  int x0 = (int)floorf (mf.centre.x - r), x1 = (int)ceilf (mf.centre.x + r);
+  int y0 = (int)floorf (mf.centre.y - r), y1 = (int)ceilf (mf.centre.y + r);
+  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+  x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        vec2 d = v_sub ((vec2){ (float)x, (float)y }, mf.centre);
+        float s = v_dot (d, mf.eu) / mf.half_width, t = v_dot (d, mf.ev);
+        if (fabsf (s) >= 1.0f)
+          continue;
+        float dv = opening_source (t, profile_at (mf.lips.s, mf.lips.up, s),
+                                   profile_at (mf.lips.s, mf.lips.low, s),
+                                   profile_at_n (op.s, op.len_up, OPENING_KNOTS, s),
+                                   profile_at_n (op.s, op.len_low, OPENING_KNOTS, s));
+        if (dv == 0.0f)
+          continue;
+        vec2 open = v_mul (mf.ev, dv);
+        vec2 au = sample_field (tmp, w, h, v_add ((vec2){ (float)x, (float)y }, open));
+        float *out = field->data + 2 * ((size_t)y * (size_t)w + (size_t)x);
+        out[0] = open.x + au.x, out[1] = open.y + au.y;
+      }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Border window and mouth interior */
 
@@ -830,6 +1049,30 @@ local_det (const mien_image *f, int x, int y)
   return j00 * j11 - j01 * j10;
 }
 
+/* The largest of the four one-sided Jacobian determinants at (x, y): a
+ * pixel next to a stretched band is not itself stretched, though central
+ * differences straddling the band's edge say so (the mouth paint would eat
+ * a row into the teeth above the jaw's gap). */
+static float
+local_det_one_sided_max (const mien_image *f, int x, int y)
+{
+  const float *o = f->data + 2 * ((size_t)y * f->width + x);
+  float best = -1e9f;
+  for (int sx = -1; sx <= 1; sx += 2)
+    for (int sy = -1; sy <= 1; sy += 2)
+      {
+        int xx = x + sx, yy = y + sy;
+        if (xx < 0 || yy < 0 || xx >= f->width || yy >= f->height)
+          continue;
+        const float *a = f->data + 2 * ((size_t)y * f->width + xx);
+        const float *b = f->data + 2 * ((size_t)yy * f->width + x);
+        float j00 = 1 + (a[0] - o[0]) * sx, j10 = (a[1] - o[1]) * sx;
+        float j01 = (b[0] - o[0]) * sy, j11 = 1 + (b[1] - o[1]) * sy;
+        best = fmaxf (best, j00 * j11 - j01 * j10);
+      }
+  return best;
+}
+
 /* An opening mouth magnifies the thin strip between the lips; there O^r
  * shows a dark mouth interior instead of stretched lip texture. Coverage of
  * the moved inner-lip polygon is 4×4 supersampled for a soft edge. */
@@ -860,7 +1103,7 @@ paint_mouth (mien_image *refined, const mien_image *field,
                                     (float)y - 0.375f + 0.25f * (j >> 2));
         if (!hits)
           continue;
-        float stretch = (0.7f - local_det (field, x, y)) / 0.4f;
+        float stretch = (0.7f - local_det_one_sided_max (field, x, y)) / 0.4f;
         stretch = stretch < 0.0f ? 0.0f : stretch > 1.0f ? 1.0f : stretch;
         float a = stretch * (float)hits / 16.0f;
         if (a <= 0.0f)
@@ -1123,7 +1366,11 @@ rig_generate (mien_generator *gen, const mien_image *input,
       splat_controls (set, out->field, rig->num, rig->den);
       free (set);
       blur_field (out->field, rig->num);
-      compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, seal_closure (&mid));
+      float closure = seal_closure (&mid);
+      if (closure > 0.0f)
+        compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, closure);
+      else
+        compose_mouth_opening (out->field, rig->num, input, lm, &moves);
       add_eyelids (out->field, &f, lm, sides, &c);
       apply_border_window (out->field);
     }

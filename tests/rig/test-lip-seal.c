@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The lip seal (engine/mien-rig.c): AU23 or AU17 close a mouth that is open
  * in the photo by sliding the lips together over the teeth, instead of
- * squashing them; an opening AU25/AU26 wins over the seal.
+ * squashing them; an opening AU25/AU26 wins over the seal. And its
+ * opposite, the jaw opening: AU26 parts a toothy smile below the upper
+ * teeth, which keep their size, instead of stretching them.
  *
  * Measured on the astronaut's toothy smile (data/samples, fixture in
  * tests/data/landmarks) at the generator's 128² resolution: teeth pixels
@@ -49,6 +51,29 @@ count_teeth (const mien_image *img, const mien_point *lm)
           && is_tooth (mien_image_row (img, y) + (size_t)x * img->channels))
         n++;
   return n;
+}
+
+/* Height of the teeth: the longest run of consecutive rows with at least
+ * 3 teeth pixels between the columns of the inner lip points 61 and 63,
+ * from the outer upper lip down to twice the photo's mouth height (room
+ * for the dropped jaw). Single bright pixels (lip highlights) do not
+ * count. */
+static int
+teeth_rows (const mien_image *img, const mien_point *lm)
+{
+  int x0 = (int)floorf (lm[61].x), x1 = (int)ceilf (lm[63].x);
+  int y0 = (int)floorf (lm[51].y);
+  int y1 = (int)ceilf (lm[57].y + (lm[57].y - lm[51].y));
+  int run = 0, longest = 0;
+  for (int y = y0 < 0 ? 0 : y0; y <= y1 && y < img->height; y++)
+    {
+      int n = 0;
+      for (int x = x0 < 0 ? 0 : x0; x <= x1 && x < img->width; x++)
+        n += is_tooth (mien_image_row (img, y) + (size_t)x * img->channels);
+      run = n >= 3 ? run + 1 : 0;
+      longest = run > longest ? run : longest;
+    }
+  return longest;
 }
 
 static int
@@ -113,6 +138,22 @@ main (void)
   CHECK (open * 2 >= before, "AU25 should win over AU23: %d of %d teeth "
          "pixels left", open, before);
   CHECK (j23 > 0.0f && j17 > 0.0f && jopen > 0.0f, "fold");
+
+  /* The jaw drops: the upper teeth stay as tall as in the photo (they
+   * hang from the skull), the opening grows below them. The kernel field
+   * alone stretched them over the whole opening. */
+  int rows_before = teeth_rows (mien_animator_get_low (anim), lm);
+  float jjaw;
+  int jaw_teeth = teeth_after (gen, anim, "26=5", &g, &jjaw);
+  int rows_jaw = teeth_rows (g.refined, lm);
+  printf ("teeth rows at 128²: photo %d, AU26=5 %d (%d pixels; min Jacobian "
+          "%.3f)\n", rows_before, rows_jaw, jaw_teeth, (double)jjaw);
+  CHECK (rows_before >= 3, "the photo's teeth span %d rows", rows_before);
+  CHECK (rows_jaw >= rows_before - 1 && rows_jaw <= rows_before + 1,
+         "AU26=5: teeth span %d rows, the photo's %d", rows_jaw, rows_before);
+  CHECK (jaw_teeth * 3 >= before * 2, "AU26=5 kept %d of %d teeth pixels",
+         jaw_teeth, before);
+  CHECK (jjaw > 0.0f, "fold");
 
   mien_generator_output_clear (&g);
   mien_generator_free (gen);
