@@ -213,7 +213,7 @@ typedef struct preset_term {
  * photo's open lips over its teeth (the rig's lip seal). Surprised adds
  * AU15 and AU14 for the same reason: most sample photos smile, and a
  * dropped jaw under raised corners still reads as a laugh (face-api: 17 ->
- * 19 of 21 faces, mean gain 0.30 -> 0.48). */
+ * 18 of 21 faces, mean gain 0.30 -> 0.49). */
 static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
   [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 3.5f }, { MIEN_AU12, 4.5f },
                           { MIEN_AU25, 1.5f } },

@@ -964,7 +964,7 @@ opening_source (float t, float a, float b, float lu, float ll)
 /* Composes the opening into `field` (F_au on entry); tmp holds 2·w·h floats. */
 static void
 compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
-                       const mien_point *lm, const rig_moves *m)
+                       const mien_point *lm, const rig_moves *m, float strength)
 {
   mouth_frame mf;
   opening_profile op;
@@ -992,6 +992,7 @@ compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
                                    profile_at (mf.lips.s, mf.lips.low, s),
                                    profile_at_n (op.s, op.len_up, OPENING_KNOTS, s),
                                    profile_at_n (op.s, op.len_low, OPENING_KNOTS, s));
+        dv *= strength;
         if (dv == 0.0f)
           continue;
         vec2 open = v_mul (mf.ev, dv);
@@ -1310,6 +1311,7 @@ paint_wrinkles (mien_image *refined, const face_frame *f,
 typedef struct mien_rig {
   mien_generator base;
   float *num, *den;
+  float *field_au; /* 2 per pixel: the AU field before the jaw opening */
   size_t capacity; /* pixels */
   mien_rig_stats stats;
 } mien_rig;
@@ -1320,10 +1322,11 @@ rig_reserve (mien_rig *rig, int w, int h, mien_error *err)
   size_t n = (size_t)w * (size_t)h;
   if (n <= rig->capacity)
     return MIEN_OK;
-  free (rig->num), free (rig->den);
+  free (rig->num), free (rig->den), free (rig->field_au);
   rig->num = malloc (sizeof (float) * 2 * n);
   rig->den = malloc (sizeof (float) * n);
-  rig->capacity = (rig->num && rig->den) ? n : 0;
+  rig->field_au = malloc (sizeof (float) * 2 * n);
+  rig->capacity = (rig->num && rig->den && rig->field_au) ? n : 0;
   if (!rig->capacity)
     return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
   return MIEN_OK;
@@ -1336,6 +1339,29 @@ max_abs (const mien_image *f)
   for (size_t i = 0; i < mien_image_n_floats (f); i++)
     m = fmaxf (m, fabsf (f->data[i]));
   return m;
+}
+
+/* The jaw opening's gap is the field's most stretched spot. Where the
+ * photo's lips are tracked badly (a tilted head) it can fold where the AU
+ * field alone did not, and the fold guard would then weaken the whole
+ * expression: its strength halves until the field's minimum Jacobian
+ * stays above the AU field's own (or OPENING_MIN_DET). */
+#define OPENING_MIN_DET 0.15f
+
+static void
+add_mouth_opening (mien_rig *rig, mien_image *field, const mien_image *photo,
+                   const mien_point *lm, const rig_moves *m)
+{
+  size_t bytes = sizeof (float) * mien_image_n_floats (field);
+  memcpy (rig->field_au, field->data, bytes);
+  float floor_det = fminf (mien_field_min_jacobian (field), OPENING_MIN_DET);
+  for (float strength = 1.0f; strength > 0.1f; strength *= 0.5f)
+    {
+      compose_mouth_opening (field, rig->num, photo, lm, m, strength);
+      if (mien_field_min_jacobian (field) >= floor_det)
+        return;
+      memcpy (field->data, rig->field_au, bytes);
+    }
 }
 
 static mien_status
@@ -1370,7 +1396,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       if (closure > 0.0f)
         compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, closure);
       else
-        compose_mouth_opening (out->field, rig->num, input, lm, &moves);
+        add_mouth_opening (rig, out->field, input, lm, &moves);
       add_eyelids (out->field, &f, lm, sides, &c);
       apply_border_window (out->field);
     }
@@ -1406,7 +1432,7 @@ static void
 rig_free (mien_generator *gen)
 {
   mien_rig *rig = (mien_rig *)gen;
-  free (rig->num), free (rig->den);
+  free (rig->num), free (rig->den), free (rig->field_au);
   free (rig);
 }
 
