@@ -764,6 +764,54 @@ seal_closure (const side_au *mid)
   return press * (1.0f - open);
 }
 
+/* Backward displacement along ev at mouth-frame column s (-1 … 1) and row
+ * t; 0 leaves the AU field alone there. */
+typedef float (*mouth_map_fn) (float s, float t, const mouth_frame *mf,
+                               const void *user);
+
+/* Composes a 1-D map along the mouth's vertical with the AU field, within
+ * r grid px of the mouth's centre: F(x) = F_map(x) + F_au(x + F_map(x)),
+ * F_au bilinear from tmp (a copy of `field` on entry). The composition of
+ * two fold-free maps. */
+static void
+compose_mouth_map (mien_image *field, const float *tmp, const mouth_frame *mf,
+                   float r, mouth_map_fn map, const void *user)
+{
+  int w = field->width, h = field->height;
+  int x0 = (int)floorf (mf->centre.x - r), x1 = (int)ceilf (mf->centre.x + r);
+  int y0 = (int)floorf (mf->centre.y - r), y1 = (int)ceilf (mf->centre.y + r);
+  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
+  x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        vec2 d = v_sub ((vec2){ (float)x, (float)y }, mf->centre);
+        float s = v_dot (d, mf->eu) / mf->half_width, t = v_dot (d, mf->ev);
+        if (fabsf (s) >= 1.0f)
+          continue;
+        float dv = map (s, t, mf, user);
+        if (dv == 0.0f)
+          continue;
+        vec2 shift = v_mul (mf->ev, dv);
+        vec2 au = sample_field (tmp, w, h, v_add ((vec2){ (float)x, (float)y }, shift));
+        float *out = field->data + 2 * ((size_t)y * (size_t)w + (size_t)x);
+        out[0] = shift.x + au.x, out[1] = shift.y + au.y;
+      }
+}
+
+typedef struct seal_params {
+  float top, bottom, closure;
+} seal_params;
+
+static float
+seal_map (float s, float t, const mouth_frame *mf, const void *user)
+{
+  const seal_params *p = user;
+  float yu = profile_at (mf->lips.s, mf->lips.up, s);
+  float yl = profile_at (mf->lips.s, mf->lips.low, s);
+  return seal_source (t, yu, yl, yu - p->top, yl + p->bottom, p->closure);
+}
+
 /* Composes the seal into `field` (F_au on entry); tmp holds 2·w·h floats. */
 static void
 compose_lip_seal (mien_image *field, float *tmp, const face_frame *f,
@@ -776,30 +824,9 @@ compose_lip_seal (mien_image *field, float *tmp, const face_frame *f,
   memcpy (tmp, field->data, sizeof (float) * 2 * (size_t)w * (size_t)h);
   if (!mouth_frame_init (&mf, photo, lm, m, tmp, w, h))
     return;
-  float top = 0.25f * f->iod, bottom = 0.35f * f->iod;
-  float r = mf.half_width + bottom + 2.0f;
-  int x0 = (int)floorf (mf.centre.x - r), x1 = (int)ceilf (mf.centre.x + r);
-  int y0 = (int)floorf (mf.centre.y - r), y1 = (int)ceilf (mf.centre.y + r);
-  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-  x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
-      {
-        vec2 d = v_sub ((vec2){ (float)x, (float)y }, mf.centre);
-        float s = v_dot (d, mf.eu) / mf.half_width, t = v_dot (d, mf.ev);
-        if (fabsf (s) >= 1.0f)
-          continue;
-        float yu = profile_at (mf.lips.s, mf.lips.up, s);
-        float yl = profile_at (mf.lips.s, mf.lips.low, s);
-        float dv = seal_source (t, yu, yl, yu - top, yl + bottom, closure);
-        if (dv == 0.0f)
-          continue;
-        /* F(x) = F_seal(x) + F_au(x + F_seal(x)), F_au bilinear from tmp. */
-        vec2 seal = v_mul (mf.ev, dv);
-        vec2 au = sample_field (tmp, w, h, v_add ((vec2){ (float)x, (float)y }, seal));
-        float *out = field->data + 2 * ((size_t)y * (size_t)w + (size_t)x);
-        out[0] = seal.x + au.x, out[1] = seal.y + au.y;
-      }
+  seal_params p = { 0.25f * f->iod, 0.35f * f->iod, closure };
+  compose_mouth_map (field, tmp, &mf, mf.half_width + p.bottom + 2.0f,
+                     seal_map, &p);
 }
 
 /* A mouth that is open in the photo opens further (AU25, AU26) like a jaw:
@@ -961,6 +988,23 @@ opening_source (float t, float a, float b, float lu, float ll)
   return weight * (src - t);
 }
 
+typedef struct opening_params {
+  const opening_profile *op;
+  float strength;
+} opening_params;
+
+static float
+opening_map (float s, float t, const mouth_frame *mf, const void *user)
+{
+  const opening_params *p = user;
+  const opening_profile *op = p->op;
+  return p->strength
+         * opening_source (t, profile_at (mf->lips.s, mf->lips.up, s),
+                           profile_at (mf->lips.s, mf->lips.low, s),
+                           profile_at_n (op->s, op->len_up, OPENING_KNOTS, s),
+                           profile_at_n (op->s, op->len_low, OPENING_KNOTS, s));
+}
+
 /* Composes the opening into `field` (F_au on entry); tmp holds 2·w·h floats. */
 static void
 compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
@@ -976,30 +1020,9 @@ compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
   float reach = 0.0f;
   for (int k = 0; k < 5; k++)
     reach = fmaxf (reach, fmaxf (fabsf (mf.lips.up[k]), fabsf (mf.lips.low[k])));
-  float r = fmaxf (mf.half_width, reach) + 2.0f;
-  int x0 = (int)floorf (mf.centre.x - r), x1 = (int)ceilf (mf.centre.x + r);
-  int y0 = (int)floorf (mf.centre.y - r), y1 = (int)ceilf (mf.centre.y + r);
-  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-  x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
-      {
-        vec2 d = v_sub ((vec2){ (float)x, (float)y }, mf.centre);
-        float s = v_dot (d, mf.eu) / mf.half_width, t = v_dot (d, mf.ev);
-        if (fabsf (s) >= 1.0f)
-          continue;
-        float dv = opening_source (t, profile_at (mf.lips.s, mf.lips.up, s),
-                                   profile_at (mf.lips.s, mf.lips.low, s),
-                                   profile_at_n (op.s, op.len_up, OPENING_KNOTS, s),
-                                   profile_at_n (op.s, op.len_low, OPENING_KNOTS, s));
-        dv *= strength;
-        if (dv == 0.0f)
-          continue;
-        vec2 open = v_mul (mf.ev, dv);
-        vec2 au = sample_field (tmp, w, h, v_add ((vec2){ (float)x, (float)y }, open));
-        float *out = field->data + 2 * ((size_t)y * (size_t)w + (size_t)x);
-        out[0] = open.x + au.x, out[1] = open.y + au.y;
-      }
+  opening_params p = { &op, strength };
+  compose_mouth_map (field, tmp, &mf, fmaxf (mf.half_width, reach) + 2.0f,
+                     opening_map, &p);
 }
 
 /* ------------------------------------------------------------------------ */
