@@ -539,6 +539,7 @@ typedef struct mouth_frame {
   vec2 centre, eu, ev;
   float half_width;
   lip_profile lips;
+  vec2 photo_inner[8]; /* the photo's inner lips 60–67, widened */
 } mouth_frame;
 
 /* Piecewise-linear in s through n sorted knots. */
@@ -703,6 +704,7 @@ mouth_frame_init (mouth_frame *mf, const mien_image *photo,
   for (int i = 0; i < 8; i++)
     p[i] = v_pt (lm[60 + i]);
   find_mouth_opening (photo, lm, p);
+  memcpy (mf->photo_inner, p, sizeof mf->photo_inner);
   for (int i = 0; i < 8; i++)
     p[i] = moved_position (field_au, w, h, p[i], v_add (p[i], m->lm[60 + i]));
   vec2 d = v_sub (p[4], p[0]);
@@ -919,16 +921,13 @@ polyline_at (const vec2 p[5], float u)
 }
 
 /* The split is found in the photo, column by column along the inner lips
- * (widened by find_mouth_opening); its knots sit at the mouth frame's
- * columns interpolated like the lips' own. */
+ * (as find_mouth_opening widened them for the mouth frame); its knots sit
+ * at the mouth frame's columns interpolated like the lips' own. */
 static void
 opening_profile_init (opening_profile *op, const mouth_frame *mf,
                       const mien_image *photo, const mien_point *lm)
 {
-  vec2 src[8];
-  for (int i = 0; i < 8; i++)
-    src[i] = v_pt (lm[60 + i]);
-  find_mouth_opening (photo, lm, src);
+  const vec2 *src = mf->photo_inner;
   static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
   vec2 up[5], low[5];
   for (int k = 0; k < 5; k++)
@@ -1005,24 +1004,41 @@ opening_map (float s, float t, const mouth_frame *mf, const void *user)
                            profile_at_n (op->s, op->len_low, OPENING_KNOTS, s));
 }
 
-/* Composes the opening into `field` (F_au on entry); tmp holds 2·w·h floats. */
+/* The jaw opening's gap is the field's most stretched spot. Where the
+ * photo's lips are tracked badly (a tilted head) it can fold where the AU
+ * field alone did not, and the fold guard would then weaken the whole
+ * expression: its strength halves until the field's minimum Jacobian
+ * stays above the AU field's own (or OPENING_MIN_DET). The mouth frame and
+ * the split depend on F_au only, so they are found once. */
+#define OPENING_MIN_DET 0.15f
+
+/* Composes the opening into `field` (F_au on entry); tmp holds 2·w·h floats
+ * and keeps F_au, which also restores the field between tries. */
 static void
 compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
-                       const mien_point *lm, const rig_moves *m, float strength)
+                       const mien_point *lm, const rig_moves *m)
 {
   mouth_frame mf;
   opening_profile op;
   int w = field->width, h = field->height;
-  memcpy (tmp, field->data, sizeof (float) * 2 * (size_t)w * (size_t)h);
+  size_t bytes = sizeof (float) * 2 * (size_t)w * (size_t)h;
+  memcpy (tmp, field->data, bytes);
   if (photo->channels < 3 || !mouth_frame_init (&mf, photo, lm, m, tmp, w, h))
     return;
   opening_profile_init (&op, &mf, photo, lm);
   float reach = 0.0f;
   for (int k = 0; k < 5; k++)
     reach = fmaxf (reach, fmaxf (fabsf (mf.lips.up[k]), fabsf (mf.lips.low[k])));
-  opening_params p = { &op, strength };
-  compose_mouth_map (field, tmp, &mf, fmaxf (mf.half_width, reach) + 2.0f,
-                     opening_map, &p);
+  float floor_det = fminf (mien_field_min_jacobian (field), OPENING_MIN_DET);
+  for (float strength = 1.0f; strength > 0.1f; strength *= 0.5f)
+    {
+      opening_params p = { &op, strength };
+      compose_mouth_map (field, tmp, &mf, fmaxf (mf.half_width, reach) + 2.0f,
+                         opening_map, &p);
+      if (mien_field_min_jacobian (field) >= floor_det)
+        return;
+      memcpy (field->data, tmp, bytes);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1334,7 +1350,6 @@ paint_wrinkles (mien_image *refined, const face_frame *f,
 typedef struct mien_rig {
   mien_generator base;
   float *num, *den;
-  float *field_au; /* 2 per pixel: the AU field before the jaw opening */
   size_t capacity; /* pixels */
   mien_rig_stats stats;
 } mien_rig;
@@ -1345,11 +1360,10 @@ rig_reserve (mien_rig *rig, int w, int h, mien_error *err)
   size_t n = (size_t)w * (size_t)h;
   if (n <= rig->capacity)
     return MIEN_OK;
-  free (rig->num), free (rig->den), free (rig->field_au);
+  free (rig->num), free (rig->den);
   rig->num = malloc (sizeof (float) * 2 * n);
   rig->den = malloc (sizeof (float) * n);
-  rig->field_au = malloc (sizeof (float) * 2 * n);
-  rig->capacity = (rig->num && rig->den && rig->field_au) ? n : 0;
+  rig->capacity = (rig->num && rig->den) ? n : 0;
   if (!rig->capacity)
     return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
   return MIEN_OK;
@@ -1362,29 +1376,6 @@ max_abs (const mien_image *f)
   for (size_t i = 0; i < mien_image_n_floats (f); i++)
     m = fmaxf (m, fabsf (f->data[i]));
   return m;
-}
-
-/* The jaw opening's gap is the field's most stretched spot. Where the
- * photo's lips are tracked badly (a tilted head) it can fold where the AU
- * field alone did not, and the fold guard would then weaken the whole
- * expression: its strength halves until the field's minimum Jacobian
- * stays above the AU field's own (or OPENING_MIN_DET). */
-#define OPENING_MIN_DET 0.15f
-
-static void
-add_mouth_opening (mien_rig *rig, mien_image *field, const mien_image *photo,
-                   const mien_point *lm, const rig_moves *m)
-{
-  size_t bytes = sizeof (float) * mien_image_n_floats (field);
-  memcpy (rig->field_au, field->data, bytes);
-  float floor_det = fminf (mien_field_min_jacobian (field), OPENING_MIN_DET);
-  for (float strength = 1.0f; strength > 0.1f; strength *= 0.5f)
-    {
-      compose_mouth_opening (field, rig->num, photo, lm, m, strength);
-      if (mien_field_min_jacobian (field) >= floor_det)
-        return;
-      memcpy (field->data, rig->field_au, bytes);
-    }
 }
 
 static mien_status
@@ -1419,7 +1410,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       if (closure > 0.0f)
         compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, closure);
       else
-        add_mouth_opening (rig, out->field, input, lm, &moves);
+        compose_mouth_opening (out->field, rig->num, input, lm, &moves);
       add_eyelids (out->field, &f, lm, sides, &c);
       apply_border_window (out->field);
     }
@@ -1455,7 +1446,7 @@ static void
 rig_free (mien_generator *gen)
 {
   mien_rig *rig = (mien_rig *)gen;
-  free (rig->num), free (rig->den), free (rig->field_au);
+  free (rig->num), free (rig->den);
   free (rig);
 }
 
