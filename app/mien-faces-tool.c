@@ -32,13 +32,15 @@ usage (FILE *out)
            "  -s, --input-size N      detector input size, a multiple of 32 "
            "(default 416)\n"
            "  -t, --threshold T       detector score threshold (default 0.5)\n"
+           "  -a, --all               keep every box face-api keeps, also one "
+           "that straddles two faces\n"
            "  -h, --help              show this help\n",
            program);
 }
 
 typedef struct options {
   const char *photo, *draw, *models;
-  int json, input_size;
+  int json, input_size, all;
   float threshold;
 } options;
 
@@ -51,13 +53,14 @@ parse_options (int argc, char **argv, options *opt)
     { "models", required_argument, NULL, 'm' },
     { "input-size", required_argument, NULL, 's' },
     { "threshold", required_argument, NULL, 't' },
+    { "all", no_argument, NULL, 'a' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   const char *env = getenv ("MIEN_FACE_MODELS");
   *opt = (options){ .models = env && *env ? env : "data/models/face-api" };
   int c;
-  while ((c = getopt_long (argc, argv, "jd:m:s:t:h", longopts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "jd:m:s:t:ah", longopts, NULL)) != -1)
     switch (c)
       {
       case 'j': opt->json = 1; break;
@@ -65,6 +68,7 @@ parse_options (int argc, char **argv, options *opt)
       case 'm': opt->models = optarg; break;
       case 's': opt->input_size = atoi (optarg); break;
       case 't': opt->threshold = strtof (optarg, NULL); break;
+      case 'a': opt->all = 1; break;
       case 'h': usage (stdout); exit (0);
       default: usage (stderr); return 2;
       }
@@ -187,7 +191,7 @@ main (int argc, char **argv)
   mien_face_analyzer *fa = mien_face_analyzer_new (opt.models, NULL, &err);
   mien_face *faces = NULL;
   int n = 0;
-  mien_face_options fo = { opt.input_size, opt.threshold, 0 };
+  mien_face_options fo = { opt.input_size, opt.threshold, 0, opt.all };
   if (fa == NULL
       || mien_face_analyzer_run (fa, image, &fo, &faces, &n, &err) != MIEN_OK)
     rc = 1;

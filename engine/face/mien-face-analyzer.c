@@ -26,6 +26,11 @@ static const double anchors[5][2] = {
   { 4.266906, 5.178857 }, { 9.041765, 10.66308 },
 };
 #define IOU_THRESHOLD 0.4
+/* A detection straddles two faces when at least two stronger detections
+ * each cover this share of its box. Boxes of neighbours in a group photo
+ * overlap each other far less; a face partly hidden behind another is
+ * covered by one box, not two. */
+#define STRADDLE_COVER 0.25
 #define LANDMARK_INPUT 112
 #define DESCRIPTOR_INPUT 150
 #define MIN_BOX_PADDING 0.2 /* alignMinBbox */
@@ -102,6 +107,43 @@ iou (face_rect a, face_rect b)
                             - fmax (a.y, b.y));
   double inter = w * h;
   return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+/* Share of b's area that a covers. */
+static double
+cover (mien_box a, mien_box b)
+{
+  double w = fmax (0.0, fmin (a.x + a.width, b.x + b.width) - fmax (a.x, b.x));
+  double h = fmax (0.0, fmin (a.y + a.height, b.y + b.height)
+                            - fmax (a.y, b.y));
+  double area = (double)b.width * b.height;
+  return area > 0.0 ? w * h / area : 0.0;
+}
+
+/* Drops the detections that straddle two stronger ones (see
+ * mien_face_options.keep_straddling); faces are in descending score, and
+ * the order of the rest is kept. Returns the new count. */
+static int
+drop_straddling (mien_face *faces, int n)
+{
+  char *straddles = calloc ((size_t)n + 1, 1);
+  if (straddles == NULL)
+    return n; /* keeping a false face is better than failing */
+  for (int i = 0; i < n; i++)
+    {
+      int covered_by = 0;
+      for (int j = 0; j < i; j++)
+        if (!straddles[j] && cover (faces[j].box, faces[i].box)
+                                 >= STRADDLE_COVER)
+          covered_by++;
+      straddles[i] = covered_by >= 2;
+    }
+  int kept = 0;
+  for (int i = 0; i < n; i++)
+    if (!straddles[i])
+      faces[kept++] = faces[i];
+  free (straddles);
+  return kept;
 }
 
 static int
@@ -200,7 +242,7 @@ resolve_options (const mien_face_options *o)
 {
   mien_face_options r = { MIEN_FACE_DEFAULT_INPUT_SIZE,
                           MIEN_FACE_DEFAULT_SCORE_THRESHOLD,
-                          MIEN_FACE_MAX_FACES };
+                          MIEN_FACE_MAX_FACES, 0 };
   if (o != NULL)
     {
       if (o->input_size != 0)
@@ -209,6 +251,7 @@ resolve_options (const mien_face_options *o)
         r.score_threshold = o->score_threshold;
       if (o->max_faces > 0 && o->max_faces < MIEN_FACE_MAX_FACES)
         r.max_faces = o->max_faces;
+      r.keep_straddling = o->keep_straddling;
     }
   return r;
 }
@@ -275,8 +318,6 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
                          o.score_threshold, list);
   mien_tensor_free (out);
   int n_pick = non_max_suppression (list, n, o.input_size, pick);
-  if (n_pick > o.max_faces)
-    n_pick = o.max_faces;
   for (int i = 0; i < n_pick; i++)
     {
       /* ObjectDetection → FaceDetection: to image, to relative, to image. */
@@ -291,6 +332,10 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
     }
   free (list);
   free (pick);
+  if (n_pick > 0 && !o.keep_straddling)
+    n_pick = drop_straddling (result, n_pick);
+  if (n_pick > o.max_faces)
+    n_pick = o.max_faces;
   if (n_pick <= 0)
     {
       free (result);

@@ -24,6 +24,12 @@ typedef struct mien_face_options {
   int input_size;        /* detector input, a multiple of 32; default 416 */
   float score_threshold; /* in (0, 1); default 0.5 */
   int max_faces;         /* keep the best ones; default (0) 256 */
+  /* face-api keeps every box that survives non-maximum suppression, also
+   * one that sits between two faces of a group photo and holds half of
+   * each (sample6 has one). By default such a box is dropped: it is not a
+   * face, and animating it would move parts of two people. 1 keeps it, as
+   * face-api does (the parity test needs the package's exact list). */
+  int keep_straddling;
 } mien_face_options;
 
 #define MIEN_FACE_DEFAULT_INPUT_SIZE 416
