@@ -1294,6 +1294,50 @@ wrinkle_shade (const wrinkle_style *st, float u, float v, float a4,
   return fminf (dark, 0.5f);
 }
 
+/* Darkens refined by shade (x, y) (a share, < 1; negative lightens) over
+ * the square of half side r around centre, two pixels inside the border
+ * (the field and the shading stay away from the crop's edge). */
+typedef float (*shade_fn) (float x, float y, const void *user);
+
+static void
+shade_square (mien_image *refined, vec2 centre, float r, shade_fn shade,
+              const void *user)
+{
+  int x0 = (int)floorf (centre.x - r), x1 = (int)ceilf (centre.x + r);
+  int y0 = (int)floorf (centre.y - r), y1 = (int)ceilf (centre.y + r);
+  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
+  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
+  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        float dark = shade ((float)x, (float)y, user);
+        if (fabsf (dark) <= 1e-4f)
+          continue;
+        float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
+        for (int c = 0; c < refined->channels && c < 3; c++)
+          px[c] *= 1.0f - dark * (refined->channels >= 3 ? shadow_tint[c] : 1.0f);
+      }
+}
+
+typedef struct brow_shading {
+  const face_frame *f;
+  vec2 o; /* moved inner-brow midpoint */
+  float a4, a1[2], a2[2];
+  float brow_u[10], brow_v[10];
+} brow_shading;
+
+static float
+brow_shade_at (float x, float y, const void *user)
+{
+  const brow_shading *sh = user;
+  vec2 d = v_sub ((vec2){ x, y }, sh->o);
+  float u = v_dot (d, sh->f->ex) / sh->f->iod;
+  float v = v_dot (d, sh->f->ey) / sh->f->iod;
+  return wrinkle_shade (&wrinkles, u, v, sh->a4, sh->a1, sh->a2, sh->brow_u,
+                        sh->brow_v);
+}
+
 static void
 paint_wrinkles (mien_image *refined, const face_frame *f,
                 const mien_point *lm, const rig_moves *m,
@@ -1324,24 +1368,146 @@ paint_wrinkles (mien_image *refined, const face_frame *f,
         brow_u[j - 1] = tu, brow_v[j - 1] = tv;
       }
   /* The shading lives between the brows and about 0.5 iod above them. */
-  float r = 1.2f * f->iod;
-  int x0 = (int)floorf (o.x - r), x1 = (int)ceilf (o.x + r);
-  int y0 = (int)floorf (o.y - r), y1 = (int)ceilf (o.y + r);
-  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
-  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
-  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
-      {
-        vec2 d = v_sub ((vec2){ (float)x, (float)y }, o);
-        float u = v_dot (d, f->ex) / f->iod, v = v_dot (d, f->ey) / f->iod;
-        float dark = wrinkle_shade (&wrinkles, u, v, a4, a1, a2, brow_u, brow_v);
-        if (fabsf (dark) <= 1e-4f)
-          continue;
-        float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
-        for (int c = 0; c < refined->channels && c < 3; c++)
-          px[c] *= 1.0f - dark * (refined->channels >= 3 ? shadow_tint[c] : 1.0f);
-      }
+  brow_shading sh = { f, o, a4, { a1[0], a1[1] }, { a2[0], a2[1] } };
+  memcpy (sh.brow_u, brow_u, sizeof brow_u);
+  memcpy (sh.brow_v, brow_v, sizeof brow_v);
+  shade_square (refined, o, 1.2f * f->iod, brow_shade_at, &sh);
+}
+
+/* AU9 (nose wrinkler) and AU10 (upper lip raiser) deepen the nasolabial
+ * furrow, and AU9 creases the skin across the root of the nose (FACS
+ * manual, appearance changes). A warp cannot make a crease: it moves the
+ * photo's pixels, and the photo has no furrow to move. Shapes in iod
+ * units, chosen on the contact sheets. */
+typedef struct fold_style {
+  float fold_dark;   /* nasolabial darkening at full AU10 */
+  float fold_width;  /* Gaussian sigma across the furrow */
+  float fold_lift;   /* lighter cheek bulge beside it, vs the darkening */
+  float ala_out;     /* furrow start: beside the nose wing */
+  float corner_out;  /* furrow end: beside and below the lip corner */
+  float corner_down;
+  float bow;         /* the furrow bows out towards the cheek */
+  float root_dark;   /* AU9: creases across the root of the nose */
+  float root_gap;    /* their spacing */
+  float root_width;  /* Gaussian sigma across a crease */
+  float root_half;   /* their half length across the nose */
+} fold_style;
+
+static const fold_style folds = {
+  .fold_dark = 0.45f,
+  .fold_width = 0.035f,
+  .fold_lift = 0.35f,
+  .ala_out = 0.08f,
+  .corner_out = 0.09f,
+  .corner_down = 0.06f,
+  .bow = 0.05f,
+  .root_dark = 0.2f,
+  .root_gap = 0.07f,
+  .root_width = 0.02f,
+  .root_half = 0.16f,
+};
+
+#define FOLD_SEGMENTS 12
+
+typedef struct fold_shading {
+  const face_frame *f;
+  vec2 path[2][FOLD_SEGMENTS + 1]; /* furrow polylines, ala → corner */
+  float strength[2];              /* per side, 0 … 1 */
+  vec2 root;                      /* nose root (moved landmark 27/28) */
+  float root_strength;
+} fold_shading;
+
+static float
+fold_shade_at (float x, float y, const void *user)
+{
+  const fold_shading *sh = user;
+  const fold_style *st = &folds;
+  vec2 q = { x, y };
+  float iod = sh->f->iod, dark = 0.0f;
+  for (int s = 0; s < 2; s++)
+    {
+      if (sh->strength[s] <= 0.0f)
+        continue;
+      /* Nearest point of the polyline: distance, its parameter along the
+       * furrow and which side (towards the cheek is outward). */
+      float best = 1e30f, best_t = 0.0f, best_side = 0.0f;
+      for (int k = 0; k < FOLD_SEGMENTS; k++)
+        {
+          vec2 a = sh->path[s][k], ab = v_sub (sh->path[s][k + 1], a);
+          float len2 = fmaxf (v_dot (ab, ab), 1e-8f);
+          float t = fminf (fmaxf (v_dot (v_sub (q, a), ab) / len2, 0.0f), 1.0f);
+          vec2 d = v_sub (q, v_add (a, v_mul (ab, t)));
+          float d2 = v_dot (d, d);
+          if (d2 < best)
+            {
+              best = d2;
+              best_t = ((float)k + t) / FOLD_SEGMENTS;
+              best_side = v_dot (d, sh->f->ex) * (s ? 1.0f : -1.0f);
+            }
+        }
+      float dist = sqrtf (best) / iod, along = 4.0f * best_t * (1.0f - best_t);
+      float lift = best_side > 0.0f
+                       ? st->fold_lift * gauss (dist - 2.0f * st->fold_width,
+                                                1.5f * st->fold_width)
+                       : 0.0f;
+      dark += st->fold_dark * sh->strength[s] * along
+              * (gauss (dist, st->fold_width) - lift);
+    }
+  if (sh->root_strength > 0.0f)
+    {
+      vec2 d = v_sub (q, sh->root);
+      float u = v_dot (d, sh->f->ex) / iod, v = v_dot (d, sh->f->ey) / iod;
+      float across = fmaxf (1.0f - (u * u) / (st->root_half * st->root_half),
+                            0.0f);
+      for (int line = -1; line <= 1; line++)
+        dark += st->root_dark * sh->root_strength * across * across
+                * (line ? 0.7f : 1.0f)
+                * gauss (v - line * st->root_gap, st->root_width);
+    }
+  return fminf (dark, 0.5f);
+}
+
+/* alpha: the fold guard's scale, which the field's moves went through. */
+static void
+paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
+             const rig_moves *m, float alpha, const side_au sides[2],
+             const side_au *mid)
+{
+  fold_shading sh;
+  memset (&sh, 0, sizeof sh);
+  sh.f = f;
+  for (int s = 0; s < 2; s++)
+    sh.strength[s] = fmaxf (sides[s].au[MIEN_AU10],
+                            0.7f * sides[s].au[MIEN_AU9]);
+  sh.root_strength = mid->au[MIEN_AU9];
+  if (sh.strength[0] + sh.strength[1] + sh.root_strength <= 0.0f)
+    return;
+#define MOVED(i) v_add (v_pt (lm[i]), v_mul (m->lm[i], alpha))
+  vec2 lo = { 1e30f, 1e30f }, hi = { -1e30f, -1e30f };
+  for (int s = 0; s < 2; s++)
+    {
+      vec2 out = v_mul (f->ex, s ? f->iod : -f->iod);
+      vec2 a = v_add (MOVED (s ? 35 : 31), v_mul (out, folds.ala_out));
+      vec2 b = v_add (v_add (MOVED (s ? 54 : 48), v_mul (out, folds.corner_out)),
+                      v_mul (f->ey, folds.corner_down * f->iod));
+      vec2 c = v_add (v_mul (v_add (a, b), 0.5f), v_mul (out, folds.bow));
+      for (int k = 0; k <= FOLD_SEGMENTS; k++)
+        {
+          float t = (float)k / FOLD_SEGMENTS; /* quadratic Bézier a, c, b */
+          vec2 p = v_add (v_add (v_mul (a, (1 - t) * (1 - t)),
+                                 v_mul (c, 2 * t * (1 - t))),
+                          v_mul (b, t * t));
+          sh.path[s][k] = p;
+          lo = (vec2){ fminf (lo.x, p.x), fminf (lo.y, p.y) };
+          hi = (vec2){ fmaxf (hi.x, p.x), fmaxf (hi.y, p.y) };
+        }
+    }
+  sh.root = v_mul (v_add (MOVED (27), MOVED (28)), 0.5f);
+#undef MOVED
+  lo = (vec2){ fminf (lo.x, sh.root.x), fminf (lo.y, sh.root.y) };
+  hi = (vec2){ fmaxf (hi.x, sh.root.x), fmaxf (hi.y, sh.root.y) };
+  float r = 0.5f * fmaxf (hi.x - lo.x, hi.y - lo.y) + 0.25f * f->iod;
+  shade_square (refined, v_mul (v_add (lo, hi), 0.5f), r, fold_shade_at, &sh);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1437,7 +1603,10 @@ rig_generate (mien_generator *gen, const mien_image *input,
         for (int i = 0; i < MIEN_AU_N_OPENFACE; i++)
           sides[s].au[i] *= rig->stats.fold_alpha;
       mid.au[MIEN_AU4] *= rig->stats.fold_alpha;
+      mid.au[MIEN_AU9] *= rig->stats.fold_alpha;
       paint_wrinkles (out->refined, &f, lm, &moves, sides, &mid);
+      paint_folds (out->refined, &f, lm, &moves, rig->stats.fold_alpha, sides,
+                   &mid);
     }
   return MIEN_OK;
 }
