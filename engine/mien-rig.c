@@ -1412,6 +1412,7 @@ static const fold_style folds = {
 typedef struct fold_shading {
   const face_frame *f;
   vec2 path[2][FOLD_SEGMENTS + 1]; /* furrow polylines, ala → corner */
+  vec2 lo[2], hi[2];              /* their boxes, grown by the shading's reach */
   float strength[2];              /* per side, 0 … 1 */
   vec2 root;                      /* nose root (moved landmark 27/28) */
   float root_strength;
@@ -1426,7 +1427,8 @@ fold_shade_at (float x, float y, const void *user)
   float iod = sh->f->iod, dark = 0.0f;
   for (int s = 0; s < 2; s++)
     {
-      if (sh->strength[s] <= 0.0f)
+      if (sh->strength[s] <= 0.0f || x < sh->lo[s].x || x > sh->hi[s].x
+          || y < sh->lo[s].y || y > sh->hi[s].y)
         continue;
       /* Nearest point of the polyline: distance, its parameter along the
        * furrow and which side (towards the cheek is outward). */
@@ -1453,10 +1455,11 @@ fold_shade_at (float x, float y, const void *user)
       dark += st->fold_dark * sh->strength[s] * along
               * (gauss (dist, st->fold_width) - lift);
     }
-  if (sh->root_strength > 0.0f)
+  vec2 d = v_sub (q, sh->root);
+  float u = v_dot (d, sh->f->ex) / iod, v = v_dot (d, sh->f->ey) / iod;
+  if (sh->root_strength > 0.0f && fabsf (u) < st->root_half
+      && fabsf (v) < st->root_gap + 4.0f * st->root_width)
     {
-      vec2 d = v_sub (q, sh->root);
-      float u = v_dot (d, sh->f->ex) / iod, v = v_dot (d, sh->f->ey) / iod;
       float across = fmaxf (1.0f - (u * u) / (st->root_half * st->root_half),
                             0.0f);
       for (int line = -1; line <= 1; line++)
@@ -1484,8 +1487,11 @@ paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
     return;
 #define MOVED(i) v_add (v_pt (lm[i]), v_mul (m->lm[i], alpha))
   vec2 lo = { 1e30f, 1e30f }, hi = { -1e30f, -1e30f };
+  /* Beyond 4 sigma of the crease and of the bulge the shading is < 1e-3. */
+  float reach = (3.5f * folds.fold_width + 6.0f * folds.fold_width) * f->iod;
   for (int s = 0; s < 2; s++)
     {
+      vec2 slo = { 1e30f, 1e30f }, shi = { -1e30f, -1e30f };
       vec2 out = v_mul (f->ex, s ? f->iod : -f->iod);
       vec2 a = v_add (MOVED (s ? 35 : 31), v_mul (out, folds.ala_out));
       vec2 b = v_add (v_add (MOVED (s ? 54 : 48), v_mul (out, folds.corner_out)),
@@ -1498,9 +1504,13 @@ paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
                                  v_mul (c, 2 * t * (1 - t))),
                           v_mul (b, t * t));
           sh.path[s][k] = p;
-          lo = (vec2){ fminf (lo.x, p.x), fminf (lo.y, p.y) };
-          hi = (vec2){ fmaxf (hi.x, p.x), fmaxf (hi.y, p.y) };
+          slo = (vec2){ fminf (slo.x, p.x), fminf (slo.y, p.y) };
+          shi = (vec2){ fmaxf (shi.x, p.x), fmaxf (shi.y, p.y) };
         }
+      sh.lo[s] = (vec2){ slo.x - reach, slo.y - reach };
+      sh.hi[s] = (vec2){ shi.x + reach, shi.y + reach };
+      lo = (vec2){ fminf (lo.x, slo.x), fminf (lo.y, slo.y) };
+      hi = (vec2){ fmaxf (hi.x, shi.x), fmaxf (hi.y, shi.y) };
     }
   sh.root = v_mul (v_add (MOVED (27), MOVED (28)), 0.5f);
 #undef MOVED

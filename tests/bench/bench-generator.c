@@ -83,6 +83,9 @@ bench_size (const mien_image *src, const mien_rect *crop, const mien_face *face,
           c.values[MIEN_AU1] = 5.0f - (float)(i % 5);
           /* and the lip seal on every other frame (AU23 against AU26). */
           c.values[MIEN_AU23] = (i % 2) ? 5.0f : 0.0f;
+          /* and the nasolabial and nose-root shading (AU10, AU9). */
+          c.values[MIEN_AU10] = 1.0f + (float)(i % 5);
+          c.values[MIEN_AU9] = 5.0f - (float)(i % 5);
           double a = now_ms ();
           mien_animator_render (anim, gen, &c, frame, NULL, &err);
           double b = now_ms ();
