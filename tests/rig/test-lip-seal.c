@@ -11,14 +11,9 @@
  * contour of O^r are counted and compared with the photo's. Skips (77)
  * without the sample photo. */
 #include <math.h>
-#include <string.h>
 
-#include "io/mien-image-io.h"
-#include "io/mien-landmarks-io.h"
-#include "mien-animator.h"
 #include "mien-field.h"
-#include "mien-rig.h"
-#include "mien-test.h"
+#include "rig-astronaut.h"
 
 /* The teeth of this photo at 128²: luma > 0.8, redness (R-G)/(R+G+B) <
  * 0.05 (its lips measure 0.08 … 0.12 there). */
@@ -77,55 +72,26 @@ teeth_rows (const mien_image *img, const mien_point *lm)
 }
 
 static int
-teeth_after (mien_generator *gen, mien_animator *anim, const char *aus,
-             mien_generator_output *g, float *min_jacobian)
+teeth_after (astronaut_rig *r, const char *aus, float *min_jacobian)
 {
-  mien_error err = { 0 };
-  mien_driving c;
-  mien_driving_init (&c);
-  CHECK (mien_driving_parse (&c, aus, &err) == MIEN_OK, "%s: %s", aus,
-         err.message);
-  const mien_point *lm = mien_animator_get_grid_landmarks (anim);
-  CHECK (mien_generator_generate (gen, mien_animator_get_low (anim), &c, lm,
-                                  g, NULL, &err) == MIEN_OK,
-         "%s: %s", aus, err.message);
-  *min_jacobian = mien_field_min_jacobian (g->field);
-  return count_teeth (g->refined, lm);
+  astronaut_rig_generate (r, aus);
+  *min_jacobian = mien_field_min_jacobian (r->g.field);
+  return count_teeth (r->g.refined, r->lm);
 }
 
 int
 main (void)
 {
-  const char *root = getenv ("MIEN_SOURCE_ROOT");
-  root = root ? root : ".";
-  char path[4096];
-  mien_error err = { 0 };
-  snprintf (path, sizeof path, "%s/data/samples/astronaut.png", root);
-  FILE *f = fopen (path, "rb");
-  if (!f)
-    {
-      printf ("SKIP: %s missing (scripts/setup.sh fetches it)\n", path);
-      return 77;
-    }
-  fclose (f);
-  mien_image *photo = mien_image_load (path, &err);
-  CHECK (photo != NULL, "%s", err.message);
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
-  mien_landmark_file lf;
-  CHECK (mien_landmark_file_load (path, &lf, &err) == MIEN_OK, "%s", err.message);
-  mien_animator *anim = mien_animator_new (photo, &lf.faces[0],
-                                           MIEN_RESWARP_MULTISCALE, NULL, &err);
-  CHECK (anim != NULL, "%s", err.message);
-  mien_generator *gen = mien_rig_new (&err);
-  mien_generator_output g;
-  mien_generator_output_init (&g, MIEN_LOW_RES, MIEN_LOW_RES, 3, &err);
-
-  const mien_point *lm = mien_animator_get_grid_landmarks (anim);
-  int before = count_teeth (mien_animator_get_low (anim), lm);
+  astronaut_rig r;
+  int skip = astronaut_rig_open (&r);
+  if (skip)
+    return skip;
+  const mien_point *lm = r.lm;
+  int before = count_teeth (mien_animator_get_low (r.anim), lm);
   float j23, j17, jopen;
-  int sealed = teeth_after (gen, anim, "23=5", &g, &j23);
-  int chin = teeth_after (gen, anim, "17=5", &g, &j17);
-  int open = teeth_after (gen, anim, "23=5,25=5", &g, &jopen);
+  int sealed = teeth_after (&r, "23=5", &j23);
+  int chin = teeth_after (&r, "17=5", &j17);
+  int open = teeth_after (&r, "23=5,25=5", &jopen);
   printf ("teeth pixels at 128²: photo %d, AU23=5 %d, AU17=5 %d, "
           "AU23=5+AU25=5 %d\n", before, sealed, chin, open);
   printf ("min Jacobian: %.3f %.3f %.3f\n", (double)j23, (double)j17,
@@ -142,10 +108,10 @@ main (void)
   /* The jaw drops: the upper teeth stay as tall as in the photo (they
    * hang from the skull), the opening grows below them. The kernel field
    * alone stretched them over the whole opening. */
-  int rows_before = teeth_rows (mien_animator_get_low (anim), lm);
+  int rows_before = teeth_rows (mien_animator_get_low (r.anim), lm);
   float jjaw;
-  int jaw_teeth = teeth_after (gen, anim, "26=5", &g, &jjaw);
-  int rows_jaw = teeth_rows (g.refined, lm);
+  int jaw_teeth = teeth_after (&r, "26=5", &jjaw);
+  int rows_jaw = teeth_rows (r.g.refined, lm);
   printf ("teeth rows at 128²: photo %d, AU26=5 %d (%d pixels; min Jacobian "
           "%.3f)\n", rows_before, rows_jaw, jaw_teeth, (double)jjaw);
   CHECK (rows_before >= 3, "the photo's teeth span %d rows", rows_before);
@@ -155,10 +121,6 @@ main (void)
          jaw_teeth, before);
   CHECK (jjaw > 0.0f, "fold");
 
-  mien_generator_output_clear (&g);
-  mien_generator_free (gen);
-  mien_animator_free (anim);
-  mien_landmark_file_clear (&lf);
-  mien_image_free (photo);
+  astronaut_rig_close (&r);
   return mien_test_exit_code ();
 }

@@ -9,13 +9,8 @@
  * them. Measured on the astronaut (data/samples, fixture landmarks) at the
  * generator's 128²; skips (77) without the photo. */
 #include <math.h>
-#include <string.h>
 
-#include "io/mien-image-io.h"
-#include "io/mien-landmarks-io.h"
-#include "mien-animator.h"
-#include "mien-rig.h"
-#include "mien-test.h"
+#include "rig-astronaut.h"
 
 typedef struct spot {
   const char *name;
@@ -46,21 +41,6 @@ min_ratio (const mien_generator_output *g, spot s)
   return lo;
 }
 
-static void
-generate (mien_generator *gen, mien_animator *anim, const char *aus,
-          mien_generator_output *g)
-{
-  mien_error err = { 0 };
-  mien_driving c;
-  mien_driving_init (&c);
-  CHECK (mien_driving_parse (&c, aus, &err) == MIEN_OK, "%s: %s", aus,
-         err.message);
-  CHECK (mien_generator_generate (gen, mien_animator_get_low (anim), &c,
-                                  mien_animator_get_grid_landmarks (anim), g,
-                                  NULL, &err) == MIEN_OK,
-         "%s: %s", aus, err.message);
-}
-
 static spot
 spot_between (const char *name, mien_point a, mien_point b, float r)
 {
@@ -70,31 +50,11 @@ spot_between (const char *name, mien_point a, mien_point b, float r)
 int
 main (void)
 {
-  const char *root = getenv ("MIEN_SOURCE_ROOT");
-  root = root ? root : ".";
-  char path[4096];
-  mien_error err = { 0 };
-  snprintf (path, sizeof path, "%s/data/samples/astronaut.png", root);
-  FILE *f = fopen (path, "rb");
-  if (!f)
-    {
-      printf ("SKIP: %s missing (scripts/setup.sh fetches it)\n", path);
-      return 77;
-    }
-  fclose (f);
-  mien_image *photo = mien_image_load (path, &err);
-  CHECK (photo != NULL, "%s", err.message);
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
-  mien_landmark_file lf;
-  CHECK (mien_landmark_file_load (path, &lf, &err) == MIEN_OK, "%s",
-         err.message);
-  mien_animator *anim = mien_animator_new (photo, &lf.faces[0],
-                                           MIEN_RESWARP_MULTISCALE, NULL, &err);
-  CHECK (anim != NULL, "%s", err.message);
-  mien_generator *gen = mien_rig_new (&err);
-  mien_generator_output g;
-  mien_generator_output_init (&g, MIEN_LOW_RES, MIEN_LOW_RES, 3, &err);
-  const mien_point *lm = mien_animator_get_grid_landmarks (anim);
+  astronaut_rig r;
+  int skip = astronaut_rig_open (&r);
+  if (skip)
+    return skip;
+  const mien_point *lm = r.lm;
   float iod = hypotf (lm[45].x - lm[36].x, lm[45].y - lm[36].y) * 0.75f;
 
   /* Where each AU shades (landmarks of the photo; the moves are small). */
@@ -122,26 +82,22 @@ main (void)
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
     {
-      generate (gen, anim, cases[k].aus, &g);
+      astronaut_rig_generate (&r, cases[k].aus);
       printf ("%-5s", cases[k].aus);
       for (int s = 0; s < N_SPOTS; s++)
         {
-          float r = min_ratio (&g, spots[s]);
-          printf ("  %s %.3f", spots[s].name, (double)r);
+          float ratio = min_ratio (&r.g, spots[s]);
+          printf ("  %s %.3f", spots[s].name, (double)ratio);
           if (cases[k].shaded[s] == 1)
-            CHECK (r < 0.9f, "%s should darken the %s (ratio %.3f)",
-                   cases[k].aus, spots[s].name, (double)r);
+            CHECK (ratio < 0.9f, "%s should darken the %s (ratio %.3f)",
+                   cases[k].aus, spots[s].name, (double)ratio);
           else if (cases[k].shaded[s] == 0)
-            CHECK (r > 0.995f, "%s should not shade the %s (ratio %.3f)",
-                   cases[k].aus, spots[s].name, (double)r);
+            CHECK (ratio > 0.995f, "%s should not shade the %s (ratio %.3f)",
+                   cases[k].aus, spots[s].name, (double)ratio);
         }
       printf ("\n");
     }
 
-  mien_generator_output_clear (&g);
-  mien_generator_free (gen);
-  mien_animator_free (anim);
-  mien_landmark_file_clear (&lf);
-  mien_image_free (photo);
+  astronaut_rig_close (&r);
   return mien_test_exit_code ();
 }

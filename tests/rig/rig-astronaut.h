@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The astronaut (data/samples) with its fixture landmarks
+ * (tests/data/landmarks), prepared for the rig at the generator's 128²:
+ * shared by the rig tests that look at what the rig makes of a real face
+ * (test-lip-seal, test-rig-shading). */
+#pragma once
+
+#include <string.h>
+
+#include "io/mien-image-io.h"
+#include "io/mien-landmarks-io.h"
+#include "mien-animator.h"
+#include "mien-rig.h"
+#include "mien-test.h"
+
+typedef struct astronaut_rig {
+  mien_image *photo;
+  mien_landmark_file lf;
+  mien_animator *anim;
+  mien_generator *gen;
+  mien_generator_output g;
+  const mien_point *lm; /* landmarks on the 128² grid */
+} astronaut_rig;
+
+/* 0 when ready, 77 (skip) without the sample photo. */
+static int
+astronaut_rig_open (astronaut_rig *r)
+{
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  root = root ? root : ".";
+  char path[4096];
+  mien_error err = { 0 };
+  memset (r, 0, sizeof *r);
+  snprintf (path, sizeof path, "%s/data/samples/astronaut.png", root);
+  FILE *f = fopen (path, "rb");
+  if (!f)
+    {
+      printf ("SKIP: %s missing (scripts/setup.sh fetches it)\n", path);
+      return 77;
+    }
+  fclose (f);
+  r->photo = mien_image_load (path, &err);
+  CHECK (r->photo != NULL, "%s", err.message);
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
+  CHECK (mien_landmark_file_load (path, &r->lf, &err) == MIEN_OK, "%s",
+         err.message);
+  r->anim = mien_animator_new (r->photo, &r->lf.faces[0],
+                               MIEN_RESWARP_MULTISCALE, NULL, &err);
+  CHECK (r->anim != NULL, "%s", err.message);
+  r->gen = mien_rig_new (&err);
+  CHECK (r->gen != NULL, "%s", err.message);
+  CHECK (mien_generator_output_init (&r->g, MIEN_LOW_RES, MIEN_LOW_RES, 3,
+                                     &err) == MIEN_OK, "%s", err.message);
+  if (r->anim == NULL || r->gen == NULL)
+    exit (mien_test_exit_code ());
+  r->lm = mien_animator_get_grid_landmarks (r->anim);
+  return 0;
+}
+
+/* Runs the rig on the 128² face with an AU spec ("12=5,6=3") into r->g. */
+static void
+astronaut_rig_generate (astronaut_rig *r, const char *aus)
+{
+  mien_error err = { 0 };
+  mien_driving c;
+  mien_driving_init (&c);
+  CHECK (mien_driving_parse (&c, aus, &err) == MIEN_OK, "%s: %s", aus,
+         err.message);
+  CHECK (mien_generator_generate (r->gen, mien_animator_get_low (r->anim), &c,
+                                  r->lm, &r->g, NULL, &err) == MIEN_OK,
+         "%s: %s", aus, err.message);
+}
+
+static void
+astronaut_rig_close (astronaut_rig *r)
+{
+  mien_generator_output_clear (&r->g);
+  mien_generator_free (r->gen);
+  mien_animator_free (r->anim);
+  mien_landmark_file_clear (&r->lf);
+  mien_image_free (r->photo);
+}
