@@ -1487,8 +1487,10 @@ paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
     return;
 #define MOVED(i) v_add (v_pt (lm[i]), v_mul (m->lm[i], alpha))
   vec2 lo = { 1e30f, 1e30f }, hi = { -1e30f, -1e30f };
-  /* Beyond 4 sigma of the crease and of the bulge the shading is < 1e-3. */
-  float reach = (3.5f * folds.fold_width + 6.0f * folds.fold_width) * f->iod;
+  /* How far from a furrow's curve it shades: 9.5 sigma of the crease, and
+   * 5 sigma of the bulge beside it (centred 2 sigma out, 1.5 sigma wide);
+   * beyond that the shading is below 1e-4, which shade_square skips. */
+  float reach = 9.5f * folds.fold_width * f->iod;
   for (int s = 0; s < 2; s++)
     {
       vec2 slo = { 1e30f, 1e30f }, shi = { -1e30f, -1e30f };
@@ -1516,7 +1518,9 @@ paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
 #undef MOVED
   lo = (vec2){ fminf (lo.x, sh.root.x), fminf (lo.y, sh.root.y) };
   hi = (vec2){ fmaxf (hi.x, sh.root.x), fmaxf (hi.y, sh.root.y) };
-  float r = 0.5f * fmaxf (hi.x - lo.x, hi.y - lo.y) + 0.25f * f->iod;
+  /* The square holds both furrows' boxes and the root creases (root_half
+   * and root_gap + 4 root_width are inside reach). */
+  float r = 0.5f * fmaxf (hi.x - lo.x, hi.y - lo.y) + reach;
   shade_square (refined, v_mul (v_add (lo, hi), 0.5f), r, fold_shade_at, &sh);
 }
 
