@@ -213,7 +213,9 @@ typedef struct preset_term {
  * photo's open lips over its teeth (the rig's lip seal). Surprised adds
  * AU15 and AU14 for the same reason: most sample photos smile, and a
  * dropped jaw under raised corners still reads as a laugh (face-api: 17 ->
- * 18 of 21 faces, mean gain 0.30 -> 0.49). */
+ * 18 of 21 faces, mean gain 0.30 -> 0.49). Surprised's AU15 3.25 and
+ * disgusted's 1.3 keep the corner drop they had before the rig's AU15
+ * range grew from 0.13 to 0.20 iod (engine/mien-rig.c). */
 static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
   [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 3.5f }, { MIEN_AU12, 4.5f },
                           { MIEN_AU25, 1.5f } },
@@ -222,7 +224,7 @@ static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
                         { MIEN_AU6, 2.0f } },
   [MIEN_PRESET_SURPRISED] = { { MIEN_AU1, 5.0f }, { MIEN_AU2, 3.0f },
                               { MIEN_AU5, 4.5f }, { MIEN_AU25, 4.0f },
-                              { MIEN_AU26, 3.5f }, { MIEN_AU15, 5.0f },
+                              { MIEN_AU26, 3.5f }, { MIEN_AU15, 3.25f },
                               { MIEN_AU14, 3.0f } },
   [MIEN_PRESET_FEARFUL] = { { MIEN_AU1, 4.0f }, { MIEN_AU2, 3.0f },
                             { MIEN_AU4, 2.5f }, { MIEN_AU5, 4.0f },
@@ -233,7 +235,7 @@ static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
                           { MIEN_AU17, 3.0f }, { MIEN_AU15, 5.0f },
                           { MIEN_AU10, 4.0f }, { MIEN_AU9, 3.0f } },
   [MIEN_PRESET_DISGUSTED] = { { MIEN_AU9, 4.0f }, { MIEN_AU10, 3.0f },
-                              { MIEN_AU15, 2.0f }, { MIEN_AU17, 2.0f },
+                              { MIEN_AU15, 1.3f }, { MIEN_AU17, 2.0f },
                               { MIEN_AU4, 1.5f } },
   [MIEN_PRESET_CONTEMPT] = { { MIEN_AU12_R, 3.0f }, { MIEN_AU14_R, 3.0f } },
 };

@@ -139,7 +139,12 @@ moves_lip_corners (rig_moves *m, const face_frame *f, int s, const side_au *a)
   float a23 = a->au[MIEN_AU23], a26 = a->au[MIEN_AU26];
   float out = 0.13f * a12 - 0.06f * a14 + 0.01f * a15 + 0.15f * a20
               - 0.06f * a23 - 0.02f * a26;
-  float down = -0.14f * a12 - 0.01f * a14 + 0.13f * a15 + 0.02f * a20
+  /* AU15 at 5 drops the corner 0.20 iod (about 12 mm): most photos smile,
+   * and a depressor that only brings a smile's raised corners back to
+   * level (0.13 iod, the rig until session 6) left a smiling photo's
+   * "angry" reading as a frowning smile; tools/calibrate: angry 14 -> 16
+   * of 20 faces, and the same for 0.20-0.23. */
+  float down = -0.14f * a12 - 0.01f * a14 + 0.20f * a15 + 0.02f * a20
                + 0.08f * a26;
   moves_corner_group (m, f, s, out, down);
   move_cheek (m, f, s, 0.02f * a12, -0.06f * a12 - 0.09f * a->au[MIEN_AU6]

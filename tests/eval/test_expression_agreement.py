@@ -41,7 +41,8 @@ HOLDS = {
         "sample6/1", "sample6/2", "sample6/3"],
     "angry": ["astronaut/0", "sample1/2", "sample3/0", "sample3/1",
         "sample3/2", "sample4/0", "sample4/1", "sample4/2", "sample5/0",
-        "sample5/2", "sample5/4", "sample6/0", "sample6/2", "sample6/3"],
+        "sample5/2", "sample5/3", "sample5/4", "sample6/0", "sample6/1",
+        "sample6/2", "sample6/3"],
 }
 
 
