@@ -74,12 +74,17 @@ usage (FILE *out)
            "                        network's weights file (.safetensors, "
            "see\n"
            "                        docs/TRAINING.md)\n"
+           "      --no-fade         ResWarp exactly as the paper: keep the "
+           "residual where the\n"
+           "                        warp squeezes or stretches it (default: "
+           "fade it there)\n"
            "  -c, --crop-only       write only the face's crop, not the "
            "whole photo\n"
            "  -d, --debug-dir DIR   also write F (.flo and colour PNG), O^w, "
            "O^r, the\n"
-           "                        warped residual, the crop before and "
-           "after\n"
+           "                        residual gain G, the warped residual, "
+           "the crop before\n"
+           "                        and after\n"
            "  -o, --output FILE     .png, .jpg or .pfm; with --animate .mp4, "
            ".gif or a folder\n"
            "                        (PNG sequence)\n"
@@ -162,7 +167,7 @@ add_keyframe_option (options *opt, const char *text)
 static int
 parse_options (int argc, char **argv, options *opt)
 {
-  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT };
+  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE };
   static const struct option longopts[] = {
     { "landmarks", required_argument, NULL, 'L' },
     { "models", required_argument, NULL, MODELS },
@@ -173,6 +178,7 @@ parse_options (int argc, char **argv, options *opt)
     { "mode", required_argument, NULL, 'm' },
     { "generator", required_argument, NULL, 'g' },
     { "crop-only", no_argument, NULL, 'c' },
+    { "no-fade", no_argument, NULL, NO_FADE },
     { "debug-dir", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
     { "quiet", no_argument, NULL, 'q' },
@@ -222,6 +228,7 @@ parse_options (int argc, char **argv, options *opt)
         break;
       case 'g': opt->generator = optarg; break;
       case 'c': opt->crop_only = 1; break;
+      case NO_FADE: opt->no_fade = 1; break;
       case 'd': opt->debug_dir = optarg; break;
       case 'o': opt->output = optarg; break;
       case 'q': opt->quiet = 1; break;
@@ -285,6 +292,8 @@ parse_options (int argc, char **argv, options *opt)
                       opt->output);
   if (opt->animate && opt->debug_dir)
     return bad_usage ("--debug-dir is for single frames", NULL);
+  if (opt->animate && opt->no_fade)
+    return bad_usage ("--no-fade is for single frames", NULL);
   return 0;
 }
 
@@ -485,9 +494,11 @@ save_big (const char *dir, const char *name, const mien_image *image,
   return st;
 }
 
-/* warp(R_0, F_0), shown as 0.5 + 4·R so that detail is visible. */
+/* G · warp(R_0, F_0) (gain NULL: 1), shown as 0.5 + 4·R so that detail is
+ * visible. */
 static mien_image *
-warped_residual (mien_animator *anim, const mien_image *field, mien_error *err)
+warped_residual (mien_animator *anim, const mien_image *field,
+                 const mien_image *gain, mien_error *err)
 {
   mien_decomposition *dec = mien_animator_get_decomposition (anim);
   if (mien_decomposition_get_n_residuals (dec) < 1)
@@ -496,7 +507,8 @@ warped_residual (mien_animator *anim, const mien_image *field, mien_error *err)
   mien_image *zero = mien_image_new_zeroed (2, 2, r->channels, err);
   mien_image *out = mien_image_new (r->width, r->height, r->channels, err);
   if (zero && out
-      && mien_reswarp_compose_level (zero, r, field, out, NULL, err) == MIEN_OK)
+      && mien_reswarp_compose_level_gain (zero, r, field, gain, out, NULL, err)
+             == MIEN_OK)
     {
       for (size_t i = 0; i < mien_image_n_floats (out); i++)
         out->data[i] = 0.5f + 4.0f * out->data[i];
@@ -519,8 +531,17 @@ write_debug (const char *dir, mien_animator *anim,
   mien_image *before = mien_image_crop (photo, cr->x, cr->y, cr->width,
                                         cr->height, err);
   mien_image *color = mien_image_new (g->field->width, g->field->height, 3, err);
-  mien_image *res = warped_residual (anim, g->field, err);
-  mien_status st = (before && color && res) ? MIEN_OK : err->status;
+  mien_image *gain = mien_image_new (g->field->width, g->field->height, 1, err);
+  mien_status st = gain ? mien_field_residual_gain (g->field, gain, err)
+                        : err->status;
+  int fade = mien_decomposition_get_residual_fade (
+      mien_animator_get_decomposition (anim));
+  mien_image *res = st == MIEN_OK
+                        ? warped_residual (anim, g->field, fade ? gain : NULL,
+                                           err)
+                        : NULL;
+  if (st == MIEN_OK)
+    st = (before && color && res) ? MIEN_OK : err->status;
   if (st == MIEN_OK)
     st = mien_field_to_color (g->field, 0.0f, color, err);
   if (st == MIEN_OK) st = save_in (dir, "F.flo", g->field, err);
@@ -528,11 +549,13 @@ write_debug (const char *dir, mien_animator *anim,
   if (st == MIEN_OK) st = save_big (dir, "I.png", mien_animator_get_low (anim), err);
   if (st == MIEN_OK) st = save_big (dir, "Ow.png", g->warped, err);
   if (st == MIEN_OK) st = save_big (dir, "Or.png", g->refined, err);
+  if (st == MIEN_OK) st = save_big (dir, "G.png", gain, err);
   if (st == MIEN_OK) st = save_in (dir, "Rw.png", res, err);
   if (st == MIEN_OK) st = save_in (dir, "crop-before.png", before, err);
   if (st == MIEN_OK) st = save_in (dir, "crop-after.png", crop_out, err);
   mien_image_free (before);
   mien_image_free (color);
+  mien_image_free (gain);
   mien_image_free (res);
   return st;
 }
@@ -594,6 +617,9 @@ render (const options *opt, const mien_project *project,
   mien_generator *gen = mien_render_make_generator (opt->generator, &err);
   mien_animator *anim = gen ? mien_animator_new (photo, face, mode, NULL, &err)
                             : NULL;
+  if (anim && opt->no_fade)
+    mien_decomposition_set_residual_fade (
+        mien_animator_get_decomposition (anim), 0);
   mien_image *frame = anim && !crop_only ? mien_image_copy (photo, &err) : NULL;
   const mien_image *crop_out = NULL;
   const mien_generator_output *g = NULL;

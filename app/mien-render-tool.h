@@ -18,6 +18,7 @@ typedef struct options {
   const char *generator; /* "rig" (default) or a .safetensors file */
   float intensity;
   int face, crop_only, quiet;
+  int no_fade; /* ResWarp without the residual gain */
   mien_reswarp_mode mode;
   /* --animate */
   int animate, overwrite, ping_pong;

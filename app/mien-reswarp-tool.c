@@ -21,7 +21,7 @@ usage (FILE *out)
 {
   fprintf (out,
            "Usage: %s HD_IMAGE --flow FIELD.flo [--low LOW_IMAGE] "
-           "[--mode vanilla|multiscale] -o OUTPUT\n"
+           "[--mode vanilla|multiscale] [--no-fade] -o OUTPUT\n"
            "\n"
            "Rebuilds an HD result from a low-resolution result and its motion "
            "field by\nwarping the HD image's high-frequency residuals (ResWarp).\n"
@@ -33,6 +33,10 @@ usage (FILE *out)
            "                      (default: the HD image averaged down and "
            "warped by the field)\n"
            "  -m, --mode MODE     vanilla or multiscale (default: vanilla)\n"
+           "      --no-fade       the paper's equations exactly: keep the "
+           "residual where\n"
+           "                      the warp squeezes or stretches it (default: "
+           "fade it there)\n"
            "  -o, --output FILE   .png, .jpg or .pfm (float, lossless)\n"
            "  -t, --threads N     worker threads (default: all CPUs)\n"
            "      --cpu           do not use a CUDA device (also MIEN_CPU=1)\n"
@@ -59,7 +63,7 @@ fail (const mien_error *err)
 typedef struct options {
   const char *hd_path, *flow_path, *low_path, *out_path;
   mien_reswarp_mode mode;
-  int threads, quiet, cpu;
+  int threads, quiet, cpu, no_fade;
 } options;
 
 static int
@@ -74,6 +78,7 @@ parse_options (int argc, char **argv, options *opt)
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "cpu", no_argument, NULL, 'C' },
+    { "no-fade", no_argument, NULL, 'N' },
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .mode = MIEN_RESWARP_VANILLA };
@@ -87,6 +92,7 @@ parse_options (int argc, char **argv, options *opt)
       case 't': opt->threads = atoi (optarg); break;
       case 'q': opt->quiet = 1; break;
       case 'C': opt->cpu = 1; break;
+      case 'N': opt->no_fade = 1; break;
       case 'm':
         {
           int mode = mien_reswarp_mode_from_string (optarg);
@@ -181,7 +187,9 @@ main (int argc, char **argv)
     }
   double t0 = now_ms ();
   dec = mien_device_reswarp_new (hd, field->width, field->height, opt.mode,
-                                 MIEN_DEVICE_RESWARP_DEFAULT, pool, &err);
+                                 opt.no_fade ? MIEN_DEVICE_RESWARP_NO_FADE
+                                             : MIEN_DEVICE_RESWARP_DEFAULT,
+                                 pool, &err);
   if (dec == NULL)
     goto done;
   if (low == NULL && (low = warped_low (dec, field, pool, &err)) == NULL)

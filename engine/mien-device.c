@@ -120,6 +120,7 @@ struct mien_device_reswarp {
   const mien_image *hd;
   int low_w, low_h;
   mien_reswarp_mode mode;
+  int residual_fade;
   mien_pool *pool;
   mien_decomposition *cpu; /* built when the CPU is or becomes the device */
 #ifdef MIEN_HAVE_CUDA
@@ -132,6 +133,8 @@ build_cpu (mien_device_reswarp *rw, mien_error *err)
 {
   rw->cpu = mien_decomposition_new (rw->hd, rw->low_w, rw->low_h, rw->mode,
                                     rw->pool, err);
+  if (rw->cpu != NULL)
+    mien_decomposition_set_residual_fade (rw->cpu, rw->residual_fade);
   return rw->cpu != NULL ? MIEN_OK : err ? err->status : MIEN_ERR_NOMEM;
 }
 
@@ -156,7 +159,9 @@ mien_device_reswarp_new (const mien_image *hd, int low_w, int low_h,
       return NULL;
     }
   *rw = (mien_device_reswarp){ .hd = hd, .low_w = low_w, .low_h = low_h,
-                               .mode = mode, .pool = pool };
+                               .mode = mode, .pool = pool,
+                               .residual_fade
+                               = !(flags & MIEN_DEVICE_RESWARP_NO_FADE) };
 #ifdef MIEN_HAVE_CUDA
   if (mien_device_probe (NULL) == MIEN_DEVICE_CUDA)
     {
@@ -167,7 +172,11 @@ mien_device_reswarp_new (const mien_image *hd, int low_w, int low_h,
       rw->cuda = mien_cuda_decomposition_new (hd, low_w, low_h, mode, storage,
                                               &cuda_err);
       if (rw->cuda != NULL)
-        return rw;
+        {
+          mien_cuda_decomposition_set_residual_fade (rw->cuda,
+                                                     rw->residual_fade);
+          return rw;
+        }
       if (!is_device_failure (cuda_err.status))
         {
           /* The CPU would refuse the same input: report it as such. */

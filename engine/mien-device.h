@@ -61,6 +61,8 @@ typedef enum mien_device_reswarp_flags {
   MIEN_DEVICE_RESWARP_DEFAULT = 0,
   /* Store CUDA residuals as half floats (see gpu/mien-cuda-reswarp.h). */
   MIEN_DEVICE_RESWARP_HALF = 1 << 0,
+  /* The paper's equations exactly: no residual gain (mien-reswarp.h). */
+  MIEN_DEVICE_RESWARP_NO_FADE = 1 << 1,
 } mien_device_reswarp_flags;
 
 /* Decomposes hd on the device mien_device_probe picks (falling back to the

@@ -152,6 +152,62 @@ mien_field_limit_folds (mien_image *field, float margin)
   return 0.0f;
 }
 
+/* ---- residual gain ----------------------------------------------------- */
+
+/* Derivative of F's channel c along x (dx = 1) or y at node (x, y): central
+ * differences inside, one-sided on the grid's edge. */
+static float
+node_derivative (const mien_image *f, int x, int y, int c, int along_x)
+{
+  int n = along_x ? f->width : f->height, i = along_x ? x : y;
+  if (n < 2)
+    return 0.0f;
+  int lo = i > 0 ? i - 1 : i, hi = i + 1 < n ? i + 1 : i;
+  const float *a = along_x ? at (f, lo, y) : at (f, x, lo);
+  const float *b = along_x ? at (f, hi, y) : at (f, x, hi);
+  return (b[c] - a[c]) / (float)(hi - lo);
+}
+
+/* 1 at or beyond `full`, 0 at or beyond `zero`, linear between (either
+ * direction). */
+static float
+ramp (float s, float full, float zero)
+{
+  float t = (s - zero) / (full - zero);
+  return t >= 1.0f ? 1.0f : t <= 0.0f ? 0.0f : t;
+}
+
+mien_status
+mien_field_residual_gain (const mien_image *field, mien_image *gain,
+                          mien_error *err)
+{
+  if (field->channels != 2 || gain->channels != 1
+      || gain->width != field->width || gain->height != field->height)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "residual gain: a %d×%d×1 map for a %d×%d×2 field "
+                           "(got %d×%d×%d and %d channels)",
+                           field->width, field->height, field->width,
+                           field->height, gain->width, gain->height,
+                           gain->channels, field->channels);
+  for (int y = 0; y < field->height; y++)
+    for (int x = 0; x < field->width; x++)
+      {
+        /* J = [[a, b], [c, d]] of x → x + F(x). */
+        float a = 1.0f + node_derivative (field, x, y, 0, 1);
+        float b = node_derivative (field, x, y, 0, 0);
+        float c = node_derivative (field, x, y, 1, 1);
+        float d = 1.0f + node_derivative (field, x, y, 1, 0);
+        /* Singular values of a 2×2 matrix in closed form. */
+        float p = hypotf (a + d, c - b), q = hypotf (a - d, c + b);
+        float s1 = 0.5f * (p + q), s2 = 0.5f * fabsf (p - q);
+        float g = ramp (s1, MIEN_GAIN_SQUEEZE_FULL, MIEN_GAIN_SQUEEZE_ZERO)
+                  * ramp (s2, MIEN_GAIN_STRETCH_FULL, MIEN_GAIN_STRETCH_ZERO);
+        /* NaN (a non-finite field) fades to 0 rather than spreading. */
+        gain->data[(size_t)y * gain->width + x] = g >= 0.0f ? g : 0.0f;
+      }
+  return MIEN_OK;
+}
+
 /* The Middlebury colour wheel: RY 15, YG 6, GC 4, CB 11, BM 13, MR 6. */
 static void
 wheel_color (float angle01, float out[3])

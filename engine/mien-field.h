@@ -28,6 +28,27 @@ float mien_field_border_max (const mien_image *field, int ring);
  * change). Works for any input, NaN included (a non-finite field is zeroed). */
 float mien_field_limit_folds (mien_image *field, float margin);
 
+/* ResWarp's residual gain (a departure from the ATW paper, see
+ * ARCHITECTURE.md): per grid node, how much of the HD residual survives the
+ * warp. With J the Jacobian of x → x + F(x) (central differences) and
+ * σ1 >= σ2 its singular values:
+ *   σ1 > 1  the warp squeezes σ1 source pixels into one output pixel; the
+ *           residual's fine detail aliases (a blink's lash line turns jagged,
+ *           the catchlight becomes flecks in the lid seam);
+ *   σ2 < 1  it stretches one source pixel over 1/σ2 output pixels; the
+ *           residual's detail becomes streaks (an opened mouth).
+ * The gain is 1 until σ1 passes MIEN_GAIN_SQUEEZE_FULL and falls linearly to
+ * 0 at MIEN_GAIN_SQUEEZE_ZERO; likewise for σ2 between MIEN_GAIN_STRETCH_FULL
+ * and MIEN_GAIN_STRETCH_ZERO; the two factors multiply. Where F is zero, or
+ * any rigid motion, the gain is exactly 1, so the identity property and the
+ * seamless paste hold. gain: 1 channel, the field's size. */
+#define MIEN_GAIN_SQUEEZE_FULL 1.5f
+#define MIEN_GAIN_SQUEEZE_ZERO 3.0f
+#define MIEN_GAIN_STRETCH_FULL 0.4f
+#define MIEN_GAIN_STRETCH_ZERO 0.15f
+mien_status mien_field_residual_gain (const mien_image *field,
+                                      mien_image *gain, mien_error *err);
+
 /* Middlebury colour coding (Baker et al. colour wheel): hue is the
  * direction, saturation the magnitude relative to max_magnitude (<= 0: the
  * field's own maximum). Writes a 3-channel image of the field's size. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-reswarp.h"
 
+#include "mien-field.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,9 @@ struct mien_decomposition {
   /* Multiscale intermediate results per level, kept across frames so that the
    * hot path does not fault in fresh pages for every frame. */
   mien_image *scratch[MIEN_PYRAMID_MAX_LEVELS];
+  /* The residual gain (mien_field_residual_gain), on unless turned off. */
+  int residual_fade;
+  mien_image *gain; /* low size, 1 channel; rebuilt every frame */
 };
 
 const char *
@@ -69,6 +74,7 @@ typedef struct compose_job {
   const mien_image *coarse;
   const mien_image *residual; /* may be NULL */
   const mien_image *field;    /* may be NULL */
+  const mien_image *gain;     /* 1 channel at the field's size; NULL: 1 */
   mien_image *out;
   const mien_lerp_tap *coarse_x, *coarse_y;
   const mien_lerp_tap *field_x, *field_y;
@@ -105,7 +111,7 @@ sample_position (int i, float d, int n, int *i0, float *w)
  * each pixel only does the horizontal half: 2 taps instead of 4. */
 static inline __attribute__ ((always_inline)) void
 compose_row (const compose_job *job, int y, float *coarse_row,
-             float *field_row, const int C)
+             float *field_row, float *gain_row, const int C)
 {
   const mien_image *coarse = job->coarse;
   const mien_image *res = job->residual;
@@ -125,6 +131,13 @@ compose_row (const compose_job *job, int y, float *coarse_row,
       const float *f1 = mien_image_row (field, fy.i1);
       for (int i = 0; i < field->width * 2; i++)
         field_row[i] = mien_lerp (f0[i], f1[i], fy.w);
+      if (job->gain != NULL)
+        {
+          const float *g0 = mien_image_row (job->gain, fy.i0);
+          const float *g1 = mien_image_row (job->gain, fy.i1);
+          for (int i = 0; i < field->width; i++)
+            gain_row[i] = mien_lerp (g0[i], g1[i], fy.w);
+        }
     }
 
   for (int x = 0; x < W; x++)
@@ -136,20 +149,23 @@ compose_row (const compose_job *job, int y, float *coarse_row,
                               coarse_row[cx.i1 * C + c], cx.w);
       if (res != NULL)
         {
-          float u = 0.0f, v = 0.0f;
+          float u = 0.0f, v = 0.0f, g = 1.0f;
           if (field != NULL)
             {
               mien_lerp_tap fx = job->field_x[x];
               u = mien_lerp (field_row[fx.i0 * 2], field_row[fx.i1 * 2], fx.w);
               v = mien_lerp (field_row[fx.i0 * 2 + 1], field_row[fx.i1 * 2 + 1],
                              fx.w);
+              if (job->gain != NULL)
+                g = mien_lerp (gain_row[fx.i0], gain_row[fx.i1], fx.w);
             }
           if (u == 0.0f && v == 0.0f)
             {
-              /* Still pixels (background, hair): an exact read, no taps. */
+              /* Still pixels (background, hair): an exact read, no taps. The
+               * gain is exactly 1 wherever the field is locally rigid. */
               const float *r = mien_image_row (res, y) + (size_t)x * C;
               for (int c = 0; c < C; c++)
-                value[c] += r[c];
+                value[c] += g * r[c];
             }
           else
             {
@@ -169,7 +185,7 @@ compose_row (const compose_job *job, int y, float *coarse_row,
                 {
                   float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
                   float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
-                  value[c] += mien_lerp (top, bot, wy);
+                  value[c] += g * mien_lerp (top, bot, wy);
                 }
             }
         }
@@ -184,20 +200,26 @@ compose_rows (void *data, int begin, int end)
   const compose_job *job = data;
   int C = job->out->channels;
   size_t n = (size_t)job->coarse->width * C
-             + (job->field ? (size_t)job->field->width * 2 : 0);
+             + (job->field ? (size_t)job->field->width * 3 : 0);
   float *scratch = malloc (n * sizeof (float));
   if (scratch == NULL)
     abort (); /* a few KB; cannot report from a worker, and cannot go on */
   float *coarse_row = scratch;
   float *field_row = scratch + (size_t)job->coarse->width * C;
+  float *gain_row = job->field ? field_row + (size_t)job->field->width * 2
+                               : NULL;
   /* Constant channel counts let the compiler unroll the inner loops. */
+#define ROWS(C_)                                                             \
+  for (int y = begin; y < end; y++)                                          \
+    compose_row (job, y, coarse_row, field_row, gain_row, C_);
   switch (C)
     {
-    case 1: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 1); break;
-    case 2: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 2); break;
-    case 3: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 3); break;
-    default: for (int y = begin; y < end; y++) compose_row (job, y, coarse_row, field_row, 4); break;
+    case 1: ROWS (1) break;
+    case 2: ROWS (2) break;
+    case 3: ROWS (3) break;
+    default: ROWS (4) break;
     }
+#undef ROWS
   free (scratch);
 }
 
@@ -206,6 +228,17 @@ mien_reswarp_compose_level (const mien_image *coarse,
                             const mien_image *residual,
                             const mien_image *field, mien_image *out,
                             mien_pool *pool, mien_error *err)
+{
+  return mien_reswarp_compose_level_gain (coarse, residual, field, NULL, out,
+                                          pool, err);
+}
+
+mien_status
+mien_reswarp_compose_level_gain (const mien_image *coarse,
+                                 const mien_image *residual,
+                                 const mien_image *field,
+                                 const mien_image *gain, mien_image *out,
+                                 mien_pool *pool, mien_error *err)
 {
   if (coarse->channels != out->channels
       || (residual && !mien_image_same_shape (residual, out)))
@@ -221,6 +254,12 @@ mien_reswarp_compose_level (const mien_image *coarse,
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "a motion field has 2 channels, not %d",
                            field->channels);
+  if (gain != NULL
+      && (field == NULL || gain->channels != 1 || gain->width != field->width
+          || gain->height != field->height))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "a residual gain needs a field and must be 1 "
+                           "channel at its size");
 
   int W = out->width, H = out->height;
   /* One allocation for the four tap tables. */
@@ -228,7 +267,8 @@ mien_reswarp_compose_level (const mien_image *coarse,
   if (taps == NULL)
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   compose_job job = {
-    .coarse = coarse, .residual = residual, .field = field, .out = out,
+    .coarse = coarse, .residual = residual, .field = field, .gain = gain,
+    .out = out,
     .coarse_x = taps, .coarse_y = taps + W,
     .field_x = taps + W + H, .field_y = taps + 2 * W + H,
   };
@@ -386,6 +426,7 @@ mien_decomposition_new (const mien_image *hd, int low_w, int low_h,
       return NULL;
     }
   dec->mode = mode;
+  dec->residual_fade = 1;
   dec->width = hd->width;
   dec->height = hd->height;
   dec->channels = hd->channels;
@@ -419,12 +460,25 @@ mien_decomposition_free (mien_decomposition *dec)
   if (dec == NULL)
     return;
   mien_image_free (dec->low);
+  mien_image_free (dec->gain);
   for (int k = 0; k < MIEN_PYRAMID_MAX_LEVELS; k++)
     {
       mien_image_free (dec->residuals[k]);
       mien_image_free (dec->scratch[k]);
     }
   free (dec);
+}
+
+void
+mien_decomposition_set_residual_fade (mien_decomposition *dec, int on)
+{
+  dec->residual_fade = on != 0;
+}
+
+int
+mien_decomposition_get_residual_fade (const mien_decomposition *dec)
+{
+  return dec->residual_fade;
 }
 
 mien_reswarp_mode
@@ -504,9 +558,21 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
   mien_status status = check_frame_inputs (dec, refined, field, out, err);
   if (status != MIEN_OK)
     return status;
+  const mien_image *gain = NULL;
+  if (dec->residual_fade)
+    {
+      if (dec->gain == NULL)
+        dec->gain = mien_image_new (field->width, field->height, 1, err);
+      if (dec->gain == NULL)
+        return MIEN_ERR_NOMEM;
+      status = mien_field_residual_gain (field, dec->gain, err);
+      if (status != MIEN_OK)
+        return status;
+      gain = dec->gain;
+    }
   if (dec->mode == MIEN_RESWARP_VANILLA)
-    return mien_reswarp_compose_level (refined, dec->residuals[0], field, out,
-                                       pool, err);
+    return mien_reswarp_compose_level_gain (refined, dec->residuals[0], field,
+                                            gain, out, pool, err);
 
   if (dec->n_residuals == 0)
     {
@@ -528,8 +594,8 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
             return MIEN_ERR_NOMEM;
           dst = dec->scratch[k];
         }
-      status = mien_reswarp_compose_level (coarse, dec->residuals[k], field,
-                                           dst, pool, err);
+      status = mien_reswarp_compose_level_gain (coarse, dec->residuals[k],
+                                                field, gain, dst, pool, err);
       if (status != MIEN_OK)
         return status;
       coarse = dst;

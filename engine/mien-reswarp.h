@@ -14,7 +14,16 @@
  *
  * F_k is F bilinearly up-sampled to level k and scaled by the size ratio, so
  * a displacement of one low-res pixel moves (W_k / low_w) level-k pixels.
- * With F = 0 and O^r = I both modes return I^h to float rounding. */
+ * With F = 0 and O^r = I both modes return I^h to float rounding.
+ *
+ * One departure from the paper, on by default: each warped residual is
+ * multiplied by a gain G = up(mien_field_residual_gain (F)) that fades it
+ * where the warp squeezes or stretches it so much that its detail would alias
+ * into jagged lines or smear into streaks (a blink's lid seam, an opened
+ * mouth). G is exactly 1 wherever F is locally rigid, so the identity
+ * property and the seamless paste are untouched.
+ *   vanilla     O^h = up(O^r) + G · warp(R, up(F)·s)
+ *   multiscale  O = up(O) + G_k · warp(R_k, F_k) */
 #pragma once
 
 #include "mien-image.h"
@@ -81,6 +90,11 @@ mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
                           const mien_image *field, mien_image *out,
                           mien_pool *pool, mien_error *err);
 
+/* The residual gain is on for a new decomposition; off gives the paper's
+ * equations exactly (for comparison and the quality report). */
+void mien_decomposition_set_residual_fade (mien_decomposition *dec, int on);
+int mien_decomposition_get_residual_fade (const mien_decomposition *dec);
+
 /* One level of either mode, fused in one pass over out:
  *   out = up(coarse) + warp(residual, up(field) · (out size / field size))
  * residual may be NULL (then out = up(coarse)); field may be NULL (zero). */
@@ -89,6 +103,14 @@ mien_status mien_reswarp_compose_level (const mien_image *coarse,
                                         const mien_image *field,
                                         mien_image *out, mien_pool *pool,
                                         mien_error *err);
+/* The same with the residual multiplied by up(gain); gain (1 channel at the
+ * field's size) may be NULL (1). */
+mien_status mien_reswarp_compose_level_gain (const mien_image *coarse,
+                                             const mien_image *residual,
+                                             const mien_image *field,
+                                             const mien_image *gain,
+                                             mien_image *out, mien_pool *pool,
+                                             mien_error *err);
 
 /* Backward warp: out(x, y) = src(x + dx, y + dy), bilinear, positions
  * clamped to the image. field has src's size (this is O^w = warp(I, F)). */

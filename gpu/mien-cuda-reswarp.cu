@@ -8,6 +8,7 @@
 
 #include "mien-cuda-private.h"
 #include "mien-cuda-reswarp.h"
+#include "mien-field.h"
 #include "mien-resample.h"
 
 /* ---- device side --------------------------------------------------------- */
@@ -49,6 +50,7 @@ struct compose_args {
   int coarse_w;
   const void *residual; /* W×H×C of R, NULL: none */
   const float *field;   /* 2 channels, NULL: zero */
+  const float *gain;    /* 1 channel at the field's size, NULL: 1 */
   int field_w;
   const mien_lerp_tap *cx, *cy, *fx, *fy;
   float scale_x, scale_y;
@@ -96,7 +98,7 @@ compose_kernel (compose_args a)
   if (a.residual != nullptr)
     {
       const R *res = (const R *)a.residual;
-      float u = 0.0f, v = 0.0f;
+      float u = 0.0f, v = 0.0f, g = 1.0f;
       if (a.field != nullptr)
         {
           mien_lerp_tap fx = a.fx[x], fy = a.fy[y];
@@ -107,13 +109,21 @@ compose_kernel (compose_args a)
           v = lerp_dev (lerp_dev (f0[fx.i0 * 2 + 1], f1[fx.i0 * 2 + 1], fy.w),
                         lerp_dev (f0[fx.i1 * 2 + 1], f1[fx.i1 * 2 + 1], fy.w),
                         fx.w);
+          if (a.gain != nullptr)
+            {
+              /* As the CPU: the residual gain, up-sampled like the field. */
+              const float *g0 = a.gain + (size_t)fy.i0 * a.field_w;
+              const float *g1 = a.gain + (size_t)fy.i1 * a.field_w;
+              g = lerp_dev (lerp_dev (g0[fx.i0], g1[fx.i0], fy.w),
+                            lerp_dev (g0[fx.i1], g1[fx.i1], fy.w), fx.w);
+            }
         }
       if (u == 0.0f && v == 0.0f)
         {
           const R *r = res + ((size_t)y * a.W + x) * C;
 #pragma unroll
           for (int c = 0; c < C; c++)
-            value[c] += load_res (r + c);
+            value[c] += g * load_res (r + c);
         }
       else
         {
@@ -132,7 +142,7 @@ compose_kernel (compose_args a)
                                     load_res (r0 + x1 * C + c), wx);
               float bot = lerp_dev (load_res (r1 + x0 * C + c),
                                     load_res (r1 + x1 * C + c), wx);
-              value[c] += lerp_dev (top, bot, wy);
+              value[c] += g * lerp_dev (top, bot, wy);
             }
         }
     }
@@ -236,6 +246,11 @@ struct mien_cuda_decomposition {
   level levels[MIEN_PYRAMID_MAX_LEVELS];
   mien_image *low;
   float *refined_dev, *field_dev; /* low size */
+  /* The residual gain (mien_field_residual_gain): computed on the host from
+   * the field in set_inputs, uploaded next to it. */
+  int residual_fade;
+  mien_image *gain_host;
+  float *gain_dev;
   float *out_dev;                 /* host variant's staging frame */
   cudaStream_t stream;
   size_t device_bytes;
@@ -534,6 +549,13 @@ alloc_frame_buffers (mien_cuda_decomposition *dec, mien_error *err)
   if (s == MIEN_OK)
     s = dev_alloc (dec, (void **)&dec->field_dev, n_low * 2 * sizeof (float),
                    "the motion field", err);
+  if (s == MIEN_OK)
+    s = dev_alloc (dec, (void **)&dec->gain_dev, n_low * sizeof (float),
+                   "the residual gain", err);
+  if (s == MIEN_OK
+      && (dec->gain_host = mien_image_new (low.width, low.height, 1, err))
+             == nullptr)
+    s = MIEN_ERR_NOMEM;
   if (dec->mode == MIEN_RESWARP_MULTISCALE)
     for (int k = 1; k < dec->n_residuals && s == MIEN_OK; k++)
       s = dev_alloc (dec, (void **)&dec->levels[k].scratch,
@@ -602,6 +624,7 @@ mien_cuda_decomposition_new (const mien_image *hd, int low_w, int low_h,
       return nullptr;
     }
   dec->mode = mode;
+  dec->residual_fade = 1;
   dec->storage = storage;
   dec->width = hd->width;
   dec->height = hd->height;
@@ -666,12 +689,27 @@ mien_cuda_decomposition_free (mien_cuda_decomposition *dec)
     }
   cudaFree (dec->refined_dev);
   cudaFree (dec->field_dev);
+  cudaFree (dec->gain_dev);
   cudaFree (dec->out_dev);
   if (dec->stream != nullptr)
     cudaStreamDestroy (dec->stream);
   (void)cudaGetLastError ();
   mien_image_free (dec->low);
+  mien_image_free (dec->gain_host);
   free (dec);
+}
+
+extern "C" void
+mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
+                                           int on)
+{
+  dec->residual_fade = on != 0;
+}
+
+extern "C" int
+mien_cuda_decomposition_get_residual_fade (const mien_cuda_decomposition *dec)
+{
+  return dec->residual_fade;
 }
 
 extern "C" mien_reswarp_mode
@@ -798,6 +836,7 @@ compose_level (mien_cuda_decomposition *dec, int k, const float *coarse,
   a.coarse_w = coarse_w;
   a.residual = with_residual ? lv->residual : nullptr;
   a.field = dec->field_dev;
+  a.gain = dec->residual_fade ? dec->gain_dev : nullptr;
   a.field_w = low.width;
   a.cx = lv->taps;
   a.cy = lv->taps + lv->w;
@@ -863,6 +902,17 @@ mien_cuda_reswarp_set_inputs (mien_cuda_decomposition *dec,
                                   mien_image_n_floats (field) * sizeof (float),
                                   cudaMemcpyHostToDevice, dec->stream),
                  "uploading the field");
+  if (dec->residual_fade)
+    {
+      mien_status s = mien_field_residual_gain (field, dec->gain_host, err);
+      if (s != MIEN_OK)
+        return s;
+      MIEN_CUDA_TRY (cudaMemcpyAsync (dec->gain_dev, dec->gain_host->data,
+                                      mien_image_n_floats (dec->gain_host)
+                                          * sizeof (float),
+                                      cudaMemcpyHostToDevice, dec->stream),
+                     "uploading the residual gain");
+    }
   /* The copies read pageable host memory the caller may change next. */
   MIEN_CUDA_TRY (cudaStreamSynchronize (dec->stream), "uploading inputs");
   return MIEN_OK;

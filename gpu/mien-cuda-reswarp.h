@@ -68,6 +68,13 @@ mien_status mien_cuda_decomposition_download_residual (
 /* The cudaStream_t the decomposition queues its work on. */
 void *mien_cuda_decomposition_get_stream (mien_cuda_decomposition *dec);
 
+/* The residual gain, as mien_decomposition_set_residual_fade: on for a new
+ * decomposition. Takes effect at the next set_inputs. */
+void mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
+                                                int on);
+int mien_cuda_decomposition_get_residual_fade (
+    const mien_cuda_decomposition *dec);
+
 /* One frame, host in and host out: the same contract as mien_reswarp
  * (refined and field at the low size; out full size; a field with NaN or
  * infinite values is refused). Returns when out is written. */

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The identity property (DESIGN.md): with F = 0 and O^r = down(I^h) both
- * modes return I^h, at sizes that are and are not multiples of 128. And the
- * warp moves content the way a backward warp should. */
+ * modes return I^h, at sizes that are and are not multiples of 128 (with the
+ * residual gain on, as by default). The warp moves content the way a backward
+ * warp should. The residual gain is 1 for rigid motion and follows its ramps
+ * for uniform squeezes and stretches, and scales the warped residual by
+ * exactly that much. */
+#include "mien-field.h"
 #include "mien-test.h"
 #include "mien.h"
 
@@ -78,6 +82,128 @@ test_warp_direction (void)
   mien_image_free (out);
 }
 
+/* A field of affine motion F(x) = A·(x − c) + t on the 128 grid. */
+static mien_image *
+affine_field (float a, float b, float c, float d, float tx, float ty)
+{
+  mien_image *f = mien_image_new (128, 128, 2, NULL);
+  for (int y = 0; y < 128; y++)
+    for (int x = 0; x < 128; x++)
+      {
+        float *p = f->data + 2 * ((size_t)y * 128 + (size_t)x);
+        float dx = (float)x - 64.0f, dy = (float)y - 64.0f;
+        p[0] = a * dx + b * dy + tx;
+        p[1] = c * dx + d * dy + ty;
+      }
+  return f;
+}
+
+/* Largest |gain − want| over the grid. */
+static float
+gain_error (const mien_image *field, float want)
+{
+  mien_image *g = mien_image_new (128, 128, 1, NULL);
+  mien_error err = { 0 };
+  CHECK (mien_field_residual_gain (field, g, &err) == MIEN_OK, "%s",
+         err.message);
+  float worst = 0.0f;
+  for (int i = 0; i < 128 * 128; i++)
+    worst = fmaxf (worst, fabsf (g->data[i] - want));
+  mien_image_free (g);
+  return worst;
+}
+
+static void
+test_residual_gain (void)
+{
+  const float rot = 0.3f; /* 17°: a tilt of the head */
+  struct {
+    const char *what;
+    float a, b, c, d, tx, ty; /* F = A·(x − c) + t, A = [[a, b], [c, d]] */
+    float want, tolerance;
+  } cases[] = {
+    { "still", 0, 0, 0, 0, 0, 0, 1.0f, 0.0f },
+    { "translation", 0, 0, 0, 0, 3.0f, -2.0f, 1.0f, 0.0f },
+    { "rotation", cosf (rot) - 1, -sinf (rot), sinf (rot), cosf (rot) - 1, 0,
+      0, 1.0f, 0.0f },
+    /* J = diag(1, 2.5): σ1 = 2.5 on the squeeze ramp 1.5 → 3. */
+    { "squeeze", 0, 0, 0, 1.5f, 0, 0,
+      (MIEN_GAIN_SQUEEZE_ZERO - 2.5f)
+          / (MIEN_GAIN_SQUEEZE_ZERO - MIEN_GAIN_SQUEEZE_FULL), 1e-5f },
+    /* J = diag(1, 0.25): σ2 = 0.25 on the stretch ramp 0.4 → 0.15. */
+    { "stretch", 0, 0, 0, -0.75f, 0, 0,
+      (0.25f - MIEN_GAIN_STRETCH_ZERO)
+          / (MIEN_GAIN_STRETCH_FULL - MIEN_GAIN_STRETCH_ZERO), 1e-5f },
+    /* Both at once, along different axes: the factors multiply. */
+    { "squeeze and stretch", 1.5f, 0, 0, -0.75f, 0, 0,
+      (MIEN_GAIN_SQUEEZE_ZERO - 2.5f)
+          / (MIEN_GAIN_SQUEEZE_ZERO - MIEN_GAIN_SQUEEZE_FULL)
+          * (0.25f - MIEN_GAIN_STRETCH_ZERO)
+          / (MIEN_GAIN_STRETCH_FULL - MIEN_GAIN_STRETCH_ZERO), 1e-5f },
+    { "crushed", 0, 0, 0, 4.0f, 0, 0, 0.0f, 0.0f },
+    /* A shear is a squeeze and a stretch in rotated axes: σ1 = (3 + √13)/2
+     * = 3.30 for [[1, 3], [0, 1]]. */
+    { "shear", 0, 3.0f, 0, 0, 0, 0, 0.0f, 0.0f },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      mien_image *f = affine_field (cases[i].a, cases[i].b, cases[i].c,
+                                    cases[i].d, cases[i].tx, cases[i].ty);
+      float e = gain_error (f, cases[i].want);
+      CHECK (e <= cases[i].tolerance, "gain for %s: off %g from %g",
+             cases[i].what, e, cases[i].want);
+      printf ("gain %-20s %.4f (off by %.1e)\n", cases[i].what, cases[i].want,
+              e);
+      mien_image_free (f);
+    }
+}
+
+/* With a uniform gain g, O^h − B is g times the paper's, in both modes, where
+ * B is the frame with the residuals dropped (gain 0): every level's residual
+ * is scaled by g and up-sampling is linear. */
+static void
+test_fade_scales_residual (mien_reswarp_mode mode)
+{
+  mien_error err = { 0 };
+  mien_image *hd = random_image (300, 260, 3);
+  mien_decomposition *dec = mien_decomposition_new (hd, 128, 128, mode, NULL,
+                                                    &err);
+  mien_image *f = affine_field (0, 0, 0, 1.5f, 0, 0); /* gain 1/3 */
+  mien_image *crushed = affine_field (0, 0, 0, 4.0f, 0, 0); /* gain 0 */
+  const mien_image *low = mien_decomposition_get_low (dec);
+  mien_image *base = mien_image_new (300, 260, 3, NULL);
+  mien_image *on = mien_image_new (300, 260, 3, NULL);
+  mien_image *off = mien_image_new (300, 260, 3, NULL);
+  CHECK (mien_decomposition_get_residual_fade (dec), "fade off by default");
+  CHECK (mien_reswarp (dec, low, crushed, base, NULL, &err) == MIEN_OK, "%s",
+         err.message);
+  CHECK (mien_reswarp (dec, low, f, on, NULL, &err) == MIEN_OK, "%s",
+         err.message);
+  mien_decomposition_set_residual_fade (dec, 0);
+  CHECK (mien_reswarp (dec, low, f, off, NULL, &err) == MIEN_OK, "%s",
+         err.message);
+  float worst = 0.0f, detail = 0.0f;
+  for (size_t i = 0; i < mien_image_n_floats (on); i++)
+    {
+      float paper = off->data[i] - base->data[i];
+      worst = fmaxf (worst, fabsf ((on->data[i] - base->data[i])
+                                   - paper / 3.0f));
+      detail = fmaxf (detail, fabsf (paper));
+    }
+  CHECK (detail > 0.1f, "the residual should carry detail (%g)", detail);
+  CHECK (worst <= 1e-5f, "%s: faded residual off by %g",
+         mien_reswarp_mode_to_string (mode), worst);
+  printf ("fade %-10s residual × 1/3, off by %.1e\n",
+          mien_reswarp_mode_to_string (mode), worst);
+  mien_image_free (f);
+  mien_image_free (crushed);
+  mien_image_free (base);
+  mien_image_free (on);
+  mien_image_free (off);
+  mien_decomposition_free (dec);
+  mien_image_free (hd);
+}
+
 /* Bad frame inputs are refused with a message, not a crash. */
 static void
 test_frame_validation (void)
@@ -115,6 +241,9 @@ main (void)
     for (int mode = 0; mode < 2; mode++)
       test_identity (sizes[i][0], sizes[i][1], (mien_reswarp_mode)mode);
   test_warp_direction ();
+  test_residual_gain ();
+  test_fade_scales_residual (MIEN_RESWARP_VANILLA);
+  test_fade_scales_residual (MIEN_RESWARP_MULTISCALE);
   test_frame_validation ();
   return mien_test_exit_code ();
 }

@@ -8,6 +8,13 @@ Resampling is expressed as dense matrices built from their definitions:
   * up:   bilinear with pixel centres at half-integers, clamped at borders.
 The warp is a vectorised bilinear gather with clamped coordinates.
 Images are float64 arrays of shape (H, W, C); fields are (H, W, 2) = (dx, dy).
+
+fade=True adds the project's one departure from the paper (ARCHITECTURE.md,
+"Residual gain"): each warped residual is multiplied by G = up(gain(F)), where
+gain(F) fades the residual where the map x -> x + F(x) squeezes (largest
+singular value of its Jacobian above 1.5, zero at 3) or stretches it
+(smallest below 0.4, zero at 0.15). Written here with numpy's gradient and
+SVD, not the C code's closed form.
 """
 import numpy as np
 
@@ -73,6 +80,27 @@ def warp(img, field):
     return top * (1 - wy) + bot * wy
 
 
+SQUEEZE_FULL, SQUEEZE_ZERO = 1.5, 3.0
+STRETCH_FULL, STRETCH_ZERO = 0.4, 0.15
+
+
+def gain(field):
+    """(H, W, 1) residual gain of a (H, W, 2) field at its own grid nodes."""
+    dudy, dudx = np.gradient(field[..., 0])  # central inside, one-sided edges
+    dvdy, dvdx = np.gradient(field[..., 1])
+    jac = np.empty(field.shape[:2] + (2, 2))
+    jac[..., 0, 0] = 1 + dudx
+    jac[..., 0, 1] = dudy
+    jac[..., 1, 0] = dvdx
+    jac[..., 1, 1] = 1 + dvdy
+    sv = np.linalg.svd(jac, compute_uv=False)  # (H, W, 2), descending
+    squeeze = np.clip((SQUEEZE_ZERO - sv[..., 0])
+                      / (SQUEEZE_ZERO - SQUEEZE_FULL), 0, 1)
+    stretch = np.clip((sv[..., 1] - STRETCH_ZERO)
+                      / (STRETCH_FULL - STRETCH_ZERO), 0, 1)
+    return (squeeze * stretch)[..., None]
+
+
 def scaled_field(field, h, w):
     """F up-sampled to (h, w), displacements scaled from the field's grid."""
     fu = up(field, h, w)
@@ -95,15 +123,21 @@ def level_sizes(h, w, low_h, low_w):
     return sizes
 
 
-def vanilla(hd, refined, field):
-    """O^h = up(O^r) + warp(R, up(F)·s), R = I^h − up(down(I^h))."""
+def gain_at(field, h, w, fade):
+    """G up-sampled to (h, w), or 1 without the fade."""
+    return up(gain(field), h, w) if fade else 1.0
+
+
+def vanilla(hd, refined, field, fade=False):
+    """O^h = up(O^r) + G·warp(R, up(F)·s), R = I^h − up(down(I^h))."""
     h, w = hd.shape[:2]
     lh, lw = field.shape[:2]
     residual = hd - up(down(hd, lh, lw), h, w)
-    return up(refined, h, w) + warp(residual, scaled_field(field, h, w))
+    return up(refined, h, w) + gain_at(field, h, w, fade) * warp(
+        residual, scaled_field(field, h, w))
 
 
-def multiscale(hd, refined, field):
+def multiscale(hd, refined, field, fade=False):
     """Laplacian pyramid R_k = L_k − up(L_{k+1}); O = up(O) + warp(R_k, F_k)."""
     lh, lw = field.shape[:2]
     sizes = level_sizes(hd.shape[0], hd.shape[1], lh, lw)
@@ -118,8 +152,23 @@ def multiscale(hd, refined, field):
     out = refined
     for k in range(len(residuals) - 1, -1, -1):
         sh, sw = sizes[k]
-        out = up(out, sh, sw) + warp(residuals[k], scaled_field(field, sh, sw))
+        out = up(out, sh, sw) + gain_at(field, sh, sw, fade) * warp(
+            residuals[k], scaled_field(field, sh, sw))
     return out
+
+
+def pinch_field(h, w, strength):
+    """A blink-like field: rows near the middle pull towards it (backward
+    map squeezes a band into a line, so the gain reaches 0 there) and a
+    stretch below it (the gain fades from the other side). Fold-free for
+    strength < 1."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    cy, cx = h / 2, w / 2
+    bump = np.exp(-((xs - cx) / (w / 6)) ** 2)
+    t = (ys - cy) / (h / 12)
+    # v = strength·σ·(t·e^(−t²)·√(2e)) has slope up to ~strength·2.3/σ.
+    v = strength * (h / 12) * t * np.exp(-t * t) * np.sqrt(2 * np.e) * bump
+    return np.stack([np.zeros_like(v), v], axis=-1)
 
 
 def low_of(hd, lh=128, lw=128):
