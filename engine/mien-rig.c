@@ -24,12 +24,30 @@ static inline vec2 v_pt (mien_point p) { return (vec2){ p.x, p.y }; }
 
 /* Origin between the eye centres; ex along the eye line towards the image's
  * right, ey perpendicular towards the chin; iod in grid pixels. Moves are
- * written in iod units so that they scale and rotate with the face. */
+ * written in iod units so that they scale and rotate with the face.
+ *
+ * A turned head (yaw) shows a foreshortened iod, so moves scaled by it alone
+ * came out too small, and the far side moved as much as the near side. The
+ * frame therefore also holds the scales frame_delta uses: sy for "down" and
+ * sx[side] for "out", from a cylinder model of the head. With the nose at
+ * angle 0 and the cheek contour where the cylinder turns away, the contour's
+ * half-widths from the nose bridge are R(1 ∓ sin yaw), so
+ *   sin yaw = (w1 − w0) / (w1 + w0)   (> 0: side 0, image left, is far)
+ * The eyes sit at φe = ±30° on it, so the apparent iod is the true one times
+ * cos yaw, and a sideways move at an eye, brow or lip corner on side s is
+ * foreshortened by cos(φe ± yaw) / cos φe (+ for the far side):
+ *   sy = iod / cos yaw,   sx[s] = iod (1 ∓ tan φe · tan yaw).
+ * For a frontal face both are the iod. Yaw is clamped to ±YAW_MAX. */
 typedef struct face_frame {
   vec2 origin, ex, ey;
   float iod;
   vec2 eye_centre[2]; /* [0] subject's right (image left), [1] left */
+  float sx[2], sy;    /* grid pixels per iod unit: out on each side, down */
+  float sin_yaw;
 } face_frame;
+
+#define YAW_MAX_SIN 0.7071f  /* 45° */
+#define TAN_EYE_ANGLE 0.5774f /* tan 30° */
 
 static vec2
 mean_of (const mien_point *lm, int first, int n)
@@ -52,6 +70,18 @@ face_frame_init (face_frame *f, const mien_point *lm)
   f->ex = v_mul (d, 1.0f / f->iod);
   f->ey = (vec2){ -f->ex.y, f->ex.x };
   f->origin = v_mul (v_add (f->eye_centre[0], f->eye_centre[1]), 0.5f);
+  /* Half-widths at cheek level: contour points 1–3 and 13–15 against the
+   * nose bridge (27–30), along the eye line. */
+  vec2 bridge = mean_of (lm, 27, 4);
+  float w0 = v_dot (v_sub (bridge, mean_of (lm, 1, 3)), f->ex);
+  float w1 = v_dot (v_sub (mean_of (lm, 13, 3), bridge), f->ex);
+  float s = (w0 > 0.0f && w1 > 0.0f) ? (w1 - w0) / (w1 + w0) : 0.0f;
+  s = s > YAW_MAX_SIN ? YAW_MAX_SIN : s < -YAW_MAX_SIN ? -YAW_MAX_SIN : s;
+  float c = sqrtf (1.0f - s * s), tan_yaw = s / c;
+  f->sin_yaw = s;
+  f->sy = f->iod / c;
+  f->sx[0] = f->iod * (1.0f - TAN_EYE_ANGLE * tan_yaw);
+  f->sx[1] = f->iod * (1.0f + TAN_EYE_ANGLE * tan_yaw);
   return 1;
 }
 
@@ -60,8 +90,8 @@ face_frame_init (face_frame *f, const mien_point *lm)
 static vec2
 frame_delta (const face_frame *f, int side, float out, float down)
 {
-  float u = side ? out : -out;
-  return v_mul (v_add (v_mul (f->ex, u), v_mul (f->ey, down)), f->iod);
+  float u = (side ? out : -out) * f->sx[side ? 1 : 0];
+  return v_add (v_mul (f->ex, u), v_mul (f->ey, down * f->sy));
 }
 
 /* ------------------------------------------------------------------------ */

@@ -23,7 +23,7 @@ typedef struct astronaut_rig {
 } astronaut_rig;
 
 /* 0 when ready, 77 (skip) without the sample photo. */
-static int
+static inline int
 astronaut_rig_open (astronaut_rig *r)
 {
   const char *root = getenv ("MIEN_SOURCE_ROOT");
@@ -58,7 +58,7 @@ astronaut_rig_open (astronaut_rig *r)
 }
 
 /* Runs the rig on the 128² face with an AU spec ("12=5,6=3") into r->g. */
-static void
+static inline void
 astronaut_rig_generate (astronaut_rig *r, const char *aus)
 {
   mien_error err = { 0 };
@@ -71,7 +71,7 @@ astronaut_rig_generate (astronaut_rig *r, const char *aus)
          "%s: %s", aus, err.message);
 }
 
-static void
+static inline void
 astronaut_rig_close (astronaut_rig *r)
 {
   mien_generator_output_clear (&r->g);
