@@ -39,7 +39,7 @@ usage (FILE *out)
   fprintf (out,
            "Usage: %s PHOTO [--landmarks FILE.json] [--face N]\n"
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
-           "       [--mode vanilla|multiscale] [--crop-only] "
+           "       [--mode vanilla|multiscale] [--no-fade] [--crop-only] "
            "[--debug-dir DIR]\n"
            "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
            "   or: %s [PHOTO] --animate [animation options] -o "

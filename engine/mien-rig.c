@@ -37,13 +37,12 @@ static inline vec2 v_pt (mien_point p) { return (vec2){ p.x, p.y }; }
  * cos yaw, and a sideways move at an eye, brow or lip corner on side s is
  * foreshortened by cos(φe ± yaw) / cos φe (+ for the far side):
  *   sy = iod / cos yaw,   sx[s] = iod (1 ∓ tan φe · tan yaw).
- * For a frontal face both are the iod. Yaw is clamped to ±YAW_MAX. */
+ * For a frontal face both are the iod. |sin yaw| is clamped to YAW_MAX_SIN. */
 typedef struct face_frame {
   vec2 origin, ex, ey;
   float iod;
   vec2 eye_centre[2]; /* [0] subject's right (image left), [1] left */
   float sx[2], sy;    /* grid pixels per iod unit: out on each side, down */
-  float sin_yaw;
 } face_frame;
 
 #define YAW_MAX_SIN 0.7071f  /* 45° */
@@ -78,7 +77,6 @@ face_frame_init (face_frame *f, const mien_point *lm)
   float s = (w0 > 0.0f && w1 > 0.0f) ? (w1 - w0) / (w1 + w0) : 0.0f;
   s = s > YAW_MAX_SIN ? YAW_MAX_SIN : s < -YAW_MAX_SIN ? -YAW_MAX_SIN : s;
   float c = sqrtf (1.0f - s * s), tan_yaw = s / c;
-  f->sin_yaw = s;
   f->sy = f->iod / c;
   f->sx[0] = f->iod * (1.0f - TAN_EYE_ANGLE * tan_yaw);
   f->sx[1] = f->iod * (1.0f + TAN_EYE_ANGLE * tan_yaw);

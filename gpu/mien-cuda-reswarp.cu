@@ -902,17 +902,17 @@ mien_cuda_reswarp_set_inputs (mien_cuda_decomposition *dec,
                                   mien_image_n_floats (field) * sizeof (float),
                                   cudaMemcpyHostToDevice, dec->stream),
                  "uploading the field");
-  if (dec->residual_fade)
-    {
-      mien_status s = mien_field_residual_gain (field, dec->gain_host, err);
-      if (s != MIEN_OK)
-        return s;
-      MIEN_CUDA_TRY (cudaMemcpyAsync (dec->gain_dev, dec->gain_host->data,
-                                      mien_image_n_floats (dec->gain_host)
-                                          * sizeof (float),
-                                      cudaMemcpyHostToDevice, dec->stream),
-                     "uploading the residual gain");
-    }
+  /* Uploaded whether or not the fade is on, so that turning it on between
+   * set_inputs and a frame never reads a stale (or unwritten) gain; it is
+   * 128² floats. */
+  mien_status gs = mien_field_residual_gain (field, dec->gain_host, err);
+  if (gs != MIEN_OK)
+    return gs;
+  MIEN_CUDA_TRY (cudaMemcpyAsync (dec->gain_dev, dec->gain_host->data,
+                                  mien_image_n_floats (dec->gain_host)
+                                      * sizeof (float),
+                                  cudaMemcpyHostToDevice, dec->stream),
+                 "uploading the residual gain");
   /* The copies read pageable host memory the caller may change next. */
   MIEN_CUDA_TRY (cudaStreamSynchronize (dec->stream), "uploading inputs");
   return MIEN_OK;

@@ -69,7 +69,8 @@ mien_status mien_cuda_decomposition_download_residual (
 void *mien_cuda_decomposition_get_stream (mien_cuda_decomposition *dec);
 
 /* The residual gain, as mien_decomposition_set_residual_fade: on for a new
- * decomposition. Takes effect at the next set_inputs. */
+ * decomposition. Takes effect at the next frame (set_inputs always uploads
+ * the gain). */
 void mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
                                                 int on);
 int mien_cuda_decomposition_get_residual_fade (
