@@ -68,7 +68,7 @@ usage (FILE *out)
            "                        added to the preset; gaze_h/gaze_v in "
            "-1 … 1\n"
            "  -m, --mode MODE       ResWarp mode: vanilla or multiscale "
-           "(default)\n"
+           "(default: vanilla)\n"
            "  -g, --generator GEN   rig (the anatomical AU rig, default) or "
            "an ATW\n"
            "                        network's weights file (.safetensors, "
