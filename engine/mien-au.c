@@ -204,10 +204,13 @@ typedef struct preset_term {
   float value; /* FACS intensity at full preset strength */
 } preset_term;
 
-/* EMFACS prototypes. Happy, disgusted, fearful and contempt use intensities
- * chosen by eye; sad, surprised and angry were searched against face-api's
- * expression model over the 21 sample faces (tools/calibrate/search.py) and
- * checked on the contact sheets: face-api needs them strong. Angry adds
+/* EMFACS prototypes. Disgusted, fearful and contempt use intensities chosen
+ * by eye; happy, sad, surprised and angry were searched against face-api's
+ * expression model over the sample faces (tools/calibrate) and checked on
+ * the contact sheets: face-api needs them strong. Happy is its two defining
+ * AUs at the FACS maximum: at 3.5 / 4.5 (by eye, until session 8) a
+ * downcast smiling face (sample1/0) read less happy than the photo, and
+ * neighbouring recipes raised it on only 5 of 16 (now 13 of 16). Angry adds
  * AU15 and AU9/AU10 to the AU4+5+7+23 core, which also pulls a smiling
  * photo's lip corners down; AU23 (angry) and AU17 (sad) seal a smiling
  * photo's open lips over its teeth (the rig's lip seal). Surprised adds
@@ -217,7 +220,7 @@ typedef struct preset_term {
  * disgusted's 1.3 keep the corner drop they had before the rig's AU15
  * range grew from 0.13 to 0.20 iod (engine/mien-rig.c). */
 static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
-  [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 3.5f }, { MIEN_AU12, 4.5f },
+  [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 5.0f }, { MIEN_AU12, 5.0f },
                           { MIEN_AU25, 1.5f } },
   [MIEN_PRESET_SAD] = { { MIEN_AU1, 5.0f }, { MIEN_AU4, 4.0f },
                         { MIEN_AU15, 5.0f }, { MIEN_AU17, 5.0f },
