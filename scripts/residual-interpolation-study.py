@@ -28,12 +28,7 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "reference"))
 import reswarp_ref as ref  # noqa: E402
-
-
-def read_flo(path):
-    raw = np.fromfile(path, np.float32)
-    w, h = np.frombuffer(raw[1:3].tobytes(), np.int32)
-    return raw[3:].reshape(h, w, 2).astype(np.float64)
+from mien_files import read_flo  # noqa: E402
 
 
 def catmull_rom_weights(t):
