@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "face/mien-face-analyzer.h"
+#include "mien-c-locale.h"
 #include "io/mien-image-io.h"
 #include "mien.h"
 
@@ -67,7 +68,7 @@ parse_options (int argc, char **argv, options *opt)
       case 'd': opt->draw = optarg; break;
       case 'm': opt->models = optarg; break;
       case 's': opt->input_size = atoi (optarg); break;
-      case 't': opt->threshold = strtof (optarg, NULL); break;
+      case 't': opt->threshold = (float)mien_strtod_c (optarg, NULL); break;
       case 'a': opt->all = 1; break;
       case 'h': usage (stdout); exit (0);
       default: usage (stderr); return 2;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "atw/mien-atw.h"
+#include "mien-c-locale.h"
 #include "face/mien-face-analyzer.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
@@ -132,7 +133,7 @@ static int
 parse_float (const char *s, float *out)
 {
   char *end;
-  double v = strtod (s, &end);
+  double v = mien_strtod_c (s, &end);
   if (end == s || *end)
     return 0;
   *out = (float)v;

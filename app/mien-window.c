@@ -992,15 +992,19 @@ write_responsiveness_log (MienWindow *self)
 {
   double latency = self->last_change_shown_us > 0
       ? (self->last_change_shown_us - self->last_change_us) / 1000.0 : -1.0;
+  /* A file for tests and tools: C-locale numbers whatever the UI's locale. */
+  char gap_ms[G_ASCII_DTOSTR_BUF_SIZE], latency_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (gap_ms, sizeof gap_ms, "%.1f", self->max_tick_gap_us / 1000.0);
+  g_ascii_formatd (latency_ms, sizeof latency_ms, "%.1f", latency);
   g_autofree char *json = g_strdup_printf (
-      "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %.1f, "
+      "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %s, "
       "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
       ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
-      ", \"last_change_to_screen_ms\": %.1f}\n",
-      self->n_ticks, self->max_tick_gap_us / 1000.0, self->n_long_gaps,
+      ", \"last_change_to_screen_ms\": %s}\n",
+      self->n_ticks, gap_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
-      self->n_frames_shown, latency);
+      self->n_frames_shown, latency_ms);
   g_file_set_contents (self->responsiveness_log, json, -1, NULL);
 }
 

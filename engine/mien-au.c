@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-au.h"
+#include "mien-c-locale.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -306,7 +307,7 @@ parse_term (mien_driving *c, const char *term, mien_error *err)
                              names);
     }
   char *end;
-  double v = strtod (eq + 1, &end);
+  double v = mien_strtod_c (eq + 1, &end);
   if (end == eq + 1 || *end != '\0')
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "'%s' has no number after '='", term);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-atw.h"
+#include "mien-c-locale.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -86,7 +87,7 @@ meta_float (const mien_safetensors *st, const char *origin, const char *key,
   if (status != MIEN_OK)
     return status;
   char *end;
-  double v = strtod (s, &end);
+  double v = mien_strtod_c (s, &end);
   if (end == s || *end || !(v > lo && v <= hi))
     return mien_error_set (err, MIEN_ERR_FORMAT,
                            "%s: metadata %s = \"%.40s\" is not a number in "

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-image-io.h"
+#include "mien-c-locale.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -275,7 +276,7 @@ mien_image_load_pfm (const char *path, mien_error *err)
     }
   char *end_w, *end_h, *end_s;
   long w = strtol (ws, &end_w, 10), h = strtol (hs, &end_h, 10);
-  double scale = strtod (ss, &end_s);
+  double scale = mien_strtod_c (ss, &end_s);
   if (*end_w || *end_h || *end_s || w <= 0 || h <= 0 || w > MIEN_IMAGE_MAX_SIDE
       || h > MIEN_IMAGE_MAX_SIDE || scale == 0.0 || !isfinite (scale))
     {

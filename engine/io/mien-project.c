@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-project.h"
+#include "mien-c-locale.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -110,7 +111,7 @@ parse_preset (const char *text, mien_expression_spec *spec, mien_error *err)
   if (at)
     {
       char *end;
-      double k = strtod (at + 1, &end);
+      double k = mien_strtod_c (at + 1, &end);
       if (end == at + 1 || *end)
         return mien_error_set (err, MIEN_ERR_INVALID,
                                "'%s': the intensity after @ must be a number",
@@ -163,7 +164,7 @@ mien_keyframe_spec_parse (const char *text, mien_keyframe_spec *keyframe,
                            "1.5:happy@0.8 or 3:12=3,6=2)",
                            text ? text : "");
   char *end;
-  double t = strtod (text, &end);
+  double t = mien_strtod_c (text, &end);
   if (end != colon || !(t >= 0.0 && t <= MIEN_TIMELINE_MAX_TIME))
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "keyframe '%s': the time must be a number of "

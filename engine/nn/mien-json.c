@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-json.h"
+#include "mien-c-locale.h"
 
 #include <errno.h>
 #include <math.h>
@@ -322,7 +323,7 @@ parse_number (parser *p)
   mien_json *v = new_value (p, MIEN_JSON_NUMBER);
   if (v == NULL)
     return NULL;
-  v->number = strtod (buf, NULL);
+  v->number = mien_strtod_c (buf, NULL);
   p->pos = i;
   if (!isfinite (v->number))
     {

@@ -178,7 +178,12 @@ report = find(app, contains="Fine detail kept", timeout=60)
 check("vanilla" in report.name and "multiscale" in report.name,
       f"the measures compare both modes: {report.name!r}")
 ident = find(app, contains="Identity: cosine", timeout=5).name
-cos = float(re.search(r"cosine ([0-9.]+)", ident).group(1))
+# Numbers on screen are the user's: "0,951" under de_DE, "0.951" in English.
+cos_text = re.search(r"cosine ([0-9]+[.,][0-9]+)", ident).group(1)
+comma_locale = os.environ.get("LC_ALL", os.environ.get("LANG", "")).startswith("de_")
+check(("," in cos_text) == comma_locale,
+      f"the cosine is shown in the user's locale ({cos_text!r})")
+cos = float(cos_text.replace(",", "."))
 check(cos > 0.9, f"the result is the same person (cosine {cos:.3f})")
 screenshot("6-measure")
 # Close the report's own dialog (the main window has a "Close" button too).
