@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-landmarks-io.h"
+#include "mien-json-file.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -116,25 +117,50 @@ parse_root (JsonNode *node, mien_landmark_file *out, mien_error *err)
 }
 
 mien_status
+mien_landmark_file_load_from_data (const char *text, size_t length,
+                                   const char *name, mien_landmark_file *out,
+                                   mien_error *err)
+{
+  memset (out, 0, sizeof *out);
+  if (length > MIEN_LANDMARK_FILE_MAX_SIZE)
+    return mien_error_set (err, MIEN_ERR_FORMAT,
+                           "%s: over the limit of %d bytes for a landmark "
+                           "file", name, MIEN_LANDMARK_FILE_MAX_SIZE);
+  mien_status st = mien_json_check_shape (text, length,
+                                          MIEN_JSON_FILE_MAX_DEPTH,
+                                          MIEN_LANDMARK_FILE_MAX_VALUES, name,
+                                          err);
+  if (st != MIEN_OK)
+    return st;
+  JsonParser *parser = json_parser_new ();
+  GError *gerr = NULL;
+  if (!json_parser_load_from_data (parser, text, (gssize)length, &gerr))
+    {
+      st = mien_error_set (err, MIEN_ERR_FORMAT, "%s: %s", name,
+                           gerr ? gerr->message : "unreadable");
+      g_clear_error (&gerr);
+    }
+  else if ((st = parse_root (json_parser_get_root (parser), out, err)) != MIEN_OK)
+    mien_error_prefix (err, "%s", name);
+  g_object_unref (parser);
+  if (st != MIEN_OK)
+    mien_landmark_file_clear (out);
+  return st;
+}
+
+mien_status
 mien_landmark_file_load (const char *path, mien_landmark_file *out,
                          mien_error *err)
 {
   memset (out, 0, sizeof *out);
-  JsonParser *parser = json_parser_new ();
-  GError *gerr = NULL;
-  mien_status st;
-  if (!json_parser_load_from_file (parser, path, &gerr))
-    {
-      int io = gerr && gerr->domain == G_FILE_ERROR;
-      st = mien_error_set (err, io ? MIEN_ERR_IO : MIEN_ERR_FORMAT, "%s: %s",
-                           path, gerr ? gerr->message : "unreadable");
-      g_clear_error (&gerr);
-    }
-  else if ((st = parse_root (json_parser_get_root (parser), out, err)) != MIEN_OK)
-    mien_error_prefix (err, "%s", path);
-  g_object_unref (parser);
+  char *text;
+  size_t length;
+  mien_status st = mien_json_file_read (path, MIEN_LANDMARK_FILE_MAX_SIZE,
+                                        &text, &length, err);
   if (st != MIEN_OK)
-    mien_landmark_file_clear (out);
+    return st;
+  st = mien_landmark_file_load_from_data (text, length, path, out, err);
+  free (text);
   return st;
 }
 

@@ -28,6 +28,8 @@
 #pragma once
 
 #include "../face/mien-face.h"
+#include <stddef.h>
+
 #include "../mien-error.h"
 
 #ifdef __cplusplus
@@ -40,8 +42,20 @@ typedef struct mien_landmark_file {
   mien_face *faces; /* n_faces entries; expressions/descriptor zeroed */
 } mien_landmark_file;
 
+/* A landmark file is read whole: 4096 faces of 68 points are about 7 MB.
+ * It must also be a regular file nested at most MIEN_JSON_FILE_MAX_DEPTH
+ * levels (checked before json-glib parses it; see mien-json-file.h). */
+#define MIEN_LANDMARK_FILE_MAX_SIZE (16 << 20)
+/* 4096 faces (the most a file may hold) are about 870 000 values. */
+#define MIEN_LANDMARK_FILE_MAX_VALUES 1000000
+
 mien_status mien_landmark_file_load (const char *path, mien_landmark_file *out,
                                      mien_error *err);
+/* The same from the contents in memory; name is used in messages. */
+mien_status mien_landmark_file_load_from_data (const char *text, size_t length,
+                                               const char *name,
+                                               mien_landmark_file *out,
+                                               mien_error *err);
 void mien_landmark_file_clear (mien_landmark_file *file);
 
 /* Index of the face with the largest box (the default face to animate), or

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mien-atomic-file.h"
+#include "mien-json-file.h"
 
 /* ---- small enums ---------------------------------------------------------- */
 
@@ -567,20 +568,24 @@ read_project (reader *r, JsonNode *root_node, mien_project *p)
   return MIEN_OK;
 }
 
-mien_status
-mien_project_load (const char *path, mien_project *out, mien_error *err)
+/* Parses text (the contents of a project file at path, which names it in
+ * messages and anchors a relative photo path) into *out. */
+static mien_status
+load_from_data (const char *text, size_t length, const char *path,
+                mien_project *out, mien_error *err)
 {
   mien_error local = { 0 };
   reader r = { path, err ? err : &local };
+  if (mien_json_check_shape (text, length, MIEN_JSON_FILE_MAX_DEPTH,
+                             MIEN_PROJECT_MAX_VALUES, path, r.err) != MIEN_OK)
+    return r.err->status;
   JsonParser *parser = json_parser_new ();
   GError *gerr = NULL;
   mien_status st;
-  if (!json_parser_load_from_file (parser, path, &gerr))
+  if (!json_parser_load_from_data (parser, text, (gssize)length, &gerr))
     {
-      int missing = g_error_matches (gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-      st = mien_error_set (r.err, missing ? MIEN_ERR_IO : MIEN_ERR_FORMAT,
-                           "%s: %s", path,
-                           missing ? "No such file" : gerr->message);
+      st = mien_error_set (r.err, MIEN_ERR_FORMAT, "%s: %s", path,
+                           gerr->message);
       g_error_free (gerr);
       g_object_unref (parser);
       return st;
@@ -597,6 +602,32 @@ mien_project_load (const char *path, mien_project *out, mien_error *err)
   mien_project_clear (out);
   *out = p;
   return MIEN_OK;
+}
+
+mien_status
+mien_project_load_from_data (const char *text, size_t length,
+                             const char *path, mien_project *out,
+                             mien_error *err)
+{
+  if (length > MIEN_PROJECT_MAX_FILE_SIZE)
+    return mien_error_set (err, MIEN_ERR_FORMAT,
+                           "%s: over the limit of %d bytes for a project",
+                           path, MIEN_PROJECT_MAX_FILE_SIZE);
+  return load_from_data (text, length, path, out, err);
+}
+
+mien_status
+mien_project_load (const char *path, mien_project *out, mien_error *err)
+{
+  char *text;
+  size_t length;
+  mien_status st = mien_json_file_read (path, MIEN_PROJECT_MAX_FILE_SIZE,
+                                        &text, &length, err);
+  if (st != MIEN_OK)
+    return st;
+  st = load_from_data (text, length, path, out, err);
+  free (text);
+  return st;
 }
 
 /* ---- writing -------------------------------------------------------------- */

@@ -7,7 +7,9 @@
  * a field of the wrong type or out of range, a newer schema version, a photo
  * that is not where the project says) *out is left as it was, so the caller
  * keeps the user's current work, and the message says what was wrong — for a
- * moved photo, the path where it was expected. Saving goes through a
+ * moved photo, the path where it was expected. Hostile files are refused
+ * before json-glib sees them (mien-json-file.h): not a regular file, too
+ * large, or nested too deeply. Saving goes through a
  * temporary beside the target renamed into place (mien-atomic-file.h): a
  * failed save leaves the old file, if any, untouched and nothing partial. */
 #pragma once
@@ -81,6 +83,12 @@ typedef struct mien_animation_settings {
 void mien_animation_settings_init (mien_animation_settings *settings);
 
 #define MIEN_PROJECT_MAX_KEYFRAMES 1000
+/* A project file is read whole: 1000 keyframes with every AU set, pretty
+ * printed, are about 1.2 MB. Also nested at most MIEN_JSON_FILE_MAX_DEPTH
+ * levels, and a regular file (not a FIFO or a folder). */
+#define MIEN_PROJECT_MAX_FILE_SIZE (4 << 20)
+/* 1000 keyframes of every AU are about 45 000 values. */
+#define MIEN_PROJECT_MAX_VALUES 200000
 
 typedef struct mien_project {
   char *photo; /* absolute path after load; any path to save */
@@ -108,6 +116,11 @@ mien_status mien_project_set_photo (mien_project *project, const char *photo,
  * photo path is resolved against the project file's folder. */
 mien_status mien_project_load (const char *path, mien_project *out,
                                mien_error *err);
+/* The same from a file's contents already in memory (path names it in
+ * messages and anchors a relative photo path; it is not read). */
+mien_status mien_project_load_from_data (const char *text, size_t length,
+                                         const char *path, mien_project *out,
+                                         mien_error *err);
 /* Writes the project atomically. The photo is stored relative to the
  * project file's folder when both are on the same tree (e.g.
  * "astronaut.png", "../photos/a.jpg"), else absolute. */
