@@ -15,6 +15,7 @@
 #include "mien-device.h"
 #include "mien-engine-worker.h"
 #include "mien-pool.h"
+#include "mien-settings.h"
 #include "mien-window.h"
 
 struct _MienApplication {
@@ -134,22 +135,6 @@ quit_action (GSimpleAction *action, GVariant *param, gpointer user_data)
       gtk_window_close (l->data);
       l = next;
     }
-}
-
-GSettings *
-mien_settings_new_if_installed (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr (GSettingsSchema) schema = source
-      ? g_settings_schema_source_lookup (source, "io.github.mien.Mien", TRUE)
-      : NULL;
-  if (schema == NULL)
-    {
-      g_message ("GSettings schema io.github.mien.Mien not found; preferences "
-                 "will not be saved");
-      return NULL;
-    }
-  return g_settings_new ("io.github.mien.Mien");
 }
 
 /* "Use the GPU" off forces the engine onto the CPU, at once. */

@@ -11,9 +11,4 @@ G_DECLARE_FINAL_TYPE (MienApplication, mien_application, MIEN, APPLICATION,
 
 MienApplication *mien_application_new (void);
 
-/* The app's settings, or NULL when the schema is not installed (a build
- * tree run without GSETTINGS_SCHEMA_DIR): Mien then works without
- * remembering anything. */
-GSettings *mien_settings_new_if_installed (void);
-
 G_END_DECLS

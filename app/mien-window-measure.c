@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Measuring: the quality of the result (Measure Quality… in the View menu:
+ * identity, expression and fine detail against the photo, in both ResWarp
+ * modes), and, for tests and benchmarks, how responsive the window stays
+ * while the sliders move ($MIEN_RESPONSIVENESS_LOG). */
+#include "mien-window-private.h"
+
+#include <glib/gi18n.h>
+
+/* ---- the quality of the result ------------------------------------------- */
+
+static const char *const expression_names[MIEN_N_EXPRESSIONS] = {
+  N_("neutral"), N_("happy"), N_("sad"), N_("angry"), N_("fearful"),
+  N_("disgusted"), N_("surprised"),
+};
+
+typedef struct {
+  MienSession *session;
+  mien_driving c;
+} MeasureJob;
+
+static void
+measure_job_free (MeasureJob *job)
+{
+  mien_session_unref (job->session);
+  g_free (job);
+}
+
+static void
+measure_in_thread (GTask *task, gpointer source, gpointer task_data,
+                   GCancellable *cancellable)
+{
+  MeasureJob *job = task_data;
+  mien_eval_result *out = g_new0 (mien_eval_result, 2);
+  GError *error = NULL;
+  if (mien_session_measure (job->session, &job->c, out, &error))
+    g_task_return_pointer (task, out, g_free);
+  else
+    {
+      g_free (out);
+      g_task_return_error (task, error);
+    }
+}
+
+static char *
+format_measures (const mien_eval_result r[2])
+{
+  GString *text = g_string_new (NULL);
+  const mien_eval_result *v = &r[MIEN_RESWARP_VANILLA];
+  /* The expression face-api sees most in the result, and how it changed. */
+  int top = 0;
+  for (int i = 1; i < MIEN_N_EXPRESSIONS; i++)
+    if (v->result_expressions[i] > v->result_expressions[top])
+      top = i;
+  if (v->found)
+    {
+      g_string_append_printf (text, _("Identity: cosine %.3f, distance %.2f "
+                                      "(same person below 0.6)\n"),
+                              v->cosine, v->distance);
+      g_string_append_printf (text, _("Expression: %s %.0f %% (the photo: "
+                                      "%.0f %%)\n"),
+                              _(expression_names[top]),
+                              100.0 * v->result_expressions[top],
+                              100.0 * v->source_expressions[top]);
+    }
+  else
+    g_string_append (text, _("The face was not found again in the result.\n"));
+  g_string_append_printf (text, _("Fine detail kept: vanilla %.0f %%, "
+                                  "multiscale %.0f %%\n"),
+                          100.0 * r[MIEN_RESWARP_VANILLA].hf_ratio,
+                          100.0 * r[MIEN_RESWARP_MULTISCALE].hf_ratio);
+  g_string_append_printf (text, _("Sharpness (variance of the Laplacian): "
+                                  "photo %.4g, vanilla %.4g, multiscale %.4g"),
+                          v->laplacian_var[0],
+                          r[MIEN_RESWARP_VANILLA].laplacian_var[1],
+                          r[MIEN_RESWARP_MULTISCALE].laplacian_var[1]);
+  return g_string_free (text, FALSE);
+}
+
+static void
+on_measured (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  g_autofree mien_eval_result *r = g_task_propagate_pointer (G_TASK (result),
+                                                             &error);
+  mien_window_update_status (self, NULL);
+  if (r == NULL)
+    {
+      mien_window_show_message (self, error->message);
+      return;
+    }
+  g_autofree char *body = format_measures (r);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                              _("Quality of this result"), body);
+  /* No mnemonic: GTK 4.8 would read the button as "_Close Close"; Enter
+   * and Escape close the dialog anyway. */
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close",
+                                   _("Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+mien_window_measure_action (GtkWidget *widget, const char *action,
+                            GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  if (self->session == NULL || mien_session_get_face_index (self->session) < 0)
+    return;
+  MeasureJob *job = g_new0 (MeasureJob, 1);
+  job->session = mien_session_ref (self->session);
+  mien_slider_panel_get_driving (self->sliders, &job->c);
+  GTask *task = g_task_new (self, NULL, on_measured, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify)measure_job_free);
+  mien_window_update_status (self, _("measuring…"));
+  g_task_run_in_thread (task, measure_in_thread);
+  g_object_unref (task);
+}
+
+/* ---- responsiveness ------------------------------------------------------ */
+
+/* Frame-clock ticks come every ~16 ms while the main loop is free; a long
+ * gap between two is a stall the user would see as a frozen window. */
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  MienWindow *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  if (self->last_tick_us != 0)
+    {
+      gint64 gap = now - self->last_tick_us;
+      self->max_tick_gap_us = MAX (self->max_tick_gap_us, gap);
+      self->n_long_gaps += gap > 50000;
+    }
+  self->last_tick_us = now;
+  self->n_ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+void
+mien_window_responsiveness_init (MienWindow *self)
+{
+  self->responsiveness_log = g_strdup (g_getenv ("MIEN_RESPONSIVENESS_LOG"));
+  if (self->responsiveness_log != NULL)
+    gtk_widget_add_tick_callback (GTK_WIDGET (self->preview), on_tick, self,
+                                  NULL);
+}
+
+/* Measure from the first move: loading a photo is not dragging. */
+void
+mien_window_responsiveness_note_change (MienWindow *self)
+{
+  if (self->responsiveness_log == NULL || self->measuring)
+    return;
+  self->measuring = TRUE;
+  self->last_tick_us = self->max_tick_gap_us = self->n_ticks
+      = self->n_long_gaps = 0;
+  self->n_frames_shown = 0;
+}
+
+void
+mien_window_responsiveness_write (MienWindow *self)
+{
+  if (self->responsiveness_log == NULL)
+    return;
+  double latency = self->last_change_shown_us > 0
+      ? (self->last_change_shown_us - self->last_change_us) / 1000.0 : -1.0;
+  /* A file for tests and tools: C-locale numbers whatever the UI's locale. */
+  char gap_ms[G_ASCII_DTOSTR_BUF_SIZE], latency_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (gap_ms, sizeof gap_ms, "%.1f", self->max_tick_gap_us / 1000.0);
+  g_ascii_formatd (latency_ms, sizeof latency_ms, "%.1f", latency);
+  g_autofree char *json = g_strdup_printf (
+      "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %s, "
+      "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
+      ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
+      ", \"last_change_to_screen_ms\": %s}\n",
+      self->n_ticks, gap_ms, self->n_long_gaps,
+      self->last_change_serial,
+      self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
+      self->n_frames_shown, latency_ms);
+  g_file_set_contents (self->responsiveness_log, json, -1, NULL);
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Opening photos and projects: the file dialog, drag and drop, the command
+ * line, recent files and D-Bus all end in mien_window_open_file, which builds
+ * a MienSession on a worker thread: decode, find the faces, prepare the
+ * largest one. A photo that cannot be read leaves the current one in place
+ * and says why; a photo without a face is shown, with a message, and the
+ * sliders wait for one. Clicking another face in the photo prepares that one
+ * instead. */
+#include "mien-window-private.h"
+
+#include <glib/gi18n.h>
+
+#include "io/mien-project.h"
+
+/* What the loader thread needs and hands back: for a project file (.mien)
+ * the expression and mode to restore as well as the session. */
+typedef struct {
+  GFile *file;
+  char *generator; /* the ATW weights file of the preferences, or NULL */
+  MienSession *session;
+  gboolean from_project;
+  mien_driving target;
+  mien_reswarp_mode mode;
+  char *photo_path;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_clear_object (&job->file);
+  g_free (job->generator);
+  g_clear_pointer (&job->session, mien_session_unref);
+  g_free (job->photo_path);
+  g_free (job);
+}
+
+static gboolean
+is_project_path (const char *path)
+{
+  return g_str_has_suffix (path, ".mien");
+}
+
+static void
+load_in_thread (GTask *task, gpointer source, gpointer task_data,
+                GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  g_autofree char *path = g_file_get_path (job->file);
+  if (path == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("Only local files can be opened"));
+      return;
+    }
+  mien_project project;
+  mien_project_init (&project);
+  if (is_project_path (path))
+    {
+      mien_error err = { 0 };
+      if (mien_project_load (path, &project, &err) != MIEN_OK)
+        {
+          mien_project_clear (&project);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                                   err.message);
+          return;
+        }
+      job->from_project = TRUE;
+      mien_expression_spec_to_driving (&project.target, &job->target);
+      job->mode = project.settings.mode;
+      job->photo_path = g_strdup (project.photo);
+    }
+  else
+    job->photo_path = g_strdup (path);
+  GError *error = NULL;
+  job->session = mien_session_new_from_file (job->photo_path, job->generator,
+                                             &error);
+  if (job->session != NULL && job->from_project && project.face >= 0
+      && project.face < mien_session_get_n_faces (job->session)
+      && project.face != mien_session_get_face_index (job->session))
+    mien_session_select_face (job->session, project.face, &error);
+  mien_project_clear (&project);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+set_face_note (MienWindow *self)
+{
+  g_clear_pointer (&self->face_note, g_free);
+  int n = mien_session_get_n_faces (self->session);
+  int i = mien_session_get_face_index (self->session);
+  if (n == 0)
+    self->face_note = g_strdup (_("no face found"));
+  else if (n == 1)
+    self->face_note = g_strdup (_("1 face"));
+  else
+    self->face_note = g_strdup_printf (_("face %d of %d (click a face to "
+                                         "animate it)"), i + 1, n);
+}
+
+static void
+on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (source);
+  LoadJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* The photo that was open stays open, with its status line back. */
+      mien_window_update_status (self, NULL);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        mien_window_show_message (self, error->message);
+      return;
+    }
+  g_clear_pointer (&self->session, mien_session_unref);
+  MienSession *session = self->session = g_steal_pointer (&job->session);
+  /* For a project, the photo it names is what the window shows. */
+  g_autoptr (GFile) photo_file = g_file_new_for_path (job->photo_path);
+  g_set_object (&self->photo_file, photo_file);
+  const mien_image *photo = mien_session_get_photo (session);
+  mien_preview_set_photo (self->preview, mien_session_get_photo_rgb8 (session),
+                          photo->width, photo->height);
+  gtk_stack_set_visible_child_name (self->stack, "photo");
+  g_autofree char *name = g_file_get_basename (job->file);
+  adw_window_title_set_subtitle (self->window_title, name);
+  if (job->from_project)
+    {
+      g_action_change_state (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                         "mode"),
+                             g_variant_new_string (mien_reswarp_mode_to_string (
+                                 job->mode)));
+      self->restoring = TRUE;
+      mien_slider_panel_set_driving (self->sliders, &job->target);
+      self->restoring = FALSE;
+    }
+  set_face_note (self);
+  mien_window_update_status (self, NULL);
+  gboolean has_face = mien_session_get_face_index (session) >= 0;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
+  if (mien_session_get_generator_note (session) != NULL)
+    mien_window_show_message (self, mien_session_get_generator_note (session));
+  if (!has_face)
+    mien_window_show_message (self, _("No face found in this photo. Try one "
+                                      "where the face is larger and turned "
+                                      "towards the camera."));
+  /* The sliders keep their position: the same expression on the new photo. */
+  mien_window_undo_reset (self);
+  mien_window_request_frame (self);
+
+  g_autofree char *uri = g_file_get_uri (job->file);
+  gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+}
+
+void
+mien_window_open_file (MienWindow *self, GFile *file)
+{
+  g_return_if_fail (MIEN_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+  g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *loading = g_strdup_printf (_("Opening %s…"), name);
+  gtk_label_set_text (self->status_label, loading);
+  LoadJob *job = g_new0 (LoadJob, 1);
+  job->file = g_object_ref (file);
+  if (self->settings != NULL)
+    job->generator = g_settings_get_string (self->settings, "generator-file");
+  GTask *task = g_task_new (self, self->load_cancellable, on_photo_loaded,
+                            NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify)load_job_free);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, load_in_thread);
+  g_object_unref (task);
+}
+
+/* ---- picking a face ------------------------------------------------------ */
+
+typedef struct {
+  MienSession *session;
+  int face;
+} FaceJob;
+
+static void
+face_job_free (FaceJob *job)
+{
+  mien_session_unref (job->session);
+  g_free (job);
+}
+
+static void
+select_face_in_thread (GTask *task, gpointer source, gpointer task_data,
+                       GCancellable *cancellable)
+{
+  FaceJob *job = task_data;
+  GError *error = NULL;
+  if (mien_session_select_face (job->session, job->face, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_face_selected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (source);
+  g_autoptr (GError) error = NULL;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      mien_window_show_message (self, error->message);
+      return;
+    }
+  set_face_note (self);
+  mien_window_update_status (self, NULL);
+  mien_preview_clear_result (self->preview);
+  mien_window_request_frame (self);
+}
+
+static void
+on_photo_clicked (MienPreview *preview, double x, double y, MienWindow *self)
+{
+  if (self->session == NULL)
+    return;
+  int face = mien_session_face_at (self->session, x, y);
+  if (face < 0 || face == mien_session_get_face_index (self->session))
+    return;
+  FaceJob *job = g_new0 (FaceJob, 1);
+  job->session = mien_session_ref (self->session);
+  job->face = face;
+  GTask *task = g_task_new (self, NULL, on_face_selected, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify)face_job_free);
+  g_task_run_in_thread (task, select_face_in_thread);
+  g_object_unref (task);
+}
+
+/* ---- open dialog and drag and drop --------------------------------------- */
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, MienWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (file != NULL)
+        mien_window_open_file (self, file);
+    }
+  g_object_unref (dialog);
+}
+
+void
+mien_window_open_action (GtkWidget *widget, const char *action,
+                         GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (
+      _("Open a Portrait"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
+      _("_Open"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Photos"));
+  gtk_file_filter_add_pixbuf_formats (filter);
+  gtk_file_filter_add_suffix (filter, "mien");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static gboolean
+on_drop (GtkDropTarget *target, const GValue *value, double x, double y,
+         MienWindow *self)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = g_value_get_boxed (value);
+      if (files == NULL)
+        return FALSE;
+      mien_window_open_file (self, files->data);
+      return TRUE;
+    }
+  if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    {
+      mien_window_open_file (self, g_value_get_object (value));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ---- Open Recent --------------------------------------------------------- */
+
+/* "Open Recent": the photos this app opened last, newest first. */
+static void
+rebuild_recent_menu (GtkRecentManager *manager, MienWindow *self)
+{
+  g_menu_remove_all (self->recent_section);
+  GList *items = gtk_recent_manager_get_items (manager);
+  int n = 0;
+  for (GList *l = items; l != NULL && n < 8; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      if (!gtk_recent_info_has_application (info, g_get_application_name ())
+          || !gtk_recent_info_is_local (info) || !gtk_recent_info_exists (info))
+        continue;
+      g_autoptr (GFile) file = g_file_new_for_uri (gtk_recent_info_get_uri (info));
+      g_autofree char *path = g_file_get_path (file);
+      if (path == NULL)
+        continue;
+      g_autoptr (GMenuItem) item = g_menu_item_new (
+          gtk_recent_info_get_display_name (info), NULL);
+      g_menu_item_set_action_and_target_value (item, "app.open-file",
+                                               g_variant_new_string (path));
+      g_menu_append_item (self->recent_section, item);
+      n++;
+    }
+  g_list_free_full (items, (GDestroyNotify)gtk_recent_info_unref);
+}
+
+void
+mien_window_open_init (MienWindow *self)
+{
+  g_signal_connect (self->preview, "photo-clicked",
+                    G_CALLBACK (on_photo_clicked), self);
+  GtkRecentManager *recent = gtk_recent_manager_get_default ();
+  g_signal_connect_object (recent, "changed", G_CALLBACK (rebuild_recent_menu),
+                           self, 0);
+  rebuild_recent_menu (recent, self);
+
+  GtkDropTarget *drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop, (GType[]){ GDK_TYPE_FILE_LIST, G_TYPE_FILE }, 2);
+  g_signal_connect (drop, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the files of MienWindow share: the instance struct and the functions
+ * one concern calls in another. Each mien-window-*.c file owns one concern:
+ *   mien-window.c          the type, rendering frames, the status line
+ *   mien-window-actions.c  the window's actions and the accelerator table
+ *   mien-window-undo.c     undo / redo of slider work
+ *   mien-window-open.c     loading photos and projects: dialog, drop, recent
+ *   mien-window-save.c     projects and images, and asking before losing work
+ *   mien-window-compare.c  views (result, split, difference, before), mode
+ *   mien-window-measure.c  quality measures and the responsiveness log
+ * Only this directory includes this header. */
+#pragma once
+
+#include "mien-window.h"
+
+#include "mien-engine-worker.h"
+#include "mien-preview.h"
+#include "mien-session.h"
+#include "mien-slider-panel.h"
+
+G_BEGIN_DECLS
+
+#define MIEN_WINDOW_UNDO_SETTLE_MS 400
+#define MIEN_WINDOW_UNDO_MAX_STEPS 200
+
+struct _MienWindow {
+  AdwApplicationWindow parent_instance;
+
+  /* Template children. */
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  GtkStack *stack;
+  MienPreview *preview;
+  GtkBox *controls_box;
+  GtkLabel *status_label;
+  GMenu *recent_section;
+
+  MienSliderPanel *sliders;
+  GSettings *settings; /* NULL when the schema is not installed */
+  GCancellable *load_cancellable;
+  MienSession *session;
+  GFile *photo_file;
+  MienEngineWorker *worker;
+  char *face_note; /* "face 1 of 3" for the status line */
+
+  /* Compare: the view to return to when B (hold: the photo before) is
+   * released; -1 while B is not held. */
+  int view_before_b;
+
+  /* Responsiveness measurement, on when $MIEN_RESPONSIVENESS_LOG is set. */
+  char *responsiveness_log;
+  gint64 last_tick_us, max_tick_gap_us, n_ticks, n_long_gaps;
+  guint64 last_change_serial;
+  gint64 last_change_us, last_change_shown_us;
+  guint64 n_frames_shown;
+  gboolean measuring; /* from the first slider move on */
+  double requested_scale; /* display scale of the last frame requested */
+
+  /* Undo: `committed` is the state the undo stack's top leads to. */
+  GArray *undo_stack, *redo_stack; /* of mien_driving */
+  mien_driving committed;
+  guint settle_source;
+  gboolean restoring;
+};
+
+/* mien-window.c */
+mien_reswarp_mode mien_window_current_mode (MienWindow *self);
+void mien_window_request_frame (MienWindow *self);
+void mien_window_update_status (MienWindow *self, const char *extra);
+
+/* mien-window-actions.c */
+void mien_window_class_install_actions (GtkWidgetClass *widget_class);
+
+/* mien-window-undo.c */
+void mien_window_undo_init (MienWindow *self);
+void mien_window_undo_finalize (MienWindow *self);
+void mien_window_undo_reset (MienWindow *self);
+void mien_window_undo_update_actions (MienWindow *self);
+/* A slider moved: a step is recorded once they settle. */
+void mien_window_undo_note_change (MienWindow *self);
+void mien_window_undo_action (GtkWidget *widget, const char *action,
+                              GVariant *param);
+
+/* mien-window-open.c */
+void mien_window_open_init (MienWindow *self);
+void mien_window_open_action (GtkWidget *widget, const char *action,
+                              GVariant *param);
+
+/* mien-window-save.c */
+void mien_window_save_project_action (GtkWidget *widget, const char *action,
+                                      GVariant *param);
+
+/* mien-window-compare.c */
+void mien_window_compare_init (MienWindow *self);
+void mien_window_toggle_view_action (GtkWidget *widget, const char *action,
+                                     GVariant *param);
+void mien_window_toggle_mode_action (GtkWidget *widget, const char *action,
+                                     GVariant *param);
+
+/* mien-window-measure.c */
+void mien_window_measure_action (GtkWidget *widget, const char *action,
+                                 GVariant *param);
+/* Starts the responsiveness log when $MIEN_RESPONSIVENESS_LOG is set. */
+void mien_window_responsiveness_init (MienWindow *self);
+/* The first slider move starts the measurement. */
+void mien_window_responsiveness_note_change (MienWindow *self);
+void mien_window_responsiveness_write (MienWindow *self);
+
+G_END_DECLS
