@@ -19,6 +19,7 @@
 #include "atw/mien-atw.h"
 #include "mien-c-locale.h"
 #include "face/mien-face-analyzer.h"
+#include "io/mien-atomic-file.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
@@ -111,7 +112,9 @@ usage (FILE *out)
            "  -P, --ping-pong       play forward, then back\n"
            "  -R, --region REGION   photo (default) or face (the face crop "
            "only)\n"
-           "      --overwrite       replace a non-empty PNG folder\n"
+           "      --overwrite       replace a non-empty PNG folder, or write "
+           "OUTPUT over an\n"
+           "                        input file (the photo itself)\n"
            "      --project FILE    read photo, face, keyframes and settings "
            "from a project;\n"
            "                        options given here override it\n"
@@ -657,6 +660,47 @@ save_project (const options *opt, const mien_project *project)
   return 0;
 }
 
+/* The user's photo is not lost by a slip of the keyboard: an OUTPUT that is
+ * one of the inputs (the same file, also through a link or another
+ * spelling) is refused unless --overwrite says it is meant; a PNG folder
+ * that holds the photo is refused always, since replacing the folder would
+ * delete it. Saving a project over the project it came from is an update,
+ * not a slip, and is allowed. */
+static int
+check_outputs (const options *opt, const mien_project *project)
+{
+  const struct { const char *path, *what; } inputs[] = {
+    { project->photo, "the photo" },
+    { opt->landmarks, "the landmark file" },
+    { opt->project, "the project file" },
+    { opt->generator, "the generator's weights" },
+  };
+  const char *outputs[] = { opt->output, opt->save_project };
+  for (int o = 0; o < 2; o++)
+    for (size_t i = 0; outputs[o] && i < sizeof inputs / sizeof *inputs; i++)
+      {
+        if (!mien_path_same_file (outputs[o], inputs[i].path)
+            || (o == 1 && inputs[i].path == opt->project))
+          continue;
+        if (opt->overwrite && o == 0)
+          continue;
+        fprintf (stderr,
+                 "%s: %s is %s (%s); refusing to write over it%s\n",
+                 program, outputs[o], inputs[i].what, inputs[i].path,
+                 o == 0 ? " (give --overwrite if that is meant)" : "");
+        return 0;
+      }
+  if (opt->output && opt->animate
+      && mien_path_in_folder (project->photo, opt->output))
+    {
+      fprintf (stderr, "%s: the photo %s is inside %s, which the PNG "
+               "sequence would replace; choose another folder\n", program,
+               project->photo, opt->output);
+      return 0;
+    }
+  return 1;
+}
+
 /* Photo → faces → the chosen face → one frame or a clip. */
 static int
 run (const options *opt, const mien_project *project)
@@ -703,6 +747,11 @@ main (int argc, char **argv)
     {
       mien_project_clear (&project);
       return opt.project ? 1 : 2;
+    }
+  if (!check_outputs (&opt, &project))
+    {
+      mien_project_clear (&project);
+      return 1;
     }
   rc = opt.save_project ? save_project (&opt, &project) : 0;
   if (rc == 0 && opt.output)

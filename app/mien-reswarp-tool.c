@@ -2,6 +2,7 @@
 /* mien-reswarp: put ResWarp behind any warping model (ATW appendix A.4).
  * Given an HD image, a motion field at the model's low resolution (.flo) and
  * optionally the model's low-resolution result, write the HD result. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/mien-atomic-file.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
 #include "mien-device.h"
@@ -38,7 +40,9 @@ usage (FILE *out)
            "                      the warp squeezes or stretches it (default: "
            "fade it there)\n"
            "  -o, --output FILE   .png, .jpg or .pfm (float, lossless)\n"
-           "  -t, --threads N     worker threads (default: all CPUs)\n"
+           "  -t, --threads N     worker threads, 1 … 256 (default: all CPUs)\n"
+           "      --overwrite     write OUTPUT even if it is one of the input "
+           "files\n"
            "      --cpu           do not use a CUDA device (also MIEN_CPU=1)\n"
            "  -q, --quiet         print nothing on success\n"
            "  -h, --help          show this help\n",
@@ -63,8 +67,11 @@ fail (const mien_error *err)
 typedef struct options {
   const char *hd_path, *flow_path, *low_path, *out_path;
   mien_reswarp_mode mode;
-  int threads, quiet, cpu, no_fade;
+  int threads, quiet, cpu, no_fade, overwrite;
 } options;
+
+/* More threads than this is a typo, not a machine. */
+#define MAX_THREADS 256
 
 static int
 parse_options (int argc, char **argv, options *opt)
@@ -79,6 +86,7 @@ parse_options (int argc, char **argv, options *opt)
     { "help", no_argument, NULL, 'h' },
     { "cpu", no_argument, NULL, 'C' },
     { "no-fade", no_argument, NULL, 'N' },
+    { "overwrite", no_argument, NULL, 'W' },
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .mode = MIEN_RESWARP_VANILLA };
@@ -89,10 +97,25 @@ parse_options (int argc, char **argv, options *opt)
       case 'f': opt->flow_path = optarg; break;
       case 'l': opt->low_path = optarg; break;
       case 'o': opt->out_path = optarg; break;
-      case 't': opt->threads = atoi (optarg); break;
+      case 't':
+        {
+          char *end;
+          errno = 0;
+          long n = strtol (optarg, &end, 10);
+          if (end == optarg || *end != '\0' || errno != 0 || n < 1
+              || n > MAX_THREADS)
+            {
+              fprintf (stderr, "%s: --threads wants a whole number from 1 to "
+                       "%d: %s\n", program, MAX_THREADS, optarg);
+              return 2;
+            }
+          opt->threads = (int)n;
+          break;
+        }
       case 'q': opt->quiet = 1; break;
       case 'C': opt->cpu = 1; break;
       case 'N': opt->no_fade = 1; break;
+      case 'W': opt->overwrite = 1; break;
       case 'm':
         {
           int mode = mien_reswarp_mode_from_string (optarg);
@@ -122,6 +145,17 @@ parse_options (int argc, char **argv, options *opt)
                        ".jpg or .pfm)\n", program, opt->out_path);
       return 2;
     }
+  /* The same file as an input (also through a link): the user's image
+   * would be replaced by a slip of the keyboard. */
+  const char *inputs[] = { opt->hd_path, opt->flow_path, opt->low_path };
+  for (int i = 0; i < 3 && !opt->overwrite; i++)
+    if (mien_path_same_file (opt->out_path, inputs[i]))
+      {
+        fprintf (stderr, "%s: %s is the input %s; refusing to write over it "
+                 "(give --overwrite if that is meant)\n", program,
+                 opt->out_path, inputs[i]);
+        return 2;
+      }
   return 0;
 }
 

@@ -132,3 +132,31 @@ mien_atomic_file_commit (mien_atomic_file *file, mien_error *err)
   atomic_file_free (file);
   return MIEN_OK;
 }
+
+int
+mien_path_same_file (const char *a, const char *b)
+{
+  struct stat sa, sb;
+  return a != NULL && b != NULL && stat (a, &sa) == 0 && stat (b, &sb) == 0
+         && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+mien_path_in_folder (const char *file, const char *folder)
+{
+  /* The real path, so that a link to a photo elsewhere counts where the
+   * photo is. */
+  char *real = file ? realpath (file, NULL) : NULL;
+  char *slash = real ? strrchr (real, '/') : NULL;
+  if (slash == NULL)
+    {
+      free (real);
+      return 0;
+    }
+  slash[slash == real ? 1 : 0] = '\0';
+  struct stat sf;
+  int in = folder != NULL && stat (folder, &sf) == 0 && S_ISDIR (sf.st_mode)
+           && mien_path_same_file (real, folder);
+  free (real);
+  return in;
+}

@@ -26,6 +26,15 @@ mien_status mien_atomic_file_commit (mien_atomic_file *file, mien_error *err);
 /* Removes the temporary and frees file. */
 void mien_atomic_file_abort (mien_atomic_file *file);
 
+/* 1 when a and b both exist and are the same file (same device and inode:
+ * also through a symbolic or hard link, or another spelling of the path),
+ * else 0. Writers use it to refuse replacing one of their own inputs, such
+ * as the user's photo. */
+int mien_path_same_file (const char *a, const char *b);
+/* 1 when folder exists and holds file (file's parent folder is folder, by
+ * device and inode), else 0. */
+int mien_path_in_folder (const char *file, const char *folder);
+
 #ifdef __cplusplus
 }
 #endif

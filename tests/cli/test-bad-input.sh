@@ -75,5 +75,35 @@ expect "landmarks is a FIFO"          "fifo.json: not a regular file \(a named p
 expect "project is a folder"          "folder.mien: not a regular file \(a folder\)"   "$tmp/out" "${R[@]}" --project "$tmp/folder.mien" -o "$tmp/out/x.png"
 expect "landmarks is /dev/zero"       "not a regular file \(a device\)"         "$tmp/out" "${R[@]}" "$tmp/photo.png" -L /dev/zero -o "$tmp/out/x.png"
 
+# ---- The user's photo as the output ------------------------------------------
+# In its own folder "photos", which must be unchanged afterwards.
+mkdir -m 755 "$tmp/photos"
+cp "$tmp/photo.png" "$tmp/photos/p.png"
+ln -s p.png "$tmp/photos/link.png"
+ln "$tmp/photos/p.png" "$tmp/photos/hard.png"
+/usr/bin/python3 -c "
+from PIL import Image; Image.open('$tmp/photo.png').save('$tmp/photos/p.gif')"
+P="$tmp/photos"
+cp "$lm" "$tmp/out/lm.png"
+expect "output is the photo"                "is the photo .*refusing to write over it" "$P" "${R[@]}" "$P/p.png" -L "$lm" --preset happy -o "$P/p.png"
+expect "output is the photo, other spelling" "is the photo"                            "$P" "${R[@]}" "$P/p.png" -L "$lm" --preset happy -o "$P/../photos/./p.png"
+expect "output is a symlink to the photo"   "link.png is the photo"                     "$P" "${R[@]}" "$P/p.png" -L "$lm" --preset happy -o "$P/link.png"
+expect "output is a hard link to the photo" "hard.png is the photo"                     "$P" "${R[@]}" "$P/p.png" -L "$lm" --preset happy -o "$P/hard.png"
+expect "project saved over the photo"       "is the photo"                              "$P" "${R[@]}" "$P/p.png" -L "$lm" --preset happy --save-project "$P/p.png"
+expect "clip written over a GIF photo"      "p.gif is the photo"                        "$P" "${R[@]}" "$P/p.gif" -L "$lm" --animate -t 0.1 -o "$P/p.gif"
+expect "PNG folder holding the photo"       "inside .*photos, which the PNG sequence would replace" "$P" "${R[@]}" "$P/p.png" -L "$lm" --animate -t 0.1 --overwrite -o "$P"
+expect "output is the landmark file"        "is the landmark file"                      "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$tmp/out/lm.png" --preset happy -o "$tmp/out/lm.png"
+expect "reswarp output is the HD input"     "is the input .*refusing to write over it"  "$P" "$reswarp" -q "$P/p.png" --flow "$P/none.flo" -o "$P/link.png"
+# --overwrite says it is meant: the photo is replaced (a copy, here).
+cp "$P/p.png" "$tmp/copy.png"
+if "${R[@]}" "$tmp/copy.png" -L "$lm" --preset happy -o "$tmp/copy.png" --overwrite \
+   && ! cmp -s "$tmp/copy.png" "$P/p.png"; then echo "ok   --overwrite replaces the photo when asked"
+else fail "--overwrite did not replace the photo"; fi
+
+# ---- Limits -----------------------------------------------------------------------
+expect "reswarp --threads with junk"   "--threads wants a whole number from 1 to 256: 4x" "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 4x
+expect "reswarp --threads 0"           "--threads wants a whole number from 1 to 256: 0"  "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 0
+expect "reswarp --threads 1e9"         "from 1 to 256: 1000000000"                        "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 1000000000
+
 echo "$failures failures"
 [ $failures -eq 0 ]
