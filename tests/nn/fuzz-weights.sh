@@ -15,7 +15,7 @@ nn=$src/engine/nn
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I"$src/engine" -I"$src/tests" \
   "$src/tests/nn/fuzz-weights.c" "$nn/mien-weights.c" "$nn/mien-json.c" \
-  "$nn/mien-tensor.c" "$src/engine/mien-error.c" -lm -o "$out/fuzz-weights" \
+  "$nn/mien-tensor.c" "$src/engine/mien-error.c" "$src/engine/mien-c-locale.c" -lm -o "$out/fuzz-weights" \
   2>"$out/build.log" || { cat "$out/build.log"; exit 1; }
 
 seed() { printf '%s\0' "$1" >"$out/corpus/$2"; head -c "${3:-0}" /dev/urandom >>"$out/corpus/$2"; }
