@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-atomic-file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,45 +20,175 @@ struct mien_atomic_file {
   int saved_errno;
 };
 
-mien_atomic_file *
-mien_atomic_file_open (const char *path, mien_error *err)
+/* ---- temporaries ---------------------------------------------------------- */
+
+int
+mien_atomic_temp_name_parse (const char *name, long *pid)
 {
-  mien_atomic_file *file = calloc (1, sizeof *file);
-  if (file == NULL)
+  /* ".NAME.mien-PID-XXXXXX" */
+  if (name[0] != '.')
+    return 0;
+  size_t n = strlen (name);
+  if (n < 1 + 6 + 2 + 6)
+    return 0;
+  const char *dash = name + n - 7;
+  if (*dash != '-')
+    return 0;
+  const char *digits = dash;
+  while (digits > name && digits[-1] >= '0' && digits[-1] <= '9')
+    digits--;
+  if (digits == dash || dash - digits > 10 || digits - name < 6
+      || strncmp (digits - 6, ".mien-", 6) != 0)
+    return 0;
+  long v = 0;
+  for (const char *c = digits; c < dash; c++)
+    v = v * 10 + (*c - '0');
+  if (v <= 0)
+    return 0;
+  *pid = v;
+  return 1;
+}
+
+/* The plain files in the folder open as dfd, and the folder (name in
+ * parent). What is not a plain file stays, and so does the folder. */
+static void
+remove_temp_folder (int parent, const char *name, int dfd)
+{
+  int fd = dup (dfd);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  if (d == NULL)
     {
-      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
-      return NULL;
+      if (fd >= 0)
+        close (fd);
+      return;
     }
-  file->path = strdup (path);
+  struct stat st;
+  for (struct dirent *e; (e = readdir (d)) != NULL;)
+    if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0
+        && fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+        && S_ISREG (st.st_mode))
+      unlinkat (dirfd (d), e->d_name, 0);
+  closedir (d);
+  unlinkat (parent, name, AT_REMOVEDIR);
+}
+
+int
+mien_atomic_sweep (const char *folder)
+{
+  DIR *d = opendir (folder && *folder ? folder : ".");
+  if (d == NULL)
+    return 0;
+  int removed = 0;
+  long self = (long)getpid ();
+  for (struct dirent *e; (e = readdir (d)) != NULL;)
+    {
+      long pid;
+      if (!mien_atomic_temp_name_parse (e->d_name, &pid) || pid == self)
+        continue;
+      /* Alive, or not ours to know (EPERM: another user's): keep. */
+      if (pid > (long)INT32_MAX || kill ((pid_t)pid, 0) == 0 || errno != ESRCH)
+        continue;
+      int fd = openat (dirfd (d), e->d_name,
+                       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      struct stat st;
+      /* The lock answers where the PID cannot (a writer in another PID
+       * namespace, a PID reused since). */
+      if (fstat (fd, &st) == 0 && flock (fd, LOCK_EX | LOCK_NB) == 0)
+        {
+          if (S_ISREG (st.st_mode))
+            removed += unlinkat (dirfd (d), e->d_name, 0) == 0;
+          else if (S_ISDIR (st.st_mode))
+            {
+              remove_temp_folder (dirfd (d), e->d_name, fd);
+              removed += faccessat (dirfd (d), e->d_name, F_OK,
+                                    AT_SYMLINK_NOFOLLOW) != 0;
+            }
+        }
+      close (fd);
+    }
+  closedir (d);
+  return removed;
+}
+
+int
+mien_atomic_temp_create (const char *path, int folder, char **tmp_path,
+                         mien_error *err)
+{
+  *tmp_path = NULL;
   const char *slash = strrchr (path, '/');
   size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
   const char *base = slash ? slash + 1 : path;
-  /* ".name.XXXXXX" beside the target: hidden, and on the same file system. */
-  size_t len = dir_len + strlen (base) + 16;
-  file->tmp_path = malloc (len);
-  if (file->path == NULL || file->tmp_path == NULL)
+  char *dir = dir_len ? strndup (path, dir_len) : strdup (".");
+  size_t len = dir_len + strlen (base) + 40;
+  char *tmp = malloc (len);
+  if (dir == NULL || tmp == NULL)
     {
-      free (file->path);
-      free (file->tmp_path);
-      free (file);
+      free (dir);
+      free (tmp);
       mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
-      return NULL;
+      return -1;
     }
-  snprintf (file->tmp_path, len, "%.*s.%s.XXXXXX", (int)dir_len, path, base);
-  int fd = mkstemp (file->tmp_path);
+  mien_atomic_sweep (dir);
+  free (dir);
+  snprintf (tmp, len, "%.*s.%s.mien-%ld-XXXXXX", (int)dir_len, path, base,
+            (long)getpid ());
+  mode_t mask = umask (0);
+  umask (mask);
+  int fd;
+  if (folder)
+    {
+      fd = -1;
+      if (mkdtemp (tmp) != NULL)
+        {
+          /* mkdtemp makes 0700; an exported folder gets the usual mode. */
+          chmod (tmp, 0777 & ~mask);
+          fd = open (tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          if (fd < 0)
+            rmdir (tmp);
+        }
+    }
+  else
+    {
+      fd = mkostemp (tmp, O_CLOEXEC);
+      /* mkstemp makes 0600; a saved picture gets the usual mode. */
+      if (fd >= 0)
+        fchmod (fd, 0666 & ~mask);
+    }
   if (fd < 0)
     {
       mien_error_set (err, MIEN_ERR_IO, "cannot write %s: %s", path,
                       strerror (errno));
+      free (tmp);
+      return -1;
+    }
+  /* Held until the descriptor is closed, so a sweep by another process
+   * leaves this temporary alone even if it cannot see our PID. */
+  flock (fd, LOCK_EX | LOCK_NB);
+  *tmp_path = tmp;
+  return fd;
+}
+
+/* ---- atomic files -------------------------------------------------------- */
+
+mien_atomic_file *
+mien_atomic_file_open (const char *path, mien_error *err)
+{
+  mien_atomic_file *file = calloc (1, sizeof *file);
+  if (file == NULL || (file->path = strdup (path)) == NULL)
+    {
+      free (file);
+      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  int fd = mien_atomic_temp_create (path, 0, &file->tmp_path, err);
+  if (fd < 0)
+    {
       free (file->path);
-      free (file->tmp_path);
       free (file);
       return NULL;
     }
-  /* mkstemp makes 0600; a saved picture should get the usual umask mode. */
-  mode_t mask = umask (0);
-  umask (mask);
-  fchmod (fd, 0666 & ~mask);
   file->stream = fdopen (fd, "wb");
   if (file->stream == NULL)
     {

@@ -27,6 +27,7 @@
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
+#include "mien-atomic-file.h"
 #include "mien-export-private.h"
 #include "mien-image-io.h"
 
@@ -38,6 +39,7 @@ static const char *const x264_presets[] = {
 typedef struct mp4_state {
   char *path;
   char *tmp_path;
+  int lock_fd; /* holds the temporary's lock; -1 if none */
   AVFormatContext *oc;
   AVCodecContext *enc;
   AVStream *stream;
@@ -107,25 +109,14 @@ mp4_check (const mien_export_options *options, mien_error *err)
   return MIEN_OK;
 }
 
-/* A named, empty temporary beside the target with the usual file mode. */
+/* A named, empty temporary beside the target with the usual file mode,
+ * locked (mien-atomic-file.h) until the state is freed. FFmpeg writes it
+ * through its own descriptor, opened by name. */
 static mien_status
 make_temporary (mp4_state *s, mien_error *err)
 {
-  if ((s->tmp_path = mien_export_temp_template (s->path)) == NULL)
-    return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
-  int fd = mkstemp (s->tmp_path);
-  if (fd < 0)
-    {
-      free (s->tmp_path);
-      s->tmp_path = NULL;
-      return mien_error_set (err, MIEN_ERR_IO, "cannot write %s: %s", s->path,
-                             strerror (errno));
-    }
-  mode_t mask = umask (0);
-  umask (mask);
-  fchmod (fd, 0666 & ~mask);
-  close (fd);
-  return MIEN_OK;
+  s->lock_fd = mien_atomic_temp_create (s->path, 0, &s->tmp_path, err);
+  return s->lock_fd >= 0 ? MIEN_OK : (err ? err->status : MIEN_ERR_IO);
 }
 
 static mien_status
@@ -231,6 +222,8 @@ mp4_free (mp4_state *s)
   av_frame_free (&s->frame);
   av_packet_free (&s->packet);
   free (s->rgb);
+  if (s->lock_fd >= 0)
+    close (s->lock_fd);
   free (s->tmp_path);
   free (s->path);
   free (s);
@@ -260,6 +253,7 @@ mp4_open (const char *path, const mien_export_options *options, int width,
       mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
       return NULL;
     }
+  s->lock_fd = -1;
   s->frame_width = width;
   s->frame_height = height;
   s->width = width + (width & 1);

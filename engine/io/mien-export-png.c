@@ -16,12 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mien-atomic-file.h"
 #include "mien-export-private.h"
 #include "mien-image-io.h"
 
 typedef struct png_state {
   char *path;
   char *tmp_dir;
+  int lock_fd; /* the temporary folder, open and locked */
   int overwrite;
   int n_frames;
 } png_state;
@@ -110,29 +112,20 @@ png_open (const char *path, const mien_export_options *options, int width,
   if (check_target (path, options->overwrite, err) != MIEN_OK)
     return NULL;
   png_state *s = calloc (1, sizeof *s);
-  if (s == NULL || (s->path = strdup (path)) == NULL
-      || (s->tmp_dir = mien_export_temp_template (path)) == NULL)
+  if (s == NULL || (s->path = strdup (path)) == NULL)
     {
-      if (s != NULL)
-        free (s->path);
       free (s);
       mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
       return NULL;
     }
-  if (mkdtemp (s->tmp_dir) == NULL)
+  s->lock_fd = mien_atomic_temp_create (path, 1, &s->tmp_dir, err);
+  if (s->lock_fd < 0)
     {
-      mien_error_set (err, MIEN_ERR_IO, "cannot write %s: %s", path,
-                      strerror (errno));
       free (s->path);
-      free (s->tmp_dir);
       free (s);
       return NULL;
     }
   s->overwrite = options->overwrite;
-  /* mkdtemp makes 0700; an exported folder should get the usual mode. */
-  mode_t mask = umask (0);
-  umask (mask);
-  chmod (s->tmp_dir, 0777 & ~mask);
   return s;
 }
 
@@ -166,6 +159,7 @@ png_add_frame (void *state, const mien_image *frame, mien_error *err)
 static void
 png_free (png_state *s)
 {
+  close (s->lock_fd);
   free (s->path);
   free (s->tmp_dir);
   free (s);

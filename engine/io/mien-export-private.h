@@ -23,7 +23,3 @@ typedef struct mien_export_backend {
 extern const mien_export_backend mien_export_png_backend;
 extern const mien_export_backend mien_export_gif_backend;
 extern const mien_export_backend mien_export_mp4_backend;
-
-/* "dir/.name.XXXXXX" for mkstemp/mkdtemp beside path; NULL if out of
- * memory. The caller frees. */
-char *mien_export_temp_template (const char *path);

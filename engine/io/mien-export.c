@@ -59,19 +59,6 @@ mien_export_format_from_string (const char *name)
   return -1;
 }
 
-char *
-mien_export_temp_template (const char *path)
-{
-  const char *slash = strrchr (path, '/');
-  size_t dir_len = slash ? (size_t)(slash - path + 1) : 0;
-  const char *base = slash ? slash + 1 : path;
-  size_t len = dir_len + strlen (base) + 16;
-  char *template = malloc (len);
-  if (template != NULL)
-    snprintf (template, len, "%.*s.%s.XXXXXX", (int)dir_len, path, base);
-  return template;
-}
-
 static const mien_export_backend *
 backend_of (mien_export_format format)
 {

@@ -9,11 +9,14 @@
  *   mien_exporter_finish (ex, err);   // or mien_exporter_abort (ex)
  *
  * Nothing half-written: everything goes to a hidden temporary beside the
- * target (".name.XXXXXX") that is renamed into place by finish. abort, a
+ * target (".name.mien-PID-XXXXXX", locked while it is written; see
+ * mien-atomic-file.h, which also sweeps away those left by a killed writer)
+ * that is renamed into place by finish. abort, a
  * failed add_frame followed by finish or abort, or a failed finish remove the
  * temporary: the target is then untouched. finish and abort free the
  * exporter. After a failed add_frame the exporter refuses further frames and
- * finish returns that first error again.
+ * finish returns that first error again. A program that stops on a signal
+ * calls abort (between frames) so that the temporary goes with it.
  *
  * Output size: the frame size, scaled down by the scale option (area
  * averaging), and for MP4 padded to even sides (see MP4 below). */

@@ -105,5 +105,70 @@ expect "reswarp --threads with junk"   "--threads wants a whole number from 1 to
 expect "reswarp --threads 0"           "--threads wants a whole number from 1 to 256: 0"  "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 0
 expect "reswarp --threads 1e9"         "from 1 to 256: 1000000000"                        "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 1000000000
 
+# ---- Interrupted exports ---------------------------------------------------------
+# SIGINT / SIGTERM during an MP4, GIF or PNG-folder export: the program ends
+# by that signal (exit 128 + n) after removing its temporary, and the earlier
+# clip at the target is byte-identical. 60 s at 30 fps is 1801 frames: long
+# enough to be caught in the middle.
+for f in clip.mp4 clip.gif frames; do
+  "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 0.2 -o "$tmp/out/$f" || fail "earlier $f"
+done
+# wait_for_temp DIR: until a temporary of ours appears there (at most 30 s).
+wait_for_temp() {
+  for _ in $(seq 300); do ls -A "$1" | grep -q '\.mien-[0-9]*-' && return 0; sleep 0.1; done
+  return 1
+}
+interrupt() {
+  local name=$1 sig=$2 want=$3; shift 3
+  local before after rc
+  before=$(snapshot "$tmp/out")
+  "${R[@]}" "$@" 2>"$tmp/stderr" &
+  local pid=$!
+  if ! wait_for_temp "$tmp/out"; then fail "$name: no temporary appeared"; kill -KILL $pid; wait $pid; return; fi
+  sleep 0.3
+  kill -"$sig" $pid
+  wait $pid
+  rc=$?
+  after=$(snapshot "$tmp/out")
+  if [ $rc -ne "$want" ]; then fail "$name: exit $rc, not $want ($(cat "$tmp/stderr"))"
+  elif [ "$before" != "$after" ]; then fail "$name: folder changed: [$before] → [$after]"
+  elif ! grep -q "interrupted by SIG$sig.*nothing written to.*what was there is kept" "$tmp/stderr"; then fail "$name: '$(cat "$tmp/stderr")'"
+  else echo "ok   $name: exit $rc: $(cat "$tmp/stderr")"; fi
+}
+interrupt "SIGINT during an MP4 export"         INT  130 "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/out/clip.mp4"
+interrupt "SIGTERM during an MP4 export"        TERM 143 "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/out/clip.mp4"
+interrupt "SIGINT during a GIF export"          INT  130 "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/out/clip.gif"
+interrupt "SIGTERM during a GIF export"         TERM 143 "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/out/clip.gif"
+interrupt "SIGINT during a PNG-folder export"   INT  130 "$tmp/photo.png" -L "$lm" --animate -t 60 --overwrite -o "$tmp/out/frames"
+interrupt "SIGTERM during a PNG-folder export"  TERM 143 "$tmp/photo.png" -L "$lm" --animate -t 60 --overwrite -o "$tmp/out/frames"
+
+# SIGKILL cannot be caught: the temporary stays, and the next run that writes
+# to that folder removes it, because its writer is gone. It leaves alone a
+# live export of another process, and a temporary whose PID still runs.
+mkdir -m 755 "$tmp/killed"
+"${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/killed/frames" &
+pid=$!
+wait_for_temp "$tmp/killed"; sleep 0.5
+kill -KILL $pid; wait $pid 2>/dev/null
+stale=$(ls -A "$tmp/killed" | grep "^\.frames\.mien-$pid-")
+[ -n "$stale" ] && [ -n "$(ls -A "$tmp/killed/$stale")" ] \
+  && echo "ok   SIGKILL leaves $stale ($(ls -A "$tmp/killed/$stale" | wc -l) files)" \
+  || fail "SIGKILL left no temporary to test with"
+"${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/killed/live.mp4" &
+live=$!
+for _ in $(seq 300); do ls -A "$tmp/killed" | grep -q "^\.live\.mp4\.mien-$live-" && break; sleep 0.1; done
+: >"$tmp/killed/.x.png.mien-1-AbCdEf"   # PID 1 runs: kept
+sh -c 'echo $$ >"$1"' sh "$tmp/gone.pid"; gone=$(cat "$tmp/gone.pid")
+: >"$tmp/killed/.y.png.mien-$gone-AbCdEf"  # a PID that has ended: removed
+"${R[@]}" "$tmp/photo.png" -L "$lm" --preset happy -o "$tmp/killed/next.png" || fail "the next run"
+left=$(ls -A "$tmp/killed" | tr '\n' ' ')
+if ls -A "$tmp/killed" | grep -q "^\.frames\.mien-$pid-"; then fail "stale temporary not swept: $left"
+elif ls -A "$tmp/killed" | grep -q "^\.y\.png\.mien-$gone-"; then fail "dead PID's temporary not swept: $left"
+elif ! ls -A "$tmp/killed" | grep -q "^\.live\.mp4\.mien-$live-"; then fail "a live export's temporary was removed: $left"
+elif ! ls -A "$tmp/killed" | grep -q '^\.x\.png\.mien-1-'; then fail "a running PID's temporary was removed: $left"
+else echo "ok   the next run swept the killed export's temporary, kept the live one's: $left"; fi
+kill -INT $live; wait $live 2>/dev/null
+ls -A "$tmp/killed" | grep -q "^\.live\.mp4\.mien-$live-" && fail "interrupted live export left its temporary"
+
 echo "$failures failures"
 [ $failures -eq 0 ]
