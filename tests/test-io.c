@@ -194,7 +194,7 @@ test_nothing_half_written (void)
   mien_image *img = random_image (8, 8, 3);
   CHECK (mien_image_save (img, path ("no/such/dir/x.png"), &err) == MIEN_ERR_IO,
          "write into a missing folder");
-  CHECK (mien_image_save (img, path ("x.tiff"), &err) == MIEN_ERR_UNSUPPORTED,
+  CHECK (mien_image_save (img, path ("x.xcf"), &err) == MIEN_ERR_UNSUPPORTED,
          "unknown extension");
   mien_image *two = random_image (8, 8, 2);
   CHECK (mien_image_save (two, path ("x.pfm"), &err) != MIEN_OK,
