@@ -609,6 +609,28 @@ report (const options *opt, const mien_animator *anim, int face,
             mien_field_min_jacobian (g->field) <= 0.0f ? " (FOLDS)" : "");
 }
 
+/* What the photo carries besides RGB (alpha, ICC profile, bit depth): a
+ * still output keeps it, cropped for a face-only output. */
+static mien_image_extras photo_extras;
+
+static mien_status
+save_still (const char *path, const mien_image *image, const mien_rect *crop,
+            mien_error *err)
+{
+  mien_image_extras part = { 0 };
+  if (crop && mien_image_extras_crop (&photo_extras, crop->x, crop->y,
+                                      crop->width, crop->height, &part, err)
+                  != MIEN_OK)
+    return err->status;
+  const char *warning = NULL;
+  mien_status st = mien_image_save_full (image, crop ? &part : &photo_extras,
+                                         path, &warning, err);
+  if (st == MIEN_OK && warning)
+    fprintf (stderr, "%s: warning: %s: %s\n", program, path, warning);
+  mien_image_extras_clear (&part);
+  return st;
+}
+
 static int
 render (const options *opt, const mien_project *project,
         const mien_image *photo, const mien_face *face, int face_index)
@@ -637,7 +659,8 @@ render (const options *opt, const mien_project *project,
   if (st == MIEN_OK && opt->debug_dir)
     st = write_debug (opt->debug_dir, anim, g, crop_out, photo, &err);
   if (st == MIEN_OK)
-    st = mien_image_save (crop_only ? crop_out : frame, opt->output, &err);
+    st = save_still (opt->output, crop_only ? crop_out : frame,
+                     crop_only ? mien_animator_get_crop (anim) : NULL, &err);
   if (st == MIEN_OK)
     report (opt, anim, face_index, gen, g);
   else
@@ -706,12 +729,15 @@ static int
 run (const options *opt, const mien_project *project)
 {
   mien_error err = { 0 };
-  mien_image *photo = mien_image_load (project->photo, &err);
+  mien_image *photo = mien_image_load_full (project->photo, &photo_extras,
+                                            &err);
   if (!photo)
     {
       fprintf (stderr, "%s: %s\n", program, err.message);
       return 1;
     }
+  if (photo_extras.warning[0])
+    fprintf (stderr, "%s: warning: %s\n", program, photo_extras.warning);
   mien_landmark_file faces = { 0 };
   int from_analyzer = 0, rc = 1;
   int face = find_faces (opt, project->photo, photo, &faces, &from_analyzer)
@@ -728,6 +754,7 @@ run (const options *opt, const mien_project *project)
   else
     mien_landmark_file_clear (&faces);
   mien_image_free (photo);
+  mien_image_extras_clear (&photo_extras);
   return rc;
 }
 
