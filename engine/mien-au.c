@@ -178,7 +178,7 @@ mien_driving_side (const mien_driving *c, mien_au_channel au,
   float v = c->values[au];
   if (!(v >= 0.0f))
     v = 0.0f; /* also NaN */
-  for (int i = MIEN_AU_N_OPENFACE; i < MIEN_AU_N_CHANNELS; i++)
+  for (int i = MIEN_AU_N_BILATERAL; i < MIEN_AU_N_CHANNELS; i++)
     if (mien_au_channels[i].bilateral == au && mien_au_channels[i].side == side
         && c->values[i] > 0.0f)
       v += c->values[i];
@@ -209,17 +209,17 @@ typedef struct preset_term {
  * by eye; happy, sad, surprised and angry were searched against face-api's
  * expression model over the sample faces (tools/calibrate) and checked on
  * the contact sheets: face-api needs them strong. Happy is its two defining
- * AUs at the FACS maximum: at 3.5 / 4.5 (by eye, until session 8) a
- * downcast smiling face (sample1/0) read less happy than the photo, and
- * neighbouring recipes raised it on only 5 of 16 (now 13 of 16). Angry adds
+ * AUs at the FACS maximum: at 3.5 / 4.5 a downcast smiling face (sample1/0)
+ * read less happy than the photo, and neighbouring recipes raised it on
+ * only 5 of 16 (13 of 16 at the maximum). Angry adds
  * AU15 and AU9/AU10 to the AU4+5+7+23 core, which also pulls a smiling
  * photo's lip corners down; AU23 (angry) and AU17 (sad) seal a smiling
  * photo's open lips over its teeth (the rig's lip seal). Surprised adds
  * AU15 and AU14 for the same reason: most sample photos smile, and a
  * dropped jaw under raised corners still reads as a laugh (face-api: 17 ->
  * 18 of 21 faces, mean gain 0.30 -> 0.49). Surprised's AU15 3.25 and
- * disgusted's 1.3 keep the corner drop they had before the rig's AU15
- * range grew from 0.13 to 0.20 iod (engine/mien-rig.c). */
+ * disgusted's 1.3 drop the corners by 0.13 and 0.05 iod of the rig's 0.20
+ * at AU15 5 (engine/rig/rig-tables.c). */
 static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
   [MIEN_PRESET_HAPPY] = { { MIEN_AU6, 5.0f }, { MIEN_AU12, 5.0f },
                           { MIEN_AU25, 1.5f } },

@@ -61,6 +61,9 @@ typedef enum mien_au_channel {
 
 /* The 17 bilateral OpenFace AUs are channels 0 … 16. */
 #define MIEN_AU_N_OPENFACE 17
+/* Every channel before the one-sided variants acts on both sides: the
+ * OpenFace AUs and those OpenFace lacks. */
+#define MIEN_AU_N_BILATERAL ((int)MIEN_AU1_L)
 
 typedef struct mien_au_info {
   const char *name;        /* "AU12", "AU12L", "gaze_h": CLI and settings key */

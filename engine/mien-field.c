@@ -168,6 +168,17 @@ node_derivative (const mien_image *f, int x, int y, int c, int along_x)
   return (b[c] - a[c]) / (float)(hi - lo);
 }
 
+mien_jacobian
+mien_field_jacobian (const mien_image *field, int x, int y)
+{
+  return (mien_jacobian){
+    .xx = 1.0f + node_derivative (field, x, y, 0, 1),
+    .xy = node_derivative (field, x, y, 0, 0),
+    .yx = node_derivative (field, x, y, 1, 1),
+    .yy = 1.0f + node_derivative (field, x, y, 1, 0),
+  };
+}
+
 /* 1 at or beyond `full`, 0 at or beyond `zero`, linear between (either
  * direction). */
 static float
@@ -193,10 +204,8 @@ mien_field_residual_gain (const mien_image *field, mien_image *gain,
     for (int x = 0; x < field->width; x++)
       {
         /* J = [[a, b], [c, d]] of x → x + F(x). */
-        float a = 1.0f + node_derivative (field, x, y, 0, 1);
-        float b = node_derivative (field, x, y, 0, 0);
-        float c = node_derivative (field, x, y, 1, 1);
-        float d = 1.0f + node_derivative (field, x, y, 1, 0);
+        mien_jacobian j = mien_field_jacobian (field, x, y);
+        float a = j.xx, b = j.xy, c = j.yx, d = j.yy;
         /* Singular values of a 2×2 matrix in closed form. */
         float p = hypotf (a + d, c - b), q = hypotf (a - d, c + b);
         float s1 = 0.5f * (p + q), s2 = 0.5f * fabsf (p - q);

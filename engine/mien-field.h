@@ -20,6 +20,22 @@ extern "C" {
 /* Smallest corner Jacobian determinant over all cells (1 for F = 0). */
 float mien_field_min_jacobian (const mien_image *field);
 
+/* The Jacobian of x → x + F(x) at grid node (x, y) by central differences,
+ * one-sided on the grid's edge (a derivative along an axis of one node is
+ * 0): xx = 1 + ∂Fx/∂x, xy = ∂Fx/∂y, yx = ∂Fy/∂x, yy = 1 + ∂Fy/∂y. The
+ * residual gain and the rig's lip seam read it. */
+typedef struct mien_jacobian {
+  float xx, xy, yx, yy;
+} mien_jacobian;
+
+mien_jacobian mien_field_jacobian (const mien_image *field, int x, int y);
+
+static inline float
+mien_jacobian_det (mien_jacobian j)
+{
+  return j.xx * j.yy - j.xy * j.yx;
+}
+
 /* Largest |F| component over the outer `ring` pixels of the grid. */
 float mien_field_border_max (const mien_image *field, int ring);
 

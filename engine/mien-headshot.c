@@ -3,22 +3,13 @@
 
 #include <math.h>
 
-#include "mien-reswarp.h"
+#include "mien-landmarks.h"
+#include "mien-warp.h" /* MIEN_LOW_RES */
 
 #define SIDE_PER_SCALE 5.0f
 /* The eyes sit near the middle of a head with hair; a little room more below
  * leaves space for a dropped jaw (AU26) inside the crop. */
 #define CENTRE_ABOVE_EYES (-0.1f)
-
-static mien_point
-mean_point (const mien_point *lm, int first, int n)
-{
-  mien_point p = { 0, 0 };
-  for (int i = 0; i < n; i++)
-    p.x += lm[first + i].x, p.y += lm[first + i].y;
-  p.x /= (float)n, p.y /= (float)n;
-  return p;
-}
 
 static float
 dist (mien_point a, mien_point b)
@@ -50,14 +41,15 @@ mien_headshot_choose (const mien_face *face, int photo_width, int photo_height,
   if (!landmarks_finite (face))
     return mien_error_set (err, MIEN_ERR_INVALID, "headshot: landmarks are not finite");
   const mien_point *lm = face->landmarks;
-  mien_point er = mean_point (lm, 36, 6), el = mean_point (lm, 42, 6);
-  float iod = dist (er, el);
+  mien_point er = mien_landmarks_eye_centre (lm, 0);
+  mien_point el = mien_landmarks_eye_centre (lm, 1);
+  float iod = mien_landmarks_iod (lm);
   if (!(iod > 0.5f))
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "headshot: the eyes are %.2f pixels apart", iod);
   mien_point mid = { 0.5f * (er.x + el.x), 0.5f * (er.y + el.y) };
-  float scale = fmaxf (iod, fmaxf (0.45f * dist (lm[0], lm[16]),
-                                   0.55f * dist (mid, lm[8])));
+  float scale = fmaxf (iod, fmaxf (0.45f * dist (lm[MIEN_LM_JAW_RIGHT_END], lm[MIEN_LM_JAW_LEFT_END]),
+                                   0.55f * dist (mid, lm[MIEN_LM_CHIN])));
   float side_f = fminf (SIDE_PER_SCALE * scale, (float)MIEN_IMAGE_MAX_SIDE);
   int side = (int)lroundf (side_f);
   if (side < MIEN_LOW_RES)

@@ -28,13 +28,12 @@
 
 #include "mien-image.h"
 #include "mien-pool.h"
+#include "mien-warp.h" /* MIEN_LOW_RES, the kernel and the plain warp */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The generator's working size (ATW: 128×128). */
-#define MIEN_LOW_RES 128
 /* Enough levels for a 32768-pixel side over a 128 base. */
 #define MIEN_PYRAMID_MAX_LEVELS 16
 
@@ -95,7 +94,7 @@ mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
 void mien_decomposition_set_residual_fade (mien_decomposition *dec, int on);
 int mien_decomposition_get_residual_fade (const mien_decomposition *dec);
 
-/* One level of either mode, fused in one pass over out:
+/* One level of either mode, fused in one pass over out (mien_warp_compose):
  *   out = up(coarse) + warp(residual, up(field) · (out size / field size))
  * residual may be NULL (then out = up(coarse)); field may be NULL (zero). */
 mien_status mien_reswarp_compose_level (const mien_image *coarse,
@@ -111,12 +110,6 @@ mien_status mien_reswarp_compose_level_gain (const mien_image *coarse,
                                              const mien_image *gain,
                                              mien_image *out, mien_pool *pool,
                                              mien_error *err);
-
-/* Backward warp: out(x, y) = src(x + dx, y + dy), bilinear, positions
- * clamped to the image. field has src's size (this is O^w = warp(I, F)). */
-mien_status mien_warp_bilinear (const mien_image *src, const mien_image *field,
-                                mien_image *out, mien_pool *pool,
-                                mien_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The anatomical Action Unit rig: the first mien_generator. It needs no
- * training data: each AU moves landmarks in a face-normalized frame (origin
- * between the eyes, x along the eye line, unit = inter-ocular distance), and
- * a dense field interpolates those moves over the 128² grid.
+/* The anatomical Action Unit rig: the first mien_generator (implemented in
+ * engine/rig/, one file per part of the face; rig-private.h maps them). It
+ * needs no training data: each AU moves landmarks in a face-normalized
+ * frame (origin between the eyes, x along the eye line, unit = inter-ocular
+ * distance), and a dense field interpolates those moves over the 128² grid.
  *
  * The dense field is the sum of three parts, each fold-free by construction
  * or guarded:

@@ -2,9 +2,10 @@
 /* The astronaut (data/samples) with its fixture landmarks
  * (tests/data/landmarks), prepared for the rig at the generator's 128²:
  * shared by the rig tests that look at what the rig makes of a real face
- * (test-lip-seal, test-rig-shading). */
+ * (test-lip-seal, test-rig-shading, test-rig-yaw, test-rig-au18). */
 #pragma once
 
+#include <math.h>
 #include <string.h>
 
 #include "io/mien-image-io.h"
@@ -79,4 +80,32 @@ astronaut_rig_close (astronaut_rig *r)
   mien_animator_free (r->anim);
   mien_landmark_file_clear (&r->lf);
   mien_image_free (r->photo);
+}
+
+/* Channel c of a 2-channel field at p, bilinear (p inside the grid). */
+static inline float
+rig_field_at (const mien_image *f, mien_point p, int c)
+{
+  int x0 = (int)floorf (p.x), y0 = (int)floorf (p.y);
+  float wx = p.x - (float)x0, wy = p.y - (float)y0;
+  float v[2][2];
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 2; i++)
+      v[j][i] = mien_image_row (f, y0 + j)[2 * (x0 + i) + c];
+  return (1 - wy) * ((1 - wx) * v[0][0] + wx * v[0][1])
+         + wy * ((1 - wx) * v[1][0] + wx * v[1][1]);
+}
+
+/* The forward motion m of the point p: the backward field at p + m is −m
+ * (a fixed point; the rig's fields are gentle enough for it to converge). */
+static inline mien_point
+rig_motion_of (const mien_image *f, mien_point p)
+{
+  mien_point m = { 0, 0 };
+  for (int it = 0; it < 30; it++)
+    {
+      mien_point q = { p.x + m.x, p.y + m.y };
+      m = (mien_point){ -rig_field_at (f, q, 0), -rig_field_at (f, q, 1) };
+    }
+  return m;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The lip seal (engine/mien-rig.c): AU23 or AU17 close a mouth that is open
+/* The lip seal (engine/rig/rig-mouth.c): AU23 or AU17 close a mouth that is open
  * in the photo by sliding the lips together over the teeth, instead of
  * squashing them; an opening AU25/AU26 wins over the seal. And its
  * opposite, the jaw opening: AU26 parts a toothy smile below the upper

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The rig's shading (engine/mien-rig.c: paint_wrinkles, paint_folds): the
+/* The rig's shading (engine/rig/rig-paint.c: paint_wrinkles, paint_folds): the
  * appearance changes FACS lists for AUs that a warp cannot make. O^r is
  * O^w with the shading, so their ratio shows where the rig shaded:
  *   AU4  darkens between the inner brows (glabellar grooves);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The rig on a turned head (engine/mien-rig.c, face_frame): the astronaut's
+/* The rig on a turned head (engine/rig/rig-frame.c, face_frame): the astronaut's
  * fixture landmarks (frontal) against the same landmarks turned 40° about a
  * vertical cylinder through the nose bridge, the nose towards the image's
  * right. On the turned face
@@ -10,8 +10,8 @@
  *     face's apparent inter-ocular distance, is larger, because that distance
  *     is foreshortened by the turn and the drop is not.
  * Without the yaw-aware frame the near/far ratio was 1.58 and the drop ratio
- * 0.96 (session 7); with it 2.84 and 1.07. The motion of a mouth corner is
- * found from the backward field by a fixed point. Skips (77) without the
+ * 0.96; with it 2.84 and 1.07. The motion of a mouth corner is found from
+ * the backward field by a fixed point (rig_motion_of). Skips (77) without the
  * photo. */
 #include <math.h>
 
@@ -24,19 +24,6 @@ typedef struct moves {
 } moves;
 
 static float
-sample (const mien_image *f, mien_point p, int c)
-{
-  int x0 = (int)floorf (p.x), y0 = (int)floorf (p.y);
-  float wx = p.x - (float)x0, wy = p.y - (float)y0;
-  float v[2][2];
-  for (int j = 0; j < 2; j++)
-    for (int i = 0; i < 2; i++)
-      v[j][i] = mien_image_row (f, y0 + j)[2 * (x0 + i) + c];
-  return (1 - wy) * ((1 - wx) * v[0][0] + wx * v[0][1])
-         + wy * ((1 - wx) * v[1][0] + wx * v[1][1]);
-}
-
-static float
 apparent_iod (const mien_point *lm)
 {
   float x[2] = { 0, 0 }, y[2] = { 0, 0 };
@@ -44,20 +31,6 @@ apparent_iod (const mien_point *lm)
     for (int i = 0; i < 6; i++)
       x[s] += lm[36 + 6 * s + i].x / 6.0f, y[s] += lm[36 + 6 * s + i].y / 6.0f;
   return hypotf (x[1] - x[0], y[1] - y[0]);
-}
-
-/* The forward motion m of the point p: the backward field at p + m is −m
- * (a fixed point; the rig's fields are gentle enough for it to converge). */
-static mien_point
-motion_of (const mien_image *f, mien_point p)
-{
-  mien_point m = { 0, 0 };
-  for (int it = 0; it < 30; it++)
-    {
-      mien_point q = { p.x + m.x, p.y + m.y };
-      m = (mien_point){ -sample (f, q, 0), -sample (f, q, 1) };
-    }
-  return m;
 }
 
 static moves
@@ -79,7 +52,7 @@ measure (astronaut_rig *r, const mien_point *lm)
       for (int s = 0; s < 2; s++)
         {
           mien_point p = lm[s ? 54 : 48];
-          mien_point mv = motion_of (r->g.field, p);
+          mien_point mv = rig_motion_of (r->g.field, p);
           if (k == 0)
             m.out[s] = fabsf (mv.x);
           else

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The rig as a mien_generator (mien-generator.h): I, c and the landmarks
+ * in, F, O^w = warp(I, F) and O^r out, as ATW's generator (the paper's
+ * Sec. 3.1: the motion network's field and the refinement network's O^r),
+ * from anatomy instead of training. One frame:
+ *
+ *   face frame and per-side intensities     rig-frame.c
+ *   landmark moves from the AU tables       rig-moves.c, rig-tables.c
+ *   kernel field of the moves               rig-field.c
+ *   lip seal or jaw opening, composed       rig-mouth.c
+ *   eyelids and gaze, added                 rig-eyelids.c
+ *   border window, fold guard               rig-guard.c, mien-field.c
+ *   O^w = warp(I, F)                        mien-warp.c
+ *   O^r = O^w + mouth, seam, wrinkles, folds  rig-paint.c */
+#include "mien-rig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mien-field.h"
+#include "mien-warp.h"
+#include "rig-private.h"
+
+typedef struct mien_rig {
+  mien_generator base;
+  float *num, *den;
+  size_t capacity; /* pixels */
+  mien_rig_stats stats;
+} mien_rig;
+
+static mien_status
+rig_reserve (mien_rig *rig, int w, int h, mien_error *err)
+{
+  size_t n = (size_t)w * (size_t)h;
+  if (n <= rig->capacity)
+    return MIEN_OK;
+  free (rig->num), free (rig->den);
+  rig->num = malloc (sizeof (float) * 2 * n);
+  rig->den = malloc (sizeof (float) * n);
+  rig->capacity = (rig->num && rig->den) ? n : 0;
+  if (!rig->capacity)
+    return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+  return MIEN_OK;
+}
+
+static float
+max_abs (const mien_image *f)
+{
+  float m = 0.0f;
+  for (size_t i = 0; i < mien_image_n_floats (f); i++)
+    m = fmaxf (m, fabsf (f->data[i]));
+  return m;
+}
+
+static mien_status
+rig_generate (mien_generator *gen, const mien_image *input,
+              const mien_driving *c_in, const mien_point *lm,
+              mien_generator_output *out, mien_pool *pool, mien_error *err)
+{
+  mien_rig *rig = (mien_rig *)gen;
+  mien_driving c = *c_in;
+  mien_driving_clamp (&c); /* the rig never trusts its input */
+  face_frame f;
+  mien_status st = rig_reserve (rig, input->width, input->height, err);
+  if (st != MIEN_OK)
+    return st;
+  memset (out->field->data, 0, sizeof (float) * mien_image_n_floats (out->field));
+  rig_moves moves;
+  memset (&moves, 0, sizeof moves);
+  side_au sides[2], mid;
+  int have_frame = face_frame_init (&f, lm);
+  if (have_frame)
+    {
+      side_intensities (&c, sides, &mid);
+      rig_moves_compute (&moves, &f, sides, &mid);
+      st = rig_field_from_moves (out->field, &f, lm, &moves, rig->num,
+                                 rig->den, err);
+      if (st != MIEN_OK)
+        return st;
+      float closure = seal_closure (&mid);
+      if (closure > 0.0f)
+        compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, closure);
+      else
+        compose_mouth_opening (out->field, rig->num, input, lm, &moves);
+      add_eyelids (out->field, &f, lm, sides, &c);
+      apply_border_window (out->field);
+    }
+  rig->stats.fold_alpha = mien_field_limit_folds (out->field, MIEN_RIG_JACOBIAN_MARGIN);
+  rig->stats.min_jacobian = mien_field_min_jacobian (out->field);
+  rig->stats.max_displacement = max_abs (out->field);
+  st = mien_warp_bilinear (input, out->field, out->warped, pool, err);
+  if (st != MIEN_OK)
+    return st;
+  memcpy (out->refined->data, out->warped->data,
+          sizeof (float) * mien_image_n_floats (out->warped));
+  /* The moves were scaled with the field by the fold guard. */
+  rig_guard_scale_lips (rig->stats.fold_alpha, &moves);
+  rig->stats.mouth_painted = paint_mouth (out->refined, out->field, lm, &moves);
+  if (have_frame)
+    {
+      paint_lip_seam (out->refined, out->field, lm, &moves,
+                      rig->stats.fold_alpha * seal_closure (&mid));
+      /* The brows moved by the (guarded) field too. */
+      rig_guard_scale_brows (rig->stats.fold_alpha, &moves, sides, &mid);
+      paint_wrinkles (out->refined, &f, lm, &moves, sides, &mid);
+      paint_folds (out->refined, &f, lm, &moves, rig->stats.fold_alpha, sides,
+                   &mid);
+    }
+  return MIEN_OK;
+}
+
+static void
+rig_free (mien_generator *gen)
+{
+  mien_rig *rig = (mien_rig *)gen;
+  free (rig->num), free (rig->den);
+  free (rig);
+}
+
+static const mien_generator_class rig_class = {
+  .name = "anatomical AU rig",
+  .generate = rig_generate,
+  .free = rig_free,
+};
+
+mien_generator *
+mien_rig_new (mien_error *err)
+{
+  mien_rig *rig = calloc (1, sizeof *rig);
+  if (!rig)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+      return NULL;
+    }
+  rig->base.klass = &rig_class;
+  rig->stats.fold_alpha = 1.0f;
+  return &rig->base;
+}
+
+int
+mien_rig_get_stats (const mien_generator *gen, mien_rig_stats *stats)
+{
+  if (!gen || gen->klass != &rig_class)
+    return 0;
+  *stats = ((const mien_rig *)gen)->stats;
+  return 1;
+}

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The anatomical AU rig's internal API, shared by the files of engine/rig/
+ * (the public API is engine/mien-rig.h). One frame of the rig:
+ *
+ *   rig-frame      the face frame: origin, axes, iod, head yaw, per-side AU
+ *                  intensities
+ *   rig-tables     every tuned coefficient: what each AU does to each
+ *                  landmark group, the lids and the lip seal (data only)
+ *   rig-moves      landmark moves: the tables applied in the face frame
+ *   rig-field      the dense field: Wendland kernel average of the moves
+ *   rig-mouth      the lip seal and the jaw opening, 1-D maps composed with
+ *                  the field
+ *   rig-eyelids    blink, lid raise and tightening, gaze
+ *   rig-guard      the border window and the fold guard
+ *   rig-paint      O^r: mouth interior, lip seam, brow wrinkles, folds
+ *   rig-generator  the mien_generator that runs them in that order
+ *
+ * Units: moves are in inter-ocular distances (iod), "out" away from the
+ * face's midline and "down" towards the chin, at full AU intensity (FACS 5,
+ * intensity 1 here); the face frame turns them into grid pixels. */
+#pragma once
+
+#include <math.h>
+
+#include "mien-au.h"
+#include "mien-image.h"
+#include "mien-landmarks.h"
+
+/* ---- 2-D vectors -------------------------------------------------------- */
+
+typedef struct vec2 {
+  float x, y;
+} vec2;
+
+static inline vec2 v_add (vec2 a, vec2 b) { return (vec2){ a.x + b.x, a.y + b.y }; }
+static inline vec2 v_sub (vec2 a, vec2 b) { return (vec2){ a.x - b.x, a.y - b.y }; }
+static inline vec2 v_mul (vec2 a, float s) { return (vec2){ a.x * s, a.y * s }; }
+static inline float v_dot (vec2 a, vec2 b) { return a.x * b.x + a.y * b.y; }
+static inline float v_len (vec2 a) { return sqrtf (v_dot (a, a)); }
+static inline vec2 v_pt (mien_point p) { return (vec2){ p.x, p.y }; }
+
+static inline vec2
+lm_mean (const mien_point *lm, mien_lm_range range)
+{
+  return v_pt (mien_landmarks_mean (lm, range));
+}
+
+/* ---- rig-frame ---------------------------------------------------------- */
+
+/* Origin between the eye centres; ex along the eye line towards the image's
+ * right, ey perpendicular towards the chin; iod in grid pixels; sx[side]
+ * and sy: grid pixels per iod unit "out" on each side and "down", corrected
+ * for head yaw (rig-frame.c). */
+typedef struct face_frame {
+  vec2 origin, ex, ey;
+  float iod;
+  vec2 eye_centre[2]; /* [0] subject's right (image left), [1] left */
+  float sx[2], sy;
+} face_frame;
+
+/* Returns 0 for degenerate landmarks (eyes less than a pixel apart). */
+int face_frame_init (face_frame *f, const mien_point *lm);
+/* A displacement of (out, down) iod units for a feature on `side` (0:
+ * subject's right = image left, where "out" is -ex; 1: subject's left). */
+vec2 frame_delta (const face_frame *f, int side, float out, float down);
+
+/* AU intensity / 5 (0 … 1) of the bilateral channels on one side. */
+typedef struct side_au {
+  float au[MIEN_AU_N_BILATERAL];
+} side_au;
+
+/* Per side, and the midline's (the mean of the two sides). */
+void side_intensities (const mien_driving *c, side_au sides[2], side_au *mid);
+
+/* ---- rig-tables --------------------------------------------------------- */
+
+/* Landmark groups the AU rows move. A group's motion is the sum of its rows'
+ * (out, down) times the AU intensities, in table order; its points then
+ * take shares of it (rig_point_move). Per-side groups act with each side's
+ * intensities, midline groups with the mean of both sides. */
+typedef enum rig_group {
+  RIG_NONE = -1,
+  RIG_LIP_CORNER = 0,   /* per side: the lip corner and its neighbours */
+  RIG_CHEEK,            /* per side: the two synthetic cheek points */
+  RIG_UPPER_LIP_OUTER,  /* midline: the upper lip's outer edge (51) */
+  RIG_UPPER_LIP_INNER,  /* midline: the upper lip's inner edge (62) */
+  RIG_LOWER_LIP_OUTER,  /* midline: the lower lip's outer edge (57) */
+  RIG_LOWER_LIP_INNER,  /* midline: the lower lip's inner edge (66) */
+  RIG_LIP_NEAR_IN,      /* midline AUs, per side: 49/53 and 59/55 sideways */
+  RIG_INNER_LOWER_OUT,  /* midline AUs, per side: 67/65 sideways */
+  RIG_JAW_OPEN,         /* midline: the jaw's opening, 1 at full AU26 */
+  RIG_NOSE_BRIDGE_LOW,  /* midline: 29 */
+  RIG_NOSE_TIP,         /* midline: 30 */
+  RIG_NOSE_BASE,        /* midline: 33 */
+  RIG_NOSTRIL_WING,     /* midline AUs, per side: 31/35 */
+  RIG_NOSTRIL,          /* midline AUs, per side: 32/34 */
+  RIG_N_GROUPS,
+} rig_group;
+
+/* One AU's pull on one landmark group at full intensity: iod units (a
+ * dimensionless activation for RIG_JAW_OPEN). */
+typedef struct rig_pull {
+  rig_group group;
+  mien_au_channel au;
+  float out, down;
+} rig_pull;
+
+/* One landmark's move: shares of a group's "out" and of a group's "down"
+ * (for RIG_JAW_OPEN the share is in iod). point[0] is on the subject's
+ * right (image left), point[1] on the left; point[1] < 0: a midline point,
+ * moved once. */
+typedef struct rig_point_move {
+  int point[2];
+  rig_group out;
+  float out_share;
+  rig_group down;
+  float down_share;
+} rig_point_move;
+
+typedef struct rig_point_moves {
+  const rig_point_move *moves;
+  int n;
+} rig_point_moves;
+
+extern const rig_pull rig_pulls[];
+extern const int rig_n_pulls;
+/* Per side: the lip corner group. */
+extern const rig_point_moves rig_corner_points;
+/* Midline, in this order: the lips, the lower lip on the jaw, the nose. */
+extern const rig_point_moves rig_lip_points, rig_jaw_lip_points,
+    rig_nose_points;
+
+/* The synthetic cheek points (no landmark marks the cheek): rest position
+ * from the eye centre, and their shares of RIG_CHEEK. */
+typedef struct rig_cheek_point {
+  float rest_out, rest_down;
+  float out_share, down_share;
+} rig_cheek_point;
+
+#define N_CHEEK 2 /* synthetic cheek points per side */
+extern const rig_cheek_point rig_cheek_points[N_CHEEK];
+
+/* Profiles along a row of points: the brows from the outer end (k = 0) to
+ * the inner, the jaw line from the chin (k = 0) to the ear (k = 8). */
+#define RIG_BROW_POINTS 5
+#define RIG_JAW_POINTS 9
+
+typedef struct rig_brow_pull {
+  mien_au_channel au;
+  float out[RIG_BROW_POINTS], down[RIG_BROW_POINTS];
+} rig_brow_pull;
+
+typedef struct rig_jaw_pull {
+  mien_au_channel au;
+  float down[RIG_JAW_POINTS];
+} rig_jaw_pull;
+
+extern const rig_brow_pull rig_brow_pulls[];
+extern const int rig_n_brow_pulls;
+extern const rig_jaw_pull rig_jaw_pulls[];
+extern const int rig_n_jaw_pulls;
+
+/* The lids, in fractions of the eye's opening (rig-eyelids.c). */
+typedef enum rig_lid {
+  RIG_LID_CLOSURE,    /* 1: the upper lid meets the lower lid */
+  RIG_LID_RAISE,      /* the upper lid goes up */
+  RIG_LID_LOWER_UP,   /* the lower lid goes up */
+  RIG_LID_UPPER_DOWN, /* the upper lid comes down (tightening) */
+  RIG_N_LIDS,
+} rig_lid;
+
+typedef struct rig_lid_pull {
+  rig_lid lid;
+  mien_au_channel au;
+  float share;
+} rig_lid_pull;
+
+extern const rig_lid_pull rig_lid_pulls[];
+extern const int rig_n_lid_pulls;
+
+/* The lip seal: the AUs that press the lips together, and those that open
+ * the mouth (an opening AU wins). */
+extern const mien_au_channel rig_seal_press[];
+extern const int rig_n_seal_press;
+extern const mien_au_channel rig_seal_open[];
+extern const int rig_n_seal_open;
+
+/* ---- rig-moves ---------------------------------------------------------- */
+
+typedef struct rig_moves {
+  vec2 lm[MIEN_N_LANDMARKS];   /* forward motion in grid pixels */
+  vec2 cheek_rest[2][N_CHEEK]; /* synthetic cheek points */
+  vec2 cheek[2][N_CHEEK];
+} rig_moves;
+
+/* Brow points per side, outer end first. */
+extern const int rig_brow_idx[2][RIG_BROW_POINTS];
+
+void rig_moves_compute (rig_moves *m, const face_frame *f,
+                        const side_au sides[2], const side_au *mid);
+
+/* ---- rig-field ---------------------------------------------------------- */
+
+/* The kernel average of the moves into field (zero-displacement anchors
+ * included), then a small blur; num holds 2·w·h floats, den w·h. */
+mien_status rig_field_from_moves (mien_image *field, const face_frame *f,
+                                  const mien_point *lm, const rig_moves *m,
+                                  float *num, float *den, mien_error *err);
+
+/* ---- rig-mouth ---------------------------------------------------------- */
+
+/* How far the seal closes the lips (0 … 1). */
+float seal_closure (const side_au *mid);
+/* Compose the seal or the opening into field (F_au on entry); tmp holds
+ * 2·w·h floats. */
+void compose_lip_seal (mien_image *field, float *tmp, const face_frame *f,
+                       const mien_image *photo, const mien_point *lm,
+                       const rig_moves *m, float closure);
+void compose_mouth_opening (mien_image *field, float *tmp,
+                            const mien_image *photo, const mien_point *lm,
+                            const rig_moves *m);
+
+/* ---- rig-eyelids -------------------------------------------------------- */
+
+void add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
+                  const side_au sides[2], const mien_driving *c);
+
+/* ---- rig-guard ---------------------------------------------------------- */
+
+/* Multiplies the field by a window that is 0 on the outer
+ * MIEN_RIG_ZERO_RING pixels and rises smoothly to 1. */
+void apply_border_window (mien_image *field);
+/* The fold guard's scale alpha applied to what the paint reads: the inner
+ * lips' moves (for the mouth), then the brows' moves and the intensities
+ * (for the wrinkles and folds). */
+void rig_guard_scale_lips (float alpha, rig_moves *m);
+void rig_guard_scale_brows (float alpha, rig_moves *m, side_au sides[2],
+                            side_au *mid);
+
+/* ---- rig-paint ---------------------------------------------------------- */
+
+/* Returns the painted area in grid pixels. */
+float paint_mouth (mien_image *refined, const mien_image *field,
+                   const mien_point *lm, const rig_moves *m);
+void paint_lip_seam (mien_image *refined, const mien_image *field,
+                     const mien_point *lm, const rig_moves *m, float closure);
+void paint_wrinkles (mien_image *refined, const face_frame *f,
+                     const mien_point *lm, const rig_moves *m,
+                     const side_au sides[2], const side_au *mid);
+void paint_folds (mien_image *refined, const face_frame *f,
+                  const mien_point *lm, const rig_moves *m, float alpha,
+                  const side_au sides[2], const side_au *mid);
