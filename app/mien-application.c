@@ -5,7 +5,8 @@
  *   gapplication action io.github.mien.Mien open-file "'/photos/me.jpg'"
  *   gapplication action io.github.mien.Mien apply-preset "('happy', 0.8)"
  *   gapplication action io.github.mien.Mien set-au "('AU12', 3.5)"
- *   gapplication action io.github.mien.Mien set-mode "'vanilla'" */
+ *   gapplication action io.github.mien.Mien set-mode "'vanilla'"
+ *   gapplication action io.github.mien.Mien save-image "'/photos/me-happy.png'" */
 #include "mien-application.h"
 
 #include <epoxy/gl.h>
@@ -98,6 +99,13 @@ save_project_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
   mien_window_save_project (window, g_variant_get_string (param, NULL));
+}
+
+static void
+save_image_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
+  mien_window_save_image (window, g_variant_get_string (param, NULL));
 }
 
 static void
@@ -199,6 +207,45 @@ choose_window_renderer (void)
     }
 }
 
+/* Every key of the app, in one table (the gnome-text-editor way). These are
+ * application accelerators, which a window handles before its focus widget
+ * sees the key: they work wherever the focus is (class key bindings did
+ * not after a popover menu such as Open Recent had closed), and the
+ * Shortcuts window (Ctrl+?) lists them. The main window has no text entry
+ * whose letters they could take. Hold-B and Esc (back from a compare view)
+ * are not actions: mien-window-compare.c handles them. */
+static const struct {
+  const char *action;
+  const char *accels[3];
+} accels[] = {
+  { "app.quit", { "<Control>q" } },
+  { "win.show-help-overlay", { "<Control>question" } },
+  { "win.open", { "<Control>o" } },
+  { "win.save-project", { "<Control>s" } },
+  { "win.save-image", { "<Control><Shift>s" } },
+  { "win.copy-image", { "<Control>c" } },
+  { "win.export", { "<Control>e" } },
+  { "win.preferences", { "<Control>comma" } },
+  { "win.undo", { "<Control>z" } },
+  { "win.redo", { "<Control><Shift>z", "<Control>y" } },
+  { "win.reset", { "<Control>r" } },
+  { "win.zoom-in", { "<Control>plus", "<Control>equal" } },
+  { "win.zoom-out", { "<Control>minus" } },
+  { "win.zoom-fit", { "<Control>0" } },
+  { "win.zoom-100", { "<Control>1" } },
+  { "win.toggle-split", { "s" } },
+  { "win.toggle-difference", { "d" } },
+  { "win.toggle-mode", { "m" } },
+};
+
+static void
+set_accels (GtkApplication *app)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (app, accels[i].action,
+                                           accels[i].accels);
+}
+
 static void
 mien_application_startup (GApplication *app)
 {
@@ -212,14 +259,13 @@ mien_application_startup (GApplication *app)
     { .name = "apply-preset", .activate = apply_preset_action, .parameter_type = "(sd)" },
     { .name = "set-mode", .activate = set_mode_action, .parameter_type = "s" },
     { .name = "save-project", .activate = save_project_action, .parameter_type = "s" },
+    { .name = "save-image", .activate = save_image_action, .parameter_type = "s" },
     { .name = "about", .activate = about_action },
     { .name = "quit", .activate = quit_action },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries,
                                    G_N_ELEMENTS (entries), app);
-  const char *quit_accels[] = { "<Control>q", NULL };
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit",
-                                         quit_accels);
+  set_accels (GTK_APPLICATION (app));
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/io/github/mien/Mien/ui/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),
@@ -234,6 +280,18 @@ mien_application_finalize (GObject *object)
   G_OBJECT_CLASS (mien_application_parent_class)->finalize (object);
 }
 
+/* `mien --version` answers without starting the UI or a D-Bus name. */
+static int
+mien_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("mien %s\n", MIEN_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
 static void
 mien_application_class_init (MienApplicationClass *klass)
 {
@@ -242,11 +300,15 @@ mien_application_class_init (MienApplicationClass *klass)
   app_class->activate = mien_application_activate;
   app_class->open = mien_application_open;
   app_class->startup = mien_application_startup;
+  app_class->handle_local_options = mien_application_handle_local_options;
 }
 
 static void
 mien_application_init (MienApplication *self)
 {
+  g_application_add_main_option (G_APPLICATION (self), "version", 'v',
+                                 G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE,
+                                 _("Print the version and exit"), NULL);
 }
 
 MienApplication *

@@ -32,6 +32,16 @@ session_error_quark (void)
   return g_quark_from_static_string ("mien-session-error");
 }
 
+/* An error for people: what failed, in words, on screen; the engine's
+ * technical reason ("headshot: landmarks are not finite") goes to the log,
+ * where a bug report can quote it. */
+static void
+set_people_error (GError **error, const char *text, const char *detail)
+{
+  g_warning ("%s (%s)", text, detail);
+  g_set_error_literal (error, session_error_quark (), 0, text);
+}
+
 /* ---- the face models, loaded once per process ---------------------------- */
 
 static GMutex analyzer_lock;
@@ -57,7 +67,9 @@ find_faces (MienSession *session, GError **error)
       if (analyzer == NULL)
         {
           g_mutex_unlock (&analyzer_lock);
-          g_set_error (error, session_error_quark (), 0, "%s", err.message);
+          set_people_error (error, _("The face models could not be loaded: "
+                                     "reinstall Mien or run scripts/setup.sh"),
+                            err.message);
           return FALSE;
         }
     }
@@ -67,7 +79,8 @@ find_faces (MienSession *session, GError **error)
   g_mutex_unlock (&analyzer_lock);
   if (status != MIEN_OK)
     {
-      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      set_people_error (error, _("Mien could not look for faces in this "
+                                 "photo"), err.message);
       return FALSE;
     }
   return TRUE;
@@ -173,7 +186,8 @@ mien_session_new_from_file (const char *path, const char *generator_file,
   session->generator = make_generator (session, generator_file, &err);
   if (session->generator == NULL)
     {
-      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      set_people_error (error, _("The expression generator could not be "
+                                 "started"), err.message);
       mien_session_unref (session);
       return NULL;
     }
@@ -201,7 +215,9 @@ mien_session_select_face (MienSession *session, int index, GError **error)
       if (fresh[m] == NULL)
         {
           mien_animator_free (fresh[0]);
-          g_set_error (error, session_error_quark (), 0, "%s", err.message);
+          set_people_error (error, _("This face could not be prepared for "
+                                     "animation. Try another face or photo."),
+                            err.message);
           return FALSE;
         }
     }
@@ -305,7 +321,8 @@ mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
       *height = crop->height;
     }
   else
-    g_set_error (error, session_error_quark (), 0, "%s", err.message);
+    set_people_error (error, _("This expression could not be shown"),
+                      err.message);
   mien_image_free (small);
   g_mutex_unlock (&session->lock);
   return bytes;
@@ -346,8 +363,38 @@ mien_session_measure (MienSession *session, const mien_driving *c,
   g_mutex_unlock (&session->lock);
   if (status != MIEN_OK)
     {
-      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      set_people_error (error, _("The result could not be measured"),
+                        err.message);
       return FALSE;
     }
   return TRUE;
+}
+
+mien_image *
+mien_session_render_full (MienSession *session, mien_reswarp_mode mode,
+                          const mien_driving *c, GError **error)
+{
+  g_return_val_if_fail (session != NULL && c != NULL, NULL);
+  mien_error err = { 0 };
+  g_mutex_lock (&session->lock);
+  mien_animator *anim = session->animators[mode];
+  mien_image *frame = anim ? mien_image_copy (session->photo, &err) : NULL;
+  mien_status status = frame ? mien_animator_render (anim, session->generator,
+                                                     c, frame, NULL, &err)
+                             : MIEN_ERR_INVALID;
+  g_mutex_unlock (&session->lock);
+  if (anim == NULL)
+    {
+      g_set_error (error, session_error_quark (), 0,
+                   _("No face found in this photo"));
+      return NULL;
+    }
+  if (status != MIEN_OK)
+    {
+      mien_image_free (frame);
+      set_people_error (error, _("The image could not be rendered"),
+                        err.message);
+      return NULL;
+    }
+  return frame;
 }

@@ -56,6 +56,13 @@ GBytes *mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
                                   const mien_driving *c, double display_scale,
                                   int *width, int *height, GError **error);
 
+/* The whole photo with the animated face pasted in, at full resolution, as
+ * the CLI's mien-render writes it (mien_animator_render on a copy of the
+ * photo). Serialized with the frames; call off the main thread. */
+mien_image *mien_session_render_full (MienSession *session,
+                                      mien_reswarp_mode mode,
+                                      const mien_driving *c, GError **error);
+
 /* The quality measures of engine/mien-eval.h for driving vector c, in
  * both ResWarp modes (out[MIEN_RESWARP_VANILLA], out[MIEN_RESWARP_MULTISCALE]):
  * identity, expression and fine detail of the result against the photo.

@@ -4,7 +4,13 @@
  * appears here. Sliders are grouped by face region; the one-sided variants
  * of a region sit in a collapsed "Left and right" expander, since most users
  * move both sides. Expression presets set the sliders, which stay editable:
- * a preset is a starting point, not a mode. */
+ * a preset is a starting point, not a mode. The preset's button stays
+ * pressed until a slider changes the expression.
+ *
+ * Intensity scales the whole expression: the panel keeps `base`, the
+ * expression at intensity 1 (a preset plus the user's tweaks), and shows
+ * base × intensity. A tweak at intensity i changes base to sliders / i, so
+ * moving Intensity afterwards keeps the tweak in proportion. */
 #include "mien-slider-panel.h"
 
 #include <glib/gi18n.h>
@@ -13,8 +19,9 @@ struct _MienSliderPanel {
   GtkBox parent_instance;
   GtkRange *scales[MIEN_AU_N_CHANNELS];
   GtkRange *intensity;
-  mien_expression_preset last_preset;
-  gboolean has_preset;
+  GtkToggleButton *preset_buttons[MIEN_N_PRESETS];
+  int active_preset; /* the preset shown, untouched; -1: none */
+  mien_driving base;  /* the expression at intensity 1 */
   int batch_depth; /* > 0 while setting many sliders: one "changed" at the end */
 };
 
@@ -49,10 +56,64 @@ channel_label (const mien_au_info *info)
 }
 
 static void
+show_active_preset (MienSliderPanel *self)
+{
+  for (int p = 0; p < MIEN_N_PRESETS; p++)
+    gtk_toggle_button_set_active (self->preset_buttons[p],
+                                  p == self->active_preset);
+}
+
+static void
+set_intensity_quietly (MienSliderPanel *self, double value)
+{
+  self->batch_depth++; /* on_intensity_changed does nothing meanwhile */
+  gtk_range_set_value (self->intensity, value);
+  self->batch_depth--;
+}
+
+/* The sliders were set from outside base (a tweak, undo, a project): base
+ * follows them. At intensity 0 there is no scale to divide by; the
+ * expression starts again at full strength. */
+static void
+base_from_sliders (MienSliderPanel *self)
+{
+  mien_driving now;
+  mien_slider_panel_get_driving (self, &now);
+  double intensity = gtk_range_get_value (self->intensity);
+  if (intensity < 0.01)
+    {
+      set_intensity_quietly (self, 1.0);
+      intensity = 1.0;
+    }
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    self->base.values[ch] = (float)(now.values[ch] / intensity);
+  self->active_preset = -1;
+  show_active_preset (self);
+}
+
+/* Shows base × intensity on the sliders; one "changed". */
+static void
+show_base (MienSliderPanel *self)
+{
+  mien_driving c = self->base;
+  float intensity = (float)gtk_range_get_value (self->intensity);
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    c.values[ch] *= intensity;
+  mien_driving_clamp (&c);
+  self->batch_depth++;
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    gtk_range_set_value (self->scales[ch], c.values[ch]);
+  self->batch_depth--;
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
 on_scale_changed (GtkRange *range, MienSliderPanel *self)
 {
-  if (self->batch_depth == 0)
-    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  if (self->batch_depth > 0)
+    return;
+  base_from_sliders (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
 static GtkWidget *
@@ -107,10 +168,8 @@ on_preset_clicked (GtkButton *button, MienSliderPanel *self)
 static void
 on_intensity_changed (GtkRange *range, MienSliderPanel *self)
 {
-  /* Moving the intensity re-applies the last preset at the new strength. */
-  if (self->has_preset)
-    mien_slider_panel_apply_preset (self, self->last_preset,
-                                    gtk_range_get_value (range));
+  if (self->batch_depth == 0)
+    show_base (self);
 }
 
 static void
@@ -134,7 +193,10 @@ make_presets (MienSliderPanel *self)
   gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (flow), TRUE);
   for (int p = 0; p < MIEN_N_PRESETS; p++)
     {
-      GtkWidget *button = gtk_button_new_with_label (mien_presets[p].label);
+      /* A toggle button: pressed while its preset is what the face shows,
+       * which a screen reader announces too. */
+      GtkWidget *button = gtk_toggle_button_new_with_label (mien_presets[p].label);
+      self->preset_buttons[p] = GTK_TOGGLE_BUTTON (button);
       gtk_widget_set_tooltip_text (button, mien_presets[p].description);
       g_object_set_data (G_OBJECT (button), "preset", GINT_TO_POINTER (p));
       g_signal_connect (button, "clicked", G_CALLBACK (on_preset_clicked), self);
@@ -206,6 +268,8 @@ build_region (MienSliderPanel *self, mien_au_region region)
 void
 mien_slider_panel_get_driving (MienSliderPanel *self, mien_driving *c)
 {
+  g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
+  g_return_if_fail (c != NULL);
   mien_driving_init (c);
   for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
     c->values[ch] = (float)gtk_range_get_value (self->scales[ch]);
@@ -214,10 +278,13 @@ mien_slider_panel_get_driving (MienSliderPanel *self, mien_driving *c)
 void
 mien_slider_panel_set_driving (MienSliderPanel *self, const mien_driving *c)
 {
+  g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
+  g_return_if_fail (c != NULL);
   self->batch_depth++;
   for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
     gtk_range_set_value (self->scales[ch], c->values[ch]);
   self->batch_depth--;
+  base_from_sliders (self);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
@@ -226,19 +293,29 @@ mien_slider_panel_apply_preset (MienSliderPanel *self,
                                 mien_expression_preset preset,
                                 double intensity)
 {
-  mien_driving c;
-  mien_driving_init (&c);
-  mien_driving_add_preset (&c, preset, (float)intensity);
-  mien_driving_clamp (&c);
-  self->last_preset = preset;
-  self->has_preset = TRUE;
-  mien_slider_panel_set_driving (self, &c);
+  g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
+  g_return_if_fail ((int)preset >= 0 && preset < MIEN_N_PRESETS);
+  mien_driving_init (&self->base);
+  mien_driving_add_preset (&self->base, preset, 1.0f);
+  set_intensity_quietly (self, CLAMP (intensity, 0.0, 1.0));
+  self->active_preset = preset;
+  show_active_preset (self);
+  show_base (self);
+}
+
+int
+mien_slider_panel_get_active_preset (MienSliderPanel *self)
+{
+  g_return_val_if_fail (MIEN_IS_SLIDER_PANEL (self), -1);
+  return self->active_preset;
 }
 
 gboolean
 mien_slider_panel_set_value (MienSliderPanel *self, const char *name,
                              double value)
 {
+  g_return_val_if_fail (MIEN_IS_SLIDER_PANEL (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
   int ch = mien_au_channel_from_name (name);
   if (ch < 0)
     return FALSE;
@@ -249,10 +326,9 @@ mien_slider_panel_set_value (MienSliderPanel *self, const char *name,
 void
 mien_slider_panel_reset (MienSliderPanel *self)
 {
-  mien_driving c;
-  mien_driving_init (&c);
-  self->has_preset = FALSE;
-  mien_slider_panel_set_driving (self, &c);
+  g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
+  mien_slider_panel_apply_preset (self, MIEN_PRESET_NEUTRAL,
+                                  gtk_range_get_value (self->intensity));
 }
 
 static void
@@ -269,6 +345,8 @@ mien_slider_panel_init (MienSliderPanel *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self),
                                   GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 4);
+  self->active_preset = -1;
+  mien_driving_init (&self->base);
   gtk_box_append (GTK_BOX (self), make_presets (self));
   for (int r = 0; r < MIEN_AU_N_REGIONS; r++)
     build_region (self, (mien_au_region)r);

@@ -17,13 +17,18 @@ void mien_slider_panel_get_driving (MienSliderPanel *self, mien_driving *c);
 /* Moves every slider to c; emits "changed" once. */
 void mien_slider_panel_set_driving (MienSliderPanel *self,
                                     const mien_driving *c);
-/* Sets the sliders to a preset at the panel's preset intensity. */
+/* Sets the sliders to a preset at intensity (0 … 1, which the Intensity
+ * slider then shows) and highlights its button. */
 void mien_slider_panel_apply_preset (MienSliderPanel *self,
                                      mien_expression_preset preset,
                                      double intensity);
+/* The preset the sliders show, untouched since it was applied; -1 when a
+ * slider changed it (or none was applied). */
+int mien_slider_panel_get_active_preset (MienSliderPanel *self);
 /* Sets one channel by name ("AU12", "12L", "gaze_h"); FALSE if unknown. */
 gboolean mien_slider_panel_set_value (MienSliderPanel *self, const char *name,
                                       double value);
+/* Back to the neutral face (the Neutral preset, highlighted). */
 void mien_slider_panel_reset (MienSliderPanel *self);
 
 /* Signal "changed": the driving vector changed (once per user move or per

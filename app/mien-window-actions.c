@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The window's actions ("win.…"), installed on the class so that every
- * window has them; their handlers live with their concern. */
+ * window has them; their handlers live with their concern. Their keys are
+ * in the application's one accelerator table (mien-application.c), not
+ * class bindings: application accelerators work wherever the focus is, and
+ * the Shortcuts window can show them. */
 #include "mien-window-private.h"
 
 #include "mien-export-dialog.h"
@@ -40,6 +43,12 @@ export_action (GtkWidget *widget, const char *action, GVariant *param)
       GTK_WINDOW (self), mien_session_get_photo (self->session),
       mien_session_get_face (self->session, face), &target,
       mien_window_current_mode (self));
+  /* NAME-EXPRESSION.mp4 in the Videos folder: one clip per photo and
+   * expression, not one mien-animation.mp4 that each export replaces. */
+  const char *videos = g_get_user_special_dir (G_USER_DIRECTORY_VIDEOS);
+  g_autofree char *path = mien_window_suggest_path (
+      self, videos ? videos : g_get_home_dir (), ".mp4");
+  mien_export_dialog_set_destination (dialog, path);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -56,52 +65,66 @@ mien_window_class_install_actions (GtkWidgetClass *widget_class)
 {
   static const struct {
     const char *name;
+    const char *parameter_type;
     GtkWidgetActionActivateFunc activate;
   } actions[] = {
-    { "win.open", mien_window_open_action },
-    { "win.zoom-in", zoom_action },
-    { "win.zoom-out", zoom_action },
-    { "win.zoom-fit", zoom_action },
-    { "win.zoom-100", zoom_action },
-    { "win.toggle-split", mien_window_toggle_view_action },
-    { "win.toggle-difference", mien_window_toggle_view_action },
-    { "win.toggle-mode", mien_window_toggle_mode_action },
-    { "win.measure", mien_window_measure_action },
-    { "win.save-project", mien_window_save_project_action },
-    { "win.export", export_action },
-    { "win.preferences", preferences_action },
-    { "win.undo", mien_window_undo_action },
-    { "win.redo", mien_window_undo_action },
-    { "win.reset", reset_action },
+    { "win.open", NULL, mien_window_open_action },
+    { "win.open-recent", "s", mien_window_open_recent_action },
+    { "win.zoom-in", NULL, zoom_action },
+    { "win.zoom-out", NULL, zoom_action },
+    { "win.zoom-fit", NULL, zoom_action },
+    { "win.zoom-100", NULL, zoom_action },
+    { "win.toggle-split", NULL, mien_window_toggle_view_action },
+    { "win.toggle-difference", NULL, mien_window_toggle_view_action },
+    { "win.toggle-mode", NULL, mien_window_toggle_mode_action },
+    { "win.measure", NULL, mien_window_measure_action },
+    { "win.save-project", NULL, mien_window_save_project_action },
+    { "win.save-image", NULL, mien_window_save_image_action },
+    { "win.copy-image", NULL, mien_window_copy_image_action },
+    { "win.export", NULL, export_action },
+    { "win.preferences", NULL, preferences_action },
+    { "win.undo", NULL, mien_window_undo_action },
+    { "win.redo", NULL, mien_window_undo_action },
+    { "win.reset", NULL, reset_action },
   };
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
-    gtk_widget_class_install_action (widget_class, actions[i].name, NULL,
+    gtk_widget_class_install_action (widget_class, actions[i].name,
+                                     actions[i].parameter_type,
                                      actions[i].activate);
+}
 
-  /* Every accelerator of the window, in one place. */
-  static const struct {
-    guint key;
-    GdkModifierType mods;
-    const char *action;
-  } keys[] = {
-    { GDK_KEY_o, GDK_CONTROL_MASK, "win.open" },
-    { GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom-in" },
-    { GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom-in" },
-    { GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom-out" },
-    { GDK_KEY_0, GDK_CONTROL_MASK, "win.zoom-fit" },
-    { GDK_KEY_1, GDK_CONTROL_MASK, "win.zoom-100" },
-    { GDK_KEY_s, 0, "win.toggle-split" },
-    { GDK_KEY_d, 0, "win.toggle-difference" },
-    { GDK_KEY_m, 0, "win.toggle-mode" },
-    { GDK_KEY_s, GDK_CONTROL_MASK, "win.save-project" },
-    { GDK_KEY_e, GDK_CONTROL_MASK, "win.export" },
-    { GDK_KEY_comma, GDK_CONTROL_MASK, "win.preferences" },
-    { GDK_KEY_z, GDK_CONTROL_MASK, "win.undo" },
-    { GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo" },
-    { GDK_KEY_y, GDK_CONTROL_MASK, "win.redo" },
-    { GDK_KEY_r, GDK_CONTROL_MASK, "win.reset" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    gtk_widget_class_add_binding_action (widget_class, keys[i].key,
-                                         keys[i].mods, keys[i].action, NULL);
+/* A menu that closed after one of its items was activated left the
+ * window's focus on a widget inside the closed popover (its scrolled
+ * window), and GTK 4.8 then delivered no key to the window: no shortcut
+ * worked after Open Recent until a menu was opened and closed again with
+ * Esc. The focus goes back to the menu's button, as after Esc. */
+static gboolean
+refocus_after_menu (gpointer data)
+{
+  GtkMenuButton *button = data;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (button));
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *popover = focus ? gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER)
+                             : NULL;
+  if (popover != NULL && !gtk_widget_get_mapped (popover))
+    gtk_widget_grab_focus (GTK_WIDGET (button));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_menu_closed (GtkPopover *popover, GtkMenuButton *button)
+{
+  /* After the activated item's action has run and the popover is gone. */
+  g_idle_add_full (G_PRIORITY_LOW, refocus_after_menu, g_object_ref (button),
+                   g_object_unref);
+}
+
+void
+mien_window_actions_init (MienWindow *self)
+{
+  GtkMenuButton *buttons[] = { self->menu_button, self->view_button };
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    g_signal_connect_object (gtk_menu_button_get_popover (buttons[i]),
+                             "closed", G_CALLBACK (on_menu_closed), buttons[i],
+                             0);
 }

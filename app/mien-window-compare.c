@@ -8,9 +8,20 @@
 
 static const char *const view_names[] = { "result", "split", "difference" };
 
+/* The split view names its sides; the difference view says what its
+ * colours mean. */
+static void
+show_view_labels (MienWindow *self, MienPreviewView view)
+{
+  gtk_widget_set_visible (self->split_labels, view == MIEN_PREVIEW_VIEW_SPLIT);
+  gtk_widget_set_visible (self->difference_legend,
+                          view == MIEN_PREVIEW_VIEW_DIFFERENCE);
+}
+
 static void
 set_view (MienWindow *self, MienPreviewView view)
 {
+  show_view_labels (self, view);
   gboolean split_changed = (view == MIEN_PREVIEW_VIEW_SPLIT)
                            != (mien_preview_get_view (self->preview)
                                == MIEN_PREVIEW_VIEW_SPLIT);
@@ -50,11 +61,11 @@ static void
 change_mode_state (GSimpleAction *action, GVariant *value, gpointer user_data)
 {
   MienWindow *self = user_data;
+  /* This window only: the preference (Preferences, or the settings) is
+   * the mode new windows start in. */
   g_simple_action_set_state (action, value);
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "reswarp-mode",
-                           g_variant_get_string (value, NULL));
   mien_window_request_frame (self);
+  mien_window_update_status (self, NULL);
 }
 
 void
@@ -80,17 +91,40 @@ on_mode_setting_changed (GSettings *settings, const char *key, MienWindow *self)
     g_action_change_state (action, g_variant_new_string (mode));
 }
 
-/* Hold B to see the photo as it was. */
+/* A menu that is open keeps its own keys (Esc closes it, letters pick). */
+static gboolean
+menu_has_focus (MienWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *popover = focus ? gtk_widget_get_ancestor (focus, GTK_TYPE_POPOVER)
+                             : NULL;
+  return popover != NULL && gtk_widget_get_mapped (popover);
+}
+
+/* Hold B to see the photo as it was; Esc goes back from a compare view to
+ * the result. Seen in the capture phase, like the application's
+ * accelerators, so these keys work wherever the focus is. */
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
                 GdkModifierType state, MienWindow *self)
 {
+  if (menu_has_focus (self))
+    return FALSE;
+  if (keyval == GDK_KEY_Escape
+      && !(state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK))
+      && mien_preview_get_view (self->preview) != MIEN_PREVIEW_VIEW_RESULT
+      && self->view_before_b < 0)
+    {
+      set_view (self, MIEN_PREVIEW_VIEW_RESULT);
+      return TRUE;
+    }
   if ((keyval == GDK_KEY_b || keyval == GDK_KEY_B)
       && !(state & (GDK_CONTROL_MASK | GDK_ALT_MASK))
       && mien_preview_get_view (self->preview) != MIEN_PREVIEW_VIEW_BEFORE)
     {
       self->view_before_b = mien_preview_get_view (self->preview);
       mien_preview_set_view (self->preview, MIEN_PREVIEW_VIEW_BEFORE);
+      show_view_labels (self, MIEN_PREVIEW_VIEW_BEFORE);
       return TRUE;
     }
   return FALSE;
@@ -104,6 +138,7 @@ on_key_released (GtkEventControllerKey *controller, guint keyval,
     {
       mien_preview_set_view (self->preview,
                              (MienPreviewView)self->view_before_b);
+      show_view_labels (self, (MienPreviewView)self->view_before_b);
       self->view_before_b = -1;
     }
 }
@@ -131,6 +166,7 @@ mien_window_compare_init (MienWindow *self)
                              G_CALLBACK (on_mode_setting_changed), self, 0);
 
   GtkEventController *keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
   g_signal_connect (keys, "key-pressed", G_CALLBACK (on_key_pressed), self);
   g_signal_connect (keys, "key-released", G_CALLBACK (on_key_released), self);
   gtk_widget_add_controller (GTK_WIDGET (self), keys);

@@ -60,8 +60,11 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data,
       if (mien_project_load (path, &project, &err) != MIEN_OK)
         {
           mien_project_clear (&project);
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
-                                   err.message);
+          g_warning ("opening the project %s: %s", path, err.message);
+          g_autofree char *name = g_path_get_basename (path);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   _("“%s” is not a Mien project, or it is "
+                                     "damaged."), name);
           return;
         }
       job->from_project = TRUE;
@@ -83,6 +86,15 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data,
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+keep_expression (MienWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                "keep-expression");
+  g_autoptr (GVariant) state = g_action_get_state (action);
+  return g_variant_get_boolean (state);
 }
 
 static void
@@ -125,6 +137,7 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_stack_set_visible_child_name (self->stack, "photo");
   g_autofree char *name = g_file_get_basename (job->file);
   adw_window_title_set_subtitle (self->window_title, name);
+  g_clear_pointer (&self->project_path, g_free);
   if (job->from_project)
     {
       g_action_change_state (g_action_map_lookup_action (G_ACTION_MAP (self),
@@ -134,7 +147,17 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       self->restoring = TRUE;
       mien_slider_panel_set_driving (self->sliders, &job->target);
       self->restoring = FALSE;
+      self->project_path = g_file_get_path (job->file);
     }
+  else if (!keep_expression (self))
+    {
+      /* A new photo starts at rest, unless the user keeps the expression
+       * (Keep Expression in the main menu) to try it on another face. */
+      self->restoring = TRUE;
+      mien_slider_panel_reset (self->sliders);
+      self->restoring = FALSE;
+    }
+  mien_window_mark_saved (self, NULL);
   set_face_note (self);
   mien_window_update_status (self, NULL);
   gboolean has_face = mien_session_get_face_index (session) >= 0;
@@ -142,13 +165,14 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_face);
   if (mien_session_get_generator_note (session) != NULL)
     mien_window_show_message (self, mien_session_get_generator_note (session));
   if (!has_face)
     mien_window_show_message (self, _("No face found in this photo. Try one "
                                       "where the face is larger and turned "
                                       "towards the camera."));
-  /* The sliders keep their position: the same expression on the new photo. */
   mien_window_undo_reset (self);
   mien_window_request_frame (self);
 
@@ -161,6 +185,15 @@ mien_window_open_file (MienWindow *self, GFile *file)
 {
   g_return_if_fail (MIEN_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
+  if (mien_window_has_unsaved_work (self))
+    mien_window_ask_about_unsaved_work (self, MIEN_WINDOW_PENDING_OPEN, file);
+  else
+    mien_window_load_file (self, file);
+}
+
+void
+mien_window_load_file (MienWindow *self, GFile *file)
+{
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
@@ -292,6 +325,18 @@ on_drop (GtkDropTarget *target, const GValue *value, double x, double y,
 
 /* ---- Open Recent --------------------------------------------------------- */
 
+/* In the window, not the application: this window asks about its unsaved
+ * work before the photo replaces it. */
+void
+mien_window_open_recent_action (GtkWidget *widget, const char *action,
+                                GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  g_autoptr (GFile) file = g_file_new_for_path (g_variant_get_string (param,
+                                                                      NULL));
+  mien_window_open_file (self, file);
+}
+
 /* "Open Recent": the photos this app opened last, newest first. */
 static void
 rebuild_recent_menu (GtkRecentManager *manager, MienWindow *self)
@@ -309,9 +354,13 @@ rebuild_recent_menu (GtkRecentManager *manager, MienWindow *self)
       g_autofree char *path = g_file_get_path (file);
       if (path == NULL)
         continue;
-      g_autoptr (GMenuItem) item = g_menu_item_new (
-          gtk_recent_info_get_display_name (info), NULL);
-      g_menu_item_set_action_and_target_value (item, "app.open-file",
+      /* Menu labels are parsed for mnemonics: "a__b_c.png" would show as
+       * "a_bc.png". Doubled, every underscore shows as itself. */
+      g_auto (GStrv) parts = g_strsplit (gtk_recent_info_get_display_name (info),
+                                         "_", -1);
+      g_autofree char *label = g_strjoinv ("__", parts);
+      g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-recent",
                                                g_variant_new_string (path));
       g_menu_append_item (self->recent_section, item);
       n++;
@@ -319,9 +368,22 @@ rebuild_recent_menu (GtkRecentManager *manager, MienWindow *self)
   g_list_free_full (items, (GDestroyNotify)gtk_recent_info_unref);
 }
 
+static void
+change_keep_expression (GSimpleAction *action, GVariant *value,
+                        gpointer user_data)
+{
+  g_simple_action_set_state (action, value);
+}
+
 void
 mien_window_open_init (MienWindow *self)
 {
+  const GActionEntry entries[] = {
+    { .name = "keep-expression", .state = "false",
+      .change_state = change_keep_expression },
+  };
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries,
+                                   G_N_ELEMENTS (entries), self);
   g_signal_connect (self->preview, "photo-clicked",
                     G_CALLBACK (on_photo_clicked), self);
   GtkRecentManager *recent = gtk_recent_manager_get_default ();

@@ -20,6 +20,12 @@
 
 G_BEGIN_DECLS
 
+typedef enum {
+  MIEN_WINDOW_PENDING_NONE,
+  MIEN_WINDOW_PENDING_CLOSE, /* close the window */
+  MIEN_WINDOW_PENDING_OPEN,  /* open pending_file */
+} MienWindowPending;
+
 #define MIEN_WINDOW_UNDO_SETTLE_MS 400
 #define MIEN_WINDOW_UNDO_MAX_STEPS 200
 
@@ -34,6 +40,8 @@ struct _MienWindow {
   GtkBox *controls_box;
   GtkLabel *status_label;
   GMenu *recent_section;
+  GtkMenuButton *menu_button, *view_button;
+  GtkWidget *split_labels, *difference_legend;
 
   MienSliderPanel *sliders;
   GSettings *settings; /* NULL when the schema is not installed */
@@ -42,6 +50,16 @@ struct _MienWindow {
   GFile *photo_file;
   MienEngineWorker *worker;
   char *face_note; /* "face 1 of 3" for the status line */
+
+  /* Save: the sliders as last saved (project or image) or loaded; the
+   * project file of this work, if any; what to do once the user has
+   * answered "Save changes?"; the file a Replace question is about. */
+  mien_driving saved;
+  char *project_path;
+  MienWindowPending pending;
+  GFile *pending_file;
+  gboolean close_confirmed;
+  char *replace_path;
 
   /* Compare: the view to return to when B (hold: the photo before) is
    * released; -1 while B is not held. */
@@ -70,6 +88,7 @@ void mien_window_update_status (MienWindow *self, const char *extra);
 
 /* mien-window-actions.c */
 void mien_window_class_install_actions (GtkWidgetClass *widget_class);
+void mien_window_actions_init (MienWindow *self);
 
 /* mien-window-undo.c */
 void mien_window_undo_init (MienWindow *self);
@@ -85,10 +104,33 @@ void mien_window_undo_action (GtkWidget *widget, const char *action,
 void mien_window_open_init (MienWindow *self);
 void mien_window_open_action (GtkWidget *widget, const char *action,
                               GVariant *param);
+void mien_window_open_recent_action (GtkWidget *widget, const char *action,
+                                     GVariant *param);
+
+void mien_window_open_finalize (MienWindow *self);
+/* Opens file without asking about unsaved work. */
+void mien_window_load_file (MienWindow *self, GFile *file);
+
+/* mien-window-image.c */
+void mien_window_save_image_action (GtkWidget *widget, const char *action,
+                                    GVariant *param);
+void mien_window_copy_image_action (GtkWidget *widget, const char *action,
+                                    GVariant *param);
+/* "happy" (a preset, untouched), "neutral" or "edited", for file names. */
+const char *mien_window_expression_name (MienWindow *self);
+/* NAME-EXPRESSION.ext in dir, or beside the photo when dir is NULL. */
+char *mien_window_suggest_path (MienWindow *self, const char *dir,
+                                const char *ext);
 
 /* mien-window-save.c */
 void mien_window_save_project_action (GtkWidget *widget, const char *action,
                                       GVariant *param);
+/* The work now on the sliders (c, or the sliders' state when NULL) is
+ * saved. */
+void mien_window_mark_saved (MienWindow *self, const mien_driving *c);
+void mien_window_ask_about_unsaved_work (MienWindow *self,
+                                         MienWindowPending pending,
+                                         GFile *file);
 
 /* mien-window-compare.c */
 void mien_window_compare_init (MienWindow *self);

@@ -220,6 +220,12 @@ static gboolean
 mien_window_close_request (GtkWindow *window)
 {
   MienWindow *self = MIEN_WINDOW (window);
+  if (!self->close_confirmed && mien_window_has_unsaved_work (self))
+    {
+      mien_window_ask_about_unsaved_work (self, MIEN_WINDOW_PENDING_CLOSE,
+                                          NULL);
+      return TRUE; /* closes (or not) once the user has answered */
+    }
   mien_window_responsiveness_write (self);
   return GTK_WINDOW_CLASS (mien_window_parent_class)->close_request (window);
 }
@@ -248,6 +254,9 @@ mien_window_finalize (GObject *object)
   g_clear_pointer (&self->session, mien_session_unref);
   g_clear_pointer (&self->face_note, g_free);
   g_clear_pointer (&self->responsiveness_log, g_free);
+  g_clear_pointer (&self->project_path, g_free);
+  g_clear_pointer (&self->replace_path, g_free);
+  g_clear_object (&self->pending_file);
   mien_window_undo_finalize (self);
   g_clear_object (&self->photo_file);
   g_clear_object (&self->settings);
@@ -273,6 +282,11 @@ mien_window_class_init (MienWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MienWindow, controls_box);
   gtk_widget_class_bind_template_child (widget_class, MienWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, MienWindow, recent_section);
+  gtk_widget_class_bind_template_child (widget_class, MienWindow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, MienWindow, view_button);
+  gtk_widget_class_bind_template_child (widget_class, MienWindow, split_labels);
+  gtk_widget_class_bind_template_child (widget_class, MienWindow,
+                                        difference_legend);
   mien_window_class_install_actions (widget_class);
 }
 
@@ -301,7 +315,11 @@ mien_window_init (MienWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", FALSE);
+  mien_driving_init (&self->saved);
 
+  mien_window_actions_init (self);
   mien_window_responsiveness_init (self);
   mien_window_compare_init (self);
   mien_window_open_init (self);

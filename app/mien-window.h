@@ -10,7 +10,8 @@ G_DECLARE_FINAL_TYPE (MienWindow, mien_window, MIEN, WINDOW,
                       AdwApplicationWindow)
 
 MienWindow *mien_window_new (AdwApplication *application);
-/* Loads a photo in the background; errors show in the window. */
+/* Loads a photo or project in the background, first asking about unsaved
+ * work (Save / Discard / Cancel); errors show in the window. */
 void mien_window_open_file (MienWindow *self, GFile *file);
 /* A short message at the bottom of the window (toast). */
 void mien_window_show_message (MienWindow *self, const char *message);
@@ -21,5 +22,10 @@ gboolean mien_window_apply_preset (MienWindow *self, const char *name,
                                    double intensity);
 /* Saves the user's work as a project file (.mien), without a dialog. */
 void mien_window_save_project (MienWindow *self, const char *path);
+/* Saves the current frame at full resolution (format by extension), asking
+ * first if the file exists. */
+void mien_window_save_image (MienWindow *self, const char *path);
+/* Slider work that is neither in a project nor in a saved image. */
+gboolean mien_window_has_unsaved_work (MienWindow *self);
 
 G_END_DECLS

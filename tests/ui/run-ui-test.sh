@@ -15,6 +15,9 @@ exec dbus-run-session -- bash -c '
   for i in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
   export DISPLAY=$display GTK_A11Y=atspi NO_AT_BRIDGE=0 GDK_BACKEND=x11
   export GSETTINGS_BACKEND=memory
+  # Recent files (and anything else kept under the data home) stay in the
+  # artifacts: a test neither reads nor changes those of the user.
+  export XDG_DATA_HOME="$artifacts/xdg-data"
   /usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 &
   sleep 1
   "$mien" ${photo:+"$photo"} >"$artifacts/mien.log" 2>&1 &

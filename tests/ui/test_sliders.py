@@ -158,6 +158,12 @@ action("apply-preset", "('neutral', 1.0)")
 time.sleep(0.5)
 check(abs(lip_value()) < 1e-6, f"reset before reopening (lip {lip_value()})")
 action("open-file", f"'{project}'")
+# The neutral face on the sliders is unsaved work: opening asks first.
+question = find(app, name="Save Changes?", timeout=10)
+dialog = question
+while dialog.getRoleName() not in ("dialog", "alert", "frame", "window"):
+    dialog = dialog.parent
+click(find(dialog, contains="Discard", role="push button", timeout=5))
 deadline = time.time() + 30
 while time.time() < deadline and abs(lip_value() - 3.0) > 1e-3:
     time.sleep(0.2)
