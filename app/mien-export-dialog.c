@@ -18,6 +18,7 @@ typedef struct export_job {
   mien_animation_settings settings;
   mien_export_format format;
   char *path;
+  gboolean overwrite; /* the user agreed to replace what is there */
   MienExportDialog *dialog; /* for progress; a reference is held */
   gint64 start_us;
 } export_job;
@@ -40,6 +41,7 @@ struct _MienExportDialog {
   char *destination;
   GCancellable *cancellable; /* non-NULL while exporting */
   gboolean close_when_done;
+  gboolean replace_confirmed; /* while starting after "Replace" */
   GtkFileChooserNative *chooser;
 };
 
@@ -240,6 +242,7 @@ worker_prepare (export_job *job, worker_state *w, mien_error *err)
   mien_export_options_init (&eo);
   eo.fps_num = (int)s->fps, eo.fps_den = 1;
   eo.scale = s->scale, eo.max_side = s->max_side;
+  eo.overwrite = job->overwrite;
   const mien_rect *cr = mien_animator_get_crop (w->anim);
   w->ex = mien_exporter_open (job->path, job->format, &eo,
                               face_only ? cr->width : job->photo->width,
@@ -347,11 +350,65 @@ read_settings (MienExportDialog *self)
   return s;
 }
 
+/* Something the export would replace: a file, or a folder with files in it
+ * (a PNG sequence). */
+static gboolean
+destination_taken (const char *path)
+{
+  if (!g_file_test (path, G_FILE_TEST_IS_DIR))
+    return g_file_test (path, G_FILE_TEST_EXISTS);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  return dir != NULL && g_dir_read_name (dir) != NULL;
+}
+
+static void on_export_clicked (MienExportDialog *self);
+
+static void
+on_replace_response (AdwMessageDialog *dialog, const char *response,
+                     MienExportDialog *self)
+{
+  if (!g_str_equal (response, "replace"))
+    return;
+  self->replace_confirmed = TRUE;
+  on_export_clicked (self);
+  self->replace_confirmed = FALSE;
+}
+
+/* Export never replaces a file without asking. */
+static void
+ask_before_replacing (MienExportDialog *self)
+{
+  g_autofree char *name = g_path_get_basename (self->destination);
+  g_autofree char *heading = g_strdup_printf (_("Replace “%s”?"), name);
+  gboolean folder = g_file_test (self->destination, G_FILE_TEST_IS_DIR);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+      GTK_WINDOW (self), heading,
+      folder ? _("This folder already has files in it. Replacing it deletes "
+                 "them.")
+             : _("A file with this name already exists. Replacing it "
+                 "overwrites its contents.")));
+  /* No mnemonics: GTK 4.8 reads a mnemonic response as "_Replace Replace". */
+  adw_message_dialog_add_responses (dialog, "cancel", _("Cancel"), "replace",
+                                    _("Replace"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "replace",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response",
+                           G_CALLBACK (on_replace_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 on_export_clicked (MienExportDialog *self)
 {
   if (self->cancellable)
     return;
+  if (!self->replace_confirmed && destination_taken (self->destination))
+    {
+      ask_before_replacing (self);
+      return;
+    }
   export_job *job = g_new0 (export_job, 1);
   job->photo = self->photo;
   job->face = self->face;
@@ -359,6 +416,7 @@ on_export_clicked (MienExportDialog *self)
   job->settings = read_settings (self);
   job->format = selected_format (self);
   job->path = g_strdup (self->destination);
+  job->overwrite = self->replace_confirmed;
   job->dialog = g_object_ref (self);
   job->start_us = g_get_monotonic_time ();
   if (!job->photo)

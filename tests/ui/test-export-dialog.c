@@ -70,6 +70,36 @@ n_entries (const char *dir)
   return n;
 }
 
+/* The question a dialog asked, once it is on screen (NULL after timeout
+ * seconds). */
+static AdwMessageDialog *
+wait_question (double timeout)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)(timeout * 1e6);
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      GListModel *windows = gtk_window_get_toplevels ();
+      for (guint i = 0; i < g_list_model_get_n_items (windows); i++)
+        {
+          g_autoptr (GObject) w = g_list_model_get_item (windows, i);
+          if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+            return ADW_MESSAGE_DIALOG (w);
+        }
+      g_usleep (2000);
+    }
+  return NULL;
+}
+
+static gboolean
+file_starts_with (const char *path, const char *prefix)
+{
+  g_autofree char *text = NULL;
+  gsize n = 0;
+  return g_file_get_contents (path, &text, &n, NULL) && n >= strlen (prefix)
+         && memcmp (text, prefix, strlen (prefix)) == 0;
+}
+
 /* GTK 4.8 has no getter for accessible relations, so the template itself
  * is checked: every control carries a labelled-by relation (or an
  * accessible label) whose target is a non-empty label of the template. */
@@ -161,6 +191,37 @@ main (int argc, char **argv)
   CHECK (g_str_has_prefix (status (d), "Saved to"), "status: %s", status (d));
   CHECK (g_file_test (gif, G_FILE_TEST_IS_REGULAR) && n_entries (dir) == 1,
          "clip.gif written, nothing else (%d entries)", n_entries (dir));
+
+  /* 1b. Exporting onto an existing file asks first (issue #27): Cancel
+   * leaves the file as it was, Replace writes the clip. */
+  g_file_set_contents (gif, "not a clip", -1, NULL);
+  click (d, "export_button");
+  AdwMessageDialog *question = wait_question (2.0);
+  CHECK (question != NULL, "exporting onto clip.gif asks first");
+  CHECK (!gtk_widget_get_visible (child (d, "progress_bar")),
+         "nothing starts before the answer");
+  if (question != NULL)
+    {
+      CHECK (strstr (adw_message_dialog_get_heading (question), "clip.gif")
+                 != NULL,
+             "the question names the file: %s",
+             adw_message_dialog_get_heading (question));
+      adw_message_dialog_response (question, "cancel");
+      gtk_window_destroy (GTK_WINDOW (question));
+    }
+  CHECK (wait_done (d, 5) && file_starts_with (gif, "not a clip"),
+         "Cancel keeps the file");
+  click (d, "export_button");
+  question = wait_question (2.0);
+  CHECK (question != NULL, "asked again");
+  if (question != NULL)
+    {
+      adw_message_dialog_response (question, "replace");
+      gtk_window_destroy (GTK_WINDOW (question));
+    }
+  g_usleep (100000);
+  CHECK (wait_done (d, 60) && file_starts_with (gif, "GIF8"),
+         "Replace writes the clip over the file");
   g_remove (gif);
 
   /* 2. Cancel midway: nothing left. The format follows the dropdown. */
