@@ -738,6 +738,14 @@ run (const options *opt, const mien_project *project)
     }
   if (photo_extras.warning[0])
     fprintf (stderr, "%s: warning: %s\n", program, photo_extras.warning);
+  /* Clips (MP4, GIF, PNG frames) carry no profile: their pixels become
+   * sRGB, once, before the face is analysed and animated. */
+  if (opt->animate && photo_extras.icc
+      && mien_image_convert_to_srgb (photo, photo_extras.icc,
+                                     photo_extras.icc_size, &err)
+             != MIEN_OK)
+    fprintf (stderr, "%s: warning: colours not converted to sRGB: %s\n",
+             program, err.message);
   mien_landmark_file faces = { 0 };
   int from_analyzer = 0, rc = 1;
   int face = find_faces (opt, project->photo, photo, &faces, &from_analyzer)

@@ -78,6 +78,18 @@ mien_status mien_image_convert_to_srgb (mien_image *image,
                                         const unsigned char *icc,
                                         size_t icc_size, mien_error *err);
 
+/* The same conversion made once and applied to many images (every frame
+ * of a clip, every preview update): _new parses the profile (NULL or empty:
+ * an identity), _apply converts a 3-channel image in place; apply may be
+ * called from several threads at once. */
+typedef struct mien_srgb_transform mien_srgb_transform;
+mien_srgb_transform *mien_srgb_transform_new (const unsigned char *icc,
+                                              size_t icc_size,
+                                              mien_error *err);
+mien_status mien_srgb_transform_apply (const mien_srgb_transform *t,
+                                       mien_image *image, mien_error *err);
+void mien_srgb_transform_free (mien_srgb_transform *t);
+
 /* Memory: before decoding, the loader estimates what opening and animating
  * the photo needs (the decoder's peak plus one float working frame) and
  * refuses it, naming the sizes, above this cap. Default: half of physical

@@ -25,7 +25,7 @@
 #include "mien-test.h"
 #include "mien.h"
 
-static char dir[] = "/tmp/mien-test-formats-XXXXXX";
+static char dir[512] = "/tmp/mien-test-formats-XXXXXX";
 static unsigned char *adobe_icc;
 static size_t adobe_icc_size;
 
@@ -34,7 +34,7 @@ enum { W = 64, H = 48 };
 static const char *
 path (const char *name)
 {
-  static char buf[8][512];
+  static char buf[8][1024];
   static int i;
   i = (i + 1) % 8;
   snprintf (buf[i], sizeof buf[i], "%s/%s", dir, name);
@@ -95,7 +95,11 @@ write_adobe_profile (void)
   cmsCloseProfile (p);
   cmsFreeToneCurve (g);
   FILE *f = fopen (path ("adobe.icc"), "wb");
-  fwrite (adobe_icc, 1, n, f);
+  if (f == NULL || fwrite (adobe_icc, 1, n, f) != n)
+    {
+      fprintf (stderr, "cannot write %s\n", path ("adobe.icc"));
+      exit (99);
+    }
   fclose (f);
 }
 
@@ -499,6 +503,85 @@ test_to_srgb (void)
              + fabsf (im->data[2] - 0.3f) > 0.05f,
          "nothing converted");
 
+  /* lcms2's own float transform (slow, unoptimised) is the second
+   * reference: the fast path's tables must not cost precision. */
+  cmsHPROFILE ap = cmsOpenProfileFromMem (adobe_icc, adobe_icc_size);
+  cmsHPROFILE sp = cmsCreate_sRGBProfile ();
+  cmsHTRANSFORM ft = cmsCreateTransform (ap, TYPE_RGB_FLT, sp, TYPE_RGB_FLT,
+                                         INTENT_RELATIVE_COLORIMETRIC,
+                                         cmsFLAGS_NOOPTIMIZE);
+  float ref[4][3];
+  cmsDoTransform (ft, in, ref, 4);
+  /* lcms2's float transforms are unbounded: clip, as relative
+   * colorimetric to an 8- or 16-bit output does. */
+  for (int p = 0; p < 4; p++)
+    for (int c = 0; c < 3; c++)
+      ref[p][c] = fminf (fmaxf (ref[p][c], 0.0f), 1.0f);
+  double vs_lcms = 0;
+  for (int p = 0; p < 4; p++)
+    for (int c = 0; c < 3; c++)
+      vs_lcms = fmax (vs_lcms, fabs (ref[p][c] - im->data[3 * p + c]));
+  CHECK (vs_lcms < 1e-4, "fast path vs lcms2's float transform: %g", vs_lcms);
+  cmsDeleteTransform (ft);
+
+  /* A profile that is not matrix-shaper (the same colours as an A2B0
+   * pipeline) goes through lcms2's general transform. */
+  const cmsCIEXYZ *col[3] = { cmsReadTag (ap, cmsSigRedColorantTag),
+                              cmsReadTag (ap, cmsSigGreenColorantTag),
+                              cmsReadTag (ap, cmsSigBlueColorantTag) };
+  cmsFloat64Number mat[9];
+  for (int c = 0; c < 3; c++)
+    {
+      /* XYZ in the pipeline is in units of 1 + 32767/32768 (ICC's
+       * encoding of XYZ for LUT-based profiles). */
+      double k = 1.0 / (1.0 + 32767.0 / 32768.0);
+      mat[0 + c] = col[c]->X * k;
+      mat[3 + c] = col[c]->Y * k;
+      mat[6 + c] = col[c]->Z * k;
+    }
+  cmsToneCurve *g = cmsBuildGamma (NULL, 563.0 / 256.0);
+  cmsToneCurve *curves[3] = { g, g, g };
+  cmsPipeline *pipe = cmsPipelineAlloc (NULL, 3, 3);
+  cmsPipelineInsertStage (pipe, cmsAT_END,
+                          cmsStageAllocToneCurves (NULL, 3, curves));
+  cmsPipelineInsertStage (pipe, cmsAT_END,
+                          cmsStageAllocMatrix (NULL, 3, 3, mat, NULL));
+  /* lutAtoBType's "M curves, matrix, B curves" form. */
+  cmsPipelineInsertStage (pipe, cmsAT_END,
+                          cmsStageAllocToneCurves (NULL, 3, NULL));
+  cmsHPROFILE lut = cmsCreateProfilePlaceholder (NULL);
+  cmsSetProfileVersion (lut, 4.3);
+  cmsSetDeviceClass (lut, cmsSigDisplayClass);
+  cmsSetColorSpace (lut, cmsSigRgbData);
+  cmsSetPCS (lut, cmsSigXYZData);
+  cmsWriteTag (lut, cmsSigMediaWhitePointTag, cmsD50_XYZ ());
+  cmsWriteTag (lut, cmsSigAToB0Tag, pipe);
+  cmsUInt32Number lut_size = 0;
+  cmsSaveProfileToMem (lut, NULL, &lut_size);
+  unsigned char *lut_icc = malloc (lut_size);
+  cmsSaveProfileToMem (lut, lut_icc, &lut_size);
+  cmsHPROFILE lut_back = cmsOpenProfileFromMem (lut_icc, lut_size);
+  CHECK (lut_back && !cmsIsMatrixShaper (lut_back), "LUT profile (%u bytes, "
+         "%s)", (unsigned)lut_size, lut_back ? "matrix-shaper" : "unreadable");
+  if (lut_back)
+    cmsCloseProfile (lut_back);
+  memcpy (im->data, in, sizeof in);
+  CHECK (mien_image_convert_to_srgb (im, lut_icc, lut_size, &err) == MIEN_OK,
+         "%s", err.message);
+  double vs_lut = 0;
+  for (int p = 0; p < 4; p++)
+    for (int c = 0; c < 3; c++)
+      vs_lut = fmax (vs_lut, fabs (ref[p][c] - im->data[3 * p + c]));
+  /* lcms2's optimised 16-bit transform quantises dark values (a blue of
+   * 0.011 comes out 0.014): at most one 8-bit level. */
+  CHECK (vs_lut < 1.0 / 255, "general (lcms2) path off by %g", vs_lut);
+  free (lut_icc);
+  cmsCloseProfile (lut);
+  cmsPipelineFree (pipe);
+  cmsFreeToneCurve (g);
+  cmsCloseProfile (ap);
+  cmsCloseProfile (sp);
+
   memcpy (im->data, in, sizeof in);
   CHECK (mien_image_convert_to_srgb (im, NULL, 0, &err) == MIEN_OK
              && memcmp (im->data, in, sizeof in) == 0,
@@ -802,6 +885,14 @@ main (int argc, char **argv)
 {
   if (argc == 4 && strcmp (argv[1], "--peak") == 0)
     return peak_main (argv[2], argv[3]);
+  /* For test_render_formats.py: the same profile, written where it says. */
+  if (argc == 3 && strcmp (argv[1], "--write-profile") == 0)
+    {
+      snprintf (dir, sizeof dir, "%s", argv[2]);
+      write_adobe_profile ();
+      free (adobe_icc);
+      return 0;
+    }
   if (mkdtemp (dir) == NULL)
     return 99;
   write_adobe_profile ();
