@@ -287,6 +287,21 @@ mien_preset_list_names (char *buf, size_t size)
                            mien_presets[i].name);
 }
 
+/* A plain decimal number and nothing after it: "3", "-0.5", "2.5e-1".
+ * strtod alone would also take "nan", "inf" and hexadecimal "0x1p2". */
+static int
+parse_decimal (const char *text, double *out)
+{
+  if (text[strspn (text, "0123456789+-.eE")] != '\0')
+    return 0;
+  char *end;
+  double v = mien_strtod_c (text, &end);
+  if (end == text || *end != '\0' || !isfinite (v))
+    return 0;
+  *out = v;
+  return 1;
+}
+
 static mien_status
 parse_term (mien_driving *c, const char *term, mien_error *err)
 {
@@ -306,11 +321,11 @@ parse_term (mien_driving *c, const char *term, mien_error *err)
                              "unknown Action Unit '%s'; valid: %s", name,
                              names);
     }
-  char *end;
-  double v = mien_strtod_c (eq + 1, &end);
-  if (end == eq + 1 || *end != '\0')
+  double v;
+  if (!parse_decimal (eq + 1, &v))
     return mien_error_set (err, MIEN_ERR_INVALID,
-                           "'%s' has no number after '='", term);
+                           "'%s': '%s' after '=' is not a number", term,
+                           eq + 1);
   c->values[ch] = (float)v;
   return MIEN_OK;
 }
