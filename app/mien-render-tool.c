@@ -132,12 +132,15 @@ bad_usage (const char *message, const char *arg)
   return 2;
 }
 
+/* A plain decimal number, nothing after it; not "nan", "inf" or hex. */
 static int
 parse_float (const char *s, float *out)
 {
   char *end;
+  if (s[strspn (s, "0123456789+-.eE")] != '\0')
+    return 0;
   double v = mien_strtod_c (s, &end);
-  if (end == s || *end)
+  if (end == s || *end || !isfinite (v) || fabs (v) > 1e30)
     return 0;
   *out = (float)v;
   return 1;
@@ -213,8 +216,10 @@ parse_options (int argc, char **argv, options *opt)
       case 'L': opt->landmarks = optarg; break;
       case MODELS: opt->models = optarg; break;
       case 'f':
-        opt->face = (int)strtol (optarg, &end, 10);
-        if (end == optarg || *end || opt->face < 0)
+        errno = 0;
+        long face = strtol (optarg, &end, 10);
+        opt->face = face >= 0 && face <= 100000 ? (int)face : -1;
+        if (end == optarg || *end || errno || opt->face < 0)
           return bad_usage ("--face wants a number >= 0", optarg);
         opt->set_face = 1;
         break;
@@ -245,11 +250,13 @@ parse_options (int argc, char **argv, options *opt)
       case 'r':
         if (!parse_float (optarg, &f) || !(f > 0.0f && f <= MIEN_TIMELINE_MAX_FPS))
           return bad_usage ("--fps wants a rate in (0, 1000]", optarg);
+        _Static_assert (MIEN_TIMELINE_MAX_FPS == 1000.0, "the message above");
         opt->fps = f;
         break;
       case 't':
         if (!parse_float (optarg, &f) || !(f > 0.0f && f <= MIEN_TIMELINE_MAX_TIME))
-          return bad_usage ("--duration wants seconds > 0", optarg);
+          return bad_usage ("--duration wants seconds in (0, 3600]", optarg);
+        _Static_assert (MIEN_TIMELINE_MAX_TIME == 3600.0, "the message above");
         opt->duration = f;
         break;
       case 's':
@@ -724,6 +731,23 @@ check_outputs (const options *opt, const mien_project *project)
   return 1;
 }
 
+/* A clip within the limits (frames per clip, fps), said before the photo
+ * is even loaded. */
+static int
+check_clip (const options *opt, const mien_project *project)
+{
+  if (!opt->animate)
+    return 1;
+  mien_error err = { 0 };
+  mien_timeline *tl = mien_project_build_timeline (project, &err);
+  if (tl)
+    mien_timeline_check_frames (tl, project->settings.fps, &err);
+  mien_timeline_free (tl);
+  if (err.status != MIEN_OK)
+    fprintf (stderr, "%s: %s\n", program, err.message);
+  return err.status == MIEN_OK;
+}
+
 /* Photo → faces → the chosen face → one frame or a clip. */
 static int
 run (const options *opt, const mien_project *project)
@@ -783,7 +807,7 @@ main (int argc, char **argv)
       mien_project_clear (&project);
       return opt.project ? 1 : 2;
     }
-  if (!check_outputs (&opt, &project))
+  if (!check_outputs (&opt, &project) || !check_clip (&opt, &project))
     {
       mien_project_clear (&project);
       return 1;

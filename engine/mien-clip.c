@@ -35,7 +35,8 @@ mien_clip_default_timeline (const mien_driving *target, double duration,
   if (!(duration > 0.0 && duration <= MIEN_TIMELINE_MAX_TIME))
     {
       mien_error_set (err, MIEN_ERR_INVALID,
-                      "the duration must be more than 0 s (got %g)", duration);
+                      "the duration must be more than 0 s and at most %g s "
+                      "(got %g)", MIEN_TIMELINE_MAX_TIME, duration);
       return NULL;
     }
   mien_timeline *tl = mien_timeline_new (MIEN_AU_N_CHANNELS, err);

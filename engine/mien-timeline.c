@@ -333,6 +333,24 @@ mien_timeline_get_n_frames (const mien_timeline *timeline, double fps)
   return (steps > 0.0 ? (int)steps : 0) + 1;
 }
 
+mien_status
+mien_timeline_check_frames (const mien_timeline *timeline, double fps,
+                            mien_error *err)
+{
+  if (!(fps > 0.0 && fps <= MIEN_TIMELINE_MAX_FPS))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "frame rate %g fps is outside (0, %g]", fps,
+                           MIEN_TIMELINE_MAX_FPS);
+  int n = mien_timeline_get_n_frames (timeline, fps);
+  if (n > MIEN_TIMELINE_MAX_FRAMES)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "the clip would have %d frames (%g s at %g fps); "
+                           "the limit is %d frames per clip",
+                           n, mien_timeline_get_duration (timeline), fps,
+                           MIEN_TIMELINE_MAX_FRAMES);
+  return MIEN_OK;
+}
+
 double
 mien_timeline_get_frame_time (const mien_timeline *timeline, double fps,
                               int index)

@@ -25,10 +25,15 @@ extern "C" {
 
 /* Most values per keyframe; the AU vector has a few dozen. */
 #define MIEN_TIMELINE_MAX_VALUES 4096
-/* A day: keeps frame counts within int at any sane frame rate. */
-#define MIEN_TIMELINE_MAX_TIME 86400.0
-/* Frame rates above this are refused (frame counts stay within int). */
+/* An hour: keyframe times and clip durations (with ping-pong, twice
+ * this). A longer animation of one photo is a mistake, not a plan. */
+#define MIEN_TIMELINE_MAX_TIME 3600.0
+/* Frame rates above this are refused. */
 #define MIEN_TIMELINE_MAX_FPS 1000.0
+/* Frames per clip: 20 minutes at 30 fps, 10 at 60. Each frame is a full
+ * render, so a 300-byte project must not be able to ask for days of work
+ * (3600 s at 1000 fps would be 3.6 million frames). */
+#define MIEN_TIMELINE_MAX_FRAMES 36000
 
 typedef enum mien_easing {
   MIEN_EASING_LINEAR = 0,
@@ -90,6 +95,11 @@ float mien_timeline_sample_alpha (const mien_timeline *timeline, double t);
  * frame lands exactly on the end. When duration · fps is not whole, the last
  * step is shorter than 1/fps. 1 for an empty or zero-length timeline. */
 int mien_timeline_get_n_frames (const mien_timeline *timeline, double fps);
+/* MIEN_OK when fps is in (0, MIEN_TIMELINE_MAX_FPS] and the clip has at
+ * most MIEN_TIMELINE_MAX_FRAMES frames at fps; else MIEN_ERR_INVALID with a
+ * message naming the bound. Exporters of a whole clip call it first. */
+mien_status mien_timeline_check_frames (const mien_timeline *timeline,
+                                        double fps, mien_error *err);
 /* Time of frame i: min (i / fps, duration). */
 double mien_timeline_get_frame_time (const mien_timeline *timeline, double fps,
                                      int index);

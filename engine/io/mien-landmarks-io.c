@@ -71,6 +71,46 @@ parse_face (JsonNode *node, int index, mien_face *face, mien_error *err)
   return MIEN_OK;
 }
 
+/* A face the photo can show: its landmarks span at least 2 px, and none
+ * lies outside the photo by more than the face's size (the larger side of
+ * the landmarks' bounding box). A chin slightly past the edge is fine; a
+ * face described for another photo, or in other units, is not: animating
+ * it would give back the photo unchanged and say nothing. */
+static mien_status
+check_face_in_photo (const mien_face *face, int index, int width, int height,
+                     mien_error *err)
+{
+  float x0 = face->landmarks[0].x, x1 = x0;
+  float y0 = face->landmarks[0].y, y1 = y0;
+  for (int i = 1; i < MIEN_N_LANDMARKS; i++)
+    {
+      x0 = fminf (x0, face->landmarks[i].x), x1 = fmaxf (x1, face->landmarks[i].x);
+      y0 = fminf (y0, face->landmarks[i].y), y1 = fmaxf (y1, face->landmarks[i].y);
+    }
+  float size = fmaxf (x1 - x0, y1 - y0);
+  if (!(size >= 2.0f))
+    return mien_error_set (err, MIEN_ERR_FORMAT,
+                           "face %d: the landmarks span %.3g px, too small "
+                           "for a face", index, (double)size);
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      float x = face->landmarks[i].x, y = face->landmarks[i].y;
+      if (x < -size || y < -size || x > (float)width + size
+          || y > (float)height + size)
+        return mien_error_set (err, MIEN_ERR_FORMAT,
+                               "face %d: landmark %d at (%.1f, %.1f) is "
+                               "outside the %d×%d photo by more than the "
+                               "face's size (%.0f px)",
+                               index, i, (double)x, (double)y, width, height,
+                               (double)size);
+    }
+  if (!(face->box.width > 0.0f && face->box.height > 0.0f))
+    return mien_error_set (err, MIEN_ERR_FORMAT,
+                           "face %d: the box has no area (%g×%g)", index,
+                           (double)face->box.width, (double)face->box.height);
+  return MIEN_OK;
+}
+
 static mien_status
 parse_header (JsonObject *root, mien_landmark_file *out, mien_error *err)
 {
@@ -110,7 +150,9 @@ parse_root (JsonNode *node, mien_landmark_file *out, mien_error *err)
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   for (int i = 0; i < n; i++)
     if ((st = parse_face (json_array_get_element (faces, (guint)i), i,
-                          &out->faces[i], err)) != MIEN_OK)
+                          &out->faces[i], err)) != MIEN_OK
+        || (st = check_face_in_photo (&out->faces[i], i, out->width,
+                                      out->height, err)) != MIEN_OK)
       return st;
   out->n_faces = n;
   return MIEN_OK;

@@ -22,7 +22,9 @@
  *
  * Coordinates are continuous photo pixels: (0, 0) is the top-left corner of
  * the top-left pixel, x right, y down (face-api's convention). Points may lie
- * slightly outside the photo (chins at an edge) but must be finite. An empty
+ * slightly outside the photo (chins at an edge) but must be finite, and no
+ * farther outside than the face's size (the larger side of its landmarks'
+ * bounding box, at least 2 px); the box must have an area. An empty
  * "faces" array is valid: a photo without faces. Unknown keys are ignored,
  * so later versions can add fields. */
 #pragma once

@@ -88,6 +88,23 @@ check_intensity (float k, mien_error *err)
   return MIEN_OK;
 }
 
+/* A plain decimal number from text up to stop (or the end): "1.5", "0",
+ * "2e-1", and nothing after it. strtod alone would also take "nan", "inf"
+ * and hexadecimal ("0x1p1"), which no one means in a keyframe. */
+static int
+parse_decimal (const char *text, char stop, double *out)
+{
+  size_t n = strspn (text, "0123456789+-.eE");
+  if (n == 0 || text[n] != stop)
+    return 0;
+  char *end;
+  double v = mien_strtod_c (text, &end);
+  if (end != text + n || !isfinite (v))
+    return 0;
+  *out = v;
+  return 1;
+}
+
 /* "happy" or "happy@0.8" into spec. */
 static mien_status
 parse_preset (const char *text, mien_expression_spec *spec, mien_error *err)
@@ -111,9 +128,8 @@ parse_preset (const char *text, mien_expression_spec *spec, mien_error *err)
   spec->intensity = 1.0f;
   if (at)
     {
-      char *end;
-      double k = mien_strtod_c (at + 1, &end);
-      if (end == at + 1 || *end)
+      double k;
+      if (!parse_decimal (at + 1, '\0', &k))
         return mien_error_set (err, MIEN_ERR_INVALID,
                                "'%s': the intensity after @ must be a number",
                                text);
@@ -164,12 +180,13 @@ mien_keyframe_spec_parse (const char *text, mien_keyframe_spec *keyframe,
                            "keyframe '%s' is not TIME:EXPRESSION (e.g. "
                            "1.5:happy@0.8 or 3:12=3,6=2)",
                            text ? text : "");
-  char *end;
-  double t = mien_strtod_c (text, &end);
-  if (end != colon || !(t >= 0.0 && t <= MIEN_TIMELINE_MAX_TIME))
+  double t;
+  if (!parse_decimal (text, ':', &t)
+      || !(t >= 0.0 && t <= MIEN_TIMELINE_MAX_TIME))
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "keyframe '%s': the time must be a number of "
-                           "seconds >= 0", text);
+                           "seconds from 0 to %g", text,
+                           MIEN_TIMELINE_MAX_TIME);
   mien_keyframe_spec k = { .time = t, .easing = MIEN_EASING_EASE_IN_OUT };
   mien_error sub = { 0 };
   if (mien_expression_spec_parse (colon + 1, &k.expression, &sub) != MIEN_OK)
@@ -397,7 +414,8 @@ read_keyframes (reader *r, JsonObject *root, mien_project *p)
       if (!member_number (o, "time", &k.time) || k.time < 0.0
           || k.time > MIEN_TIMELINE_MAX_TIME)
         {
-          snprintf (msg, sizeof msg, "%s: \"time\" must be seconds >= 0", where);
+          snprintf (msg, sizeof msg, "%s: \"time\" must be seconds from 0 "
+                    "to %g", where, MIEN_TIMELINE_MAX_TIME);
           return bad (r, msg);
         }
       const char *easing = member_string (o, "easing");
@@ -462,14 +480,24 @@ read_settings (reader *r, JsonObject *root, mien_animation_settings *s)
   if (json_object_has_member (o, "fps"))
     {
       if (!member_number (o, "fps", &v) || !(v > 0.0 && v <= MIEN_TIMELINE_MAX_FPS))
-        return bad (r, "settings: \"fps\" must be a number in (0, 1000]");
+        {
+          char msg[96];
+          snprintf (msg, sizeof msg, "settings: \"fps\" must be a number in "
+                    "(0, %g]", MIEN_TIMELINE_MAX_FPS);
+          return bad (r, msg);
+        }
       s->fps = v;
     }
   if (json_object_has_member (o, "duration"))
     {
       if (!member_number (o, "duration", &v)
           || !(v > 0.0 && v <= MIEN_TIMELINE_MAX_TIME))
-        return bad (r, "settings: \"duration\" must be seconds > 0");
+        {
+          char msg[96];
+          snprintf (msg, sizeof msg, "settings: \"duration\" must be "
+                    "seconds in (0, %g]", MIEN_TIMELINE_MAX_TIME);
+          return bad (r, msg);
+        }
       s->duration = v;
     }
   if (json_object_has_member (o, "max_side"))
@@ -560,11 +588,19 @@ read_project (reader *r, JsonNode *root_node, mien_project *p)
       || read_photo (r, root, p) != MIEN_OK)
     return r->err ? r->err->status : MIEN_ERR_FORMAT;
   /* Two keyframes at one time would be refused later; say it now. */
+  /* ... and so would a clip of more frames than a clip may have. */
   mien_timeline *tl = mien_project_build_timeline (p, r->err);
-  if (!tl)
-    return mien_error_set (r->err, MIEN_ERR_FORMAT, "%s: %s", r->file,
-                           r->err ? r->err->message : "bad keyframes");
+  mien_status st = tl ? mien_timeline_check_frames (tl, p->settings.fps,
+                                                    r->err)
+                      : MIEN_ERR_FORMAT;
   mien_timeline_free (tl);
+  if (st != MIEN_OK)
+    {
+      char reason[MIEN_ERROR_MESSAGE_MAX];
+      snprintf (reason, sizeof reason, "%s", r->err->message);
+      return mien_error_set (r->err, MIEN_ERR_FORMAT, "%s: %s", r->file,
+                             reason);
+    }
   return MIEN_OK;
 }
 

@@ -101,9 +101,52 @@ if "${R[@]}" "$tmp/copy.png" -L "$lm" --preset happy -o "$tmp/copy.png" --overwr
 else fail "--overwrite did not replace the photo"; fi
 
 # ---- Limits -----------------------------------------------------------------------
+printf '{"format": "mien-project", "version": 1, "photo": "photo.png", "settings": {"fps": 1000, "duration": 86400}}' >"$tmp/day.mien"
+printf '{"format": "mien-project", "version": 1, "photo": "photo.png", "settings": {"fps": 1000, "duration": 3600}}' >"$tmp/hour.mien"
+printf '{"format": "mien-project", "version": 1, "photo": "photo.png", "settings": {"fps": 5000}}' >"$tmp/fast.mien"
+printf '{"format": "mien-project", "version": 1, "photo": "photo.png", "keyframes": [{"time": 0}, {"time": 3000, "preset": "happy"}]}' >"$tmp/farkey.mien"
+expect "project of 86 400 s at 1000 fps" "\"duration\" must be seconds in \(0, 3600\]"       "$tmp/out" "${R[@]}" --project "$tmp/day.mien" --animate -o "$tmp/out/x.mp4"
+expect "project of 3 600 001 frames"     "3600001 frames .*the limit is 36000 frames per clip" "$tmp/out" "${R[@]}" --project "$tmp/hour.mien" --animate -o "$tmp/out/x.mp4"
+expect "project at 5000 fps"             "\"fps\" must be a number in \(0, 1000\]"        "$tmp/out" "${R[@]}" --project "$tmp/fast.mien" --animate -o "$tmp/out/x.mp4"
+expect "project keyframe at 3000 s"      "90001 frames .*the limit is 36000 frames"          "$tmp/out" "${R[@]}" --project "$tmp/farkey.mien" --animate -o "$tmp/out/x.mp4"
+expect "--duration past an hour"         "--duration wants seconds in \(0, 3600\]: 86400"   "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 86400 -o "$tmp/out/x.mp4"
+expect "--fps past 1000"                 "--fps wants a rate in \(0, 1000\]: 1001"          "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate --fps 1001 -o "$tmp/out/x.mp4"
+expect "--fps nan"                       "--fps wants a rate"                                 "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate --fps nan -o "$tmp/out/x.mp4"
+expect "CLI clip of 216 001 frames"      "216001 frames \(3600 s at 60 fps\); the limit is 36000" "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 3600 --fps 60 -o "$tmp/out/x.mp4"
+expect "CLI keyframe at 3000 s"          "90001 frames .*36000"                               "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -k 0:neutral -k 3000:happy -o "$tmp/out/x.mp4"
+expect "--face 99999999999"              "--face wants"                                       "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --face 99999999999 -o "$tmp/out/x.png"
 expect "reswarp --threads with junk"   "--threads wants a whole number from 1 to 256: 4x" "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 4x
 expect "reswarp --threads 0"           "--threads wants a whole number from 1 to 256: 0"  "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 0
 expect "reswarp --threads 1e9"         "from 1 to 256: 1000000000"                        "$tmp/out" "$reswarp" -q "$tmp/photo.png" --flow x.flo -o "$tmp/out/x.png" --threads 1000000000
+
+# ---- Junk after a number -----------------------------------------------------------
+expect "--au 12=3x"            "'12=3x': '3x' after '=' is not a number"   "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --au 12=3x -o "$tmp/out/x.png"
+expect "--au 12=nan"           "'nan' after '=' is not a number"           "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --au 12=nan -o "$tmp/out/x.png"
+expect "--au 12=0x2 (hex)"     "'0x2' after '=' is not a number"           "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --au 12=0x2 -o "$tmp/out/x.png"
+expect "--au 6=2,12=3junk"     "'3junk' after '=' is not a number"         "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --au 6=2,12=3junk -o "$tmp/out/x.png"
+expect "--intensity 0.5x"      "--intensity wants a number: 0.5x"          "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --preset happy --intensity 0.5x -o "$tmp/out/x.png"
+expect "keyframe time 1.5x"    "keyframe '1.5x:happy': the time must be a number of seconds from 0 to 3600" "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -k 0:neutral -k 1.5x:happy -o "$tmp/out/x.mp4"
+expect "keyframe time nan"     "keyframe 'nan:happy': the time must be"   "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -k 0:neutral -k nan:happy -o "$tmp/out/x.mp4"
+expect "keyframe happy@0.5x"   "the intensity after @ must be a number"    "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -k 0:neutral -k 1:happy@0.5x -o "$tmp/out/x.mp4"
+expect "keyframe 1:12=2q"      "'2q' after '=' is not a number"            "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$lm" --animate -k 0:neutral -k 1:12=2q -o "$tmp/out/x.mp4"
+
+# ---- Landmarks outside the photo ---------------------------------------------------
+/usr/bin/python3 - "$lm" "$tmp" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); t = sys.argv[2]
+def save(name, f):
+    e = json.loads(json.dumps(d)); f(e["faces"][0]); json.dump(e, open(f"{t}/{name}.json", "w"))
+save("far", lambda f: f.update(landmarks=[[x + 5000, y] for x, y in f["landmarks"]]))
+save("point", lambda f: f.update(landmarks=[[100, 100]] * 68))
+save("nobox", lambda f: f.update(box=[10, 10, 0, 50]))
+save("edge", lambda f: f.update(landmarks=[[x + 300, y] for x, y in f["landmarks"]]))
+PY
+expect "landmarks 5000 px right of the photo" "face 0: landmark 0 at \(5[0-9.]+, [0-9.]+\) is outside the 512×512 photo by more than the face's size" "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$tmp/far.json" --preset happy -o "$tmp/out/x.png"
+expect "landmarks all at one point"           "the landmarks span 0 px, too small for a face" "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$tmp/point.json" --preset happy -o "$tmp/out/x.png"
+expect "a box without area"                   "the box has no area"                          "$tmp/out" "${R[@]}" "$tmp/photo.png" -L "$tmp/nobox.json" --preset happy -o "$tmp/out/x.png"
+# A face partly past the right edge (by less than its size) is still a face.
+"${R[@]}" "$tmp/photo.png" -L "$tmp/edge.json" --preset happy -o "$tmp/edge.png" && [ -s "$tmp/edge.png" ] \
+  && echo "ok   a face partly outside the photo is still animated" || fail "a face at the edge was refused"
 
 # ---- Interrupted exports ---------------------------------------------------------
 # SIGINT / SIGTERM during an MP4, GIF or PNG-folder export: the program ends
@@ -146,7 +189,7 @@ interrupt "SIGTERM during a PNG-folder export"  TERM 143 "$tmp/photo.png" -L "$l
 # to that folder removes it, because its writer is gone. It leaves alone a
 # live export of another process, and a temporary whose PID still runs.
 mkdir -m 755 "$tmp/killed"
-"${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/killed/frames" &
+"${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/killed/frames" 2>/dev/null &
 pid=$!
 wait_for_temp "$tmp/killed"; sleep 0.5
 kill -KILL $pid; wait $pid 2>/dev/null
@@ -154,7 +197,7 @@ stale=$(ls -A "$tmp/killed" | grep "^\.frames\.mien-$pid-")
 [ -n "$stale" ] && [ -n "$(ls -A "$tmp/killed/$stale")" ] \
   && echo "ok   SIGKILL leaves $stale ($(ls -A "$tmp/killed/$stale" | wc -l) files)" \
   || fail "SIGKILL left no temporary to test with"
-"${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/killed/live.mp4" &
+"${R[@]}" "$tmp/photo.png" -L "$lm" --animate -t 60 -o "$tmp/killed/live.mp4" 2>/dev/null &
 live=$!
 for _ in $(seq 300); do ls -A "$tmp/killed" | grep -q "^\.live\.mp4\.mien-$live-" && break; sleep 0.1; done
 : >"$tmp/killed/.x.png.mien-1-AbCdEf"   # PID 1 runs: kept
