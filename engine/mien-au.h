@@ -7,7 +7,7 @@
  * Channels:
  * - the 17 OpenFace intensity AUs (1 2 4 5 6 7 9 10 12 14 15 17 20 23 25 26
  *   45) on the FACS 0–5 scale (0 absent, 1 trace … 5 maximum), acting on
- *   both sides of the face;
+ *   both sides of the face, then the AUs OpenFace lacks (18), likewise;
  * - one-sided variants "AU12L" / "AU12R" for the AUs faces do one-sidedly
  *   (brows, lids, cheeks, lip corners; AU45L is a wink). L and R are the
  *   SUBJECT's left and right, as in FACS: the subject's left is on the image's
@@ -51,6 +51,7 @@ typedef enum mien_au_channel {
   MIEN_AU1 = 0, MIEN_AU2, MIEN_AU4, MIEN_AU5, MIEN_AU6, MIEN_AU7, MIEN_AU9,
   MIEN_AU10, MIEN_AU12, MIEN_AU14, MIEN_AU15, MIEN_AU17, MIEN_AU20,
   MIEN_AU23, MIEN_AU25, MIEN_AU26, MIEN_AU45,
+  MIEN_AU18,
   MIEN_AU1_L, MIEN_AU1_R, MIEN_AU2_L, MIEN_AU2_R, MIEN_AU4_L, MIEN_AU4_R,
   MIEN_AU5_L, MIEN_AU5_R, MIEN_AU6_L, MIEN_AU6_R, MIEN_AU7_L, MIEN_AU7_R,
   MIEN_AU12_L, MIEN_AU12_R, MIEN_AU14_L, MIEN_AU14_R, MIEN_AU15_L,
@@ -93,7 +94,7 @@ void mien_driving_init (mien_driving *c);
  * (NaN counts, and becomes 0). */
 int mien_driving_clamp (mien_driving *c);
 /* The intensity an AU acts with on one side: bilateral + one-sided, in
- * [0, 5]. au is a bilateral channel (MIEN_AU1 … MIEN_AU45); side LEFT or
+ * [0, 5]. au is a bilateral channel (MIEN_AU1 … MIEN_AU18); side LEFT or
  * RIGHT. */
 float mien_driving_side (const mien_driving *c, mien_au_channel au,
                          mien_au_side side);

@@ -35,6 +35,9 @@ const rig_pull rig_pulls[] = {
   { RIG_LIP_CORNER, MIEN_AU20, 0.15f, 0.02f },
   { RIG_LIP_CORNER, MIEN_AU23, -0.06f, 0.0f },
   { RIG_LIP_CORNER, MIEN_AU26, -0.02f, 0.08f },
+  /* AU18 (incisivii labii) draws the corners towards the mouth's centre
+   * as the lips push forward. */
+  { RIG_LIP_CORNER, MIEN_AU18, -0.10f, 0.0f },
 
   /* The cheek, per side: AU6 lifts it (orbicularis oculi, pars orbitalis),
    * AU12 lifts and widens it, AU9 pulls it up with the nose, AU15 lets it
@@ -53,6 +56,7 @@ const rig_pull rig_pulls[] = {
   { RIG_UPPER_LIP_OUTER, MIEN_AU17, 0.0f, -0.015f },
   { RIG_UPPER_LIP_OUTER, MIEN_AU23, 0.0f, 0.025f },
   { RIG_UPPER_LIP_OUTER, MIEN_AU20, 0.0f, 0.01f },
+  { RIG_UPPER_LIP_OUTER, MIEN_AU18, 0.0f, -0.02f }, /* pushed out, rounder */
   { RIG_UPPER_LIP_INNER, MIEN_AU9, 0.0f, -0.03f },
   { RIG_UPPER_LIP_INNER, MIEN_AU10, 0.0f, -0.085f },
   { RIG_UPPER_LIP_INNER, MIEN_AU25, 0.0f, -0.015f },
@@ -63,6 +67,7 @@ const rig_pull rig_pulls[] = {
   { RIG_LOWER_LIP_OUTER, MIEN_AU23, 0.0f, -0.025f },
   { RIG_LOWER_LIP_OUTER, MIEN_AU25, 0.0f, 0.06f },
   { RIG_LOWER_LIP_OUTER, MIEN_AU20, 0.0f, -0.01f },
+  { RIG_LOWER_LIP_OUTER, MIEN_AU18, 0.0f, 0.02f },
   { RIG_LOWER_LIP_INNER, MIEN_AU17, 0.0f, -0.045f },
   { RIG_LOWER_LIP_INNER, MIEN_AU25, 0.0f, 0.07f },
   { RIG_LOWER_LIP_INNER, MIEN_AU20, 0.0f, -0.01f },
