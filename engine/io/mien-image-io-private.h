@@ -40,6 +40,8 @@ mien_status mien_png_save (const mien_image *image,
 mien_image *mien_tiff_load (int fd, const char *path, mien_image_extras *extras,
                             mien_header_check check, void *check_data,
                             mien_error *err);
+/* MIEN_OK for a TIFF mien_tiff_load reads, MIEN_ERR_UNSUPPORTED for one
+ * GdkPixbuf reads (h still holds its size), else MIEN_ERR_FORMAT. */
 mien_status mien_tiff_read_header (int fd, mien_image_header *h);
 mien_status mien_tiff_save (const mien_image *image,
                             const mien_image_extras *extras, const char *path,

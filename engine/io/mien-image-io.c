@@ -166,10 +166,12 @@ typedef struct {
   uint64_t file_size;
   int want_extras;
   int is_jpeg;
+  int is_heif; /* HEIF or AVIF (an ISO-BMFF 'ftyp' box) */
   /* Bytes per pixel the GdkPixbuf loader holds besides our floats,
    * measured per decoder (tests/io/test-formats.c): the 8-bit pixbuf (3
    * for JPEG and opaque WebP, 4 where alpha may come), and for HEIF/AVIF
-   * also libheif's own image (4.5 in all). */
+   * also libheif's own image and planes (5 in all: HEIC measured 4.1,
+   * AVIF 6.2). */
   double pixbuf_bpp;
 } load_context;
 
@@ -302,7 +304,10 @@ sniff (int fd, const char *path, load_context *lc)
       lc->pixbuf_bpp = alpha ? 4.0 : 3.0;
     }
   if (n >= 12 && memcmp (head + 4, "ftyp", 4) == 0)
-    lc->pixbuf_bpp = 4.5;
+    {
+      lc->pixbuf_bpp = 5.0;
+      lc->is_heif = 1;
+    }
   if (n >= 8 && memcmp (head, "\x89PNG\r\n\x1a\n", 8) == 0)
     return KIND_PNG;
   if (n >= 4
@@ -687,15 +692,61 @@ mien_image_apply_orientation (mien_image **image, int orientation,
 
 static mien_image *load_pfm_fd (int fd, const char *path, mien_error *err);
 
+/* HEIF and AVIF: the largest 'ispe' (image spatial extent) property in the
+ * file's first 256 KiB, where the metadata is. libheif decodes before the
+ * GdkPixbuf loader reports a size, so the check must come first. The
+ * largest extent is the primary image's (others are thumbnails or tiles),
+ * or an overestimate. */
+static mien_status
+heif_size (int fd, const load_context *lc, mien_image_header *h)
+{
+  size_t n = lc->file_size < 262144 ? (size_t)lc->file_size : 262144;
+  unsigned char *buf = malloc (n > 0 ? n : 1);
+  if (buf == NULL)
+    return MIEN_ERR_NOMEM;
+  ssize_t got = pread (fd, buf, n, 0);
+  uint64_t best = 0;
+  for (ssize_t i = 4; got > 0 && i + 16 <= got; i++)
+    if (memcmp (buf + i, "ispe", 4) == 0)
+      {
+        const unsigned char *p = buf + i + 8; /* after version and flags */
+        uint32_t w = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16
+                     | (uint32_t)p[2] << 8 | p[3];
+        uint32_t hh = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16
+                      | (uint32_t)p[6] << 8 | p[7];
+        if ((uint64_t)w * hh > best)
+          {
+            best = (uint64_t)w * hh;
+            h->width = w > (uint32_t)MIEN_IMAGE_MAX_SIDE + 1
+                           ? MIEN_IMAGE_MAX_SIDE + 1 : (int)w;
+            h->height = hh > (uint32_t)MIEN_IMAGE_MAX_SIDE + 1
+                            ? MIEN_IMAGE_MAX_SIDE + 1 : (int)hh;
+          }
+      }
+  free (buf);
+  h->channels = 3;
+  h->bit_depth = 8;
+  return best > 0 ? MIEN_OK : MIEN_ERR_FORMAT;
+}
+
 static mien_status
 read_header (int fd, load_context *lc, mien_image_header *h)
 {
   if (lc->kind == KIND_TIFF16)
     {
-      if (mien_tiff_read_header (fd, h) == MIEN_OK)
+      mien_status st = mien_tiff_read_header (fd, h);
+      if (st == MIEN_OK)
         return MIEN_OK;
       lc->kind = KIND_PIXBUF;
+      if (st == MIEN_ERR_UNSUPPORTED)
+        {
+          h->channels = 3;
+          h->bit_depth = 8;
+          return MIEN_OK;
+        }
     }
+  if (lc->kind == KIND_PIXBUF && lc->is_heif)
+    return heif_size (fd, lc, h);
   if (lc->kind == KIND_PNG)
     {
       int copy = dup (fd);
@@ -810,6 +861,7 @@ mien_image_load_full (const char *path, mien_image_extras *extras,
     }
   else
     {
+      int is_tiff = lc.kind == KIND_TIFF16;
       if (lc.kind == KIND_TIFF16)
         {
           mien_error tiff_err = { 0 };
@@ -820,6 +872,23 @@ mien_image_load_full (const char *path, mien_image_extras *extras,
             lc.kind = KIND_PIXBUF; /* not 16-bit: GdkPixbuf reads it */
           else if (image == NULL && err)
             *err = tiff_err;
+        }
+      if (lc.kind == KIND_PIXBUF && (is_tiff || lc.is_heif))
+        {
+          /* Loaders that allocate (GdkPixbuf's TIFF) or decode (libheif)
+           * before they report the size: check the header's first. */
+          mien_image_header h = { 0 };
+          load_context probe = lc;
+          probe.kind = is_tiff ? KIND_TIFF16 : KIND_PIXBUF;
+          if (read_header (fd, &probe, &h) == MIEN_OK
+              && (mien_image_check_size (h.width, h.height, 3, err) != MIEN_OK
+                  || check_memory (&h, &lc, err) != MIEN_OK))
+            {
+              mien_error_prefix (err, "%s", path);
+              close (fd);
+              mien_image_extras_clear (extras);
+              return NULL;
+            }
         }
       if (lc.kind == KIND_PIXBUF)
         image = load_with_pixbuf (fd, &lc, extras, err);

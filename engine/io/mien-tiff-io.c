@@ -109,11 +109,14 @@ mien_tiff_read_header (int fd, mien_image_header *h)
   tiff_layout l;
   int ours = read_layout (tif, &l);
   TIFFClose (tif);
-  if (!ours)
-    return MIEN_ERR_UNSUPPORTED;
+  /* Width and height also for a TIFF that GdkPixbuf will read, so that it
+   * is refused before GdkPixbuf allocates. */
   *h = (mien_image_header){ .width = (int)l.width, .height = (int)l.height,
-                            .channels = l.spp, .bit_depth = 16 };
-  return MIEN_OK;
+                            .channels = l.spp, .bit_depth = l.bps };
+  if (l.width > (uint32_t)MIEN_IMAGE_MAX_SIDE
+      || l.height > (uint32_t)MIEN_IMAGE_MAX_SIDE)
+    h->width = h->height = MIEN_IMAGE_MAX_SIDE + 1;
+  return ours ? MIEN_OK : MIEN_ERR_UNSUPPORTED;
 }
 
 mien_image *
