@@ -89,6 +89,12 @@ def main():
     if im:
         subprocess.run([im, p("rgb16.png"), "-depth", "16", "-compress",
                         "zip", p("rgb16.tiff")], check=True)
+        # Adam7: libpng hands back the whole image at once.
+        subprocess.run([im, p("rgb.png"), "-interlace", "PNG",
+                        p("interlaced.png")], check=True)
+    # 16-bit gray: the red channel of the 16-bit pattern.
+    Image.fromarray(pattern16()[..., 0].astype(np.uint16), "I;16").save(
+        p("gray16.png"))
     # HEIC and AVIF by libheif's encoder.
     enc = shutil.which("heif-enc")
     if enc:

@@ -148,6 +148,7 @@ test_formats_open (void)
     { "cmyk.jpg", 0.03, 0, 0 },   { "gray.jpg", 0.01, 0, 1 },
     { "rgb.webp", 1e-6, 1, 0 },   { "rgb.tiff", 1e-6, 1, 0 },
     { "rgb.heic", 0.02, 1, 0 },   { "rgb.avif", 0.02, 1, 0 },
+    { "interlaced.png", 1e-6, 0, 0 },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
@@ -366,6 +367,20 @@ test_16_bit (void)
       mien_image_free (im);
       mien_image_extras_clear (&ex);
     }
+  /* 16-bit gray expands to R = G = B at 16 bits. */
+  mien_image_extras gx;
+  mien_image *g16 = load ("gray16.png", &gx);
+  double gw = g16 ? 0 : 1;
+  for (int y = 0; g16 && y < H; y++)
+    for (int x = 0; x < W; x++)
+      for (int c = 0; c < 3; c++)
+        gw = fmax (gw, fabs (mien_image_row (g16, y)[3 * x + c] * 65535.0
+                             - pattern16 (x, y, 0)));
+  CHECK (gx.bit_depth == 16 && gw < 0.01, "16-bit gray: depth %d, off by %g",
+         gx.bit_depth, gw);
+  mien_image_free (g16);
+  mien_image_extras_clear (&gx);
+
   /* A plain save of an 8-bit source stays 8-bit. */
   mien_image_extras ex;
   mien_image *im = load ("rgb.png", &ex);
