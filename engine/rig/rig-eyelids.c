@@ -113,13 +113,9 @@ add_eyelid_field (mien_image *field, const eye_frame *e, const lid_params *p,
   float ext = e->half_width + 1.0f, vext = e->up_peak + p->top + 1.0f;
   float vext2 = e->low_peak + p->bottom + 1.0f;
   float r = ext + vext + vext2;
-  int x0 = (int)floorf (e->centre.x - r), x1 = (int)ceilf (e->centre.x + r);
-  int y0 = (int)floorf (e->centre.y - r), y1 = (int)ceilf (e->centre.y + r);
-  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-  x1 = x1 >= field->width ? field->width - 1 : x1;
-  y1 = y1 >= field->height ? field->height - 1 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
+  grid_box b = grid_box_around (e->centre, r, field->width, field->height, 0);
+  for (int y = b.y0; y <= b.y1; y++)
+    for (int x = b.x0; x <= b.x1; x++)
       {
         vec2 d = v_sub ((vec2){ (float)x, (float)y }, e->centre);
         float s = v_dot (d, e->eu) / e->half_width, t = v_dot (d, e->ev);

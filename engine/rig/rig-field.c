@@ -103,13 +103,10 @@ splat_controls (const control_set *set, mien_image *field, float *num,
   for (int i = 0; i < set->n; i++)
     {
       const control *c = &set->c[i];
-      int x0 = (int)floorf (c->q.x - c->radius), x1 = (int)ceilf (c->q.x + c->radius);
-      int y0 = (int)floorf (c->q.y - c->radius), y1 = (int)ceilf (c->q.y + c->radius);
-      x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-      x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
+      grid_box b = grid_box_around (c->q, c->radius, w, h, 0);
       float inv_r2 = 1.0f / (c->radius * c->radius);
-      for (int y = y0; y <= y1; y++)
-        for (int x = x0; x <= x1; x++)
+      for (int y = b.y0; y <= b.y1; y++)
+        for (int x = b.x0; x <= b.x1; x++)
           {
             float dx = (float)x - c->q.x, dy = (float)y - c->q.y;
             float k = wendland ((dx * dx + dy * dy) * inv_r2);

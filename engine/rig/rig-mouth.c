@@ -287,12 +287,9 @@ compose_mouth_map (mien_image *field, const float *tmp, const mouth_frame *mf,
                    float r, mouth_map_fn map, const void *user)
 {
   int w = field->width, h = field->height;
-  int x0 = (int)floorf (mf->centre.x - r), x1 = (int)ceilf (mf->centre.x + r);
-  int y0 = (int)floorf (mf->centre.y - r), y1 = (int)ceilf (mf->centre.y + r);
-  x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
-  x1 = x1 >= w ? w - 1 : x1, y1 = y1 >= h ? h - 1 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
+  grid_box b = grid_box_around (mf->centre, r, w, h, 0);
+  for (int y = b.y0; y <= b.y1; y++)
+    for (int x = b.x0; x <= b.x1; x++)
       {
         vec2 d = v_sub ((vec2){ (float)x, (float)y }, mf->centre);
         float s = v_dot (d, mf->eu) / mf->half_width, t = v_dot (d, mf->ev);

@@ -89,14 +89,11 @@ paint_mouth (mien_image *refined, const mien_image *field,
       minx = fminf (minx, poly[i].x), maxx = fmaxf (maxx, poly[i].x);
       miny = fminf (miny, poly[i].y), maxy = fmaxf (maxy, poly[i].y);
     }
-  int x0 = (int)floorf (minx) - 1, x1 = (int)ceilf (maxx) + 1;
-  int y0 = (int)floorf (miny) - 1, y1 = (int)ceilf (maxy) + 1;
-  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
-  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
-  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
+  grid_box b = grid_box_of ((vec2){ minx, miny }, (vec2){ maxx, maxy }, 1, 1,
+                            refined->width, refined->height, 2);
   float area = 0.0f, cy = 0.5f * (miny + maxy), hh = fmaxf (0.5f * (maxy - miny), 0.5f);
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
+  for (int y = b.y0; y <= b.y1; y++)
+    for (int x = b.x0; x <= b.x1; x++)
       {
         int hits = 0;
         for (int j = 0; j < 16; j++)
@@ -140,13 +137,10 @@ paint_lip_seam (mien_image *refined, const mien_image *field,
       minx = fminf (minx, p.x), maxx = fmaxf (maxx, p.x);
       miny = fminf (miny, p.y), maxy = fmaxf (maxy, p.y);
     }
-  int x0 = (int)floorf (minx) - 2, x1 = (int)ceilf (maxx) + 2;
-  int y0 = (int)floorf (miny) - 3, y1 = (int)ceilf (maxy) + 3;
-  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
-  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
-  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
+  grid_box b = grid_box_of ((vec2){ minx, miny }, (vec2){ maxx, maxy }, 2, 3,
+                            refined->width, refined->height, 2);
+  for (int y = b.y0; y <= b.y1; y++)
+    for (int x = b.x0; x <= b.x1; x++)
       {
         float a = (mien_jacobian_det (mien_field_jacobian (field, x, y))
                    - SEAM_DET_START) / SEAM_DET_RAMP;
@@ -264,13 +258,9 @@ static void
 shade_square (mien_image *refined, vec2 centre, float r, shade_fn shade,
               const void *user)
 {
-  int x0 = (int)floorf (centre.x - r), x1 = (int)ceilf (centre.x + r);
-  int y0 = (int)floorf (centre.y - r), y1 = (int)ceilf (centre.y + r);
-  x0 = x0 < 2 ? 2 : x0, y0 = y0 < 2 ? 2 : y0;
-  x1 = x1 > refined->width - 3 ? refined->width - 3 : x1;
-  y1 = y1 > refined->height - 3 ? refined->height - 3 : y1;
-  for (int y = y0; y <= y1; y++)
-    for (int x = x0; x <= x1; x++)
+  grid_box b = grid_box_around (centre, r, refined->width, refined->height, 2);
+  for (int y = b.y0; y <= b.y1; y++)
+    for (int x = b.x0; x <= b.x1; x++)
       {
         float dark = shade ((float)x, (float)y, user);
         if (fabsf (dark) <= 1e-4f)

@@ -39,6 +39,34 @@ static inline float v_dot (vec2 a, vec2 b) { return a.x * b.x + a.y * b.y; }
 static inline float v_len (vec2 a) { return sqrtf (v_dot (a, a)); }
 static inline vec2 v_pt (mien_point p) { return (vec2){ p.x, p.y }; }
 
+/* The grid pixels a shape reaches: [lo, hi] floored and ceiled, grown by
+ * (grow_x, grow_y) and kept `margin` pixels inside a w×h grid; loops run
+ * from x0 to x1 and y0 to y1 inclusive (empty when x0 > x1). */
+typedef struct grid_box {
+  int x0, y0, x1, y1;
+} grid_box;
+
+static inline grid_box
+grid_box_of (vec2 lo, vec2 hi, int grow_x, int grow_y, int w, int h,
+             int margin)
+{
+  grid_box b = { (int)floorf (lo.x) - grow_x, (int)floorf (lo.y) - grow_y,
+                 (int)ceilf (hi.x) + grow_x, (int)ceilf (hi.y) + grow_y };
+  b.x0 = b.x0 < margin ? margin : b.x0;
+  b.y0 = b.y0 < margin ? margin : b.y0;
+  b.x1 = b.x1 > w - 1 - margin ? w - 1 - margin : b.x1;
+  b.y1 = b.y1 > h - 1 - margin ? h - 1 - margin : b.y1;
+  return b;
+}
+
+/* The square of half side r around c. */
+static inline grid_box
+grid_box_around (vec2 c, float r, int w, int h, int margin)
+{
+  return grid_box_of ((vec2){ c.x - r, c.y - r }, (vec2){ c.x + r, c.y + r },
+                      0, 0, w, h, margin);
+}
+
 static inline vec2
 lm_mean (const mien_point *lm, mien_lm_range range)
 {
