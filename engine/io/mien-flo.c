@@ -2,10 +2,13 @@
 #include "mien-flo.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mien-atomic-file.h"
 
@@ -18,9 +21,30 @@ _Static_assert (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 mien_image *
 mien_flo_load (const char *path, mien_error *err)
 {
-  FILE *f = fopen (path, "rb");
+  /* O_NONBLOCK: a FIFO given as the field would block the open until a
+   * writer came; it is refused below instead, as is anything that is not a
+   * regular file (fseek/ftell give no size for it). */
+  int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat (fd, &st) != 0)
+    {
+      mien_error_set (err, MIEN_ERR_IO, "cannot open %s: %s", path,
+                      strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      mien_error_set (err, MIEN_ERR_IO, "cannot open %s: not a regular file",
+                      path);
+      return NULL;
+    }
+  FILE *f = fdopen (fd, "rb");
   if (f == NULL)
     {
+      close (fd);
       mien_error_set (err, MIEN_ERR_IO, "cannot open %s: %s", path,
                       strerror (errno));
       return NULL;
