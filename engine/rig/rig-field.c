@@ -66,7 +66,9 @@ collect_controls (control_set *set, const face_frame *f, const mien_point *lm,
    * so brows and jaw move skin, not hairline, ears or background. */
   for (int s = 0; s < 2; s++)
     for (int k = 0; k < 5; k += 2)
-      add_control (set, v_add (v_pt (lm[rig_brow_idx[s][k]]), frame_delta (f, s, 0, -FOREHEAD_ANCHOR_UP)),
+      add_control (set,
+                   v_add (v_pt (lm[rig_brow_idx[s][k]]),
+                          frame_delta (f, s, 0, -FOREHEAD_ANCHOR_UP)),
                    (vec2){ 0, 0 }, r);
   vec2 centre = lm_mean (lm, MIEN_LM_JAW);
   for (int i = 0; i <= 16; i += 2)

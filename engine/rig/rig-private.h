@@ -4,8 +4,9 @@
  *
  *   rig-frame      the face frame: origin, axes, iod, head yaw, per-side AU
  *                  intensities
- *   rig-tables     every tuned coefficient: what each AU does to each
- *                  landmark group, the lids and the lip seal (data only)
+ *   rig-tables     what each AU does to each landmark group, the lids and
+ *                  the lip seal (data only; the paint's shapes and the
+ *                  maps' thresholds are named in their own files)
  *   rig-moves      landmark moves: the tables applied in the face frame
  *   rig-field      the dense field: Wendland kernel average of the moves
  *   rig-mouth      the lip seal and the jaw opening, 1-D maps composed with
