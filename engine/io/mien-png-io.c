@@ -6,6 +6,7 @@
  * and nothing more. */
 #include "mien-image-io-private.h"
 
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -265,7 +266,8 @@ write_to_file (png_structp png, png_bytep data, size_t length)
 {
   mien_atomic_file *file = png_get_io_ptr (png);
   if (mien_atomic_file_write (file, data, length, NULL) != MIEN_OK)
-    png_error (png, "write failed (disk full?)");
+    /* errno is still the failed write's: say why (disk full, EFBIG). */
+    png_error (png, strerror (errno));
 }
 
 static void
