@@ -13,6 +13,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "mien-accels.h"
 #include "mien-device.h"
 #include "mien-engine-worker.h"
 #include "mien-pool.h"
@@ -207,45 +208,6 @@ choose_window_renderer (void)
     }
 }
 
-/* Every key of the app, in one table (the gnome-text-editor way). These are
- * application accelerators, which a window handles before its focus widget
- * sees the key: they work wherever the focus is (class key bindings did
- * not after a popover menu such as Open Recent had closed), and the
- * Shortcuts window (Ctrl+?) lists them. The main window has no text entry
- * whose letters they could take. Hold-B and Esc (back from a compare view)
- * are not actions: mien-window-compare.c handles them. */
-static const struct {
-  const char *action;
-  const char *accels[3];
-} accels[] = {
-  { "app.quit", { "<Control>q" } },
-  { "win.show-help-overlay", { "<Control>question" } },
-  { "win.open", { "<Control>o" } },
-  { "win.save-project", { "<Control>s" } },
-  { "win.save-image", { "<Control><Shift>s" } },
-  { "win.copy-image", { "<Control>c" } },
-  { "win.export", { "<Control>e" } },
-  { "win.preferences", { "<Control>comma" } },
-  { "win.undo", { "<Control>z" } },
-  { "win.redo", { "<Control><Shift>z", "<Control>y" } },
-  { "win.reset", { "<Control>r" } },
-  { "win.zoom-in", { "<Control>plus", "<Control>equal" } },
-  { "win.zoom-out", { "<Control>minus" } },
-  { "win.zoom-fit", { "<Control>0" } },
-  { "win.zoom-100", { "<Control>1" } },
-  { "win.toggle-split", { "s" } },
-  { "win.toggle-difference", { "d" } },
-  { "win.toggle-mode", { "m" } },
-};
-
-static void
-set_accels (GtkApplication *app)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
-    gtk_application_set_accels_for_action (app, accels[i].action,
-                                           accels[i].accels);
-}
-
 static void
 mien_application_startup (GApplication *app)
 {
@@ -265,7 +227,7 @@ mien_application_startup (GApplication *app)
   };
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries,
                                    G_N_ELEMENTS (entries), app);
-  set_accels (GTK_APPLICATION (app));
+  mien_accels_install (GTK_APPLICATION (app));
   g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/io/github/mien/Mien/ui/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (),

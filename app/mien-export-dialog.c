@@ -324,9 +324,12 @@ on_export_done (GObject *source, GAsyncResult *result, gpointer data)
                                                self->destination);
       set_status (self, text, FALSE);
     }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    /* The task's own cancellation error is GIO's "Operation was
+     * cancelled"; say what it means here. */
+    set_status (self, _("Export cancelled; nothing was written"), FALSE);
   else
-    set_status (self, error->message,
-                !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    set_status (self, error->message, TRUE);
   if (self->close_when_done)
     gtk_window_destroy (GTK_WINDOW (self));
 }

@@ -1,0 +1,353 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Keeping and saving work, as a person would (issue #27):
+  1. Open Recent shows file names as they are ("astro__naut_2.png"), and
+     after it every shortcut still works: d, Esc, s, m, Ctrl+Z, Ctrl+R,
+     Ctrl+E, Ctrl+comma, Ctrl+Shift+S, Ctrl+question;
+  2. a new photo starts neutral with Neutral pressed; a preset button stays
+     pressed until a slider changes the expression;
+  3. Intensity scales the preset and the user's tweak together;
+  4. Save Image writes the full-resolution frame; saving onto a file asks
+     (Cancel keeps it, Replace writes), saving onto the opened photo asks in
+     its own words and Cancel leaves the photo untouched;
+  5. closing with unsaved slider work asks Save / Discard / Cancel: Cancel
+     keeps the window, Discard closes it.
+Screenshots stay in the artifacts folder."""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyatspi
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mien_ui import click, extents, find, find_app, screenshot, walk  # noqa: E402
+
+failures = []
+artifacts = os.environ["MIEN_ARTIFACTS"]
+source_photo = os.environ["MIEN_PHOTO"]
+
+
+def check(cond, msg):
+    print(("ok   " if cond else "FAIL ") + msg)
+    if not cond:
+        failures.append(msg)
+
+
+def action(name, value):
+    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
+                    "--object-path", "/io/github/mien/Mien", "--method",
+                    "org.gtk.Actions.Activate", name, f"[<{value}>]", "{}"],
+                   check=True, capture_output=True)
+
+
+def wait(predicate, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+CONTROL_L, SHIFT_L = 37, 50  # X keycodes (Xvfb's default keymap)
+
+
+def key(sym, ctrl=False, shift=False):
+    """Presses a key as the keyboard would: modifiers down, key, up."""
+    gen = pyatspi.Registry.generateKeyboardEvent
+    if ctrl:
+        gen(CONTROL_L, None, pyatspi.KEY_PRESS)
+    if shift:
+        gen(SHIFT_L, None, pyatspi.KEY_PRESS)
+    gen(sym, None, pyatspi.KEY_SYM)
+    if shift:
+        gen(SHIFT_L, None, pyatspi.KEY_RELEASE)
+    if ctrl:
+        gen(CONTROL_L, None, pyatspi.KEY_RELEASE)
+    time.sleep(0.3)
+
+
+def showing(node):
+    try:
+        return node.getState().contains(pyatspi.STATE_SHOWING)
+    except Exception:
+        return False
+
+
+def label_shown(name):
+    """True if a label of that name is on screen (hidden ones are not in
+    the accessible tree at all)."""
+    for node in walk(app):
+        try:
+            if node.name == name and node.getRoleName() == "label":
+                return True
+        except Exception:
+            continue
+    return False
+
+
+def pressed(name):
+    node = find(app, name=name, role="push button")
+    return node.getState().contains(pyatspi.STATE_PRESSED)
+
+
+def slider(name):
+    return find(app, name=name, role="slider").queryValue()
+
+
+def status():
+    return find(app, contains=" — ", role="label").name
+
+
+def enclosing_window(node):
+    while node is not None and node.getRoleName() not in ("dialog", "alert", "frame", "window"):
+        node = node.parent
+    return node
+
+
+def answer(question_name, button, contains=False):
+    """Clicks a response of the question whose heading is question_name."""
+    q = find(app, contains=question_name, timeout=10) if contains else \
+        find(app, name=question_name, timeout=10)
+    # (libadwaita 1.2 on GTK 4.8 names its response buttons "Cancel Cancel".)
+    click(find(enclosing_window(q), contains=button, role="push button", timeout=5))
+    time.sleep(0.5)
+
+
+def window_gone(name):
+    """True once no top-level of the app has that name. (GTK 4.8 gives the
+    file chooser dialog the role "filler", without the showing state.)"""
+    for i in range(app.childCount):
+        try:
+            w = app.getChildAtIndex(i)
+            if w is not None and name in (w.name or "") \
+                    and (showing(w) or w.getRoleName() == "filler"):
+                return False
+        except Exception:
+            continue
+    return True
+
+
+def close_window(name):
+    """Closes a secondary window with Escape (GTK dialogs bind it)."""
+    key(0xFF1B)
+    return wait(lambda: window_gone(name), 5)
+
+
+app = find_app()
+find(app, contains="1 face", timeout=30)
+
+# A copy of the photo with underscores in its name: Open Recent must show
+# them, and saving over "the opened photo" must never touch the source tree.
+photo = os.path.join(artifacts, "astro__naut_2.png")
+shutil.copyfile(source_photo, photo)
+action("open-file", f"'{photo}'")
+check(wait(lambda: "astro__naut_2.png" in status() and "1 face" in status(), 30),
+      f"the copy opened: {status()!r}")
+time.sleep(1.0)
+
+preview = find(app, name="Photo preview")
+px, py, pw, ph = extents(preview)
+# Without a window manager the window takes keys after a click into it:
+# click the photo's bottom-left corner, where there is no face to pick.
+pyatspi.Registry.generateMouseEvent(px + 30, py + ph - 30, "abs")
+time.sleep(0.2)
+pyatspi.Registry.generateMouseEvent(px + 30, py + ph - 30, "b1c")
+time.sleep(0.3)
+
+# ---- 1. Open Recent, then every shortcut ------------------------------------
+click(find(app, name="Main Menu", role="push button"))
+time.sleep(0.5)
+click(find(app, contains="Recent", role="menu item", timeout=5))
+time.sleep(0.5)
+item = None
+for node in walk(app):
+    try:
+        if node.getRoleName() == "menu item" and "naut" in (node.name or ""):
+            item = node
+            break
+    except Exception:
+        continue
+check(item is not None and item.name == "astro__naut_2.png",
+      f"Open Recent shows the name with its underscores: {item.name if item else None!r}")
+if item is not None:
+    click(item)
+time.sleep(2.0)
+check(wait(lambda: "astro__naut_2.png" in status() and "frame" in status(), 20),
+      f"the recent photo opened: {status()!r}")
+screenshot("1-after-open-recent")
+
+LEGEND, SPLIT = "Difference from the photo", "Multiscale ResWarp"
+check(not label_shown(LEGEND) and not label_shown(SPLIT), "the result view shows no legend")
+key(0x64)  # d
+check(wait(lambda: label_shown(LEGEND), 5), "d after Open Recent: the difference view and its legend")
+screenshot("1-difference-legend")
+key(0xFF1B)  # Esc
+check(wait(lambda: not label_shown(LEGEND), 5), "Esc goes back to the result view")
+key(0x73)  # s
+check(wait(lambda: label_shown(SPLIT) and label_shown("Vanilla ResWarp"), 5),
+      "s: the split view labels its sides")
+screenshot("1-split-labels")
+key(0x73)
+check(wait(lambda: not label_shown(SPLIT), 5), "s again leaves the split view")
+mode_before = "multiscale" if "multiscale ResWarp" in status() else "vanilla"
+key(0x6D)  # m
+check(wait(lambda: ("multiscale ResWarp" in status()) == (mode_before == "vanilla"), 5),
+      f"m switches the ResWarp mode: {status()!r}")
+key(0x6D)
+check(wait(lambda: f"{mode_before} ResWarp" in status(), 5), "m again switches it back")
+
+lip = slider("Lip corner puller")
+lip.currentValue = 2.0
+time.sleep(0.8)  # one undo step once the slider settles
+key(0x7A, ctrl=True)  # Ctrl+Z
+check(wait(lambda: abs(lip.currentValue) < 1e-6, 5), f"Ctrl+Z undoes the slider (now {lip.currentValue})")
+lip.currentValue = 2.5
+time.sleep(0.3)
+key(0x72, ctrl=True)  # Ctrl+R
+check(wait(lambda: abs(lip.currentValue) < 1e-6, 5), f"Ctrl+R resets the sliders (now {lip.currentValue})")
+check(pressed("Neutral"), "after Reset the Neutral preset is pressed")
+
+for sym, ctrl, shift, title, what in [
+        (0x65, True, False, "Export Animation", "Ctrl+E opens the export dialog"),
+        (0x2C, True, False, "Preferences", "Ctrl+comma opens the preferences"),
+        (0x73, True, True, "Save Image", "Ctrl+Shift+S opens the Save Image dialog"),
+        (0x3F, True, True, "Shortcuts", "Ctrl+? opens the Shortcuts window")]:
+    key(sym, ctrl=ctrl, shift=shift)
+    found = wait(lambda: not window_gone(title), 10)
+    check(found, what)
+    if not found:
+        screenshot("1-missing-" + title.replace(" ", "-"))
+        print("  windows:", [(app.getChildAtIndex(i).name, app.getChildAtIndex(i).getRoleName())
+                             for i in range(app.childCount)])
+    if found:
+        if title == "Save Image":
+            name_text = None
+            win = [app.getChildAtIndex(i) for i in range(app.childCount)
+                   if title in (app.getChildAtIndex(i).name or "")][0]
+            for node in walk(win):
+                try:
+                    if node.getRoleName() == "text":
+                        t = node.queryText()
+                        text = t.getText(0, t.characterCount)
+                        if text.endswith(".png"):
+                            name_text = text
+                            break
+                except Exception:
+                    continue
+            check(name_text == "astro__naut_2-neutral.png",
+                  f"Save Image suggests NAME-EXPRESSION.png: {name_text!r}")
+            screenshot("1-save-image-dialog")
+        closed = close_window(title)
+        check(closed, f"Escape closes {title}")
+        # A window that closed gives the keys back to the main window.
+        pyatspi.Registry.generateMouseEvent(px + 30, py + ph - 30, "b1c")
+        time.sleep(0.3)
+
+# After those dialogs, keys still reach the main window.
+key(0x64)
+check(wait(lambda: label_shown(LEGEND), 5), "d still works after the dialogs closed")
+key(0xFF1B)
+wait(lambda: not label_shown(LEGEND), 5)
+
+# ---- 2. presets stay pressed until a slider changes them ---------------------
+check(pressed("Neutral") and not pressed("Happy"), "Neutral is pressed on a neutral face")
+click(find(app, name="Happy", role="push button"))
+check(wait(lambda: pressed("Happy") and not pressed("Neutral"), 5), "Happy is pressed once applied")
+happy_lip = lip.currentValue
+check(happy_lip > 0.5, f"Happy raises the lip corners ({happy_lip})")
+
+# ---- 3. Intensity keeps a tweak ------------------------------------------------
+brow = slider("Inner brow raiser")
+brow.currentValue = 2.0
+check(wait(lambda: not pressed("Happy"), 5), "moving a slider releases the Happy button")
+intensity = slider("Preset intensity")
+intensity.currentValue = 0.5
+check(wait(lambda: abs(brow.currentValue - 1.0) < 0.11, 5),
+      f"half intensity halves the tweak too (inner brow {brow.currentValue}, was 2.0)")
+check(abs(lip.currentValue - happy_lip / 2) < 0.11,
+      f"and the preset (lip {lip.currentValue}, was {happy_lip})")
+intensity.currentValue = 1.0
+check(wait(lambda: abs(brow.currentValue - 2.0) < 0.11, 5),
+      f"back to full intensity the tweak returns (inner brow {brow.currentValue})")
+time.sleep(1.0)
+
+# ---- 4. Save Image and the overwrite questions ---------------------------------
+out = os.path.join(artifacts, "astro__naut_2-edited.png")
+if os.path.exists(out):
+    os.remove(out)
+action("save-image", f"'{out}'")
+check(wait(lambda: os.path.exists(out), 30), "Save Image writes the file")
+time.sleep(0.5)
+saved = Image.open(out)
+check(saved.size == (512, 512), f"at the photo's full size: {saved.size}")
+a = np.asarray(saved.convert("RGB")).astype(int)
+b = np.asarray(Image.open(photo).convert("RGB")).astype(int)
+changed = np.abs(a - b).sum(axis=2) > 6
+ys, xs = np.nonzero(changed)
+check(changed.sum() > 200, f"the saved image shows the new expression ({changed.sum()} pixels differ)")
+check(changed.sum() > 0 and 120 < xs.mean() < 360 and 40 < ys.mean() < 300,
+      f"the differences are on the face (centre {xs.mean():.0f}, {ys.mean():.0f})")
+check(changed[400:, :].sum() == 0, "the rest of the photo is the photo")
+
+saved_hash = hashlib.sha256(open(out, "rb").read()).hexdigest()
+with open(out, "wb") as f:
+    f.write(b"keep me")
+action("save-image", f"'{out}'")
+answer("Replace “astro__naut_2-edited.png”?", "Cancel")
+time.sleep(1.0)
+check(open(out, "rb").read() == b"keep me", "Cancel keeps the existing file")
+action("save-image", f"'{out}'")
+screenshot("4-replace-question")
+answer("Replace “astro__naut_2-edited.png”?", "Replace")
+check(wait(lambda: open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n", 30),
+      "Replace writes the image over it")
+
+photo_hash = hashlib.sha256(open(photo, "rb").read()).hexdigest()
+action("save-image", f"'{photo}'")
+q = find(app, name="Replace the Original Photo?", timeout=10)
+check(q is not None, "saving onto the opened photo asks in its own words")
+screenshot("4-original-question")
+answer("Replace the Original Photo?", "Cancel")
+time.sleep(1.0)
+check(hashlib.sha256(open(photo, "rb").read()).hexdigest() == photo_hash,
+      "Cancel leaves the opened photo untouched")
+
+# ---- 5. unsaved work on close --------------------------------------------------
+pid = int(os.environ["MIEN_PID"])
+
+
+def exited():
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+brow.currentValue = 3.0
+time.sleep(0.5)
+main = enclosing_window(preview)
+click(find(main, name="Close", role="push button"))
+q = find(app, name="Save Changes?", timeout=10)
+check(q is not None, "closing with unsaved work asks Save Changes?")
+screenshot("5-save-changes")
+answer("Save Changes?", "Cancel")
+time.sleep(1.0)
+check(not exited() and find(app, name="Photo preview", timeout=2) is not None
+      and not window_gone("Mien"), "Cancel keeps the window open")
+click(find(main, name="Close", role="push button"))
+answer("Save Changes?", "Discard")
+check(wait(exited, 15), "Discard closes the window (the app quits)")
+
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
