@@ -542,8 +542,11 @@ load_with_pixbuf (int fd, load_context *lc, mien_image_extras *extras,
       else if (raw == NULL && gerror == NULL)
         mien_error_set (err, MIEN_ERR_FORMAT,
                         "%s is not an image in a format Mien can read", path);
-      else if (gerror && gerror->domain == GDK_PIXBUF_ERROR
-               && gerror->code == GDK_PIXBUF_ERROR_UNKNOWN_TYPE)
+      else if ((gerror && gerror->domain == GDK_PIXBUF_ERROR
+                && gerror->code == GDK_PIXBUF_ERROR_UNKNOWN_TYPE)
+               || job.width == 0)
+        /* Not even a size could be read: as far as the user can tell, it
+         * is not a picture (a JPEG header over zeros, a text file). */
         mien_error_set (err, MIEN_ERR_FORMAT,
                         "%s is not an image in a format Mien can read", path);
       else

@@ -432,6 +432,17 @@ test_damaged (void)
   im = mien_image_load (path ("cut.jpg"), &err);
   CHECK (im != NULL, "plain load of a cut JPEG: %s", err.message);
   mien_image_free (im);
+
+  /* A JPEG marker over zeros has no size: not a picture at all (the app's
+   * UI test looks for these words). */
+  FILE *z = fopen (path ("zeros.jpg"), "wb");
+  fwrite ("\xff\xd8\xff\xe0", 1, 4, z);
+  for (int i = 0; i < 64; i++)
+    fputc (0, z);
+  fclose (z);
+  CHECK (mien_image_load (path ("zeros.jpg"), &err) == NULL
+             && strstr (err.message, "not an image in a format Mien can read"),
+         "zeros.jpg: '%s'", err.message);
 }
 
 /* Relative colorimetric from a D65 profile to sRGB (D65) is the product of
