@@ -75,6 +75,32 @@ expect "landmarks is a FIFO"          "fifo.json: not a regular file \(a named p
 expect "project is a folder"          "folder.mien: not a regular file \(a folder\)"   "$tmp/out" "${R[@]}" --project "$tmp/folder.mien" -o "$tmp/out/x.png"
 expect "landmarks is /dev/zero"       "not a regular file \(a device\)"         "$tmp/out" "${R[@]}" "$tmp/photo.png" -L /dev/zero -o "$tmp/out/x.png"
 
+# Non-regular photos and fields, a NaN PFM, a model manifest nested deeply.
+mkfifo "$tmp/pipe.png" "$tmp/pipe.flo"
+mkdir "$tmp/folder.png"
+/usr/bin/python3 - "$tmp" "$root/tests/reference" <<'PY'
+import sys, numpy as np
+sys.path.insert(0, sys.argv[2])
+import mien_files as mf
+t = sys.argv[1]
+mf.write_flo(f"{t}/ok.flo", np.zeros((16, 16, 2)))
+a = np.full((32, 32, 3), 0.5); a[3, 0, 1] = np.nan
+mf.write_pfm(f"{t}/nan.pfm", a)
+mf.write_pfm(f"{t}/hd.pfm", np.full((32, 32, 3), 0.5))
+PY
+expect "photo is a FIFO"          "pipe.png is a named pipe, not a photo"   "$tmp/out" "${R[@]}" "$tmp/pipe.png" -L "$lm" -o "$tmp/out/x.png"
+expect "photo is a folder"        "folder.png is a folder, not a photo"     "$tmp/out" "${R[@]}" "$tmp/folder.png" -L "$lm" -o "$tmp/out/x.png"
+expect "reswarp HD is a FIFO"     "pipe.png is a named pipe"                "$tmp/out" "$reswarp" -q "$tmp/pipe.png" --flow "$tmp/ok.flo" -o "$tmp/out/x.png"
+expect "reswarp .flo is a FIFO"   "cannot open .*pipe.flo: not a regular file" "$tmp/out" "$reswarp" -q "$tmp/hd.pfm" --flow "$tmp/pipe.flo" -o "$tmp/out/x.png"
+expect "reswarp NaN PFM"          "nan.pfm: non-finite sample at \(0, 3\)" "$tmp/out" "$reswarp" -q "$tmp/nan.pfm" --flow "$tmp/ok.flo" -o "$tmp/out/x.png"
+models="$root/data/models/face-api"
+if [ -d "$models" ]; then
+  mkdir "$tmp/deepmodels"
+  for f in "$models"/*; do ln -s "$f" "$tmp/deepmodels/"; done
+  for m in "$tmp"/deepmodels/*manifest*.json; do rm "$m"; /usr/bin/python3 -c "print('[' * 100000)" >"$m"; done
+  expect "model manifest nested 100000 deep" "manifest.json: JSON line 1 column 65: nested too deeply" "$tmp/out" "${R[@]}" "$tmp/photo.png" --models "$tmp/deepmodels" -o "$tmp/out/x.png"
+else echo "skip model manifest nested deeply (no data/models/face-api)"; fi
+
 # ---- The user's photo as the output ------------------------------------------
 # In its own folder "photos", which must be unchanged afterwards.
 mkdir -m 755 "$tmp/photos"
