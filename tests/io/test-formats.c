@@ -278,6 +278,32 @@ test_alpha_and_profile_kept (void)
           mien_image_extras_clear (&back);
         }
 
+      /* 16-bit with alpha: the alpha plane keeps 16 bits too. */
+      if (s == 0)
+        for (int o = 0; o < 2; o++)
+          {
+            const char *name = o ? "rgba16.tiff" : "rgba16.png";
+            mien_image_extras deep = ex;
+            deep.bit_depth = 16;
+            for (int y = 0; y < H; y++)
+              mien_image_row (ex.alpha, y)[0] = 12345.0f / 65535.0f;
+            mien_error err = { 0 };
+            CHECK (mien_image_save_full (im, &deep, path (name), NULL, &err)
+                       == MIEN_OK,
+                   "%s", err.message);
+            mien_image_extras back;
+            mien_image *b = load (name, &back);
+            CHECK (back.bit_depth == 16 && back.alpha
+                       && fabsf (mien_image_row (back.alpha, 7)[0] * 65535.0f
+                                 - 12345.0f) < 0.01f
+                       && same_icc (&back),
+                   "%s: 16-bit alpha", name);
+            mien_image_free (b);
+            mien_image_extras_clear (&back);
+            for (int y = 0; y < H; y++)
+              mien_image_row (ex.alpha, y)[0] = alpha8 (0, y);
+          }
+
       /* A crop of the photo keeps the alpha of that crop. */
       mien_image_extras cropped;
       mien_error err = { 0 };
