@@ -16,6 +16,8 @@
 
 struct _MienSession {
   mien_image *photo;
+  mien_image_extras extras; /* the photo's alpha, ICC profile, bit depth */
+  char *load_note;          /* a damaged photo that still opened, or NULL */
   GBytes *photo_rgb8;
   mien_face *faces;
   int n_faces;
@@ -99,6 +101,8 @@ session_clear (MienSession *session)
   g_clear_pointer (&session->photo_rgb8, g_bytes_unref);
   mien_image_free (session->photo);
   g_mutex_clear (&session->lock);
+  mien_image_extras_clear (&session->extras);
+  g_free (session->load_note);
 }
 
 MienSession *
@@ -147,6 +151,18 @@ make_generator (MienSession *session, const char *generator_file,
 }
 
 const char *
+mien_session_get_load_note (MienSession *session)
+{
+  return session->load_note;
+}
+
+const mien_image_extras *
+mien_session_get_extras (MienSession *session)
+{
+  return &session->extras;
+}
+
+const char *
 mien_session_get_generator_note (MienSession *session)
 {
   return session->generator_note;
@@ -157,15 +173,42 @@ mien_session_new_from_file (const char *path, const char *generator_file,
                             GError **error)
 {
   mien_error err = { 0 };
-  mien_image *photo = mien_image_load (path, &err);
+  mien_image_extras extras;
+  mien_image *photo = mien_image_load_full (path, &extras, &err);
   if (photo == NULL)
     {
-      g_set_error (error, session_error_quark (), 0, "%s", err.message);
+      mien_image_extras_clear (&extras);
+      /* A decoder's words ("Improper call to JPEG library in state 201")
+       * go to the log; a limit the user can act on (too many pixels, not
+       * enough memory) is said as the engine says it, with the numbers. */
+      g_autofree char *name = g_path_get_basename (path);
+      g_autofree char *text = NULL;
+      if (err.status == MIEN_ERR_FORMAT)
+        text = g_strdup_printf (_("“%s” is damaged or not an image Mien can "
+                                  "read."), name);
+      else if (err.status == MIEN_ERR_IO)
+        text = g_strdup_printf (_("“%s” could not be read. Check that it "
+                                  "exists and that you may read it."), name);
+      if (text != NULL)
+        set_people_error (error, text, err.message);
+      else
+        g_set_error (error, session_error_quark (), 0, "%s", err.message);
       return NULL;
     }
   MienSession *session = g_atomic_rc_box_new0 (MienSession);
   g_mutex_init (&session->lock);
   session->photo = photo;
+  session->extras = extras;
+  if (extras.damaged)
+    {
+      g_warning ("%s: %s", path, extras.warning);
+      session->load_note = extras.missing_fraction > 0.0
+          ? g_strdup_printf (_("This photo is damaged: %.0f %% of it could "
+                               "not be read and is shown grey."),
+                             100.0 * extras.missing_fraction)
+          : g_strdup (_("This photo is damaged: part of it could not be "
+                        "read."));
+    }
   session->face_index = -1;
   size_t n = (size_t)photo->width * photo->height * 3;
   guchar *pixels = g_try_malloc (n);

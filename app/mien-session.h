@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "face/mien-face.h"
+#include "io/mien-image-io.h"
 #include "mien-au.h"
 #include "mien-headshot.h"
 #include "mien-image.h"
@@ -28,6 +29,11 @@ MienSession *mien_session_new_from_file (const char *path,
 /* generator_file: an ATW weights file, or NULL/"" for the AU rig. A file
  * that cannot be loaded falls back to the rig; this says why (else NULL). */
 const char *mien_session_get_generator_note (MienSession *session);
+/* A damaged photo that still opened: what the user should know, else NULL. */
+const char *mien_session_get_load_note (MienSession *session);
+/* What the photo file carries besides RGB (alpha, ICC profile, bit depth),
+ * for saving the edited photo with it. */
+const mien_image_extras *mien_session_get_extras (MienSession *session);
 MienSession *mien_session_ref (MienSession *session);
 void mien_session_unref (MienSession *session);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MienSession, mien_session_unref)

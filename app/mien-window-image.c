@@ -2,8 +2,9 @@
 /* Save Image (Ctrl+Shift+S) and Copy Image (Ctrl+C): the current frame, the
  * whole photo at full resolution with the animated face in it, rendered the
  * way the CLI's mien-render writes a still (mien_session_render_full) and
- * written by the engine's mien_image_save, which picks the format from the
- * extension.
+ * written by the engine's mien_image_save_full, which picks the format from
+ * the extension and keeps the photo's alpha, ICC profile and bit depth
+ * (16-bit PNG and TIFF) where the format can.
  *
  * The suggested name is NAME-EXPRESSION.ext beside the photo. Replacing a
  * file asks first; replacing the photo that is open asks in stronger words,
@@ -80,6 +81,7 @@ typedef struct {
   mien_driving c;
   mien_reswarp_mode mode;
   char *path; /* NULL: copy to the clipboard */
+  gboolean lost_something; /* the format could not keep alpha or profile */
 } ImageJob;
 
 static void
@@ -114,9 +116,18 @@ save_in_thread (GTask *task, gpointer source, gpointer task_data,
       g_task_return_error (task, error);
       return;
     }
+  /* With the photo's alpha, ICC profile and bit depth, as mien-render
+   * writes a still. */
   mien_error err = { 0 };
-  mien_status status = mien_image_save (frame, job->path, &err);
+  const char *lost = NULL;
+  mien_status status = mien_image_save_full (
+      frame, mien_session_get_extras (job->session), job->path, &lost, &err);
   mien_image_free (frame);
+  if (status == MIEN_OK && lost != NULL)
+    {
+      g_message ("saving %s: %s", job->path, lost);
+      job->lost_something = TRUE;
+    }
   if (status != MIEN_OK)
     {
       g_autofree char *name = g_path_get_basename (job->path);
@@ -143,7 +154,11 @@ on_image_saved (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   mien_window_mark_saved (self, &job->c);
   g_autofree char *name = g_path_get_basename (job->path);
-  g_autofree char *msg = g_strdup_printf (_("Saved the image as %s"), name);
+  g_autofree char *msg = job->lost_something
+      ? g_strdup_printf (_("Saved the image as %s. This format cannot keep "
+                           "everything the photo has (such as "
+                           "transparency): PNG or TIFF can."), name)
+      : g_strdup_printf (_("Saved the image as %s"), name);
   mien_window_show_message (self, msg);
 }
 
@@ -214,8 +229,9 @@ mien_window_save_image (MienWindow *self, const char *path)
     return;
   if (!mien_image_save_supported (path))
     {
-      mien_window_show_message (self, _("Mien saves images as PNG or JPEG: "
-                                        "name the file .png or .jpg"));
+      mien_window_show_message (self, _("Mien saves images as PNG, JPEG, "
+                                        "WebP or TIFF: name the file .png, "
+                                        ".jpg, .webp or .tif"));
       return;
     }
   save_image_checked (self, path, FALSE);

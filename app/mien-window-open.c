@@ -167,6 +167,8 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-image", has_face);
+  if (mien_session_get_load_note (session) != NULL)
+    mien_window_show_message (self, mien_session_get_load_note (session));
   if (mien_session_get_generator_note (session) != NULL)
     mien_window_show_message (self, mien_session_get_generator_note (session));
   if (!has_face)

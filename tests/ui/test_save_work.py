@@ -9,20 +9,20 @@
   3. Intensity scales the preset and the user's tweak together;
   4. Save Image writes the full-resolution frame; saving onto a file asks
      (Cancel keeps it, Replace writes), saving onto the opened photo asks in
-     its own words and Cancel leaves the photo untouched;
+     its own words and Cancel leaves the photo untouched; the saved image
+     keeps the photo's ICC profile and alpha;
   5. closing with unsaved slider work asks Save / Discard / Cancel: Cancel
      keeps the window, Discard closes it.
 Screenshots stay in the artifacts folder."""
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pyatspi
-from PIL import Image
+from PIL import Image, ImageCms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mien_ui import click, extents, find, find_app, screenshot, walk  # noqa: E402
@@ -147,8 +147,15 @@ find(app, contains="1 face", timeout=30)
 
 # A copy of the photo with underscores in its name: Open Recent must show
 # them, and saving over "the opened photo" must never touch the source tree.
+# It carries an ICC profile and an alpha channel (a half-transparent
+# corner), which Save Image must keep.
 photo = os.path.join(artifacts, "astro__naut_2.png")
-shutil.copyfile(source_photo, photo)
+icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+rgba = Image.open(source_photo).convert("RGBA")
+alpha = np.full((rgba.height, rgba.width), 255, np.uint8)
+alpha[-40:, -40:] = 128
+rgba.putalpha(Image.fromarray(alpha))
+rgba.save(photo, icc_profile=icc)
 action("open-file", f"'{photo}'")
 check(wait(lambda: "astro__naut_2.png" in status() and "1 face" in status(), 30),
       f"the copy opened: {status()!r}")
@@ -297,6 +304,9 @@ check(changed.sum() > 200, f"the saved image shows the new expression ({changed.
 check(changed.sum() > 0 and 120 < xs.mean() < 360 and 40 < ys.mean() < 300,
       f"the differences are on the face (centre {xs.mean():.0f}, {ys.mean():.0f})")
 check(changed[400:, :].sum() == 0, "the rest of the photo is the photo")
+check(saved.info.get("icc_profile") == icc, "the saved image keeps the photo's ICC profile")
+check(saved.mode == "RGBA" and np.array_equal(np.asarray(saved)[..., 3], alpha),
+      f"and its alpha channel (mode {saved.mode})")
 
 saved_hash = hashlib.sha256(open(out, "rb").read()).hexdigest()
 with open(out, "wb") as f:
