@@ -62,6 +62,17 @@ const mien_au_info mien_au_channels[MIEN_AU_N_CHANNELS] = {
   AU ("AU18", 18, B, LIPS, "Lip pucker",
       "Pushes the lips forward: the mouth narrows and rounds (pout, kiss).",
       MIEN_AU18),
+  AU ("AU22", 22, B, LIPS, "Lip funneler",
+      "Funnels the lips outward: the mouth narrows into a round opening (o).",
+      MIEN_AU22),
+  AU ("AU24", 24, B, LIPS, "Lip pressor",
+      "Presses the lips together: they close and thin (m, b, p).", MIEN_AU24),
+  AU ("AU27", 27, B, JAW, "Mouth stretch",
+      "Pulls the jaw far down: the mouth stretches wide open (a yawn).",
+      MIEN_AU27),
+  AU ("AU43", 43, B, EYES, "Eyes closed",
+      "Closes both eyes and holds them shut (sleep), unlike a blink.",
+      MIEN_AU43),
   AU ("AU1L", 1, L, BROWS, "Inner brow raiser (left)",
       "Raises the inner end of the subject's left eyebrow.", MIEN_AU1),
   AU ("AU1R", 1, R, BROWS, "Inner brow raiser (right)",
@@ -106,6 +117,10 @@ const mien_au_info mien_au_channels[MIEN_AU_N_CHANNELS] = {
       "Closes the subject's left eye.", MIEN_AU45),
   AU ("AU45R", 45, R, EYES, "Wink (right)",
       "Closes the subject's right eye.", MIEN_AU45),
+  AU ("AU43L", 43, L, EYES, "Eye closed (left)",
+      "Closes the subject's left eye and holds it shut.", MIEN_AU43),
+  AU ("AU43R", 43, R, EYES, "Eye closed (right)",
+      "Closes the subject's right eye and holds it shut.", MIEN_AU43),
   { "gaze_h", 0, B, GAZE, "Gaze left–right",
     "Turns the eyes: -1 towards the image's left, +1 towards its right.",
     -1.0f, 1.0f, MIEN_GAZE_H },
@@ -201,6 +216,20 @@ const mien_preset_info mien_presets[MIEN_N_PRESETS] = {
     "(AU17)." },
   { "disgusted", "Disgusted", "AU9 + AU10 + AU15 + AU17, brows lowered." },
   { "contempt", "Contempt", "One-sided R12 + R14 (subject's right)." },
+  { "viseme-a", "A", "Mouth open as for \"a\" in father: AU25 + AU26.",
+    MIEN_PRESET_GROUP_MOUTH },
+  { "viseme-e", "E",
+    "Lips spread as for \"ee\" in see: AU20 + AU12, lips parted (AU25).",
+    MIEN_PRESET_GROUP_MOUTH },
+  { "viseme-o", "O",
+    "Lips rounded and open as for \"o\" in go: AU22 + AU18, jaw dropped "
+    "(AU25, AU26).", MIEN_PRESET_GROUP_MOUTH },
+  { "viseme-u", "U",
+    "Lips rounded and pushed forward as for \"oo\" in boot: AU18 + AU22, "
+    "barely parted (AU25).", MIEN_PRESET_GROUP_MOUTH },
+  { "viseme-mbp", "M/B/P",
+    "Lips pressed together as for m, b and p: AU24 + AU23.",
+    MIEN_PRESET_GROUP_MOUTH },
 };
 
 typedef struct preset_term {
@@ -245,6 +274,19 @@ static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
                               { MIEN_AU15, 1.3f }, { MIEN_AU17, 2.0f },
                               { MIEN_AU4, 1.5f } },
   [MIEN_PRESET_CONTEMPT] = { { MIEN_AU12_R, 3.0f }, { MIEN_AU14_R, 3.0f } },
+  /* The visemes: the mouth shapes of speech as AUs (the jaw and lip
+   * postures of the animators' mouth charts, in FACS terms). Sizes were
+   * set against face-api's 68 landmarks found again on the results
+   * (tests/eval/test-visemes.c): E must widen the inner mouth, O and U
+   * narrow it, A open it, M/B/P close it, each by 10 % or more. */
+  [MIEN_PRESET_VISEME_A] = { { MIEN_AU25, 4.0f }, { MIEN_AU26, 4.0f } },
+  [MIEN_PRESET_VISEME_E] = { { MIEN_AU20, 5.0f }, { MIEN_AU12, 2.0f },
+                             { MIEN_AU25, 2.0f } },
+  [MIEN_PRESET_VISEME_O] = { { MIEN_AU22, 5.0f }, { MIEN_AU18, 3.0f },
+                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 2.0f } },
+  [MIEN_PRESET_VISEME_U] = { { MIEN_AU18, 5.0f }, { MIEN_AU22, 3.0f },
+                             { MIEN_AU25, 1.0f } },
+  [MIEN_PRESET_VISEME_MBP] = { { MIEN_AU24, 5.0f }, { MIEN_AU23, 2.0f } },
 };
 
 int

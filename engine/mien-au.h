@@ -7,9 +7,12 @@
  * Channels:
  * - the 17 OpenFace intensity AUs (1 2 4 5 6 7 9 10 12 14 15 17 20 23 25 26
  *   45) on the FACS 0–5 scale (0 absent, 1 trace … 5 maximum), acting on
- *   both sides of the face, then the AUs OpenFace lacks (18), likewise;
+ *   both sides of the face, then the AUs OpenFace lacks (18 lip pucker,
+ *   22 lip funneler, 24 lip pressor, 27 mouth stretch, 43 eyes closed),
+ *   likewise;
  * - one-sided variants "AU12L" / "AU12R" for the AUs faces do one-sidedly
- *   (brows, lids, cheeks, lip corners; AU45L is a wink). L and R are the
+ *   (brows, lids, cheeks, lip corners; AU45L is a wink, AU43L an eye held
+ *   shut). L and R are the
  *   SUBJECT's left and right, as in FACS: the subject's left is on the image's
  *   right in an unmirrored photo. A side's intensity is bilateral + one-sided,
  *   clamped to 5;
@@ -51,11 +54,12 @@ typedef enum mien_au_channel {
   MIEN_AU1 = 0, MIEN_AU2, MIEN_AU4, MIEN_AU5, MIEN_AU6, MIEN_AU7, MIEN_AU9,
   MIEN_AU10, MIEN_AU12, MIEN_AU14, MIEN_AU15, MIEN_AU17, MIEN_AU20,
   MIEN_AU23, MIEN_AU25, MIEN_AU26, MIEN_AU45,
-  MIEN_AU18,
+  MIEN_AU18, MIEN_AU22, MIEN_AU24, MIEN_AU27, MIEN_AU43,
   MIEN_AU1_L, MIEN_AU1_R, MIEN_AU2_L, MIEN_AU2_R, MIEN_AU4_L, MIEN_AU4_R,
   MIEN_AU5_L, MIEN_AU5_R, MIEN_AU6_L, MIEN_AU6_R, MIEN_AU7_L, MIEN_AU7_R,
   MIEN_AU12_L, MIEN_AU12_R, MIEN_AU14_L, MIEN_AU14_R, MIEN_AU15_L,
   MIEN_AU15_R, MIEN_AU20_L, MIEN_AU20_R, MIEN_AU45_L, MIEN_AU45_R,
+  MIEN_AU43_L, MIEN_AU43_R,
   MIEN_GAZE_H, MIEN_GAZE_V,
   MIEN_AU_N_CHANNELS,
 } mien_au_channel;
@@ -94,12 +98,15 @@ void mien_driving_init (mien_driving *c);
  * (NaN counts, and becomes 0). */
 int mien_driving_clamp (mien_driving *c);
 /* The intensity an AU acts with on one side: bilateral + one-sided, in
- * [0, 5]. au is a bilateral channel (MIEN_AU1 … MIEN_AU18); side LEFT or
+ * [0, 5]. au is a bilateral channel (MIEN_AU1 … MIEN_AU43); side LEFT or
  * RIGHT. */
 float mien_driving_side (const mien_driving *c, mien_au_channel au,
                          mien_au_side side);
 
-/* Expression presets from the EMFACS prototypes. */
+/* Presets: the expressions from the EMFACS prototypes, then the visemes of
+ * speech (mouth shapes made of AUs; group MIEN_PRESET_GROUP_MOUTH). A
+ * preset's group says where a user interface lists it; appending presets
+ * keeps the numbers of the earlier ones. */
 typedef enum mien_expression_preset {
   MIEN_PRESET_NEUTRAL = 0,
   MIEN_PRESET_HAPPY,
@@ -109,13 +116,25 @@ typedef enum mien_expression_preset {
   MIEN_PRESET_ANGRY,
   MIEN_PRESET_DISGUSTED,
   MIEN_PRESET_CONTEMPT,
+  MIEN_PRESET_VISEME_A,   /* "a" as in father: open */
+  MIEN_PRESET_VISEME_E,   /* "ee" as in see: spread */
+  MIEN_PRESET_VISEME_O,   /* "o" as in go: rounded, open */
+  MIEN_PRESET_VISEME_U,   /* "oo" as in boot: rounded, puckered */
+  MIEN_PRESET_VISEME_MBP, /* m, b, p: lips pressed */
   MIEN_N_PRESETS,
 } mien_expression_preset;
+
+typedef enum mien_preset_group {
+  MIEN_PRESET_GROUP_EXPRESSION = 0, /* neutral … contempt */
+  MIEN_PRESET_GROUP_MOUTH,          /* the visemes */
+  MIEN_N_PRESET_GROUPS,
+} mien_preset_group;
 
 typedef struct mien_preset_info {
   const char *name;        /* "happy" */
   const char *label;       /* "Happy" */
   const char *description; /* the AU recipe in words */
+  mien_preset_group group;
 } mien_preset_info;
 
 extern const mien_preset_info mien_presets[MIEN_N_PRESETS];

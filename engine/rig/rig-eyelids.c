@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The eyes: blink and wink (AU45), lid raise (AU5), lid tightening (AU7),
+/* The eyes: blink and wink (AU45), eyes closed (AU43), lid raise (AU5), lid tightening (AU7),
  * the lower lid's rise with the cheek (AU6), and gaze. It owns the eyes and
  * the lid skin around them; the kernel field holds the eye landmarks still
  * (rig-field.c) and this field is added to it.
@@ -150,7 +150,9 @@ add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
       float share[RIG_N_LIDS];
       lid_shares (&sides[s], share);
       lid_params p = {
-        .closure = share[RIG_LID_CLOSURE],
+        /* AU43 and AU45 together still close the lid once: past 1 the
+         * upper lid would slide below the lower one. */
+        .closure = fminf (share[RIG_LID_CLOSURE], 1.0f),
         .raise = share[RIG_LID_RAISE],
         .lower_up = fminf (share[RIG_LID_LOWER_UP], LOWER_LID_MAX_UP),
         .upper_down = share[RIG_LID_UPPER_DOWN],

@@ -38,6 +38,15 @@ const rig_pull rig_pulls[] = {
   /* AU18 (incisivii labii) draws the corners towards the mouth's centre
    * as the lips push forward. */
   { RIG_LIP_CORNER, MIEN_AU18, -0.10f, 0.0f },
+  /* AU22 (orbicularis oris) funnels the lips: the corners come in, the
+   * lips flare apart into a round opening. AU24 presses them together and
+   * draws the corners in a little. AU27 (pterygoids, digastric) stretches
+   * the mouth open into a tall oval: the corners go down and in. The fold
+   * guard caps any jaw drop near AU26's at 5 (the chin would fold into the
+   * neck), so AU27 opens about as far and differs by the narrowed oval. */
+  { RIG_LIP_CORNER, MIEN_AU22, -0.09f, 0.0f },
+  { RIG_LIP_CORNER, MIEN_AU24, -0.03f, 0.0f },
+  { RIG_LIP_CORNER, MIEN_AU27, -0.10f, 0.08f },
 
   /* The cheek, per side: AU6 lifts it (orbicularis oculi, pars orbitalis),
    * AU12 lifts and widens it, AU9 pulls it up with the nose, AU15 lets it
@@ -57,9 +66,15 @@ const rig_pull rig_pulls[] = {
   { RIG_UPPER_LIP_OUTER, MIEN_AU23, 0.0f, 0.025f },
   { RIG_UPPER_LIP_OUTER, MIEN_AU20, 0.0f, 0.01f },
   { RIG_UPPER_LIP_OUTER, MIEN_AU18, 0.0f, -0.02f }, /* pushed out, rounder */
+  { RIG_UPPER_LIP_OUTER, MIEN_AU22, 0.0f, -0.03f }, /* flared up */
+  { RIG_UPPER_LIP_OUTER, MIEN_AU24, 0.0f, 0.03f },  /* pressed thin */
+  { RIG_UPPER_LIP_OUTER, MIEN_AU27, 0.0f, -0.01f },
   { RIG_UPPER_LIP_INNER, MIEN_AU9, 0.0f, -0.03f },
   { RIG_UPPER_LIP_INNER, MIEN_AU10, 0.0f, -0.085f },
   { RIG_UPPER_LIP_INNER, MIEN_AU25, 0.0f, -0.015f },
+  { RIG_UPPER_LIP_INNER, MIEN_AU22, 0.0f, -0.04f },
+  { RIG_UPPER_LIP_INNER, MIEN_AU24, 0.0f, 0.01f },
+  { RIG_UPPER_LIP_INNER, MIEN_AU27, 0.0f, -0.02f },
 
   /* The lower lip: AU17 (mentalis) pushes it up, AU23 tightens it up,
    * AU25 parts it down, AU20 stretches it thin. */
@@ -68,17 +83,25 @@ const rig_pull rig_pulls[] = {
   { RIG_LOWER_LIP_OUTER, MIEN_AU25, 0.0f, 0.06f },
   { RIG_LOWER_LIP_OUTER, MIEN_AU20, 0.0f, -0.01f },
   { RIG_LOWER_LIP_OUTER, MIEN_AU18, 0.0f, 0.02f },
+  { RIG_LOWER_LIP_OUTER, MIEN_AU22, 0.0f, 0.03f },
+  { RIG_LOWER_LIP_OUTER, MIEN_AU24, 0.0f, -0.03f },
+  { RIG_LOWER_LIP_OUTER, MIEN_AU27, 0.0f, 0.04f },
   { RIG_LOWER_LIP_INNER, MIEN_AU17, 0.0f, -0.045f },
   { RIG_LOWER_LIP_INNER, MIEN_AU25, 0.0f, 0.07f },
   { RIG_LOWER_LIP_INNER, MIEN_AU20, 0.0f, -0.01f },
+  { RIG_LOWER_LIP_INNER, MIEN_AU22, 0.0f, 0.05f },
+  { RIG_LOWER_LIP_INNER, MIEN_AU24, 0.0f, -0.01f },
+  { RIG_LOWER_LIP_INNER, MIEN_AU27, 0.0f, 0.04f },
 
   /* Sideways moves of the lips' side points: AU23 narrows, AU20 widens the
    * lower inner lip. */
   { RIG_LIP_NEAR_IN, MIEN_AU23, -0.025f, 0.0f },
+  { RIG_LIP_NEAR_IN, MIEN_AU22, -0.03f, 0.0f },
   { RIG_INNER_LOWER_OUT, MIEN_AU20, 0.06f, 0.0f },
 
   /* The jaw's opening (a share of it moves each lower-lip point, below). */
   { RIG_JAW_OPEN, MIEN_AU26, 0.0f, 1.0f },
+  { RIG_JAW_OPEN, MIEN_AU27, 0.0f, 1.1f },
 
   /* The nose: AU9 (nose wrinkler) lifts the nose's lower half and flares
    * the wings; AU10 lifts the base with the upper lip. */
@@ -170,6 +193,7 @@ const int rig_n_brow_pulls = N_OF (rig_brow_pulls);
 const rig_jaw_pull rig_jaw_pulls[] = {
   { MIEN_AU26, { 0.30f, 0.28f, 0.23f, 0.16f, 0.09f, 0.04f, 0.01f, 0.0f, 0.0f } },
   { MIEN_AU17, { -0.06f, -0.05f, -0.03f, -0.01f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f } },
+  { MIEN_AU27, { 0.33f, 0.31f, 0.25f, 0.18f, 0.10f, 0.04f, 0.01f, 0.0f, 0.0f } },
 };
 const int rig_n_jaw_pulls = N_OF (rig_jaw_pulls);
 
@@ -180,6 +204,9 @@ const int rig_n_jaw_pulls = N_OF (rig_jaw_pulls);
  * (orbicularis oculi) raise the lower lid, AU7 also lowers the upper. */
 const rig_lid_pull rig_lid_pulls[] = {
   { RIG_LID_CLOSURE, MIEN_AU45, 1.0f },
+  /* AU43 (eyes closed, held) looks like AU45 in a still; a clip holds it.
+   * Together they still close the eye once (rig-eyelids.c clamps). */
+  { RIG_LID_CLOSURE, MIEN_AU43, 1.0f },
   { RIG_LID_RAISE, MIEN_AU5, 0.5f },
   { RIG_LID_LOWER_UP, MIEN_AU6, 0.25f },
   { RIG_LID_LOWER_UP, MIEN_AU7, 0.3f },
@@ -188,9 +215,10 @@ const rig_lid_pull rig_lid_pulls[] = {
 const int rig_n_lid_pulls = N_OF (rig_lid_pulls);
 
 /* AU23 (orbicularis oris) tightens the lips together, AU17 pushes the lower
- * lip up against the upper: both seal a mouth the photo shows open.
- * Parting the lips (AU25) or dropping the jaw (AU26) opens it instead. */
-const mien_au_channel rig_seal_press[] = { MIEN_AU23, MIEN_AU17 };
+ * lip up against the upper, AU24 presses the lips together: each seals a
+ * mouth the photo shows open. Parting the lips (AU25) or dropping the jaw
+ * (AU26, AU27) opens it instead. */
+const mien_au_channel rig_seal_press[] = { MIEN_AU23, MIEN_AU17, MIEN_AU24 };
 const int rig_n_seal_press = N_OF (rig_seal_press);
-const mien_au_channel rig_seal_open[] = { MIEN_AU25, MIEN_AU26 };
+const mien_au_channel rig_seal_open[] = { MIEN_AU25, MIEN_AU26, MIEN_AU27 };
 const int rig_n_seal_open = N_OF (rig_seal_open);
