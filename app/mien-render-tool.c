@@ -26,6 +26,7 @@
 #include "io/mien-model-dir.h"
 #include "io/mien-project.h"
 #include "mien-render-tool.h"
+#include "mien-render-drive.h"
 #include "mien-animator.h"
 #include "mien-au.h"
 #include "mien-field.h"
@@ -201,6 +202,7 @@ parse_options (int argc, char **argv, options *opt)
     { "overwrite", no_argument, NULL, OVERWRITE },
     { "project", required_argument, NULL, PROJECT },
     { "save-project", required_argument, NULL, SAVE_PROJECT },
+    MIEN_DRIVE_LONGOPTS,
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .intensity = 1.0f, .face = -1,
@@ -280,6 +282,13 @@ parse_options (int argc, char **argv, options *opt)
       case OVERWRITE: opt->overwrite = 1; break;
       case PROJECT: opt->project = optarg; break;
       case SAVE_PROJECT: opt->save_project = optarg; break;
+      case MIEN_DRIVE_OPT_DRIVE: case MIEN_DRIVE_OPT_START:
+      case MIEN_DRIVE_OPT_END: case MIEN_DRIVE_OPT_STRENGTH:
+      case MIEN_DRIVE_OPT_PARTS: case MIEN_DRIVE_OPT_FACE:
+      case MIEN_DRIVE_OPT_STATS:
+        if ((rc = mien_render_drive_option (c, optarg)) != 0)
+          return rc;
+        break;
       default: return bad_usage ("bad option", NULL);
       }
   if (optind + 1 == argc)
@@ -288,6 +297,8 @@ parse_options (int argc, char **argv, options *opt)
     return bad_usage (opt->project ? "give at most one PHOTO"
                                    : "give exactly one PHOTO",
                       NULL);
+  if (mien_render_drive_wanted ()) /* mien-render-drive.c checks the rest */
+    return 0;
   if (!opt->output && !opt->save_project)
     return bad_usage ("missing -o OUTPUT", NULL);
   if (!opt->animate
@@ -800,6 +811,8 @@ main (int argc, char **argv)
   int rc = parse_options (argc, argv, &opt);
   if (rc)
     return rc;
+  if (mien_render_drive_wanted ())
+    return mien_render_drive_main (&opt);
   mien_project project;
   mien_project_init (&project);
   if (!build_project (&opt, &project))

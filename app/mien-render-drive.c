@@ -1,0 +1,744 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* mien-render PHOTO --drive VIDEO -o OUT.mp4|OUT.gif|FOLDER and
+ * mien-render PHOTO --drive PHOTO2 -o OUT.png (issue #23).
+ *
+ * A video: the face is tracked through it (engine/drive), the performance
+ * solved into AU curves, the curves kept as keyframes of a project (saved
+ * with --save-project, editable in the app) and that project's clip
+ * rendered at the photo's full resolution (or --scale) and the video's rate
+ * and length. The video's audio is then copied into the MP4 in a second
+ * pass (stream copy, cut like the video), written beside the target and
+ * renamed into place. A driving photo sets the expression of one frame.
+ *
+ * Times are reported split as decode / track / solve / render / encode so
+ * that docs/BENCHMARKS.md can say where a frame's time goes. */
+#include "mien-render-drive.h"
+
+#include <getopt.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drive/mien-drive.h"
+#include "drive/mien-video-reader.h"
+#include "io/mien-atomic-file.h"
+#include "io/mien-image-io.h"
+#include "io/mien-landmarks-io.h"
+#include "io/mien-model-dir.h"
+#include "mien-animator.h"
+#include "mien-c-locale.h"
+
+static struct {
+  const char *path, *stats;
+  double start, end;
+  float strength;
+  unsigned parts;
+  int face;
+} cli = { .strength = 1.0f, .parts = MIEN_DRIVE_ALL_PARTS, .face = -1 };
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int
+usage_error (const char *message, const char *arg)
+{
+  fprintf (stderr, "%s: %s%s%s%s\nTry '%s --help'.\n", program, message,
+           arg ? " ('" : "", arg ? arg : "", arg ? "')" : "", program);
+  return 2;
+}
+
+static int
+parse_number (const char *s, double lo, double hi, double *out)
+{
+  char *end;
+  double v = mien_strtod_c (s, &end);
+  if (end == s || *end || !isfinite (v) || v < lo || v > hi)
+    return 0;
+  *out = v;
+  return 1;
+}
+
+int
+mien_render_drive_option (int code, const char *arg)
+{
+  double v;
+  mien_error err = { 0 };
+  switch (code)
+    {
+    case MIEN_DRIVE_OPT_DRIVE: cli.path = arg; return 0;
+    case MIEN_DRIVE_OPT_STATS: cli.stats = arg; return 0;
+    case MIEN_DRIVE_OPT_START:
+      if (!parse_number (arg, 0.0, MIEN_TIMELINE_MAX_TIME, &v))
+        return usage_error ("--start wants seconds >= 0", arg);
+      cli.start = v;
+      return 0;
+    case MIEN_DRIVE_OPT_END:
+      if (!parse_number (arg, 1e-3, MIEN_TIMELINE_MAX_TIME, &v))
+        return usage_error ("--end wants seconds > 0", arg);
+      cli.end = v;
+      return 0;
+    case MIEN_DRIVE_OPT_STRENGTH:
+      if (!parse_number (arg, 0.0, 5.0, &v))
+        return usage_error ("--strength wants a number in 0 … 5", arg);
+      cli.strength = (float)v;
+      return 0;
+    case MIEN_DRIVE_OPT_PARTS:
+      if (mien_drive_parts_parse (arg, &cli.parts, &err) != MIEN_OK)
+        return usage_error (err.message, arg);
+      return 0;
+    case MIEN_DRIVE_OPT_FACE:
+      if (!parse_number (arg, 0.0, 100000.0, &v) || v != floor (v))
+        return usage_error ("--drive-face wants a number >= 0", arg);
+      cli.face = (int)v;
+      return 0;
+    default: return usage_error ("bad option", NULL);
+    }
+}
+
+int
+mien_render_drive_wanted (void)
+{
+  return cli.path != NULL;
+}
+
+/* A driving photo rather than a video: the still formats the loader
+ * opens. */
+static int
+is_photo_path (const char *path)
+{
+  static const char *ext[] = { ".jpg", ".jpeg", ".png", ".webp", ".tif",
+                               ".tiff", ".heic", ".heif", ".avif", ".bmp",
+                               ".pfm" };
+  size_t n = strlen (path);
+  for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
+    {
+      size_t m = strlen (ext[i]);
+      if (n > m && strcasecmp (path + n - m, ext[i]) == 0)
+        return 1;
+    }
+  return 0;
+}
+
+static mien_export_format
+format_from_path (const char *path)
+{
+  size_t n = strlen (path);
+  if (n > 4 && strcasecmp (path + n - 4, ".gif") == 0)
+    return MIEN_EXPORT_GIF;
+  if (n > 4 && strcasecmp (path + n - 4, ".mp4") == 0)
+    return MIEN_EXPORT_MP4;
+  return MIEN_EXPORT_PNG_SEQUENCE;
+}
+
+static void
+fps_fraction (double fps, int *num, int *den)
+{
+  double whole = round (fps);
+  if (fabs (fps - whole) < 1e-9)
+    *num = (int)whole, *den = 1;
+  else if (fabs (fps - whole * 1000.0 / 1001.0) < 1e-3)
+    *num = (int)whole * 1000, *den = 1001;
+  else
+    *num = (int)round (fps * 1000.0), *den = 1000;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop_signal (int sig)
+{
+  stop_signal = sig;
+}
+
+static int
+track_progress (void *data, int frame, double time)
+{
+  const options *opt = data;
+  if (!opt->quiet && isatty (2))
+    fprintf (stderr, "\r%s: tracking frame %d (%.1f s)   ", program, frame,
+             time);
+  return stop_signal != 0;
+}
+
+/* ---- audio: a second pass that copies the driving clip's audio -------- */
+
+/* Copies the rendered MP4's video and the source's first audio stream
+ * (cut to [start, start + duration)) into a temporary beside out, renamed
+ * over out when complete. Returns 1 done, 0 nothing to do (no audio; a
+ * codec MP4 cannot hold: *why says so), -1 on error. */
+static int
+mux_audio (const char *out, const char *source, double start, double end,
+           const char **why, mien_error *err)
+{
+  AVFormatContext *vin = NULL, *ain = NULL, *mux = NULL;
+  char *tmp = NULL;
+  int fd = -1, rc = -1, code;
+  *why = NULL;
+  if ((code = avformat_open_input (&ain, source, NULL, NULL)) < 0
+      || (code = avformat_find_stream_info (ain, NULL)) < 0)
+    {
+      mien_error_set (err, MIEN_ERR_FORMAT, "%s: cannot read its audio",
+                      source);
+      goto done;
+    }
+  int as = av_find_best_stream (ain, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+  if (as < 0)
+    {
+      rc = 0;
+      *why = "the driving clip has no audio";
+      goto done;
+    }
+  const AVOutputFormat *mp4 = av_guess_format ("mp4", NULL, NULL);
+  if (avformat_query_codec (mp4, ain->streams[as]->codecpar->codec_id,
+                            FF_COMPLIANCE_NORMAL)
+      != 1)
+    {
+      rc = 0;
+      *why = "its audio codec cannot go into an MP4 without re-encoding";
+      goto done;
+    }
+  if ((code = avformat_open_input (&vin, out, NULL, NULL)) < 0
+      || (code = avformat_find_stream_info (vin, NULL)) < 0 || vin->nb_streams < 1)
+    {
+      mien_error_set (err, MIEN_ERR_FORMAT, "%s: cannot reopen to add the "
+                      "audio", out);
+      goto done;
+    }
+  fd = mien_atomic_temp_create (out, 0, &tmp, err);
+  if (fd < 0)
+    goto done;
+  if (avformat_alloc_output_context2 (&mux, mp4, NULL, tmp) < 0 || !mux)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "cannot start the MP4 muxer");
+      goto done;
+    }
+  AVStream *vo = avformat_new_stream (mux, NULL);
+  AVStream *ao = avformat_new_stream (mux, NULL);
+  if (!vo || !ao
+      || avcodec_parameters_copy (vo->codecpar, vin->streams[0]->codecpar) < 0
+      || avcodec_parameters_copy (ao->codecpar, ain->streams[as]->codecpar) < 0)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "cannot set up the MP4 streams");
+      goto done;
+    }
+  vo->codecpar->codec_tag = 0;
+  ao->codecpar->codec_tag = 0;
+  vo->time_base = vin->streams[0]->time_base;
+  ao->time_base = ain->streams[as]->time_base;
+  if ((code = avio_open (&mux->pb, tmp, AVIO_FLAG_WRITE)) < 0
+      || (code = avformat_write_header (mux, NULL)) < 0)
+    {
+      mien_error_set (err, MIEN_ERR_IO, "%s: cannot write the MP4 with "
+                      "audio", out);
+      goto done;
+    }
+  AVPacket *pkt = av_packet_alloc ();
+  /* The video as it is. */
+  while (pkt && av_read_frame (vin, pkt) >= 0)
+    {
+      if (pkt->stream_index == 0)
+        {
+          pkt->stream_index = 0;
+          av_packet_rescale_ts (pkt, vin->streams[0]->time_base,
+                                vo->time_base);
+          pkt->pos = -1;
+          av_interleaved_write_frame (mux, pkt);
+        }
+      av_packet_unref (pkt);
+    }
+  /* The audio of the cut, moved to start at 0. */
+  AVStream *ai = ain->streams[as];
+  double tb = av_q2d (ai->time_base);
+  double t0 = ai->start_time != AV_NOPTS_VALUE ? ai->start_time * tb : 0.0;
+  if (start > 0.0)
+    av_seek_frame (ain, as, (int64_t)((start + t0) / tb), AVSEEK_FLAG_BACKWARD);
+  int64_t shift = (int64_t)llround ((start + t0) / tb);
+  while (pkt && av_read_frame (ain, pkt) >= 0)
+    {
+      if (pkt->stream_index == as && pkt->pts != AV_NOPTS_VALUE)
+        {
+          double t = pkt->pts * tb - t0;
+          if (t >= start - 1e-6 && (end <= 0.0 || t < end))
+            {
+              pkt->pts -= shift;
+              if (pkt->dts != AV_NOPTS_VALUE)
+                pkt->dts -= shift;
+              pkt->stream_index = 1;
+              av_packet_rescale_ts (pkt, ai->time_base, ao->time_base);
+              pkt->pos = -1;
+              av_interleaved_write_frame (mux, pkt);
+            }
+        }
+      av_packet_unref (pkt);
+    }
+  av_packet_free (&pkt);
+  if ((code = av_write_trailer (mux)) < 0 || avio_closep (&mux->pb) < 0)
+    {
+      mien_error_set (err, MIEN_ERR_IO, "%s: cannot finish the MP4 with "
+                      "audio", out);
+      goto done;
+    }
+  if (rename (tmp, out) != 0)
+    {
+      mien_error_set (err, MIEN_ERR_IO, "%s: cannot rename the MP4 with "
+                      "audio into place", out);
+      goto done;
+    }
+  free (tmp);
+  tmp = NULL;
+  rc = 1;
+done:
+  if (mux)
+    {
+      avio_closep (&mux->pb);
+      avformat_free_context (mux);
+    }
+  avformat_close_input (&vin);
+  avformat_close_input (&ain);
+  if (tmp)
+    {
+      unlink (tmp);
+      free (tmp);
+    }
+  if (fd >= 0)
+    close (fd);
+  return rc;
+}
+
+/* ---- the per-frame table (--drive-stats) ----------------------------- */
+
+static mien_status
+write_stats (const char *path, const mien_drive_track *t,
+             const mien_drive_result *r, mien_error *err)
+{
+  mien_atomic_file *f = mien_atomic_file_open (path, err);
+  if (f == NULL)
+    return err->status;
+  FILE *s = mien_atomic_file_stream (f);
+  fprintf (s, "frame\ttime\tfound\tmouth\teyes\tbrows\tneutral");
+  for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+    fprintf (s, "\t%s", mien_au_channels[k].name);
+  fputc ('\n', s);
+  /* mien-render never calls setlocale, so printf writes C-locale
+   * numbers. */
+  for (int i = 0; i < t->n_frames; i++)
+    {
+      float m, e, b;
+      mien_drive_measure (t->frames[i].lm, &m, &e, &b);
+      fprintf (s, "%d\t%.4f\t%d\t%.5f\t%.5f\t%.5f\t%.4f", i, i / t->fps,
+               t->frames[i].found, (double)m, (double)e, (double)b,
+               (double)t->frames[i].expressions[MIEN_EXPRESSION_NEUTRAL]);
+      for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+        fprintf (s, "\t%.4f",
+                 (double)r->values[(size_t)i * MIEN_AU_N_CHANNELS + k]);
+      fputc ('\n', s);
+    }
+  return mien_atomic_file_commit (f, err);
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+typedef struct drive_run {
+  const options *opt;
+  mien_face_analyzer *an;
+  mien_image *photo;
+  mien_image_extras extras;
+  mien_face face;
+  mien_generator *gen;
+  mien_drive_options dopt;
+  mien_drive_track track;
+  mien_drive_result result;
+  mien_project project;
+  double t_render, t_encode;
+} drive_run;
+
+static int
+fail (const char *message)
+{
+  fprintf (stderr, "%s: %s\n", program, message);
+  return 1;
+}
+
+/* The photo's face: the analyzer's, or --landmarks. */
+static int
+photo_face (drive_run *d, mien_error *err)
+{
+  const options *opt = d->opt;
+  mien_face *faces = NULL;
+  int n = 0;
+  mien_landmark_file lf = { 0 };
+  if (opt->landmarks)
+    {
+      if (mien_landmark_file_load (opt->landmarks, &lf, err) != MIEN_OK)
+        return fail (err->message);
+      faces = lf.faces, n = lf.n_faces;
+    }
+  else if (mien_face_analyzer_run (d->an, d->photo, NULL, &faces, &n, err)
+           != MIEN_OK)
+    return fail (err->message);
+  int pick = -1;
+  if (n == 0)
+    fprintf (stderr, "%s: no face found in %s\n", program, opt->photo);
+  else if (opt->face >= n)
+    fprintf (stderr, "%s: --face %d, but %s has %d face%s\n", program,
+             opt->face, opt->photo, n, n == 1 ? "" : "s");
+  else if (opt->face >= 0)
+    pick = opt->face;
+  else
+    {
+      float best = -1.0f;
+      for (int i = 0; i < n; i++)
+        if (faces[i].box.width * faces[i].box.height > best)
+          best = faces[i].box.width * faces[i].box.height, pick = i;
+    }
+  if (pick >= 0)
+    d->face = faces[pick];
+  if (opt->landmarks)
+    mien_landmark_file_clear (&lf);
+  else
+    mien_faces_free (faces);
+  return pick >= 0 ? 0 : 1;
+}
+
+static int
+drive_with_photo (drive_run *d, mien_error *err)
+{
+  const options *opt = d->opt;
+  mien_image *driver = mien_image_load (cli.path, err);
+  if (driver == NULL)
+    return fail (err->message);
+  double t0 = now ();
+  mien_status st = mien_drive_track_photo (d->an, driver, &d->dopt, &d->track,
+                                           err);
+  mien_image_free (driver);
+  if (st != MIEN_OK)
+    {
+      fprintf (stderr, "%s: %s: %s\n", program, cli.path, err->message);
+      return 1;
+    }
+  double t_track = now () - t0;
+  /* One frame has no rest of its own: it is measured against the driven
+   * photo's face, so the result copies the driving expression (the
+   * photo's own expression is not added; a smiling photo driven by a
+   * smile stays as it is). */
+  st = mien_drive_solve (&d->track, d->gen, &d->dopt, d->face.landmarks,
+                         NULL, &d->result, err);
+  if (st != MIEN_OK)
+    return fail (err->message);
+  mien_driving c;
+  memcpy (c.values, d->result.values, sizeof c.values);
+  t0 = now ();
+  mien_animator *anim = mien_animator_new (d->photo, &d->face,
+                                           opt->set_mode ? opt->mode
+                                                         : MIEN_RESWARP_MULTISCALE,
+                                           NULL, err);
+  mien_image *frame = anim ? mien_image_copy (d->photo, err) : NULL;
+  st = frame ? mien_animator_render (anim, d->gen, &c, frame, NULL, err)
+             : err->status;
+  d->t_render = now () - t0;
+  const char *warning = NULL;
+  if (st == MIEN_OK)
+    st = mien_image_save_full (frame, &d->extras, opt->output, &warning, err);
+  mien_image_free (frame);
+  mien_animator_free (anim);
+  if (st != MIEN_OK)
+    return fail (err->message);
+  if (warning)
+    fprintf (stderr, "%s: warning: %s\n", program, warning);
+  if (opt->save_project)
+    {
+      mien_expression_spec_init (&d->project.target);
+      d->project.target.aus = c;
+      if (mien_project_save (&d->project, opt->save_project, err) != MIEN_OK)
+        return fail (err->message);
+    }
+  if (!opt->quiet)
+    {
+      char list[1024] = "";
+      size_t used = 0;
+      for (int k = 0; k < MIEN_AU_N_CHANNELS && used < sizeof list - 32; k++)
+        if (c.values[k] >= 0.05f)
+          used += (size_t)snprintf (list + used, sizeof list - used, "%s%s=%.2f",
+                                    used ? "," : "", mien_au_channels[k].name,
+                                    (double)c.values[k]);
+      printf ("%s: the expression of %s: %s\n", opt->output, cli.path,
+              used ? list : "neutral");
+      printf ("times: track %.2f s, solve %.2f s, render %.2f s\n", t_track,
+              d->result.t_model + d->result.t_solve, d->t_render);
+    }
+  return 0;
+}
+
+static mien_status
+render_clip (drive_run *d, mien_exporter *ex, mien_clip *clip,
+             const mien_timeline *tl, mien_image *frame, int n, double fps,
+             mien_error *err)
+{
+  for (int i = 0; i < n; i++)
+    {
+      if (stop_signal)
+        return mien_error_set (err, MIEN_ERR_CANCELLED, "interrupted at "
+                               "frame %d of %d", i + 1, n);
+      double t = mien_timeline_get_frame_time (tl, fps, i);
+      const mien_image *crop = NULL;
+      double t0 = now ();
+      if (mien_clip_render (clip, t, frame, &crop, NULL, err) != MIEN_OK)
+        return err->status;
+      double t1 = now ();
+      if (mien_exporter_add_frame (ex, frame ? frame : crop, err) != MIEN_OK)
+        return err->status;
+      d->t_render += t1 - t0;
+      d->t_encode += now () - t1;
+      if (!d->opt->quiet && isatty (2))
+        fprintf (stderr, "\r%s: rendering frame %d/%d   ", program, i + 1, n);
+    }
+  return MIEN_OK;
+}
+
+static int
+drive_with_video (drive_run *d, mien_error *err)
+{
+  const options *opt = d->opt;
+  mien_status st = mien_drive_track_video (d->an, cli.path, &d->dopt,
+                                           track_progress, (void *)opt,
+                                           &d->track, err);
+  if (!opt->quiet && isatty (2))
+    fputc ('\n', stderr);
+  if (st != MIEN_OK)
+    return fail (err->message);
+  const mien_drive_track *t = &d->track;
+  /* The photo's own expression, measured against the clip's rest, so a
+   * smiling photo is not given a second smile (mien-drive.c). */
+  mien_driving photo_aus;
+  st = mien_drive_photo_expression (t, d->gen, &d->dopt, d->face.landmarks,
+                                    &photo_aus, err);
+  if (st == MIEN_OK)
+    st = mien_drive_solve (t, d->gen, &d->dopt, NULL, &photo_aus, &d->result,
+                           err);
+  float thin_error = 0.0f;
+  if (st == MIEN_OK)
+    st = mien_drive_to_project (&d->result, 0.05f, MIEN_PROJECT_MAX_KEYFRAMES,
+                                &d->project, &thin_error, err);
+  if (st != MIEN_OK)
+    return fail (err->message);
+  if (cli.stats && write_stats (cli.stats, t, &d->result, err) != MIEN_OK)
+    return fail (err->message);
+  mien_animation_settings *s = &d->project.settings;
+  s->fps = t->fps;
+  s->mode = opt->set_mode ? opt->mode : MIEN_RESWARP_MULTISCALE;
+  if (opt->set_scale)
+    s->scale = opt->scale, s->max_side = opt->max_side;
+  if (opt->set_region || opt->crop_only)
+    s->region = opt->crop_only ? MIEN_CLIP_REGION_FACE : opt->region;
+  if (opt->save_project
+      && mien_project_save (&d->project, opt->save_project, err) != MIEN_OK)
+    return fail (err->message);
+  if (!opt->output)
+    return 0;
+  /* The clip: the project's keyframes, as the app would play them. */
+  mien_animator *anim = mien_animator_new (d->photo, &d->face, s->mode, NULL,
+                                           err);
+  mien_timeline *tl = anim ? mien_project_build_timeline (&d->project, err)
+                           : NULL;
+  mien_clip *clip = tl ? mien_clip_new (anim, d->gen, tl,
+                                        MIEN_INTERPOLATION_DRIVING, err)
+                       : NULL;
+  mien_image *frame = clip && s->region == MIEN_CLIP_REGION_PHOTO
+                          ? mien_image_copy (d->photo, err)
+                          : NULL;
+  mien_exporter *ex = NULL;
+  /* The clip keeps the video's length: frame i of the video is frame i of
+   * the clip (the last keyframe is the last frame). */
+  int n = t->n_frames;
+  st = clip && (frame || s->region == MIEN_CLIP_REGION_FACE) ? MIEN_OK
+                                                              : err->status;
+  if (st == MIEN_OK)
+    {
+      mien_export_options eo;
+      mien_export_options_init (&eo);
+      fps_fraction (s->fps, &eo.fps_num, &eo.fps_den);
+      eo.scale = s->scale;
+      eo.max_side = s->max_side;
+      eo.overwrite = opt->overwrite;
+      const mien_rect *cr = mien_animator_get_crop (anim);
+      int w = s->region == MIEN_CLIP_REGION_FACE ? cr->width : d->photo->width;
+      int h = s->region == MIEN_CLIP_REGION_FACE ? cr->height
+                                                 : d->photo->height;
+      ex = mien_exporter_open (opt->output, format_from_path (opt->output),
+                               &eo, w, h, err);
+      st = ex ? MIEN_OK : err->status;
+    }
+  if (st == MIEN_OK)
+    st = render_clip (d, ex, clip, tl, frame, n, s->fps, err);
+  if (st == MIEN_OK)
+    {
+      double t0 = now ();
+      st = mien_exporter_finish (ex, err);
+      d->t_encode += now () - t0;
+      ex = NULL;
+    }
+  mien_exporter_abort (ex);
+  mien_image_free (frame);
+  mien_clip_free (clip);
+  mien_timeline_free (tl);
+  mien_animator_free (anim);
+  if (!opt->quiet && isatty (2))
+    fputc ('\n', stderr);
+  if (st != MIEN_OK)
+    {
+      fprintf (stderr, "%s: %s%s\n", program, err->message,
+               st == MIEN_ERR_CANCELLED ? "; nothing written" : "");
+      return 1;
+    }
+  const char *audio = "no audio (GIF or PNG frames)";
+  if (format_from_path (opt->output) == MIEN_EXPORT_MP4)
+    {
+      const char *why = NULL;
+      double end = cli.end > 0 ? cli.end : 0.0;
+      if (cli.end <= 0 && n > 0)
+        end = cli.start + n / t->fps;
+      int r = mux_audio (opt->output, cli.path, cli.start, end, &why, err);
+      if (r < 0)
+        fprintf (stderr, "%s: warning: %s; the MP4 is written without "
+                 "audio\n", program, err->message);
+      audio = r > 0 ? "audio copied" : r == 0 ? why : "audio failed";
+    }
+  if (!opt->quiet)
+    {
+      printf ("%s: %d frames at %g fps (%.2f s) from %s; %s\n", opt->output,
+              n, t->fps, n / t->fps, cli.path, audio);
+      if (t->rotation || t->variable_rate)
+        printf ("driving clip: %s%s%s\n",
+                t->rotation ? "turned upright" : "",
+                t->rotation && t->variable_rate ? ", " : "",
+                t->variable_rate ? "variable frame rate made constant" : "");
+      printf ("face missing on %d frame%s (held, then eased to rest); %d "
+              "re-detection%s; %d damaged packet%s skipped\n", t->n_missing,
+              t->n_missing == 1 ? "" : "s", t->n_redetect,
+              t->n_redetect == 1 ? "" : "s", t->n_damaged,
+              t->n_damaged == 1 ? "" : "s");
+      printf ("rest: %d frame%s (first %d), neutral %.2f; fit %.3f iod; %d "
+              "keyframes (within %.3f of the solved curves)\n",
+              d->result.n_rest, d->result.n_rest == 1 ? "" : "s",
+              d->result.rest_frames[0], (double)d->result.rest_neutral,
+              (double)d->result.fit_rms, d->project.n_keyframes,
+              (double)thin_error);
+      printf ("pose: not driven (head pose arrives with issue #24; the "
+              "head's motion is removed, not copied)\n");
+      double total = t->t_decode + t->t_track + d->result.t_model
+                     + d->result.t_solve + d->t_render + d->t_encode;
+      printf ("times: decode %.2f s, track %.2f s, solve %.2f s, render "
+              "%.2f s, encode %.2f s; %.1f fps end to end\n", t->t_decode,
+              t->t_track, d->result.t_model + d->result.t_solve, d->t_render,
+              d->t_encode, total > 0 ? n / total : 0.0);
+    }
+  return 0;
+}
+
+int
+mien_render_drive_main (const options *opt)
+{
+  int photo_drive = is_photo_path (cli.path);
+  if (!opt->photo)
+    return usage_error ("--drive needs a PHOTO to drive", NULL);
+  if (!opt->output && !opt->save_project)
+    return usage_error ("missing -o OUTPUT", NULL);
+  if (opt->output && photo_drive && !mien_image_save_supported (opt->output))
+    return usage_error ("driven by a photo, OUTPUT is a .png, .jpg or .pfm",
+                        opt->output);
+  if (opt->output && !photo_drive && mien_image_save_supported (opt->output))
+    return usage_error ("driven by a video, OUTPUT is a .mp4, a .gif or a "
+                        "folder", opt->output);
+  if (cli.end > 0 && cli.end <= cli.start)
+    return usage_error ("--end must come after --start", NULL);
+  if (opt->output && (mien_path_same_file (opt->output, opt->photo)
+                      || mien_path_same_file (opt->output, cli.path)))
+    return fail ("OUTPUT is one of the inputs; refusing to write over it");
+  if (cli.parts & MIEN_DRIVE_POSE)
+    fprintf (stderr, "%s: warning: --drive-parts pose: head pose is not "
+             "driven yet (issue #24); the other parts are\n", program);
+  mien_error err = { 0 };
+  drive_run d = { .opt = opt };
+  mien_project_init (&d.project);
+  mien_drive_options_init (&d.dopt);
+  d.dopt.face = cli.face;
+  d.dopt.start = cli.start;
+  d.dopt.end = cli.end;
+  d.dopt.strength = cli.strength;
+  d.dopt.parts = cli.parts;
+  if (opt->fps > 0)
+    d.dopt.fps = opt->fps;
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  int rc = 1;
+  const char *dir = opt->models ? opt->models : mien_model_dir_find ();
+  if (!dir)
+    {
+      fail ("the face models are missing (run scripts/fetch-assets.sh or "
+            "set MIEN_MODEL_DIR)");
+      goto done;
+    }
+  if (mien_project_set_photo (&d.project, opt->photo, &err) != MIEN_OK)
+    {
+      fail (err.message);
+      goto done;
+    }
+  d.project.face = opt->face;
+  d.an = mien_face_analyzer_new (dir, NULL, &err);
+  d.photo = d.an ? mien_image_load_full (opt->photo, &d.extras, &err) : NULL;
+  if (!d.photo)
+    {
+      fail (err.message);
+      goto done;
+    }
+  if (d.extras.warning[0])
+    fprintf (stderr, "%s: warning: %s\n", program, d.extras.warning);
+  /* Clips carry no profile: their pixels become sRGB first (as
+   * --animate does). */
+  if (!photo_drive && d.extras.icc
+      && mien_image_convert_to_srgb (d.photo, d.extras.icc, d.extras.icc_size,
+                                     &err)
+             != MIEN_OK)
+    fprintf (stderr, "%s: warning: colours not converted to sRGB: %s\n",
+             program, err.message);
+  if (photo_face (&d, &err) != 0)
+    goto done;
+  d.gen = mien_render_make_generator (opt->generator, &err);
+  if (d.gen == NULL)
+    {
+      fail (err.message);
+      goto done;
+    }
+  rc = photo_drive ? drive_with_photo (&d, &err) : drive_with_video (&d, &err);
+done:
+  mien_project_clear (&d.project);
+  mien_drive_result_clear (&d.result);
+  mien_drive_track_clear (&d.track);
+  mien_generator_free (d.gen);
+  mien_image_free (d.photo);
+  mien_image_extras_clear (&d.extras);
+  mien_face_analyzer_free (d.an);
+  if (rc && stop_signal)
+    {
+      int sig = stop_signal;
+      signal (sig, SIG_DFL);
+      raise (sig);
+    }
+  return rc;
+}
