@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "io/mien-image-io.h"
+#include "io/mien-model-dir.h"
 #include "mien-animator.h"
 #include "mien-eval.h"
 #include "mien-resample.h"
@@ -83,8 +84,9 @@ usage (FILE *out)
     "  -I, --images PRESET     save crops of this preset for the strips "
     "(default\n"
     "                          surprised; 'none')\n"
-    "  -m, --models DIR        face-api models (default $MIEN_FACE_MODELS or\n"
-    "                          data/models/face-api)\n"
+    "  -m, --models DIR        face-api models (default: $MIEN_MODEL_DIR, "
+    "the installed\n"
+    "                          ones, or data/models/face-api)\n"
     "  -q, --quiet             no progress lines\n"
     "  -h, --help              show this help\n",
     program);
@@ -170,9 +172,8 @@ parse_options (int argc, char **argv, options *opt)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  const char *env = getenv ("MIEN_FACE_MODELS");
-  *opt = (options){ .models = env && *env ? env : "data/models/face-api",
-                    .frames = 9, .image_preset = MIEN_PRESET_SURPRISED };
+  /* models: NULL until --models, then the shared lookup (main). */
+  *opt = (options){ .frames = 9, .image_preset = MIEN_PRESET_SURPRISED };
   parse_presets ("happy,sad,surprised,fearful,angry,disgusted,contempt",
                  opt->presets, &opt->n_presets);
   parse_presets ("happy,surprised", opt->anim_presets, &opt->n_anim_presets);
@@ -1042,7 +1043,15 @@ main (int argc, char **argv)
     return rc;
   outputs out = { 0 };
   mien_error err = { 0 };
-  /* Models first: a bad model folder leaves no output folder behind. */
+  /* Models first: a bad model folder leaves no output folder behind. The
+   * same lookup as mien-render, mien-faces and the app. */
+  if (opt.models == NULL && (opt.models = mien_model_dir_find ()) == NULL)
+    {
+      fprintf (stderr, "%s: the face models are missing (run "
+               "scripts/fetch-assets.sh or set MIEN_MODEL_DIR), or pass "
+               "--models DIR\n", program);
+      return 1;
+    }
   mien_face_analyzer *fa = mien_face_analyzer_new (opt.models, NULL, &err);
   mien_generator *gen = fa ? mien_rig_new (&err) : NULL;
   if (!gen)

@@ -3,6 +3,7 @@
  * 68 landmarks, expression probabilities and identity descriptor (face-api's
  * models); optionally draw boxes and landmarks onto a copy of the photo. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "face/mien-face-analyzer.h"
 #include "mien-c-locale.h"
 #include "io/mien-image-io.h"
+#include "io/mien-model-dir.h"
 #include "mien.h"
 
 static const char *program = "mien-faces";
@@ -24,26 +26,70 @@ usage (FILE *out)
   fprintf (out,
            "Usage: %s PHOTO [--json] [--draw OUT.png]\n"
            "Finds the faces in PHOTO with face-api's models.\n"
-           "  -j, --json              print JSON (box, score, landmarks, "
+           "  -j, --json              print JSON (box, score, roll, landmarks, "
            "expressions, descriptor)\n"
            "  -d, --draw FILE         write a copy of the photo with boxes and "
            "landmarks (.png/.jpg)\n"
-           "  -m, --models DIR        model folder (default: "
-           "$MIEN_FACE_MODELS or data/models/face-api)\n"
+           "  -m, --models DIR        face-api models (default: "
+           "$MIEN_MODEL_DIR, the installed\n"
+           "                          ones, or data/models/face-api)\n"
+           "  -S, --search MODE       robust (default: several detector "
+           "sizes, rolled faces,\n"
+           "                          landmark refinement), thorough (slower),"
+           " or single\n"
+           "                          (face-api's one-size search, exactly)\n"
            "  -s, --input-size N      detector input size, a multiple of 32 "
            "(default 416)\n"
+           "      --scales N,N,...    the robust search's other input sizes "
+           "(for measurements)\n"
            "  -t, --threshold T       detector score threshold (default 0.5)\n"
-           "  -a, --all               keep every box face-api keeps, also one "
-           "that straddles two faces\n"
+           "  -a, --all               face-api's exact list: --search single,"
+           " and keep a box\n"
+           "                          that straddles two faces\n"
            "  -h, --help              show this help\n",
            program);
 }
 
 typedef struct options {
   const char *photo, *draw, *models;
-  int json, input_size, all;
+  int json, input_size, all, search;
+  int scales[MIEN_FACE_MAX_SCALES];
   float threshold;
 } options;
+
+enum { OPT_SCALES = 1000 };
+
+static int
+parse_search (const char *s, int *search)
+{
+  if (strcmp (s, "robust") == 0)
+    *search = MIEN_FACE_SEARCH_ROBUST;
+  else if (strcmp (s, "single") == 0)
+    *search = MIEN_FACE_SEARCH_SINGLE;
+  else if (strcmp (s, "thorough") == 0)
+    *search = MIEN_FACE_SEARCH_THOROUGH;
+  else
+    return -1;
+  return 0;
+}
+
+/* "160,608": at most MIEN_FACE_MAX_SCALES - 1 sizes (0-terminated). */
+static int
+parse_scales (const char *s, int *scales)
+{
+  memset (scales, 0, MIEN_FACE_MAX_SCALES * sizeof *scales);
+  for (int i = 0; *s; i++)
+    {
+      char *end;
+      long v = strtol (s, &end, 10);
+      if (end == s || v < 32 || v > 4096 || i >= MIEN_FACE_MAX_SCALES - 1
+          || (*end != ',' && *end != '\0'))
+        return -1;
+      scales[i] = (int)v;
+      s = *end ? end + 1 : end;
+    }
+  return 0;
+}
 
 static int
 parse_options (int argc, char **argv, options *opt)
@@ -54,14 +100,16 @@ parse_options (int argc, char **argv, options *opt)
     { "models", required_argument, NULL, 'm' },
     { "input-size", required_argument, NULL, 's' },
     { "threshold", required_argument, NULL, 't' },
+    { "search", required_argument, NULL, 'S' },
+    { "scales", required_argument, NULL, OPT_SCALES },
     { "all", no_argument, NULL, 'a' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  const char *env = getenv ("MIEN_FACE_MODELS");
-  *opt = (options){ .models = env && *env ? env : "data/models/face-api" };
+  *opt = (options){ .search = -1 };
   int c;
-  while ((c = getopt_long (argc, argv, "jd:m:s:t:ah", longopts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "jd:m:s:t:S:ah", longopts, NULL))
+         != -1)
     switch (c)
       {
       case 'j': opt->json = 1; break;
@@ -70,6 +118,23 @@ parse_options (int argc, char **argv, options *opt)
       case 's': opt->input_size = atoi (optarg); break;
       case 't': opt->threshold = (float)mien_strtod_c (optarg, NULL); break;
       case 'a': opt->all = 1; break;
+      case 'S':
+        if (parse_search (optarg, &opt->search) != 0)
+          {
+            fprintf (stderr, "%s: --search takes robust, thorough or single, "
+                     "not '%s'\n", program, optarg);
+            return 2;
+          }
+        break;
+      case OPT_SCALES:
+        if (parse_scales (optarg, opt->scales) != 0)
+          {
+            fprintf (stderr, "%s: --scales takes up to %d sizes in 32..4096,"
+                     " separated by commas\n", program,
+                     MIEN_FACE_MAX_SCALES - 1);
+            return 2;
+          }
+        break;
       case 'h': usage (stdout); exit (0);
       default: usage (stderr); return 2;
       }
@@ -79,12 +144,33 @@ parse_options (int argc, char **argv, options *opt)
       return 2;
     }
   opt->photo = argv[optind];
+  if (opt->search < 0)
+    opt->search = opt->all ? MIEN_FACE_SEARCH_SINGLE : MIEN_FACE_SEARCH_ROBUST;
+  if (opt->models == NULL && (opt->models = mien_model_dir_find ()) == NULL)
+    {
+      fprintf (stderr, "%s: the face models are missing (run "
+               "scripts/fetch-assets.sh or set MIEN_MODEL_DIR), or pass "
+               "--models DIR\n", program);
+      return 1;
+    }
   if (opt->draw != NULL && !mien_image_save_supported (opt->draw))
     {
       fprintf (stderr, "%s: --draw needs a .png or .jpg file name\n", program);
       return 2;
     }
   return 0;
+}
+
+/* A number for JSON: null where it is not finite (JSON has no NaN or
+ * infinity; the analyzer drops such faces, this is the writer's own
+ * guarantee). */
+static void
+put_number (const char *format, double v)
+{
+  if (isfinite (v))
+    printf (format, v);
+  else
+    fputs ("null", stdout);
 }
 
 static void
@@ -95,20 +181,39 @@ print_json (const mien_image *image, const mien_face *faces, int n)
   for (int i = 0; i < n; i++)
     {
       const mien_face *f = &faces[i];
-      printf ("%s\n  {\"box\": {\"x\": %.6f, \"y\": %.6f, \"width\": %.6f, "
-              "\"height\": %.6f}, \"score\": %.7f,\n   \"landmarks\": [",
-              i ? "," : "", f->box.x, f->box.y, f->box.width, f->box.height,
-              f->score);
+      printf ("%s\n  {\"box\": {\"x\": ", i ? "," : "");
+      put_number ("%.6f", f->box.x);
+      printf (", \"y\": ");
+      put_number ("%.6f", f->box.y);
+      printf (", \"width\": ");
+      put_number ("%.6f", f->box.width);
+      printf (", \"height\": ");
+      put_number ("%.6f", f->box.height);
+      printf ("}, \"score\": ");
+      put_number ("%.7f", f->score);
+      printf (", \"roll\": ");
+      put_number ("%.6f", f->roll * (180.0 / M_PI));
+      printf (",\n   \"landmarks\": [");
       for (int k = 0; k < MIEN_N_LANDMARKS; k++)
-        printf ("%s[%.4f, %.4f]", k ? ", " : "", f->landmarks[k].x,
-                f->landmarks[k].y);
+        {
+          printf ("%s[", k ? ", " : "");
+          put_number ("%.4f", f->landmarks[k].x);
+          printf (", ");
+          put_number ("%.4f", f->landmarks[k].y);
+          printf ("]");
+        }
       printf ("],\n   \"expressions\": {");
       for (int k = 0; k < MIEN_N_EXPRESSIONS; k++)
-        printf ("%s\"%s\": %.7f", k ? ", " : "", expression_names[k],
-                f->expressions[k]);
+        {
+          printf ("%s\"%s\": ", k ? ", " : "", expression_names[k]);
+          put_number ("%.7f", f->expressions[k]);
+        }
       printf ("},\n   \"descriptor\": [");
       for (int k = 0; k < MIEN_DESCRIPTOR_SIZE; k++)
-        printf ("%s%.8g", k ? ", " : "", f->descriptor[k]);
+        {
+          printf ("%s", k ? ", " : "");
+          put_number ("%.8g", f->descriptor[k]);
+        }
       printf ("]}");
     }
   printf ("\n]}\n");
@@ -192,7 +297,9 @@ main (int argc, char **argv)
   mien_face_analyzer *fa = mien_face_analyzer_new (opt.models, NULL, &err);
   mien_face *faces = NULL;
   int n = 0;
-  mien_face_options fo = { opt.input_size, opt.threshold, 0, opt.all };
+  mien_face_options fo = { opt.input_size, opt.threshold, 0, opt.all,
+                           (mien_face_search)opt.search, { 0 } };
+  memcpy (fo.scales, opt.scales, sizeof fo.scales);
   if (fa == NULL
       || mien_face_analyzer_run (fa, image, &fo, &faces, &n, &err) != MIEN_OK)
     rc = 1;

@@ -20,6 +20,27 @@ extern "C" {
 
 typedef struct mien_face_analyzer mien_face_analyzer;
 
+/* How hard detection looks (mien_face_options.search). */
+typedef enum mien_face_search {
+  /* The default: the tiny detector at several input sizes (a close-up
+   * that fills the frame and a small face in a big photo are found at
+   * different sizes), non-maximum suppression across sizes, rotated
+   * inputs where nothing upright is found, and for every face not taken
+   * as face-api takes it (found only at another size, or rolled) a
+   * landmark-based refinement: the crop is re-made from the 68 landmarks,
+   * turned upright by the roll of the eyes, until the box is stable.
+   * Faces found at face-api's input size and upright keep face-api's exact
+   * box, landmarks, expressions and descriptor. */
+  MIEN_FACE_SEARCH_ROBUST = 0,
+  /* face-api exactly: one input size (input_size), no refinement. */
+  MIEN_FACE_SEARCH_SINGLE = 1,
+  /* ROBUST plus the rotated inputs on every photo (a rolled face beside
+   * upright ones) and a lower score threshold on the extra sizes; slower. */
+  MIEN_FACE_SEARCH_THOROUGH = 2,
+} mien_face_search;
+
+#define MIEN_FACE_MAX_SCALES 8
+
 typedef struct mien_face_options {
   int input_size;        /* detector input, a multiple of 32; default 416 */
   float score_threshold; /* in (0, 1); default 0.5 */
@@ -30,6 +51,10 @@ typedef struct mien_face_options {
    * face, and animating it would move parts of two people. 1 keeps it, as
    * face-api does (the parity test needs the package's exact list). */
   int keep_straddling;
+  mien_face_search search; /* default (0) MIEN_FACE_SEARCH_ROBUST */
+  /* The extra input sizes of the robust search, besides input_size,
+   * 0-terminated; all 0: MIEN_FACE_ROBUST_SCALES. For measurements. */
+  int scales[MIEN_FACE_MAX_SCALES];
 } mien_face_options;
 
 #define MIEN_FACE_DEFAULT_INPUT_SIZE 416
@@ -44,9 +69,15 @@ mien_face_analyzer *mien_face_analyzer_new (const char *model_dir,
 void mien_face_analyzer_free (mien_face_analyzer *analyzer);
 
 /* Detects and analyses every face of image (RGB or gray, values in [0,1]).
- * On success *faces (free with mien_faces_free) holds *n_faces faces in
- * face-api's order (descending score); a photo without faces gives 0 faces
- * and MIEN_OK. options may be NULL. */
+ * On success *faces (free with mien_faces_free) holds *n_faces faces: those
+ * found at face-api's input size first, in face-api's order (descending
+ * score), then those only the robust search finds (descending score). Each
+ * has its box (an app can outline and pick any of them), score and roll.
+ * A photo without faces gives 0 faces and MIEN_OK. The models' outputs are
+ * checked: a face whose box or landmarks are not finite, or lie outside the
+ * image by more than a face size, is dropped, and when that leaves no face
+ * the call fails with MIEN_ERR_FORMAT and a message naming the model file
+ * (damaged weights). options may be NULL. */
 mien_status mien_face_analyzer_run (mien_face_analyzer *analyzer,
                                     const mien_image *image,
                                     const mien_face_options *options,
@@ -54,8 +85,11 @@ mien_status mien_face_analyzer_run (mien_face_analyzer *analyzer,
                                     mien_error *err);
 
 /* The two stages of run, for callers that want only boxes and for
- * benchmarks: detection fills box and score only; describe fills
- * landmarks, expressions and descriptor of one detected face. */
+ * benchmarks: detection fills box, score and roll only; describe fills
+ * landmarks, expressions and descriptor of one detected face (and, for a
+ * face from the robust search, refines its box and roll from the
+ * landmarks). describe returns MIEN_ERR_FORMAT for a face whose landmarks
+ * fail the check above. */
 mien_status mien_face_analyzer_detect (mien_face_analyzer *analyzer,
                                        const mien_image *image,
                                        const mien_face_options *options,

@@ -103,6 +103,26 @@ face_input_tensor (const mien_image *image, int x, int y, int width,
   return t;
 }
 
+mien_tensor *
+face_input_tensor_view (const mien_image *view, const float mean[3],
+                        mien_error *err)
+{
+  if (view->channels != 3)
+    {
+      mien_error_set (err, MIEN_ERR_INVALID, "a detector view needs 3 "
+                      "channels");
+      return NULL;
+    }
+  mien_tensor *t = mien_tensor_new_4d (1, view->height, view->width, 3, err);
+  if (t == NULL)
+    return NULL;
+  size_t n = (size_t)view->width * view->height;
+  for (size_t i = 0; i < n; i++)
+    for (int c = 0; c < 3; c++)
+      t->data[3 * i + c] = (view->data[3 * i + c] * 255.0f - mean[c]) / 255.0f;
+  return t;
+}
+
 int
 face_rect_clip (face_rect box, int image_width, int image_height, int *x,
                 int *y, int *width, int *height)

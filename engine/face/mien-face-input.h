@@ -22,6 +22,12 @@ mien_tensor *face_input_tensor (const mien_image *image, int x, int y,
                                 int width, int height, int centered, int size,
                                 const float mean[3], mien_error *err);
 
+/* The detector's input for the robust search's views: a 3-channel image
+ * (values in [0, 1]) as a [1, height, width, 3] tensor, each sample
+ * (v·255 − mean) / 255 like face_input_tensor, without resizing. */
+mien_tensor *face_input_tensor_view (const mien_image *view,
+                                     const float mean[3], mien_error *err);
+
 /* Box.clipAtImageBorders followed by its floor. Returns 0 when the clipped
  * box is empty (face-api then drops the face). */
 int face_rect_clip (face_rect box, int image_width, int image_height, int *x,

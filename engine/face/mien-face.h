@@ -43,6 +43,14 @@ typedef struct mien_face {
   mien_point landmarks[MIEN_N_LANDMARKS];
   float expressions[MIEN_N_EXPRESSIONS]; /* probabilities, sum 1 */
   float descriptor[MIEN_DESCRIPTOR_SIZE]; /* identity embedding */
+  /* The face's roll in radians (clockwise in the image, x right, y down),
+   * from the robust search (0 for face-api's single-size search). box is
+   * the face's box in its own upright frame, centred on the face: for a
+   * rolled face it is that box turned by roll about its centre. */
+  float roll;
+  /* Internal to the analyzer: how the face was found (detect to
+   * describe). */
+  int found_by;
 } mien_face;
 
 #ifdef __cplusplus

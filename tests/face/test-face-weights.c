@@ -4,13 +4,17 @@
  * message naming the file and the fault; nothing crashes or leaks. Works on
  * a copy of the models in a temporary folder. Also: a photo without a face
  * gives zero faces, tiny, gray and RGBA images work, absurd options are
- * refused. */
+ * refused. Hostile weights that load (all bytes 0xff: huge quantized
+ * values, outputs inf/NaN; random bytes: landmarks near ±2e15) make the
+ * face "not found" with MIEN_ERR_FORMAT and a message naming the model
+ * file, in every search mode (issue #20). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "face/mien-face-analyzer.h"
+#include "io/mien-image-io.h"
 #include "mien-test.h"
 #include "nn/mien-weights.h"
 
@@ -213,6 +217,94 @@ test_images (void)
   mien_face_analyzer_free (fa);
 }
 
+/* Overwrites model's .bin with bytes from fill (its size kept). */
+static void
+damage_bin (const char *model, int random)
+{
+  char src[1200], name[160];
+  snprintf (src, sizeof src, "%s/%s.bin", models, model);
+  size_t size = 0;
+  char *buf = slurp (src, &size);
+  unsigned state = 12345u;
+  for (size_t i = 0; i < size; i++)
+    {
+      state = state * 1103515245u + 12345u;
+      buf[i] = random ? (char)(state >> 16) : (char)0xff;
+    }
+  snprintf (name, sizeof name, "%s.bin", model);
+  spit (name, buf, size);
+  free (buf);
+}
+
+static void
+test_hostile_outputs (void)
+{
+  char photo[1200];
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  snprintf (photo, sizeof photo, "%s/data/samples/sample2.jpg",
+            root ? root : ".");
+  mien_error err = { 0 };
+  mien_image *img = mien_image_load (photo, &err);
+  if (img == NULL)
+    {
+      printf ("hostile outputs: SKIP (%s)\n", err.message);
+      return;
+    }
+  struct
+  {
+    const char *model;
+    int random;
+  } cases[] = {
+    { "face_landmark_68_model", 0 },
+    { "face_landmark_68_model", 1 },
+    { "face_expression_model", 0 },
+    { "face_recognition_model", 0 },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+    for (int search = 0; search <= MIEN_FACE_SEARCH_THOROUGH; search++)
+      {
+        reset_models ();
+        damage_bin (cases[c].model, cases[c].random);
+        mien_face_analyzer *fa = mien_face_analyzer_new (dir, NULL, &err);
+        if (fa == NULL)
+          {
+            /* Refused at load: as good, if it names the file. */
+            CHECK (strstr (err.message, cases[c].model) != NULL,
+                   "%s refused without naming it: %s", cases[c].model,
+                   err.message);
+            continue;
+          }
+        mien_face_options o = { 0 };
+        o.search = (mien_face_search)search;
+        mien_face *faces = NULL;
+        int n = -1;
+        char bin[200];
+        snprintf (bin, sizeof bin, "%s.bin", cases[c].model);
+        mien_status s = mien_face_analyzer_run (fa, img, &o, &faces, &n,
+                                                &err);
+        CHECK (s == MIEN_ERR_FORMAT && n == 0 && faces == NULL,
+               "%s %s, search %d: status %d, %d faces", cases[c].model,
+               cases[c].random ? "random" : "0xff", search, s, n);
+        CHECK (s == MIEN_OK || strstr (err.message, bin) != NULL,
+               "%s: message does not name the file: %s", cases[c].model,
+               err.message);
+        mien_faces_free (faces);
+        mien_face_analyzer_free (fa);
+      }
+  reset_models ();
+  /* The pristine copy still finds the face (the check above is not a
+   * check that fails everything). */
+  mien_face_analyzer *fa = mien_face_analyzer_new (dir, NULL, &err);
+  mien_face *faces = NULL;
+  int n = 0;
+  CHECK (fa && mien_face_analyzer_run (fa, img, NULL, &faces, &n, &err)
+                   == MIEN_OK && n >= 1,
+         "pristine models: %d faces (%s)", n, err.message);
+  mien_faces_free (faces);
+  mien_face_analyzer_free (fa);
+  mien_image_free (img);
+}
+
 int
 main (void)
 {
@@ -229,6 +321,7 @@ main (void)
   reset_models ();
   test_bad_weights ();
   test_images ();
+  test_hostile_outputs ();
   for (int m = 0; m < 4; m++)
     for (int k = 0; k < 2; k++)
       {

@@ -6,6 +6,12 @@ landmarks within 2 px mean); a photo without a face prints zero faces and
 succeeds; a tiny image works; a 20000x20000 PNG (header only, so the test
 stays light) is refused with the stated limit and no crash; --draw writes a
 PNG. Test images are made here with PIL from the astronaut portrait.
+The robust search (the default) finds the face as a close-up filling a
+1024x1024 frame, rolled by 40 degrees (and says so), and small (8 % of the
+longer side) in a 4032x3024 frame; --search single (face-api's one size)
+is what missed such faces. Hostile landmark weights (all bytes 0xff, or
+random) give "no face" naming the model file, exit 1, and never a
+non-finite number in the JSON (issue #20).
 Usage: test_face_inputs.py PATH/TO/mien-faces"""
 import json
 import os
@@ -84,6 +90,79 @@ def exif_rotated(src, path):
     stored.save(path, quality=95, exif=exif.tobytes())
 
 
+def reframed(img, ref, span, size, roll=0.0):
+    """The portrait scaled so that the face box spans `span` of the
+    shorter side of a `size` frame, its centre in the middle, rolled by
+    `roll` degrees (clockwise on screen: x right, y down)."""
+    b = ref["box"]
+    cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+    z = span * min(size) / max(b["width"], b["height"])
+    a = np.radians(roll)
+    c, s = np.cos(a), np.sin(a)
+    # Output point p -> photo point: centre + R(roll)(p - middle) / z.
+    inv = np.array([[c, s], [-s, c]]) / z
+    mid = np.array(size) / 2
+    off = np.array([cx, cy]) - inv @ mid
+    return img.transform(size, Image.AFFINE, (inv[0, 0], inv[0, 1], off[0],
+                                              inv[1, 0], inv[1, 1], off[1]),
+                         resample=Image.BICUBIC, fillcolor=(128, 128, 128))
+
+
+def robust_search(tool, img, ref, p):
+    cases = [("close-up 1024x1024, face 90 %", 0.9, (1024, 1024), 0),
+             ("close-up rolled 40 degrees", 0.6, (1024, 1024), 40),
+             ("small face in a 4032x3024 photo", 0.107, (4032, 3024), 0)]
+    for what, span, size, roll in cases:
+        reframed(img, ref, span, size, roll).save(p("reframed.jpg"), quality=92)
+        faces = faces_of(tool, p("reframed.jpg"))
+        lm = np.array(ref["landmarks"])
+        eyes = lm[42:48].mean(0) - lm[36:42].mean(0)
+        want_roll = np.degrees(np.arctan2(eyes[1], eyes[0])) + roll
+        ok = faces is not None and len(faces) == 1
+        if ok:
+            f = faces[0]
+            side = max(f["box"]["width"], f["box"]["height"])
+            cx = f["box"]["x"] + f["box"]["width"] / 2
+            cy = f["box"]["y"] + f["box"]["height"] / 2
+            ok = (abs(side / (span * min(size)) - 1) < 0.3
+                  and np.hypot(cx - size[0] / 2, cy - size[1] / 2) < 0.2 * side
+                  and abs(f["roll"] - want_roll) < 12)
+        check(ok, f"{what}: found, box and roll right"
+              + ("" if faces is None or not faces else
+                 f" (roll {faces[0]['roll']:.1f}, want {want_roll:.1f})"))
+
+
+def hostile_weights(tool, photo, tmp):
+    good = os.path.join(tmp, "models")
+    os.makedirs(good, exist_ok=True)
+    for name in os.listdir(MODELS):
+        with open(os.path.join(MODELS, name), "rb") as f:
+            data = f.read()
+        with open(os.path.join(good, name), "wb") as f:
+            f.write(data)
+    bin_path = os.path.join(good, "face_landmark_68_model.bin")
+    size = os.path.getsize(bin_path)
+    rng = np.random.default_rng(20)
+    for what, data in (("0xff bytes", b"\xff" * size),
+                       ("random bytes", rng.bytes(size))):
+        with open(bin_path, "wb") as f:
+            f.write(data)
+        for extra in ([], ["--all"]):
+            r = subprocess.run([tool, photo, "--json", "--models", good, *extra],
+                               capture_output=True, text=True)
+            strict = True
+            if r.stdout.strip():
+                try:
+                    json.loads(r.stdout, parse_constant=lambda c: 1 / 0)
+                except (ValueError, ZeroDivisionError):
+                    strict = False
+            bad_number = any(w in r.stdout.lower() for w in ("nan", "inf"))
+            check(r.returncode == 1 and "face_landmark_68_model.bin" in r.stderr
+                  and strict and not bad_number,
+                  f"landmark weights of {what} {' '.join(extra)}: no face, "
+                  f"message names the file: {r.stderr.strip()}")
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -134,6 +213,8 @@ def main():
         drawn = os.path.exists(p("drawn.png")) and Image.open(
             p("drawn.png")).size == img.size
         check(r.returncode == 0 and drawn, "--draw writes the annotated copy")
+        robust_search(tool, img, ref, p)
+        hostile_weights(tool, p("upright.jpg"), tmp)
         r = run(tool, p("missing.jpg"))
         check(r.returncode == 1 and "missing.jpg" in r.stderr,
               "missing photo: error naming it")

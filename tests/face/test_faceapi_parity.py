@@ -15,6 +15,13 @@ it, mien drops a box that straddles two faces (two stronger boxes each cover
 >= 25 % of it); the test checks that the default list is face-api's list
 minus exactly the boxes that rule, written again here, picks out of the
 package's own output, and that the demo photos have such a box (sample6).
+Those two lists are face-api's one-size search (--search single). The
+default, robust search (several input sizes, rolled faces) must keep every
+face of that list, in the same order: an upright one (eyes rolled <= 12
+degrees) with face-api's answer for it (same tolerances), a rolled one
+found again (box IoU >= 0.5; its landmarks are refined in an upright crop,
+engine/face/mien-face-analyzer.c). It may add faces face-api misses; the
+faces it adds are printed.
 Usage: test_faceapi_parity.py PATH/TO/mien-faces"""
 import hashlib
 import json
@@ -189,6 +196,45 @@ def compare_photo(name, ref, got, scale, worst):
     return ok
 
 
+UPRIGHT_ROLL = 12.0
+
+
+def eye_roll(face):
+    lm = np.array(face["landmarks"])
+    r, l = lm[36:42].mean(0), lm[42:48].mean(0)
+    return np.degrees(np.arctan2(l[1] - r[1], l[0] - r[0]))
+
+
+def check_robust(name, ref, got, scale, worst):
+    """The robust search's list starts with the single-size one: upright
+    faces with face-api's answer, rolled ones refined; it may add faces
+    after them."""
+    drop = straddling(ref)
+    want = [f for i, f in enumerate(ref) if i not in drop]
+    if len(got) < len(want):
+        print(f"{name}: FAIL robust search finds {len(got)} faces, face-api "
+              f"{len(want)}")
+        return False
+    upright = [i for i, f in enumerate(want) if abs(eye_roll(f)) <= UPRIGHT_ROLL]
+    ok = compare_photo(name + " (robust, upright)", [want[i] for i in upright],
+                       [got[i] for i in upright], scale, worst)
+    for i, f in enumerate(want):
+        if i in upright:
+            continue
+        overlap = iou(box_of(f), box_of(got[i]))
+        lm = np.linalg.norm(np.array(f["landmarks"]) - np.array(got[i]["landmarks"]),
+                            axis=1).mean() * scale
+        print(f"{name}: {'' if overlap >= 0.5 else 'FAIL '}rolled face "
+              f"({eye_roll(f):.0f} degrees) found again: IoU {overlap:.3f}, "
+              f"refined landmarks {lm:.2f} px from face-api's at input scale, "
+              f"roll {got[i]['roll']:.1f}")
+        ok &= overlap >= 0.5
+    for g in got[len(want):]:
+        print(f"{name}: robust search adds a face at {box_of(g).round(1)} "
+              f"(score {g['score']:.3f})")
+    return ok
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__)
@@ -209,9 +255,12 @@ def main():
         ok &= compare_photo(name, ref["faces"],
                             mien(sys.argv[1], path, "--all"), scale, worst)
         same, dropped = check_straddling(name, ref["faces"],
-                                         mien(sys.argv[1], path))
+                                         mien(sys.argv[1], path, "--search",
+                                              "single"))
         ok &= same
         n_straddling += dropped
+        ok &= check_robust(name, ref["faces"], mien(sys.argv[1], path),
+                           scale, worst)
     if n_straddling == 0:
         print("FAIL: no straddling box in the demo photos (sample6 had one)")
         ok = False
