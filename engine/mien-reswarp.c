@@ -22,6 +22,8 @@ struct mien_decomposition {
   mien_image *scratch[MIEN_PYRAMID_MAX_LEVELS];
   /* The residual gain (mien_field_residual_gain), on unless turned off. */
   int residual_fade;
+  int transport;                  /* texture transport where the gain fades */
+  mien_warp_resampler resampler;  /* of the residual warp */
   mien_image *gain; /* low size, 1 channel; rebuilt every frame */
 };
 
@@ -212,7 +214,7 @@ mien_decomposition_new (const mien_image *hd, int low_w, int low_h,
       return NULL;
     }
   dec->mode = mode;
-  dec->residual_fade = 1;
+  mien_decomposition_set_residual_fade (dec, 1);
   dec->width = hd->width;
   dec->height = hd->height;
   dec->channels = hd->channels;
@@ -259,6 +261,33 @@ void
 mien_decomposition_set_residual_fade (mien_decomposition *dec, int on)
 {
   dec->residual_fade = on != 0;
+  dec->transport = on != 0;
+  dec->resampler = on ? MIEN_WARP_CUBIC : MIEN_WARP_BILINEAR;
+}
+
+void
+mien_decomposition_set_texture_transport (mien_decomposition *dec, int on)
+{
+  dec->transport = on != 0;
+}
+
+int
+mien_decomposition_get_texture_transport (const mien_decomposition *dec)
+{
+  return dec->transport;
+}
+
+void
+mien_decomposition_set_resampler (mien_decomposition *dec,
+                                  mien_warp_resampler resampler)
+{
+  dec->resampler = resampler;
+}
+
+mien_warp_resampler
+mien_decomposition_get_resampler (const mien_decomposition *dec)
+{
+  return dec->resampler;
 }
 
 int
@@ -356,9 +385,14 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
         return status;
       gain = dec->gain;
     }
+  mien_warp_options options = {
+    .gain = gain,
+    .resampler = dec->resampler,
+    .transport = gain != NULL && dec->transport,
+  };
   if (dec->mode == MIEN_RESWARP_VANILLA)
-    return mien_reswarp_compose_level_gain (refined, dec->residuals[0], field,
-                                            gain, out, pool, err);
+    return mien_warp_compose_ex (refined, dec->residuals[0], field, &options,
+                                 out, pool, err);
 
   if (dec->n_residuals == 0)
     {
@@ -380,8 +414,8 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
             return MIEN_ERR_NOMEM;
           dst = dec->scratch[k];
         }
-      status = mien_reswarp_compose_level_gain (coarse, dec->residuals[k],
-                                                field, gain, dst, pool, err);
+      status = mien_warp_compose_ex (coarse, dec->residuals[k], field,
+                                     &options, dst, pool, err);
       if (status != MIEN_OK)
         return status;
       coarse = dst;

@@ -23,7 +23,10 @@
  * mouth). G is exactly 1 wherever F is locally rigid, so the identity
  * property and the seamless paste are untouched.
  *   vanilla     O^h = up(O^r) + G · warp(R, up(F)·s)
- *   multiscale  O = up(O) + G_k · warp(R_k, F_k) */
+ *   multiscale  O = up(O) + G_k · warp(R_k, F_k)
+ * Where G < 1 the faded share is not dropped but carried by a texture
+ * transport that keeps the pores' size ((1 − G) · T, mien-warp.h), and the
+ * residual warp is cubic rather than bilinear. */
 #pragma once
 
 #include "mien-image.h"
@@ -89,10 +92,22 @@ mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
                           const mien_image *field, mien_image *out,
                           mien_pool *pool, mien_error *err);
 
-/* The residual gain is on for a new decomposition; off gives the paper's
- * equations exactly (for comparison and the quality report). */
+/* Mien's departures from the paper, all on for a new decomposition: the
+ * residual gain, the texture transport where it fades, and the cubic
+ * residual resampler (mien-warp.h). Setting the fade sets all three; off
+ * gives the paper's equations exactly, bilinear warp included (for
+ * comparison and the quality report: mien-render --no-fade). */
 void mien_decomposition_set_residual_fade (mien_decomposition *dec, int on);
 int mien_decomposition_get_residual_fade (const mien_decomposition *dec);
+/* The two parts apart, for tests and studies (after set_residual_fade).
+ * The transport only acts while the fade is on. */
+void mien_decomposition_set_texture_transport (mien_decomposition *dec,
+                                               int on);
+int mien_decomposition_get_texture_transport (const mien_decomposition *dec);
+void mien_decomposition_set_resampler (mien_decomposition *dec,
+                                       mien_warp_resampler resampler);
+mien_warp_resampler
+mien_decomposition_get_resampler (const mien_decomposition *dec);
 
 /* One level of either mode, fused in one pass over out (mien_warp_compose):
  *   out = up(coarse) + warp(residual, up(field) · (out size / field size))

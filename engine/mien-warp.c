@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-warp.h"
 
+#include <math.h>
 #include <stdlib.h>
 
+#include "mien-field.h"
 #include "mien-resample.h"
 
 /* ---- the fused per-level kernel ---------------------------------------- */
@@ -12,6 +14,8 @@ typedef struct compose_job {
   const mien_image *residual; /* may be NULL */
   const mien_image *field;    /* may be NULL */
   const mien_image *gain;     /* 1 channel at the field's size; NULL: 1 */
+  int cubic;                  /* the residual resampler: Keys cubic or bilinear */
+  const float *nodes; /* transport: per field node dx, dy (out pixels), cos, sin */
   mien_image *out;
   const mien_lerp_tap *coarse_x, *coarse_y;
   const mien_lerp_tap *field_x, *field_y;
@@ -41,6 +45,112 @@ sample_position (int i, float d, int n, int *i0, float *w)
     left = n - 1, frac = 0.0f;
   *i0 = left;
   *w = frac;
+}
+
+/* Keys' cubic convolution weights (a = MIEN_WARP_CUBIC_A) of the taps at
+ * −1, 0, 1, 2 for a sample at fraction t of [0, 1). At t = 0 they are exactly
+ * (0, 1, 0, 0) in float, so integer displacements (F = 0 above all) read the
+ * residual exactly: the identity property does not depend on the fast path. */
+static inline void
+cubic_weights (float t, float w[4])
+{
+  const float a = MIEN_WARP_CUBIC_A;
+  float u = 1.0f - t;
+  w[0] = a * t * u * u;
+  w[1] = ((a + 2.0f) * t - (a + 3.0f)) * t * t + 1.0f;
+  w[2] = ((a + 2.0f) * u - (a + 3.0f)) * u * u + 1.0f;
+  w[3] = a * t * t * u;
+}
+
+static inline int
+clamp_index (int i, int n)
+{
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/* acc[c] += weight · res(x + dx, y + dy), bilinear or cubic, positions
+ * clamped to the image and taps border-replicated. */
+static inline __attribute__ ((always_inline)) void
+sample_residual (const mien_image *res, int x, int y, float dx, float dy,
+                 float weight, int cubic, float *acc, const int C)
+{
+  int x0, y0;
+  float wx, wy;
+  sample_position (x, dx, res->width, &x0, &wx);
+  sample_position (y, dy, res->height, &y0, &wy);
+  if (!cubic)
+    {
+      int x1 = x0 + (x0 < res->width - 1);
+      int y1 = y0 + (y0 < res->height - 1);
+      const float *r0 = mien_image_row (res, y0);
+      const float *r1 = mien_image_row (res, y1);
+      for (int c = 0; c < C; c++)
+        {
+          float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
+          float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
+          acc[c] += weight * mien_lerp (top, bot, wy);
+        }
+      return;
+    }
+  float kx[4], ky[4];
+  cubic_weights (wx, kx);
+  cubic_weights (wy, ky);
+  int xs[4];
+  for (int k = 0; k < 4; k++)
+    xs[k] = clamp_index (x0 + k - 1, res->width) * C;
+  float sum[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+  for (int j = 0; j < 4; j++)
+    {
+      const float *r = mien_image_row (res, clamp_index (y0 + j - 1,
+                                                         res->height));
+      for (int c = 0; c < C; c++)
+        sum[c] += ky[j] * (kx[0] * r[xs[0] + c] + kx[1] * r[xs[1] + c]
+                           + kx[2] * r[xs[2] + c] + kx[3] * r[xs[3] + c]);
+    }
+  for (int c = 0; c < C; c++)
+    acc[c] += weight * sum[c];
+}
+
+/* The texture transport at output pixel (x, y) (see mien-warp.h): the
+ * residual carried by each of the four surrounding field nodes' rigid
+ * motions, blended with the field's own bilinear weights and rescaled so that
+ * the blend keeps the residual's energy where the copies are uncorrelated. */
+static inline __attribute__ ((always_inline)) void
+transport_residual (const compose_job *job, int x, int y, float weight,
+                    float *acc, const int C)
+{
+  mien_lerp_tap fx = job->field_x[x], fy = job->field_y[y];
+  const int fw = job->field->width;
+  const int ix[4] = { fx.i0, fx.i1, fx.i0, fx.i1 };
+  const int iy[4] = { fy.i0, fy.i0, fy.i1, fy.i1 };
+  const float w[4] = { (1.0f - fx.w) * (1.0f - fy.w), fx.w * (1.0f - fy.w),
+                       (1.0f - fx.w) * fy.w, fx.w * fy.w };
+  float dx[4], dy[4];
+  for (int n = 0; n < 4; n++)
+    {
+      const float *node = job->nodes + 4 * ((size_t)iy[n] * fw + ix[n]);
+      /* x − p_n, with p_n the node's centre in output pixels. */
+      float rx = (float)x - (((float)ix[n] + 0.5f) * job->scale_x - 0.5f);
+      float ry = (float)y - (((float)iy[n] + 0.5f) * job->scale_y - 0.5f);
+      float co = node[2] - 1.0f, si = node[3];
+      dx[n] = node[0] + co * rx - si * ry;
+      dy[n] = node[1] + si * rx + co * ry;
+    }
+  float energy = 0.0f;
+  for (int n = 0; n < 4; n++)
+    {
+      energy += w[n] * w[n];
+      for (int m = n + 1; m < 4; m++)
+        {
+          float ex = dx[n] - dx[m], ey = dy[n] - dy[m];
+          energy += 2.0f * w[n] * w[m] * expf (-0.5f * (ex * ex + ey * ey));
+        }
+    }
+  float scale = weight / sqrtf (energy);
+  for (int n = 0; n < 4; n++)
+    if (w[n] != 0.0f)
+      sample_residual (job->residual, x, y, dx[n], dy[n], w[n] * scale,
+                       job->cubic, acc, C);
 }
 
 /* One output row. The vertical half of both bilinear up-samplings (coarse
@@ -103,6 +213,8 @@ compose_row (const compose_job *job, int y, float *coarse_row,
               const float *r = mien_image_row (res, y) + (size_t)x * C;
               for (int c = 0; c < C; c++)
                 value[c] += g * r[c];
+              if (job->nodes != NULL && g < 1.0f)
+                transport_residual (job, x, y, 1.0f - g, value, C);
             }
           else
             {
@@ -110,20 +222,11 @@ compose_row (const compose_job *job, int y, float *coarse_row,
                * alone: x + dx in float32 would lose sub-pixel precision at 4K
                * (ulp of 4096 is 2.4e-4), and the residual is all high
                * frequencies. */
-              int x0, y0;
-              float wx, wy;
-              sample_position (x, u * job->scale_x, res->width, &x0, &wx);
-              sample_position (y, v * job->scale_y, res->height, &y0, &wy);
-              int x1 = x0 + (x0 < res->width - 1);
-              int y1 = y0 + (y0 < res->height - 1);
-              const float *r0 = mien_image_row (res, y0);
-              const float *r1 = mien_image_row (res, y1);
-              for (int c = 0; c < C; c++)
-                {
-                  float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
-                  float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
-                  value[c] += g * mien_lerp (top, bot, wy);
-                }
+              if (g > 0.0f)
+                sample_residual (res, x, y, u * job->scale_x,
+                                 v * job->scale_y, g, job->cubic, value, C);
+              if (job->nodes != NULL && g < 1.0f)
+                transport_residual (job, x, y, 1.0f - g, value, C);
             }
         }
       for (int c = 0; c < C; c++)
@@ -160,11 +263,51 @@ compose_rows (void *data, int begin, int end)
   free (scratch);
 }
 
+/* Per field node: its displacement in output pixels and the rotation
+ * closest to the Jacobian of x → x + F(x) measured in output pixels (the
+ * rotation of its polar decomposition, in closed form). */
+static float *
+transport_nodes (const mien_image *field, float scale_x, float scale_y)
+{
+  float *nodes = malloc (sizeof (float) * 4 * (size_t)field->width
+                         * (size_t)field->height);
+  if (nodes == NULL)
+    return NULL;
+  for (int y = 0; y < field->height; y++)
+    for (int x = 0; x < field->width; x++)
+      {
+        const float *f = mien_image_row (field, y) + 2 * x;
+        mien_jacobian j = mien_field_jacobian (field, x, y);
+        /* In output pixels: off-diagonal terms scale by the aspect ratio. */
+        float a = j.xx, b = j.xy * (scale_x / scale_y);
+        float c = j.yx * (scale_y / scale_x), d = j.yy;
+        float h = hypotf (a + d, c - b);
+        float *n = nodes + 4 * ((size_t)y * field->width + x);
+        n[0] = f[0] * scale_x;
+        n[1] = f[1] * scale_y;
+        n[2] = h > 0.0f ? (a + d) / h : 1.0f;
+        n[3] = h > 0.0f ? (c - b) / h : 0.0f;
+      }
+  return nodes;
+}
+
 mien_status
 mien_warp_compose (const mien_image *coarse, const mien_image *residual,
                    const mien_image *field, const mien_image *gain,
                    mien_image *out, mien_pool *pool, mien_error *err)
 {
+  mien_warp_options options = { .gain = gain };
+  return mien_warp_compose_ex (coarse, residual, field, &options, out, pool,
+                               err);
+}
+
+mien_status
+mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
+                      const mien_image *field,
+                      const mien_warp_options *options, mien_image *out,
+                      mien_pool *pool, mien_error *err)
+{
+  const mien_image *gain = options->gain;
   if (coarse->channels != out->channels
       || (residual && !mien_image_same_shape (residual, out)))
     return mien_error_set (err, MIEN_ERR_INVALID,
@@ -185,6 +328,9 @@ mien_warp_compose (const mien_image *coarse, const mien_image *residual,
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "a residual gain needs a field and must be 1 "
                            "channel at its size");
+  if (options->transport && gain == NULL)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "the texture transport needs a residual gain");
 
   int W = out->width, H = out->height;
   /* One allocation for the four tap tables. */
@@ -193,7 +339,7 @@ mien_warp_compose (const mien_image *coarse, const mien_image *residual,
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   compose_job job = {
     .coarse = coarse, .residual = residual, .field = field, .gain = gain,
-    .out = out,
+    .cubic = options->resampler == MIEN_WARP_CUBIC, .out = out,
     .coarse_x = taps, .coarse_y = taps + W,
     .field_x = taps + W + H, .field_y = taps + 2 * W + H,
   };
@@ -206,7 +352,19 @@ mien_warp_compose (const mien_image *coarse, const mien_image *residual,
       job.scale_x = (float)W / (float)field->width;
       job.scale_y = (float)H / (float)field->height;
     }
+  float *nodes = NULL;
+  if (options->transport && residual != NULL)
+    {
+      nodes = transport_nodes (field, job.scale_x, job.scale_y);
+      if (nodes == NULL)
+        {
+          free (taps);
+          return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+        }
+      job.nodes = nodes;
+    }
   mien_pool_parallel_for (pool, H, 4, compose_rows, &job);
+  free (nodes);
   free (taps);
   return MIEN_OK;
 }

@@ -175,6 +175,13 @@ test_fade_scales_residual (mien_reswarp_mode mode)
   mien_image *on = mien_image_new (300, 260, 3, NULL);
   mien_image *off = mien_image_new (300, 260, 3, NULL);
   CHECK (mien_decomposition_get_residual_fade (dec), "fade off by default");
+  CHECK (mien_decomposition_get_texture_transport (dec)
+             && mien_decomposition_get_resampler (dec) == MIEN_WARP_CUBIC,
+         "transport and cubic resampler off by default");
+  /* The gain alone, with the paper's resampler: the transport and the
+   * cubic warp are tested below. */
+  mien_decomposition_set_texture_transport (dec, 0);
+  mien_decomposition_set_resampler (dec, MIEN_WARP_BILINEAR);
   CHECK (mien_reswarp (dec, low, crushed, base, NULL, &err) == MIEN_OK, "%s",
          err.message);
   CHECK (mien_reswarp (dec, low, f, on, NULL, &err) == MIEN_OK, "%s",
@@ -200,6 +207,91 @@ test_fade_scales_residual (mien_reswarp_mode mode)
   mien_image_free (base);
   mien_image_free (on);
   mien_image_free (off);
+  mien_decomposition_free (dec);
+  mien_image_free (hd);
+}
+
+/* Mean square of the vertical and horizontal pixel differences of a − b
+ * over the middle half of the image: the finest band of the residual term. */
+static void
+fine_energy (const mien_image *a, const mien_image *b, double *vert,
+             double *horiz)
+{
+  double sv = 0.0, sh = 0.0;
+  long n = 0;
+  int C = a->channels;
+  for (int y = a->height / 4; y < 3 * a->height / 4; y++)
+    for (int x = a->width / 4; x < 3 * a->width / 4; x++)
+      for (int c = 0; c < C; c++)
+        {
+          size_t i = ((size_t)y * a->width + x) * C + c;
+          size_t down = i + (size_t)a->width * C, right = i + C;
+          float r = a->data[i] - (b ? b->data[i] : 0.0f);
+          float rd = a->data[down] - (b ? b->data[down] : 0.0f);
+          float rr = a->data[right] - (b ? b->data[right] : 0.0f);
+          sv += (double)(rd - r) * (rd - r);
+          sh += (double)(rr - r) * (rr - r);
+          n++;
+        }
+  *vert = sv / (double)n;
+  *horiz = sh / (double)n;
+}
+
+/* A 10× vertical stretch (gain 0): the paper's warp smears the residual's
+ * rows (its vertical fine band all but vanishes), the fade alone drops it,
+ * and the texture transport keeps it at the photo's own scale, with about
+ * its own energy and no more. */
+static void
+test_texture_transport (mien_reswarp_mode mode)
+{
+  mien_error err = { 0 };
+  const int W = 400, H = 360;
+  mien_image *hd = random_image (W, H, 3);
+  mien_decomposition *dec = mien_decomposition_new (hd, 128, 128, mode, NULL,
+                                                    &err);
+  const mien_image *low = mien_decomposition_get_low (dec);
+  mien_image *zero = mien_image_new_zeroed (128, 128, 2, NULL);
+  mien_image *stretch = affine_field (0, 0, 0, -0.9f, 0, 0);
+  mien_image *crushed = affine_field (0, 0, 0, 4.0f, 0, 0);
+  mien_image *base = mien_image_new (W, H, 3, NULL);
+  mien_image *still = mien_image_new (W, H, 3, NULL);
+  mien_image *moved = mien_image_new (W, H, 3, NULL);
+  /* No residual at all: up(O^r) alone, the low frequencies. */
+  mien_decomposition_set_texture_transport (dec, 0);
+  CHECK (mien_reswarp (dec, low, crushed, base, NULL, &err) == MIEN_OK, "%s",
+         err.message);
+  mien_decomposition_set_texture_transport (dec, 1);
+  CHECK (mien_reswarp (dec, low, zero, still, NULL, &err) == MIEN_OK, "%s",
+         err.message);
+  double src_v, src_h;
+  fine_energy (still, base, &src_v, &src_h);
+  const char *names[3] = { "paper", "fade only", "transport" };
+  double got_v[3], got_h[3];
+  for (int k = 0; k < 3; k++)
+    {
+      mien_decomposition_set_residual_fade (dec, k > 0);
+      mien_decomposition_set_texture_transport (dec, k == 2);
+      CHECK (mien_reswarp (dec, low, stretch, moved, NULL, &err) == MIEN_OK,
+             "%s", err.message);
+      fine_energy (moved, base, &got_v[k], &got_h[k]);
+      printf ("transport %-10s %-9s 10x stretch: fine band kept %.3f "
+              "vertically, %.3f horizontally\n",
+              mien_reswarp_mode_to_string (mode), names[k],
+              got_v[k] / src_v, got_h[k] / src_h);
+    }
+  CHECK (got_v[0] / src_v < 0.2, "the paper's warp should smear the rows");
+  CHECK (got_v[1] / src_v < 0.01, "the fade alone should drop the residual");
+  CHECK (got_v[2] / src_v > 0.7 && got_v[2] / src_v < 1.15
+             && got_h[2] / src_h > 0.7 && got_h[2] / src_h < 1.15,
+         "%s: the transport should keep the fine band (%.3f, %.3f)",
+         mien_reswarp_mode_to_string (mode), got_v[2] / src_v,
+         got_h[2] / src_h);
+  mien_image_free (zero);
+  mien_image_free (stretch);
+  mien_image_free (crushed);
+  mien_image_free (base);
+  mien_image_free (still);
+  mien_image_free (moved);
   mien_decomposition_free (dec);
   mien_image_free (hd);
 }
@@ -244,6 +336,8 @@ main (void)
   test_residual_gain ();
   test_fade_scales_residual (MIEN_RESWARP_VANILLA);
   test_fade_scales_residual (MIEN_RESWARP_MULTISCALE);
+  test_texture_transport (MIEN_RESWARP_VANILLA);
+  test_texture_transport (MIEN_RESWARP_MULTISCALE);
   test_frame_validation ();
   return mien_test_exit_code ();
 }

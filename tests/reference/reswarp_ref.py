@@ -14,7 +14,14 @@ fade=True adds the project's one departure from the paper (ARCHITECTURE.md,
 gain(F) fades the residual where the map x -> x + F(x) squeezes (largest
 singular value of its Jacobian above 1.5, zero at 3) or stretches it
 (smallest below 0.4, zero at 0.15). Written here with numpy's gradient and
-SVD, not the C code's closed form.
+SVD, not the C code's closed form. With the fade come the project's two
+other departures (ARCHITECTURE.md, "Departures"): the residual is warped
+with Keys' cubic convolution (a = -0.75) instead of bilinear, and where G < 1
+the faded share (1 - G) is carried by a texture transport: the residual moved
+by each surrounding field node's rigid motion (the rotation of the polar
+decomposition of the Jacobian, here from numpy's SVD), blended with the
+field's bilinear weights and rescaled to keep the energy of uncorrelated
+copies.
 """
 import numpy as np
 
@@ -80,6 +87,98 @@ def warp(img, field):
     return top * (1 - wy) + bot * wy
 
 
+CUBIC_A = -0.75
+
+
+def keys(x, a=CUBIC_A):
+    """Keys' cubic convolution kernel."""
+    x = np.abs(x)
+    return np.where(x <= 1, (a + 2) * x ** 3 - (a + 3) * x ** 2 + 1,
+                    np.where(x < 2, a * x ** 3 - 5 * a * x ** 2 + 8 * a * x
+                             - 4 * a, 0.0))
+
+
+def warp_cubic(img, field):
+    """Like warp, with 4x4 taps of the Keys kernel at the integer pixels
+    around the (clamped) position, taps outside the image replicating its
+    border."""
+    h, w = img.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    px = np.clip(xs + field[..., 0], 0, w - 1)
+    py = np.clip(ys + field[..., 1], 0, h - 1)
+    fx, fy = np.floor(px).astype(int), np.floor(py).astype(int)
+    out = 0.0
+    for j in range(-1, 3):
+        row = 0.0
+        for i in range(-1, 3):
+            tap = img[np.clip(fy + j, 0, h - 1), np.clip(fx + i, 0, w - 1)]
+            row = row + keys(px - (fx + i))[..., None] * tap
+        out = out + keys(py - (fy + j))[..., None] * row
+    return out
+
+
+def jacobians(field):
+    """(H, W, 2, 2) Jacobians of x -> x + F(x) at the field's nodes, in its
+    grid units (np.gradient: central inside, one-sided on the edges)."""
+    dudy, dudx = np.gradient(field[..., 0])
+    dvdy, dvdx = np.gradient(field[..., 1])
+    jac = np.empty(field.shape[:2] + (2, 2))
+    jac[..., 0, 0] = 1 + dudx
+    jac[..., 0, 1] = dudy
+    jac[..., 1, 0] = dvdx
+    jac[..., 1, 1] = 1 + dvdy
+    return jac
+
+
+def transport(img, field, h, w, warp_fn):
+    """The texture transport T at an (h, w) level: for every output pixel x,
+    the four field nodes n around it (bilinear neighbours on the field's
+    grid, as up() uses them) each carry the residual rigidly:
+    T_n(x) = img(x + d_n + (R_n - 1)(x - p_n)), with p_n the node's centre in
+    level pixels, d_n its displacement in level pixels and R_n the rotation
+    nearest its Jacobian in level pixels. T = sum w_n T_n / sqrt(sum_nm w_n
+    w_m exp(-|D_n - D_m|^2 / 2)), D_n the copies' displacements."""
+    fh, fw = field.shape[:2]
+    sx, sy = w / fw, h / fh
+    jac = jacobians(field)
+    jac[..., 0, 1] *= sx / sy
+    jac[..., 1, 0] *= sy / sx
+    u, _, vt = np.linalg.svd(jac)
+    rot = u @ vt  # polar decomposition: the nearest rotation (det > 0)
+
+    def taps(n_in, n_out):
+        s = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0,
+                    n_in - 1)
+        i0 = np.floor(s).astype(int)
+        return i0, np.minimum(i0 + 1, n_in - 1), s - i0
+
+    x0, x1, wx = taps(fw, w)
+    y0, y1, wy = taps(fh, h)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    copies, weights, disps = [], [], []
+    for iy, wyy in ((y0, 1 - wy), (y1, wy)):
+        for ix, wxx in ((x0, 1 - wx), (x1, wx)):
+            ny, nx = iy[:, None], ix[None, :]
+            r = rot[ny, nx]  # (h, w, 2, 2)
+            px = (nx + 0.5) * sx - 0.5
+            py = (ny + 0.5) * sy - 0.5
+            rel = np.stack([xs - px, ys - py], axis=-1)
+            d = np.stack([field[ny, nx, 0] * sx, field[ny, nx, 1] * sy],
+                         axis=-1)
+            disp = d + np.einsum("hwij,hwj->hwi", r, rel) - rel
+            copies.append(warp_fn(img, disp))
+            weights.append(wyy[:, None] * wxx[None, :])
+            disps.append(disp)
+    energy = 0.0
+    for a in range(4):
+        for b in range(4):
+            dd = disps[a] - disps[b]
+            energy = energy + weights[a] * weights[b] * np.exp(
+                -0.5 * (dd ** 2).sum(-1))
+    total = sum(wt[..., None] * c for wt, c in zip(weights, copies))
+    return total / np.sqrt(energy)[..., None]
+
+
 SQUEEZE_FULL, SQUEEZE_ZERO = 1.5, 3.0
 STRETCH_FULL, STRETCH_ZERO = 0.4, 0.15
 
@@ -128,13 +227,24 @@ def gain_at(field, h, w, fade):
     return up(gain(field), h, w) if fade else 1.0
 
 
+def warped_residual(residual, field, h, w, fade):
+    """The residual term of one level: warp(R, F_k) as the paper, or with
+    the fade G·warp_cubic(R, F_k) + (1 - G)·T."""
+    if not fade:
+        return warp(residual, scaled_field(field, h, w))
+    g = gain_at(field, h, w, True)
+    out = g * warp_cubic(residual, scaled_field(field, h, w))
+    if (g < 1).any():
+        out = out + (1 - g) * transport(residual, field, h, w, warp_cubic)
+    return out
+
+
 def vanilla(hd, refined, field, fade=False):
     """O^h = up(O^r) + G·warp(R, up(F)·s), R = I^h − up(down(I^h))."""
     h, w = hd.shape[:2]
     lh, lw = field.shape[:2]
     residual = hd - up(down(hd, lh, lw), h, w)
-    return up(refined, h, w) + gain_at(field, h, w, fade) * warp(
-        residual, scaled_field(field, h, w))
+    return up(refined, h, w) + warped_residual(residual, field, h, w, fade)
 
 
 def multiscale(hd, refined, field, fade=False):
@@ -152,8 +262,8 @@ def multiscale(hd, refined, field, fade=False):
     out = refined
     for k in range(len(residuals) - 1, -1, -1):
         sh, sw = sizes[k]
-        out = up(out, sh, sw) + gain_at(field, sh, sw, fade) * warp(
-            residuals[k], scaled_field(field, sh, sw))
+        out = up(out, sh, sw) + warped_residual(residuals[k], field, sh, sw,
+                                                fade)
     return out
 
 
