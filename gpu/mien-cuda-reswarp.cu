@@ -45,13 +45,89 @@ sample_position_dev (int i, float d, int n, int *i0, float *w)
   *w = frac;
 }
 
+/* mien-warp.c's cubic_weights (Keys, a = MIEN_WARP_CUBIC_A). */
+__device__ __forceinline__ void
+cubic_weights_dev (float t, float w[4])
+{
+  const float a = MIEN_WARP_CUBIC_A;
+  float u = 1.0f - t;
+  w[0] = a * t * u * u;
+  w[1] = ((a + 2.0f) * t - (a + 3.0f)) * t * t + 1.0f;
+  w[2] = ((a + 2.0f) * u - (a + 3.0f)) * u * u + 1.0f;
+  w[3] = a * t * t * u;
+}
+
+__device__ __forceinline__ int
+clamp_index_dev (int i, int n)
+{
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+/* acc[c] += weight · res(x + dx, y + dy): mien-warp.c's sample_residual. */
+template <typename R, int C>
+__device__ __forceinline__ void
+sample_residual_dev (const R *res, int W, int H, int x, int y, float dx,
+                     float dy, float weight, int cubic, float *acc)
+{
+  int x0, y0;
+  float wx, wy;
+  sample_position_dev (x, dx, W, &x0, &wx);
+  sample_position_dev (y, dy, H, &y0, &wy);
+  if (!cubic)
+    {
+      int x1 = x0 + (x0 < W - 1);
+      int y1 = y0 + (y0 < H - 1);
+      const R *r0 = res + (size_t)y0 * W * C;
+      const R *r1 = res + (size_t)y1 * W * C;
+#pragma unroll
+      for (int c = 0; c < C; c++)
+        {
+          float top = lerp_dev (load_res (r0 + x0 * C + c),
+                                load_res (r0 + x1 * C + c), wx);
+          float bot = lerp_dev (load_res (r1 + x0 * C + c),
+                                load_res (r1 + x1 * C + c), wx);
+          acc[c] += weight * lerp_dev (top, bot, wy);
+        }
+      return;
+    }
+  float kx[4], ky[4];
+  cubic_weights_dev (wx, kx);
+  cubic_weights_dev (wy, ky);
+  int xs[4];
+#pragma unroll
+  for (int k = 0; k < 4; k++)
+    xs[k] = clamp_index_dev (x0 + k - 1, W) * C;
+  float sum[C];
+#pragma unroll
+  for (int c = 0; c < C; c++)
+    sum[c] = 0.0f;
+#pragma unroll
+  for (int j = 0; j < 4; j++)
+    {
+      const R *r = res + (size_t)clamp_index_dev (y0 + j - 1, H) * W * C;
+#pragma unroll
+      for (int c = 0; c < C; c++)
+        sum[c] += ky[j] * (kx[0] * load_res (r + xs[0] + c)
+                           + kx[1] * load_res (r + xs[1] + c)
+                           + kx[2] * load_res (r + xs[2] + c)
+                           + kx[3] * load_res (r + xs[3] + c));
+    }
+#pragma unroll
+  for (int c = 0; c < C; c++)
+    acc[c] += weight * sum[c];
+}
+
 struct compose_args {
   const float *coarse; /* NULL: zero (a plain warp) */
   int coarse_w;
   const void *residual; /* W×H×C of R, NULL: none */
   const float *field;   /* 2 channels, NULL: zero */
   const float *gain;    /* 1 channel at the field's size, NULL: 1 */
-  int field_w;
+  /* Texture transport (needs gain): per field node the Jacobian of
+   * x → x + F(x) in grid units (xx, xy, yx, yy); NULL: off. */
+  const float *jacobian;
+  int cubic; /* the residual resampler: Keys cubic, else bilinear */
+  int field_w, field_h;
   const mien_lerp_tap *cx, *cy, *fx, *fy;
   float scale_x, scale_y;
   int W, H;
@@ -77,6 +153,57 @@ up_sample (const float *coarse, int coarse_w, mien_lerp_tap tx,
       float right = lerp_dev (c0[tx.i1 * C + c], c1[tx.i1 * C + c], ty.w);
       value[c] = lerp_dev (left, right, tx.w);
     }
+}
+
+/* mien-warp.c's transport_residual: the four surrounding nodes' rigid
+ * motions, blended with the field's bilinear weights and rescaled to keep
+ * the energy of uncorrelated copies. The nodes' rotations come from their
+ * Jacobians here rather than from a per-level table. */
+template <typename R, int C>
+__device__ void
+transport_residual_dev (const compose_args &a, const R *res, int x, int y,
+                        float weight, float *acc)
+{
+  mien_lerp_tap fx = a.fx[x], fy = a.fy[y];
+  const int ix[4] = { fx.i0, fx.i1, fx.i0, fx.i1 };
+  const int iy[4] = { fy.i0, fy.i0, fy.i1, fy.i1 };
+  const float w[4] = { (1.0f - fx.w) * (1.0f - fy.w), fx.w * (1.0f - fy.w),
+                       (1.0f - fx.w) * fy.w, fx.w * fy.w };
+  float dx[4], dy[4];
+#pragma unroll
+  for (int n = 0; n < 4; n++)
+    {
+      size_t node = (size_t)iy[n] * a.field_w + ix[n];
+      const float *f = a.field + 2 * node;
+      const float *j = a.jacobian + 4 * node;
+      float ja = j[0], jb = j[1] * (a.scale_x / a.scale_y);
+      float jc = j[2] * (a.scale_y / a.scale_x), jd = j[3];
+      float h = hypotf (ja + jd, jc - jb);
+      float co = h > 0.0f ? (ja + jd) / h - 1.0f : 0.0f;
+      float si = h > 0.0f ? (jc - jb) / h : 0.0f;
+      float rx = (float)x - (((float)ix[n] + 0.5f) * a.scale_x - 0.5f);
+      float ry = (float)y - (((float)iy[n] + 0.5f) * a.scale_y - 0.5f);
+      dx[n] = f[0] * a.scale_x + co * rx - si * ry;
+      dy[n] = f[1] * a.scale_y + si * rx + co * ry;
+    }
+  float energy = 0.0f;
+#pragma unroll
+  for (int n = 0; n < 4; n++)
+    {
+      energy += w[n] * w[n];
+#pragma unroll
+      for (int m = n + 1; m < 4; m++)
+        {
+          float ex = dx[n] - dx[m], ey = dy[n] - dy[m];
+          energy += 2.0f * w[n] * w[m] * expf (-0.5f * (ex * ex + ey * ey));
+        }
+    }
+  float scale = weight / sqrtf (energy);
+#pragma unroll
+  for (int n = 0; n < 4; n++)
+    if (w[n] != 0.0f)
+      sample_residual_dev<R, C> (res, a.W, a.H, x, y, dx[n], dy[n],
+                                 w[n] * scale, a.cubic, acc);
 }
 
 template <typename R, int C>
@@ -125,26 +252,11 @@ compose_kernel (compose_args a)
           for (int c = 0; c < C; c++)
             value[c] += g * load_res (r + c);
         }
-      else
-        {
-          int x0, y0;
-          float wx, wy;
-          sample_position_dev (x, u * a.scale_x, a.W, &x0, &wx);
-          sample_position_dev (y, v * a.scale_y, a.H, &y0, &wy);
-          int x1 = x0 + (x0 < a.W - 1);
-          int y1 = y0 + (y0 < a.H - 1);
-          const R *r0 = res + (size_t)y0 * a.W * C;
-          const R *r1 = res + (size_t)y1 * a.W * C;
-#pragma unroll
-          for (int c = 0; c < C; c++)
-            {
-              float top = lerp_dev (load_res (r0 + x0 * C + c),
-                                    load_res (r0 + x1 * C + c), wx);
-              float bot = lerp_dev (load_res (r1 + x0 * C + c),
-                                    load_res (r1 + x1 * C + c), wx);
-              value[c] += g * lerp_dev (top, bot, wy);
-            }
-        }
+      else if (g > 0.0f)
+        sample_residual_dev<R, C> (res, a.W, a.H, x, y, u * a.scale_x,
+                                   v * a.scale_y, g, a.cubic, value);
+      if (a.jacobian != nullptr && g < 1.0f)
+        transport_residual_dev<R, C> (a, res, x, y, 1.0f - g, value);
     }
   float *o = a.out + (size_t)y * a.out_pitch + (size_t)x * a.out_c;
 #pragma unroll
@@ -249,8 +361,11 @@ struct mien_cuda_decomposition {
   /* The residual gain (mien_field_residual_gain): computed on the host from
    * the field in set_inputs, uploaded next to it. */
   int residual_fade;
+  int transport;   /* texture transport where the gain fades */
+  int cubic;       /* Keys cubic residual resampler, else bilinear */
   mien_image *gain_host;
   float *gain_dev;
+  float *jacobian_host, *jacobian_dev; /* 4 floats per field node */
   float *out_dev;                 /* host variant's staging frame */
   cudaStream_t stream;
   size_t device_bytes;
@@ -556,6 +671,13 @@ alloc_frame_buffers (mien_cuda_decomposition *dec, mien_error *err)
       && (dec->gain_host = mien_image_new (low.width, low.height, 1, err))
              == nullptr)
     s = MIEN_ERR_NOMEM;
+  if (s == MIEN_OK)
+    s = dev_alloc (dec, (void **)&dec->jacobian_dev, n_low * 4 * sizeof (float),
+                   "the field's Jacobians", err);
+  if (s == MIEN_OK
+      && (dec->jacobian_host = (float *)malloc (n_low * 4 * sizeof (float)))
+             == nullptr)
+    s = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   if (dec->mode == MIEN_RESWARP_MULTISCALE)
     for (int k = 1; k < dec->n_residuals && s == MIEN_OK; k++)
       s = dev_alloc (dec, (void **)&dec->levels[k].scratch,
@@ -625,6 +747,8 @@ mien_cuda_decomposition_new (const mien_image *hd, int low_w, int low_h,
     }
   dec->mode = mode;
   dec->residual_fade = 1;
+  dec->transport = 1;
+  dec->cubic = 1;
   dec->storage = storage;
   dec->width = hd->width;
   dec->height = hd->height;
@@ -690,6 +814,8 @@ mien_cuda_decomposition_free (mien_cuda_decomposition *dec)
   cudaFree (dec->refined_dev);
   cudaFree (dec->field_dev);
   cudaFree (dec->gain_dev);
+  cudaFree (dec->jacobian_dev);
+  free (dec->jacobian_host);
   cudaFree (dec->out_dev);
   if (dec->stream != nullptr)
     cudaStreamDestroy (dec->stream);
@@ -704,6 +830,22 @@ mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
                                            int on)
 {
   dec->residual_fade = on != 0;
+  dec->transport = on != 0;
+  dec->cubic = on != 0;
+}
+
+extern "C" void
+mien_cuda_decomposition_set_texture_transport (mien_cuda_decomposition *dec,
+                                               int on)
+{
+  dec->transport = on != 0;
+}
+
+extern "C" void
+mien_cuda_decomposition_set_resampler (mien_cuda_decomposition *dec,
+                                       mien_warp_resampler resampler)
+{
+  dec->cubic = resampler == MIEN_WARP_CUBIC;
 }
 
 extern "C" int
@@ -837,7 +979,11 @@ compose_level (mien_cuda_decomposition *dec, int k, const float *coarse,
   a.residual = with_residual ? lv->residual : nullptr;
   a.field = dec->field_dev;
   a.gain = dec->residual_fade ? dec->gain_dev : nullptr;
+  a.jacobian = dec->residual_fade && dec->transport ? dec->jacobian_dev
+                                                    : nullptr;
+  a.cubic = dec->cubic;
   a.field_w = low.width;
+  a.field_h = low.height;
   a.cx = lv->taps;
   a.cy = lv->taps + lv->w;
   a.fx = lv->taps + lv->w + lv->h;
@@ -913,6 +1059,18 @@ mien_cuda_reswarp_set_inputs (mien_cuda_decomposition *dec,
                                       * sizeof (float),
                                   cudaMemcpyHostToDevice, dec->stream),
                  "uploading the residual gain");
+  for (int y = 0; y < field->height; y++)
+    for (int x = 0; x < field->width; x++)
+      {
+        mien_jacobian j = mien_field_jacobian (field, x, y);
+        float *p = dec->jacobian_host + 4 * ((size_t)y * field->width + x);
+        p[0] = j.xx, p[1] = j.xy, p[2] = j.yx, p[3] = j.yy;
+      }
+  MIEN_CUDA_TRY (cudaMemcpyAsync (dec->jacobian_dev, dec->jacobian_host,
+                                  (size_t)field->width * field->height * 4
+                                      * sizeof (float),
+                                  cudaMemcpyHostToDevice, dec->stream),
+                 "uploading the field's Jacobians");
   /* The copies read pageable host memory the caller may change next. */
   MIEN_CUDA_TRY (cudaStreamSynchronize (dec->stream), "uploading inputs");
   return MIEN_OK;

@@ -75,6 +75,12 @@ void mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
                                                 int on);
 int mien_cuda_decomposition_get_residual_fade (
     const mien_cuda_decomposition *dec);
+/* As mien_decomposition_set_texture_transport / _set_resampler (the fade
+ * sets both; these set them apart, after it). */
+void mien_cuda_decomposition_set_texture_transport (
+    mien_cuda_decomposition *dec, int on);
+void mien_cuda_decomposition_set_resampler (mien_cuda_decomposition *dec,
+                                            mien_warp_resampler resampler);
 
 /* One frame, host in and host out: the same contract as mien_reswarp
  * (refined and field at the low size; out full size; a field with NaN or

@@ -45,8 +45,8 @@ compare_levels (mien_decomposition *cpu, mien_cuda_decomposition *gpu)
   return worst;
 }
 
-/* G · warp(R_k, F_k) on the device against the CPU's compose onto zero
- * (G = 1 when the decompositions do not fade). */
+/* G · warp(R_k, F_k) (+ (1 − G) · T) on the device against the CPU's
+ * compose onto zero (G = 1 when the decompositions do not fade). */
 static float
 compare_warped_levels (mien_decomposition *cpu, mien_cuda_decomposition *gpu,
                        const mien_image *field)
@@ -67,8 +67,15 @@ compare_warped_levels (mien_decomposition *cpu, mien_cuda_decomposition *gpu,
       mien_image *got = gpu_test_guarded_image (r->width, r->height,
                                                 r->channels, GUARD);
       mien_error err = { 0 };
-      mien_reswarp_compose_level_gain (&zero, r, field, gain, want, NULL,
-                                       &err);
+      /* The CPU decomposition's departures: the gain, the transport where
+       * it fades and the resampler (set by the fade, mien-reswarp.h). */
+      mien_warp_options options = {
+        .gain = gain,
+        .resampler = mien_decomposition_get_resampler (cpu),
+        .transport = gain != NULL
+                     && mien_decomposition_get_texture_transport (cpu),
+      };
+      mien_warp_compose_ex (&zero, r, field, &options, want, NULL, &err);
       float *dev = NULL;
       size_t bytes = mien_image_n_floats (got) * sizeof (float);
       CHECK (cudaMalloc ((void **)&dev, bytes) == cudaSuccess, "cudaMalloc");
