@@ -74,6 +74,7 @@
 #define GAIN_MIN_EYES 0.8
 #define GAIN_MAX 1.2
 #define MAX_REST 16
+#define ROBUST_EVERY 8
 #define N_STABLE 8
 /* A one-sided channel costs this many times a bilateral one: a symmetric
  * expression is solved as bilateral AUs, and only a clear asymmetry (a
@@ -96,7 +97,7 @@ mien_drive_options_init (mien_drive_options *o)
   *o = (mien_drive_options){
     .face = -1,
     .track_side = 720,
-    .redetect_every = 10,
+    .redetect_every = 5,
     .filter = { MIEN_DRIVE_DEFAULT_MIN_CUTOFF, MIEN_DRIVE_DEFAULT_BETA,
                 MIEN_DRIVE_DEFAULT_D_CUTOFF },
     .strength = 1.0f,
@@ -369,12 +370,18 @@ typedef struct tracker {
   box_fit fit;
   float last_cx, last_cy, last_iod;
   int since_check;
+  int n_lost;     /* frames searched without finding the face */
+  int confirmed;  /* the last frame the detector confirmed */
+  int retract;    /* set by a failed check: frames after confirmed go */
   one_euro filter;
   int n_redetect;
 } tracker;
 
 /* Finds faces; picks the wanted one on the first lock, else the one nearest
- * the last position. Returns 1 with *face described, 0 when none. */
+ * the last position, and describes it. Returns 1 with *face, 0 when none,
+ * -1 on error. While no face is found the detector runs on every frame, at
+ * face-api's single size (fast) and every ROBUST_EVERY frames with the
+ * robust search (other sizes, rolled faces). */
 static int
 acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
          mien_error *err)
@@ -382,12 +389,16 @@ acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
   mien_face *faces = NULL;
   int n = 0;
   mien_error local = { 0 };
-  if (mien_face_analyzer_run (tr->an, img, NULL, &faces, &n, &local)
+  mien_face_options single = { .search = MIEN_FACE_SEARCH_SINGLE };
+  int robust = tr->n_lost % ROBUST_EVERY == 0;
+  tr->n_lost++;
+  if (mien_face_analyzer_detect (tr->an, img, robust ? NULL : &single, &faces,
+                                 &n, &local)
       != MIEN_OK)
     {
       /* A damaged model is an error; a frame the analyzer cannot use is
        * just a frame without a face. */
-      if (local.status == MIEN_ERR_NOMEM)
+      if (local.status == MIEN_ERR_NOMEM || local.status == MIEN_ERR_FORMAT)
         {
           if (err)
             *err = local;
@@ -410,9 +421,10 @@ acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
       float best = INFINITY;
       for (int i = 0; i < n; i++)
         {
-          float cx, cy, s;
-          lm_bounds (faces[i].landmarks, &cx, &cy, &s);
-          float d = hypotf (cx - tr->last_cx, cy - tr->last_cy);
+          float d = hypotf (faces[i].box.x + 0.5f * faces[i].box.width
+                                - tr->last_cx,
+                            faces[i].box.y + 0.5f * faces[i].box.height
+                                - tr->last_cy);
           if (d < best)
             best = d, pick = i;
         }
@@ -426,10 +438,24 @@ acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
       mien_faces_free (faces);
       return -1;
     }
+  int found = 0;
   if (pick >= 0)
-    *face = faces[pick];
+    {
+      *face = faces[pick];
+      mien_status st = mien_face_analyzer_describe (tr->an, img, face, &local);
+      if (st == MIEN_ERR_NOMEM)
+        {
+          if (err)
+            *err = local;
+          mien_faces_free (faces);
+          return -1;
+        }
+      found = st == MIEN_OK;
+    }
   mien_faces_free (faces);
-  return pick >= 0;
+  if (found)
+    tr->n_lost = 0;
+  return found;
 }
 
 static void
@@ -467,8 +493,8 @@ still_there (tracker *tr, const mien_image *img, mien_box box)
 /* One frame: 1 face followed (landmarks, expressions in *out), 0 missing,
  * -1 error. */
 static int
-track_frame (tracker *tr, const mien_image *img, mien_drive_frame *out,
-             int first_ever, mien_error *err)
+track_frame (tracker *tr, const mien_image *img, int index,
+             mien_drive_frame *out, int first_ever, mien_error *err)
 {
   mien_face face;
   if (!tr->locked)
@@ -476,6 +502,7 @@ track_frame (tracker *tr, const mien_image *img, mien_drive_frame *out,
       int r = acquire (tr, img, first_ever, &face, err);
       if (r <= 0)
         return r;
+      tr->confirmed = index;
       if (!first_ever)
         tr->n_redetect++;
       tr->fit = box_fit_of (&face);
@@ -506,13 +533,19 @@ track_frame (tracker *tr, const mien_image *img, mien_drive_frame *out,
           mien_box b = st == MIEN_OK
                            ? box_from_landmarks (&tr->fit, face.landmarks)
                            : face.box;
-          if (st != MIEN_OK || !still_there (tr, img, b))
+          if (st == MIEN_OK && still_there (tr, img, b))
+            tr->confirmed = index;
+          else
             {
               tr->locked = 0;
               /* Maybe it moved fast: look for it anywhere. */
               int r = acquire (tr, img, 0, &face, err);
+              /* Gone: the frames since the last confirmation were taken
+               * from a face that may have left already. */
+              tr->retract = r == 0;
               if (r <= 0)
                 return r;
+              tr->confirmed = index;
               tr->n_redetect++;
               tr->fit = box_fit_of (&face);
               tr->locked = 1;
@@ -580,11 +613,29 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
       double t0 = now ();
       mien_drive_frame f = last;
       f.found = 0;
-      int got = track_frame (&tr, img, &f, !ever, err);
+      int got = track_frame (&tr, img, t->n_frames, &f, !ever, err);
       if (got < 0)
         {
           st = err ? err->status : MIEN_ERR_INVALID;
           break;
+        }
+      if (tr.retract)
+        {
+          /* The detector lost the face at this frame: the frames since its
+           * last confirmation count as missing too (at most
+           * redetect_every - 1 of them), holding the confirmed frame. */
+          tr.retract = 0;
+          for (int j = tr.confirmed + 1; j < t->n_frames; j++)
+            if (t->frames[j].found)
+              {
+                t->frames[j] = t->frames[tr.confirmed];
+                t->frames[j].found = 0;
+                t->n_missing++;
+              }
+          if (tr.confirmed < t->n_frames)
+            last = t->frames[tr.confirmed];
+          f = last;
+          f.found = 0;
         }
       if (got)
         {
@@ -629,7 +680,7 @@ mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
   memset (t, 0, sizeof *t);
   tracker tr = { .an = an, .opt = opt };
   mien_drive_frame f = { 0 };
-  int got = track_frame (&tr, photo, &f, 1, err);
+  int got = track_frame (&tr, photo, 0, &f, 1, err);
   if (got < 0)
     return err ? err->status : MIEN_ERR_INVALID;
   if (got == 0)

@@ -67,7 +67,7 @@ typedef struct mien_drive_options {
   double fps;         /* output rate; 0: the video's average rate */
   double start, end;  /* the cut in seconds; end 0: to the end */
   int track_side;     /* frames are tracked at most this big; default 720 */
-  int redetect_every; /* frames between detector checks; default 10 */
+  int redetect_every; /* frames between detector checks; default 5 */
   mien_one_euro_params filter;
   float strength;     /* scales the performance; default 1 */
   unsigned parts;     /* MIEN_DRIVE_* mask; default all but pose */

@@ -348,7 +348,7 @@ mien_video_reader_read (mien_video_reader *r, mien_image **frame,
 {
   double t0 = now ();
   *eof = 0;
-  double step = 1.0 / r->out_fps;
+  double step = 1.0 / r->out_fps, src_step = 1.0 / r->info.avg_fps;
   double t = r->out_start + (double)r->out_index * step;
   mien_status st = MIEN_OK;
   if (r->out_end > 0.0 && t >= r->out_end - 1e-9)
@@ -356,7 +356,8 @@ mien_video_reader_read (mien_video_reader *r, mien_image **frame,
       *eof = 1;
       goto done;
     }
-  /* Advance while the next decoded frame is due by this output time. */
+  /* Advance to the frame on show nearest this output time: while the next
+   * decoded frame starts less than half a source frame after it. */
   for (;;)
     {
       if (!r->have_next && !r->decoder_done)
@@ -364,7 +365,7 @@ mien_video_reader_read (mien_video_reader *r, mien_image **frame,
           goto done;
       if (!r->have_next)
         break;
-      if (r->have_cur && r->next_t > t + 0.5 * step)
+      if (r->have_cur && r->next_t >= t + 0.5 * src_step - 1e-6)
         break;
       av_frame_unref (r->cur);
       av_frame_move_ref (r->cur, r->next);
@@ -383,8 +384,7 @@ mien_video_reader_read (mien_video_reader *r, mien_image **frame,
       goto done;
     }
   /* The stream is over once the last frame's own time has passed. */
-  if (r->decoder_done && !r->have_next
-      && t + 0.5 * step >= r->cur_t + 1.0 / r->info.avg_fps + 1e-9)
+  if (r->decoder_done && !r->have_next && t >= r->cur_t + src_step - 1e-6)
     {
       *eof = 1;
       goto done;

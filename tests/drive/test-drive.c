@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* engine/drive without the face models (issue #23):
+ * - the inverse rig solves back known AU vectors from landmarks the rig
+ *   itself moved (the real rig, run at each frame's own intensities, read
+ *   through its field here with this file's own forward solve), under a
+ *   random head translation, roll and scale per frame, in a clip whose
+ *   first frames are a smile: the rest must come from the neutral frames;
+ * - --strength and --drive-parts act on the solved curves;
+ * - a missing stretch holds, then eases to rest;
+ * - thinning keeps the curves within the tolerance, and the project's
+ *   timeline plays them back;
+ * - the video reader: frame count and order at the clip's rate, at twice
+ *   and half the rate, a cut with start/end, a file that is not a video. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drive/mien-drive.h"
+#include "drive/mien-video-reader.h"
+#include "io/mien-export.h"
+#include "io/mien-landmarks-io.h"
+#include "mien-landmarks.h"
+#include "mien-rig.h"
+#include "mien-test.h"
+
+#define N_FRAMES 30
+#define FPS 10.0
+
+/* The truth per frame: a smile first, rest, jaw drop, brows, rest. */
+static void
+truth_of (int i, mien_driving *c)
+{
+  mien_driving_init (c);
+  if (i < 5)
+    c->values[MIEN_AU12] = 4.0f, c->values[MIEN_AU6] = 2.0f;
+  else if (i >= 15 && i < 20)
+    c->values[MIEN_AU26] = 3.0f;
+  else if (i >= 20 && i < 25)
+    c->values[MIEN_AU1] = 3.0f, c->values[MIEN_AU2] = 3.0f;
+}
+
+static int
+is_neutral (int i)
+{
+  return (i >= 5 && i < 15) || i >= 25;
+}
+
+static void
+field_at (const mien_image *F, float x, float y, float *fx, float *fy)
+{
+  x = fminf (fmaxf (x, 0.0f), F->width - 1.001f);
+  y = fminf (fmaxf (y, 0.0f), F->height - 1.001f);
+  int x0 = (int)x, y0 = (int)y;
+  float u = x - x0, v = y - y0;
+  float r[2];
+  for (int k = 0; k < 2; k++)
+    {
+      const float *p = F->data + ((size_t)y0 * F->width + x0) * 2 + k;
+      r[k] = (1 - v) * ((1 - u) * p[0] + u * p[2])
+             + v * ((1 - u) * p[2 * F->width] + u * p[2 * F->width + 2]);
+    }
+  *fx = r[0], *fy = r[1];
+}
+
+/* What each side shows of an AU: bilateral + one-sided, at most 5. */
+static float
+side_value (const float *v, int au, int side)
+{
+  float s = v[au];
+  for (int k = MIEN_AU_N_BILATERAL; k < MIEN_AU_N_CHANNELS; k++)
+    if ((int)mien_au_channels[k].bilateral == au
+        && (int)mien_au_channels[k].side == side)
+      s += v[k];
+  return fminf (s, 5.0f);
+}
+
+static void
+test_solve (const mien_point *face_lm)
+{
+  mien_error err = { 0 };
+  mien_generator *gen = mien_rig_new (&err);
+  CHECK (gen != NULL, "%s", err.message);
+  /* The face in a 128 grid, about as the headshot crop places it. */
+  float iod = mien_landmarks_iod (face_lm);
+  mien_point eyes = { 0, 0 };
+  for (int i = 36; i < 48; i++)
+    eyes.x += face_lm[i].x / 12, eyes.y += face_lm[i].y / 12;
+  mien_point grid[MIEN_N_LANDMARKS];
+  float k = 24.0f / iod;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    grid[i] = (mien_point){ 64 + k * (face_lm[i].x - eyes.x),
+                            61 + k * (face_lm[i].y - eyes.y) };
+  mien_image *grey = mien_image_new (128, 128, 3, &err);
+  for (size_t i = 0; i < mien_image_n_floats (grey); i++)
+    grey->data[i] = 0.5f;
+  mien_generator_output out = { 0 };
+  mien_generator_output_init (&out, 128, 128, 3, &err);
+  mien_drive_track t = { 0 };
+  t.n_frames = N_FRAMES;
+  t.fps = FPS;
+  t.frames = calloc (N_FRAMES, sizeof *t.frames);
+  for (int f = 0; f < N_FRAMES; f++)
+    {
+      mien_driving c;
+      truth_of (f, &c);
+      CHECK (mien_generator_generate (gen, grey, &c, grid, &out, NULL, &err)
+                 == MIEN_OK,
+             "%s", err.message);
+      /* A head that moves: scale, roll and translation per frame. */
+      float s = mien_test_uniform (2.0f, 4.0f);
+      float a = mien_test_uniform (-0.2f, 0.2f);
+      float tx = mien_test_uniform (100, 300), ty = mien_test_uniform (100, 300);
+      for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+        {
+          float qx = grid[i].x, qy = grid[i].y, fx, fy;
+          for (int it = 0; it < 10; it++)
+            {
+              field_at (out.field, qx, qy, &fx, &fy);
+              qx = grid[i].x - fx, qy = grid[i].y - fy;
+            }
+          t.frames[f].lm[i] = (mien_point){
+            tx + s * (cosf (a) * qx - sinf (a) * qy),
+            ty + s * (sinf (a) * qx + cosf (a) * qy) };
+        }
+      t.frames[f].found = 1;
+      t.frames[f].expressions[MIEN_EXPRESSION_NEUTRAL]
+          = is_neutral (f) ? 0.9f : 0.05f;
+      t.frames[f].expressions[MIEN_EXPRESSION_HAPPY] = f < 5 ? 0.9f : 0.02f;
+    }
+  mien_drive_options o;
+  mien_drive_options_init (&o);
+  mien_drive_result r = { 0 };
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &r, &err) == MIEN_OK,
+         "%s", err.message);
+  int rest_ok = r.n_rest > 0;
+  for (int j = 0; j < r.n_rest; j++)
+    rest_ok &= is_neutral (r.rest_frames[j]);
+  CHECK (rest_ok, "the rest comes from neutral frames (first %d of %d)",
+         r.rest_frames[0], r.n_rest);
+  double se = 0.0;
+  int n = 0;
+  for (int f = 0; f < N_FRAMES; f++)
+    {
+      mien_driving c;
+      truth_of (f, &c);
+      const float *v = r.values + (size_t)f * MIEN_AU_N_CHANNELS;
+      for (int au = 0; au < MIEN_AU_N_BILATERAL; au++)
+        for (int side = 1; side <= 2; side++)
+          {
+            double e = side_value (v, au, side) - c.values[au];
+            se += e * e;
+            n++;
+          }
+    }
+  double rms = sqrt (se / n);
+  printf ("synthetic solve: RMS %.3f over every AU and side\n", rms);
+  CHECK (rms < 0.35, "solved AUs within RMS 0.35 of the truth (%.3f)", rms);
+  const float *smile = r.values + 2 * MIEN_AU_N_CHANNELS;
+  CHECK (fabsf (side_value (smile, MIEN_AU12, 1) - 4.0f) < 1.2f,
+         "the first frames' smile is solved (AU12 %.2f of 4)",
+         side_value (smile, MIEN_AU12, 1));
+  const float *rest = r.values + 10 * MIEN_AU_N_CHANNELS;
+  float most = 0.0f;
+  for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+    most = fmaxf (most, rest[k]);
+  CHECK (most < 0.3f, "a neutral frame solves to rest (largest AU %.2f)",
+         most);
+
+  /* --strength 0.5 and --drive-parts brows. */
+  mien_drive_result half = { 0 }, brows = { 0 };
+  o.strength = 0.5f;
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &half, &err) == MIEN_OK,
+         "%s", err.message);
+  o.strength = 1.0f;
+  o.parts = MIEN_DRIVE_BROWS;
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &brows, &err) == MIEN_OK,
+         "%s", err.message);
+  float maxdiff = 0.0f, mouth = 0.0f;
+  for (int i = 0; i < N_FRAMES * MIEN_AU_N_CHANNELS; i++)
+    {
+      maxdiff = fmaxf (maxdiff, fabsf (half.values[i] - 0.5f * r.values[i]));
+      if (mien_au_channels[i % MIEN_AU_N_CHANNELS].region
+          != MIEN_AU_REGION_BROWS)
+        mouth = fmaxf (mouth, brows.values[i]);
+    }
+  CHECK (maxdiff < 1e-4f, "--strength 0.5 halves every value (%g)",
+         maxdiff);
+  CHECK (mouth == 0.0f, "--drive-parts brows drives nothing else (%g)",
+         mouth);
+  float b1 = brows.values[22 * MIEN_AU_N_CHANNELS + MIEN_AU1];
+  CHECK (fabsf (b1 - r.values[22 * MIEN_AU_N_CHANNELS + MIEN_AU1]) < 1e-5f
+             && b1 > 1.0f,
+         "--drive-parts brows keeps the brows (%g)", b1);
+
+  /* The photo's own expression: visible p + a (5 - p) / 5. */
+  mien_driving photo;
+  mien_driving_init (&photo);
+  photo.values[MIEN_AU12] = 2.5f;
+  mien_drive_result withp = { 0 };
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, &photo, &withp, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  o.parts = MIEN_DRIVE_ALL_PARTS;
+  mien_drive_result_clear (&withp);
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, &photo, &withp, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  float a12 = r.values[2 * MIEN_AU_N_CHANNELS + MIEN_AU12];
+  float w12 = withp.values[2 * MIEN_AU_N_CHANNELS + MIEN_AU12];
+  CHECK (fabsf (w12 - a12 * 0.5f) < 1e-4f,
+         "a smiling photo gets half the smile's headroom (%g of %g)", w12,
+         a12);
+
+  /* A missing stretch: hold, then ease to rest. */
+  for (int f = 15; f < 30; f++)
+    t.frames[f].found = 0;
+  mien_drive_result miss = { 0 };
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &miss, &err) == MIEN_OK,
+         "%s", err.message);
+  const float *held = miss.values + 14 * MIEN_AU_N_CHANNELS;
+  const float *next = miss.values + 16 * MIEN_AU_N_CHANNELS;
+  const float *end = miss.values + 29 * MIEN_AU_N_CHANNELS;
+  float dh = 0.0f, de = 0.0f;
+  for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+    dh = fmaxf (dh, fabsf (next[k] - held[k])), de = fmaxf (de, end[k]);
+  CHECK (dh < 1e-6f, "the last values hold just after the face is lost");
+  CHECK (de == 0.0f, "the values reach rest after the ease (%g)", de);
+
+  /* Keyframes: thinned within the tolerance and played back. */
+  mien_project p;
+  mien_project_init (&p);
+  float worst = 0.0f;
+  CHECK (mien_drive_to_project (&r, 0.05f, 1000, &p, &worst, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  CHECK (p.n_keyframes >= 2 && p.n_keyframes <= N_FRAMES && worst <= 0.05f,
+         "%d keyframes within %.3f", p.n_keyframes, worst);
+  mien_timeline *tl = mien_project_build_timeline (&p, &err);
+  float back[MIEN_AU_N_CHANNELS];
+  float dev = 0.0f;
+  for (int f = 0; tl && f < N_FRAMES; f++)
+    {
+      mien_timeline_sample (tl, f / FPS, back, &err);
+      for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+        dev = fmaxf (dev, fabsf (back[k]
+                                 - r.values[f * MIEN_AU_N_CHANNELS + k]));
+    }
+  CHECK (tl && dev <= 0.051f, "the project's timeline plays the curves "
+         "back (%.3f)", dev);
+  CHECK (tl && mien_timeline_get_n_frames (tl, FPS) == N_FRAMES,
+         "the timeline has the clip's %d frames (%d)", N_FRAMES,
+         tl ? mien_timeline_get_n_frames (tl, FPS) : 0);
+  CHECK (mien_drive_to_project (&r, 0.05f, 3, &p, &worst, &err) == MIEN_OK
+             && p.n_keyframes <= 3,
+         "a keyframe budget is kept by a coarser tolerance (%d, %.2f)",
+         p.n_keyframes, worst);
+  mien_timeline_free (tl);
+  mien_project_clear (&p);
+  mien_drive_result_clear (&r);
+  mien_drive_result_clear (&half);
+  mien_drive_result_clear (&brows);
+  mien_drive_result_clear (&withp);
+  mien_drive_result_clear (&miss);
+  mien_drive_track_clear (&t);
+  mien_generator_output_clear (&out);
+  mien_image_free (grey);
+  mien_generator_free (gen);
+}
+
+static void
+test_reader (void)
+{
+  char path[] = "/tmp/mien-test-drive-XXXXXX.mp4";
+  int fd = mkstemps (path, 4);
+  close (fd);
+  mien_error err = { 0 };
+  mien_export_options eo;
+  mien_export_options_init (&eo);
+  eo.fps_num = 10;
+  eo.fps_den = 1;
+  eo.crf = 0;
+  eo.overwrite = 1;
+  mien_exporter *ex = mien_exporter_open (path, MIEN_EXPORT_MP4, &eo, 64, 48,
+                                          &err);
+  CHECK (ex != NULL, "%s", err.message);
+  mien_image *img = mien_image_new (64, 48, 3, &err);
+  for (int f = 0; ex && f < 20; f++)
+    {
+      for (size_t i = 0; i < mien_image_n_floats (img); i++)
+        img->data[i] = 0.1f + 0.04f * f;
+      mien_exporter_add_frame (ex, img, &err);
+    }
+  CHECK (ex && mien_exporter_finish (ex, &err) == MIEN_OK, "%s", err.message);
+  mien_image_free (img);
+  struct { double fps, start, end; int n; } cases[] = {
+    { 0, 0, 0, 20 }, { 20, 0, 0, 40 }, { 5, 0, 0, 10 }, { 0, 0.5, 1.2, 7 },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+    {
+      mien_video_reader *r = mien_video_reader_open (path, 0, &err);
+      CHECK (r != NULL, "%s", err.message);
+      if (r == NULL)
+        continue;
+      const mien_video_info *in = mien_video_reader_get_info (r);
+      CHECK (in->width == 64 && in->height == 48 && fabs (in->avg_fps - 10) < 1e-6
+                 && !in->has_audio && in->rotation == 0,
+             "the clip's info (%dx%d, %g fps)", in->width, in->height,
+             in->avg_fps);
+      mien_video_reader_set_output (r, cases[c].fps, cases[c].start,
+                                    cases[c].end);
+      mien_image *frame = NULL;
+      int n = 0, eof = 0, order = 1;
+      double t, want_step = 1.0 / (cases[c].fps > 0 ? cases[c].fps : 10);
+      while (mien_video_reader_read (r, &frame, &t, &eof, &err) == MIEN_OK
+             && !eof)
+        {
+          /* Which source frame: the one nearest the output time (the
+           * earlier at a tie). */
+          int src = (int)floor ((cases[c].start + t) * 10 + 0.5 - 1e-6);
+          if (src > 19)
+            src = 19;
+          float want = 0.1f + 0.04f * src;
+          if (fabsf (frame->data[0] - want) > 0.012f
+              || fabs (t - n * want_step) > 1e-9)
+            order = 0;
+          n++;
+        }
+      CHECK (eof && n == cases[c].n, "case %zu: %d frames (want %d)", c, n,
+             cases[c].n);
+      CHECK (order, "case %zu: each output frame is the source frame due "
+             "at its time", c);
+      mien_image_free (frame);
+      mien_video_reader_free (r);
+    }
+  /* Not a video: a clear error naming the file. */
+  FILE *f = fopen (path, "wb");
+  fputs ("not a video at all", f);
+  fclose (f);
+  mien_error e2 = { 0 };
+  CHECK (mien_video_reader_open (path, 0, &e2) == NULL
+             && strstr (e2.message, path) != NULL,
+         "a file that is not a video is refused (%s)", e2.message);
+  unlink (path);
+}
+
+static void
+test_parts (void)
+{
+  unsigned parts = 0;
+  mien_error err = { 0 };
+  CHECK (mien_drive_parts_parse ("eyes,mouth", &parts, &err) == MIEN_OK
+             && parts == (MIEN_DRIVE_EYES | MIEN_DRIVE_MOUTH),
+         "eyes,mouth");
+  CHECK (mien_drive_parts_parse ("brows,pose", &parts, &err) == MIEN_OK
+             && parts == (MIEN_DRIVE_BROWS | MIEN_DRIVE_POSE),
+         "brows,pose");
+  CHECK (mien_drive_parts_parse ("ears", &parts, &err) != MIEN_OK
+             && strstr (err.message, "ears"),
+         "an unknown part is named (%s)", err.message);
+  CHECK (mien_drive_parts_parse ("", &parts, &err) != MIEN_OK, "no part");
+}
+
+int
+main (void)
+{
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  char path[4096];
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json",
+            root ? root : ".");
+  mien_landmark_file lf = { 0 };
+  mien_error err = { 0 };
+  test_parts ();
+  test_reader ();
+  if (mien_landmark_file_load (path, &lf, &err) == MIEN_OK && lf.n_faces > 0)
+    test_solve (lf.faces[0].landmarks);
+  else
+    CHECK (0, "%s", err.message);
+  mien_landmark_file_clear (&lf);
+  return mien_test_exit_code ();
+}
