@@ -11,6 +11,7 @@
 const MienAccel mien_accels[] = {
   { "app.quit", { "<Control>q" } },
   { "win.show-help-overlay", { "<Control>question" } },
+  { "win.help", { "F1" } },
   { "win.open", { "<Control>o" } },
   { "win.save-image", { "<Control><Shift>s" } },
   { "win.copy-image", { "<Control>c" } },

@@ -6,6 +6,8 @@
  * the Shortcuts window can show them. */
 #include "mien-window-private.h"
 
+#include <glib/gi18n.h>
+
 #include "mien-export-dialog.h"
 #include "mien-preferences-window.h"
 
@@ -52,6 +54,26 @@ export_action (GtkWidget *widget, const char *action, GVariant *param)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* F1: the user guide, HTML built from docs/USER-GUIDE.md; installed with
+ * the app, or in the build tree when Mien runs uninstalled. */
+static void
+help_action (GtkWidget *widget, const char *action, GVariant *param)
+{
+  MienWindow *self = MIEN_WINDOW (widget);
+  const char *const dirs[] = { MIEN_DOCDIR, MIEN_BUILD_DOCDIR };
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (dirs[i], "user-guide.html",
+                                                NULL);
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
+      gtk_show_uri (GTK_WINDOW (self), uri, GDK_CURRENT_TIME);
+      return;
+    }
+  mien_window_show_message (self, _("The user guide is not installed"));
+}
+
 static void
 preferences_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -83,6 +105,7 @@ mien_window_class_install_actions (GtkWidgetClass *widget_class)
     { "win.copy-image", NULL, mien_window_copy_image_action },
     { "win.export", NULL, export_action },
     { "win.preferences", NULL, preferences_action },
+    { "win.help", NULL, help_action },
     { "win.undo", NULL, mien_window_undo_action },
     { "win.redo", NULL, mien_window_undo_action },
     { "win.reset", NULL, reset_action },

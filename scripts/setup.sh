@@ -15,7 +15,7 @@ PACKAGES=(
   libpng-dev libtiff-dev liblcms2-dev webp-pixbuf-loader heif-gdk-pixbuf
   libheif-examples
   libgtk-4-dev libadwaita-1-dev libepoxy-dev gettext
-  desktop-file-utils appstream
+  desktop-file-utils appstream python3-markdown
   xvfb xauth dbus dbus-x11 at-spi2-core python3-pyatspi imagemagick
   locales
 )
