@@ -10,7 +10,8 @@
   4. Save Image writes the full-resolution frame; saving onto a file asks
      (Cancel keeps it, Replace writes), saving onto the opened photo asks in
      its own words and Cancel leaves the photo untouched; the saved image
-     keeps the photo's ICC profile and alpha;
+     keeps the photo's ICC profile and alpha; Ctrl+C copies; with Keep
+     Expression on, the next photo keeps the sliders;
   5. closing with unsaved slider work asks Save / Discard / Cancel: Cancel
      keeps the window, Discard closes it.
 Screenshots stay in the artifacts folder."""
@@ -330,6 +331,24 @@ answer("Replace the Original Photo?", "Cancel")
 time.sleep(1.0)
 check(hashlib.sha256(open(photo, "rb").read()).hexdigest() == photo_hash,
       "Cancel leaves the opened photo untouched")
+
+# ---- 4b. Copy Image; Keep Expression for the next photo ----------------------
+pyatspi.Registry.generateMouseEvent(px + 30, py + ph - 30, "b1c")
+time.sleep(0.3)
+key(0x63, ctrl=True)  # Ctrl+C
+check(wait(lambda: find(app, contains="Copied the image", timeout=0.5) is not None, 20),
+      "Ctrl+C copies the image")
+click(find(app, name="Main Menu", role="push button"))
+time.sleep(0.5)
+click(find(app, contains="Keep Expression", timeout=5))
+time.sleep(0.5)
+second = os.path.join(artifacts, "second.png")
+Image.open(source_photo).save(second)
+action("open-file", f"'{second}'")  # the work was saved: no question
+check(wait(lambda: status().startswith("second.png") and "frame" in status(), 30),
+      f"the next photo opened: {status()!r}")
+check(abs(brow.currentValue - 2.0) < 0.11 and lip.currentValue > 0.5,
+      f"Keep Expression kept the sliders (inner brow {brow.currentValue}, lip {lip.currentValue})")
 
 # ---- 5. unsaved work on close --------------------------------------------------
 pid = int(os.environ["MIEN_PID"])
