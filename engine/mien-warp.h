@@ -53,7 +53,8 @@ typedef struct mien_warp_options {
    * motion x → x + F(p_n) + (R_n − 1)(x − p_n) (R_n the rotation closest to
    * the field's Jacobian at node p_n), blends the four copies with the
    * field's bilinear weights w_n, and divides by
-   * sqrt(Σ_nm w_n w_m exp(−|d_n − d_m|² / 2)) (d the copies' displacements)
+   * sqrt(Σ_nm w_n w_m ρ(|d_n − d_m|)) (d the copies' displacements,
+   * ρ(δ) = max(0, 1 − δ²/4)², their correlation, 0 beyond 2 pixels)
    * so that uncorrelated copies keep the residual's energy. Pores keep
    * their size where the field stretches or squeezes them; the low
    * frequencies still follow the field through up(coarse). For a rigid field

@@ -195,7 +195,8 @@ transport_residual_dev (const compose_args &a, const R *res, int x, int y,
       for (int m = n + 1; m < 4; m++)
         {
           float ex = dx[n] - dx[m], ey = dy[n] - dy[m];
-          energy += 2.0f * w[n] * w[m] * expf (-0.5f * (ex * ex + ey * ey));
+          float q = 1.0f - 0.25f * (ex * ex + ey * ey);
+          energy += q > 0.0f ? 2.0f * w[n] * w[m] * q * q : 0.0f;
         }
     }
   float scale = weight / sqrtf (energy);

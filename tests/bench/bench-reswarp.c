@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-frame ResWarp time at 512², 1K, 2K and 4K, vanilla and multiscale, with
  * the decomposition (cached per photo in the app) timed separately.
- * Usage: bench-reswarp [FRAMES] [THREADS] [SIZE,SIZE,...]; prints a Markdown
- * table. The machine should be otherwise idle: report the load with it. */
+ * Usage: bench-reswarp [FRAMES] [THREADS] [SIZE,SIZE,...] [FIELD.flo];
+ * prints a Markdown table. The default field moves every pixel (the worst
+ * case for the residual warp); FIELD.flo, a 128² field such as mien-render
+ * --debug-dir writes, times a real expression instead, where the still
+ * pixels (background, hair) take the kernel's exact-read path.
+ * The machine should be otherwise idle: report the load with it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +37,33 @@ make_photo (int size)
   return img;
 }
 
+/* A Middlebury .flo of 128×128 (tag 202021.25, width, height, then u v
+ * pairs, little-endian as on every machine this runs on); NULL if not. */
+static mien_image *
+load_flo_128 (const char *path)
+{
+  FILE *f = fopen (path, "rb");
+  if (f == NULL)
+    return NULL;
+  float tag;
+  int wh[2];
+  mien_image *field = NULL;
+  if (fread (&tag, 4, 1, f) == 1 && tag == 202021.25f
+      && fread (wh, 4, 2, f) == 2 && wh[0] == 128 && wh[1] == 128)
+    {
+      field = mien_image_new (128, 128, 2, NULL);
+      if (field != NULL
+          && fread (field->data, sizeof (float), 128 * 128 * 2, f)
+                 != 128 * 128 * 2)
+        {
+          mien_image_free (field);
+          field = NULL;
+        }
+    }
+  fclose (f);
+  return field;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -54,13 +85,24 @@ main (int argc, char **argv)
 
   /* A smooth field of a few low-res pixels, like an expression change. */
   mien_image *field = mien_image_new (128, 128, 2, NULL);
-  for (int y = 0; y < 128; y++)
-    for (int x = 0; x < 128; x++)
-      {
-        float *f = mien_image_row (field, y) + 2 * x;
-        f[0] = 2.0f * sinf (x * 0.05f) * cosf (y * 0.04f);
-        f[1] = 1.5f * cosf (x * 0.03f) * sinf (y * 0.06f);
-      }
+  if (argc > 4)
+    {
+      mien_image_free (field);
+      field = load_flo_128 (argv[4]);
+      if (field == NULL)
+        {
+          fprintf (stderr, "bench: %s is not a 128×128 .flo\n", argv[4]);
+          return 1;
+        }
+    }
+  else
+    for (int y = 0; y < 128; y++)
+      for (int x = 0; x < 128; x++)
+        {
+          float *f = mien_image_row (field, y) + 2 * x;
+          f[0] = 2.0f * sinf (x * 0.05f) * cosf (y * 0.04f);
+          f[1] = 1.5f * cosf (x * 0.03f) * sinf (y * 0.06f);
+        }
 
   printf ("| size | mode | decomposition (once per photo) | frame median | "
           "frame min | frames |\n|---|---|---|---|---|---|\n");

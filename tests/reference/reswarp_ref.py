@@ -137,7 +137,8 @@ def transport(img, field, h, w, warp_fn):
     T_n(x) = img(x + d_n + (R_n - 1)(x - p_n)), with p_n the node's centre in
     level pixels, d_n its displacement in level pixels and R_n the rotation
     nearest its Jacobian in level pixels. T = sum w_n T_n / sqrt(sum_nm w_n
-    w_m exp(-|D_n - D_m|^2 / 2)), D_n the copies' displacements."""
+    w_m rho(|D_n - D_m|)), D_n the copies' displacements and
+    rho(d) = max(0, 1 - d^2/4)^2 their assumed correlation."""
     fh, fw = field.shape[:2]
     sx, sy = w / fw, h / fh
     jac = jacobians(field)
@@ -173,8 +174,8 @@ def transport(img, field, h, w, warp_fn):
     for a in range(4):
         for b in range(4):
             dd = disps[a] - disps[b]
-            energy = energy + weights[a] * weights[b] * np.exp(
-                -0.5 * (dd ** 2).sum(-1))
+            energy = energy + weights[a] * weights[b] * np.clip(
+                1 - (dd ** 2).sum(-1) / 4, 0, None) ** 2
     total = sum(wt[..., None] * c for wt, c in zip(weights, copies))
     return total / np.sqrt(energy)[..., None]
 
