@@ -218,13 +218,38 @@ lip.currentValue = 2.0
 time.sleep(0.8)  # one undo step once the slider settles
 key(0x7A, ctrl=True)  # Ctrl+Z
 check(wait(lambda: abs(lip.currentValue) < 1e-6, 5), f"Ctrl+Z undoes the slider (now {lip.currentValue})")
+key(0x7A, ctrl=True, shift=True)  # Ctrl+Shift+Z
+check(wait(lambda: abs(lip.currentValue - 2.0) < 0.11, 5), f"Ctrl+Shift+Z redoes it (now {lip.currentValue})")
+key(0x7A, ctrl=True)
+key(0x79, ctrl=True)  # Ctrl+Y
+check(wait(lambda: abs(lip.currentValue - 2.0) < 0.11, 5), f"Ctrl+Y redoes it too (now {lip.currentValue})")
 lip.currentValue = 2.5
 time.sleep(0.3)
 key(0x72, ctrl=True)  # Ctrl+R
 check(wait(lambda: abs(lip.currentValue) < 1e-6, 5), f"Ctrl+R resets the sliders (now {lip.currentValue})")
 check(pressed("Neutral"), "after Reset the Neutral preset is pressed")
 
+# Zoom: 100 % shows the 512-pixel photo smaller than fit does; zoom in and
+# out change the picture; fit brings it back.
+area = (slice(py, py + ph), slice(px, px + pw))
+fit = screenshot("1-zoom-fit")[area]
+
+
+def preview_differs(reference):
+    return bool(np.any(np.abs(screenshot("1-zoom")[area] - reference).sum(axis=2) > 0))
+
+
+for sym, what in [(0x31, "Ctrl+1 zooms to 100 %"), (0x2B, "Ctrl+plus zooms in"),
+                  (0x2D, "Ctrl+minus zooms out")]:
+    before_zoom = screenshot("1-zoom-before")[area]
+    key(sym, ctrl=True)
+    check(wait(lambda: preview_differs(before_zoom), 5), what)
+key(0x30, ctrl=True)  # Ctrl+0
+check(wait(lambda: not preview_differs(fit), 5), "Ctrl+0 fits the photo again")
+
 for sym, ctrl, shift, title, what in [
+        (0x6F, True, False, "Open a Portrait", "Ctrl+O opens the Open dialog"),
+        (0x73, True, False, "Save the Project", "Ctrl+S opens the Save Project dialog"),
         (0x65, True, False, "Export Animation", "Ctrl+E opens the export dialog"),
         (0x2C, True, False, "Preferences", "Ctrl+comma opens the preferences"),
         (0x73, True, True, "Save Image", "Ctrl+Shift+S opens the Save Image dialog"),
@@ -272,6 +297,13 @@ click(find(app, name="Happy", role="push button"))
 check(wait(lambda: pressed("Happy") and not pressed("Neutral"), 5), "Happy is pressed once applied")
 happy_lip = lip.currentValue
 check(happy_lip > 0.5, f"Happy raises the lip corners ({happy_lip})")
+time.sleep(1.0)
+smiling = screenshot("2-happy")[area]
+B_KEYCODE = 56  # X keycode of b (Xvfb's default keymap)
+pyatspi.Registry.generateKeyboardEvent(B_KEYCODE, None, pyatspi.KEY_PRESS)
+check(wait(lambda: preview_differs(smiling), 5), "holding B shows the photo before the changes")
+pyatspi.Registry.generateKeyboardEvent(B_KEYCODE, None, pyatspi.KEY_RELEASE)
+check(wait(lambda: not preview_differs(smiling), 5), "releasing B shows the result again")
 
 # ---- 3. Intensity keeps a tweak ------------------------------------------------
 brow = slider("Inner brow raiser")
