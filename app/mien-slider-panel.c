@@ -160,7 +160,11 @@ make_slider_row (MienSliderPanel *self, int channel)
 static void
 on_preset_clicked (GtkButton *button, MienSliderPanel *self)
 {
-  int preset = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "preset"));
+  int preset = 0;
+  while (preset < MIEN_N_PRESETS
+         && self->preset_buttons[preset] != GTK_TOGGLE_BUTTON (button))
+    preset++;
+  g_return_if_fail (preset < MIEN_N_PRESETS);
   mien_slider_panel_apply_preset (self, (mien_expression_preset)preset,
                                   gtk_range_get_value (self->intensity));
 }
@@ -198,7 +202,6 @@ make_presets (MienSliderPanel *self)
       GtkWidget *button = gtk_toggle_button_new_with_label (mien_presets[p].label);
       self->preset_buttons[p] = GTK_TOGGLE_BUTTON (button);
       gtk_widget_set_tooltip_text (button, mien_presets[p].description);
-      g_object_set_data (G_OBJECT (button), "preset", GINT_TO_POINTER (p));
       g_signal_connect (button, "clicked", G_CALLBACK (on_preset_clicked), self);
       gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
     }
