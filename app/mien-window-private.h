@@ -2,10 +2,12 @@
 /* What the files of MienWindow share: the instance struct and the functions
  * one concern calls in another. Each mien-window-*.c file owns one concern:
  *   mien-window.c          the type, rendering frames, the status line
- *   mien-window-actions.c  the window's actions and the accelerator table
+ *   mien-window-actions.c  the window's actions (their keys: mien-accels.c),
+ *                          and the focus given back after a menu closes
  *   mien-window-undo.c     undo / redo of slider work
  *   mien-window-open.c     loading photos and projects: dialog, drop, recent
- *   mien-window-save.c     projects and images, and asking before losing work
+ *   mien-window-save.c     projects, and asking before losing work
+ *   mien-window-image.c    Save Image and Copy Image
  *   mien-window-compare.c  views (result, split, difference, before), mode
  *   mien-window-measure.c  quality measures and the responsiveness log
  * Only this directory includes this header. */
