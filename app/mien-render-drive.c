@@ -41,6 +41,8 @@ static struct {
   float strength;
   unsigned parts;
   int face;
+  int set_filter;
+  float min_cutoff, beta;
 } cli = { .strength = 1.0f, .parts = MIEN_DRIVE_ALL_PARTS, .face = -1 };
 
 static double
@@ -79,6 +81,27 @@ mien_render_drive_option (int code, const char *arg)
     {
     case MIEN_DRIVE_OPT_DRIVE: cli.path = arg; return 0;
     case MIEN_DRIVE_OPT_STATS: cli.stats = arg; return 0;
+    case MIEN_DRIVE_OPT_FILTER:
+      {
+        /* MIN_CUTOFF or MIN_CUTOFF,BETA; 0 turns the filter off. */
+        char *end;
+        double mc = mien_strtod_c (arg, &end), beta = MIEN_DRIVE_DEFAULT_BETA;
+        if (end != arg && *end == ',')
+          {
+            const char *b = end + 1;
+            beta = mien_strtod_c (b, &end);
+            if (end == b)
+              end = (char *)"x";
+          }
+        if (end == arg || *end || !(mc >= 0.0 && mc <= 100.0)
+            || !(beta >= 0.0 && beta <= 1000.0))
+          return usage_error ("--drive-filter wants MIN_CUTOFF[,BETA] (Hz, "
+                              "Hz per iod/s; 0 turns it off)", arg);
+        cli.set_filter = 1;
+        cli.min_cutoff = (float)mc;
+        cli.beta = (float)beta;
+        return 0;
+      }
     case MIEN_DRIVE_OPT_START:
       if (!parse_number (arg, 0.0, MIEN_TIMELINE_MAX_TIME, &v))
         return usage_error ("--start wants seconds >= 0", arg);
@@ -327,7 +350,8 @@ write_stats (const char *path, const mien_drive_track *t,
   if (f == NULL)
     return err->status;
   FILE *s = mien_atomic_file_stream (f);
-  fprintf (s, "frame\ttime\tfound\tmouth\teyes\tbrows\tneutral");
+  fprintf (s, "frame\ttime\tfound\tmouth\teyes\tbrows\tneutral\tstep"
+           "\tidentity");
   for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
     fprintf (s, "\t%s", mien_au_channels[k].name);
   fputc ('\n', s);
@@ -337,9 +361,13 @@ write_stats (const char *path, const mien_drive_track *t,
     {
       float m, e, b;
       mien_drive_measure (t->frames[i].lm, &m, &e, &b);
-      fprintf (s, "%d\t%.4f\t%d\t%.5f\t%.5f\t%.5f\t%.4f", i, i / t->fps,
-               t->frames[i].found, (double)m, (double)e, (double)b,
-               (double)t->frames[i].expressions[MIEN_EXPRESSION_NEUTRAL]);
+      float step = i > 0 && t->frames[i].found && t->frames[i - 1].found
+                       ? mien_drive_step (t->frames[i - 1].lm, t->frames[i].lm)
+                       : 0.0f;
+      fprintf (s, "%d\t%.4f\t%d\t%.5f\t%.5f\t%.5f\t%.4f\t%.6f\t%.4f", i,
+               i / t->fps, t->frames[i].found, (double)m, (double)e, (double)b,
+               (double)t->frames[i].expressions[MIEN_EXPRESSION_NEUTRAL],
+               (double)step, (double)t->frames[i].identity);
       for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
         fprintf (s, "\t%.4f",
                  (double)r->values[(size_t)i * MIEN_AU_N_CHANNELS + k]);
@@ -412,6 +440,21 @@ photo_face (drive_run *d, mien_error *err)
   return pick >= 0 ? 0 : 1;
 }
 
+/* "AU12=2.10,AU6=1.30" for the channels at 0.05 or more, or "neutral". */
+static void
+list_aus (const mien_driving *c, char *list, size_t size)
+{
+  size_t used = 0;
+  list[0] = 0;
+  for (int k = 0; k < MIEN_AU_N_CHANNELS && used + 32 < size; k++)
+    if (c->values[k] >= 0.05f)
+      used += (size_t)snprintf (list + used, size - used, "%s%s=%.2f",
+                                used ? "," : "", mien_au_channels[k].name,
+                                (double)c->values[k]);
+  if (used == 0)
+    snprintf (list, size, "neutral");
+}
+
 static int
 drive_with_photo (drive_run *d, mien_error *err)
 {
@@ -466,15 +509,9 @@ drive_with_photo (drive_run *d, mien_error *err)
     }
   if (!opt->quiet)
     {
-      char list[1024] = "";
-      size_t used = 0;
-      for (int k = 0; k < MIEN_AU_N_CHANNELS && used < sizeof list - 32; k++)
-        if (c.values[k] >= 0.05f)
-          used += (size_t)snprintf (list + used, sizeof list - used, "%s%s=%.2f",
-                                    used ? "," : "", mien_au_channels[k].name,
-                                    (double)c.values[k]);
-      printf ("%s: the expression of %s: %s\n", opt->output, cli.path,
-              used ? list : "neutral");
+      char list[1024];
+      list_aus (&c, list, sizeof list);
+      printf ("%s: the expression of %s: %s\n", opt->output, cli.path, list);
       printf ("times: track %.2f s, solve %.2f s, render %.2f s\n", t_track,
               d->result.t_model + d->result.t_solve, d->t_render);
     }
@@ -635,6 +672,10 @@ drive_with_video (drive_run *d, mien_error *err)
               d->result.rest_frames[0], (double)d->result.rest_neutral,
               (double)d->result.fit_rms, d->project.n_keyframes,
               (double)thin_error);
+      char list[1024];
+      list_aus (&photo_aus, list, sizeof list);
+      printf ("the photo's own expression (kept; the performance fills the "
+              "headroom above it): %s\n", list);
       printf ("pose: not driven (head pose arrives with issue #24; the "
               "head's motion is removed, not copied)\n");
       double total = t->t_decode + t->t_track + d->result.t_model
@@ -653,7 +694,7 @@ mien_render_drive_main (const options *opt)
   int photo_drive = is_photo_path (cli.path);
   if (!opt->photo)
     return usage_error ("--drive needs a PHOTO to drive", NULL);
-  if (!opt->output && !opt->save_project)
+  if (!opt->output && !opt->save_project && !cli.stats)
     return usage_error ("missing -o OUTPUT", NULL);
   if (opt->output && photo_drive && !mien_image_save_supported (opt->output))
     return usage_error ("driven by a photo, OUTPUT is a .png, .jpg or .pfm",
@@ -680,6 +721,8 @@ mien_render_drive_main (const options *opt)
   d.dopt.parts = cli.parts;
   if (opt->fps > 0)
     d.dopt.fps = opt->fps;
+  if (cli.set_filter)
+    d.dopt.filter.min_cutoff = cli.min_cutoff, d.dopt.filter.beta = cli.beta;
   struct sigaction sa = { 0 };
   sa.sa_handler = on_stop_signal;
   sa.sa_flags = SA_RESETHAND;
@@ -719,6 +762,10 @@ mien_render_drive_main (const options *opt)
              program, err.message);
   if (photo_face (&d, &err) != 0)
     goto done;
+  /* The stats say how like the photo each tracked face is (measuring a
+   * result by driving the photo with it). */
+  if (cli.stats)
+    d.dopt.identity_ref = d.face.descriptor;
   d.gen = mien_render_make_generator (opt->generator, &err);
   if (d.gen == NULL)
     {

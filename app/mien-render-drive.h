@@ -15,6 +15,7 @@ enum {
   MIEN_DRIVE_OPT_PARTS,
   MIEN_DRIVE_OPT_FACE,
   MIEN_DRIVE_OPT_STATS,
+  MIEN_DRIVE_OPT_FILTER,
 };
 
 #define MIEN_DRIVE_LONGOPTS                                                  \
@@ -24,7 +25,8 @@ enum {
   { "strength", required_argument, NULL, MIEN_DRIVE_OPT_STRENGTH },          \
   { "drive-parts", required_argument, NULL, MIEN_DRIVE_OPT_PARTS },          \
   { "drive-face", required_argument, NULL, MIEN_DRIVE_OPT_FACE },            \
-  { "drive-stats", required_argument, NULL, MIEN_DRIVE_OPT_STATS }
+  { "drive-stats", required_argument, NULL, MIEN_DRIVE_OPT_STATS },         \
+  { "drive-filter", required_argument, NULL, MIEN_DRIVE_OPT_FILTER }
 
 /* One drive option; returns 0, or 2 after printing a usage error. */
 int mien_render_drive_option (int code, const char *arg);

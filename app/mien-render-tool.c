@@ -285,7 +285,7 @@ parse_options (int argc, char **argv, options *opt)
       case MIEN_DRIVE_OPT_DRIVE: case MIEN_DRIVE_OPT_START:
       case MIEN_DRIVE_OPT_END: case MIEN_DRIVE_OPT_STRENGTH:
       case MIEN_DRIVE_OPT_PARTS: case MIEN_DRIVE_OPT_FACE:
-      case MIEN_DRIVE_OPT_STATS:
+      case MIEN_DRIVE_OPT_STATS: case MIEN_DRIVE_OPT_FILTER:
         if ((rc = mien_render_drive_option (c, optarg)) != 0)
           return rc;
         break;

@@ -254,6 +254,19 @@ to_frame (const frame2 *f, mien_point p)
                        (-x * f->ey + y * f->ex) / f->iod };
 }
 
+float
+mien_drive_step (const mien_point *prev, const mien_point *cur)
+{
+  sim2 s = fit_similarity (cur, prev);
+  float iod = mien_landmarks_iod (prev);
+  if (!(iod > 1e-6f))
+    return 0.0f;
+  double sum = 0.0;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    sum += dist (sim_apply (s, cur[i]), prev[i]);
+  return (float)(sum / MIEN_N_LANDMARKS / iod);
+}
+
 /* lm in the rest's face frame after removing the similarity. */
 static void
 normalise (const mien_point *lm, const mien_point *rest, const frame2 *rf,
@@ -557,6 +570,10 @@ track_frame (tracker *tr, const mien_image *img, int index,
   memcpy (out->lm, face.landmarks, sizeof out->lm);
   memcpy (out->expressions, face.expressions, sizeof out->expressions);
   out->found = 1;
+  out->identity = tr->opt->identity_ref
+                      ? mien_face_descriptor_cosine (face.descriptor,
+                                                     tr->opt->identity_ref)
+                      : 0.0f;
   return 1;
 }
 

@@ -75,6 +75,10 @@ typedef struct mien_drive_options {
    * default 0.03 (the ground-truth clip's RMS error: 0.58 at 0.002, 0.47
    * at 0.01, 0.43 at 0.03, 0.41 at 0.1, where true AUs shrink) */
   float ridge;
+  /* A descriptor (MIEN_DESCRIPTOR_SIZE floats, may be NULL): each tracked
+   * frame's face-api descriptor cosine to it goes into
+   * mien_drive_frame.identity (for measuring a result's identity). */
+  const float *identity_ref;
   /* How much of a rig move the landmark net reports, per landmark
    * coordinate (mien_drive_calibrate); NULL: all of it. */
   const float *gains;
@@ -86,6 +90,7 @@ typedef struct mien_drive_frame {
   mien_point lm[MIEN_N_LANDMARKS]; /* filtered, in tracked-frame pixels */
   float expressions[MIEN_N_EXPRESSIONS];
   int found; /* 0: the face was missing (lm holds the last seen) */
+  float identity; /* cosine to options.identity_ref; 0 without one */
 } mien_drive_frame;
 
 /* The tracked performance. */
@@ -199,6 +204,12 @@ mien_status mien_drive_photo_expression (const mien_drive_track *track,
                                          const mien_point *photo_lm,
                                          mien_driving *photo_aus,
                                          mien_error *err);
+
+/* How far the face's shape moved from prev to cur: the mean landmark
+ * displacement after the similarity (translation, roll, scale) that best
+ * aligns cur's eye corners and nose bridge onto prev's, in prev's iod. For
+ * jitter measures. */
+float mien_drive_step (const mien_point *prev, const mien_point *cur);
 
 /* Per-frame measures of a track (for tests and the quality table), in iod
  * units of each frame: inner-lip opening, mean eye opening, mean brow

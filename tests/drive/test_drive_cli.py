@@ -326,7 +326,8 @@ def main():
     check(no_temporaries(bad), "no temporary is left behind")
     for args, words in [(["--strength", "x"], "--strength"),
                         (["--drive-parts", "nose"], "unknown part"),
-                        (["--end", "1", "--start", "2"], "--end")]:
+                        (["--end", "1", "--start", "2"], "--end"),
+                        (["--drive-filter", "1,x"], "--drive-filter")]:
         rc, o, e = mien(PHOTO, "--drive", gt, "-o",
                         os.path.join(bad, "o.mp4"), *args)
         check(rc == 2 and words in e, "bad option %s: exit 2 (%s)"
