@@ -219,7 +219,7 @@ const mien_preset_info mien_presets[MIEN_N_PRESETS] = {
   { "viseme-a", "A", "Mouth open as for \"a\" in father: AU25 + AU26.",
     MIEN_PRESET_GROUP_MOUTH },
   { "viseme-e", "E",
-    "Lips spread as for \"ee\" in see: AU20 + AU12, lips parted (AU25).",
+    "Lips spread as for \"ee\" in see: AU20 + AU12.",
     MIEN_PRESET_GROUP_MOUTH },
   { "viseme-o", "O",
     "Lips rounded and open as for \"o\" in go: AU22 + AU18, jaw dropped "
@@ -228,7 +228,8 @@ const mien_preset_info mien_presets[MIEN_N_PRESETS] = {
     "Lips rounded and pushed forward as for \"oo\" in boot: AU18 + AU22, "
     "barely parted (AU25).", MIEN_PRESET_GROUP_MOUTH },
   { "viseme-mbp", "M/B/P",
-    "Lips pressed together as for m, b and p: AU24 + AU23.",
+    "Lips pressed together as for m, b and p: AU24 + AU23, chin raised "
+    "(AU17).",
     MIEN_PRESET_GROUP_MOUTH },
 };
 
@@ -279,14 +280,14 @@ static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
    * set against face-api's 68 landmarks found again on the results
    * (tests/eval/test-visemes.c): E must widen the inner mouth, O and U
    * narrow it, A open it, M/B/P close it, each by 10 % or more. */
-  [MIEN_PRESET_VISEME_A] = { { MIEN_AU25, 4.0f }, { MIEN_AU26, 4.0f } },
-  [MIEN_PRESET_VISEME_E] = { { MIEN_AU20, 5.0f }, { MIEN_AU12, 2.0f },
-                             { MIEN_AU25, 2.0f } },
-  [MIEN_PRESET_VISEME_O] = { { MIEN_AU22, 5.0f }, { MIEN_AU18, 3.0f },
-                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 2.0f } },
-  [MIEN_PRESET_VISEME_U] = { { MIEN_AU18, 5.0f }, { MIEN_AU22, 3.0f },
+  [MIEN_PRESET_VISEME_A] = { { MIEN_AU25, 5.0f }, { MIEN_AU26, 5.0f } },
+  [MIEN_PRESET_VISEME_E] = { { MIEN_AU20, 5.0f }, { MIEN_AU12, 5.0f } },
+  [MIEN_PRESET_VISEME_O] = { { MIEN_AU22, 5.0f }, { MIEN_AU18, 4.0f },
+                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 3.0f } },
+  [MIEN_PRESET_VISEME_U] = { { MIEN_AU18, 5.0f }, { MIEN_AU22, 5.0f },
                              { MIEN_AU25, 1.0f } },
-  [MIEN_PRESET_VISEME_MBP] = { { MIEN_AU24, 5.0f }, { MIEN_AU23, 2.0f } },
+  [MIEN_PRESET_VISEME_MBP] = { { MIEN_AU24, 5.0f }, { MIEN_AU23, 3.0f },
+                               { MIEN_AU17, 2.0f } },
 };
 
 int

@@ -44,7 +44,7 @@ const rig_pull rig_pulls[] = {
    * the mouth open into a tall oval: the corners go down and in. The fold
    * guard caps any jaw drop near AU26's at 5 (the chin would fold into the
    * neck), so AU27 opens about as far and differs by the narrowed oval. */
-  { RIG_LIP_CORNER, MIEN_AU22, -0.09f, 0.0f },
+  { RIG_LIP_CORNER, MIEN_AU22, -0.12f, 0.0f },
   { RIG_LIP_CORNER, MIEN_AU24, -0.03f, 0.0f },
   { RIG_LIP_CORNER, MIEN_AU27, -0.10f, 0.08f },
 

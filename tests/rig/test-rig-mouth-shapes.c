@@ -176,6 +176,9 @@ main (void)
   check_no_fold (&r, "43=5,45=5,5=5", 1.0f);
   check_no_fold (&r, "27=5", 0.0f);
   check_no_fold (&r, "22=5,18=5,26=5", 0.0f);
+  check_no_fold (&r, "18=5,22=5", 0.0f);
+  check_no_fold (&r, "18=5,22=5,25=1", 0.0f);
+  check_no_fold (&r, "18=5,22=3", 0.0f);
   astronaut_rig_close (&r);
   return mien_test_exit_code ();
 }
