@@ -13,7 +13,8 @@
      keeps the photo's ICC profile and alpha; Ctrl+C copies; with Keep
      Expression on, the next photo keeps the sliders;
   5. closing with unsaved slider work asks Save / Discard / Cancel: Cancel
-     keeps the window, Discard closes it.
+     keeps the window, Save writes the project the work was saved to and
+     closes (Discard on opening another photo: test_sliders.py).
 Screenshots stay in the artifacts folder."""
 import hashlib
 import os
@@ -395,6 +396,12 @@ def exited():
         return True
 
 
+# The work so far goes into a project; then the brow moves again.
+project = os.path.join(artifacts, "work.mien")
+if os.path.exists(project):
+    os.remove(project)
+action("save-project", f"'{project}'")
+check(wait(lambda: os.path.exists(project), 10), "the project is saved")
 brow.currentValue = 3.0
 time.sleep(0.5)
 main = enclosing_window(preview)
@@ -407,8 +414,12 @@ time.sleep(1.0)
 check(not exited() and find(app, name="Photo preview", timeout=2) is not None
       and not window_gone("Mien"), "Cancel keeps the window open")
 click(find(main, name="Close", role="push button"))
-answer("Save Changes?", "Discard")
-check(wait(exited, 15), "Discard closes the window (the app quits)")
+answer("Save Changes?", "Save")
+check(wait(exited, 15), "Save closes the window once the work is saved (the app quits)")
+import json  # noqa: E402
+au1 = json.load(open(project))["target"]["aus"].get("AU1")
+check(au1 is not None and abs(au1 - 3.0) < 0.11,
+      f"Save wrote the work into the project it came from (AU1 {au1})")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)
