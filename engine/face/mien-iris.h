@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The iris and pupil of one eye, found in the photo by a classical fit
+ * inside the eye opening that the 68 landmarks give (issue #25): the iris
+ * is the disc whose edge (the limbus) is the strongest dark-to-bright step
+ * on the arcs the lids leave visible, and whose inside is darker than the
+ * sclera around it (Daugman's integro-differential operator, restricted to
+ * the eye opening). Then, inside the iris: the pupil (a darker disc, when
+ * the iris is light enough to tell it) and the catchlight (the brightest
+ * spot).
+ *
+ * Plain C on the core (libc, libm). face-api's 68 points carry no iris; the
+ * face-mesh/iris graph models of @vladmandic/human would need new nn ops.
+ *
+ * Coordinates are the photo's pixels, as the landmarks' (mien-face.h). */
+#pragma once
+
+#include "../mien-error.h"
+#include "../mien-image.h"
+#include "mien-face.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mien_iris_status {
+  MIEN_IRIS_FOUND = 0,
+  /* The lids are (nearly) shut: height / width of the opening below
+   * MIEN_IRIS_MIN_OPENNESS. Nothing to fit, and gaze has nothing to move. */
+  MIEN_IRIS_EYE_CLOSED,
+  /* The eye is under MIEN_IRIS_MIN_EYE_WIDTH pixels wide. */
+  MIEN_IRIS_TOO_SMALL,
+  /* No disc inside the opening is darker than the sclera beside it with a
+   * visible edge (a glare on glasses, a very dark or blurred eye). */
+  MIEN_IRIS_NO_CONTRAST,
+  /* Something brighter than the sclera (a reflection on glasses) covers
+   * more than 12 % of the fitted disc's area: the fit is not trusted. */
+  MIEN_IRIS_GLARE,
+} mien_iris_status;
+
+#define MIEN_IRIS_MIN_OPENNESS 0.12f
+#define MIEN_IRIS_MIN_EYE_WIDTH 8.0f
+
+typedef struct mien_iris {
+  mien_iris_status status;
+  /* The eye opening from the landmarks: corner to corner, its centre and
+   * unit axis (image-left corner to image-right corner), and
+   * openness = mean lid distance / width. Always filled. */
+  mien_point eye_centre, eye_axis;
+  float eye_width, openness;
+  /* When found: the iris disc, its edge contrast (mean luma step across
+   * the limbus, 0 … 1) and its inside's contrast with the sclera. */
+  mien_point centre;
+  float radius;
+  float edge, contrast;
+  /* The pupil's radius; 0 when a dark iris hides it. */
+  float pupil_radius;
+  /* The brightest spot inside the iris, when it is clearly brighter than
+   * the iris around it (a reflection of the light). */
+  int has_catchlight;
+  mien_point catchlight;
+} mien_iris;
+
+/* side 0: the subject's right eye (landmarks 36-41, image left); 1: the
+ * left eye (42-47). image: RGB or gray, values in [0, 1]. Returns MIEN_OK
+ * with out->status saying whether an iris was found; an error only for
+ * bad arguments. */
+mien_status mien_iris_find (const mien_image *image,
+                            const mien_point landmarks[MIEN_N_LANDMARKS],
+                            int side, mien_iris *out, mien_error *err);
+
+/* Where the iris looks, in the eye opening's frame: h is the iris centre's
+ * offset from the opening's centre along the eye axis over half the eye's
+ * width (+: towards the image's right), v the offset across it over half
+ * the width (+: down). 0, 0 for an iris not found. */
+void mien_iris_offset (const mien_iris *iris, float *h, float *v);
+
+/* "found", "eye closed", "eye too small", "no iris contrast", "glare over
+ * the eye". */
+const char *mien_iris_status_to_string (mien_iris_status status);
+
+#ifdef __cplusplus
+}
+#endif
