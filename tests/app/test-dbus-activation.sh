@@ -18,7 +18,6 @@ sed "s|@bindir@/mien|$mien|" "$service_in" >"$tmp/dbus-1/services/io.github.mien
 export XDG_DATA_HOME=$tmp GSETTINGS_BACKEND=memory
 exec xvfb-run -a dbus-run-session -- bash -c '
   photo=$1
-  pgrep -f "gapplication-service" >/dev/null && before=1 || before=0
   gapplication action io.github.mien.Mien open-file "'"'"'$photo'"'"'" \
     || { echo "FAIL: the action did not reach Mien"; exit 1; }
   for i in $(seq 100); do
