@@ -51,22 +51,24 @@ sample_position (int i, float d, int n, int *i0, float *w)
 typedef float v4f __attribute__ ((vector_size (16)));
 
 /* Keys' cubic convolution weights (a = MIEN_WARP_CUBIC_A) of the taps at
- * −1, 0, 1, 2 for samples at fractions tx and ty of [0, 1), both axes at
- * once in the lanes 0 and 1 of kx… (the weights of one axis are wN[0], of
- * the other wN[1]). At t = 0 they are exactly (0, 1, 0, 0) in float, so
- * integer displacements (F = 0 above all) read the residual exactly: the
- * identity property does not depend on the fast path. w2 = 1 − w0 − w1 − w3
- * is the kernel's partition of unity, cheaper than its own polynomial. */
-static inline void
-cubic_weights2 (float tx, float ty, v4f w[4])
+ * −1, 0, 1, 2 for a sample at fraction t of [0, 1), as one vector: the
+ * kernel at the distances 1 + t, t, 1 − t, 2 − t, each lane with its own
+ * piece's coefficients, in Horner form. At t = 0 they are exactly
+ * (0, 1, 0, 0) in float (a = −3/4 keeps every product exact), so integer
+ * displacements (F = 0 above all) read the residual exactly: the identity
+ * property does not depend on the fast path. */
+static inline v4f
+cubic_weights (float t)
 {
   const float a = MIEN_WARP_CUBIC_A;
-  v4f t = { tx, ty, 0.0f, 0.0f };
-  v4f u = 1.0f - t;
-  w[0] = a * t * u * u;
-  w[1] = ((a + 2.0f) * t - (a + 3.0f)) * t * t + 1.0f;
-  w[3] = a * t * t * u;
-  w[2] = 1.0f - w[0] - w[1] - w[3];
+  const v4f c3 = { a, a + 2.0f, a + 2.0f, a };
+  const v4f c2 = { -5.0f * a, -(a + 3.0f), -(a + 3.0f), -5.0f * a };
+  const v4f c1 = { 8.0f * a, 0.0f, 0.0f, 8.0f * a };
+  const v4f c0 = { -4.0f * a, 1.0f, 1.0f, -4.0f * a };
+  const v4f base = { 1.0f, 0.0f, 1.0f, 2.0f };
+  const v4f sign = { 1.0f, 1.0f, -1.0f, -1.0f };
+  v4f d = base + sign * t;
+  return ((c3 * d + c2) * d + c1) * d + c0;
 }
 
 static inline v4f
@@ -107,12 +109,11 @@ sample_residual (const mien_image *res, int x, int y, float dx, float dy,
         }
       return;
     }
-  v4f kw[4];
-  cubic_weights2 (wx, wy, kw);
-  const float kx[4] = { kw[0][0], kw[1][0], kw[2][0], kw[3][0] };
-  const float ky[4] = { kw[0][1], kw[1][1], kw[2][1], kw[3][1] };
-  if ((C == 3 || C == 4) && x0 >= 1 && x0 + 3 < res->width && y0 >= 1
-      && y0 + 2 < res->height)
+  const v4f kx = cubic_weights (wx), ky = cubic_weights (wy);
+  /* x0 ≥ 1, x0 + 3 < width, y0 ≥ 1 and y0 + 2 < height, two compares. */
+  if ((C == 3 || C == 4) && res->width >= 4 && res->height >= 3
+      && (unsigned)(x0 - 1) < (unsigned)(res->width - 4)
+      && (unsigned)(y0 - 1) < (unsigned)(res->height - 3))
     {
       /* Inside the image each tap's channels load as one short vector (for
        * 3 channels with the next pixel's first value in the unused lane,
