@@ -447,7 +447,7 @@ static const int robust_scales[] = { 160, 640, 0 };
  * rolled up to about ±25°, so ±35° covers ±45°). */
 static const double robust_rolls[] = { 35.0, -35.0 };
 #define DETECT_TAPS 2
-#define REFINE_TAPS 8
+#define REFINE_TAPS 4
 #define MERGE_IOU 0.3
 #define MERGE_COVER 0.6
 #define THOROUGH_THRESHOLD_DROP 0.1f
@@ -515,6 +515,86 @@ bilinear (const mien_image *src, double x, double y, float rgb[3])
   rgb[2] = acc[2];
 }
 
+/* A tap along one axis of an upright view: the two source samples and
+ * the weight of the second (a weight of 0 where a sample is outside). */
+typedef struct axis_tap {
+  int i0, i1;
+  float w0, w1;
+} axis_tap;
+
+static void
+axis_taps (axis_tap *taps, int size, int n, double centre, double k,
+           int extent)
+{
+  for (int u = 0; u < size; u++)
+    for (int i = 0; i < n; i++)
+      {
+        double x = centre + (u + (i + 0.5) / n - size / 2.0) * k - 0.5;
+        double f0 = floor (x);
+        float fx = (float)(x - f0);
+        /* Clamped only to keep the int in range: outside stays outside. */
+        int x0 = (int)fmax (-2.0, fmin (f0, (double)extent + 1));
+        axis_tap t = { x0, x0 + 1, 1.0f - fx, fx };
+        if (t.i0 < 0 || t.i0 >= extent)
+          t.w0 = 0.0f, t.i0 = 0;
+        if (t.i1 < 0 || t.i1 >= extent)
+          t.w1 = 0.0f, t.i1 = 0;
+        taps[(size_t)u * n + i] = t;
+      }
+}
+
+/* render_view for angle 0: bilinear is separable, so each tap's
+ * positions and weights come from two small tables. */
+static mien_image *
+render_upright (const mien_image *src, const view_frame *vf, int n,
+                mien_image *view)
+{
+  axis_tap *tx = malloc ((size_t)vf->width * n * sizeof *tx);
+  axis_tap *ty = malloc ((size_t)vf->height * n * sizeof *ty);
+  if (tx == NULL || ty == NULL)
+    {
+      free (tx);
+      free (ty);
+      mien_image_free (view);
+      return NULL;
+    }
+  axis_taps (tx, vf->width, n, vf->cx, vf->k, src->width);
+  axis_taps (ty, vf->height, n, vf->cy, vf->k, src->height);
+  int sc = src->channels;
+  float norm = 1.0f / (float)(n * n);
+  for (int v = 0; v < vf->height; v++)
+    {
+      float *row = mien_image_row (view, v);
+      for (int u = 0; u < vf->width; u++)
+        {
+          float sum[3] = { 0, 0, 0 };
+          for (int j = 0; j < n; j++)
+            {
+              axis_tap y = ty[(size_t)v * n + j];
+              const float *r0 = mien_image_row (src, y.i0);
+              const float *r1 = mien_image_row (src, y.i1);
+              for (int i = 0; i < n; i++)
+                {
+                  axis_tap x = tx[(size_t)u * n + i];
+                  const float *a = r0 + (size_t)x.i0 * sc;
+                  const float *b = r0 + (size_t)x.i1 * sc;
+                  const float *cc = r1 + (size_t)x.i0 * sc;
+                  const float *d = r1 + (size_t)x.i1 * sc;
+                  for (int ch = 0; ch < 3; ch++)
+                    sum[ch] += y.w0 * (x.w0 * a[ch] + x.w1 * b[ch])
+                               + y.w1 * (x.w0 * cc[ch] + x.w1 * d[ch]);
+                }
+            }
+          row[3 * u] = sum[0] * norm;
+          row[3 * u + 1] = sum[1] * norm;
+          row[3 * u + 2] = sum[2] * norm;
+        }
+    }
+  free (tx);
+  free (ty);
+  return view;
+}
+
 static mien_image *
 render_view (const mien_image *src, const view_frame *vf, int max_taps,
              mien_error *err)
@@ -527,25 +607,52 @@ render_view (const mien_image *src, const view_frame *vf, int max_taps,
   int n = (int)ceil (vf->k - 1e-6);
   n = n < 1 ? 1 : n > max_taps ? max_taps : n;
   double c = cos (vf->angle), s = sin (vf->angle);
+  int sw = src->width, sh = src->height, sc = src->channels;
+  float norm = 1.0f / (float)(n * n);
+  if (vf->angle == 0.0 && sc >= 3)
+    return render_upright (src, vf, n, view);
   for (int v = 0; v < vf->height; v++)
     {
       float *row = mien_image_row (view, v);
       for (int u = 0; u < vf->width; u++)
         {
-          float sum[3] = { 0, 0, 0 }, rgb[3];
+          float sum[3] = { 0, 0, 0 };
           for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
               {
                 double du = (u + (i + 0.5) / n - vf->width / 2.0) * vf->k;
                 double dv = (v + (j + 0.5) / n - vf->height / 2.0) * vf->k;
-                bilinear (src, vf->cx + c * du - s * dv,
-                          vf->cy + s * du + c * dv, rgb);
-                sum[0] += rgb[0];
-                sum[1] += rgb[1];
-                sum[2] += rgb[2];
+                /* Sample centres sit at integer + 0.5. */
+                double x = vf->cx + c * du - s * dv - 0.5;
+                double y = vf->cy + s * du + c * dv - 0.5;
+                double fx0 = floor (x), fy0 = floor (y);
+                if (fx0 >= 0 && fy0 >= 0 && fx0 + 1 < sw && fy0 + 1 < sh
+                    && sc >= 3)
+                  {
+                    /* Inside: the four texels, no checks. */
+                    int x0 = (int)fx0, y0 = (int)fy0;
+                    float fx = (float)(x - fx0), fy = (float)(y - fy0);
+                    const float *p0 = src->data + ((size_t)y0 * sw + x0) * sc;
+                    const float *p1 = p0 + (size_t)sw * sc;
+                    for (int ch = 0; ch < 3; ch++)
+                      {
+                        float top = p0[ch] + (p0[sc + ch] - p0[ch]) * fx;
+                        float bot = p1[ch] + (p1[sc + ch] - p1[ch]) * fx;
+                        sum[ch] += top + (bot - top) * fy;
+                      }
+                  }
+                else
+                  {
+                    float rgb[3];
+                    bilinear (src, x + 0.5, y + 0.5, rgb);
+                    sum[0] += rgb[0];
+                    sum[1] += rgb[1];
+                    sum[2] += rgb[2];
+                  }
               }
-          for (int ch = 0; ch < 3; ch++)
-            row[3 * u + ch] = sum[ch] / (float)(n * n);
+          row[3 * u] = sum[0] * norm;
+          row[3 * u + 1] = sum[1] * norm;
+          row[3 * u + 2] = sum[2] * norm;
         }
     }
   return view;
@@ -577,28 +684,18 @@ merge_faces (mien_face *list, int n, int cap, mien_face *more, int n_more)
   return n;
 }
 
-/* The tiny detector on a view of the whole photo, turned by `degrees`,
- * as many pixels as a square of side `area_side` (each side a multiple of
- * 32, the photo's shape kept; face-api pads to a square instead). Boxes
- * come back as the face's upright box about its centre in the photo, with
- * its roll. */
+/* The tiny detector on a view of the photo (w and h multiples of 32).
+ * Boxes come back as the face's upright box about its centre in the
+ * photo, with the view's roll. */
 static mien_status
-detect_view (mien_face_analyzer *fa, const mien_image *image, double degrees,
-             int area_side, double threshold, int found_by, mien_face **out,
-             int *n_out, mien_error *err)
+detect_in_frame (mien_face_analyzer *fa, const mien_image *image,
+                 view_frame vf, double threshold, int found_by,
+                 mien_face **out, int *n_out, mien_error *err)
 {
   *out = NULL;
   *n_out = 0;
-  double a = degrees * M_PI / 180.0;
-  double ca = fabs (cos (a)), sa = fabs (sin (a));
-  double bw = image->width * ca + image->height * sa;
-  double bh = image->width * sa + image->height * ca;
-  double k = sqrt (bw * bh) / area_side;
-  int w = (int)ceil (bw / k / 32.0) * 32, h = (int)ceil (bh / k / 32.0) * 32;
-  w = w < 32 ? 32 : w;
-  h = h < 32 ? 32 : h;
-  /* The view's centre is the photo's; the rounding up pads both ends. */
-  view_frame vf = { image->width / 2.0, image->height / 2.0, a, k, w, h };
+  double a = vf.angle, k = vf.k;
+  int w = vf.width, h = vf.height;
   /* 2×2 taps: with bilinear's own reach that averages a 4×4 patch, enough
    * where a 4K photo shrinks to the detector's 640, and cheap. */
   mien_image *view = render_view (image, &vf, DETECT_TAPS, err);
@@ -678,6 +775,27 @@ detect_view (mien_face_analyzer *fa, const mien_image *image, double degrees,
   *out = result;
   *n_out = n_pick;
   return MIEN_OK;
+}
+
+/* The tiny detector on the whole photo turned by `degrees`, as many
+ * pixels as a square of side `area_side` (each side a multiple of 32, the
+ * photo's shape kept; face-api pads to a square instead). */
+static mien_status
+detect_view (mien_face_analyzer *fa, const mien_image *image, double degrees,
+             int area_side, double threshold, int found_by, mien_face **out,
+             int *n_out, mien_error *err)
+{
+  double a = degrees * M_PI / 180.0;
+  double ca = fabs (cos (a)), sa = fabs (sin (a));
+  double bw = image->width * ca + image->height * sa;
+  double bh = image->width * sa + image->height * ca;
+  double k = sqrt (bw * bh) / area_side;
+  int w = (int)ceil (bw / k / 32.0) * 32, h = (int)ceil (bh / k / 32.0) * 32;
+  /* The view's centre is the photo's; the rounding up pads both ends. */
+  view_frame vf = { image->width / 2.0, image->height / 2.0, a, k,
+                    w < 32 ? 32 : w, h < 32 ? 32 : h };
+  return detect_in_frame (fa, image, vf, threshold, found_by, out, n_out,
+                          err);
 }
 
 mien_status
@@ -889,8 +1007,9 @@ dlib_rect (const mien_point *pts, int crop_w, int crop_h)
 #define UPRIGHT_ROLL (12.0 * M_PI / 180.0)
 #define REFINE_STABLE 0.02 /* of the box size, and 0.02 rad ≈ 1.1° */
 /* The refined crop is rendered at most this many pixels across (the
- * landmark net reads 112, the descriptor 150). */
-#define REFINE_VIEW 224.0
+ * landmark net reads 112, the descriptor 150), averaging up to
+ * REFINE_TAPS² taps a pixel. */
+#define REFINE_VIEW 160.0
 
 typedef struct face_frame {
   double cx, cy, width, height, roll;
@@ -992,9 +1111,37 @@ static mien_status describe_identity (mien_face_analyzer *fa,
 /* Re-crops from the landmarks, upright by the eyes' roll, and runs the
  * landmark net again until the box is stable; then expressions and the
  * descriptor on the upright face. */
+/* Is there a face in frame f? The detector on an upright view of it, the
+ * face centred and filling 1/VERIFY_EXTENT of the view, must find a box
+ * over it. The robust search's extra sizes and rolls find things the
+ * 416 pass does not, also things that are no face (a fold of cloth, a
+ * patch, curls: the sweep's false positives); centred and upright, a face
+ * scores high and they do not. */
+#define VERIFY_SIDE 224
+#define VERIFY_EXTENT 1.6
+#define VERIFY_IOU 0.4
+static mien_status
+verify_face (mien_face_analyzer *fa, const mien_image *image, face_frame f,
+             double threshold, int *is_face, mien_error *err)
+{
+  double k = fmax (f.width, f.height) * VERIFY_EXTENT / VERIFY_SIDE;
+  view_frame vf = { f.cx, f.cy, f.roll, k, VERIFY_SIDE, VERIFY_SIDE };
+  mien_face *found = NULL;
+  int n = 0;
+  *is_face = 0;
+  mien_status st = detect_in_frame (fa, image, vf, threshold, 0, &found, &n,
+                                    err);
+  mien_box want = { (float)(f.cx - f.width / 2), (float)(f.cy - f.height / 2),
+                    (float)f.width, (float)f.height };
+  for (int i = 0; i < n && !*is_face; i++)
+    *is_face = box_iou (found[i].box, want) >= VERIFY_IOU;
+  free (found);
+  return st;
+}
+
 static mien_status
 describe_refined (mien_face_analyzer *fa, const mien_image *image,
-                  mien_face *face, face_frame f, mien_error *err)
+                  mien_face *face, face_frame f, int verify, mien_error *err)
 {
   mien_point pts[MIEN_N_LANDMARKS];
   face_frame start = f;
@@ -1026,6 +1173,18 @@ describe_refined (mien_face_analyzer *fa, const mien_image *image,
         && turned <= REFINE_MAX_TURN))
     return mien_error_set (err, MIEN_ERR_INVALID, "not a face: its "
                            "landmarks do not hold the box");
+  if (verify)
+    {
+      int is_face = 0;
+      mien_status st = verify_face (fa, image, f,
+                                    MIEN_FACE_DEFAULT_SCORE_THRESHOLD,
+                                    &is_face, err);
+      if (st != MIEN_OK)
+        return st;
+      if (!is_face)
+        return mien_error_set (err, MIEN_ERR_INVALID, "not a face: the "
+                               "detector does not find it centred");
+    }
   /* The box is the one the last landmarks were found in; close to theirs
    * once stable. */
   memcpy (face->landmarks, pts, sizeof pts);
@@ -1143,7 +1302,7 @@ mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
   if (!box_plausible (face->box, image->width, image->height))
     return damaged (fa, "face detector", "tiny_face_detector_model", err);
   if (face->found_by != FOUND_FACEAPI && face->found_by != FOUND_EXACT)
-    return describe_refined (fa, image, face, frame_from_box (face), err);
+    return describe_refined (fa, image, face, frame_from_box (face), 1, err);
   int crop_w = 0, crop_h = 0;
   mien_status st = describe_landmarks (fa, image, face, &crop_w, &crop_h,
                                        err);
@@ -1164,7 +1323,7 @@ mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
       mien_status st = describe_refined (fa, image, &refined,
                                          frame_from_landmarks (
                                              face->landmarks),
-                                         &local);
+                                         0, &local);
       if (st == MIEN_OK)
         {
           *face = refined;
