@@ -55,6 +55,11 @@ typedef struct mien_rig_stats {
   float min_jacobian; /* after the guard */
   float max_displacement; /* largest |F| in grid pixels */
   float mouth_painted;    /* painted area in grid pixels */
+  /* Eyes (0, 1 or 2) that the photo shows shut (the lids' landmarks under
+   * 0.12 of the eye's width apart, as mien-iris.h's MIEN_IRIS_EYE_CLOSED):
+   * gaze leaves them alone, since there is no iris to turn and moving the
+   * closed lid would smear lashes. Counted only while gaze is asked for. */
+  int gaze_shut_eyes;
 } mien_rig_stats;
 
 /* Returns 1 and fills stats if gen is a rig. */

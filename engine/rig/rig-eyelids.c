@@ -24,6 +24,10 @@
  * the eye visibly). */
 #define GAZE_SIDEWAYS 0.3f
 #define GAZE_UP_DOWN 0.4f
+/* An eye whose lid landmarks are less than this share of its width apart
+ * is shut in the photo (mien-iris.h's MIEN_IRIS_MIN_OPENNESS; the core
+ * cannot include engine/face): gaze leaves it alone. */
+#define GAZE_MIN_OPENNESS 0.12f
 
 /* Each lid's move from the table, summed in table order. */
 static void
@@ -136,13 +140,27 @@ add_eyelid_field (mien_image *field, const eye_frame *e, const lid_params *p,
       }
 }
 
-void
+/* Mean distance of the upper and lower lid landmarks over the eye's
+ * width. */
+static float
+eye_openness (const mien_point *lm, int side)
+{
+  int e0 = side ? MIEN_LM_LEFT_EYE.first : MIEN_LM_RIGHT_EYE.first;
+  vec2 a = v_pt (lm[e0]), b = v_pt (lm[e0 + 3]);
+  float w = v_len (v_sub (b, a));
+  float h = 0.5f * (v_len (v_sub (v_pt (lm[e0 + 1]), v_pt (lm[e0 + 5])))
+                    + v_len (v_sub (v_pt (lm[e0 + 2]), v_pt (lm[e0 + 4]))));
+  return w > 0.0f ? h / w : 0.0f;
+}
+
+int
 add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
              const side_au sides[2], const mien_driving *c)
 {
   float gh = c->values[MIEN_GAZE_H], gv = c->values[MIEN_GAZE_V];
   gh = isfinite (gh) ? fmaxf (-1.0f, fminf (1.0f, gh)) : 0.0f;
   gv = isfinite (gv) ? fmaxf (-1.0f, fminf (1.0f, gv)) : 0.0f;
+  int shut = 0;
   for (int s = 0; s < 2; s++)
     {
       eye_frame e;
@@ -160,6 +178,12 @@ add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
         .bottom = LOWER_SKIN * f->iod,
       };
       vec2 gaze = { GAZE_SIDEWAYS * gh, GAZE_UP_DOWN * gv };
+      if ((gh != 0.0f || gv != 0.0f) && eye_openness (lm, s) < GAZE_MIN_OPENNESS)
+        {
+          gaze = (vec2){ 0.0f, 0.0f };
+          shut++;
+        }
       add_eyelid_field (field, &e, &p, gaze);
     }
+  return shut;
 }

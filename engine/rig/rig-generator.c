@@ -69,6 +69,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
   memset (&moves, 0, sizeof moves);
   side_au sides[2], mid;
   int have_frame = face_frame_init (&f, lm);
+  rig->stats.gaze_shut_eyes = 0;
   if (have_frame)
     {
       side_intensities (&c, sides, &mid);
@@ -82,7 +83,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
         compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, closure);
       else
         compose_mouth_opening (out->field, rig->num, input, lm, &moves);
-      add_eyelids (out->field, &f, lm, sides, &c);
+      rig->stats.gaze_shut_eyes = add_eyelids (out->field, &f, lm, sides, &c);
       apply_border_window (out->field);
     }
   rig->stats.fold_alpha = mien_field_limit_folds (out->field, MIEN_RIG_JACOBIAN_MARGIN);

@@ -251,8 +251,10 @@ void compose_mouth_opening (mien_image *field, float *tmp,
 
 /* ---- rig-eyelids -------------------------------------------------------- */
 
-void add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
-                  const side_au sides[2], const mien_driving *c);
+/* Returns the number of eyes the photo shows shut, where gaze (if asked
+ * for) did nothing (mien_rig_stats.gaze_shut_eyes). */
+int add_eyelids (mien_image *field, const face_frame *f, const mien_point *lm,
+                 const side_au sides[2], const mien_driving *c);
 
 /* ---- rig-guard ---------------------------------------------------------- */
 
