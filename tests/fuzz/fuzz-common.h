@@ -4,6 +4,8 @@
  * must say why. */
 #pragma once
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +14,37 @@
 
 #include "mien-error.h"
 
+static char fuzz_dir_path[64];
+
+/* At a normal exit: the folder's files (plain files only) and the folder.
+ * After a crash it stays, with the input that caused it. */
+static void
+fuzz_dir_remove (void)
+{
+  DIR *d = opendir (fuzz_dir_path);
+  if (d == NULL)
+    return;
+  for (struct dirent *e; (e = readdir (d)) != NULL;)
+    if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
+      unlinkat (dirfd (d), e->d_name, 0);
+  closedir (d);
+  rmdir (fuzz_dir_path);
+}
+
 /* A folder of this process (in /dev/shm when there, so that writing each
- * input costs no disk), made once. */
+ * input costs no disk), made once and removed at exit. */
 static const char *
 fuzz_dir (void)
 {
-  static char dir[64];
-  if (dir[0] == '\0')
+  if (fuzz_dir_path[0] == '\0')
     {
-      snprintf (dir, sizeof dir, "%s/mien-fuzz-XXXXXX",
+      snprintf (fuzz_dir_path, sizeof fuzz_dir_path, "%s/mien-fuzz-XXXXXX",
                 access ("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-      if (mkdtemp (dir) == NULL)
+      if (mkdtemp (fuzz_dir_path) == NULL)
         abort ();
+      atexit (fuzz_dir_remove);
     }
-  return dir;
+  return fuzz_dir_path;
 }
 
 /* Writes data to fuzz_dir()/name and returns the path (static storage). */
