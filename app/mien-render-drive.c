@@ -354,6 +354,8 @@ write_stats (const char *path, const mien_drive_track *t,
            "\tidentity");
   for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
     fprintf (s, "\t%s", mien_au_channels[k].name);
+  for (int k = 0; k < MIEN_N_LANDMARKS; k++)
+    fprintf (s, "\tx%d\ty%d", k, k);
   fputc ('\n', s);
   /* mien-render never calls setlocale, so printf writes C-locale
    * numbers. */
@@ -371,6 +373,11 @@ write_stats (const char *path, const mien_drive_track *t,
       for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
         fprintf (s, "\t%.4f",
                  (double)r->values[(size_t)i * MIEN_AU_N_CHANNELS + k]);
+      /* The tracked (filtered unless --drive-filter 0) landmarks, in the
+       * tracked frame's pixels: scripts/drive-filter-sweep.py. */
+      for (int k = 0; k < MIEN_N_LANDMARKS; k++)
+        fprintf (s, "\t%.3f\t%.3f", (double)t->frames[i].lm[k].x,
+                 (double)t->frames[i].lm[k].y);
       fputc ('\n', s);
     }
   return mien_atomic_file_commit (f, err);

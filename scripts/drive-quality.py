@@ -77,6 +77,20 @@ def run(cmd):
     return p.stdout
 
 
+def strip(mp4, out, every=10, height=128, zoom=0.4):
+    """Every 10th frame of a result side by side (a contact strip), the
+    centre of the frame (the face crops are centred on the face)."""
+    n = int(subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+         "stream=nb_read_frames", "-of", "csv=p=0", mp4],
+        capture_output=True, text=True).stdout.strip() or 0)
+    cols = max(1, (n + every - 1) // every)
+    run(["ffmpeg", "-v", "error", "-y", "-i", mp4, "-vf",
+         "select='not(mod(n\\,%d))',crop=iw*%g:ih*%g,scale=-2:%d,tile=%dx1"
+         % (every, zoom, zoom, height, cols),
+         "-frames:v", "1", "-q:v", "4", out])
+
+
 def times(stdout):
     for line in stdout.splitlines():
         if line.startswith("times:"):
@@ -124,6 +138,7 @@ def measure(build, face, clip, outdir, end):
     row["jit_ratio"] = (row["jit_res"] / row["jit_drv"]
                         if jd and row["jit_drv"] > 0 else float("nan"))
     row["times"] = times(o)
+    strip(out, os.path.join(outdir, name + "-strip.jpg"))
     return row
 
 
