@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <stdatomic.h>
@@ -75,12 +76,33 @@ worker_main (void *arg)
   return NULL;
 }
 
+int
+mien_pool_parse_threads (const char *text)
+{
+  /* strtol rather than atoi: "8x", "1e3" or an overflowing number is junk,
+   * not 8, 1 or INT_MAX threads. Only leading blanks are forgiven (strtol
+   * skips them anyway); trailing ones would mean a hand-edited value with
+   * something after it, which we do not guess at either. */
+  if (text == NULL || *text == '\0')
+    return 0;
+  errno = 0;
+  char *end = NULL;
+  long v = strtol (text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0')
+    return 0;
+  if (v < 1 || v > MIEN_POOL_MAX_THREADS)
+    return 0;
+  return (int)v;
+}
+
 static int
 default_thread_count (void)
 {
-  const char *env = getenv ("MIEN_THREADS");
-  if (env != NULL && atoi (env) > 0)
-    return atoi (env);
+  /* A bad MIEN_THREADS falls back to the CPU count: a typo in an
+   * environment variable must not start 10^9 threads or none. */
+  int from_env = mien_pool_parse_threads (getenv ("MIEN_THREADS"));
+  if (from_env > 0)
+    return from_env;
   long n = sysconf (_SC_NPROCESSORS_ONLN);
   return n > 0 ? (int)n : 1;
 }

@@ -15,7 +15,16 @@ typedef struct mien_pool mien_pool;
 /* Work on the half-open index range [begin, end). */
 typedef void (*mien_range_fn) (void *user_data, int begin, int end);
 
-/* n_threads <= 0 picks the number of online CPUs (or $MIEN_THREADS). */
+/* The most threads $MIEN_THREADS may ask for. */
+#define MIEN_POOL_MAX_THREADS 256
+
+/* Parses a $MIEN_THREADS value: a whole decimal number in
+ * 1 … MIEN_POOL_MAX_THREADS, nothing after it. Returns 0 for NULL, empty,
+ * junk, or out of range (the caller then uses its default). */
+int mien_pool_parse_threads (const char *text);
+
+/* n_threads <= 0 picks $MIEN_THREADS when it parses (see
+ * mien_pool_parse_threads), else the number of online CPUs. */
 mien_pool *mien_pool_new (int n_threads);
 void mien_pool_free (mien_pool *pool);
 int mien_pool_get_n_threads (const mien_pool *pool);

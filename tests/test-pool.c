@@ -41,9 +41,28 @@ hammer (void *pool)
   return NULL;
 }
 
+/* MIEN_THREADS is parsed strictly and bounded; junk means "use the default". */
+static void
+parse_threads (void)
+{
+  static const struct { const char *text; int want; } cases[] = {
+    { "1", 1 },       { "8", 8 },         { "256", 256 },  { "  4", 4 },
+    { "+3", 3 },      { "257", 0 },       { "0", 0 },      { "-2", 0 },
+    { "", 0 },        { "8x", 0 },        { "x8", 0 },     { "4 ", 0 },
+    { "1e3", 0 },     { "2.5", 0 },       { "0x10", 0 },
+    { "99999999999999999999", 0 },        { "-99999999999999999999", 0 },
+  };
+  CHECK (mien_pool_parse_threads (NULL) == 0, "NULL");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    CHECK (mien_pool_parse_threads (cases[i].text) == cases[i].want,
+           "MIEN_THREADS \"%s\": got %d, want %d", cases[i].text,
+           mien_pool_parse_threads (cases[i].text), cases[i].want);
+}
+
 int
 main (void)
 {
+  parse_threads ();
   for (int threads = 1; threads <= 5; threads++)
     {
       mien_pool *pool = mien_pool_new (threads);
