@@ -156,8 +156,8 @@ sample_residual (const mien_image *res, int x, int y, float dx, float dy,
  * motions, blended with the field's own bilinear weights and rescaled so that
  * the blend keeps the residual's energy where the copies are uncorrelated. */
 static inline __attribute__ ((always_inline)) void
-transport_residual (const compose_job *job, int x, int y, float weight,
-                    float *acc, const int C)
+transport_residual (const compose_job *job, int x, int y, float *acc,
+                    const int C)
 {
   mien_lerp_tap fx = job->field_x[x], fy = job->field_y[y];
   const int fw = job->field->width;
@@ -168,7 +168,7 @@ transport_residual (const compose_job *job, int x, int y, float weight,
   float dx[4], dy[4];
   for (int n = 0; n < 4; n++)
     {
-      const float *node = job->nodes + 4 * ((size_t)iy[n] * fw + ix[n]);
+      const float *node = job->nodes + 5 * ((size_t)iy[n] * fw + ix[n]);
       /* x − p_n, with p_n the node's centre in output pixels. */
       float rx = (float)x - (((float)ix[n] + 0.5f) * job->scale_x - 0.5f);
       float ry = (float)y - (((float)iy[n] + 0.5f) * job->scale_y - 0.5f);
@@ -176,6 +176,12 @@ transport_residual (const compose_job *job, int x, int y, float weight,
       dx[n] = node[0] + co * rx - si * ry;
       dy[n] = node[1] + si * rx + co * ry;
     }
+  /* The transport's share, up-sampled like the gain. */
+  float share = 0.0f;
+  for (int n = 0; n < 4; n++)
+    share += w[n] * job->nodes[5 * ((size_t)iy[n] * fw + ix[n]) + 4];
+  if (!(share > 0.0f))
+    return;
   float energy = 0.0f;
   for (int n = 0; n < 4; n++)
     {
@@ -190,7 +196,7 @@ transport_residual (const compose_job *job, int x, int y, float weight,
           energy += q > 0.0f ? 2.0f * w[n] * w[m] * q * q : 0.0f;
         }
     }
-  float scale = weight / sqrtf (energy);
+  float scale = share / sqrtf (energy);
   for (int n = 0; n < 4; n++)
     if (w[n] != 0.0f)
       sample_residual (job->residual, x, y, dx[n], dy[n], w[n] * scale,
@@ -258,7 +264,7 @@ compose_row (const compose_job *job, int y, float *coarse_row,
               for (int c = 0; c < C; c++)
                 value[c] += g * r[c];
               if (job->nodes != NULL && g < 1.0f)
-                transport_residual (job, x, y, 1.0f - g, value, C);
+                transport_residual (job, x, y, value, C);
             }
           else
             {
@@ -270,7 +276,7 @@ compose_row (const compose_job *job, int y, float *coarse_row,
                 sample_residual (res, x, y, u * job->scale_x,
                                  v * job->scale_y, g, job->cubic, value, C);
               if (job->nodes != NULL && g < 1.0f)
-                transport_residual (job, x, y, 1.0f - g, value, C);
+                transport_residual (job, x, y, value, C);
             }
         }
       for (int c = 0; c < C; c++)
@@ -307,13 +313,24 @@ compose_rows (void *data, int begin, int end)
   free (scratch);
 }
 
-/* Per field node: its displacement in output pixels and the rotation
- * closest to the Jacobian of x → x + F(x) measured in output pixels (the
- * rotation of its polar decomposition, in closed form). */
+/* 1 at or beyond `full`, 0 at or beyond `zero`, linear between (as
+ * mien-field.c's). */
+static float
+ramp (float s, float full, float zero)
+{
+  float t = (s - zero) / (full - zero);
+  return t >= 1.0f ? 1.0f : t <= 0.0f ? 0.0f : t;
+}
+
+/* Per field node: its displacement in output pixels, the rotation closest
+ * to the Jacobian of x → x + F(x) measured in output pixels (the rotation of
+ * its polar decomposition, in closed form), and the transport's share
+ * (mien-warp.h) from σ1 ≥ σ2, the singular values as
+ * mien_field_residual_gain computes them (grid units). */
 static float *
 transport_nodes (const mien_image *field, float scale_x, float scale_y)
 {
-  float *nodes = malloc (sizeof (float) * 4 * (size_t)field->width
+  float *nodes = malloc (sizeof (float) * 5 * (size_t)field->width
                          * (size_t)field->height);
   if (nodes == NULL)
     return NULL;
@@ -326,11 +343,20 @@ transport_nodes (const mien_image *field, float scale_x, float scale_y)
         float a = j.xx, b = j.xy * (scale_x / scale_y);
         float c = j.yx * (scale_y / scale_x), d = j.yy;
         float h = hypotf (a + d, c - b);
-        float *n = nodes + 4 * ((size_t)y * field->width + x);
+        float *n = nodes + 5 * ((size_t)y * field->width + x);
         n[0] = f[0] * scale_x;
         n[1] = f[1] * scale_y;
         n[2] = h > 0.0f ? (a + d) / h : 1.0f;
         n[3] = h > 0.0f ? (c - b) / h : 0.0f;
+        float p = hypotf (j.xx + j.yy, j.yx - j.xy);
+        float q = hypotf (j.xx - j.yy, j.yx + j.xy);
+        float s1 = 0.5f * (p + q), s2 = 0.5f * fabsf (p - q);
+        float share = ramp (s2, MIEN_GAIN_STRETCH_FULL, MIEN_GAIN_STRETCH_ZERO)
+                      * (1.0f - ramp (s1, MIEN_GAIN_SQUEEZE_FULL,
+                                      MIEN_GAIN_SQUEEZE_ZERO))
+                      * ramp (s1, MIEN_TRANSPORT_SQUEEZE_FULL,
+                              MIEN_TRANSPORT_SQUEEZE_ZERO);
+        n[4] = share >= 0.0f ? share : 0.0f; /* NaN: none */
       }
   return nodes;
 }

@@ -48,7 +48,16 @@ typedef struct mien_warp_options {
   const mien_image *gain;
   mien_warp_resampler resampler;
   /* Texture transport (needs gain): where up(gain) g < 1 the residual
-   * term becomes g · warp(residual) + (1 − g) · T, where T carries the
+   * term becomes g · warp(residual) + up(s) · T. The share s is, per
+   * field node, the part of the fade that the squeeze causes, 1 − (the
+   * gain's squeeze ramp), where the node is not stretched (the gain's
+   * stretch ramp multiplies it), fading to 0 between σ1 =
+   * MIEN_TRANSPORT_SQUEEZE_FULL and _ZERO: so g + s = 1 for a moderate
+   * squeeze (wrinkled forehead skin keeps its pores), while an opened
+   * mouth (a stretch: the residual there belongs to the lips and teeth
+   * that moved away, and carried it drew teeth streaks across the
+   * opening) and a closed eye (the whole eye squeezed into the lid) still
+   * fade to the generator's own picture. T carries the
    * residual with each of the four surrounding field nodes' locally rigid
    * motion x → x + F(p_n) + (R_n − 1)(x − p_n) (R_n the rotation closest to
    * the field's Jacobian at node p_n), blends the four copies with the
@@ -61,6 +70,9 @@ typedef struct mien_warp_options {
    * all copies coincide and T = warp(residual). */
   int transport;
 } mien_warp_options;
+
+#define MIEN_TRANSPORT_SQUEEZE_FULL 3.0f
+#define MIEN_TRANSPORT_SQUEEZE_ZERO 4.0f
 
 mien_status mien_warp_compose_ex (const mien_image *coarse,
                                   const mien_image *residual,

@@ -155,6 +155,30 @@ up_sample (const float *coarse, int coarse_w, mien_lerp_tap tx,
     }
 }
 
+__device__ __forceinline__ float
+ramp_dev (float s, float full, float zero)
+{
+  float t = (s - zero) / (full - zero);
+  return t >= 1.0f ? 1.0f : t <= 0.0f ? 0.0f : t;
+}
+
+/* mien-warp.c's transport share of a node from its Jacobian (grid units):
+ * the squeeze's part of the gain's fade, none where stretched or squeezed
+ * past MIEN_TRANSPORT_SQUEEZE_ZERO. */
+__device__ __forceinline__ float
+transport_share_dev (const float *j)
+{
+  float p = hypotf (j[0] + j[3], j[2] - j[1]);
+  float q = hypotf (j[0] - j[3], j[2] + j[1]);
+  float s1 = 0.5f * (p + q), s2 = 0.5f * fabsf (p - q);
+  float share = ramp_dev (s2, MIEN_GAIN_STRETCH_FULL, MIEN_GAIN_STRETCH_ZERO)
+                * (1.0f - ramp_dev (s1, MIEN_GAIN_SQUEEZE_FULL,
+                                    MIEN_GAIN_SQUEEZE_ZERO))
+                * ramp_dev (s1, MIEN_TRANSPORT_SQUEEZE_FULL,
+                            MIEN_TRANSPORT_SQUEEZE_ZERO);
+  return share >= 0.0f ? share : 0.0f;
+}
+
 /* mien-warp.c's transport_residual: the four surrounding nodes' rigid
  * motions, blended with the field's bilinear weights and rescaled to keep
  * the energy of uncorrelated copies. The nodes' rotations come from their
@@ -162,20 +186,21 @@ up_sample (const float *coarse, int coarse_w, mien_lerp_tap tx,
 template <typename R, int C>
 __device__ void
 transport_residual_dev (const compose_args &a, const R *res, int x, int y,
-                        float weight, float *acc)
+                        float *acc)
 {
   mien_lerp_tap fx = a.fx[x], fy = a.fy[y];
   const int ix[4] = { fx.i0, fx.i1, fx.i0, fx.i1 };
   const int iy[4] = { fy.i0, fy.i0, fy.i1, fy.i1 };
   const float w[4] = { (1.0f - fx.w) * (1.0f - fy.w), fx.w * (1.0f - fy.w),
                        (1.0f - fx.w) * fy.w, fx.w * fy.w };
-  float dx[4], dy[4];
+  float dx[4], dy[4], share = 0.0f;
 #pragma unroll
   for (int n = 0; n < 4; n++)
     {
       size_t node = (size_t)iy[n] * a.field_w + ix[n];
       const float *f = a.field + 2 * node;
       const float *j = a.jacobian + 4 * node;
+      share += w[n] * transport_share_dev (j);
       float ja = j[0], jb = j[1] * (a.scale_x / a.scale_y);
       float jc = j[2] * (a.scale_y / a.scale_x), jd = j[3];
       float h = hypotf (ja + jd, jc - jb);
@@ -186,6 +211,8 @@ transport_residual_dev (const compose_args &a, const R *res, int x, int y,
       dx[n] = f[0] * a.scale_x + co * rx - si * ry;
       dy[n] = f[1] * a.scale_y + si * rx + co * ry;
     }
+  if (!(share > 0.0f))
+    return;
   float energy = 0.0f;
 #pragma unroll
   for (int n = 0; n < 4; n++)
@@ -199,7 +226,7 @@ transport_residual_dev (const compose_args &a, const R *res, int x, int y,
           energy += q > 0.0f ? 2.0f * w[n] * w[m] * q * q : 0.0f;
         }
     }
-  float scale = weight / sqrtf (energy);
+  float scale = share / sqrtf (energy);
 #pragma unroll
   for (int n = 0; n < 4; n++)
     if (w[n] != 0.0f)
@@ -257,7 +284,7 @@ compose_kernel (compose_args a)
         sample_residual_dev<R, C> (res, a.W, a.H, x, y, u * a.scale_x,
                                    v * a.scale_y, g, a.cubic, value);
       if (a.jacobian != nullptr && g < 1.0f)
-        transport_residual_dev<R, C> (a, res, x, y, 1.0f - g, value);
+        transport_residual_dev<R, C> (a, res, x, y, value);
     }
   float *o = a.out + (size_t)y * a.out_pitch + (size_t)x * a.out_c;
 #pragma unroll

@@ -17,11 +17,12 @@ singular value of its Jacobian above 1.5, zero at 3) or stretches it
 SVD, not the C code's closed form. With the fade come the project's two
 other departures (ARCHITECTURE.md, "Departures"): the residual is warped
 with Keys' cubic convolution (a = -0.75) instead of bilinear, and where G < 1
-the faded share (1 - G) is carried by a texture transport: the residual moved
+the part of the fade that the squeeze causes is carried by a texture
+transport instead: the residual moved
 by each surrounding field node's rigid motion (the rotation of the polar
 decomposition of the Jacobian, here from numpy's SVD), blended with the
 field's bilinear weights and rescaled to keep the energy of uncorrelated
-copies.
+copies, as much as the squeeze (not the stretch) faded it.
 """
 import numpy as np
 
@@ -138,10 +139,20 @@ def transport(img, field, h, w, warp_fn):
     level pixels, d_n its displacement in level pixels and R_n the rotation
     nearest its Jacobian in level pixels. T = sum w_n T_n / sqrt(sum_nm w_n
     w_m rho(|D_n - D_m|)), D_n the copies' displacements and
-    rho(d) = max(0, 1 - d^2/4)^2 their assumed correlation."""
+    rho(d) = max(0, 1 - d^2/4)^2 their assumed correlation; all of it times
+    up(S), S per node the squeeze's part of the fade, (1 - squeeze ramp) x
+    stretch ramp x (1 between sigma1 = 3 and 0 at 4): an opened mouth (a
+    stretch) and a closed eye (sigma1 > 4) keep the plain fade."""
     fh, fw = field.shape[:2]
     sx, sy = w / fw, h / fh
     jac = jacobians(field)
+    sv = np.linalg.svd(jac, compute_uv=False)  # grid units, as gain()
+    share = ((1 - np.clip((SQUEEZE_ZERO - sv[..., 0])
+                          / (SQUEEZE_ZERO - SQUEEZE_FULL), 0, 1))
+             * np.clip((sv[..., 1] - STRETCH_ZERO)
+                       / (STRETCH_FULL - STRETCH_ZERO), 0, 1)
+             * np.clip((TRANSPORT_ZERO - sv[..., 0])
+                       / (TRANSPORT_ZERO - TRANSPORT_FULL), 0, 1))
     jac[..., 0, 1] *= sx / sy
     jac[..., 1, 0] *= sy / sx
     u, _, vt = np.linalg.svd(jac)
@@ -177,10 +188,12 @@ def transport(img, field, h, w, warp_fn):
             energy = energy + weights[a] * weights[b] * np.clip(
                 1 - (dd ** 2).sum(-1) / 4, 0, None) ** 2
     total = sum(wt[..., None] * c for wt, c in zip(weights, copies))
-    return total / np.sqrt(energy)[..., None]
+    return total / np.sqrt(energy)[..., None] * up(share[..., None], h, w)
 
 
 SQUEEZE_FULL, SQUEEZE_ZERO = 1.5, 3.0
+# The transport's share fades out between these largest singular values.
+TRANSPORT_FULL, TRANSPORT_ZERO = 3.0, 4.0
 STRETCH_FULL, STRETCH_ZERO = 0.4, 0.15
 
 
@@ -230,13 +243,13 @@ def gain_at(field, h, w, fade):
 
 def warped_residual(residual, field, h, w, fade):
     """The residual term of one level: warp(R, F_k) as the paper, or with
-    the fade G·warp_cubic(R, F_k) + (1 - G)·T."""
+    the fade G·warp_cubic(R, F_k) + up(S)·T, S the transport's share."""
     if not fade:
         return warp(residual, scaled_field(field, h, w))
     g = gain_at(field, h, w, True)
     out = g * warp_cubic(residual, scaled_field(field, h, w))
     if (g < 1).any():
-        out = out + (1 - g) * transport(residual, field, h, w, warp_cubic)
+        out = out + transport(residual, field, h, w, warp_cubic)
     return out
 
 

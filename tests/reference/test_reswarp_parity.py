@@ -36,6 +36,10 @@ def make_field(kind, rng):
         g = ref.gain(field)
         # The case must reach both ends of the gain, or it tests nothing new.
         assert g.min() == 0.0 and g.max() == 1.0
+        # ... and squeeze some cells moderately, where the texture transport
+        # carries the faded residual.
+        sv = np.linalg.svd(ref.jacobians(field), compute_uv=False)[..., 0]
+        assert ((sv > ref.SQUEEZE_FULL) & (sv < ref.TRANSPORT_ZERO)).any()
         return field
     # Up to ±3 low-res pixels: 24 HD pixels at 1K, more than a smile moves.
     return ref.smooth_random_field(rng, 128, 128, amplitude=3.0)
