@@ -4,6 +4,7 @@
  * dispatcher (mien-image-io.c). Not installed, not for callers. */
 #pragma once
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -57,6 +58,85 @@ void mien_icc_color_space (const unsigned char *icc, size_t size,
  * image may be replaced: width and height swap for 5–8). */
 mien_status mien_image_apply_orientation (mien_image **image, int orientation,
                                           mien_error *err);
+
+/* ---- shared by the loader's parts (mien-image-io.c and its siblings) ---- */
+
+/* The extension after the last dot of the file name, "" if none. */
+const char *mien_image_extension_of (const char *path);
+int mien_image_is_pfm_path (const char *path);
+
+typedef enum { MIEN_LOAD_PNG, MIEN_LOAD_TIFF16, MIEN_LOAD_PIXBUF, MIEN_LOAD_PFM } mien_load_kind;
+
+typedef struct {
+  const char *path;
+  mien_load_kind kind;
+  uint64_t file_size;
+  int want_extras;
+  int is_jpeg;
+  int is_heif; /* HEIF or AVIF (an ISO-BMFF 'ftyp' box) */
+  /* Bytes per pixel the GdkPixbuf loader holds besides our floats,
+   * measured per decoder (tests/io/test-formats.c): the 8-bit pixbuf (3
+   * for JPEG and opaque WebP, 4 where alpha may come), and for HEIF/AVIF
+   * also libheif's own image and planes (5 in all: HEIC measured 4.1,
+   * AVIF 6.2). */
+  double pixbuf_bpp;
+} mien_load_context;
+
+/* Memory (mien-image-memory.c). */
+/* What decoding costs at its peak, from the header alone. Each term is an
+ * allocation that is alive at the peak (measured in tests/io: within 20 %).
+ */
+uint64_t mien_image_decode_peak_bytes (const mien_load_context *lc,
+                                       const mien_image_header *h);
+uint64_t mien_image_working_frame_bytes (const mien_image_header *h);
+/* A mien_header_check: data is the mien_load_context. */
+mien_status mien_image_check_memory (const mien_image_header *h, void *data,
+                                     mien_error *err);
+
+/* Probing (mien-image-probe.c). */
+/* Refuses anything but a regular file before opening it for reading: a FIFO
+ * would block the open (and the read) forever. The descriptor is checked
+ * again after opening, without blocking, in case the path changed. */
+int mien_image_open_regular (const char *path, uint64_t *size,
+                             mien_error *err);
+mien_load_kind mien_image_sniff (int fd, const char *path,
+                                 mien_load_context *lc);
+mien_status mien_image_read_header (int fd, mien_load_context *lc,
+                                    mien_image_header *h);
+
+/* Extras (mien-image-extras.c). */
+void mien_image_add_warning (mien_image_extras *extras, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+void mien_image_set_damaged (mien_image_extras *extras, const char *path,
+                             double missing);
+/* webp-pixbuf-loader writes a profile but does not hand one back: read the
+ * ICCP chunk of the RIFF container ourselves. */
+void mien_image_read_webp_icc (int fd, uint64_t file_size,
+                               mien_image_extras *extras);
+
+/* GdkPixbuf (mien-pixbuf-io.c). */
+mien_image *mien_pixbuf_load (int fd, mien_load_context *lc,
+                              mien_image_extras *extras, mien_error *err);
+/* JPEG and WebP through GdkPixbuf (8 bits). JPEG has no alpha: it is
+ * flattened onto white, the background of most viewers and of paper. */
+mien_status mien_pixbuf_save (const mien_image *image,
+                              const mien_image_extras *extras,
+                              const char *path, const char *type,
+                              mien_error *err);
+
+/* PFM (mien-pfm-io.c): reads and closes fd. */
+mien_image *mien_pfm_load_fd (int fd, const char *path, mien_error *err);
+
+/* Float sample → 8-bit (NaN → 0). */
+static inline unsigned char
+mien_to_u8 (float v)
+{
+  if (!(v > 0.0f)) /* also NaN */
+    return 0;
+  if (v >= 1.0f)
+    return 255;
+  return (unsigned char)lrintf (v * 255.0f);
+}
 
 /* Float sample ↔ 16-bit. */
 static inline uint16_t

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* How much memory opening a photo takes, from its header alone, and the
+ * cap a load is checked against ($MIEN_MEMORY_LIMIT, else half of RAM). */
+#include "mien-image-io.h"
+#include "mien-c-locale.h"
+#include "mien-image-io-private.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static _Atomic uint64_t memory_cap_override;
+
+int
+mien_parse_byte_size (const char *text, uint64_t *bytes)
+{
+  char *end;
+  double v = mien_strtod_c (text, &end);
+  if (end == text || !isfinite (v) || v <= 0.0)
+    return 0;
+  while (*end == ' ')
+    end++;
+  double unit = 1.0;
+  switch (*end)
+    {
+    case 'k': case 'K': unit = 1024.0; end++; break;
+    case 'm': case 'M': unit = 1024.0 * 1024.0; end++; break;
+    case 'g': case 'G': unit = 1024.0 * 1024.0 * 1024.0; end++; break;
+    case 't': case 'T': unit = 1024.0 * 1024.0 * 1024.0 * 1024.0; end++; break;
+    default: break;
+    }
+  if (unit > 1.0 && (*end == 'i' || *end == 'I'))
+    end++;
+  if (unit > 1.0 && (*end == 'b' || *end == 'B'))
+    end++;
+  if (*end != '\0' || v * unit >= 1.8e19)
+    return 0;
+  *bytes = (uint64_t)(v * unit);
+  return *bytes > 0;
+}
+
+void
+mien_image_set_memory_cap (uint64_t bytes)
+{
+  atomic_store (&memory_cap_override, bytes);
+}
+
+uint64_t
+mien_image_get_memory_cap (void)
+{
+  uint64_t cap = atomic_load (&memory_cap_override);
+  if (cap)
+    return cap;
+  const char *env = getenv ("MIEN_MEMORY_LIMIT");
+  if (env && mien_parse_byte_size (env, &cap))
+    return cap;
+  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0)
+    return UINT64_MAX;
+  return (uint64_t)pages * (uint64_t)page / 2;
+}
+
+static const char *
+format_bytes (uint64_t bytes, char buf[32])
+{
+  double v = (double)bytes;
+  if (v >= 1024.0 * 1024.0 * 1024.0)
+    snprintf (buf, 32, "%.1f GiB", v / (1024.0 * 1024.0 * 1024.0));
+  else
+    snprintf (buf, 32, "%.0f MiB", ceil (v / (1024.0 * 1024.0)));
+  return buf;
+}
+
+
+/* What decoding costs at its peak, from the header alone. Each term is an
+ * allocation that is alive at the peak (measured in tests/io: within 20 %).
+ */
+uint64_t
+mien_image_decode_peak_bytes (const mien_load_context *lc, const mien_image_header *h)
+{
+  uint64_t px = (uint64_t)h->width * (uint64_t)h->height;
+  int has_alpha = h->channels == 2 || h->channels == 4;
+  uint64_t floats = px * 3 * 4 + (lc->want_extras && has_alpha ? px * 4 : 0);
+  switch (lc->kind)
+    {
+    case MIEN_LOAD_PNG:
+      /* One raw row, or the whole raw image when interlaced. */
+      return floats
+             + (h->interlaced
+                    ? px * (uint64_t)h->channels * (uint64_t)(h->bit_depth / 8)
+                    : 0);
+    case MIEN_LOAD_TIFF16:
+      return floats;
+    case MIEN_LOAD_PFM:
+      return px * (uint64_t)h->channels * 4;
+    case MIEN_LOAD_PIXBUF:
+    default:
+      /* Loaders decode incrementally (none keeps the whole file). */
+      return floats + (uint64_t)((double)px * lc->pixbuf_bpp);
+    }
+}
+
+uint64_t
+mien_image_working_frame_bytes (const mien_image_header *h)
+{
+  /* Every caller that animates the photo keeps one float RGB frame of its
+   * size beside it (the output it pastes the face into). */
+  return (uint64_t)h->width * (uint64_t)h->height * 3 * 4;
+}
+
+mien_status
+mien_image_check_memory (const mien_image_header *h, void *data, mien_error *err)
+{
+  const mien_load_context *lc = data;
+  uint64_t decode = mien_image_decode_peak_bytes (lc, h);
+  uint64_t frame = mien_image_working_frame_bytes (h);
+  uint64_t cap = mien_image_get_memory_cap ();
+  if (decode + frame <= cap)
+    return MIEN_OK;
+  char a[32], b[32], c[32], d[32];
+  return mien_error_set (
+      err, MIEN_ERR_NOMEM,
+      "a %d×%d photo needs about %s to open and animate (%s to decode, %s "
+      "for a working frame), more than the memory limit of %s (set "
+      "MIEN_MEMORY_LIMIT to change it)",
+      h->width, h->height, format_bytes (decode + frame, a),
+      format_bytes (decode, b), format_bytes (frame, c), format_bytes (cap, d));
+}
+
+uint64_t
+mien_image_estimate_load_bytes (const char *path, mien_error *err)
+{
+  mien_load_context lc = { .path = path, .want_extras = 1 };
+  int fd = mien_image_open_regular (path, &lc.file_size, err);
+  if (fd < 0)
+    return 0;
+  lc.kind = mien_image_sniff (fd, path, &lc);
+  mien_image_header h = { 0 };
+  mien_status st = mien_image_read_header (fd, &lc, &h);
+  close (fd);
+  if (st != MIEN_OK)
+    {
+      mien_error_set (err, MIEN_ERR_FORMAT, "%s: cannot read its size", path);
+      return 0;
+    }
+  return mien_image_decode_peak_bytes (&lc, &h) + mien_image_working_frame_bytes (&h);
+}
