@@ -361,6 +361,174 @@ mien_iris_find (const mien_image *image,
   return MIEN_OK;
 }
 
+/* One channel of a pixel, bilinear, clamped to the image. */
+static float
+channel_at (const mien_image *im, float x, float y, int ch)
+{
+  float fx = fminf (fmaxf (x, 0.0f), (float)(im->width - 1));
+  float fy = fminf (fmaxf (y, 0.0f), (float)(im->height - 1));
+  int x0 = (int)fx, y0 = (int)fy;
+  int x1 = x0 + 1 < im->width ? x0 + 1 : x0;
+  int y1 = y0 + 1 < im->height ? y0 + 1 : y0;
+  float ax = fx - (float)x0, ay = fy - (float)y0;
+  int c = im->channels;
+  const float *r0 = mien_image_row (im, y0), *r1 = mien_image_row (im, y1);
+  return (1 - ay) * ((1 - ax) * r0[x0 * c + ch] + ax * r0[x1 * c + ch])
+         + ay * ((1 - ax) * r1[x0 * c + ch] + ax * r1[x1 * c + ch]);
+}
+
+#define MAX_CHANNELS 4
+
+/* The sclera's colour on the eye-frame row t, at s: interpolated between
+ * the sclera just beyond the iris disc on either side of it (where the
+ * opening shows sclera there), else the side that shows it, else `mean`. */
+static void
+sclera_at (const mien_image *src, const eye_geom *g, float cs, float ct,
+           float r, float s, float t, const float *mean, float *out)
+{
+  float dt = t - ct;
+  float half = r * r > dt * dt ? sqrtf (r * r - dt * dt) : 0.0f;
+  float sl = cs - half - 1.5f, sr = cs + half + 1.5f;
+  int okl = in_opening (g, sl, t), okr = in_opening (g, sr, t);
+  float xl, yl, xr, yr;
+  to_image (g, sl, t, &xl, &yl);
+  to_image (g, sr, t, &xr, &yr);
+  float a = sr > sl ? (s - sl) / (sr - sl) : 0.5f;
+  a = fminf (fmaxf (a, 0.0f), 1.0f);
+  for (int ch = 0; ch < src->channels && ch < MAX_CHANNELS; ch++)
+    {
+      float vl = channel_at (src, xl, yl, ch), vr = channel_at (src, xr, yr, ch);
+      out[ch] = okl && okr ? (1 - a) * vl + a * vr
+                : okl      ? vl
+                : okr      ? vr
+                           : mean[ch];
+    }
+}
+
+mien_status
+mien_iris_move (mien_image *image,
+                const mien_point landmarks[MIEN_N_LANDMARKS], int side,
+                const mien_iris *iris, float gaze_h, float gaze_v, int *moved,
+                mien_error *err)
+{
+  if (moved)
+    *moved = 0;
+  if (!image || !landmarks || !iris || (side != 0 && side != 1))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "iris move: image, landmarks, iris or side missing");
+  if (iris->status != MIEN_IRIS_FOUND || !(iris->radius > 0.0f))
+    return MIEN_OK;
+  gaze_h = isfinite (gaze_h) ? fminf (fmaxf (gaze_h, -1.0f), 1.0f) : 0.0f;
+  gaze_v = isfinite (gaze_v) ? fminf (fmaxf (gaze_v, -1.0f), 1.0f) : 0.0f;
+  eye_geom g;
+  geom_init (&g, landmarks, side);
+  float ds = MIEN_IRIS_GAZE_H * gaze_h * g.w, dt = MIEN_IRIS_GAZE_V * gaze_v * g.w;
+  if (ds == 0.0f && dt == 0.0f)
+    return MIEN_OK;
+  /* The iris centre in the eye frame. */
+  float px = iris->centre.x - g.cx, py = iris->centre.y - g.cy;
+  float cs = px * g.ux + py * g.uy, ct = -px * g.uy + py * g.ux;
+  float r = iris->radius;
+  /* Read from a copy of the eye's box: the moved disc and the fill both
+   * read the photo as it was. */
+  float ext = 0.5f * g.w + r + fabsf (ds) + fabsf (dt) + 2.0f;
+  int x0 = (int)floorf (g.cx - ext), x1 = (int)ceilf (g.cx + ext);
+  int y0 = (int)floorf (g.cy - ext), y1 = (int)ceilf (g.cy + ext);
+  x0 = x0 < 0 ? 0 : x0;
+  y0 = y0 < 0 ? 0 : y0;
+  x1 = x1 > image->width - 1 ? image->width - 1 : x1;
+  y1 = y1 > image->height - 1 ? image->height - 1 : y1;
+  if (x0 > x1 || y0 > y1)
+    return MIEN_OK;
+  mien_image *src = mien_image_new (x1 - x0 + 1, y1 - y0 + 1, image->channels,
+                                    err);
+  if (!src)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  int nc = image->channels;
+  for (int y = y0; y <= y1; y++)
+    memcpy (mien_image_row (src, y - y0),
+            mien_image_row (image, y) + (size_t)x0 * (size_t)nc,
+            sizeof (float) * (size_t)(x1 - x0 + 1) * (size_t)nc);
+  /* The same geometry relative to the copy. */
+  eye_geom gs = g;
+  gs.cx -= (float)x0;
+  gs.cy -= (float)y0;
+  /* The sclera's mean colour, for rows that show none beside the iris. */
+  float mean[MAX_CHANNELS] = { 0 };
+  int n_mean = 0;
+  for (int k = 0; k < 32; k++)
+    {
+      float ang = 6.2831853f * (float)k / 32.0f, x, y;
+      float ss = cs + 1.4f * r * cosf (ang), tt = ct + 1.4f * r * sinf (ang);
+      if (!in_opening (&gs, ss, tt))
+        continue;
+      to_image (&gs, ss, tt, &x, &y);
+      for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+        mean[ch] += channel_at (src, x, y, ch);
+      n_mean++;
+    }
+  for (int ch = 0; ch < MAX_CHANNELS; ch++)
+    mean[ch] = n_mean ? mean[ch] / (float)n_mean : 0.85f;
+  /* The iris's mean colour, for the part of the moved disc whose source
+   * the lids covered in the photo (it would bring lid skin along). */
+  float iris_mean[MAX_CHANNELS] = { 0 };
+  int n_iris = 0;
+  for (int k = 0; k < 32; k++)
+    {
+      float ang = 6.2831853f * (float)k / 32.0f, x, y;
+      float ss = cs + 0.7f * r * cosf (ang), tt = ct + 0.7f * r * sinf (ang);
+      if (!in_opening (&gs, ss, tt))
+        continue;
+      to_image (&gs, ss, tt, &x, &y);
+      for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+        iris_mean[ch] += channel_at (src, x, y, ch);
+      n_iris++;
+    }
+  for (int ch = 0; ch < MAX_CHANNELS; ch++)
+    iris_mean[ch] = n_iris ? iris_mean[ch] / (float)n_iris : 0.3f;
+  for (int y = y0; y <= y1; y++)
+    for (int x = x0; x <= x1; x++)
+      {
+        float qx = (float)x - g.cx, qy = (float)y - g.cy;
+        float s = qx * g.ux + qy * g.uy, t = -qx * g.uy + qy * g.ux;
+        /* The lids stay: only the opening is written. */
+        if (!in_opening (&g, s, t))
+          continue;
+        float d_old = hypotf (s - cs, t - ct);
+        float d_new = hypotf (s - cs - ds, t - ct - dt);
+        /* Coverage of the old and the moved disc, anti-aliased over a
+         * pixel. */
+        float a_old = fminf (fmaxf (r + 0.5f - d_old, 0.0f), 1.0f);
+        float a_new = fminf (fmaxf (r + 0.5f - d_new, 0.0f), 1.0f);
+        if (a_old == 0.0f && a_new == 0.0f)
+          continue;
+        float *p = mien_image_row (image, y) + (size_t)x * (size_t)nc;
+        float base[MAX_CHANNELS];
+        if (a_old > 0.0f)
+          {
+            /* Where the iris was: the sclera, blended at the disc's rim. */
+            float sc[MAX_CHANNELS];
+            sclera_at (src, &gs, cs, ct, r, s, t, mean, sc);
+            for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+              base[ch] = a_old * sc[ch] + (1 - a_old) * p[ch];
+          }
+        else
+          for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+            base[ch] = p[ch];
+        /* The moved disc: the photo's iris read rigidly from s - ds. */
+        float sx, sy;
+        to_image (&gs, s - ds, t - dt, &sx, &sy);
+        int seen = in_opening (&gs, s - ds, t - dt);
+        for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+          p[ch] = a_new * (seen ? channel_at (src, sx, sy, ch) : iris_mean[ch])
+                  + (1 - a_new) * base[ch];
+      }
+  mien_image_free (src);
+  if (moved)
+    *moved = 1;
+  return MIEN_OK;
+}
+
 void
 mien_iris_offset (const mien_iris *iris, float *h, float *v)
 {

@@ -74,6 +74,24 @@ mien_status mien_iris_find (const mien_image *image,
  * the width (+: down). 0, 0 for an iris not found. */
 void mien_iris_offset (const mien_iris *iris, float *h, float *v);
 
+/* Gaze that moves the iris itself, at the image's own resolution: the
+ * iris disc (with its pupil and catchlight) is moved rigidly inside the
+ * eye opening, the lids stay where they are and cover it where it passes
+ * under them (nothing outside the opening is written), and the sclera
+ * uncovered behind it is filled from the sclera beside it along each row
+ * of the eye, not from smeared iris. gaze_h in [-1, 1] moves the centre
+ * MIEN_IRIS_GAZE_H · gaze_h of the eye's width along its axis (+: towards
+ * the image's right), gaze_v MIEN_IRIS_GAZE_V · gaze_v across it (+: down).
+ * iris must come from mien_iris_find on the same image and landmarks;
+ * for any other status the image is left alone and *moved (may be NULL)
+ * is 0: gaze does nothing where no iris was found (a shut eye). */
+#define MIEN_IRIS_GAZE_H 0.25f
+#define MIEN_IRIS_GAZE_V 0.10f
+mien_status mien_iris_move (mien_image *image,
+                            const mien_point landmarks[MIEN_N_LANDMARKS],
+                            int side, const mien_iris *iris, float gaze_h,
+                            float gaze_v, int *moved, mien_error *err);
+
 /* "found", "eye closed", "eye too small", "no iris contrast", "glare over
  * the eye". */
 const char *mien_iris_status_to_string (mien_iris_status status);

@@ -206,10 +206,182 @@ test_bad_input (void)
   CHECK (h == 0.0f && v == 0.0f, "no offset without an iris");
 }
 
+/* Gaze that moves the iris (mien_iris_move), measured by fitting the iris
+ * again on the result: for gaze_h and gaze_v of ±0.5 and ±1, the centre
+ * found again moves by the requested fraction of the eye's width (0.25 ·
+ * gaze_h along the axis, 0.10 · gaze_v across it) within 10 % of the
+ * width, and stays inside the opening; the sclera uncovered behind the
+ * iris is sclera-bright (luma within 0.1 of the sclera's 0.86), not
+ * smeared iris (0.27); the skin outside the opening is untouched. */
+static void
+test_gaze (void)
+{
+  const float widths[] = { 20, 40, 80 };
+  const float gazes[][2] = { { 1, 0 }, { -1, 0 }, { 0.5f, 0 }, { -0.5f, 0 },
+                             { 0, 1 }, { 0, -1 }, { 0, 0.5f }, { 0, -0.5f },
+                             { 0.5f, 0.5f }, { -1, -0.5f } };
+  float worst = 0.0f, worst_fill = 0.0f;
+  int n = 0;
+  for (int wi = 0; wi < 3; wi++)
+    for (int gi = 0; gi < 10; gi++)
+      {
+        eye_spec e = { widths[wi], 0.1f, 0.16f, 0.14f, 0, 0, 0.2f, 0, 0 };
+        mien_point lm[MIEN_N_LANDMARKS], truth;
+        mien_image *im = draw_eye (&e, lm, &truth);
+        mien_image *before = mien_image_copy (im, NULL);
+        mien_iris iris, again;
+        mien_error err = { 0 };
+        int moved = 0;
+        CHECK (mien_iris_find (im, lm, 0, &iris, &err) == MIEN_OK, "find");
+        float gh = gazes[gi][0], gv = gazes[gi][1];
+        CHECK (mien_iris_move (im, lm, 0, &iris, gh, gv, &moved, &err)
+                   == MIEN_OK && moved, "move");
+        CHECK (mien_iris_find (im, lm, 0, &again, &err) == MIEN_OK
+                   && again.status == MIEN_IRIS_FOUND,
+               "w %g gaze (%g, %g): the iris is found again", (double)e.w,
+               (double)gh, (double)gv);
+        float h0, v0, h1, v1;
+        mien_iris_offset (&iris, &h0, &v0);
+        mien_iris_offset (&again, &h1, &v1);
+        /* Offsets are in half widths; the request in widths. */
+        float got_h = 0.5f * (h1 - h0), got_v = 0.5f * (v1 - v0);
+        float err_w = hypotf (got_h - MIEN_IRIS_GAZE_H * gh,
+                              got_v - MIEN_IRIS_GAZE_V * gv);
+        CHECK (err_w < 0.10f, "w %g gaze (%g, %g): moved (%.3f, %.3f) of the "
+               "width, asked (%.3f, %.3f)", (double)e.w, (double)gh,
+               (double)gv, (double)got_h, (double)got_v,
+               (double)(MIEN_IRIS_GAZE_H * gh), (double)(MIEN_IRIS_GAZE_V * gv));
+        CHECK (fabsf (h1) < 1.0f && v1 > -e.open_up * 2 && v1 < e.open_low * 2,
+               "w %g gaze (%g, %g): the iris stays inside the opening",
+               (double)e.w, (double)gh, (double)gv);
+        worst = fmaxf (worst, err_w);
+        /* The old centre, where the iris left (a horizontal move of a full
+         * gaze uncovers it): sclera, not iris. */
+        if (fabsf (gh) == 1.0f && gv == 0.0f && e.w >= 40)
+          {
+            float x = iris.centre.x - 0.6f * iris.radius * gh * cosf (e.roll);
+            float y = iris.centre.y - 0.6f * iris.radius * gh * sinf (e.roll);
+            const float *p = mien_image_row (im, (int)y) + 3 * (int)x;
+            float l = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+            worst_fill = fmaxf (worst_fill, fabsf (l - 0.86f));
+            CHECK (fabsf (l - 0.86f) < 0.1f, "w %g gaze %g: the uncovered "
+                   "sclera has luma %.2f", (double)e.w, (double)gh,
+                   (double)l);
+          }
+        /* Outside the opening nothing changed (the lids stay). */
+        float outside = 0.0f;
+        for (int y = 0; y < im->height; y++)
+          for (int x = 0; x < im->width; x++)
+            {
+              float dx = (float)x - truth.x, dy = (float)y - truth.y;
+              if (hypotf (dx, dy) < 0.75f * e.w)
+                {
+                  /* near the eye: only check well above the upper lid */
+                  float t = -dx * sinf (e.roll) + dy * cosf (e.roll);
+                  if (t > -0.3f * e.w)
+                    continue;
+                }
+              for (int k = 0; k < 3; k++)
+                outside = fmaxf (outside,
+                                 fabsf (mien_image_row (im, y)[3 * x + k]
+                                        - mien_image_row (before, y)[3 * x + k]));
+            }
+        CHECK (outside == 0.0f, "w %g: pixels outside the opening changed "
+               "(%g)", (double)e.w, (double)outside);
+        mien_image_free (before);
+        mien_image_free (im);
+        n++;
+      }
+  printf ("gaze on synthetic eyes: %d moves, worst error %.3f of the eye's "
+          "width (limit 0.10), uncovered sclera luma off by at most %.3f\n",
+          n, (double)worst, (double)worst_fill);
+  /* A shut eye: nothing to move, nothing written. */
+  eye_spec closed = { 60, 0, 0.03f, 0.02f, 0, 0, 0.2f, 0, 0 };
+  mien_point lm[MIEN_N_LANDMARKS], truth;
+  mien_image *im = draw_eye (&closed, lm, &truth);
+  mien_image *before = mien_image_copy (im, NULL);
+  mien_iris iris;
+  int moved = 1;
+  mien_iris_find (im, lm, 0, &iris, NULL);
+  CHECK (mien_iris_move (im, lm, 0, &iris, 1.0f, 0.0f, &moved, NULL)
+             == MIEN_OK && moved == 0
+             && memcmp (im->data, before->data,
+                        sizeof (float) * mien_image_n_floats (im)) == 0,
+         "gaze on a shut eye does nothing and says so (moved = 0)");
+  mien_image_free (before);
+  mien_image_free (im);
+}
+
+/* Gaze on a real eye: a crop of 2 eye widths around it, the iris moved
+ * by mien_iris_move and found again. Returns how many of the 8 moves
+ * (gaze_h, gaze_v = ±0.5, ±1) land within 10 % of the width and inside
+ * the opening; *tile (may be NULL) gets the crop at 1:1 for gaze_h -1, 0,
+ * +1 side by side. */
+static int
+real_gaze (const mien_image *photo, const mien_point *lm, int side,
+           mien_image **tile)
+{
+  int e0 = side ? 42 : 36;
+  float w = hypotf (lm[e0 + 3].x - lm[e0].x, lm[e0 + 3].y - lm[e0].y);
+  float cx = 0.5f * (lm[e0].x + lm[e0 + 3].x);
+  float cy = 0.5f * (lm[e0].y + lm[e0 + 3].y);
+  int half = (int)ceilf (w);
+  int x0 = (int)cx - half, y0 = (int)cy - half / 2 - 2;
+  int cw = 2 * half, ch = half + 4;
+  if (x0 < 0 || y0 < 0 || x0 + cw > photo->width || y0 + ch > photo->height)
+    return -1;
+  mien_point local[MIEN_N_LANDMARKS];
+  for (int k = 0; k < MIEN_N_LANDMARKS; k++)
+    local[k] = (mien_point){ lm[k].x - (float)x0, lm[k].y - (float)y0 };
+  mien_image *crop = mien_image_new (cw, ch, 3, NULL);
+  for (int y = 0; y < ch; y++)
+    memcpy (mien_image_row (crop, y),
+            mien_image_row (photo, y0 + y) + 3 * x0, sizeof (float) * 3 * cw);
+  mien_iris iris;
+  mien_iris_find (crop, local, side, &iris, NULL);
+  if (iris.status != MIEN_IRIS_FOUND)
+    {
+      mien_image_free (crop);
+      return -1;
+    }
+  const float g[8][2] = { { -1, 0 }, { -0.5f, 0 }, { 0.5f, 0 }, { 1, 0 },
+                          { 0, -1 }, { 0, -0.5f }, { 0, 0.5f }, { 0, 1 } };
+  int ok = 0;
+  if (tile)
+    *tile = mien_image_new (3 * cw, ch, 3, NULL);
+  for (int k = 0; k < 8; k++)
+    {
+      mien_image *m = mien_image_copy (crop, NULL);
+      mien_iris_move (m, local, side, &iris, g[k][0], g[k][1], NULL, NULL);
+      mien_iris again;
+      mien_iris_find (m, local, side, &again, NULL);
+      float h0, v0, h1, v1;
+      mien_iris_offset (&iris, &h0, &v0);
+      mien_iris_offset (&again, &h1, &v1);
+      float e = hypotf (0.5f * (h1 - h0) - MIEN_IRIS_GAZE_H * g[k][0],
+                        0.5f * (v1 - v0) - MIEN_IRIS_GAZE_V * g[k][1]);
+      ok += again.status == MIEN_IRIS_FOUND && e < 0.1f && fabsf (h1) < 1.0f;
+      int col = k == 0 ? 0 : k == 3 ? 2 : -1;
+      if (tile && *tile && col >= 0)
+        for (int y = 0; y < ch; y++)
+          memcpy (mien_image_row (*tile, y) + 3 * col * cw,
+                  mien_image_row (m, y), sizeof (float) * 3 * cw);
+      mien_image_free (m);
+    }
+  if (tile && *tile)
+    for (int y = 0; y < ch; y++)
+      memcpy (mien_image_row (*tile, y) + 3 * cw, mien_image_row (crop, y),
+              sizeof (float) * 3 * cw);
+  mien_image_free (crop);
+  return ok;
+}
+
 /* JSON lines for the OpenCV comparison. */
 static void
 dump_samples (const char *out_path)
 {
+  const char *sheet_dir = getenv ("MIEN_IRIS_GAZE_TILES");
+  int n_eyes = 0, n_moves_ok = 0;
   static const char *const stems[] = { "astronaut", "sample1", "sample2",
                                        "sample3", "sample4", "sample5",
                                        "sample6" };
@@ -263,12 +435,32 @@ dump_samples (const char *out_path)
                   fprintf (out, "%s[%.2f, %.2f]", k ? ", " : "",
                            (double)lm[e0 + k].x, (double)lm[e0 + k].y);
                 fprintf (out, "]}\n");
+                mien_image *tile = NULL;
+                int ok = real_gaze (photo, lm, side, sheet_dir ? &tile : NULL);
+                if (ok >= 0)
+                  {
+                    n_eyes++;
+                    n_moves_ok += ok;
+                    printf ("%s/%d eye %d: %d of 8 gaze moves within 10 %%\n",
+                            stems[s], fi, side, ok);
+                  }
+                if (tile)
+                  {
+                    char tp[4200];
+                    snprintf (tp, sizeof tp, "%s/%s-%d-%d.png", sheet_dir,
+                              stems[s], fi, side);
+                    mien_image_save (tile, tp, NULL);
+                    mien_image_free (tile);
+                  }
               }
           mien_landmark_file_clear (&lf);
         }
       mien_image_free (photo);
     }
   fclose (out);
+  printf ("gaze on the sample eyes with an iris found: %d of %d moves within "
+          "10 %% of the width and inside the opening (%d eyes)\n", n_moves_ok,
+          8 * n_eyes, n_eyes);
 }
 
 int
@@ -276,6 +468,7 @@ main (void)
 {
   test_synthetic ();
   test_bad_input ();
+  test_gaze ();
   const char *dump = getenv ("MIEN_IRIS_DUMP");
   if (dump)
     dump_samples (dump);
