@@ -45,8 +45,12 @@
  * smiling photo from getting a double smile, a channel the photo already
  * shows at intensity p is driven with a·(5 − p)/5: what the face shows is
  * then p + a·(5 − p)/5, which grows with a, is never less than p and never
- * passes 5. p comes from mien_drive_photo_expression (the photo's landmarks
- * against the clip's rest through the same inverse rig).
+ * passes 5. p is the caller's: mien_drive_photo_expression measures the
+ * photo's landmarks against the clip's rest through the same inverse rig,
+ * but across two people identity reads as expression (sample1's face
+ * against liveportrait-d19's rest: AU17 5, AU4 4.6 on a nearly neutral
+ * face), so mien-render does not use it yet; a neutral reference of the
+ * photo's own face is needed first.
  *
  * A face missing for a stretch: the last solved values hold for
  * MISSING_HOLD seconds, then ease (smoothstep) to the rest over

@@ -203,7 +203,9 @@ mien_status mien_drive_calibrate (mien_face_analyzer *analyzer,
 
 /* The photo's own expression, for mien_drive_solve's photo_aus: the photo's
  * landmarks solved against the track's rest through the same inverse rig
- * (so it is measured in the same units as the performance). */
+ * (so it is measured in the same units as the performance). Unreliable
+ * across two people (identity differences read as AUs; see mien-drive.c),
+ * so mien-render does not use it. */
 mien_status mien_drive_photo_expression (const mien_drive_track *track,
                                          mien_generator *generator,
                                          const mien_drive_options *options,
