@@ -90,9 +90,11 @@ mien_export_dialog_set_destination (MienExportDialog *self, const char *path)
   g_return_if_fail (MIEN_IS_EXPORT_DIALOG (self));
   g_free (self->destination);
   self->destination = g_strdup (path);
-  guint format = g_str_has_suffix (path, ".gif")   ? 1
-                 : g_str_has_suffix (path, ".mp4") ? 0
-                                                   : 2;
+  /* Dropdown order: MP4, GIF, PNG sequence. */
+  mien_export_format from_path = mien_export_format_from_path (path);
+  guint format = from_path == MIEN_EXPORT_GIF   ? 1
+                 : from_path == MIEN_EXPORT_MP4 ? 0
+                                                : 2;
   g_signal_handlers_block_by_func (self->format_drop, on_format_changed, self);
   gtk_drop_down_set_selected (self->format_drop, format);
   g_signal_handlers_unblock_by_func (self->format_drop, on_format_changed,

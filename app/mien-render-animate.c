@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,17 +19,6 @@ now (void)
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static mien_export_format
-format_from_path (const char *path)
-{
-  size_t n = strlen (path);
-  if (n > 4 && strcasecmp (path + n - 4, ".gif") == 0)
-    return MIEN_EXPORT_GIF;
-  if (n > 4 && strcasecmp (path + n - 4, ".mp4") == 0)
-    return MIEN_EXPORT_MP4;
-  return MIEN_EXPORT_PNG_SEQUENCE;
 }
 
 /* A frame rate as a fraction: whole rates exactly, NTSC rates as
@@ -185,8 +173,8 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
       const mien_rect *cr = mien_animator_get_crop (j.anim);
       int w = s->region == MIEN_CLIP_REGION_FACE ? cr->width : photo->width;
       int h = s->region == MIEN_CLIP_REGION_FACE ? cr->height : photo->height;
-      ex = mien_exporter_open (output, format_from_path (output), &eo, w, h,
-                               &err);
+      ex = mien_exporter_open (output, mien_export_format_from_path (output),
+                               &eo, w, h, &err);
       st = ex ? MIEN_OK : err.status;
     }
   if (st == MIEN_OK)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../mien-resample.h"
 #include "mien-export-private.h"
@@ -57,6 +58,17 @@ mien_export_format_from_string (const char *name)
   if (strcmp (name, "mp4") == 0)
     return MIEN_EXPORT_MP4;
   return -1;
+}
+
+mien_export_format
+mien_export_format_from_path (const char *path)
+{
+  size_t n = strlen (path);
+  if (n > 4 && strcasecmp (path + n - 4, ".gif") == 0)
+    return MIEN_EXPORT_GIF;
+  if (n > 4 && strcasecmp (path + n - 4, ".mp4") == 0)
+    return MIEN_EXPORT_MP4;
+  return MIEN_EXPORT_PNG_SEQUENCE;
 }
 
 static const mien_export_backend *

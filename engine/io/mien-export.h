@@ -46,6 +46,10 @@ typedef enum mien_export_format {
 const char *mien_export_format_to_string (mien_export_format format);
 /* "png" (or "png-sequence"), "gif", "mp4"; -1 if none. */
 int mien_export_format_from_string (const char *name);
+/* The one rule for a destination's format, shared by the command-line
+ * tools and the export dialog: a name ending in .gif (any case) is a GIF,
+ * .mp4 an MP4, anything else a folder of PNG frames. */
+mien_export_format mien_export_format_from_path (const char *path);
 
 typedef enum mien_export_scale {
   MIEN_EXPORT_SCALE_FULL = 0,

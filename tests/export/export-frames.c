@@ -69,17 +69,6 @@ parse_scale (const char *text, mien_export_options *o)
 }
 
 static int
-format_from_path (const char *path)
-{
-  size_t n = strlen (path);
-  if (n > 4 && strcasecmp (path + n - 4, ".gif") == 0)
-    return MIEN_EXPORT_GIF;
-  if (n > 4 && strcasecmp (path + n - 4, ".mp4") == 0)
-    return MIEN_EXPORT_MP4;
-  return MIEN_EXPORT_PNG_SEQUENCE;
-}
-
-static int
 bad (const char *what, const char *value)
 {
   fprintf (stderr, "%s: invalid %s '%s'\n", program, what, value);
@@ -152,7 +141,7 @@ parse_options (int argc, char **argv, options *opt)
     }
   opt->photo = argv[optind];
   if ((int)opt->format < 0)
-    opt->format = (mien_export_format)format_from_path (opt->output);
+    opt->format = mien_export_format_from_path (opt->output);
   return 0;
 }
 

@@ -329,12 +329,31 @@ cleanup (void)
     fprintf (stderr, "could not remove %s\n", dir);
 }
 
+/* The one format-from-name rule the CLIs and the export dialog share. */
+static void
+test_format_from_path (void)
+{
+  static const struct { const char *path; mien_export_format want; } cases[] = {
+    { "clip.gif", MIEN_EXPORT_GIF },   { "CLIP.GIF", MIEN_EXPORT_GIF },
+    { "a/b.mp4", MIEN_EXPORT_MP4 },    { "x.Mp4", MIEN_EXPORT_MP4 },
+    { "frames", MIEN_EXPORT_PNG_SEQUENCE },
+    { "frames/", MIEN_EXPORT_PNG_SEQUENCE },
+    { ".gif", MIEN_EXPORT_PNG_SEQUENCE }, /* a hidden folder, not a GIF */
+    { "clip.mp4.d", MIEN_EXPORT_PNG_SEQUENCE },
+    { "gif", MIEN_EXPORT_PNG_SEQUENCE },  { "", MIEN_EXPORT_PNG_SEQUENCE },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    CHECK (mien_export_format_from_path (cases[i].path) == cases[i].want,
+           "format of \"%s\"", cases[i].path);
+}
+
 int
 main (void)
 {
   umask (022);
   if (mkdtemp (dir) == NULL)
     return 1;
+  test_format_from_path ();
   test_option_checks ();
   test_output_sizes ();
   test_abort ();
