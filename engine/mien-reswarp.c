@@ -262,7 +262,16 @@ mien_decomposition_set_residual_fade (mien_decomposition *dec, int on)
 {
   dec->residual_fade = on != 0;
   dec->transport = on != 0;
-  dec->resampler = on ? MIEN_WARP_CUBIC : MIEN_WARP_BILINEAR;
+  dec->resampler = on && mien_reswarp_cubic_by_default ()
+                      ? MIEN_WARP_CUBIC
+                      : MIEN_WARP_BILINEAR;
+}
+
+int
+mien_reswarp_cubic_by_default (void)
+{
+  const char *v = getenv ("MIEN_RESWARP_CUBIC");
+  return v != NULL && strcmp (v, "1") == 0;
 }
 
 void

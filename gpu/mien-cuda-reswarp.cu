@@ -776,7 +776,7 @@ mien_cuda_decomposition_new (const mien_image *hd, int low_w, int low_h,
   dec->mode = mode;
   dec->residual_fade = 1;
   dec->transport = 1;
-  dec->cubic = 1;
+  dec->cubic = mien_reswarp_cubic_by_default ();
   dec->storage = storage;
   dec->width = hd->width;
   dec->height = hd->height;
@@ -859,7 +859,7 @@ mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
 {
   dec->residual_fade = on != 0;
   dec->transport = on != 0;
-  dec->cubic = on != 0;
+  dec->cubic = on && mien_reswarp_cubic_by_default ();
 }
 
 extern "C" void

@@ -176,8 +176,11 @@ test_fade_scales_residual (mien_reswarp_mode mode)
   mien_image *off = mien_image_new (300, 260, 3, NULL);
   CHECK (mien_decomposition_get_residual_fade (dec), "fade off by default");
   CHECK (mien_decomposition_get_texture_transport (dec)
-             && mien_decomposition_get_resampler (dec) == MIEN_WARP_CUBIC,
-         "transport and cubic resampler off by default");
+             && mien_decomposition_get_resampler (dec)
+                    == (mien_reswarp_cubic_by_default () ? MIEN_WARP_CUBIC
+                                                         : MIEN_WARP_BILINEAR),
+         "transport off by default, or the resampler not as the environment "
+         "says");
   /* The gain alone, with the paper's resampler: the transport and the
    * cubic warp are tested below. */
   mien_decomposition_set_texture_transport (dec, 0);
@@ -367,6 +370,16 @@ main (void)
   test_residual_gain ();
   test_fade_scales_residual (MIEN_RESWARP_VANILLA);
   test_fade_scales_residual (MIEN_RESWARP_MULTISCALE);
+  test_texture_transport (MIEN_RESWARP_VANILLA);
+  test_texture_transport (MIEN_RESWARP_MULTISCALE);
+  /* The same with the cubic resampler (MIEN_RESWARP_CUBIC=1): the identity
+   * holds exactly at integer displacements, and the transport keeps the
+   * detail with it too. */
+  setenv ("MIEN_RESWARP_CUBIC", "1", 1);
+  CHECK (mien_reswarp_cubic_by_default (), "MIEN_RESWARP_CUBIC=1 ignored");
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    for (int mode = 0; mode < 2; mode++)
+      test_identity (sizes[i][0], sizes[i][1], (mien_reswarp_mode)mode);
   test_texture_transport (MIEN_RESWARP_VANILLA);
   test_texture_transport (MIEN_RESWARP_MULTISCALE);
   test_frame_validation ();

@@ -15,8 +15,9 @@ gain(F) fades the residual where the map x -> x + F(x) squeezes (largest
 singular value of its Jacobian above 1.5, zero at 3) or stretches it
 (smallest below 0.4, zero at 0.15). Written here with numpy's gradient and
 SVD, not the C code's closed form. With the fade come the project's two
-other departures (ARCHITECTURE.md, "Departures"): the residual is warped
-with Keys' cubic convolution (a = -0.75) instead of bilinear, and where G < 1
+other departures (ARCHITECTURE.md, "Departures"): with cubic=True (the
+engine's MIEN_RESWARP_CUBIC=1) the residual is warped with Keys' cubic
+convolution (a = -0.75) instead of bilinear, and where G < 1
 the part of the fade that the squeeze causes is carried by a texture
 transport instead: the residual moved
 by each surrounding field node's rigid motion (the rotation of the polar
@@ -241,27 +242,30 @@ def gain_at(field, h, w, fade):
     return up(gain(field), h, w) if fade else 1.0
 
 
-def warped_residual(residual, field, h, w, fade):
+def warped_residual(residual, field, h, w, fade, cubic=False):
     """The residual term of one level: warp(R, F_k) as the paper, or with
-    the fade G·warp_cubic(R, F_k) + up(S)·T, S the transport's share."""
+    the fade G·warp(R, F_k) + up(S)·T, S the transport's share; cubic
+    (MIEN_RESWARP_CUBIC=1) samples with warp_cubic instead of warp."""
     if not fade:
         return warp(residual, scaled_field(field, h, w))
+    warp_fn = warp_cubic if cubic else warp
     g = gain_at(field, h, w, True)
-    out = g * warp_cubic(residual, scaled_field(field, h, w))
+    out = g * warp_fn(residual, scaled_field(field, h, w))
     if (g < 1).any():
-        out = out + transport(residual, field, h, w, warp_cubic)
+        out = out + transport(residual, field, h, w, warp_fn)
     return out
 
 
-def vanilla(hd, refined, field, fade=False):
+def vanilla(hd, refined, field, fade=False, cubic=False):
     """O^h = up(O^r) + G·warp(R, up(F)·s), R = I^h − up(down(I^h))."""
     h, w = hd.shape[:2]
     lh, lw = field.shape[:2]
     residual = hd - up(down(hd, lh, lw), h, w)
-    return up(refined, h, w) + warped_residual(residual, field, h, w, fade)
+    return up(refined, h, w) + warped_residual(residual, field, h, w, fade,
+                                               cubic)
 
 
-def multiscale(hd, refined, field, fade=False):
+def multiscale(hd, refined, field, fade=False, cubic=False):
     """Laplacian pyramid R_k = L_k − up(L_{k+1}); O = up(O) + warp(R_k, F_k)."""
     lh, lw = field.shape[:2]
     sizes = level_sizes(hd.shape[0], hd.shape[1], lh, lw)
@@ -277,7 +281,7 @@ def multiscale(hd, refined, field, fade=False):
     for k in range(len(residuals) - 1, -1, -1):
         sh, sw = sizes[k]
         out = up(out, sh, sw) + warped_residual(residuals[k], field, sh, sw,
-                                                fade)
+                                                fade, cubic)
     return out
 
 
