@@ -357,8 +357,8 @@ write_stats (const char *path, const mien_drive_track *t,
   for (int k = 0; k < MIEN_N_LANDMARKS; k++)
     fprintf (s, "\tx%d\ty%d", k, k);
   fputc ('\n', s);
-  /* mien-render never calls setlocale, so printf writes C-locale
-   * numbers. */
+  /* printf writes C-locale numbers: mien-render keeps LC_NUMERIC at C
+   * (a German locale would write "0,5"). */
   for (int i = 0; i < t->n_frames; i++)
     {
       float m, e, b;
