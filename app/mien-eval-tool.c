@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "io/mien-image-io.h"
-#include "io/mien-model-dir.h"
+#include "mien-cli.h"
 #include "mien-animator.h"
 #include "mien-eval.h"
 #include "mien-resample.h"
@@ -1037,6 +1037,7 @@ close_outputs (outputs *out)
 int
 main (int argc, char **argv)
 {
+  mien_cli_start ("mien-eval", argc, argv);
   options opt;
   int rc = parse_options (argc, argv, &opt);
   if (rc)
@@ -1045,13 +1046,8 @@ main (int argc, char **argv)
   mien_error err = { 0 };
   /* Models first: a bad model folder leaves no output folder behind. The
    * same lookup as mien-render, mien-faces and the app. */
-  if (opt.models == NULL && (opt.models = mien_model_dir_find ()) == NULL)
-    {
-      fprintf (stderr, "%s: the face models are missing (run "
-               "scripts/fetch-assets.sh or set MIEN_MODEL_DIR), or pass "
-               "--models DIR\n", program);
-      return 1;
-    }
+  if ((opt.models = mien_cli_find_models (program, opt.models)) == NULL)
+    return 1;
   mien_face_analyzer *fa = mien_face_analyzer_new (opt.models, NULL, &err);
   mien_generator *gen = fa ? mien_rig_new (&err) : NULL;
   if (!gen)

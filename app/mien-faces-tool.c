@@ -11,7 +11,7 @@
 #include "face/mien-face-analyzer.h"
 #include "mien-c-locale.h"
 #include "io/mien-image-io.h"
-#include "io/mien-model-dir.h"
+#include "mien-cli.h"
 #include "mien.h"
 
 static const char *program = "mien-faces";
@@ -146,13 +146,8 @@ parse_options (int argc, char **argv, options *opt)
   opt->photo = argv[optind];
   if (opt->search < 0)
     opt->search = opt->all ? MIEN_FACE_SEARCH_SINGLE : MIEN_FACE_SEARCH_ROBUST;
-  if (opt->models == NULL && (opt->models = mien_model_dir_find ()) == NULL)
-    {
-      fprintf (stderr, "%s: the face models are missing (run "
-               "scripts/fetch-assets.sh or set MIEN_MODEL_DIR), or pass "
-               "--models DIR\n", program);
-      return 1;
-    }
+  if ((opt->models = mien_cli_find_models (program, opt->models)) == NULL)
+    return 1;
   if (opt->draw != NULL && !mien_image_save_supported (opt->draw))
     {
       fprintf (stderr, "%s: --draw needs a .png or .jpg file name\n", program);
@@ -283,6 +278,7 @@ draw_faces (mien_image *img, const mien_face *faces, int n)
 int
 main (int argc, char **argv)
 {
+  mien_cli_start ("mien-faces", argc, argv);
   options opt;
   int rc = parse_options (argc, argv, &opt);
   if (rc != 0)

@@ -2,13 +2,13 @@
 /* mien-render --animate: the project's timeline rendered frame by frame
  * (mien_clip) and streamed into an exporter, with progress on stderr. */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "io/mien-export.h"
+#include "mien-cli.h"
 #include "mien-animator.h"
 #include "mien-render-tool.h"
 #include "mien-rig.h"
@@ -33,33 +33,6 @@ fps_fraction (double fps, int *num, int *den)
     *num = (int)whole * 1000, *den = 1001;
   else
     *num = (int)round (fps * 1000.0), *den = 1000;
-}
-
-/* SIGINT, SIGTERM and SIGHUP during an export: the handler only notes the
- * signal; the frame loop sees it after the frame in progress, aborts the
- * exporter (which removes the temporary, so an earlier file at the target
- * stays as it was) and the signal is raised again with its default action,
- * so the caller sees how the program ended. The handler resets itself: a
- * second Ctrl-C kills at once, and the next export into that folder sweeps
- * away what was left (mien-atomic-file.h). */
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_stop_signal (int sig)
-{
-  stop_signal = sig;
-}
-
-static void
-catch_stop_signals (void)
-{
-  struct sigaction sa = { 0 };
-  sa.sa_handler = on_stop_signal;
-  sa.sa_flags = SA_RESETHAND;
-  sigemptyset (&sa.sa_mask);
-  const int signals[] = { SIGINT, SIGTERM, SIGHUP };
-  for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
-    sigaction (signals[i], &sa, NULL);
 }
 
 typedef struct progress {
@@ -133,13 +106,10 @@ export_frames (job *j, mien_exporter *ex, int n, progress *pr, mien_error *err)
     {
       const mien_image *crop = NULL;
       double t = mien_timeline_get_frame_time (j->timeline, fps, i);
-      if (stop_signal)
+      if (mien_cli_stop_signal ())
         return mien_error_set (err, MIEN_ERR_CANCELLED, "interrupted by %s "
                                "at frame %d of %d",
-                               stop_signal == SIGINT    ? "SIGINT"
-                               : stop_signal == SIGTERM ? "SIGTERM"
-                                                        : "SIGHUP",
-                               i + 1, n);
+                               mien_cli_stop_signal_name (), i + 1, n);
       if (mien_clip_render (j->clip, t, j->frame, &crop, NULL, err) != MIEN_OK
           || mien_exporter_add_frame (ex, j->frame ? j->frame : crop, err)
                  != MIEN_OK)
@@ -159,7 +129,7 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
   job j = { .project = project, .photo = photo };
   progress pr = { quiet, isatty (2), -100, now () };
   mien_exporter *ex = NULL;
-  catch_stop_signals ();
+  mien_cli_catch_stop_signals ();
   mien_status st = job_prepare (&j, face, generator, &err);
   int n = st == MIEN_OK ? mien_timeline_get_n_frames (j.timeline, s->fps) : 0;
   if (st == MIEN_OK)
@@ -202,7 +172,7 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
                 "%.2f)\n", (double)m, (double)at);
       printf ("done in %.2f s\n", now () - pr.start);
     }
-  else if (st == MIEN_ERR_CANCELLED && stop_signal)
+  else if (st == MIEN_ERR_CANCELLED && mien_cli_stop_signal ())
     fprintf (stderr, "%s%s: %s; nothing written to %s (what was there is "
              "kept)\n", pr.tty && !quiet ? "\n" : "", program, err.message,
              output);
@@ -210,11 +180,7 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
     fprintf (stderr, "%s%s: %s\n", pr.tty && !quiet ? "\n" : "", program,
              err.message);
   job_clear (&j);
-  if (st == MIEN_ERR_CANCELLED && stop_signal)
-    {
-      int sig = stop_signal;
-      signal (sig, SIG_DFL);
-      raise (sig);
-    }
+  if (st == MIEN_ERR_CANCELLED)
+    mien_cli_reraise_stop_signal ();
   return st == MIEN_OK ? 0 : 1;
 }

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <math.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "io/mien-landmarks-io.h"
 #include "io/mien-model-dir.h"
 #include "io/mien-project.h"
+#include "mien-cli.h"
 #include "mien-render-tool.h"
 #include "mien-render-drive.h"
 #include "mien-animator.h"
@@ -804,9 +804,7 @@ run (const options *opt, const mien_project *project)
 int
 main (int argc, char **argv)
 {
-  /* Past a file-size limit (a full disk), fail the write and clean up
-   * instead of being killed with a temporary left behind. */
-  signal (SIGXFSZ, SIG_IGN);
+  mien_cli_start ("mien-render", argc, argv);
   options opt;
   int rc = parse_options (argc, argv, &opt);
   if (rc)

@@ -4,7 +4,6 @@
  * optionally the model's low-resolution result, write the HD result. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "io/mien-atomic-file.h"
 #include "io/mien-flo.h"
 #include "io/mien-image-io.h"
+#include "mien-cli.h"
 #include "mien-device.h"
 #include "mien.h"
 
@@ -185,9 +185,7 @@ log_to_stderr (const char *message, void *data)
 int
 main (int argc, char **argv)
 {
-  /* Past a file-size limit, fail the write (and clean up) instead of being
-   * killed with a temporary file left behind. */
-  signal (SIGXFSZ, SIG_IGN);
+  mien_cli_start ("mien-reswarp", argc, argv);
   options opt;
   int rc = parse_options (argc, argv, &opt);
   if (rc != 0)

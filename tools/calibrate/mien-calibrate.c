@@ -36,6 +36,7 @@
 #include "face/mien-face-analyzer.h"
 #include "io/mien-image-io.h"
 #include "mien-animator.h"
+#include "mien-cli.h"
 #include "mien-eval.h"
 #include "mien-rig.h"
 
@@ -64,6 +65,7 @@ class_from_name (const char *name)
 int
 main (int argc, char **argv)
 {
+  mien_cli_start ("mien-calibrate", argc, argv);
   int verbose = 0, redetect = 0, first = 1;
   for (; first < argc && argv[first][0] == '-'; first++)
     if (strcmp (argv[first], "-v") == 0)

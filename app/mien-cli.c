@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-cli.h"
+
+#include <libintl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/mien-model-dir.h"
+
+void
+mien_cli_start (const char *name, int argc, char **argv)
+{
+  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
+    if (strcmp (argv[i], "--version") == 0)
+      {
+        printf ("%s %s\n", name, MIEN_VERSION);
+        exit (fflush (stdout) == 0 && !ferror (stdout) ? 0 : 1);
+      }
+  signal (SIGXFSZ, SIG_IGN);
+  /* Messages and character types follow the user, as in the app. Numbers do
+   * not: these tools print numbers for machines (mien-faces --json,
+   * mien-eval's TSVs, mien-render --drive-stats, mien-calibrate's table), and
+   * a German LC_NUMERIC would make printf write "0,5" there. Files are read
+   * through mien_strtod_c, but printf has no such twin, so LC_NUMERIC stays
+   * "C" for the whole process. */
+  setlocale (LC_ALL, "");
+  setlocale (LC_NUMERIC, "C");
+  /* $MIEN_LOCALEDIR lets an uninstalled build use its own catalogues. */
+  const char *localedir = getenv ("MIEN_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : MIEN_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+}
+
+const char *
+mien_cli_find_models (const char *program, const char *given)
+{
+  const char *dir = given ? given : mien_model_dir_find ();
+  if (dir == NULL)
+    fprintf (stderr,
+             "%s: the face models are missing (run scripts/fetch-assets.sh "
+             "or set MIEN_MODEL_DIR), or pass --models DIR\n",
+             program);
+  return dir;
+}
+
+/* An export interrupted by a signal: the frame loop sees it after the frame
+ * in progress, aborts the exporter (which removes the temporary, so an
+ * earlier file at the target stays as it was) and the signal is raised
+ * again with its default action. SA_RESETHAND: a second Ctrl-C kills at
+ * once, and the next export into that folder sweeps away what was left
+ * (mien-atomic-file.h). */
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop_signal (int sig)
+{
+  stop_signal = sig;
+}
+
+void
+mien_cli_catch_stop_signals (void)
+{
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset (&sa.sa_mask);
+  const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+  for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+    sigaction (signals[i], &sa, NULL);
+}
+
+int
+mien_cli_stop_signal (void)
+{
+  return stop_signal;
+}
+
+const char *
+mien_cli_stop_signal_name (void)
+{
+  return stop_signal == SIGINT    ? "SIGINT"
+         : stop_signal == SIGTERM ? "SIGTERM"
+                                  : "SIGHUP";
+}
+
+void
+mien_cli_reraise_stop_signal (void)
+{
+  int sig = stop_signal;
+  if (sig == 0)
+    return;
+  signal (sig, SIG_DFL);
+  raise (sig);
+}

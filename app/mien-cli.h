@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The start-up every command-line tool shares (mien-render, mien-reswarp,
+ * mien-faces, mien-eval, mien-calibrate): signals, locale, --version, the
+ * face-model lookup, and the stop signals of a long export. */
+#pragma once
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Call first in main. Prints "NAME VERSION" and exits 0 when any argument
+ * before a "--" is --version. Ignores SIGXFSZ (past a file-size limit a
+ * write fails and the temporary is cleaned up, instead of the process being
+ * killed with it left behind). Sets the user's locale for messages and
+ * character types, but keeps LC_NUMERIC at "C": see mien-cli.c. */
+void mien_cli_start (const char *name, int argc, char **argv);
+
+/* The model folder: `given` (--models) if not NULL, else the usual lookup
+ * (mien_model_dir_find). NULL, after saying so on stderr as PROGRAM: …,
+ * when there is none. */
+const char *mien_cli_find_models (const char *program, const char *given);
+
+/* SIGINT, SIGTERM and SIGHUP: the handler only notes the signal (reset to
+ * the default action after the first, so a second Ctrl-C kills at once).
+ * A frame loop polls mien_cli_stop_signal and, once it has cleaned up,
+ * calls mien_cli_reraise_stop_signal so the caller sees how it ended. */
+void mien_cli_catch_stop_signals (void);
+/* 0, or the signal caught. */
+int mien_cli_stop_signal (void);
+/* "SIGINT", "SIGTERM" or "SIGHUP". */
+const char *mien_cli_stop_signal_name (void);
+/* Raises the caught signal again with its default action; returns only if
+ * none was caught. */
+void mien_cli_reraise_stop_signal (void);
+
+#ifdef __cplusplus
+}
+#endif
