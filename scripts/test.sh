@@ -50,9 +50,10 @@ if ((sanitize)); then
   # for the life of the process, which LeakSanitizer reports as leaks that
   # are not ours. The engine and the app's own logic are covered.
   # -fno-sanitize-recover: any UBSan report fails the test that caused it.
+  # Sanitized code at -O1 runs several times slower: timeouts are tripled.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-sanitize "--no-suite ui" -Db_sanitize=address,undefined \
+    run_suite build-sanitize "--no-suite ui --timeout-multiplier 3" -Db_sanitize=address,undefined \
       -Dc_args=-fno-sanitize-recover=all -Db_lundef=false -Doptimization=1
 fi
 
