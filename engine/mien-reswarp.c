@@ -261,10 +261,17 @@ void
 mien_decomposition_set_residual_fade (mien_decomposition *dec, int on)
 {
   dec->residual_fade = on != 0;
-  dec->transport = on != 0;
+  dec->transport = on && mien_reswarp_transport_by_default ();
   dec->resampler = on && mien_reswarp_cubic_by_default ()
                       ? MIEN_WARP_CUBIC
                       : MIEN_WARP_BILINEAR;
+}
+
+int
+mien_reswarp_transport_by_default (void)
+{
+  const char *v = getenv ("MIEN_RESWARP_TRANSPORT");
+  return v != NULL && strcmp (v, "1") == 0;
 }
 
 int

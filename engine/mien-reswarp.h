@@ -93,16 +93,18 @@ mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
                           mien_pool *pool, mien_error *err);
 
 /* Mien's departures from the paper, on for a new decomposition: the
- * residual gain and the texture transport where it fades; with
- * MIEN_RESWARP_CUBIC=1 in the environment also the cubic residual resampler
- * (mien-warp.h; off by default because it lowers face-api's happy score of
- * one sample face below the expression-agreement test's bar, see
- * docs/QUALITY.md). Setting the fade sets them all; off gives the paper's
+ * residual gain; with MIEN_RESWARP_TRANSPORT=1 in the environment the
+ * texture transport where it fades, and with MIEN_RESWARP_CUBIC=1 the cubic
+ * residual resampler (mien-warp.h). Both are off by default because each
+ * moves one sample face's face-api score across the expression-agreement
+ * test's bar (docs/QUALITY.md, "HD detail where the face moves"). Setting the fade sets them all; off gives the paper's
  * equations exactly, bilinear warp included (for comparison and the quality
  * report: mien-render --no-fade). */
 void mien_decomposition_set_residual_fade (mien_decomposition *dec, int on);
-/* Whether the fade brings the cubic resampler (MIEN_RESWARP_CUBIC=1). */
+/* Whether the fade brings the cubic resampler (MIEN_RESWARP_CUBIC=1) and
+ * the texture transport (MIEN_RESWARP_TRANSPORT=1). */
 int mien_reswarp_cubic_by_default (void);
+int mien_reswarp_transport_by_default (void);
 int mien_decomposition_get_residual_fade (const mien_decomposition *dec);
 /* The two parts apart, for tests and studies (after set_residual_fade).
  * The transport only acts while the fade is on. */

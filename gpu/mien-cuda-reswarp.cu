@@ -775,7 +775,7 @@ mien_cuda_decomposition_new (const mien_image *hd, int low_w, int low_h,
     }
   dec->mode = mode;
   dec->residual_fade = 1;
-  dec->transport = 1;
+  dec->transport = mien_reswarp_transport_by_default ();
   dec->cubic = mien_reswarp_cubic_by_default ();
   dec->storage = storage;
   dec->width = hd->width;
@@ -858,7 +858,7 @@ mien_cuda_decomposition_set_residual_fade (mien_cuda_decomposition *dec,
                                            int on)
 {
   dec->residual_fade = on != 0;
-  dec->transport = on != 0;
+  dec->transport = on && mien_reswarp_transport_by_default ();
   dec->cubic = on && mien_reswarp_cubic_by_default ();
 }
 

@@ -176,11 +176,11 @@ test_fade_scales_residual (mien_reswarp_mode mode)
   mien_image *off = mien_image_new (300, 260, 3, NULL);
   CHECK (mien_decomposition_get_residual_fade (dec), "fade off by default");
   CHECK (mien_decomposition_get_texture_transport (dec)
-             && mien_decomposition_get_resampler (dec)
+             == mien_reswarp_transport_by_default ()
+         && mien_decomposition_get_resampler (dec)
                     == (mien_reswarp_cubic_by_default () ? MIEN_WARP_CUBIC
                                                          : MIEN_WARP_BILINEAR),
-         "transport off by default, or the resampler not as the environment "
-         "says");
+         "the transport or the resampler not as the environment says");
   /* The gain alone, with the paper's resampler: the transport and the
    * cubic warp are tested below. */
   mien_decomposition_set_texture_transport (dec, 0);
@@ -376,6 +376,7 @@ main (void)
    * holds exactly at integer displacements, and the transport keeps the
    * detail with it too. */
   setenv ("MIEN_RESWARP_CUBIC", "1", 1);
+  setenv ("MIEN_RESWARP_TRANSPORT", "1", 1);
   CHECK (mien_reswarp_cubic_by_default (), "MIEN_RESWARP_CUBIC=1 ignored");
   for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
     for (int mode = 0; mode < 2; mode++)

@@ -242,30 +242,31 @@ def gain_at(field, h, w, fade):
     return up(gain(field), h, w) if fade else 1.0
 
 
-def warped_residual(residual, field, h, w, fade, cubic=False):
+def warped_residual(residual, field, h, w, fade, cubic=False, carry=False):
     """The residual term of one level: warp(R, F_k) as the paper, or with
     the fade G·warp(R, F_k) + up(S)·T, S the transport's share; cubic
-    (MIEN_RESWARP_CUBIC=1) samples with warp_cubic instead of warp."""
+    (MIEN_RESWARP_CUBIC=1) samples with warp_cubic instead of warp; carry
+    (MIEN_RESWARP_TRANSPORT=1) adds the transport."""
     if not fade:
         return warp(residual, scaled_field(field, h, w))
     warp_fn = warp_cubic if cubic else warp
     g = gain_at(field, h, w, True)
     out = g * warp_fn(residual, scaled_field(field, h, w))
-    if (g < 1).any():
+    if carry and (g < 1).any():
         out = out + transport(residual, field, h, w, warp_fn)
     return out
 
 
-def vanilla(hd, refined, field, fade=False, cubic=False):
+def vanilla(hd, refined, field, fade=False, cubic=False, carry=False):
     """O^h = up(O^r) + G·warp(R, up(F)·s), R = I^h − up(down(I^h))."""
     h, w = hd.shape[:2]
     lh, lw = field.shape[:2]
     residual = hd - up(down(hd, lh, lw), h, w)
     return up(refined, h, w) + warped_residual(residual, field, h, w, fade,
-                                               cubic)
+                                               cubic, carry)
 
 
-def multiscale(hd, refined, field, fade=False, cubic=False):
+def multiscale(hd, refined, field, fade=False, cubic=False, carry=False):
     """Laplacian pyramid R_k = L_k − up(L_{k+1}); O = up(O) + warp(R_k, F_k)."""
     lh, lw = field.shape[:2]
     sizes = level_sizes(hd.shape[0], hd.shape[1], lh, lw)
@@ -281,7 +282,7 @@ def multiscale(hd, refined, field, fade=False, cubic=False):
     for k in range(len(residuals) - 1, -1, -1):
         sh, sw = sizes[k]
         out = up(out, sh, sw) + warped_residual(residuals[k], field, sh, sw,
-                                                fade, cubic)
+                                                fade, cubic, carry)
     return out
 
 

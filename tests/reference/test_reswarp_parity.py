@@ -4,7 +4,8 @@
 and without the residual gain (--no-fade), on random images and smooth random
 fields at square, odd and non-multiple sizes, and on a blink-like pinch whose
 gain reaches 0 (both the squeeze and the stretch ramps); the fade cases run
-once with the default bilinear warp and once with MIEN_RESWARP_CUBIC=1.
+once as the default (bilinear, no transport) and once with
+MIEN_RESWARP_CUBIC=1 and MIEN_RESWARP_TRANSPORT=1.
 Usage: test_reswarp_parity.py PATH/TO/mien-reswarp"""
 import os
 import subprocess
@@ -46,7 +47,7 @@ def make_field(kind, rng):
     return ref.smooth_random_field(rng, 128, 128, amplitude=3.0)
 
 
-def run_case(tool, tmp, h, w, with_low, kind, mode, fade, cubic, rng):
+def run_case(tool, tmp, h, w, with_low, kind, mode, fade, cubic, carry, rng):
     hd = rng.uniform(0.0, 1.0, size=(h, w, 3))
     field = make_field(kind, rng)
     low = ref.low_of(hd)
@@ -69,19 +70,21 @@ def run_case(tool, tmp, h, w, with_low, kind, mode, fade, cubic, rng):
         cmd += ["--low", low_path]
     if not fade:
         cmd += ["--no-fade"]
-    env = dict(os.environ, MIEN_RESWARP_CUBIC="1" if cubic else "0")
+    env = dict(os.environ, MIEN_RESWARP_CUBIC="1" if cubic else "0",
+               MIEN_RESWARP_TRANSPORT="1" if carry else "0")
     subprocess.run(cmd, check=True, env=env)
     got = mien_files.read_pfm(out_path)
     # The tool read float32 inputs: compare with the reference on the same.
     f32 = lambda a: a.astype(np.float32).astype(np.float64)  # noqa: E731
     fn = ref.vanilla if mode == "vanilla" else ref.multiscale
-    want = fn(f32(hd), f32(refined), f32(field), fade=fade, cubic=cubic)
+    want = fn(f32(hd), f32(refined), f32(field), fade=fade, cubic=cubic,
+              carry=carry)
     err = float(np.max(np.abs(got - want)))
     if kind == "pinch":
         # The gain matters here: matching the other variant as well would
         # mean the tool ignored --no-fade (or the reference its fade).
         other = fn(f32(hd), f32(refined), f32(field), fade=not fade,
-                   cubic=cubic)
+                   cubic=cubic, carry=carry)
         if float(np.max(np.abs(got - other))) < 100 * TOLERANCE:
             print(f"FAIL {mode} {w}x{h} pinch: fade and paper agree")
             err = float("inf")
@@ -95,15 +98,16 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for h, w, with_low, kind in CASES:
             for mode in ("vanilla", "multiscale"):
-                for fade, cubic in ((True, False), (True, True),
-                                    (False, False)):
+                for fade, cubic, carry in ((True, False, False),
+                                           (True, True, True),
+                                           (False, False, False)):
                     err = run_case(tool, tmp, h, w, with_low, kind, mode, fade,
-                                   cubic, rng)
+                                   cubic, carry, rng)
                     ok = err <= TOLERANCE
                     failures += not ok
                     print(f"{'ok ' if ok else 'FAIL'} {mode:10s} {w}x{h} "
                           f"{kind:6s} "
-                          f"{('fade+cubic' if cubic else 'fade') if fade else 'paper'} "
+                          f"{('fade+cubic+transport' if cubic else 'fade') if fade else 'paper'} "
                           f"low={'given' if with_low else 'O^w'}: "
                           f"max abs error {err:.2e} (limit {TOLERANCE:.0e})")
     return 1 if failures else 0
