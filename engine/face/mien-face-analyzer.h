@@ -22,20 +22,22 @@ typedef struct mien_face_analyzer mien_face_analyzer;
 
 /* How hard detection looks (mien_face_options.search). */
 typedef enum mien_face_search {
-  /* The default: the tiny detector at several input sizes (a close-up
-   * that fills the frame and a small face in a big photo are found at
-   * different sizes), non-maximum suppression across sizes, rotated
-   * inputs where nothing upright is found, and for every face not taken
-   * as face-api takes it (found only at another size, or rolled) a
-   * landmark-based refinement: the crop is re-made from the 68 landmarks,
-   * turned upright by the roll of the eyes, until the box is stable.
-   * Faces found at face-api's input size and upright keep face-api's exact
+  /* The default: face-api's pass at input_size, then the tiny detector
+   * on views of the photo at other sizes (a close-up that fills the frame
+   * and a small face in a big photo are found at different sizes), merged
+   * across sizes, and on views turned by ±35° where nothing upright is
+   * found. A face found only by those views is refined from its 68
+   * landmarks (the crop re-made, upright by the roll of the eyes, until
+   * the box is stable) and kept only if the detector finds it again
+   * centred and upright. Faces found at input_size keep face-api's exact
    * box, landmarks, expressions and descriptor. */
   MIEN_FACE_SEARCH_ROBUST = 0,
   /* face-api exactly: one input size (input_size), no refinement. */
   MIEN_FACE_SEARCH_SINGLE = 1,
-  /* ROBUST plus the rotated inputs on every photo (a rolled face beside
-   * upright ones) and a lower score threshold on the extra sizes; slower. */
+  /* ROBUST plus the turned views on every photo (a rolled face beside
+   * upright ones), a lower score threshold on the extra views, and the
+   * landmarks of face-api's faces rolled more than 12° refined upright
+   * (expressions and descriptor stay face-api's); slower. */
   MIEN_FACE_SEARCH_THOROUGH = 2,
 } mien_face_search;
 
