@@ -13,7 +13,8 @@ seconds=${FUZZ_SECONDS:-15}
 command -v clang >/dev/null || { echo "clang not found: skipped"; exit 77; }
 mkdir -p "$out/corpus"
 engine=(mien-au.c mien-c-locale.c mien-error.c mien-generator.c mien-image.c mien-pool.c)
-nn=(mien-json.c mien-nn-backend.c mien-nn-cpu.c mien-nn-op.c mien-nn.c
+nn=(mien-json.c mien-nn-backend.c mien-nn-cpu.c mien-nn-cpu-conv.c
+    mien-nn-cpu-resample.c mien-nn-op.c mien-nn.c
     mien-safetensors.c mien-tensor.c mien-weights.c)
 srcs=("$src/tests/atw/fuzz-atw-loader.c" "$src/engine/atw/mien-atw.c")
 for f in "${engine[@]}"; do srcs+=("$src/engine/$f"); done
