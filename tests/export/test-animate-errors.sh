@@ -28,6 +28,12 @@ run() { "$tool" "$@" --landmarks "$lm" -q; }
 
 # expect NAME PATTERN DIR CMD...: exit 1 or 2, one stderr line matching
 # PATTERN, DIR's listing and checksums unchanged.
+# The system's words for the errors: the CLIs speak the user's language
+# (app/mien-cli.c) and the suite also runs under de_DE.UTF-8.
+EACCES="Permission denied|Keine Berechtigung"
+EFBIG="File too large|Datei ist zu gro"
+ENOSPC="No space|kein Speicherplatz"
+
 expect() {
   local name=$1 pattern=$2 dir=$3; shift 3
   local before after rc
@@ -52,18 +58,18 @@ run "$tmp/photo.png" --animate --preset happy -t 0.5 -o "$tmp/out/clip.mp4" \
 # A folder the user cannot write to (as root, run as nobody).
 if [ "$(id -u)" -eq 0 ]; then
   if command -v setpriv >/dev/null; then
-    expect "unwritable folder" "Permission denied" "$tmp/ro" \
+    expect "unwritable folder" "$EACCES" "$tmp/ro" \
       setpriv --reuid=65534 --regid=65534 --clear-groups \
       "$tool" "$tmp/photo.png" --landmarks "$lm" -q --animate -t 0.2 -o "$tmp/ro/clip.mp4"
-    expect "unwritable project" "Permission denied" "$tmp/ro" \
+    expect "unwritable project" "$EACCES" "$tmp/ro" \
       setpriv --reuid=65534 --regid=65534 --clear-groups \
       "$tool" "$tmp/photo.png" --landmarks "$lm" -q --save-project "$tmp/ro/p.mien"
   else echo "skip unwritable folder (root without setpriv)"; fi
 else
   chmod 555 "$tmp/ro"
-  expect "unwritable folder" "Permission denied" "$tmp/ro" \
+  expect "unwritable folder" "$EACCES" "$tmp/ro" \
     run "$tmp/photo.png" --animate -t 0.2 -o "$tmp/ro/clip.mp4"
-  expect "unwritable project" "Permission denied" "$tmp/ro" \
+  expect "unwritable project" "$EACCES" "$tmp/ro" \
     run "$tmp/photo.png" --save-project "$tmp/ro/p.mien"
   chmod 755 "$tmp/ro"
 fi
@@ -76,13 +82,13 @@ full() {
   ( ulimit -f "$kib"; exec "$tool" "$@" --landmarks "$lm" -q ) 2>&1 >/dev/null | cat >&2
   return "${PIPESTATUS[0]}"
 }
-expect "full disk, MP4 over an earlier clip" "File too large" "$tmp/out" \
+expect "full disk, MP4 over an earlier clip" "$EFBIG" "$tmp/out" \
   full 20 "$tmp/photo.png" --animate --preset surprised -t 1 -o "$tmp/out/clip.mp4"
-expect "full disk, PNG sequence" "File too large" "$tmp/out" \
+expect "full disk, PNG sequence" "$EFBIG" "$tmp/out" \
   full 300 "$tmp/photo.png" --animate --preset happy -t 0.5 -o "$tmp/out/frames"
-expect "full disk, GIF" "File too large" "$tmp/out" \
+expect "full disk, GIF" "$EFBIG" "$tmp/out" \
   full 100 "$tmp/photo.png" --animate --preset happy -t 0.5 -o "$tmp/out/clip.gif"
-expect "full disk, project over an earlier one" "File too large|No space" "$tmp/out" \
+expect "full disk, project over an earlier one" "$EFBIG|$ENOSPC" "$tmp/out" \
   full 0 "$tmp/photo.png" --preset sad --save-project "$tmp/out/work.mien"
 
 # Project files that cannot be used.
