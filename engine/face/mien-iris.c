@@ -405,6 +405,30 @@ sclera_at (const mien_image *src, const eye_geom *g, float cs, float ct,
     }
 }
 
+/* The mean colour of 32 points on a circle of radius about (cs, ct) in the
+ * eye frame, counting only those inside the opening; fallback where none is. */
+static void
+ring_mean (const eye_geom *g, const mien_image *src, float cs, float ct,
+           float radius, float fallback, float out[MAX_CHANNELS])
+{
+  int n = 0;
+  for (int ch = 0; ch < MAX_CHANNELS; ch++)
+    out[ch] = 0.0f;
+  for (int k = 0; k < 32; k++)
+    {
+      float ang = 6.2831853f * (float)k / 32.0f, x, y;
+      float ss = cs + radius * cosf (ang), tt = ct + radius * sinf (ang);
+      if (!in_opening (g, ss, tt))
+        continue;
+      to_image (g, ss, tt, &x, &y);
+      for (int ch = 0; ch < src->channels && ch < MAX_CHANNELS; ch++)
+        out[ch] += channel_at (src, x, y, ch);
+      n++;
+    }
+  for (int ch = 0; ch < MAX_CHANNELS; ch++)
+    out[ch] = n ? out[ch] / (float)n : fallback;
+}
+
 mien_status
 mien_iris_move (mien_image *image,
                 const mien_point landmarks[MIEN_N_LANDMARKS], int side,
@@ -454,38 +478,12 @@ mien_iris_move (mien_image *image,
   gs.cx -= (float)x0;
   gs.cy -= (float)y0;
   /* The sclera's mean colour, for rows that show none beside the iris. */
-  float mean[MAX_CHANNELS] = { 0 };
-  int n_mean = 0;
-  for (int k = 0; k < 32; k++)
-    {
-      float ang = 6.2831853f * (float)k / 32.0f, x, y;
-      float ss = cs + 1.4f * r * cosf (ang), tt = ct + 1.4f * r * sinf (ang);
-      if (!in_opening (&gs, ss, tt))
-        continue;
-      to_image (&gs, ss, tt, &x, &y);
-      for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
-        mean[ch] += channel_at (src, x, y, ch);
-      n_mean++;
-    }
-  for (int ch = 0; ch < MAX_CHANNELS; ch++)
-    mean[ch] = n_mean ? mean[ch] / (float)n_mean : 0.85f;
+  float mean[MAX_CHANNELS];
+  ring_mean (&gs, src, cs, ct, 1.4f * r, 0.85f, mean);
   /* The iris's mean colour, for the part of the moved disc whose source
    * the lids covered in the photo (it would bring lid skin along). */
-  float iris_mean[MAX_CHANNELS] = { 0 };
-  int n_iris = 0;
-  for (int k = 0; k < 32; k++)
-    {
-      float ang = 6.2831853f * (float)k / 32.0f, x, y;
-      float ss = cs + 0.7f * r * cosf (ang), tt = ct + 0.7f * r * sinf (ang);
-      if (!in_opening (&gs, ss, tt))
-        continue;
-      to_image (&gs, ss, tt, &x, &y);
-      for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
-        iris_mean[ch] += channel_at (src, x, y, ch);
-      n_iris++;
-    }
-  for (int ch = 0; ch < MAX_CHANNELS; ch++)
-    iris_mean[ch] = n_iris ? iris_mean[ch] / (float)n_iris : 0.3f;
+  float iris_mean[MAX_CHANNELS];
+  ring_mean (&gs, src, cs, ct, 0.7f * r, 0.3f, iris_mean);
   for (int y = y0; y <= y1; y++)
     for (int x = x0; x <= x1; x++)
       {
