@@ -16,12 +16,49 @@ struct mien_animator {
   mien_rect last_paste; /* frame region written by the previous render */
 };
 
+/* Beside the decomposition the animator holds one crop-sized image (the HD
+ * crop while decomposing, then the crop's output) and the generator's
+ * 128² outputs. */
+static uint64_t
+crop_extra_bytes (const mien_rect *crop, int channels)
+{
+  uint64_t grid = (uint64_t)MIEN_LOW_RES * MIEN_LOW_RES * sizeof (float);
+  return (uint64_t)crop->width * (uint64_t)crop->height * (uint64_t)channels
+             * sizeof (float)
+         + grid * (uint64_t)(2 * channels + 2);
+}
+
+uint64_t
+mien_animator_estimate_bytes (const mien_image *photo, const mien_face *face,
+                              mien_reswarp_mode mode)
+{
+  mien_rect crop;
+  if (!photo || !face
+      || mien_headshot_choose (face, photo->width, photo->height, &crop, NULL)
+             != MIEN_OK)
+    return 0;
+  return mien_decomposition_estimate_bytes (crop.width, crop.height,
+                                            photo->channels, MIEN_LOW_RES,
+                                            MIEN_LOW_RES, mode)
+         + crop_extra_bytes (&crop, photo->channels);
+}
+
 static mien_status
 animator_prepare (mien_animator *anim, const mien_face *face, mien_error *err)
 {
   const mien_image *photo = anim->photo;
   mien_status st = mien_headshot_choose (face, photo->width, photo->height,
                                          &anim->crop, err);
+  if (st != MIEN_OK)
+    return st;
+  /* Refuse before the pyramid is built: what is held meanwhile is the photo
+   * and the frame the caller pastes into (its size). */
+  uint64_t photo_bytes = (uint64_t)photo->width * (uint64_t)photo->height
+                         * (uint64_t)photo->channels * sizeof (float);
+  st = mien_decomposition_check_memory (
+      anim->crop.width, anim->crop.height, photo->channels, MIEN_LOW_RES,
+      MIEN_LOW_RES, anim->mode,
+      2 * photo_bytes + crop_extra_bytes (&anim->crop, photo->channels), err);
   if (st != MIEN_OK)
     return st;
   mien_image *hd = mien_image_crop (photo, anim->crop.x, anim->crop.y,

@@ -35,6 +35,14 @@ mien_animator *mien_animator_new (const mien_image *photo,
                                   mien_reswarp_mode mode, mien_pool *pool,
                                   mien_error *err);
 void mien_animator_free (mien_animator *anim);
+/* The most the animator of this face allocates at once, in bytes, from
+ * mien_animator_new through its first frame (the photo and the frame are
+ * the caller's and not counted); 0 if no crop fits. mien_animator_new
+ * refuses, naming the sizes, when this plus the photo and one frame is over
+ * the memory cap (mien-memory.h). */
+uint64_t mien_animator_estimate_bytes (const mien_image *photo,
+                                       const mien_face *face,
+                                       mien_reswarp_mode mode);
 
 const mien_rect *mien_animator_get_crop (const mien_animator *anim);
 /* I: the 128² area average of the crop. */

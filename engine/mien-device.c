@@ -131,6 +131,14 @@ struct mien_device_reswarp {
 static mien_status
 build_cpu (mien_device_reswarp *rw, mien_error *err)
 {
+  /* Held beside the pyramid: the HD input and the output frame. */
+  uint64_t held = 2 * (uint64_t)rw->hd->width * (uint64_t)rw->hd->height
+                  * (uint64_t)rw->hd->channels * sizeof (float);
+  if (mien_decomposition_check_memory (rw->hd->width, rw->hd->height,
+                                       rw->hd->channels, rw->low_w, rw->low_h,
+                                       rw->mode, held, err)
+      != MIEN_OK)
+    return err ? err->status : MIEN_ERR_NOMEM;
   rw->cpu = mien_decomposition_new (rw->hd, rw->low_w, rw->low_h, rw->mode,
                                     rw->pool, err);
   if (rw->cpu != NULL)

@@ -2,6 +2,7 @@
 #include "mien-reswarp.h"
 
 #include "mien-field.h"
+#include "mien-memory.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -240,6 +241,78 @@ mien_decomposition_new (const mien_image *hd, int low_w, int low_h,
       return NULL;
     }
   return dec;
+}
+
+static uint64_t
+image_bytes (int width, int height, int channels)
+{
+  return (uint64_t)width * (uint64_t)height * (uint64_t)channels
+         * sizeof (float);
+}
+
+/* Follows the allocations of decompose_vanilla / decompose_multiscale and of
+ * the first mien_reswarp step by step; the peak is the largest sum of what
+ * is alive at once. */
+uint64_t
+mien_decomposition_estimate_bytes (int width, int height, int channels,
+                                   int low_w, int low_h,
+                                   mien_reswarp_mode mode)
+{
+  mien_level_size s[MIEN_PYRAMID_MAX_LEVELS + 1];
+  int n = mien_pyramid_level_sizes (width, height, low_w, low_h, s,
+                                    MIEN_PYRAMID_MAX_LEVELS + 1);
+  int c = channels;
+  uint64_t low = image_bytes (low_w, low_h, c);
+  uint64_t gain = image_bytes (low_w, low_h, 1);
+  uint64_t full = image_bytes (width, height, c);
+  if (n <= 1)
+    return full + gain; /* I is a copy of the photo */
+  if (mode == MIEN_RESWARP_VANILLA)
+    {
+      /* I, with the down-sampler's column-reduced temporary; then R. */
+      uint64_t tmp = image_bytes (low_w, height, c);
+      uint64_t construct = low + (tmp > full ? tmp : full);
+      return construct + gain;
+    }
+  uint64_t residuals = 0, peak = 0;
+  for (int k = 0; k + 1 < n; k++)
+    {
+      int source_h = k + 2 == n ? height : s[k].height;
+      uint64_t fine = k >= 1 ? image_bytes (s[k].width, s[k].height, c) : 0;
+      uint64_t coarse = image_bytes (s[k + 1].width, s[k + 1].height, c);
+      uint64_t tmp = image_bytes (s[k + 1].width, source_h, c);
+      uint64_t residual = image_bytes (s[k].width, s[k].height, c);
+      uint64_t step = residuals + fine + coarse
+                      + (tmp > residual ? tmp : residual);
+      if (step > peak)
+        peak = step;
+      residuals += residual;
+    }
+  /* After the first frame: every residual, I, the gain, and one frame per
+   * level between the top and the output. */
+  uint64_t steady = residuals + low + gain + (residuals - full);
+  return steady > peak ? steady : peak;
+}
+
+mien_status
+mien_decomposition_check_memory (int width, int height, int channels,
+                                 int low_w, int low_h, mien_reswarp_mode mode,
+                                 uint64_t held_bytes, mien_error *err)
+{
+  uint64_t need = mien_decomposition_estimate_bytes (width, height, channels,
+                                                     low_w, low_h, mode);
+  uint64_t cap = mien_memory_get_cap ();
+  if (held_bytes + need <= cap)
+    return MIEN_OK;
+  char a[32], b[32], c[32];
+  return mien_error_set (
+      err, MIEN_ERR_NOMEM,
+      "the %s ResWarp pyramid of a %d×%d face needs about %s (%s with the "
+      "photo and its frames), over the memory limit of %s (set "
+      "MIEN_MEMORY_LIMIT or --memory-limit to change it)",
+      mien_reswarp_mode_to_string (mode), width, height,
+      mien_format_bytes (need, a),
+      mien_format_bytes (held_bytes + need, b), mien_format_bytes (cap, c));
 }
 
 void

@@ -73,6 +73,22 @@ mien_decomposition *mien_decomposition_new (const mien_image *hd, int low_w,
                                             mien_pool *pool, mien_error *err);
 void mien_decomposition_free (mien_decomposition *dec);
 
+/* Memory: the most a decomposition of a width×height×channels photo holds at
+ * once, in bytes, from mien_decomposition_new through its first frame: the
+ * residuals, I, the per-level frames of multiscale, the gain and the
+ * down-sampler's temporary (tests/test-memory.c measures it within 20 %). */
+uint64_t mien_decomposition_estimate_bytes (int width, int height,
+                                            int channels, int low_w,
+                                            int low_h, mien_reswarp_mode mode);
+/* Refuses (MIEN_ERR_NOMEM, naming the sizes) when held_bytes plus that
+ * estimate is over the cap of mien-memory.h; held_bytes is what the caller
+ * keeps for the same job (the photo, the frame it pastes into). */
+mien_status mien_decomposition_check_memory (int width, int height,
+                                             int channels, int low_w,
+                                             int low_h, mien_reswarp_mode mode,
+                                             uint64_t held_bytes,
+                                             mien_error *err);
+
 mien_reswarp_mode mien_decomposition_get_mode (const mien_decomposition *dec);
 /* I = down(I^h), the generator's input. */
 const mien_image *mien_decomposition_get_low (const mien_decomposition *dec);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "../mien-image.h"
+#include "../mien-memory.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -92,14 +93,8 @@ void mien_srgb_transform_free (mien_srgb_transform *t);
 
 /* Memory: before decoding, the loader estimates what opening and animating
  * the photo needs (the decoder's peak plus one float working frame) and
- * refuses it, naming the sizes, above this cap. Default: half of physical
- * memory, or MIEN_MEMORY_LIMIT from the environment ("4G", "512M", bytes).
- * 0 restores the default. */
-void mien_image_set_memory_cap (uint64_t bytes);
-uint64_t mien_image_get_memory_cap (void);
-/* "4G", "512M", "1.5 GiB", "1000000" → bytes (binary units); 0 if not a
- * positive size. For a CLI option or a preference. */
-int mien_parse_byte_size (const char *text, uint64_t *bytes);
+ * refuses it, naming the sizes, above the cap of mien-memory.h (default:
+ * half of physical memory, or MIEN_MEMORY_LIMIT: "4G", "512M", bytes). */
 /* The estimate for a file (0 with err set if its header cannot be read). */
 uint64_t mien_image_estimate_load_bytes (const char *path, mien_error *err);
 

@@ -1,78 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How much memory opening a photo takes, from its header alone, and the
- * cap a load is checked against ($MIEN_MEMORY_LIMIT, else half of RAM). */
+ * check of that against the cap of mien-memory.h. */
 #include "mien-image-io.h"
-#include "mien-c-locale.h"
+#include "../mien-memory.h"
 #include "mien-image-io-private.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
-
-static _Atomic uint64_t memory_cap_override;
-
-int
-mien_parse_byte_size (const char *text, uint64_t *bytes)
-{
-  char *end;
-  double v = mien_strtod_c (text, &end);
-  if (end == text || !isfinite (v) || v <= 0.0)
-    return 0;
-  while (*end == ' ')
-    end++;
-  double unit = 1.0;
-  switch (*end)
-    {
-    case 'k': case 'K': unit = 1024.0; end++; break;
-    case 'm': case 'M': unit = 1024.0 * 1024.0; end++; break;
-    case 'g': case 'G': unit = 1024.0 * 1024.0 * 1024.0; end++; break;
-    case 't': case 'T': unit = 1024.0 * 1024.0 * 1024.0 * 1024.0; end++; break;
-    default: break;
-    }
-  if (unit > 1.0 && (*end == 'i' || *end == 'I'))
-    end++;
-  if (unit > 1.0 && (*end == 'b' || *end == 'B'))
-    end++;
-  if (*end != '\0' || v * unit >= 1.8e19)
-    return 0;
-  *bytes = (uint64_t)(v * unit);
-  return *bytes > 0;
-}
-
-void
-mien_image_set_memory_cap (uint64_t bytes)
-{
-  atomic_store (&memory_cap_override, bytes);
-}
-
-uint64_t
-mien_image_get_memory_cap (void)
-{
-  uint64_t cap = atomic_load (&memory_cap_override);
-  if (cap)
-    return cap;
-  const char *env = getenv ("MIEN_MEMORY_LIMIT");
-  if (env && mien_parse_byte_size (env, &cap))
-    return cap;
-  long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0)
-    return UINT64_MAX;
-  return (uint64_t)pages * (uint64_t)page / 2;
-}
-
-static const char *
-format_bytes (uint64_t bytes, char buf[32])
-{
-  double v = (double)bytes;
-  if (v >= 1024.0 * 1024.0 * 1024.0)
-    snprintf (buf, 32, "%.1f GiB", v / (1024.0 * 1024.0 * 1024.0));
-  else
-    snprintf (buf, 32, "%.0f MiB", ceil (v / (1024.0 * 1024.0)));
-  return buf;
-}
-
 
 /* What decoding costs at its peak, from the header alone. Each term is an
  * allocation that is alive at the peak (measured in tests/io: within 20 %).
@@ -116,7 +51,7 @@ mien_image_check_memory (const mien_image_header *h, void *data, mien_error *err
   const mien_load_context *lc = data;
   uint64_t decode = mien_image_decode_peak_bytes (lc, h);
   uint64_t frame = mien_image_working_frame_bytes (h);
-  uint64_t cap = mien_image_get_memory_cap ();
+  uint64_t cap = mien_memory_get_cap ();
   if (decode + frame <= cap)
     return MIEN_OK;
   char a[32], b[32], c[32], d[32];
@@ -125,8 +60,8 @@ mien_image_check_memory (const mien_image_header *h, void *data, mien_error *err
       "a %d×%d photo needs about %s to open and animate (%s to decode, %s "
       "for a working frame), more than the memory limit of %s (set "
       "MIEN_MEMORY_LIMIT to change it)",
-      h->width, h->height, format_bytes (decode + frame, a),
-      format_bytes (decode, b), format_bytes (frame, c), format_bytes (cap, d));
+      h->width, h->height, mien_format_bytes (decode + frame, a),
+      mien_format_bytes (decode, b), mien_format_bytes (frame, c), mien_format_bytes (cap, d));
 }
 
 uint64_t

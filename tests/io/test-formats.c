@@ -818,7 +818,7 @@ test_memory (void)
     }
 
   /* Over the cap: refused before decoding, naming the sizes. */
-  mien_image_set_memory_cap (50u << 20);
+  mien_memory_set_cap (50u << 20);
   mien_error err = { 0 };
   CHECK (mien_image_load (path ("big.png"), &err) == NULL
              && err.status == MIEN_ERR_NOMEM
@@ -832,7 +832,7 @@ test_memory (void)
              && strstr (err.message, "memory limit") != NULL,
          "cap (TIFF): '%s'", err.message);
   /* Every format's header is checked: a 64×48 photo needs about 90 KB. */
-  mien_image_set_memory_cap (20000);
+  mien_memory_set_cap (20000);
   static const char *all[] = { "rgb.png", "rgb16.png", "rgb.jpg", "cmyk.jpg",
                                "rgb.webp", "rgb.tiff", "rgb16.tiff",
                                "rgb.heic", "rgb.avif", "palette.png" };
@@ -843,13 +843,13 @@ test_memory (void)
              "%s under a 20 kB cap: '%s'", all[i], im2 ? "opened" : err.message);
       mien_image_free (im2);
     }
-  mien_image_set_memory_cap (50u << 20);
+  mien_memory_set_cap (50u << 20);
   mien_image *small = mien_image_load (path ("rgb.png"), &err);
   CHECK (small != NULL, "a small photo under the cap: %s", err.message);
   mien_image_free (small);
-  mien_image_set_memory_cap (0);
+  mien_memory_set_cap (0);
   setenv ("MIEN_MEMORY_LIMIT", "64M", 1);
-  CHECK (mien_image_get_memory_cap () == 64u << 20, "MIEN_MEMORY_LIMIT");
+  CHECK (mien_memory_get_cap () == 64u << 20, "MIEN_MEMORY_LIMIT");
   unsetenv ("MIEN_MEMORY_LIMIT");
   uint64_t b = 0;
   CHECK (mien_parse_byte_size ("1.5G", &b) && b == 3ull << 29, "1.5G");
@@ -857,7 +857,7 @@ test_memory (void)
   CHECK (!mien_parse_byte_size ("12 apples", &b), "junk size accepted");
   CHECK (!mien_parse_byte_size ("-1G", &b), "negative size accepted");
   long pages = sysconf (_SC_PHYS_PAGES), page = sysconf (_SC_PAGE_SIZE);
-  CHECK (mien_image_get_memory_cap () == (uint64_t)pages * page / 2,
+  CHECK (mien_memory_get_cap () == (uint64_t)pages * page / 2,
          "default cap is half of physical memory");
   mien_image_free (im);
 }
