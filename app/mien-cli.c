@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "io/mien-model-dir.h"
 
@@ -33,6 +34,32 @@ mien_cli_start (const char *name, int argc, char **argv)
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : MIEN_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+}
+
+int
+mien_cli_main (const char *name, int argc, char **argv, void *options,
+               mien_cli_parse_func parse, mien_cli_run_func run)
+{
+  mien_cli_start (name, argc, argv);
+  int rc = parse (argc, argv, options);
+  return rc != 0 ? rc : run (options);
+}
+
+int
+mien_cli_usage_error (const char *program, const char *message,
+                      const char *arg)
+{
+  fprintf (stderr, "%s: %s%s%s\nTry '%s --help'.\n", program, message,
+           arg ? ": " : "", arg ? arg : "", program);
+  return 2;
+}
+
+double
+mien_cli_now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 const char *

@@ -15,6 +15,23 @@ extern "C" {
  * character types, but keeps LC_NUMERIC at "C": see mien-cli.c. */
 void mien_cli_start (const char *name, int argc, char **argv);
 
+/* A tool's whole main: mien_cli_start (name), then parse, which fills
+ * *options from the command line and returns 0, or the exit code after
+ * saying why (2 for a usage error); then run (options), whose exit code is
+ * the tool's. */
+typedef int (*mien_cli_parse_func) (int argc, char **argv, void *options);
+typedef int (*mien_cli_run_func) (void *options);
+int mien_cli_main (const char *name, int argc, char **argv, void *options,
+                   mien_cli_parse_func parse, mien_cli_run_func run);
+
+/* A usage error on stderr, "PROGRAM: MESSAGE: ARG" (no ": ARG" when arg is
+ * NULL) and "Try 'PROGRAM --help'."; returns 2, the exit code of one. */
+int mien_cli_usage_error (const char *program, const char *message,
+                          const char *arg);
+
+/* Seconds on the monotonic clock, for the times the tools print. */
+double mien_cli_now (void);
+
 /* The model folder: `given` (--models) if not NULL, else the usual lookup
  * (mien_model_dir_find). NULL, after saying so on stderr as PROGRAM: …,
  * when there is none. */

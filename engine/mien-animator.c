@@ -149,6 +149,12 @@ mien_animator_get_mode (const mien_animator *anim)
   return anim->mode;
 }
 
+const mien_generator_output *
+mien_animator_get_output (const mien_animator *anim)
+{
+  return &anim->gen_out;
+}
+
 mien_status
 mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                            const mien_driving *c, const mien_image **crop_out,
@@ -230,28 +236,74 @@ copy_rect (const mien_image *src, int sx, int sy, mien_image *dst, int dx,
             mien_image_row (src, sy + y) + (size_t)sx * src->channels, n);
 }
 
+static mien_status
+check_frame (const mien_animator *anim, const mien_image *frame,
+             mien_error *err)
+{
+  if (!frame || !mien_image_same_shape (frame, anim->photo))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "animator: the frame must have the photo's shape");
+  return MIEN_OK;
+}
+
+/* Puts the photo back where the previous paste went, then pastes r of
+ * `from` (crop-sized) there. */
+static void
+paste (mien_animator *anim, const mien_image *from, mien_rect r,
+       mien_image *frame)
+{
+  mien_rect old = anim->last_paste;
+  if (old.width > 0 && old.height > 0)
+    copy_rect (anim->photo, old.x, old.y, frame, old.x, old.y, old.width,
+               old.height);
+  if (r.width > 0 && r.height > 0)
+    copy_rect (from, r.x - anim->crop.x, r.y - anim->crop.y, frame, r.x, r.y,
+               r.width, r.height);
+  anim->last_paste = r;
+}
+
 mien_status
 mien_animator_render (mien_animator *anim, mien_generator *gen,
                       const mien_driving *c, mien_image *frame,
                       mien_rect *pasted, mien_error *err)
 {
-  if (!frame || !mien_image_same_shape (frame, anim->photo))
-    return mien_error_set (err, MIEN_ERR_INVALID,
-                           "animator: the frame must have the photo's shape");
-  mien_status st = mien_animator_render_crop (anim, gen, c, NULL, NULL, err);
+  mien_status st = check_frame (anim, frame, err);
+  if (st == MIEN_OK)
+    st = mien_animator_render_crop (anim, gen, c, NULL, NULL, err);
   if (st != MIEN_OK)
     return st;
-  /* Restore what the previous frame pasted, then paste this one. */
-  mien_rect old = anim->last_paste;
-  if (old.width > 0 && old.height > 0)
-    copy_rect (anim->photo, old.x, old.y, frame, old.x, old.y, old.width,
-               old.height);
-  mien_rect r = paste_rect (anim);
-  if (r.width > 0 && r.height > 0)
-    copy_rect (anim->crop_out, r.x - anim->crop.x, r.y - anim->crop.y, frame,
-               r.x, r.y, r.width, r.height);
-  anim->last_paste = r;
+  paste (anim, anim->crop_out, paste_rect (anim), frame);
   if (pasted)
-    *pasted = r;
+    *pasted = anim->last_paste;
   return MIEN_OK;
+}
+
+mien_status
+mien_animator_paste (mien_animator *anim, const mien_image *crop,
+                     mien_image *frame, mien_rect *pasted, mien_error *err)
+{
+  mien_status st = check_frame (anim, frame, err);
+  if (st != MIEN_OK)
+    return st;
+  if (!crop || crop->width != anim->crop.width
+      || crop->height != anim->crop.height
+      || crop->channels != anim->photo->channels)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "animator: the image to paste must have the "
+                           "crop's size and the photo's channels");
+  paste (anim, crop, anim->crop, frame);
+  if (pasted)
+    *pasted = anim->crop;
+  return MIEN_OK;
+}
+
+mien_status
+mien_animator_restore (mien_animator *anim, mien_image *frame,
+                       mien_error *err)
+{
+  mien_status st = check_frame (anim, frame, err);
+  if (st == MIEN_OK)
+    paste (anim, NULL, (mien_rect){ anim->crop.x, anim->crop.y, 0, 0 },
+           frame);
+  return st;
 }

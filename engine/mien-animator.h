@@ -51,6 +51,10 @@ const mien_image *mien_animator_get_low (const mien_animator *anim);
 const mien_point *mien_animator_get_grid_landmarks (const mien_animator *anim);
 mien_decomposition *mien_animator_get_decomposition (mien_animator *anim);
 mien_reswarp_mode mien_animator_get_mode (const mien_animator *anim);
+/* F, O^w and O^r of the frame rendered last (by any call below, a clip's
+ * included); owned by the animator, valid until the next render. */
+const mien_generator_output *
+mien_animator_get_output (const mien_animator *anim);
 
 /* One frame of the crop only (the preview's path): runs the generator and
  * ResWarp. The returned images belong to the animator and stay valid until
@@ -69,6 +73,19 @@ mien_status mien_animator_render_crop (mien_animator *anim,
 mien_status mien_animator_render (mien_animator *anim, mien_generator *gen,
                                   const mien_driving *c, mien_image *frame,
                                   mien_rect *pasted, mien_error *err);
+
+/* A crop rendered some other way (mien-eval's up-sampling baselines: O^r
+ * enlarged without ResWarp) pasted like a frame: the photo goes back where
+ * the previous paste was, then crop (the crop's size, the photo's channels)
+ * covers the whole crop rectangle, which *pasted (may be NULL) gets. */
+mien_status mien_animator_paste (mien_animator *anim, const mien_image *crop,
+                                 mien_image *frame, mien_rect *pasted,
+                                 mien_error *err);
+
+/* The photo back where the last paste went: a frame that only this
+ * animator wrote is the photo again, ready for another animator's frame. */
+mien_status mien_animator_restore (mien_animator *anim, mien_image *frame,
+                                   mien_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The animator's frame bookkeeping (engine/mien-animator.h), on the
+ * astronaut's landmarks (fixture) and a noise photo of its size:
+ *  - mien_animator_get_output holds the F, O^w and O^r of the frame rendered
+ *    last: bit for bit what the rig gives for that vector, in the full-frame
+ *    and the crop-only path;
+ *  - mien_animator_paste covers the whole crop with the image given and
+ *    nothing outside it, and a render after it puts the photo back where
+ *    the paste was before pasting its own region;
+ *  - mien_animator_restore leaves the photo itself, bit for bit, after a
+ *    render and after a paste;
+ *  - a paste of the wrong size, and a frame of the wrong shape, are
+ *    refused. */
+#include <string.h>
+
+#include "io/mien-landmarks-io.h"
+#include "mien-animator.h"
+#include "mien-rig.h"
+#include "mien-test.h"
+
+static int
+images_equal (const mien_image *a, const mien_image *b)
+{
+  return mien_image_same_shape (a, b)
+         && memcmp (a->data, b->data,
+                    sizeof (float) * mien_image_n_floats (a)) == 0;
+}
+
+/* Whether frame is `inside` within r and the photo everywhere else. */
+static int
+frame_is (const mien_image *frame, const mien_image *photo,
+          const mien_image *inside, const mien_rect *r)
+{
+  for (int y = 0; y < frame->height; y++)
+    for (int x = 0; x < frame->width; x++)
+      for (int c = 0; c < frame->channels; c++)
+        {
+          int in = x >= r->x && x < r->x + r->width && y >= r->y
+                   && y < r->y + r->height;
+          float want = in ? mien_image_row (inside, y - r->y)
+                                [(size_t)(x - r->x) * inside->channels + c]
+                          : mien_image_row (photo, y)
+                                [(size_t)x * photo->channels + c];
+          if (mien_image_row (frame, y)[(size_t)x * frame->channels + c]
+              != want)
+            return 0;
+        }
+  return 1;
+}
+
+static void
+test_output (mien_animator *anim, mien_generator *rig, mien_image *frame)
+{
+  mien_error err = { 0 };
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
+  const mien_image *low = mien_animator_get_low (anim);
+  mien_generator_output want = { 0 };
+  CHECK (mien_generator_output_init (&want, low->width, low->height,
+                                     low->channels, &err) == MIEN_OK,
+         "%s", err.message);
+  CHECK (mien_generator_generate (rig, low, &c,
+                                  mien_animator_get_grid_landmarks (anim),
+                                  &want, NULL, &err) == MIEN_OK,
+         "%s", err.message);
+  for (int path = 0; path < 2; path++)
+    {
+      const mien_image *crop = NULL;
+      mien_status st
+          = path ? mien_animator_render_crop (anim, rig, &c, &crop, NULL, &err)
+                 : mien_animator_render (anim, rig, &c, frame, NULL, &err);
+      CHECK (st == MIEN_OK, "%s", err.message);
+      const mien_generator_output *g = mien_animator_get_output (anim);
+      CHECK (images_equal (g->field, want.field)
+                 && images_equal (g->warped, want.warped)
+                 && images_equal (g->refined, want.refined),
+             "%s: the output is the rig's for the vector rendered",
+             path ? "crop only" : "full frame");
+    }
+  mien_generator_output_clear (&want);
+}
+
+static void
+test_paste_restore (mien_animator *anim, mien_generator *rig,
+                    const mien_image *photo, mien_image *frame)
+{
+  mien_error err = { 0 };
+  const mien_rect *cr = mien_animator_get_crop (anim);
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, MIEN_PRESET_HAPPY, 1.0f);
+  mien_rect r;
+  CHECK (mien_animator_render (anim, rig, &c, frame, &r, &err) == MIEN_OK,
+         "%s", err.message);
+  CHECK (r.width > 0 && r.height > 0 && !images_equal (frame, photo),
+         "the happy frame changes the photo");
+  CHECK (mien_animator_restore (anim, frame, &err) == MIEN_OK, "%s",
+         err.message);
+  CHECK (images_equal (frame, photo), "restore after a render: the photo");
+
+  /* A crop-sized patch of 0.25 pasted over the whole crop. */
+  mien_image *patch = mien_image_new (cr->width, cr->height, photo->channels,
+                                      &err);
+  for (size_t i = 0; i < mien_image_n_floats (patch); i++)
+    patch->data[i] = 0.25f;
+  CHECK (mien_animator_paste (anim, patch, frame, &r, &err) == MIEN_OK, "%s",
+         err.message);
+  CHECK (r.x == cr->x && r.y == cr->y && r.width == cr->width
+             && r.height == cr->height, "the paste covers the crop");
+  CHECK (frame_is (frame, photo, patch, cr),
+         "the patch inside the crop, the photo outside");
+  /* A render replaces the whole patch: photo where it does not paste. */
+  CHECK (mien_animator_render (anim, rig, &c, frame, &r, &err) == MIEN_OK,
+         "%s", err.message);
+  const mien_image *crop = NULL;
+  mien_animator_render_crop (anim, rig, &c, &crop, NULL, &err);
+  mien_image *part = mien_image_crop (crop, r.x - cr->x, r.y - cr->y,
+                                      r.width, r.height, &err);
+  CHECK (part && r.width < cr->width && frame_is (frame, photo, part, &r),
+         "after the paste a render leaves only its own region (%d×%d of "
+         "%d×%d)", r.width, r.height, cr->width, cr->height);
+  mien_image_free (part);
+  CHECK (mien_animator_paste (anim, patch, frame, NULL, &err) == MIEN_OK
+             && mien_animator_restore (anim, frame, &err) == MIEN_OK,
+         "%s", err.message);
+  CHECK (images_equal (frame, photo), "restore after a paste: the photo");
+
+  /* Refusals. */
+  mien_image *small = mien_image_new (cr->width - 1, cr->height,
+                                      photo->channels, &err);
+  CHECK (mien_animator_paste (anim, small, frame, NULL, &err)
+             == MIEN_ERR_INVALID, "a paste of the wrong size is refused");
+  CHECK (mien_animator_restore (anim, small, &err) == MIEN_ERR_INVALID,
+         "a frame of the wrong shape is refused");
+  CHECK (images_equal (frame, photo), "refusals leave the frame as it was");
+  mien_image_free (small);
+  mien_image_free (patch);
+}
+
+int
+main (void)
+{
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  char path[4096];
+  mien_error err = { 0 };
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json",
+            root ? root : ".");
+  mien_landmark_file lm = { 0 };
+  CHECK (mien_landmark_file_load (path, &lm, &err) == MIEN_OK, "%s",
+         err.message);
+  if (lm.n_faces < 1)
+    return mien_test_exit_code ();
+  mien_image *photo = mien_image_new (lm.width, lm.height, 3, &err);
+  for (size_t i = 0; i < mien_image_n_floats (photo); i++)
+    photo->data[i] = mien_test_uniform (0.0f, 1.0f);
+  mien_generator *rig = mien_rig_new (&err);
+  mien_image *frame = mien_image_copy (photo, &err);
+  for (int mode = 0; mode < 2; mode++)
+    {
+      mien_animator *anim = mien_animator_new (photo, &lm.faces[0],
+                                               (mien_reswarp_mode)mode, NULL,
+                                               &err);
+      CHECK (anim != NULL, "%s", err.message);
+      if (!anim)
+        continue;
+      test_output (anim, rig, frame);
+      CHECK (mien_animator_restore (anim, frame, &err) == MIEN_OK, "%s",
+             err.message);
+      test_paste_restore (anim, rig, photo, frame);
+      mien_animator_free (anim);
+    }
+  mien_image_free (frame);
+  mien_generator_free (rig);
+  mien_image_free (photo);
+  mien_landmark_file_clear (&lm);
+  return mien_test_exit_code ();
+}
