@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mien-render --animate: the project's timeline rendered frame by frame
  * (mien_clip) and streamed into an exporter, with progress on stderr. */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "io/mien-export.h"
@@ -12,28 +10,6 @@
 #include "mien-animator.h"
 #include "mien-render-tool.h"
 #include "mien-rig.h"
-
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* A frame rate as a fraction: whole rates exactly, NTSC rates as
- * 30000/1001 and the like, anything else to 1/1000. */
-static void
-fps_fraction (double fps, int *num, int *den)
-{
-  double whole = round (fps);
-  if (fabs (fps - whole) < 1e-9)
-    *num = (int)whole, *den = 1;
-  else if (fabs (fps - whole * 1000.0 / 1001.0) < 1e-3)
-    *num = (int)whole * 1000, *den = 1001;
-  else
-    *num = (int)round (fps * 1000.0), *den = 1000;
-}
 
 typedef struct progress {
   int quiet, tty, last_percent;
@@ -51,7 +27,7 @@ progress_show (progress *p, int done, int total, int final)
   if (!p->tty && !final && percent / 10 == p->last_percent / 10)
     return;
   p->last_percent = percent;
-  double spent = now () - p->start;
+  double spent = mien_cli_now () - p->start;
   double left = done > 0 ? spent * (total - done) / done : 0.0;
   fprintf (stderr, "%s%s: %3d%%  frame %d/%d  %.1f s elapsed, %.1f s left%s",
            p->tty ? "\r" : "", program, percent, done, total, spent, left,
@@ -98,25 +74,10 @@ job_clear (job *j)
   mien_generator_free (j->gen);
 }
 
-static mien_status
-export_frames (job *j, mien_exporter *ex, int n, progress *pr, mien_error *err)
+static void
+frame_done (void *data, int done, int n, double render_s, double encode_s)
 {
-  double fps = j->project->settings.fps;
-  for (int i = 0; i < n; i++)
-    {
-      const mien_image *crop = NULL;
-      double t = mien_timeline_get_frame_time (j->timeline, fps, i);
-      if (mien_cli_stop_signal ())
-        return mien_error_set (err, MIEN_ERR_CANCELLED, "interrupted by %s "
-                               "at frame %d of %d",
-                               mien_cli_stop_signal_name (), i + 1, n);
-      if (mien_clip_render (j->clip, t, j->frame, &crop, NULL, err) != MIEN_OK
-          || mien_exporter_add_frame (ex, j->frame ? j->frame : crop, err)
-                 != MIEN_OK)
-        return err->status;
-      progress_show (pr, i + 1, n, 0);
-    }
-  return MIEN_OK;
+  progress_show (data, done, n, 0);
 }
 
 int
@@ -127,28 +88,20 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
   mien_error err = { 0 };
   const mien_animation_settings *s = &project->settings;
   job j = { .project = project, .photo = photo };
-  progress pr = { quiet, isatty (2), -100, now () };
+  progress pr = { quiet, isatty (2), -100, mien_cli_now () };
   mien_exporter *ex = NULL;
   mien_cli_catch_stop_signals ();
   mien_status st = job_prepare (&j, face, generator, &err);
   int n = st == MIEN_OK ? mien_timeline_get_n_frames (j.timeline, s->fps) : 0;
   if (st == MIEN_OK)
     {
-      mien_export_options eo;
-      mien_export_options_init (&eo);
-      fps_fraction (s->fps, &eo.fps_num, &eo.fps_den);
-      eo.scale = s->scale;
-      eo.max_side = s->max_side;
-      eo.overwrite = overwrite;
-      const mien_rect *cr = mien_animator_get_crop (j.anim);
-      int w = s->region == MIEN_CLIP_REGION_FACE ? cr->width : photo->width;
-      int h = s->region == MIEN_CLIP_REGION_FACE ? cr->height : photo->height;
-      ex = mien_exporter_open (output, mien_export_format_from_path (output),
-                               &eo, w, h, &err);
+      ex = mien_render_open_exporter (output, s, j.anim, photo, overwrite,
+                                      &err);
       st = ex ? MIEN_OK : err.status;
     }
   if (st == MIEN_OK)
-    st = export_frames (&j, ex, n, &pr, &err);
+    st = mien_render_export_clip (j.clip, j.timeline, s->fps, n, j.frame, ex,
+                                  frame_done, &pr, &err);
   if (st == MIEN_OK)
     {
       if (!quiet)
@@ -170,7 +123,7 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
       if (s->interpolation == MIEN_INTERPOLATION_FIELD)
         printf ("field: min Jacobian of α·F over α in [0, 1] %.3f (at α "
                 "%.2f)\n", (double)m, (double)at);
-      printf ("done in %.2f s\n", now () - pr.start);
+      printf ("done in %.2f s\n", mien_cli_now () - pr.start);
     }
   else if (st == MIEN_ERR_CANCELLED && mien_cli_stop_signal ())
     fprintf (stderr, "%s%s: %s; nothing written to %s (what was there is "

@@ -18,12 +18,10 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "drive/mien-drive.h"
@@ -31,9 +29,9 @@
 #include "io/mien-atomic-file.h"
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
-#include "io/mien-model-dir.h"
 #include "mien-animator.h"
 #include "mien-c-locale.h"
+#include "mien-cli.h"
 
 static struct {
   const char *path, *stats;
@@ -44,14 +42,6 @@ static struct {
   int set_filter;
   float min_cutoff, beta;
 } cli = { .strength = 1.0f, .parts = MIEN_DRIVE_ALL_PARTS, .face = -1 };
-
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int
 usage_error (const char *message, const char *arg)
@@ -154,37 +144,6 @@ is_photo_path (const char *path)
   return 0;
 }
 
-static mien_export_format
-format_from_path (const char *path)
-{
-  size_t n = strlen (path);
-  if (n > 4 && strcasecmp (path + n - 4, ".gif") == 0)
-    return MIEN_EXPORT_GIF;
-  if (n > 4 && strcasecmp (path + n - 4, ".mp4") == 0)
-    return MIEN_EXPORT_MP4;
-  return MIEN_EXPORT_PNG_SEQUENCE;
-}
-
-static void
-fps_fraction (double fps, int *num, int *den)
-{
-  double whole = round (fps);
-  if (fabs (fps - whole) < 1e-9)
-    *num = (int)whole, *den = 1;
-  else if (fabs (fps - whole * 1000.0 / 1001.0) < 1e-3)
-    *num = (int)whole * 1000, *den = 1001;
-  else
-    *num = (int)round (fps * 1000.0), *den = 1000;
-}
-
-static volatile sig_atomic_t stop_signal;
-
-static void
-on_stop_signal (int sig)
-{
-  stop_signal = sig;
-}
-
 static int
 track_progress (void *data, int frame, double time)
 {
@@ -192,7 +151,7 @@ track_progress (void *data, int frame, double time)
   if (!opt->quiet && isatty (2))
     fprintf (stderr, "\r%s: tracking frame %d (%.1f s)   ", program, frame,
              time);
-  return stop_signal != 0;
+  return mien_cli_stop_signal () != 0;
 }
 
 /* ---- audio: a second pass that copies the driving clip's audio -------- */
@@ -469,7 +428,7 @@ drive_with_photo (drive_run *d, mien_error *err)
   mien_image *driver = mien_image_load (cli.path, err);
   if (driver == NULL)
     return fail (err->message);
-  double t0 = now ();
+  double t0 = mien_cli_now ();
   mien_status st = mien_drive_track_photo (d->an, driver, &d->dopt, &d->track,
                                            err);
   mien_image_free (driver);
@@ -478,7 +437,7 @@ drive_with_photo (drive_run *d, mien_error *err)
       fprintf (stderr, "%s: %s: %s\n", program, cli.path, err->message);
       return 1;
     }
-  double t_track = now () - t0;
+  double t_track = mien_cli_now () - t0;
   /* One frame has no rest of its own: it is measured against the driven
    * photo's face, so the result copies the driving expression (the
    * photo's own expression is not added; a smiling photo driven by a
@@ -489,7 +448,7 @@ drive_with_photo (drive_run *d, mien_error *err)
     return fail (err->message);
   mien_driving c;
   memcpy (c.values, d->result.values, sizeof c.values);
-  t0 = now ();
+  t0 = mien_cli_now ();
   mien_animator *anim = mien_animator_new (d->photo, &d->face,
                                            opt->set_mode ? opt->mode
                                                          : MIEN_RESWARP_MULTISCALE,
@@ -497,7 +456,7 @@ drive_with_photo (drive_run *d, mien_error *err)
   mien_image *frame = anim ? mien_image_copy (d->photo, err) : NULL;
   st = frame ? mien_animator_render (anim, d->gen, &c, frame, NULL, err)
              : err->status;
-  d->t_render = now () - t0;
+  d->t_render = mien_cli_now () - t0;
   const char *warning = NULL;
   if (st == MIEN_OK)
     st = mien_image_save_full (frame, &d->extras, opt->output, &warning, err);
@@ -525,30 +484,15 @@ drive_with_photo (drive_run *d, mien_error *err)
   return 0;
 }
 
-static mien_status
-render_clip (drive_run *d, mien_exporter *ex, mien_clip *clip,
-             const mien_timeline *tl, mien_image *frame, int n, double fps,
-             mien_error *err)
+/* After each frame of the clip: its times, and progress on a terminal. */
+static void
+frame_done (void *data, int done, int n, double render_s, double encode_s)
 {
-  for (int i = 0; i < n; i++)
-    {
-      if (stop_signal)
-        return mien_error_set (err, MIEN_ERR_CANCELLED, "interrupted at "
-                               "frame %d of %d", i + 1, n);
-      double t = mien_timeline_get_frame_time (tl, fps, i);
-      const mien_image *crop = NULL;
-      double t0 = now ();
-      if (mien_clip_render (clip, t, frame, &crop, NULL, err) != MIEN_OK)
-        return err->status;
-      double t1 = now ();
-      if (mien_exporter_add_frame (ex, frame ? frame : crop, err) != MIEN_OK)
-        return err->status;
-      d->t_render += t1 - t0;
-      d->t_encode += now () - t1;
-      if (!d->opt->quiet && isatty (2))
-        fprintf (stderr, "\r%s: rendering frame %d/%d   ", program, i + 1, n);
-    }
-  return MIEN_OK;
+  drive_run *d = data;
+  d->t_render += render_s;
+  d->t_encode += encode_s;
+  if (!d->opt->quiet && isatty (2))
+    fprintf (stderr, "\r%s: rendering frame %d/%d   ", program, done, n);
 }
 
 static int
@@ -610,27 +554,18 @@ drive_with_video (drive_run *d, mien_error *err)
                                                               : err->status;
   if (st == MIEN_OK)
     {
-      mien_export_options eo;
-      mien_export_options_init (&eo);
-      fps_fraction (s->fps, &eo.fps_num, &eo.fps_den);
-      eo.scale = s->scale;
-      eo.max_side = s->max_side;
-      eo.overwrite = opt->overwrite;
-      const mien_rect *cr = mien_animator_get_crop (anim);
-      int w = s->region == MIEN_CLIP_REGION_FACE ? cr->width : d->photo->width;
-      int h = s->region == MIEN_CLIP_REGION_FACE ? cr->height
-                                                 : d->photo->height;
-      ex = mien_exporter_open (opt->output, format_from_path (opt->output),
-                               &eo, w, h, err);
+      ex = mien_render_open_exporter (opt->output, s, anim, d->photo,
+                                      opt->overwrite, err);
       st = ex ? MIEN_OK : err->status;
     }
   if (st == MIEN_OK)
-    st = render_clip (d, ex, clip, tl, frame, n, s->fps, err);
+    st = mien_render_export_clip (clip, tl, s->fps, n, frame, ex, frame_done,
+                                  d, err);
   if (st == MIEN_OK)
     {
-      double t0 = now ();
+      double t0 = mien_cli_now ();
       st = mien_exporter_finish (ex, err);
-      d->t_encode += now () - t0;
+      d->t_encode += mien_cli_now () - t0;
       ex = NULL;
     }
   mien_exporter_abort (ex);
@@ -647,7 +582,7 @@ drive_with_video (drive_run *d, mien_error *err)
       return 1;
     }
   const char *audio = "no audio (GIF or PNG frames)";
-  if (format_from_path (opt->output) == MIEN_EXPORT_MP4)
+  if (mien_export_format_from_path (opt->output) == MIEN_EXPORT_MP4)
     {
       const char *why = NULL;
       double end = cli.end > 0 ? cli.end : 0.0;
@@ -726,20 +661,11 @@ mien_render_drive_main (const options *opt)
     d.dopt.fps = opt->fps;
   if (cli.set_filter)
     d.dopt.filter.min_cutoff = cli.min_cutoff, d.dopt.filter.beta = cli.beta;
-  struct sigaction sa = { 0 };
-  sa.sa_handler = on_stop_signal;
-  sa.sa_flags = SA_RESETHAND;
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
+  mien_cli_catch_stop_signals ();
   int rc = 1;
-  const char *dir = opt->models ? opt->models : mien_model_dir_find ();
+  const char *dir = mien_cli_find_models (program, opt->models);
   if (!dir)
-    {
-      fail ("the face models are missing (run scripts/fetch-assets.sh or "
-            "set MIEN_MODEL_DIR)");
-      goto done;
-    }
+    goto done;
   if (mien_project_set_photo (&d.project, opt->photo, &err) != MIEN_OK)
     {
       fail (err.message);
@@ -784,11 +710,7 @@ done:
   mien_image_free (d.photo);
   mien_image_extras_clear (&d.extras);
   mien_face_analyzer_free (d.an);
-  if (rc && stop_signal)
-    {
-      int sig = stop_signal;
-      signal (sig, SIG_DFL);
-      raise (sig);
-    }
+  if (rc)
+    mien_cli_reraise_stop_signal ();
   return rc;
 }

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* mien-render's parts: options and the single-frame path in
- * mien-render-tool.c, the animation export in mien-render-animate.c. */
+/* mien-render's parts: the command line in mien-render-options.c; faces,
+ * output checks and main in mien-render-tool.c; the single frame in
+ * mien-render-still.c; the animation in mien-render-animate.c; driving by
+ * a video or photo in mien-render-drive.c; the clip export both of those
+ * share in mien-render-export.c. */
 #pragma once
 
 #include "face/mien-face.h"
 #include "io/mien-export.h"
+#include "io/mien-image-io.h"
 #include "io/mien-project.h"
 #include "mien-clip.h"
 #include "mien-image.h"
@@ -35,6 +39,21 @@ typedef struct options {
 
 extern const char *program;
 
+/* Fills the options (void *: a mien_cli_parse_func) from the command line;
+ * 0, or the exit code after a usage error. */
+int mien_render_parse_options (int argc, char **argv, void *opt);
+/* The project: from --project, overridden by what the command line says;
+ * 0 after saying why on stderr. */
+int mien_render_build_project (const options *opt, mien_project *p);
+
+/* One frame of face at the project's target, saved to opt->output with the
+ * photo's extras (ICC profile, alpha, bit depth); --debug-dir's pictures
+ * too. Returns the exit code. */
+int mien_render_still (const options *opt, const mien_project *project,
+                       const mien_image *photo,
+                       const mien_image_extras *extras,
+                       const mien_face *face, int face_index);
+
 /* Renders the project's clip of face and exports it to output; progress on
  * stderr unless quiet. Returns the exit code (0, or 1 with one error line
  * printed). */
@@ -45,3 +64,29 @@ int mien_render_animate (const mien_project *project, const mien_image *photo,
 /* The generator named on the command line: NULL or "rig" for the AU rig,
  * else an ATW weights file. */
 mien_generator *mien_render_make_generator (const char *name, mien_error *err);
+
+/* The exporter for a clip of these settings: the format from output's name
+ * (mien_export_format_from_path), the rate as a fraction (30000/1001 for
+ * NTSC rates), the scale, and the photo's or the crop's size by region. */
+mien_exporter *mien_render_open_exporter (const char *output,
+                                          const mien_animation_settings *s,
+                                          const mien_animator *anim,
+                                          const mien_image *photo,
+                                          int overwrite, mien_error *err);
+
+/* Called after each exported frame: done of n, and the seconds that frame
+ * took to render and to encode. */
+typedef void (*mien_render_frame_done) (void *data, int done, int n,
+                                        double render_s, double encode_s);
+
+/* Frames 0 … n-1 of the clip at fps into ex: the whole photo (rendered into
+ * frame) or, with frame NULL, the crop. A stop signal caught by
+ * mien_cli_catch_stop_signals ends it after the frame in progress with
+ * MIEN_ERR_CANCELLED ("interrupted by SIGINT at frame 3 of 60"). done may
+ * be NULL. */
+mien_status mien_render_export_clip (mien_clip *clip,
+                                     const mien_timeline *timeline,
+                                     double fps, int n, mien_image *frame,
+                                     mien_exporter *ex,
+                                     mien_render_frame_done done, void *data,
+                                     mien_error *err);
