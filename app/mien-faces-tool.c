@@ -92,8 +92,9 @@ parse_scales (const char *s, int *scales)
 }
 
 static int
-parse_options (int argc, char **argv, options *opt)
+parse_options (int argc, char **argv, void *data)
 {
+  options *opt = data;
   static const struct option longopts[] = {
     { "json", no_argument, NULL, 'j' },
     { "draw", required_argument, NULL, 'd' },
@@ -275,40 +276,37 @@ draw_faces (mien_image *img, const mien_face *faces, int n)
     }
 }
 
-int
-main (int argc, char **argv)
+static int
+run (void *data)
 {
-  mien_cli_start ("mien-faces", argc, argv);
-  options opt;
-  int rc = parse_options (argc, argv, &opt);
-  if (rc != 0)
-    return rc;
+  const options *opt = data;
+  int rc = 0;
   mien_error err = { 0 };
-  mien_image *image = mien_image_load (opt.photo, &err);
+  mien_image *image = mien_image_load (opt->photo, &err);
   if (image == NULL)
     {
       fprintf (stderr, "%s: %s\n", program, err.message);
       return 1;
     }
-  mien_face_analyzer *fa = mien_face_analyzer_new (opt.models, NULL, &err);
+  mien_face_analyzer *fa = mien_face_analyzer_new (opt->models, NULL, &err);
   mien_face *faces = NULL;
   int n = 0;
-  mien_face_options fo = { opt.input_size, opt.threshold, 0, opt.all,
-                           (mien_face_search)opt.search, { 0 } };
-  memcpy (fo.scales, opt.scales, sizeof fo.scales);
+  mien_face_options fo = { opt->input_size, opt->threshold, 0, opt->all,
+                           (mien_face_search)opt->search, { 0 } };
+  memcpy (fo.scales, opt->scales, sizeof fo.scales);
   if (fa == NULL
       || mien_face_analyzer_run (fa, image, &fo, &faces, &n, &err) != MIEN_OK)
     rc = 1;
   else
     {
-      if (opt.json)
+      if (opt->json)
         print_json (image, faces, n);
       else
         print_text (faces, n);
-      if (opt.draw != NULL)
+      if (opt->draw != NULL)
         {
           draw_faces (image, faces, n);
-          if (mien_image_save (image, opt.draw, &err) != MIEN_OK)
+          if (mien_image_save (image, opt->draw, &err) != MIEN_OK)
             rc = 1;
         }
     }
@@ -318,4 +316,11 @@ main (int argc, char **argv)
   mien_face_analyzer_free (fa);
   mien_image_free (image);
   return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+  options opt;
+  return mien_cli_main (program, argc, argv, &opt, parse_options, run);
 }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "io/mien-atomic-file.h"
 #include "io/mien-flo.h"
@@ -49,14 +48,6 @@ usage (FILE *out)
            program);
 }
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int
 fail (const mien_error *err)
 {
@@ -74,8 +65,9 @@ typedef struct options {
 #define MAX_THREADS 256
 
 static int
-parse_options (int argc, char **argv, options *opt)
+parse_options (int argc, char **argv, void *data)
 {
+  options *opt = data;
   static const struct option longopts[] = {
     { "flow", required_argument, NULL, 'f' },
     { "low", required_argument, NULL, 'l' },
@@ -182,29 +174,24 @@ log_to_stderr (const char *message, void *data)
   fprintf (stderr, "%s: %s\n", program, message);
 }
 
-int
-main (int argc, char **argv)
+static int
+run (void *data)
 {
-  mien_cli_start ("mien-reswarp", argc, argv);
-  options opt;
-  int rc = parse_options (argc, argv, &opt);
-  if (rc != 0)
-    return rc;
-
+  const options *opt = data;
   mien_error err = { 0 };
   mien_image *hd = NULL, *field = NULL, *low = NULL, *out = NULL;
   mien_device_reswarp *dec = NULL;
-  mien_device_force_cpu (opt.cpu);
+  mien_device_force_cpu (opt->cpu);
   mien_device_set_log_func (log_to_stderr, NULL);
-  mien_pool *pool = mien_pool_new (opt.threads);
-  rc = 1;
+  mien_pool *pool = mien_pool_new (opt->threads);
+  int rc = 1;
 
-  if ((hd = mien_image_load (opt.hd_path, &err)) == NULL
-      || (field = mien_flo_load (opt.flow_path, &err)) == NULL)
+  if ((hd = mien_image_load (opt->hd_path, &err)) == NULL
+      || (field = mien_flo_load (opt->flow_path, &err)) == NULL)
     goto done;
-  if (opt.low_path != NULL)
+  if (opt->low_path != NULL)
     {
-      if ((low = mien_image_load (opt.low_path, &err)) == NULL)
+      if ((low = mien_image_load (opt->low_path, &err)) == NULL)
         goto done;
       if (low->width != field->width || low->height != field->height
           || low->channels != hd->channels)
@@ -212,38 +199,38 @@ main (int argc, char **argv)
           mien_error_set (&err, MIEN_ERR_INVALID,
                           "the low-resolution result %s is %d×%d×%d but the "
                           "field is %d×%d and the HD image has %d channels",
-                          opt.low_path, low->width, low->height, low->channels,
+                          opt->low_path, low->width, low->height, low->channels,
                           field->width, field->height, hd->channels);
           goto done;
         }
     }
-  double t0 = now_ms ();
-  dec = mien_device_reswarp_new (hd, field->width, field->height, opt.mode,
-                                 opt.no_fade ? MIEN_DEVICE_RESWARP_NO_FADE
+  double t0 = mien_cli_now ();
+  dec = mien_device_reswarp_new (hd, field->width, field->height, opt->mode,
+                                 opt->no_fade ? MIEN_DEVICE_RESWARP_NO_FADE
                                              : MIEN_DEVICE_RESWARP_DEFAULT,
                                  pool, &err);
   if (dec == NULL)
     goto done;
   if (low == NULL && (low = warped_low (dec, field, pool, &err)) == NULL)
     goto done;
-  double t1 = now_ms ();
+  double t1 = mien_cli_now ();
   out = mien_image_new (hd->width, hd->height, hd->channels, &err);
   if (out == NULL || mien_device_reswarp_frame (dec, low, field, out, &err) != MIEN_OK)
     goto done;
-  double t2 = now_ms ();
-  if (mien_image_save (out, opt.out_path, &err) != MIEN_OK)
+  double t2 = mien_cli_now ();
+  if (mien_image_save (out, opt->out_path, &err) != MIEN_OK)
     goto done;
-  if (!opt.quiet)
+  if (!opt->quiet)
     printf ("wrote %s (%d×%d, %s ResWarp on the %s: decomposition %.1f ms, "
             "frame %.1f ms)\n",
-            opt.out_path, out->width, out->height,
-            mien_reswarp_mode_to_string (opt.mode),
+            opt->out_path, out->width, out->height,
+            mien_reswarp_mode_to_string (opt->mode),
             mien_device_kind_to_string (mien_device_reswarp_get_kind (dec)),
-            t1 - t0, t2 - t1);
+            (t1 - t0) * 1e3, (t2 - t1) * 1e3);
   /* Say why a CUDA build did not use the GPU (no driver, old driver, ...). */
   mien_device_info info;
-  if (!opt.quiet && mien_device_probe (&info) == MIEN_DEVICE_CPU
-      && info.cuda_built && !opt.cpu)
+  if (!opt->quiet && mien_device_probe (&info) == MIEN_DEVICE_CPU
+      && info.cuda_built && !opt->cpu)
     printf ("(CUDA not used: %s)\n", info.reason);
   rc = 0;
 
@@ -257,4 +244,11 @@ done:
   mien_image_free (out);
   mien_pool_free (pool);
   return rc;
+}
+
+int
+main (int argc, char **argv)
+{
+  options opt;
+  return mien_cli_main (program, argc, argv, &opt, parse_options, run);
 }
