@@ -10,6 +10,7 @@
 struct _MienPreferencesWindow {
   AdwPreferencesWindow parent_instance;
   AdwComboRow *mode_row;
+  GtkSpinButton *jpeg_quality_spin;
   AdwActionRow *gpu_row;
   GtkSwitch *gpu_switch;
   AdwActionRow *generator_row;
@@ -106,6 +107,7 @@ mien_preferences_window_class_init (MienPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (
       widget_class, "/io/github/mien/Mien/ui/mien-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, mode_row);
+  gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, jpeg_quality_spin);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_switch);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_row);
@@ -154,6 +156,9 @@ mien_preferences_window_new (GtkWindow *parent, GSettings *settings)
       g_settings_bind_with_mapping (settings, "reswarp-mode", self->mode_row,
                                     "selected", G_SETTINGS_BIND_DEFAULT,
                                     mode_to_index, index_to_mode, NULL, NULL);
+      /* Save Image's JPEG quality (mien-window-image.c reads the key). */
+      g_settings_bind (settings, "jpeg-quality", self->jpeg_quality_spin,
+                       "value", G_SETTINGS_BIND_DEFAULT);
       if (self->gpu_usable)
         g_settings_bind (settings, "use-gpu", self->gpu_switch, "active",
                          G_SETTINGS_BIND_DEFAULT);

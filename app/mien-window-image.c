@@ -2,9 +2,11 @@
 /* Save Image (Ctrl+Shift+S) and Copy Image (Ctrl+C): the current frame, the
  * whole photo at full resolution with the animated face in it, rendered the
  * way the CLI's mien-render writes a still (mien_session_render_full) and
- * written by the engine's mien_image_save_full, which picks the format from
- * the extension and keeps the photo's alpha, ICC profile and bit depth
- * (16-bit PNG and TIFF) where the format can.
+ * written by the engine's mien_image_save_with, which picks the format from
+ * the extension and keeps the photo's alpha, ICC profile, EXIF (JPEG and
+ * PNG, with the orientation normalized: the pixels are upright) and bit
+ * depth (16-bit PNG and TIFF) where the format can. JPEG and WebP are
+ * written at the jpeg-quality preference.
  *
  * The suggested name is NAME-EXPRESSION.ext beside the photo. Replacing a
  * file asks first; replacing the photo that is open asks in stronger words,
@@ -81,6 +83,7 @@ typedef struct {
   mien_driving c;
   mien_reswarp_mode mode;
   char *path; /* NULL: copy to the clipboard */
+  int quality; /* JPEG and WebP, 1–100 (the jpeg-quality preference) */
   gboolean lost_something; /* the format could not keep alpha or profile */
 } ImageJob;
 
@@ -100,6 +103,9 @@ image_job_new (MienWindow *self, const char *path)
   mien_slider_panel_get_driving (self->sliders, &job->c);
   job->mode = mien_window_current_mode (self);
   job->path = g_strdup (path);
+  job->quality = self->settings
+      ? g_settings_get_int (self->settings, "jpeg-quality")
+      : MIEN_IMAGE_DEFAULT_QUALITY;
   return job;
 }
 
@@ -116,12 +122,15 @@ save_in_thread (GTask *task, gpointer source, gpointer task_data,
       g_task_return_error (task, error);
       return;
     }
-  /* With the photo's alpha, ICC profile and bit depth, as mien-render
-   * writes a still. */
+  /* With the photo's alpha, ICC profile, EXIF and bit depth, as
+   * mien-render writes a still; JPEG and WebP at the preference's
+   * quality. */
   mien_error err = { 0 };
   const char *lost = NULL;
-  mien_status status = mien_image_save_full (
-      frame, mien_session_get_extras (job->session), job->path, &lost, &err);
+  mien_image_save_options options = { .quality = job->quality };
+  mien_status status = mien_image_save_with (
+      frame, mien_session_get_extras (job->session), job->path, &options,
+      &lost, &err);
   mien_image_free (frame);
   if (status == MIEN_OK && lost != NULL)
     {

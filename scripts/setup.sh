@@ -12,10 +12,11 @@ PACKAGES=(
   python3-numpy python3-pil python3-torch clang libclang-rt-14-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   libgif-dev libimagequant-dev ffmpeg
-  libpng-dev libtiff-dev liblcms2-dev webp-pixbuf-loader heif-gdk-pixbuf
+  libpng-dev libtiff-dev liblcms2-dev libexif-dev webp-pixbuf-loader heif-gdk-pixbuf
   libheif-examples
   libgtk-4-dev libadwaita-1-dev libepoxy-dev gettext
   desktop-file-utils appstream python3-markdown
+  debhelper dpkg-dev
   xvfb xauth dbus dbus-x11 at-spi2-core python3-pyatspi imagemagick
   locales
 )

@@ -134,6 +134,7 @@ mien_image_extras_clear (mien_image_extras *extras)
     return;
   mien_image_free (extras->alpha);
   free (extras->icc);
+  free (extras->exif);
   memset (extras, 0, sizeof *extras);
 }
 
@@ -160,5 +161,9 @@ mien_image_extras_crop (const mien_image_extras *src, int x, int y, int width,
       memcpy (out->icc, src->icc, src->icc_size);
       out->icc_size = src->icc_size;
     }
+  /* The EXIF's pixel size says the photo's: a crop says its own. */
+  if (src->exif)
+    out->exif = mien_exif_normalize (src->exif, src->exif_size, width, height,
+                                     &out->exif_size);
   return MIEN_OK;
 }

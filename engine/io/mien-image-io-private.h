@@ -122,7 +122,25 @@ mien_image *mien_pixbuf_load (int fd, mien_load_context *lc,
 mien_status mien_pixbuf_save (const mien_image *image,
                               const mien_image_extras *extras,
                               const char *path, const char *type,
-                              mien_error *err);
+                              int quality, mien_error *err);
+
+/* EXIF (mien-exif.c, libexif). */
+/* Reads a JPEG's EXIF into extras->exif, normalized for the upright image
+ * of width×height the loader returns; nothing if it has none. */
+void mien_image_read_jpeg_exif (int fd, uint64_t file_size, int width,
+                                int height, mien_image_extras *extras);
+/* An EXIF block ("Exif\0\0" + TIFF data, as in a JPEG's APP1) rewritten
+ * with Orientation 1, PixelX/YDimension width×height and no thumbnail;
+ * malloc'ed, NULL (and *out_size 0) when there is no usable EXIF. */
+unsigned char *mien_exif_normalize (const unsigned char *data, size_t size,
+                                    int width, int height, size_t *out_size);
+struct mien_atomic_file;
+/* Writes a whole JPEG stream with an APP1 EXIF segment after its SOI (and
+ * JFIF APP0). */
+mien_status mien_exif_write_jpeg (struct mien_atomic_file *file,
+                                  const unsigned char *jpeg, size_t size,
+                                  const unsigned char *exif, size_t exif_size,
+                                  mien_error *err);
 
 /* PFM (mien-pfm-io.c): reads and closes fd. */
 mien_image *mien_pfm_load_fd (int fd, const char *path, mien_error *err);

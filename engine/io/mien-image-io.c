@@ -135,6 +135,9 @@ mien_image_load_full (const char *path, mien_image_extras *extras,
         image = mien_pixbuf_load (fd, &lc, extras, err);
       if (image && extras && extras->icc == NULL)
         mien_image_read_webp_icc (fd, lc.file_size, extras);
+      if (image && extras && lc.is_jpeg)
+        mien_image_read_jpeg_exif (fd, lc.file_size, image->width,
+                                   image->height, extras);
       close (fd);
     }
   if (image == NULL)

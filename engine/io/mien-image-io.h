@@ -32,6 +32,11 @@ typedef struct mien_image_extras {
   mien_image *alpha;  /* 1 channel in [0, 1], the image's size; NULL: opaque */
   unsigned char *icc; /* the embedded ICC profile, byte for byte; NULL: none */
   size_t icc_size;
+  /* The photo's EXIF as in a JPEG's APP1 segment ("Exif\0\0" + TIFF
+   * data), normalized to the pixels returned: Orientation 1, their pixel
+   * size, no thumbnail. Read from JPEGs; NULL: none. */
+  unsigned char *exif;
+  size_t exif_size;
   /* A damaged file that still opened (a cut JPEG or TIFF): damaged is 1 and
    * missing_fraction the share of rows the decoder could not read (filled
    * with grey; 0 when unknown, as for a cut progressive JPEG, which is
@@ -59,7 +64,8 @@ mien_status mien_image_extras_crop (const mien_image_extras *src, int x,
 /* Writes like mien_image_save, keeping what extras (may be NULL) carries:
  * PNG and TIFF are written at the source's bit depth (16 for a 16-bit
  * source) with its alpha and ICC profile; WebP keeps alpha and profile; JPEG
- * keeps the profile and flattens alpha onto white. When something is lost
+ * keeps the profile and flattens alpha onto white. JPEG and PNG also keep
+ * the EXIF (WebP and TIFF do not). When something is lost
  * that way, *warning (if not NULL) is set to a static English line for the
  * caller to print ("…: JPEG has no transparency: alpha flattened onto
  * white"), else to NULL. An alpha plane of another size is an error. */
@@ -67,6 +73,20 @@ mien_status mien_image_save_full (const mien_image *image,
                                   const mien_image_extras *extras,
                                   const char *path, const char **warning,
                                   mien_error *err);
+
+/* How a file is written; zero fields take the defaults. */
+typedef struct mien_image_save_options {
+  int quality; /* JPEG and WebP, 1–100; 0: 95 */
+} mien_image_save_options;
+#define MIEN_IMAGE_DEFAULT_QUALITY 95
+
+/* mien_image_save_full with options (NULL: the defaults). A quality
+ * outside 1–100 is an error. */
+mien_status mien_image_save_with (const mien_image *image,
+                                  const mien_image_extras *extras,
+                                  const char *path,
+                                  const mien_image_save_options *options,
+                                  const char **warning, mien_error *err);
 
 /* Converts an RGB image's pixels in place from the colours of the ICC
  * profile (icc, icc_size bytes) to sRGB (lcms2, relative colorimetric,

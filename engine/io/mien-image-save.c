@@ -16,11 +16,18 @@ mien_image_save_supported (const char *path)
 }
 
 mien_status
-mien_image_save_full (const mien_image *image, const mien_image_extras *extras,
-                      const char *path, const char **warning, mien_error *err)
+mien_image_save_with (const mien_image *image, const mien_image_extras *extras,
+                      const char *path, const mien_image_save_options *options,
+                      const char **warning, mien_error *err)
 {
   if (warning)
     *warning = NULL;
+  int quality = options && options->quality ? options->quality
+                                            : MIEN_IMAGE_DEFAULT_QUALITY;
+  if (quality < 1 || quality > 100)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "cannot write %s: quality %d is not in 1–100",
+                           path, quality);
   if (extras && extras->alpha
       && (extras->alpha->width != image->width
           || extras->alpha->height != image->height
@@ -38,10 +45,11 @@ mien_image_save_full (const mien_image *image, const mien_image_extras *extras,
   if (strcasecmp (ext, "tif") == 0 || strcasecmp (ext, "tiff") == 0)
     return mien_tiff_save (image, extras, path, err);
   if (strcasecmp (ext, "webp") == 0)
-    return mien_pixbuf_save (image, extras, path, "webp", err);
+    return mien_pixbuf_save (image, extras, path, "webp", quality, err);
   if (strcasecmp (ext, "jpg") == 0 || strcasecmp (ext, "jpeg") == 0)
     {
-      mien_status st = mien_pixbuf_save (image, extras, path, "jpeg", err);
+      mien_status st = mien_pixbuf_save (image, extras, path, "jpeg", quality,
+                                         err);
       if (st == MIEN_OK && warning && extras && extras->alpha)
         *warning = "JPEG has no transparency: the alpha channel was "
                    "flattened onto white (write .png, .webp or .tiff to keep "
@@ -52,6 +60,13 @@ mien_image_save_full (const mien_image *image, const mien_image_extras *extras,
                          "cannot write %s: unknown extension (use .png, .jpg, "
                          ".webp, .tiff or .pfm)",
                          path);
+}
+
+mien_status
+mien_image_save_full (const mien_image *image, const mien_image_extras *extras,
+                      const char *path, const char **warning, mien_error *err)
+{
+  return mien_image_save_with (image, extras, path, NULL, warning, err);
 }
 
 mien_status

@@ -287,7 +287,8 @@ write_to_atomic_file (const gchar *buf, gsize count, GError **error,
  * flattened onto white, the background of most viewers and of paper. */
 mien_status
 mien_pixbuf_save (const mien_image *image, const mien_image_extras *extras,
-                  const char *path, const char *type, mien_error *err)
+                  const char *path, const char *type, int quality,
+                  mien_error *err)
 {
   const mien_image *alpha = extras ? extras->alpha : NULL;
   int keep_alpha = alpha && strcmp (type, "jpeg") != 0;
@@ -330,8 +331,10 @@ mien_pixbuf_save (const mien_image *image, const mien_image_extras *extras,
       keys[k] = "icc-profile";
       values[k++] = icc64;
     }
+  char quality_text[16];
+  snprintf (quality_text, sizeof quality_text, "%d", quality);
   keys[k] = "quality";
-  values[k++] = "95";
+  values[k++] = quality_text;
   mien_atomic_file *file = mien_atomic_file_open (path, err);
   if (file == NULL)
     {
@@ -340,9 +343,32 @@ mien_pixbuf_save (const mien_image *image, const mien_image_extras *extras,
       return MIEN_ERR_IO;
     }
   GError *gerror = NULL;
-  gboolean ok = gdk_pixbuf_save_to_callbackv (pixbuf, write_to_atomic_file,
-                                              file, type, keys, values,
-                                              &gerror);
+  gboolean ok;
+  if (strcmp (type, "jpeg") == 0 && extras && extras->exif)
+    {
+      /* GdkPixbuf writes no EXIF: the JPEG is made in memory and the
+       * photo's EXIF segment put in after its header. */
+      gchar *jpeg = NULL;
+      gsize jpeg_size = 0;
+      ok = gdk_pixbuf_save_to_bufferv (pixbuf, &jpeg, &jpeg_size, type, keys,
+                                       values, &gerror);
+      if (ok
+          && mien_exif_write_jpeg (file, (const unsigned char *)jpeg,
+                                   jpeg_size, extras->exif, extras->exif_size,
+                                   err) != MIEN_OK)
+        {
+          g_free (jpeg);
+          g_free (icc64);
+          g_object_unref (pixbuf);
+          mien_atomic_file_abort (file);
+          mien_error_prefix (err, "cannot write %s", path);
+          return err ? err->status : MIEN_ERR_IO;
+        }
+      g_free (jpeg);
+    }
+  else
+    ok = gdk_pixbuf_save_to_callbackv (pixbuf, write_to_atomic_file, file,
+                                       type, keys, values, &gerror);
   g_free (icc64);
   g_object_unref (pixbuf);
   if (!ok)

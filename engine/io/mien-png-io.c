@@ -335,6 +335,11 @@ mien_png_save (const mien_image *image, const mien_image_extras *extras,
     png_set_iCCP (job.png, job.info, "ICC profile",
                   PNG_COMPRESSION_TYPE_BASE, extras->icc,
                   (png_uint_32)extras->icc_size);
+  /* The photo's EXIF as PNG's eXIf chunk: the TIFF data without the
+   * "Exif\0\0" of a JPEG segment. */
+  if (extras && extras->exif && extras->exif_size > 6)
+    png_set_eXIf_1 (job.png, job.info, (png_uint_32)(extras->exif_size - 6),
+                    extras->exif + 6);
   png_write_info (job.png, job.info);
   int C = image->channels;
   for (int y = 0; y < image->height; y++)
