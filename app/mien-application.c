@@ -10,12 +10,16 @@
 #include "mien-application.h"
 
 #include <epoxy/gl.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "mien-accels.h"
 #include "mien-device.h"
 #include "mien-engine-worker.h"
+#include "mien-export-dialog.h"
+#include "mien-memory.h"
 #include "mien-pool.h"
 #include "mien-settings.h"
 #include "mien-window.h"
@@ -153,6 +157,20 @@ on_use_gpu_changed (GSettings *settings, const char *key, gpointer user_data)
   mien_device_force_cpu (!g_settings_get_boolean (settings, key));
 }
 
+/* The preference sets the cap for photos opened from now on; empty (or
+ * unreadable) falls back to $MIEN_MEMORY_LIMIT, then half of memory. */
+static void
+on_memory_limit_changed (GSettings *settings, const char *key,
+                         gpointer user_data)
+{
+  g_autofree char *text = g_settings_get_string (settings, key);
+  uint64_t bytes = 0;
+  if (*text && !mien_parse_byte_size (text, &bytes))
+    g_warning ("memory-limit: '%s' is not a size like 8G or 512M; using the "
+               "default", text);
+  mien_memory_set_cap (bytes);
+}
+
 static void
 log_device_message (const char *message, void *user_data)
 {
@@ -169,6 +187,9 @@ setup_device (MienApplication *self)
   g_signal_connect (self->settings, "changed::use-gpu",
                     G_CALLBACK (on_use_gpu_changed), NULL);
   on_use_gpu_changed (self->settings, "use-gpu", NULL);
+  g_signal_connect (self->settings, "changed::memory-limit",
+                    G_CALLBACK (on_memory_limit_changed), NULL);
+  on_memory_limit_changed (self->settings, "memory-limit", NULL);
 }
 
 /* GTK 4.8 composes windows with OpenGL. On a software GL (Mesa's llvmpipe,
@@ -208,6 +229,50 @@ choose_window_renderer (void)
     }
 }
 
+/* ---- SIGINT, SIGTERM, SIGHUP ----------------------------------------------
+ * A terminal's Ctrl-C, a logout or `kill` must not leave an export's
+ * temporary behind (issue #20). The first signal cancels every running
+ * export (closing its dialog does: the worker aborts the exporter, which
+ * removes the temporary and keeps what was at the target) and quits once
+ * none is left; a second one ends the app at once. Unsaved slider work is
+ * not asked about: nobody is there to answer. */
+
+static int stop_signal;
+
+static gboolean
+quit_when_exports_done (gpointer user_data)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (MIEN_IS_EXPORT_DIALOG (l->data))
+      return G_SOURCE_CONTINUE;
+  g_message ("quit on %s", g_strsignal (stop_signal));
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop (MienApplication *self, int sig)
+{
+  if (stop_signal != 0)
+    {
+      /* Second signal: the default action, now. */
+      signal (sig, SIG_DFL);
+      raise (sig);
+      return;
+    }
+  stop_signal = sig;
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (MIEN_IS_EXPORT_DIALOG (l->data))
+      gtk_window_close (l->data); /* cancels; closes when cleaned up */
+  g_timeout_add (50, quit_when_exports_done, self);
+}
+
+static gboolean on_sigint (gpointer self) { stop (self, SIGINT); return G_SOURCE_CONTINUE; }
+static gboolean on_sigterm (gpointer self) { stop (self, SIGTERM); return G_SOURCE_CONTINUE; }
+static gboolean on_sighup (gpointer self) { stop (self, SIGHUP); return G_SOURCE_CONTINUE; }
+
 static void
 mien_application_startup (GApplication *app)
 {
@@ -215,6 +280,9 @@ mien_application_startup (GApplication *app)
   choose_window_renderer ();
   setup_device (MIEN_APPLICATION (app));
   mien_pool_set_nice (NULL, MIEN_ENGINE_NICE);
+  g_unix_signal_add (SIGINT, on_sigint, app);
+  g_unix_signal_add (SIGTERM, on_sigterm, app);
+  g_unix_signal_add (SIGHUP, on_sighup, app);
   static const GActionEntry entries[] = {
     { .name = "open-file", .activate = open_file_action, .parameter_type = "s" },
     { .name = "set-au", .activate = set_au_action, .parameter_type = "(sd)" },

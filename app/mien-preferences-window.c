@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "mien-device.h"
+#include "mien-memory.h"
 
 struct _MienPreferencesWindow {
   AdwPreferencesWindow parent_instance;
@@ -13,6 +14,7 @@ struct _MienPreferencesWindow {
   GtkSpinButton *jpeg_quality_spin;
   AdwActionRow *gpu_row;
   GtkSwitch *gpu_switch;
+  GtkSpinButton *memory_spin;
   AdwActionRow *generator_row;
   GtkButton *generator_rig;
   GSettings *settings;
@@ -36,6 +38,32 @@ index_to_mode (const GValue *value, const GVariantType *type, gpointer user_data
 {
   return g_variant_new_string (g_value_get_uint (value) == 0 ? "vanilla"
                                                              : "multiscale");
+}
+
+/* The memory-limit key holds the CLI's syntax ("8G"; empty: automatic);
+ * the spin button shows GiB, 0 for automatic. */
+static gboolean
+limit_to_gib (GValue *value, GVariant *variant, gpointer user_data)
+{
+  uint64_t bytes = 0;
+  const char *text = g_variant_get_string (variant, NULL);
+  g_value_set_double (value, *text && mien_parse_byte_size (text, &bytes)
+                                 ? (double)bytes / (1024.0 * 1024.0 * 1024.0)
+                                 : 0.0);
+  return TRUE;
+}
+
+static GVariant *
+gib_to_limit (const GValue *value, const GVariantType *type,
+              gpointer user_data)
+{
+  double gib = g_value_get_double (value);
+  if (gib <= 0.0)
+    return g_variant_new_string ("");
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *text = g_strconcat (
+      g_ascii_formatd (number, sizeof number, "%.1f", gib), "G", NULL);
+  return g_variant_new_string (text);
 }
 
 static void
@@ -110,6 +138,7 @@ mien_preferences_window_class_init (MienPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, jpeg_quality_spin);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_switch);
+  gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, memory_spin);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_rig);
   gtk_widget_class_bind_template_callback (widget_class, on_choose_generator);
@@ -159,6 +188,9 @@ mien_preferences_window_new (GtkWindow *parent, GSettings *settings)
       /* Save Image's JPEG quality (mien-window-image.c reads the key). */
       g_settings_bind (settings, "jpeg-quality", self->jpeg_quality_spin,
                        "value", G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind_with_mapping (settings, "memory-limit", self->memory_spin,
+                                    "value", G_SETTINGS_BIND_DEFAULT,
+                                    limit_to_gib, gib_to_limit, NULL, NULL);
       if (self->gpu_usable)
         g_settings_bind (settings, "use-gpu", self->gpu_switch, "active",
                          G_SETTINGS_BIND_DEFAULT);

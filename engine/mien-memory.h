@@ -15,6 +15,11 @@
 extern "C" {
 #endif
 
+/* How a refusal tells the user to change the cap (ends every message). */
+#define MIEN_MEMORY_CAP_HINT                                                   \
+  "the Memory limit preference, --memory-limit or MIEN_MEMORY_LIMIT "          \
+  "changes it"
+
 /* 0 restores the default (environment, then half of physical memory). */
 void mien_memory_set_cap (uint64_t bytes);
 uint64_t mien_memory_get_cap (void);

@@ -308,8 +308,8 @@ mien_decomposition_check_memory (int width, int height, int channels,
   return mien_error_set (
       err, MIEN_ERR_NOMEM,
       "the %s ResWarp pyramid of a %d×%d face needs about %s (%s with the "
-      "photo and its frames), over the memory limit of %s (set "
-      "MIEN_MEMORY_LIMIT or --memory-limit to change it)",
+      "photo and its frames), over the memory limit of %s ("
+      MIEN_MEMORY_CAP_HINT ")",
       mien_reswarp_mode_to_string (mode), width, height,
       mien_format_bytes (need, a),
       mien_format_bytes (held_bytes + need, b), mien_format_bytes (cap, c));

@@ -58,8 +58,8 @@ mien_image_check_memory (const mien_image_header *h, void *data, mien_error *err
   return mien_error_set (
       err, MIEN_ERR_NOMEM,
       "a %d×%d photo needs about %s to open and animate (%s to decode, %s "
-      "for a working frame), more than the memory limit of %s (set "
-      "MIEN_MEMORY_LIMIT to change it)",
+      "for a working frame), more than the memory limit of %s ("
+      MIEN_MEMORY_CAP_HINT ")",
       h->width, h->height, mien_format_bytes (decode + frame, a),
       mien_format_bytes (decode, b), mien_format_bytes (frame, c), mien_format_bytes (cap, d));
 }
