@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "io/mien-model-dir.h"
+#include "mien-memory.h"
 
 void
 mien_cli_start (const char *name, int argc, char **argv)
@@ -37,11 +38,51 @@ mien_cli_start (const char *name, int argc, char **argv)
 }
 
 int
+mien_cli_take_common_options (const char *program, int *argc, char **argv)
+{
+  int out = 1, i = 1, past_dashes = 0;
+  while (i < *argc)
+    {
+      const char *a = argv[i];
+      if (!past_dashes && strcmp (a, "--") == 0)
+        past_dashes = 1;
+      const char *value = NULL;
+      int used = 0;
+      if (!past_dashes && strcmp (a, "--memory-limit") == 0)
+        {
+          if (i + 1 >= *argc)
+            return mien_cli_usage_error (program,
+                                         "--memory-limit needs a size", NULL);
+          value = argv[i + 1], used = 2;
+        }
+      else if (!past_dashes && strncmp (a, "--memory-limit=", 15) == 0)
+        value = a + 15, used = 1;
+      if (used == 0)
+        {
+          argv[out++] = argv[i++];
+          continue;
+        }
+      uint64_t bytes = 0;
+      if (!mien_parse_byte_size (value, &bytes))
+        return mien_cli_usage_error (
+            program, "--memory-limit wants a size such as 8G or 512M", value);
+      mien_memory_set_cap (bytes);
+      i += used;
+    }
+  *argc = out;
+  argv[out] = NULL;
+  return 0;
+}
+
+int
 mien_cli_main (const char *name, int argc, char **argv, void *options,
                mien_cli_parse_func parse, mien_cli_run_func run)
 {
   mien_cli_start (name, argc, argv);
-  int rc = parse (argc, argv, options);
+  int rc = mien_cli_take_common_options (name, &argc, argv);
+  if (rc != 0)
+    return rc;
+  rc = parse (argc, argv, options);
   return rc != 0 ? rc : run (options);
 }
 

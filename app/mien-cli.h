@@ -24,6 +24,24 @@ typedef int (*mien_cli_run_func) (void *options);
 int mien_cli_main (const char *name, int argc, char **argv, void *options,
                    mien_cli_parse_func parse, mien_cli_run_func run);
 
+/* Options every tool takes, handled by mien_cli_main before the tool's
+ * own parser sees the command line (they are taken out of argv):
+ *   --memory-limit SIZE  the memory cap of mien-memory.h ("8G", "512M")
+ *   --version            (mien_cli_start)
+ * Each tool's --help lists them with this text. */
+#define MIEN_CLI_COMMON_HELP                                                   \
+  "      --memory-limit SIZE  refuse a photo or face that would need more "    \
+  "memory,\n"                                                                 \
+  "                        e.g. 8G or 512M (default: $MIEN_MEMORY_LIMIT, "      \
+  "else half\n"                                                               \
+  "                        of the computer's memory)\n"                        \
+  "      --version         print the version and exit\n"
+
+/* Takes the common options out of argv (before any "--"), applying them;
+ * returns 0, or 2 after a usage error. */
+int mien_cli_take_common_options (const char *program, int *argc,
+                                  char **argv);
+
 /* A usage error on stderr, "PROGRAM: MESSAGE: ARG" (no ": ARG" when arg is
  * NULL) and "Try 'PROGRAM --help'."; returns 2, the exit code of one. */
 int mien_cli_usage_error (const char *program, const char *message,

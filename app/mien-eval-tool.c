@@ -50,7 +50,8 @@ usage (FILE *out)
     "the installed\n"
     "                          ones, or data/models/face-api)\n"
     "  -q, --quiet             no progress lines\n"
-    "  -h, --help              show this help\n",
+    "  -h, --help              show this help\n"
+    MIEN_CLI_COMMON_HELP,
     program);
 }
 

@@ -46,7 +46,8 @@ usage (FILE *out)
            "  -a, --all               face-api's exact list: --search single,"
            " and keep a box\n"
            "                          that straddles two faces\n"
-           "  -h, --help              show this help\n",
+           "  -h, --help              show this help\n"
+           MIEN_CLI_COMMON_HELP,
            program);
 }
 

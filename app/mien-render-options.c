@@ -72,6 +72,7 @@ usage (FILE *out)
            "                        (PNG sequence)\n"
            "  -q, --quiet           print nothing but errors and warnings\n"
            "  -h, --help            show this help\n"
+           MIEN_CLI_COMMON_HELP
            "\n"
            "Animation (the clip goes from the photo's own expression to the "
            "one given by\n--preset/--intensity/--au and, with --ping-pong, "

@@ -44,7 +44,8 @@ usage (FILE *out)
            "files\n"
            "      --cpu           do not use a CUDA device (also MIEN_CPU=1)\n"
            "  -q, --quiet         print nothing on success\n"
-           "  -h, --help          show this help\n",
+           "  -h, --help          show this help\n"
+           MIEN_CLI_COMMON_HELP,
            program);
 }
 

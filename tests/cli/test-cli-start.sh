@@ -26,8 +26,30 @@ for bin in "$@"; do
     echo "FAIL: $name --no-such-option --version printed '$got'"
     failures=$((failures + 1))
   }
+  # --memory-limit is every tool's, and a bad size is a usage error.
+  got=$("$bin" --memory-limit=lots 2>&1)
+  rc=$?
+  if [ "$rc" != 2 ] || ! printf '%s' "$got" | grep -q -- "--memory-limit wants a size such as 8G or 512M: lots"; then
+    echo "FAIL: $name --memory-limit=lots: exit $rc, printed '$got'"
+    failures=$((failures + 1))
+  fi
   [ "$name" = mien-faces ] && faces=$bin
 done
+
+if [ -n "$faces" ]; then
+  # The cap from the option: the sample photo is refused before decoding,
+  # naming the limit; without the option it opens.
+  got=$("$faces" --memory-limit 1M "$photo" 2>&1)
+  rc=$?
+  if [ "$rc" = 0 ] || ! printf '%s' "$got" | grep -q "more than the memory limit of 1 MiB"; then
+    echo "FAIL: mien-faces --memory-limit 1M: exit $rc, printed '$got'"
+    failures=$((failures + 1))
+  fi
+  if ! printf '%s' "$("$faces" --memory-limit=4G "$photo" 2>&1)" | grep -qv "memory limit"; then
+    echo "FAIL: mien-faces --memory-limit=4G refused the sample photo"
+    failures=$((failures + 1))
+  fi
+fi
 
 if [ -z "$faces" ]; then
   echo "FAIL: mien-faces not among the binaries"

@@ -66,6 +66,8 @@ int
 main (int argc, char **argv)
 {
   mien_cli_start ("mien-calibrate", argc, argv);
+  if (mien_cli_take_common_options ("mien-calibrate", &argc, argv) != 0)
+    return 2;
   int verbose = 0, redetect = 0, first = 1;
   for (; first < argc && argv[first][0] == '-'; first++)
     if (strcmp (argv[first], "-v") == 0)
