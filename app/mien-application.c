@@ -246,7 +246,9 @@ quit_when_exports_done (gpointer user_data)
   for (GList *l = toplevels; l != NULL; l = l->next)
     if (MIEN_IS_EXPORT_DIALOG (l->data))
       return G_SOURCE_CONTINUE;
-  g_message ("quit on %s", g_strsignal (stop_signal));
+  g_message ("quit on %s", stop_signal == SIGINT    ? "SIGINT"
+                           : stop_signal == SIGTERM ? "SIGTERM"
+                                                    : "SIGHUP");
   g_application_quit (G_APPLICATION (user_data));
   return G_SOURCE_REMOVE;
 }

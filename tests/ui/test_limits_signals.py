@@ -143,7 +143,7 @@ with open(dest, "rb") as f:
 left = glob.glob(os.path.join(home, ".*mien-*"))
 check(not left, f"no temporary is left: {left}")
 log = open(os.path.join(artifacts, "mien.log"), errors="replace").read()
-check("quit on Terminated" in log, "the log says why it quit")
+check("quit on SIGTERM" in log, "the log says why it quit")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)
