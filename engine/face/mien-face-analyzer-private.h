@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internal: what the face analyzer's parts share (mien-face-analyzer.h).
+ *
+ *   mien-face-analyzer.c  the analyzer's life, checks of the models'
+ *                         outputs, mien_face_analyzer_run
+ *   mien-face-detect.c    the tiny face detector: face-api's single-size
+ *                         pass, non-maximum suppression, the robust
+ *                         search's other sizes and turned views
+ *   mien-face-view.c      views: the photo resampled in a turned, scaled
+ *                         frame (for the detector and the refinement)
+ *   mien-face-describe.c  face-api's per-face nets on face-api's crops:
+ *                         landmarks, expressions, descriptor
+ *   mien-face-refine.c    the landmark-based refinement of a face the
+ *                         robust search found: the crop re-made upright
+ *                         from the landmarks until the box is stable */
+#pragma once
+
+#include "../nn/mien-nn.h"
+#include "mien-face-analyzer.h"
+#include "mien-face-input.h"
+#include "mien-face-nets.h"
+
+struct mien_face_analyzer {
+  char *model_dir; /* named in the messages about damaged weights */
+  mien_nn *nn;
+  face_detector_net detector;
+  face_feature_net landmarks;
+  face_feature_net expressions;
+  face_resnet recognition;
+};
+
+/* face-api's input sizes of the landmark (and expression) net and of the
+ * recognition net. */
+#define LANDMARK_INPUT 112
+#define DESCRIPTOR_INPUT 150
+
+/* mien_face.found_by. FOUND_EXACT: the single-size search, whose faces
+ * are never refined (face-api's answer exactly). */
+enum { FOUND_FACEAPI = 0, FOUND_OTHER_SIZE = 1, FOUND_ROTATED = 2,
+       FOUND_EXACT = 3, FOUND_FACEAPI_THOROUGH = 4 };
+
+/* ---- checks (mien-face-analyzer.c) ---- */
+
+/* A landmark or box is absurd when it lies outside the image by more than
+ * a face size (damaged weights give ±2e15, or inf). */
+int face_landmarks_plausible (const mien_point *pts, double size, int width,
+                              int height);
+int face_box_plausible (mien_box b, int width, int height);
+int face_all_finite (const float *v, int n);
+/* MIEN_ERR_FORMAT naming the model file whose weights are damaged. */
+mien_status face_damaged (const mien_face_analyzer *fa, const char *what,
+                          const char *file, mien_error *err);
+mien_status face_check_image (const mien_image *image, mien_error *err);
+
+/* ---- views (mien-face-view.c) ---- */
+
+/* A view: an image resampled from src in a frame turned by angle (radians)
+ * about (cx, cy), k source pixels per view pixel: view pixel centre (u, v)
+ * shows source point c + R(angle)·((u + 0.5 − w/2)·k, (v + 0.5 − h/2)·k).
+ * Each view pixel averages n×n bilinear taps (n from k), so that a big
+ * photo shrinks without aliasing; outside the photo is black, as face-api
+ * pads. */
+typedef struct view_frame {
+  double cx, cy, angle, k;
+  int width, height;
+} view_frame;
+
+void face_view_to_image (const view_frame *vf, double u, double v, double *x,
+                         double *y);
+void face_image_to_view (const view_frame *vf, double x, double y, double *u,
+                         double *v);
+/* The view as a 3-channel image, n×n taps a pixel with n ≈ k up to
+ * max_taps. */
+mien_image *face_render_view (const mien_image *src, const view_frame *vf,
+                              int max_taps, mien_error *err);
+
+/* ---- detection (mien-face-detect.c) ---- */
+
+/* The tiny detector on a view of the photo (w and h multiples of 32).
+ * Boxes come back as the face's upright box about its centre in the
+ * photo, with the view's roll. */
+mien_status face_detect_in_frame (mien_face_analyzer *fa,
+                                  const mien_image *image, view_frame vf,
+                                  double threshold, int found_by,
+                                  mien_face **out, int *n_out,
+                                  mien_error *err);
+
+/* ---- per-face nets (mien-face-describe.c) ---- */
+
+/* Runs a net (0 landmarks, 1 expressions, 2 descriptor) on the face-api
+ * input of an integer crop. */
+mien_tensor *face_run_on_crop (mien_face_analyzer *fa,
+                               const mien_image *image, int x, int y, int w,
+                               int h, int size, int which, mien_error *err);
+/* The landmark net's output as points: scaled to the cw × ch crop and
+ * shifted by (shift_x, shift_y). */
+void face_landmarks_from_output (const float *out, int cw, int ch,
+                                 double shift_x, double shift_y,
+                                 mien_point *points);
+mien_status face_describe_expressions (mien_face_analyzer *fa,
+                                       const mien_image *image,
+                                       mien_face *face, mien_error *err);
+mien_status face_describe_identity (mien_face_analyzer *fa,
+                                    const mien_image *image, mien_face *face,
+                                    int crop_w, int crop_h, mien_error *err);
+/* Mean of the landmarks from .. to - 1, in doubles. */
+void face_center_of (const mien_point *pts, int from, int to, double *x,
+                     double *y);
+
+/* ---- the refinement (mien-face-refine.c) ---- */
+
+/* A face's frame: centre, upright box size and roll (radians). */
+typedef struct face_frame {
+  double cx, cy, width, height, roll;
+} face_frame;
+
+/* The thorough search refines a face found as face-api finds it when its
+ * eyes are rolled more than this: face-api's upright crop of a rolled face
+ * gives poor landmarks (in the sweep, 10.5 % of the inter-ocular distance
+ * at −40° against 4.8 % refined). */
+#define UPRIGHT_ROLL (12.0 * M_PI / 180.0)
+
+/* The roll of the line through the eye centres. */
+double face_eye_roll (const mien_point *pts);
+face_frame face_frame_from_landmarks (const mien_point *pts);
+face_frame face_frame_from_box (const mien_face *face);
+/* Is there a face in frame f? (mien-face-detect.c) */
+mien_status face_verify (mien_face_analyzer *fa, const mien_image *image,
+                         face_frame f, double threshold, int *is_face,
+                         mien_error *err);
+/* Re-crops from the landmarks, upright by the eyes' roll, and runs the
+ * landmark net again until the box is stable; then (unless
+ * landmarks_only) expressions and the descriptor on the upright face.
+ * verify: the detector must find the face again (face_verify).
+ * MIEN_ERR_INVALID: not a face. */
+mien_status face_describe_refined (mien_face_analyzer *fa,
+                                   const mien_image *image, mien_face *face,
+                                   face_frame f, int verify,
+                                   int landmarks_only, mien_error *err);

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The landmark-based refinement: a face found by the robust search's other
+ * sizes or turned views has no face-api crop of its own, so its crop is
+ * re-made from its landmarks, upright by the roll of the eyes, until the
+ * box holds still; a box that does not hold, or that the detector does
+ * not find again centred, is no face. */
+#include "mien-face-analyzer-private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The face's frame from its landmarks: roll from the eye centres, and the
+ * box a detector gives for them, from the landmarks' extent in the
+ * upright frame. The ratios are face-api's own, measured on its detector
+ * boxes and landmarks of the demo photos (21 faces; box width / landmark
+ * width, etc.; scripts/detection-sweep.py --fit-box). */
+#define BOX_FROM_LM_W 1.438
+#define BOX_FROM_LM_H 1.375
+#define BOX_FROM_LM_DX 0.0 /* measured −0.03 ± 0.05: taken as symmetric */
+#define BOX_FROM_LM_DY -0.028
+#define REFINE_MAX 4
+/* How far the refinement may move a detection and still call it the same
+ * face: half or twice the size, 50° of roll (an upright pass finds faces
+ * rolled up to about 45°). */
+#define REFINE_MIN_GROWTH 0.5
+#define REFINE_MAX_TURN (50.0 * M_PI / 180.0)
+#define REFINE_STABLE 0.02 /* of the box size, and 0.02 rad ≈ 1.1° */
+/* The refined crop is rendered at most this many pixels across (the
+ * landmark net reads 112, the descriptor 150), averaging up to
+ * REFINE_TAPS² taps a pixel. */
+#define REFINE_VIEW 160.0
+#define REFINE_TAPS 4
+
+double
+face_eye_roll (const mien_point *pts)
+{
+  double rx, ry, lx, ly;
+  face_center_of (pts, 36, 42, &rx, &ry);
+  face_center_of (pts, 42, 48, &lx, &ly);
+  return atan2 (ly - ry, lx - rx);
+}
+
+face_frame
+face_frame_from_landmarks (const mien_point *pts)
+{
+  double roll = face_eye_roll (pts);
+  double c = cos (roll), s = sin (roll);
+  double min_u = INFINITY, min_v = INFINITY, max_u = -INFINITY,
+         max_v = -INFINITY;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      double u = c * pts[i].x + s * pts[i].y;
+      double v = -s * pts[i].x + c * pts[i].y;
+      min_u = fmin (min_u, u);
+      max_u = fmax (max_u, u);
+      min_v = fmin (min_v, v);
+      max_v = fmax (max_v, v);
+    }
+  double lw = max_u - min_u, lh = max_v - min_v;
+  double u = (min_u + max_u) / 2 + BOX_FROM_LM_DX * lw;
+  double v = (min_v + max_v) / 2 + BOX_FROM_LM_DY * lh;
+  face_frame f = { c * u - s * v, s * u + c * v, BOX_FROM_LM_W * lw,
+                   BOX_FROM_LM_H * lh, roll };
+  return f;
+}
+
+face_frame
+face_frame_from_box (const mien_face *face)
+{
+  face_frame f = { face->box.x + face->box.width / 2.0,
+                   face->box.y + face->box.height / 2.0, face->box.width,
+                   face->box.height, face->roll };
+  return f;
+}
+
+static view_frame
+view_of (face_frame f, double extent)
+{
+  double side = fmax (f.width, f.height);
+  double k = fmax (1.0, side / REFINE_VIEW);
+  view_frame vf = { f.cx, f.cy, f.roll, k,
+                    (int)ceil (f.width * extent / k),
+                    (int)ceil (f.height * extent / k) };
+  return vf;
+}
+
+/* face-api's landmark step on the face's box, turned upright. */
+static mien_status
+landmarks_in_frame (mien_face_analyzer *fa, const mien_image *image,
+                    face_frame f, mien_point *pts, mien_error *err)
+{
+  view_frame vf = view_of (f, 1.0);
+  if (vf.width < 1 || vf.height < 1)
+    return mien_error_set (err, MIEN_ERR_INVALID, "the face box is empty");
+  mien_image *view = face_render_view (image, &vf, REFINE_TAPS, err);
+  if (view == NULL)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  mien_tensor *out = face_run_on_crop (fa, view, 0, 0, vf.width, vf.height,
+                                       LANDMARK_INPUT, 0, err);
+  mien_image_free (view);
+  if (out == NULL)
+    return mien_error_prefix (err, "landmark net");
+  mien_point local[MIEN_N_LANDMARKS];
+  face_landmarks_from_output (out->data, vf.width, vf.height, 0, 0, local);
+  mien_tensor_free (out);
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      double x, y;
+      face_view_to_image (&vf, local[i].x, local[i].y, &x, &y);
+      pts[i].x = (float)x;
+      pts[i].y = (float)y;
+    }
+  if (!face_landmarks_plausible (pts, fmax (f.width, f.height), image->width,
+                                 image->height))
+    return face_damaged (fa, "landmark model", "face_landmark_68_model", err);
+  return MIEN_OK;
+}
+
+/* Re-crops from the landmarks, upright by the eyes' roll, and runs the
+ * landmark net again until the box is stable; then expressions and the
+ * descriptor on the upright face. */
+/* landmarks_only: box, roll and landmarks only; expressions and
+ * descriptor stay as they are. */
+mien_status
+face_describe_refined (mien_face_analyzer *fa, const mien_image *image,
+                       mien_face *face, face_frame f, int verify,
+                       int landmarks_only, mien_error *err)
+{
+  mien_point pts[MIEN_N_LANDMARKS];
+  face_frame start = f;
+  for (int it = 0; it < REFINE_MAX; it++)
+    {
+      mien_status st = landmarks_in_frame (fa, image, f, pts, err);
+      if (st != MIEN_OK)
+        return st;
+      face_frame g = face_frame_from_landmarks (pts);
+      double size = fmax (f.width, f.height);
+      double moved = fmax (hypot (g.cx - f.cx, g.cy - f.cy) / size,
+                           fmax (fabs (g.width - f.width),
+                                 fabs (g.height - f.height)) / size);
+      double turned = fabs (remainder (g.roll - f.roll, 2 * M_PI));
+      int stable = moved < REFINE_STABLE && turned < REFINE_STABLE;
+      if (!isfinite (moved) || !isfinite (turned))
+        return face_damaged (fa, "landmark model", "face_landmark_68_model",
+                             err);
+      if (stable)
+        break; /* pts were found in f, which g confirms */
+      f = g;
+    }
+  /* A box that is not a face does not hold still: its landmarks shrink to
+   * a blob, or turn it upside down. Such a box is dropped (MIEN_ERR_INVALID:
+   * not found, as for an empty crop); the sweep's false positives were all
+   * of this kind. */
+  double grew = fmax (f.width, f.height) / fmax (start.width, start.height);
+  double turned = fabs (remainder (f.roll - start.roll, 2 * M_PI));
+  if (!(grew >= REFINE_MIN_GROWTH && grew <= 1.0 / REFINE_MIN_GROWTH
+        && turned <= REFINE_MAX_TURN))
+    return mien_error_set (err, MIEN_ERR_INVALID, "not a face: its "
+                           "landmarks do not hold the box");
+  if (verify)
+    {
+      int is_face = 0;
+      mien_status st = face_verify (fa, image, f,
+                                    MIEN_FACE_DEFAULT_SCORE_THRESHOLD,
+                                    &is_face, err);
+      if (st != MIEN_OK)
+        return st;
+      if (!is_face)
+        return mien_error_set (err, MIEN_ERR_INVALID, "not a face: the "
+                               "detector does not find it centred");
+    }
+  /* The box is the one the last landmarks were found in; close to theirs
+   * once stable. */
+  memcpy (face->landmarks, pts, sizeof pts);
+  face->box = (mien_box){ (float)(f.cx - f.width / 2),
+                          (float)(f.cy - f.height / 2), (float)f.width,
+                          (float)f.height };
+  face->roll = (float)remainder (f.roll, 2 * M_PI);
+  if (!face_box_plausible (face->box, image->width, image->height))
+    return face_damaged (fa, "landmark model", "face_landmark_68_model", err);
+  if (landmarks_only)
+    return MIEN_OK;
+  /* Expressions and descriptor on an upright view twice the box. */
+  view_frame vf = view_of (f, 2.0);
+  mien_image *view = face_render_view (image, &vf, REFINE_TAPS, err);
+  if (view == NULL)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  mien_face up = *face;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      double u, v;
+      face_image_to_view (&vf, pts[i].x, pts[i].y, &u, &v);
+      up.landmarks[i] = (mien_point){ (float)u, (float)v };
+    }
+  mien_status st = face_describe_expressions (fa, view, &up, err);
+  if (st == MIEN_OK)
+    st = face_describe_identity (fa, view, &up, (int)floor (f.width / vf.k),
+                                 (int)floor (f.height / vf.k), err);
+  mien_image_free (view);
+  if (st != MIEN_OK)
+    return st;
+  memcpy (face->expressions, up.expressions, sizeof up.expressions);
+  memcpy (face->descriptor, up.descriptor, sizeof up.descriptor);
+  return MIEN_OK;
+}
