@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Internal: what the parts of driving by example share (mien-drive.h; the
+ * method is described in mien-drive.c).
+ *
+ *   mien-drive.c            options, parts, the method
+ *   mien-drive-pose.c       the face frame and pose removal: the
+ *                           similarity that aligns a frame onto the rest,
+ *                           per-frame measures
+ *   mien-drive-filter.c     the One Euro filter on the landmarks
+ *   mien-drive-track.c      following the face through the video
+ *   mien-drive-solve.c      the rest, the inverse rig, the per-frame solve
+ *   mien-drive-calibrate.c  how much of a rig move the landmark net reports
+ *   mien-drive-curves.c     the solved values as keyframes or a timeline */
+#pragma once
+
+#include "mien-drive.h"
+
+/* The probe intensity the inverse rig and the calibration render each
+ * channel at (half the FACS range). */
+#define PROBE_INTENSITY 2.5f
+
+/* Seconds on a monotonic clock. */
+double drive_now (void);
+
+/* ---- pose (mien-drive-pose.c) ---- */
+
+float drive_dist (mien_point a, mien_point b);
+
+/* The similarity z ↦ a·z + t (complex a: rotation and scale) that best maps
+ * src's stable points onto dst's. */
+typedef struct sim2 {
+  float ar, ai, tx, ty;
+} sim2;
+
+sim2 drive_fit_similarity (const mien_point *src, const mien_point *dst);
+mien_point drive_sim_apply (sim2 s, mien_point p);
+
+/* The rest's face frame: origin between the eyes, x along the eye line, y
+ * towards the chin, unit the iod. */
+typedef struct frame2 {
+  mien_point o;
+  float ex, ey, iod;
+} frame2;
+
+frame2 drive_frame_of (const mien_point *lm);
+/* A point in the frame's coordinates (iod units). */
+mien_point drive_to_frame (const frame2 *f, mien_point p);
+/* lm in the rest's face frame after removing the similarity. */
+void drive_normalise (const mien_point *lm, const mien_point *rest,
+                      const frame2 *rf, mien_point *out);
+
+/* ---- the One Euro filter (mien-drive-filter.c) ---- */
+
+typedef struct one_euro {
+  float x[2 * MIEN_N_LANDMARKS], dx[2 * MIEN_N_LANDMARKS];
+  int primed;
+} one_euro;
+
+/* Filters lm in place; the unit is the face's iod so beta does not depend
+ * on the video's size. */
+void drive_one_euro_step (one_euro *f, const mien_one_euro_params *p,
+                          float dt, mien_point *lm);
+
+/* ---- the detector box from the landmarks (mien-drive-track.c) ---- */
+
+typedef struct box_fit {
+  float ocx, ocy, kw, kh; /* detector box from the landmarks' bounds */
+} box_fit;
+
+/* Where face's detector box sits relative to its landmarks' bounds. */
+box_fit drive_box_fit_of (const mien_face *face);
+/* The detector box for landmarks lm, placed as b says. */
+mien_box drive_box_from_landmarks (const box_fit *b, const mien_point *lm);
+
+/* ---- the inverse rig (mien-drive-solve.c) ---- */
+
+/* The solved channels: the sided AUs per side, the midline AUs once. */
+typedef struct solve_channel {
+  mien_au_channel channel; /* what is probed */
+  mien_au_channel bilateral;
+  int side; /* 0 both, 1 left, 2 right */
+} solve_channel;
+
+#define MAX_SOLVE MIEN_AU_N_CHANNELS
+
+typedef struct inverse_rig {
+  int n;                     /* solved channels */
+  solve_channel ch[MAX_SOLVE];
+  float J[2 * MIEN_N_LANDMARKS][MAX_SOLVE]; /* iod per unit intensity */
+  double A[MAX_SOLVE][MAX_SOLVE];           /* JᵀWJ + ridge */
+  mien_point rest_frame[MIEN_N_LANDMARKS];  /* rest in its face frame */
+} inverse_rig;
+
+/* The generator's own landmark model on the rest shape: each channel's
+ * landmark displacement per unit intensity (scaled by gains, 2 × 68 or
+ * NULL), and the normal matrix with the ridge. */
+mien_status drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
+                                     const mien_point *rest,
+                                     const float *gains, float ridge,
+                                     mien_error *err);

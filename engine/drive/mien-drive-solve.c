@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The rest and the inverse rig (mien-drive.c, "The rest", "The inverse
+ * rig", "Adding the photo's own expression"): each tracked frame solved
+ * for the AU intensities whose rig moves best explain its landmarks. */
+#include "mien-drive-private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MISSING_HOLD 0.25
+#define MISSING_EASE 0.5
+#define GRID 128
+/* The headshot crop is 5 iod wide, centred 0.1 iod below the eyes
+ * (mien-headshot.c): the rest is placed so in the grid. */
+#define SIDE_PER_SCALE 5.0f
+#define CENTRE_BELOW_EYES 0.1f
+#define MAX_REST 16
+/* A one-sided channel costs this many times a bilateral one: a symmetric
+ * expression is solved as bilateral AUs, and only a clear asymmetry (a
+ * wink, a half smile) as one-sided excess. */
+#define ONE_SIDED_RIDGE 10.0
+
+void
+mien_drive_result_clear (mien_drive_result *r)
+{
+  free (r->values);
+  memset (r, 0, sizeof *r);
+}
+
+/* ---- the rest ----------------------------------------------------------- */
+
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct scored {
+  float score;
+  int frame;
+} scored;
+
+static int
+cmp_scored (const void *a, const void *b)
+{
+  const scored *x = a, *y = b;
+  return (x->score < y->score) - (x->score > y->score); /* descending */
+}
+
+/* The mean of the most neutral frames' shapes, in the first found frame's
+ * position. */
+static mien_status
+choose_rest (const mien_drive_track *t, mien_point *rest,
+             mien_drive_result *res, mien_error *err)
+{
+  int first = -1, n_found = 0;
+  for (int i = 0; i < t->n_frames; i++)
+    if (t->frames[i].found)
+      {
+        if (first < 0)
+          first = i;
+        n_found++;
+      }
+  if (first < 0)
+    return mien_error_set (err, MIEN_ERR_INVALID, "no face in the track");
+  const mien_point *ref = t->frames[first].lm;
+  frame2 rf = drive_frame_of (ref);
+  size_t nc = 2 * MIEN_N_LANDMARKS;
+  float *shapes = malloc ((size_t)n_found * nc * sizeof *shapes);
+  float *col = malloc ((size_t)n_found * sizeof *col);
+  scored *sc = malloc ((size_t)n_found * sizeof *sc);
+  if (!shapes || !col || !sc)
+    {
+      free (shapes), free (col), free (sc);
+      return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+    }
+  int k = 0;
+  for (int i = 0; i < t->n_frames; i++)
+    if (t->frames[i].found)
+      {
+        drive_normalise (t->frames[i].lm, ref, &rf,
+                         (mien_point *)(shapes + (size_t)k * nc));
+        sc[k].frame = i;
+        k++;
+      }
+  float median[2 * MIEN_N_LANDMARKS];
+  for (size_t c = 0; c < nc; c++)
+    {
+      for (int j = 0; j < n_found; j++)
+        col[j] = shapes[(size_t)j * nc + c];
+      qsort (col, (size_t)n_found, sizeof *col, cmp_float);
+      median[c] = col[n_found / 2];
+    }
+  for (int j = 0; j < n_found; j++)
+    {
+      const float *s = shapes + (size_t)j * nc;
+      double dev = 0.0;
+      int m = 0;
+      for (int p = 17; p < MIEN_N_LANDMARKS; p++) /* not the jaw line */
+        {
+          double dx = s[2 * p] - median[2 * p], dy = s[2 * p + 1] - median[2 * p + 1];
+          dev += dx * dx + dy * dy;
+          m++;
+        }
+      dev = sqrt (dev / m);
+      float mouth, eyes, brows;
+      mien_drive_measure ((const mien_point *)s, &mouth, &eyes, &brows);
+      const mien_drive_frame *f = &t->frames[sc[j].frame];
+      sc[j].score = f->expressions[MIEN_EXPRESSION_NEUTRAL]
+                    - 5.0f * (float)dev - 3.0f * mouth;
+    }
+  qsort (sc, (size_t)n_found, sizeof *sc, cmp_scored);
+  int n_rest = n_found / 20;
+  n_rest = n_rest < 1 ? 1 : n_rest > MAX_REST ? MAX_REST : n_rest;
+  /* The mean of the chosen shapes, back in the reference frame's pixels. */
+  memset (rest, 0, MIEN_N_LANDMARKS * sizeof *rest);
+  float neutral = 0.0f;
+  for (int j = 0; j < n_rest; j++)
+    {
+      const mien_drive_frame *f = &t->frames[sc[j].frame];
+      sim2 s = drive_fit_similarity (f->lm, ref);
+      for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+        {
+          mien_point q = drive_sim_apply (s, f->lm[p]);
+          rest[p].x += q.x / n_rest, rest[p].y += q.y / n_rest;
+        }
+      neutral += f->expressions[MIEN_EXPRESSION_NEUTRAL] / n_rest;
+      res->rest_frames[j] = sc[j].frame;
+    }
+  res->n_rest = n_rest;
+  res->rest_neutral = neutral;
+  free (shapes), free (col), free (sc);
+  return MIEN_OK;
+}
+
+/* ---- the inverse rig ---------------------------------------------------- */
+
+static int
+solve_channels (solve_channel *out)
+{
+  int n = 0;
+  for (int c = 0; c < MIEN_AU_N_CHANNELS; c++)
+    {
+      const mien_au_info *in = &mien_au_channels[c];
+      if (in->region == MIEN_AU_REGION_GAZE)
+        continue; /* gaze: issue #25 */
+      out[n++] = (solve_channel){ (mien_au_channel)c, in->bilateral,
+                                  in->side == MIEN_AU_SIDE_BOTH   ? 0
+                                  : in->side == MIEN_AU_SIDE_LEFT ? 1
+                                                                  : 2 };
+    }
+  return n;
+}
+
+static void
+sample_field (const mien_image *F, float x, float y, float *fx, float *fy)
+{
+  x = fminf (fmaxf (x, 0.0f), (float)F->width - 1.001f);
+  y = fminf (fmaxf (y, 0.0f), (float)F->height - 1.001f);
+  int x0 = (int)x, y0 = (int)y;
+  float u = x - x0, v = y - y0;
+  const float *a = F->data + ((size_t)y0 * F->width + x0) * 2;
+  const float *b = a + (size_t)F->width * 2;
+  *fx = (1 - v) * ((1 - u) * a[0] + u * a[2]) + v * ((1 - u) * b[0] + u * b[2]);
+  *fy = (1 - v) * ((1 - u) * a[1] + u * a[3]) + v * ((1 - u) * b[1] + u * b[3]);
+}
+
+/* Landmark weights in the fit: the jaw line moves with yaw and is the net's
+ * least certain part, the lids' moves are small but matter. */
+static float
+landmark_weight (int p)
+{
+  if (p <= 16)
+    return (p >= 6 && p <= 10) ? 0.7f : 0.25f;
+  if (p >= 36 && p <= 47)
+    return 2.0f;
+  if (p >= 27 && p <= 35)
+    return 0.5f;
+  return 1.0f;
+}
+
+mien_status
+drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
+                         const mien_point *rest, const float *gains,
+                         float ridge, mien_error *err)
+{
+  memset (ir, 0, sizeof *ir);
+  ir->n = solve_channels (ir->ch);
+  frame2 rf = drive_frame_of (rest);
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    ir->rest_frame[p] = drive_to_frame (&rf, rest[p]);
+  /* The face's size in the grid as the headshot crop makes it: the crop is
+   * SIDE_PER_SCALE times the largest of the iod, 0.45 jaw widths and 0.55
+   * eyes-to-chin. */
+  const mien_point *fr = ir->rest_frame;
+  float scale = fmaxf (1.0f, fmaxf (0.45f * drive_dist (fr[0], fr[16]),
+                                    0.55f * hypotf (fr[8].x, fr[8].y)));
+  const float grid_iod = GRID / (SIDE_PER_SCALE * scale);
+  const float eye_y = GRID / 2.0f - CENTRE_BELOW_EYES * grid_iod;
+  mien_point grid_lm[MIEN_N_LANDMARKS];
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    grid_lm[p] = (mien_point){ GRID / 2.0f + grid_iod * fr[p].x,
+                               eye_y + grid_iod * fr[p].y };
+  mien_image *input = mien_image_new (GRID, GRID, 3, err);
+  if (input == NULL)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  /* A skin-like flat grey: the rig reads the photo only for the teeth. */
+  for (size_t i = 0; i < mien_image_n_floats (input); i += 3)
+    input->data[i] = 0.62f, input->data[i + 1] = 0.48f,
+    input->data[i + 2] = 0.42f;
+  mien_generator_output out = { 0 };
+  mien_status st = mien_generator_output_init (&out, GRID, GRID, 3, err);
+  for (int j = 0; st == MIEN_OK && j < ir->n; j++)
+    {
+      mien_driving c;
+      mien_driving_init (&c);
+      c.values[ir->ch[j].channel] = PROBE_INTENSITY;
+      st = mien_generator_generate (gen, input, &c, grid_lm, &out, NULL, err);
+      if (st != MIEN_OK)
+        break;
+      for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+        {
+          /* Forward motion: where the content at p goes, q + F(q) = p. */
+          mien_point g = grid_lm[p];
+          float qx = g.x, qy = g.y;
+          for (int it = 0; it < 8; it++)
+            {
+              float fx, fy;
+              sample_field (out.field, qx, qy, &fx, &fy);
+              qx = g.x - fx, qy = g.y - fy;
+            }
+          float gain_x = gains ? gains[2 * p] : 1.0f;
+          float gain_y = gains ? gains[2 * p + 1] : 1.0f;
+          ir->J[2 * p][j] = gain_x * (qx - g.x) / grid_iod / PROBE_INTENSITY;
+          ir->J[2 * p + 1][j]
+              = gain_y * (qy - g.y) / grid_iod / PROBE_INTENSITY;
+        }
+    }
+  mien_generator_output_clear (&out);
+  mien_image_free (input);
+  if (st != MIEN_OK)
+    return st;
+  /* The normal matrix, with the ridge scaled to the columns' size. */
+  double trace = 0.0;
+  for (int a = 0; a < ir->n; a++)
+    for (int b = 0; b < ir->n; b++)
+      {
+        double s = 0.0;
+        for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+          s += landmark_weight (r / 2) * ir->J[r][a] * ir->J[r][b];
+        ir->A[a][b] = s;
+        if (a == b)
+          trace += s;
+      }
+  for (int a = 0; a < ir->n; a++)
+    ir->A[a][a] += (ir->ch[a].side ? ONE_SIDED_RIDGE : 1.0) * ridge * trace
+                       / ir->n
+                   + 1e-9;
+  return MIEN_OK;
+}
+
+/* min ½aᵀAa − bᵀa over 0 ≤ a ≤ 5: projected coordinate descent. */
+static void
+solve_box_qp (const inverse_rig *ir, const double *b, float *a)
+{
+  for (int sweep = 0; sweep < 200; sweep++)
+    {
+      double change = 0.0;
+      for (int j = 0; j < ir->n; j++)
+        {
+          double g = -b[j];
+          for (int k = 0; k < ir->n; k++)
+            g += ir->A[j][k] * a[k];
+          double v = a[j] - g / ir->A[j][j];
+          v = v < 0.0 ? 0.0 : v > MIEN_AU_MAX ? MIEN_AU_MAX : v;
+          change = fmax (change, fabs (v - a[j]));
+          a[j] = (float)v;
+        }
+      if (change < 1e-4)
+        break;
+    }
+}
+
+/* The frame's displacement from the rest (in the rest's face frame, iod)
+ * and the solve; returns the fit's RMS residual. */
+static float
+solve_frame (const inverse_rig *ir, const mien_point *lm,
+             const mien_point *rest, const frame2 *rf, float *a)
+{
+  mien_point n[MIEN_N_LANDMARKS];
+  drive_normalise (lm, rest, rf, n);
+  float d[2 * MIEN_N_LANDMARKS];
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    {
+      d[2 * p] = n[p].x - ir->rest_frame[p].x;
+      d[2 * p + 1] = n[p].y - ir->rest_frame[p].y;
+    }
+  double b[MAX_SOLVE];
+  for (int j = 0; j < ir->n; j++)
+    {
+      double s = 0.0;
+      for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+        s += landmark_weight (r / 2) * ir->J[r][j] * d[r];
+      b[j] = s;
+    }
+  solve_box_qp (ir, b, a);
+  double res = 0.0;
+  for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+    {
+      double m = 0.0;
+      for (int j = 0; j < ir->n; j++)
+        m += ir->J[r][j] * a[j];
+      res += (m - d[r]) * (m - d[r]);
+    }
+  return (float)sqrt (res / (2 * MIEN_N_LANDMARKS));
+}
+
+/* Solved channels into the driving vector (the same channels). */
+static void
+to_driving (const inverse_rig *ir, const float *a, mien_driving *c)
+{
+  mien_driving_init (c);
+  for (int j = 0; j < ir->n; j++)
+    c->values[ir->ch[j].channel] = a[j];
+}
+
+static int
+part_driven (mien_au_channel ch, unsigned parts)
+{
+  switch (mien_au_channels[ch].region)
+    {
+    case MIEN_AU_REGION_BROWS: return (parts & MIEN_DRIVE_BROWS) != 0;
+    case MIEN_AU_REGION_EYES: return (parts & MIEN_DRIVE_EYES) != 0;
+    case MIEN_AU_REGION_CHEEKS_NOSE:
+    case MIEN_AU_REGION_LIPS:
+    case MIEN_AU_REGION_JAW: return (parts & MIEN_DRIVE_MOUTH) != 0;
+    default: return 0;
+    }
+}
+
+static void
+finish_driving (mien_driving *c, const mien_drive_options *opt,
+                const mien_driving *photo)
+{
+  for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+    {
+      float v = c->values[k] * opt->strength;
+      if (!part_driven ((mien_au_channel)k, opt->parts))
+        v = 0.0f;
+      if (photo)
+        {
+          float p = photo->values[mien_au_channels[k].bilateral];
+          p = p < 0.0f ? 0.0f : p > MIEN_AU_MAX ? MIEN_AU_MAX : p;
+          v *= (MIEN_AU_MAX - p) / MIEN_AU_MAX;
+        }
+      c->values[k] = v;
+    }
+  mien_driving_clamp (c);
+}
+
+mien_status
+mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
+                  const mien_drive_options *opt, const mien_point *rest_in,
+                  const mien_driving *photo_aus, mien_drive_result *res,
+                  mien_error *err)
+{
+  memset (res, 0, sizeof *res);
+  double t0 = drive_now ();
+  mien_point rest[MIEN_N_LANDMARKS];
+  mien_status st = MIEN_OK;
+  if (rest_in)
+    memcpy (rest, rest_in, sizeof rest);
+  else if ((st = choose_rest (t, rest, res, err)) != MIEN_OK)
+    return st;
+  inverse_rig *ir = malloc (sizeof *ir);
+  res->values = calloc ((size_t)t->n_frames * MIEN_AU_N_CHANNELS,
+                        sizeof *res->values);
+  if (ir == NULL || res->values == NULL)
+    {
+      free (ir);
+      mien_drive_result_clear (res);
+      return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+    }
+  st = drive_build_inverse_rig (ir, gen, rest, opt->gains, opt->ridge, err);
+  res->t_model = drive_now () - t0;
+  t0 = drive_now ();
+  frame2 rf = drive_frame_of (rest);
+  float a[MAX_SOLVE] = { 0 };
+  double fit = 0.0;
+  int n_fit = 0, last_found = -1;
+  for (int i = 0; st == MIEN_OK && i < t->n_frames; i++)
+    {
+      float *out = res->values + (size_t)i * MIEN_AU_N_CHANNELS;
+      if (t->frames[i].found)
+        {
+          fit += solve_frame (ir, t->frames[i].lm, rest, &rf, a);
+          n_fit++;
+          mien_driving c;
+          to_driving (ir, a, &c);
+          finish_driving (&c, opt, photo_aus);
+          memcpy (out, c.values, sizeof c.values);
+          last_found = i;
+          continue;
+        }
+      if (last_found < 0)
+        continue; /* the photo rests until the face is first seen */
+      double gone = (i - last_found) / t->fps - MISSING_HOLD;
+      double u = gone <= 0.0 ? 0.0 : gone >= MISSING_EASE ? 1.0
+                                                          : gone / MISSING_EASE;
+      float keep = (float)(1.0 - u * u * (3.0 - 2.0 * u));
+      const float *held = res->values + (size_t)last_found * MIEN_AU_N_CHANNELS;
+      for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
+        out[k] = keep * held[k];
+    }
+  free (ir);
+  if (st != MIEN_OK)
+    {
+      mien_drive_result_clear (res);
+      return st;
+    }
+  res->n_frames = t->n_frames;
+  res->fps = t->fps;
+  res->fit_rms = n_fit ? (float)(fit / n_fit) : 0.0f;
+  res->t_solve = drive_now () - t0;
+  return MIEN_OK;
+}
+
+mien_status
+mien_drive_photo_expression (const mien_drive_track *t, mien_generator *gen,
+                             const mien_drive_options *opt,
+                             const mien_point *photo_lm, mien_driving *p,
+                             mien_error *err)
+{
+  mien_drive_result tmp = { 0 };
+  mien_point rest[MIEN_N_LANDMARKS];
+  mien_status st = choose_rest (t, rest, &tmp, err);
+  if (st != MIEN_OK)
+    return st;
+  inverse_rig *ir = malloc (sizeof *ir);
+  if (ir == NULL)
+    return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  st = drive_build_inverse_rig (ir, gen, rest, opt->gains, opt->ridge, err);
+  if (st == MIEN_OK)
+    {
+      frame2 rf = drive_frame_of (rest);
+      float a[MAX_SOLVE] = { 0 };
+      solve_frame (ir, photo_lm, rest, &rf, a);
+      to_driving (ir, a, p);
+    }
+  free (ir);
+  return st;
+}

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tracking (mien-drive.c, "Tracking"): the face found once with the
+ * analyzer, then followed from each frame's landmarks to the next frame's
+ * crop, with the detector checking now and then that it is still there. */
+#include "mien-drive-private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../mien-landmarks.h"
+#include "mien-video-reader.h"
+
+#define ROBUST_EVERY 8
+
+void
+mien_drive_track_clear (mien_drive_track *t)
+{
+  free (t->frames);
+  memset (t, 0, sizeof *t);
+}
+
+static void
+lm_bounds (const mien_point *lm, float *cx, float *cy, float *side)
+{
+  float x0 = lm[0].x, x1 = x0, y0 = lm[0].y, y1 = y0;
+  for (int i = 1; i < MIEN_N_LANDMARKS; i++)
+    {
+      x0 = fminf (x0, lm[i].x), x1 = fmaxf (x1, lm[i].x);
+      y0 = fminf (y0, lm[i].y), y1 = fmaxf (y1, lm[i].y);
+    }
+  *cx = 0.5f * (x0 + x1), *cy = 0.5f * (y0 + y1);
+  *side = fmaxf (fmaxf (x1 - x0, y1 - y0), 1.0f);
+}
+
+box_fit
+drive_box_fit_of (const mien_face *face)
+{
+  float cx, cy, s;
+  lm_bounds (face->landmarks, &cx, &cy, &s);
+  box_fit b = { (face->box.x + 0.5f * face->box.width - cx) / s,
+                (face->box.y + 0.5f * face->box.height - cy) / s,
+                face->box.width / s, face->box.height / s };
+  /* A face found rolled comes with its upright box; the landmark net's
+   * crop is axis-aligned, so keep it square and generous. */
+  if (!(b.kw > 0.5f && b.kw < 3.0f && b.kh > 0.5f && b.kh < 3.0f))
+    b = (box_fit){ 0, 0, 1.1f, 1.1f };
+  return b;
+}
+
+mien_box
+drive_box_from_landmarks (const box_fit *b, const mien_point *lm)
+{
+  float cx, cy, s;
+  lm_bounds (lm, &cx, &cy, &s);
+  float w = b->kw * s, h = b->kh * s;
+  return (mien_box){ cx + b->ocx * s - 0.5f * w, cy + b->ocy * s - 0.5f * h,
+                     w, h };
+}
+
+static float
+box_iou (mien_box a, mien_box b)
+{
+  float x0 = fmaxf (a.x, b.x), y0 = fmaxf (a.y, b.y);
+  float x1 = fminf (a.x + a.width, b.x + b.width);
+  float y1 = fminf (a.y + a.height, b.y + b.height);
+  float i = fmaxf (0.0f, x1 - x0) * fmaxf (0.0f, y1 - y0);
+  float u = a.width * a.height + b.width * b.height - i;
+  return u > 0.0f ? i / u : 0.0f;
+}
+
+typedef struct tracker {
+  mien_face_analyzer *an;
+  const mien_drive_options *opt;
+  int locked;           /* following a face */
+  mien_point raw[MIEN_N_LANDMARKS]; /* last unfiltered landmarks */
+  box_fit fit;
+  float last_cx, last_cy, last_iod;
+  int since_check;
+  int n_lost;     /* frames searched without finding the face */
+  int confirmed;  /* the last frame the detector confirmed */
+  int retract;    /* set by a failed check: frames after confirmed go */
+  one_euro filter;
+  int n_redetect;
+} tracker;
+
+/* Finds faces; picks the wanted one on the first lock, else the one nearest
+ * the last position, and describes it. Returns 1 with *face, 0 when none,
+ * -1 on error. While no face is found the detector runs on every frame, at
+ * face-api's single size (fast) and every ROBUST_EVERY frames with the
+ * robust search (other sizes, rolled faces). */
+static int
+acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
+         mien_error *err)
+{
+  mien_face *faces = NULL;
+  int n = 0;
+  mien_error local = { 0 };
+  mien_face_options single = { .search = MIEN_FACE_SEARCH_SINGLE };
+  int robust = tr->n_lost % ROBUST_EVERY == 0;
+  tr->n_lost++;
+  if (mien_face_analyzer_detect (tr->an, img, robust ? NULL : &single, &faces,
+                                 &n, &local)
+      != MIEN_OK)
+    {
+      /* A damaged model is an error; a frame the analyzer cannot use is
+       * just a frame without a face. */
+      if (local.status == MIEN_ERR_NOMEM || local.status == MIEN_ERR_FORMAT)
+        {
+          if (err)
+            *err = local;
+          return -1;
+        }
+      return 0;
+    }
+  int pick = -1;
+  if (n > 0 && first && tr->opt->face >= 0)
+    pick = tr->opt->face < n ? tr->opt->face : -2;
+  else if (n > 0 && first)
+    {
+      float best = -1.0f;
+      for (int i = 0; i < n; i++)
+        if (faces[i].box.width * faces[i].box.height > best)
+          best = faces[i].box.width * faces[i].box.height, pick = i;
+    }
+  else if (n > 0)
+    {
+      float best = INFINITY;
+      for (int i = 0; i < n; i++)
+        {
+          float d = hypotf (faces[i].box.x + 0.5f * faces[i].box.width
+                                - tr->last_cx,
+                            faces[i].box.y + 0.5f * faces[i].box.height
+                                - tr->last_cy);
+          if (d < best)
+            best = d, pick = i;
+        }
+    }
+  if (pick == -2)
+    {
+      mien_error_set (err, MIEN_ERR_INVALID, "--drive-face %d, but the "
+                      "driving clip's first frame with a face has %d "
+                      "face%s (0 … %d)", tr->opt->face, n, n == 1 ? "" : "s",
+                      n - 1);
+      mien_faces_free (faces);
+      return -1;
+    }
+  int found = 0;
+  if (pick >= 0)
+    {
+      *face = faces[pick];
+      mien_status st = mien_face_analyzer_describe (tr->an, img, face, &local);
+      if (st == MIEN_ERR_NOMEM)
+        {
+          if (err)
+            *err = local;
+          mien_faces_free (faces);
+          return -1;
+        }
+      found = st == MIEN_OK;
+    }
+  mien_faces_free (faces);
+  if (found)
+    tr->n_lost = 0;
+  return found;
+}
+
+static void
+remember (tracker *tr, const mien_face *face)
+{
+  memcpy (tr->raw, face->landmarks, sizeof tr->raw);
+  float s;
+  lm_bounds (face->landmarks, &tr->last_cx, &tr->last_cy, &s);
+  tr->last_iod = mien_landmarks_iod (face->landmarks);
+}
+
+/* Is the tracked face still where the detector sees a face? */
+static int
+still_there (tracker *tr, const mien_image *img, mien_box box)
+{
+  mien_face_options o = { .search = MIEN_FACE_SEARCH_SINGLE };
+  for (int pass = 0; pass < 2; pass++)
+    {
+      mien_face *faces = NULL;
+      int n = 0;
+      if (mien_face_analyzer_detect (tr->an, img, pass ? NULL : &o, &faces,
+                                     &n, NULL)
+          != MIEN_OK)
+        return 0;
+      int hit = 0;
+      for (int i = 0; i < n && !hit; i++)
+        hit = box_iou (faces[i].box, box) > 0.2f;
+      mien_faces_free (faces);
+      if (hit)
+        return 1;
+    }
+  return 0;
+}
+
+/* One frame: 1 face followed (landmarks, expressions in *out), 0 missing,
+ * -1 error. */
+static int
+track_frame (tracker *tr, const mien_image *img, int index,
+             mien_drive_frame *out, int first_ever, mien_error *err)
+{
+  mien_face face;
+  if (!tr->locked)
+    {
+      int r = acquire (tr, img, first_ever, &face, err);
+      if (r <= 0)
+        return r;
+      tr->confirmed = index;
+      if (!first_ever)
+        tr->n_redetect++;
+      tr->fit = drive_box_fit_of (&face);
+      tr->locked = 1;
+      tr->since_check = 0;
+      tr->filter.primed = 0;
+    }
+  else
+    {
+      memset (&face, 0, sizeof face);
+      face.box = drive_box_from_landmarks (&tr->fit, tr->raw);
+      face.score = 1.0f;
+      mien_error local = { 0 };
+      mien_status st = mien_face_analyzer_describe (tr->an, img, &face,
+                                                    &local);
+      float iod = st == MIEN_OK ? mien_landmarks_iod (face.landmarks) : 0.0f;
+      int jumped = !(iod > 0.7f * tr->last_iod && iod < 1.4f * tr->last_iod);
+      if (st == MIEN_ERR_NOMEM)
+        {
+          if (err)
+            *err = local;
+          return -1;
+        }
+      tr->since_check++;
+      if (st != MIEN_OK || jumped || tr->since_check >= tr->opt->redetect_every)
+        {
+          tr->since_check = 0;
+          mien_box b = st == MIEN_OK
+                           ? drive_box_from_landmarks (&tr->fit, face.landmarks)
+                           : face.box;
+          if (st == MIEN_OK && still_there (tr, img, b))
+            tr->confirmed = index;
+          else
+            {
+              tr->locked = 0;
+              /* Maybe it moved fast: look for it anywhere. */
+              int r = acquire (tr, img, 0, &face, err);
+              /* Gone: the frames since the last confirmation were taken
+               * from a face that may have left already. */
+              tr->retract = r == 0;
+              if (r <= 0)
+                return r;
+              tr->confirmed = index;
+              tr->n_redetect++;
+              tr->fit = drive_box_fit_of (&face);
+              tr->locked = 1;
+              tr->filter.primed = 0;
+            }
+        }
+    }
+  remember (tr, &face);
+  memcpy (out->lm, face.landmarks, sizeof out->lm);
+  memcpy (out->expressions, face.expressions, sizeof out->expressions);
+  out->found = 1;
+  out->identity = tr->opt->identity_ref
+                      ? mien_face_descriptor_cosine (face.descriptor,
+                                                     tr->opt->identity_ref)
+                      : 0.0f;
+  return 1;
+}
+
+static mien_status
+push_frame (mien_drive_track *t, int *cap, const mien_drive_frame *f,
+            mien_error *err)
+{
+  if (t->n_frames >= MIEN_TIMELINE_MAX_FRAMES)
+    return mien_error_set (err, MIEN_ERR_INVALID, "the driving clip is "
+                           "longer than %d frames (cut it with --start and "
+                           "--end)", MIEN_TIMELINE_MAX_FRAMES);
+  if (t->n_frames == *cap)
+    {
+      int n = *cap ? 2 * *cap : 256;
+      mien_drive_frame *p = realloc (t->frames, (size_t)n * sizeof *p);
+      if (p == NULL)
+        return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      t->frames = p, *cap = n;
+    }
+  t->frames[t->n_frames++] = *f;
+  return MIEN_OK;
+}
+
+mien_status
+mien_drive_track_video (mien_face_analyzer *an, const char *path,
+                        const mien_drive_options *opt,
+                        mien_drive_progress progress, void *progress_data,
+                        mien_drive_track *t, mien_error *err)
+{
+  memset (t, 0, sizeof *t);
+  mien_video_reader *r = mien_video_reader_open (path, opt->track_side, err);
+  if (r == NULL)
+    return err ? err->status : MIEN_ERR_FORMAT;
+  const mien_video_info *info = mien_video_reader_get_info (r);
+  t->fps = opt->fps > 0 ? opt->fps : info->avg_fps;
+  t->source_fps = info->avg_fps;
+  t->width = info->width, t->height = info->height;
+  t->has_audio = info->has_audio;
+  t->rotation = info->rotation;
+  t->variable_rate = info->variable_rate;
+  mien_video_reader_set_output (r, t->fps, opt->start, opt->end);
+  tracker tr = { .an = an, .opt = opt };
+  mien_image *img = NULL;
+  mien_status st = MIEN_OK;
+  int cap = 0, ever = 0;
+  mien_drive_frame last = { 0 };
+  for (;;)
+    {
+      double time;
+      int eof;
+      st = mien_video_reader_read (r, &img, &time, &eof, err);
+      if (st != MIEN_OK || eof)
+        break;
+      double t0 = drive_now ();
+      mien_drive_frame f = last;
+      f.found = 0;
+      int got = track_frame (&tr, img, t->n_frames, &f, !ever, err);
+      if (got < 0)
+        {
+          st = err ? err->status : MIEN_ERR_INVALID;
+          break;
+        }
+      if (tr.retract)
+        {
+          /* The detector lost the face at this frame: the frames since its
+           * last confirmation count as missing too (at most
+           * redetect_every - 1 of them), holding the confirmed frame. */
+          tr.retract = 0;
+          for (int j = tr.confirmed + 1; j < t->n_frames; j++)
+            if (t->frames[j].found)
+              {
+                t->frames[j] = t->frames[tr.confirmed];
+                t->frames[j].found = 0;
+                t->n_missing++;
+              }
+          if (tr.confirmed < t->n_frames)
+            last = t->frames[tr.confirmed];
+          f = last;
+          f.found = 0;
+        }
+      if (got)
+        {
+          drive_one_euro_step (&tr.filter, &opt->filter, (float)(1.0 / t->fps),
+                               f.lm);
+          ever = 1;
+          last = f;
+        }
+      else
+        t->n_missing++;
+      t->t_track += drive_now () - t0;
+      if ((st = push_frame (t, &cap, &f, err)) != MIEN_OK)
+        break;
+      if (progress && progress (progress_data, t->n_frames, time))
+        {
+          st = mien_error_set (err, MIEN_ERR_CANCELLED, "cancelled");
+          break;
+        }
+    }
+  t->t_decode = mien_video_reader_get_seconds (r);
+  t->n_damaged = mien_video_reader_get_damaged (r);
+  t->n_redetect = tr.n_redetect;
+  mien_image_free (img);
+  mien_video_reader_free (r);
+  if (st == MIEN_OK && t->n_frames == 0)
+    st = mien_error_set (err, MIEN_ERR_FORMAT, "%s: no frame in the chosen "
+                         "stretch (--start/--end)", path);
+  else if (st == MIEN_OK && !ever)
+    st = mien_error_set (err, MIEN_ERR_FORMAT, "no face found in %s (%d "
+                         "frame%s tried)", path, t->n_frames,
+                         t->n_frames == 1 ? "" : "s");
+  if (st != MIEN_OK)
+    mien_drive_track_clear (t);
+  return st;
+}
+
+mien_status
+mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
+                        const mien_drive_options *opt, mien_drive_track *t,
+                        mien_error *err)
+{
+  memset (t, 0, sizeof *t);
+  tracker tr = { .an = an, .opt = opt };
+  mien_drive_frame f = { 0 };
+  int got = track_frame (&tr, photo, 0, &f, 1, err);
+  if (got < 0)
+    return err ? err->status : MIEN_ERR_INVALID;
+  if (got == 0)
+    return mien_error_set (err, MIEN_ERR_FORMAT, "no face found in the "
+                           "driving photo");
+  t->frames = malloc (sizeof *t->frames);
+  if (t->frames == NULL)
+    return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  t->frames[0] = f;
+  t->n_frames = 1;
+  t->fps = opt->fps > 0 ? opt->fps : 30.0;
+  t->width = photo->width, t->height = photo->height;
+  return MIEN_OK;
+}
