@@ -15,8 +15,6 @@
 #include "mien-render-drive.h"
 
 #include <getopt.h>
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,151 +150,6 @@ track_progress (void *data, int frame, double time)
     fprintf (stderr, "\r%s: tracking frame %d (%.1f s)   ", program, frame,
              time);
   return mien_cli_stop_signal () != 0;
-}
-
-/* ---- audio: a second pass that copies the driving clip's audio -------- */
-
-/* Copies the rendered MP4's video and the source's first audio stream
- * (cut to [start, start + duration)) into a temporary beside out, renamed
- * over out when complete. Returns 1 done, 0 nothing to do (no audio; a
- * codec MP4 cannot hold: *why says so), -1 on error. */
-static int
-mux_audio (const char *out, const char *source, double start, double end,
-           const char **why, mien_error *err)
-{
-  AVFormatContext *vin = NULL, *ain = NULL, *mux = NULL;
-  char *tmp = NULL;
-  int fd = -1, rc = -1, code;
-  *why = NULL;
-  if ((code = avformat_open_input (&ain, source, NULL, NULL)) < 0
-      || (code = avformat_find_stream_info (ain, NULL)) < 0)
-    {
-      mien_error_set (err, MIEN_ERR_FORMAT, "%s: cannot read its audio",
-                      source);
-      goto done;
-    }
-  int as = av_find_best_stream (ain, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
-  if (as < 0)
-    {
-      rc = 0;
-      *why = "the driving clip has no audio";
-      goto done;
-    }
-  const AVOutputFormat *mp4 = av_guess_format ("mp4", NULL, NULL);
-  if (avformat_query_codec (mp4, ain->streams[as]->codecpar->codec_id,
-                            FF_COMPLIANCE_NORMAL)
-      != 1)
-    {
-      rc = 0;
-      *why = "its audio codec cannot go into an MP4 without re-encoding";
-      goto done;
-    }
-  if ((code = avformat_open_input (&vin, out, NULL, NULL)) < 0
-      || (code = avformat_find_stream_info (vin, NULL)) < 0 || vin->nb_streams < 1)
-    {
-      mien_error_set (err, MIEN_ERR_FORMAT, "%s: cannot reopen to add the "
-                      "audio", out);
-      goto done;
-    }
-  fd = mien_atomic_temp_create (out, 0, &tmp, err);
-  if (fd < 0)
-    goto done;
-  if (avformat_alloc_output_context2 (&mux, mp4, NULL, tmp) < 0 || !mux)
-    {
-      mien_error_set (err, MIEN_ERR_NOMEM, "cannot start the MP4 muxer");
-      goto done;
-    }
-  AVStream *vo = avformat_new_stream (mux, NULL);
-  AVStream *ao = avformat_new_stream (mux, NULL);
-  if (!vo || !ao
-      || avcodec_parameters_copy (vo->codecpar, vin->streams[0]->codecpar) < 0
-      || avcodec_parameters_copy (ao->codecpar, ain->streams[as]->codecpar) < 0)
-    {
-      mien_error_set (err, MIEN_ERR_NOMEM, "cannot set up the MP4 streams");
-      goto done;
-    }
-  vo->codecpar->codec_tag = 0;
-  ao->codecpar->codec_tag = 0;
-  vo->time_base = vin->streams[0]->time_base;
-  ao->time_base = ain->streams[as]->time_base;
-  if ((code = avio_open (&mux->pb, tmp, AVIO_FLAG_WRITE)) < 0
-      || (code = avformat_write_header (mux, NULL)) < 0)
-    {
-      mien_error_set (err, MIEN_ERR_IO, "%s: cannot write the MP4 with "
-                      "audio", out);
-      goto done;
-    }
-  AVPacket *pkt = av_packet_alloc ();
-  /* The video as it is. */
-  while (pkt && av_read_frame (vin, pkt) >= 0)
-    {
-      if (pkt->stream_index == 0)
-        {
-          pkt->stream_index = 0;
-          av_packet_rescale_ts (pkt, vin->streams[0]->time_base,
-                                vo->time_base);
-          pkt->pos = -1;
-          av_interleaved_write_frame (mux, pkt);
-        }
-      av_packet_unref (pkt);
-    }
-  /* The audio of the cut, moved to start at 0. */
-  AVStream *ai = ain->streams[as];
-  double tb = av_q2d (ai->time_base);
-  double t0 = ai->start_time != AV_NOPTS_VALUE ? ai->start_time * tb : 0.0;
-  if (start > 0.0)
-    av_seek_frame (ain, as, (int64_t)((start + t0) / tb), AVSEEK_FLAG_BACKWARD);
-  int64_t shift = (int64_t)llround ((start + t0) / tb);
-  while (pkt && av_read_frame (ain, pkt) >= 0)
-    {
-      if (pkt->stream_index == as && pkt->pts != AV_NOPTS_VALUE)
-        {
-          double t = pkt->pts * tb - t0;
-          if (t >= start - 1e-6 && (end <= 0.0 || t < end))
-            {
-              pkt->pts -= shift;
-              if (pkt->dts != AV_NOPTS_VALUE)
-                pkt->dts -= shift;
-              pkt->stream_index = 1;
-              av_packet_rescale_ts (pkt, ai->time_base, ao->time_base);
-              pkt->pos = -1;
-              av_interleaved_write_frame (mux, pkt);
-            }
-        }
-      av_packet_unref (pkt);
-    }
-  av_packet_free (&pkt);
-  if ((code = av_write_trailer (mux)) < 0 || avio_closep (&mux->pb) < 0)
-    {
-      mien_error_set (err, MIEN_ERR_IO, "%s: cannot finish the MP4 with "
-                      "audio", out);
-      goto done;
-    }
-  if (rename (tmp, out) != 0)
-    {
-      mien_error_set (err, MIEN_ERR_IO, "%s: cannot rename the MP4 with "
-                      "audio into place", out);
-      goto done;
-    }
-  free (tmp);
-  tmp = NULL;
-  rc = 1;
-done:
-  if (mux)
-    {
-      avio_closep (&mux->pb);
-      avformat_free_context (mux);
-    }
-  avformat_close_input (&vin);
-  avformat_close_input (&ain);
-  if (tmp)
-    {
-      unlink (tmp);
-      free (tmp);
-    }
-  if (fd >= 0)
-    close (fd);
-  return rc;
 }
 
 /* ---- the per-frame table (--drive-stats) ----------------------------- */
@@ -588,11 +441,14 @@ drive_with_video (drive_run *d, mien_error *err)
       double end = cli.end > 0 ? cli.end : 0.0;
       if (cli.end <= 0 && n > 0)
         end = cli.start + n / t->fps;
-      int r = mux_audio (opt->output, cli.path, cli.start, end, &why, err);
-      if (r < 0)
+      int copied = 0;
+      mien_status a = mien_export_mp4_add_audio (opt->output, cli.path,
+                                                 cli.start, end, &copied,
+                                                 &why, err);
+      if (a != MIEN_OK)
         fprintf (stderr, "%s: warning: %s; the MP4 is written without "
                  "audio\n", program, err->message);
-      audio = r > 0 ? "audio copied" : r == 0 ? why : "audio failed";
+      audio = a != MIEN_OK ? "audio failed" : copied ? "audio copied" : why;
     }
   if (!opt->quiet)
     {

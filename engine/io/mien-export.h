@@ -119,6 +119,18 @@ int mien_exporter_get_n_frames (const mien_exporter *exporter);
 int mien_exporter_get_output_width (const mien_exporter *exporter);
 int mien_exporter_get_output_height (const mien_exporter *exporter);
 
+/* Adds the first audio stream of source (a video) to the finished MP4 out:
+ * the audio from start to end seconds (end <= 0: to its end), moved to
+ * start at 0, copied without re-encoding beside the video, through a
+ * temporary renamed over out when complete (mien-render --drive keeps the
+ * driving clip's sound). *copied is 1 when audio was added; 0 with *why
+ * saying why when there was none to add ("the driving clip has no audio",
+ * or a codec an MP4 cannot hold without re-encoding). On an error out is
+ * left as it was. */
+mien_status mien_export_mp4_add_audio (const char *out, const char *source,
+                                       double start, double end, int *copied,
+                                       const char **why, mien_error *err);
+
 #ifdef __cplusplus
 }
 #endif
