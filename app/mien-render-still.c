@@ -55,6 +55,13 @@ warped_residual (mien_animator *anim, const mien_image *field,
                  const mien_image *gain, mien_error *err)
 {
   mien_decomposition *dec = mien_animator_get_decomposition (anim);
+  if (dec == NULL)
+    {
+      /* A GPU keeps the residuals: the CPU's are what is drawn here. */
+      mien_error_set (err, MIEN_ERR_UNSUPPORTED,
+                      "the residual picture needs the CPU backend (MIEN_CPU=1)");
+      return NULL;
+    }
   if (mien_decomposition_get_n_residuals (dec) < 1)
     return NULL;
   const mien_image *r = mien_decomposition_get_residual (dec, 0);
@@ -88,8 +95,8 @@ write_debug (const char *dir, mien_animator *anim,
   mien_image *gain = mien_image_new (g->field->width, g->field->height, 1, err);
   mien_status st = gain ? mien_field_residual_gain (g->field, gain, err)
                         : err->status;
-  int fade = mien_decomposition_get_residual_fade (
-      mien_animator_get_decomposition (anim));
+  mien_decomposition *dec = mien_animator_get_decomposition (anim);
+  int fade = dec == NULL || mien_decomposition_get_residual_fade (dec);
   mien_image *res = st == MIEN_OK
                         ? warped_residual (anim, g->field, fade ? gain : NULL,
                                            err)
@@ -186,8 +193,7 @@ mien_render_still (const options *opt, const mien_project *project,
   mien_animator *anim = gen ? mien_animator_new (photo, face, mode, NULL, &err)
                             : NULL;
   if (anim && opt->no_fade)
-    mien_decomposition_set_residual_fade (
-        mien_animator_get_decomposition (anim), 0);
+    mien_animator_set_residual_fade (anim, 0);
   mien_image *frame = anim && !crop_only ? mien_image_copy (photo, &err) : NULL;
   const mien_image *crop_out = NULL;
   const mien_generator_output *g = NULL;

@@ -9,7 +9,7 @@ struct mien_animator {
   mien_rect crop;
   mien_reswarp_mode mode;
   mien_pool *pool;
-  mien_decomposition *dec;
+  mien_device_reswarp *rw; /* the decomposition, on the best backend */
   mien_point grid_landmarks[MIEN_N_LANDMARKS];
   mien_generator_output gen_out;
   mien_image *crop_out;
@@ -65,10 +65,11 @@ animator_prepare (mien_animator *anim, const mien_face *face, mien_error *err)
                                     anim->crop.width, anim->crop.height, err);
   if (!hd)
     return err ? err->status : MIEN_ERR_NOMEM;
-  anim->dec = mien_decomposition_new (hd, MIEN_LOW_RES, MIEN_LOW_RES,
-                                      anim->mode, anim->pool, err);
+  anim->rw = mien_device_reswarp_new (hd, MIEN_LOW_RES, MIEN_LOW_RES,
+                                      anim->mode, MIEN_DEVICE_RESWARP_DEFAULT,
+                                      anim->pool, err);
   mien_image_free (hd);
-  if (!anim->dec)
+  if (!anim->rw)
     return err ? err->status : MIEN_ERR_NOMEM;
   for (int i = 0; i < MIEN_N_LANDMARKS; i++)
     anim->grid_landmarks[i]
@@ -113,7 +114,7 @@ mien_animator_free (mien_animator *anim)
 {
   if (!anim)
     return;
-  mien_decomposition_free (anim->dec);
+  mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->crop_out);
   free (anim);
@@ -128,7 +129,7 @@ mien_animator_get_crop (const mien_animator *anim)
 const mien_image *
 mien_animator_get_low (const mien_animator *anim)
 {
-  return mien_decomposition_get_low (anim->dec);
+  return mien_device_reswarp_get_low (anim->rw);
 }
 
 const mien_point *
@@ -140,7 +141,19 @@ mien_animator_get_grid_landmarks (const mien_animator *anim)
 mien_decomposition *
 mien_animator_get_decomposition (mien_animator *anim)
 {
-  return anim->dec;
+  return mien_device_reswarp_get_cpu_decomposition (anim->rw);
+}
+
+void
+mien_animator_set_residual_fade (mien_animator *anim, int on)
+{
+  mien_device_reswarp_set_residual_fade (anim->rw, on);
+}
+
+mien_device_kind
+mien_animator_get_device (const mien_animator *anim)
+{
+  return mien_device_reswarp_get_kind (anim->rw);
 }
 
 mien_reswarp_mode
@@ -161,12 +174,12 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                            const mien_generator_output **gen_out,
                            mien_error *err)
 {
-  const mien_image *low = mien_decomposition_get_low (anim->dec);
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   mien_status st = mien_generator_generate (gen, low, c, anim->grid_landmarks,
                                             &anim->gen_out, anim->pool, err);
   if (st == MIEN_OK)
-    st = mien_reswarp (anim->dec, anim->gen_out.refined, anim->gen_out.field,
-                       anim->crop_out, anim->pool, err);
+    st = mien_device_reswarp_frame (anim->rw, anim->gen_out.refined,
+                                    anim->gen_out.field, anim->crop_out, err);
   if (st != MIEN_OK)
     return st;
   if (crop_out)
@@ -211,7 +224,7 @@ static mien_rect
 paste_rect (const mien_animator *anim)
 {
   int x0, y0, x1, y1;
-  const mien_image *low = mien_decomposition_get_low (anim->dec);
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   if (!changed_cells (&anim->gen_out, low, &x0, &y0, &x1, &y1))
     return (mien_rect){ anim->crop.x, anim->crop.y, 0, 0 };
   x0 -= 3, y0 -= 3, x1 += 4, y1 += 4; /* x1, y1 now exclusive */

@@ -17,6 +17,7 @@
 
 #include "face/mien-face.h"
 #include "mien-au.h"
+#include "mien-device.h"
 #include "mien-generator.h"
 #include "mien-headshot.h"
 #include "mien-image.h"
@@ -49,7 +50,14 @@ const mien_rect *mien_animator_get_crop (const mien_animator *anim);
 const mien_image *mien_animator_get_low (const mien_animator *anim);
 /* The face's 68 landmarks in I's grid (pixel centres at integers). */
 const mien_point *mien_animator_get_grid_landmarks (const mien_animator *anim);
+/* The decomposition when the CPU backend runs it (debug pictures of the
+ * residual); NULL when a device holds it (mien-reswarp-backend.h). */
 mien_decomposition *mien_animator_get_decomposition (mien_animator *anim);
+/* The residual fade on or off for the frames from now on, on whichever
+ * backend runs (mien-render --no-fade). */
+void mien_animator_set_residual_fade (mien_animator *anim, int on);
+/* The device the frames run on. */
+mien_device_kind mien_animator_get_device (const mien_animator *anim);
 mien_reswarp_mode mien_animator_get_mode (const mien_animator *anim);
 /* F, O^w and O^r of the frame rendered last (by any call below, a clip's
  * included); owned by the animator, valid until the next render. */

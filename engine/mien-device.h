@@ -65,10 +65,11 @@ typedef enum mien_device_reswarp_flags {
   MIEN_DEVICE_RESWARP_NO_FADE = 1 << 1,
 } mien_device_reswarp_flags;
 
-/* Decomposes hd on the device mien_device_probe picks (falling back to the
- * CPU when the CUDA decomposition fails). hd is referenced, not copied: it
- * must outlive the object, because a later CUDA failure rebuilds the CPU
- * decomposition from it. */
+/* Decomposes hd on the best backend that takes it (mien-reswarp-backend.h:
+ * CUDA when mien_device_probe says so, else or on a device failure the
+ * CPU). hd is not referenced after this returns: when a backend other than
+ * the last is chosen, a copy is kept to rebuild on the next one should the
+ * device fail in a later frame. */
 mien_device_reswarp *mien_device_reswarp_new (const mien_image *hd, int low_w,
                                               int low_h,
                                               mien_reswarp_mode mode,
@@ -81,12 +82,20 @@ mien_device_kind mien_device_reswarp_get_kind (const mien_device_reswarp *rw);
 /* I = down(I^h), the generator's input (the same on either device). */
 const mien_image *mien_device_reswarp_get_low (const mien_device_reswarp *rw);
 
-/* One frame, as mien_reswarp. On a CUDA failure the frame is recomputed on
- * the CPU, and so are all later frames of this object. */
+/* One frame, as mien_reswarp. On a device failure the frame is recomputed on
+ * the next backend, and so are all later frames of this object. */
 mien_status mien_device_reswarp_frame (mien_device_reswarp *rw,
                                        const mien_image *refined,
                                        const mien_image *field,
                                        mien_image *out, mien_error *err);
+
+/* The residual fade on or off (mien_decomposition_set_residual_fade), on
+ * whichever backend runs. */
+void mien_device_reswarp_set_residual_fade (mien_device_reswarp *rw, int on);
+/* The CPU decomposition when the CPU runs, for callers that look inside it
+ * (debug pictures of the residual); NULL on a device. */
+mien_decomposition *
+mien_device_reswarp_get_cpu_decomposition (mien_device_reswarp *rw);
 
 #ifdef __cplusplus
 }

@@ -423,12 +423,12 @@ mien_decomposition_get_residual (const mien_decomposition *dec, int k)
 
 /* ---- one frame ----------------------------------------------------------- */
 
-static mien_status
-check_frame_inputs (const mien_decomposition *dec, const mien_image *refined,
-                    const mien_image *field, const mien_image *out,
-                    mien_error *err)
+mien_status
+mien_reswarp_check_inputs (const mien_image *low, int width, int height,
+                           int channels, const mien_image *refined,
+                           const mien_image *field, const mien_image *out,
+                           mien_error *err)
 {
-  const mien_image *low = dec->low;
   if (!mien_image_same_shape (refined, low))
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "the low-resolution result is %d×%d with %d "
@@ -442,16 +442,26 @@ check_frame_inputs (const mien_decomposition *dec, const mien_image *refined,
                            "expected %d×%d with 2",
                            field->width, field->height, field->channels,
                            low->width, low->height);
-  if (out->width != dec->width || out->height != dec->height
-      || out->channels != dec->channels)
+  if (out != NULL
+      && (out->width != width || out->height != height
+          || out->channels != channels))
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "the output is %d×%d×%d; expected %d×%d×%d",
-                           out->width, out->height, out->channels, dec->width,
-                           dec->height, dec->channels);
+                           out->width, out->height, out->channels, width,
+                           height, channels);
   if (!mien_image_all_finite (field))
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "the motion field contains NaN or infinite values");
   return MIEN_OK;
+}
+
+static mien_status
+check_frame_inputs (const mien_decomposition *dec, const mien_image *refined,
+                    const mien_image *field, const mien_image *out,
+                    mien_error *err)
+{
+  return mien_reswarp_check_inputs (dec->low, dec->width, dec->height,
+                                    dec->channels, refined, field, out, err);
 }
 
 mien_status

@@ -108,6 +108,15 @@ mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
                           const mien_image *field, mien_image *out,
                           mien_pool *pool, mien_error *err);
 
+/* The input check every backend makes before a frame (CPU and CUDA alike):
+ * refined of low's shape, field low's size with 2 finite channels, out (may
+ * be NULL: not checked) width×height×channels. */
+mien_status mien_reswarp_check_inputs (const mien_image *low, int width,
+                                       int height, int channels,
+                                       const mien_image *refined,
+                                       const mien_image *field,
+                                       const mien_image *out, mien_error *err);
+
 /* Mien's departures from the paper, on for a new decomposition: the
  * residual gain; with MIEN_RESWARP_TRANSPORT=1 in the environment the
  * texture transport where it fades, and with MIEN_RESWARP_CUBIC=1 the cubic

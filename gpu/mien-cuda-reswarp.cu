@@ -1051,23 +1051,10 @@ mien_cuda_reswarp_set_inputs (mien_cuda_decomposition *dec,
                               const mien_image *refined,
                               const mien_image *field, mien_error *err)
 {
-  const mien_image *low = dec->low;
-  if (!mien_image_same_shape (refined, low))
-    return mien_error_set (err, MIEN_ERR_INVALID,
-                           "the low-resolution result is %d×%d with %d "
-                           "channels; expected %d×%d with %d",
-                           refined->width, refined->height, refined->channels,
-                           low->width, low->height, low->channels);
-  if (field->width != low->width || field->height != low->height
-      || field->channels != 2)
-    return mien_error_set (err, MIEN_ERR_INVALID,
-                           "the motion field is %d×%d with %d channels; "
-                           "expected %d×%d with 2",
-                           field->width, field->height, field->channels,
-                           low->width, low->height);
-  if (!mien_image_all_finite (field))
-    return mien_error_set (err, MIEN_ERR_INVALID,
-                           "the motion field contains NaN or infinite values");
+  mien_status checked = mien_reswarp_check_inputs (
+      dec->low, 0, 0, 0, refined, field, NULL, err);
+  if (checked != MIEN_OK)
+    return checked;
   MIEN_CUDA_TRY (cudaMemcpyAsync (dec->refined_dev, refined->data,
                                   mien_image_n_floats (refined) * sizeof (float),
                                   cudaMemcpyHostToDevice, dec->stream),
