@@ -218,47 +218,6 @@ fail (const char *message)
   return 1;
 }
 
-/* The photo's face: the analyzer's, or --landmarks. */
-static int
-photo_face (drive_run *d, mien_error *err)
-{
-  const options *opt = d->opt;
-  mien_face *faces = NULL;
-  int n = 0;
-  mien_landmark_file lf = { 0 };
-  if (opt->landmarks)
-    {
-      if (mien_landmark_file_load (opt->landmarks, &lf, err) != MIEN_OK)
-        return fail (err->message);
-      faces = lf.faces, n = lf.n_faces;
-    }
-  else if (mien_face_analyzer_run (d->an, d->photo, NULL, &faces, &n, err)
-           != MIEN_OK)
-    return fail (err->message);
-  int pick = -1;
-  if (n == 0)
-    fprintf (stderr, "%s: no face found in %s\n", program, opt->photo);
-  else if (opt->face >= n)
-    fprintf (stderr, "%s: --face %d, but %s has %d face%s\n", program,
-             opt->face, opt->photo, n, n == 1 ? "" : "s");
-  else if (opt->face >= 0)
-    pick = opt->face;
-  else
-    {
-      float best = -1.0f;
-      for (int i = 0; i < n; i++)
-        if (faces[i].box.width * faces[i].box.height > best)
-          best = faces[i].box.width * faces[i].box.height, pick = i;
-    }
-  if (pick >= 0)
-    d->face = faces[pick];
-  if (opt->landmarks)
-    mien_landmark_file_clear (&lf);
-  else
-    mien_faces_free (faces);
-  return pick >= 0 ? 0 : 1;
-}
-
 /* "AU12=2.10,AU6=1.30" for the channels at 0.05 or more, or "neutral". */
 static void
 list_aus (const mien_driving *c, char *list, size_t size)
@@ -545,7 +504,8 @@ mien_render_drive_main (const options *opt)
              != MIEN_OK)
     fprintf (stderr, "%s: warning: colours not converted to sRGB: %s\n",
              program, err.message);
-  if (photo_face (&d, &err) != 0)
+  if (!mien_render_choose_face (opt, opt->photo, d.photo, d.an, opt->face,
+                                &d.face, NULL))
     goto done;
   /* The stats say how like the photo each tracked face is (measuring a
    * result by driving the photo with it). */

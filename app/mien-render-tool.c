@@ -26,18 +26,20 @@
 const char *program = "mien-render";
 
 /* The face source: a landmark file, or the built-in analyzer (face-api's
- * detector and landmarks) with the models found like the app finds them. */
+ * detector and landmarks): an, or one with the models found like the app
+ * finds them. */
 static int
 find_faces (const options *opt, const char *photo_path,
-            const mien_image *photo, mien_landmark_file *faces,
-            int *from_analyzer)
+            const mien_image *photo, mien_face_analyzer *an,
+            mien_landmark_file *faces, int *from_analyzer)
 {
   mien_error err = { 0 };
   *from_analyzer = 0;
   if (!opt->landmarks)
     {
-      const char *dir = opt->models ? opt->models : mien_model_dir_find ();
-      if (!dir)
+      const char *dir = an || opt->models ? opt->models
+                                          : mien_model_dir_find ();
+      if (!an && !dir)
         {
           fprintf (stderr,
                    "%s: the face models are missing (run "
@@ -46,13 +48,15 @@ find_faces (const options *opt, const char *photo_path,
                    program);
           return 0;
         }
-      mien_face_analyzer *an = mien_face_analyzer_new (dir, NULL, &err);
+      mien_face_analyzer *own = an ? NULL
+                                   : mien_face_analyzer_new (dir, NULL, &err);
       mien_face *found = NULL;
       int n = 0;
-      mien_status st = an ? mien_face_analyzer_run (an, photo, NULL, &found,
-                                                    &n, &err)
-                          : err.status;
-      mien_face_analyzer_free (an);
+      mien_status st = an || own ? mien_face_analyzer_run (an ? an : own, photo,
+                                                           NULL, &found, &n,
+                                                           &err)
+                                 : err.status;
+      mien_face_analyzer_free (own);
       if (st != MIEN_OK)
         {
           fprintf (stderr, "%s: %s (or pass --landmarks FILE.json)\n",
@@ -96,6 +100,27 @@ pick_face (int wanted, const char *photo_path,
       return -1;
     }
   return wanted >= 0 ? wanted : mien_landmark_file_largest_face (faces);
+}
+
+int
+mien_render_choose_face (const options *opt, const char *photo_path,
+                         const mien_image *photo, mien_face_analyzer *an,
+                         int wanted, mien_face *face, int *index)
+{
+  mien_landmark_file faces = { 0 };
+  int from_analyzer = 0;
+  int i = find_faces (opt, photo_path, photo, an, &faces, &from_analyzer)
+              ? pick_face (wanted, photo_path, &faces)
+              : -1;
+  if (i >= 0)
+    *face = faces.faces[i];
+  if (index)
+    *index = i;
+  if (from_analyzer)
+    mien_faces_free (faces.faces);
+  else
+    mien_landmark_file_clear (&faces);
+  return i >= 0;
 }
 
 /* "rig" (or nothing) is the AU rig; anything else a weights file. */
@@ -200,22 +225,17 @@ run (const options *opt, const mien_project *project)
              != MIEN_OK)
     fprintf (stderr, "%s: warning: colours not converted to sRGB: %s\n",
              program, err.message);
-  mien_landmark_file faces = { 0 };
-  int from_analyzer = 0, rc = 1;
-  int face = find_faces (opt, project->photo, photo, &faces, &from_analyzer)
-                 ? pick_face (project->face, project->photo, &faces)
-                 : -1;
-  if (face >= 0 && opt->animate)
-    rc = mien_render_animate (project, photo, &faces.faces[face],
-                              opt->generator, opt->output,
-                              opt->overwrite, opt->quiet);
-  else if (face >= 0)
-    rc = mien_render_still (opt, project, photo, &photo_extras,
-                            &faces.faces[face], face);
-  if (from_analyzer)
-    mien_faces_free (faces.faces);
+  mien_face face;
+  int index, rc = 1;
+  if (!mien_render_choose_face (opt, project->photo, photo, NULL,
+                                project->face, &face, &index))
+    rc = 1;
+  else if (opt->animate)
+    rc = mien_render_animate (project, photo, &face, opt->generator,
+                              opt->output, opt->overwrite, opt->quiet);
   else
-    mien_landmark_file_clear (&faces);
+    rc = mien_render_still (opt, project, photo, &photo_extras, &face,
+                            index);
   mien_image_free (photo);
   mien_image_extras_clear (&photo_extras);
   return rc;

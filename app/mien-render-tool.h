@@ -6,6 +6,7 @@
  * share in mien-render-export.c. */
 #pragma once
 
+#include "face/mien-face-analyzer.h"
 #include "face/mien-face.h"
 #include "io/mien-export.h"
 #include "io/mien-image-io.h"
@@ -64,6 +65,15 @@ int mien_render_animate (const mien_project *project, const mien_image *photo,
 /* The generator named on the command line: NULL or "rig" for the AU rig,
  * else an ATW weights file. */
 mien_generator *mien_render_make_generator (const char *name, mien_error *err);
+
+/* The face to animate, the same way for a frame, a clip and --drive: from
+ * --landmarks (which must describe a photo of this size) or the face
+ * analyzer (an, or one loaded from --models when NULL); the one `wanted`
+ * names (>= 0), else the largest. Returns 1 with *face (and *index, may be
+ * NULL) set, or 0 after saying why on stderr. */
+int mien_render_choose_face (const options *opt, const char *photo_path,
+                             const mien_image *photo, mien_face_analyzer *an,
+                             int wanted, mien_face *face, int *index);
 
 /* The exporter for a clip of these settings: the format from output's name
  * (mien_export_format_from_path), the rate as a fraction (30000/1001 for

@@ -45,6 +45,13 @@ expect broken-json    "broken.json"                       "$tmp/photo.png" --lan
 expect missing-json   "nope.json"                         "$tmp/photo.png" --landmarks "$tmp/nope.json"
 expect missing-photo  "nope.png"                          "$tmp/nope.png" --landmarks "$lm"
 expect bad-mode       "vanilla or multiscale"             "$tmp/photo.png" --landmarks "$lm" --mode sideways
+# --drive picks the photo's face as a frame does (mien_render_choose_face):
+# a landmark file of another photo's size is refused there too. --drive
+# loads the face models first (to track the driver), so only with them.
+models="$root/data/models/face-api"
+if [ -f "$models/face_landmark_68_model.bin" ]; then
+  expect drive-size-mismatch "512×512 photo but" "$tmp/other.png" --landmarks "$lm" --models "$models" --drive "$tmp/photo.png"
+fi
 
 if "$tool" "$tmp/photo.png" --landmarks "$lm" -o "$tmp/out.bmp" 2>"$tmp/stderr" || ! grep -q "must end in" "$tmp/stderr" \
    || [ -e "$tmp/out.bmp" ]; then echo "FAIL bad-extension: $(cat "$tmp/stderr")"; failures=$((failures + 1))
