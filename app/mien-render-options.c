@@ -21,6 +21,7 @@ usage (FILE *out)
   fprintf (out,
            "Usage: %s PHOTO [--landmarks FILE.json] [--face N]\n"
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
+           "       [--pose yaw=DEG,pitch=DEG,roll=DEG]\n"
            "       [--mode vanilla|multiscale] [--no-fade] [--crop-only] "
            "[--debug-dir DIR]\n"
            "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
@@ -49,6 +50,11 @@ usage (FILE *out)
            "12=3.5,6=2,45L=5;\n"
            "                        added to the preset; gaze_h/gaze_v in "
            "-1 … 1\n"
+           "      --pose LIST       head pose in degrees, -20 … 20, e.g. "
+           "yaw=15,pitch=-5,roll=3\n"
+           "                        (yaw +: towards the image's right; pitch "
+           "+: chin up;\n"
+           "                        roll +: clockwise)\n"
            "  -m, --mode MODE       ResWarp mode: vanilla or multiscale "
            "(default: vanilla)\n"
            "  -g, --generator GEN   rig (the anatomical AU rig, default) or "
@@ -166,7 +172,7 @@ int
 mien_render_parse_options (int argc, char **argv, void *data)
 {
   options *opt = data;
-  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE };
+  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE, POSE };
   static const struct option longopts[] = {
     { "landmarks", required_argument, NULL, 'L' },
     { "models", required_argument, NULL, MODELS },
@@ -174,6 +180,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
     { "preset", required_argument, NULL, 'p' },
     { "intensity", required_argument, NULL, 'i' },
     { "au", required_argument, NULL, 'a' },
+    { "pose", required_argument, NULL, POSE },
     { "mode", required_argument, NULL, 'm' },
     { "generator", required_argument, NULL, 'g' },
     { "crop-only", no_argument, NULL, 'c' },
@@ -221,6 +228,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
           return bad_usage ("--intensity wants a number", optarg);
         break;
       case 'a': opt->au = optarg; break;
+      case POSE: opt->pose = optarg; break;
       case 'm':
         if ((v = mien_reswarp_mode_from_string (optarg)) < 0)
           return bad_usage ("--mode is vanilla or multiscale", optarg);
@@ -333,9 +341,12 @@ build_target (const options *opt, mien_expression_spec *spec)
       spec->preset = p;
       spec->intensity = k;
     }
-  if (opt->au)
+  if (opt->au || opt->pose)
     {
-      if (mien_driving_parse (&spec->aus, opt->au, &err) != MIEN_OK)
+      if ((opt->au && mien_driving_parse (&spec->aus, opt->au, &err) != MIEN_OK)
+          || (opt->pose
+              && mien_driving_parse_pose (&spec->aus, opt->pose, &err)
+                     != MIEN_OK))
         {
           fprintf (stderr, "%s: %s\n", program, err.message);
           return 0;
@@ -367,7 +378,7 @@ mien_render_build_project (const options *opt, mien_project *p)
     return 0;
   if (!opt->project || opt->set_face)
     p->face = opt->face;
-  if (!opt->project || opt->preset || opt->au)
+  if (!opt->project || opt->preset || opt->au || opt->pose)
     if (!build_target (opt, &p->target))
       return 0;
   if (opt->n_keyframes)

@@ -19,6 +19,7 @@
 
 typedef struct options {
   const char *photo, *landmarks, *models, *preset, *au, *debug_dir, *output;
+  const char *pose; /* --pose yaw=15,pitch=-5,roll=3 */
   const char *project, *save_project;
   const char *generator; /* "rig" (default) or a .safetensors file */
   float intensity;

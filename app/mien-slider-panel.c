@@ -10,7 +10,11 @@
  * Intensity scales the whole expression: the panel keeps `base`, the
  * expression at intensity 1 (a preset plus the user's tweaks), and shows
  * base × intensity. A tweak at intensity i changes base to sliders / i, so
- * moving Intensity afterwards keeps the tweak in proportion. */
+ * moving Intensity afterwards keeps the tweak in proportion.
+ *
+ * The head pose (the "Head" group: yaw, pitch, roll) is not part of the
+ * expression: Intensity does not scale it and a preset keeps it; Reset
+ * zeroes it with everything else. */
 #include "mien-slider-panel.h"
 
 #include <glib/gi18n.h>
@@ -41,6 +45,7 @@ region_title (mien_au_region region)
     case MIEN_AU_REGION_LIPS: return _("Lips");
     case MIEN_AU_REGION_JAW: return _("Jaw");
     case MIEN_AU_REGION_GAZE: return _("Gaze");
+    case MIEN_AU_REGION_HEAD: return _("Head");
     default: return "";
     }
 }
@@ -53,6 +58,12 @@ channel_label (const mien_au_info *info)
   if (info->side == MIEN_AU_SIDE_RIGHT)
     return g_strdup_printf (_("%s, right"), info->facs_name);
   return g_strdup (info->facs_name);
+}
+
+static gboolean
+is_pose (int channel)
+{
+  return mien_au_channels[channel].region == MIEN_AU_REGION_HEAD;
 }
 
 static void
@@ -86,7 +97,8 @@ base_from_sliders (MienSliderPanel *self)
       intensity = 1.0;
     }
   for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
-    self->base.values[ch] = (float)(now.values[ch] / intensity);
+    self->base.values[ch] = is_pose (ch) ? now.values[ch]
+                                         : (float)(now.values[ch] / intensity);
   self->active_preset = -1;
   show_active_preset (self);
 }
@@ -98,7 +110,8 @@ show_base (MienSliderPanel *self)
   mien_driving c = self->base;
   float intensity = (float)gtk_range_get_value (self->intensity);
   for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
-    c.values[ch] *= intensity;
+    if (!is_pose (ch))
+      c.values[ch] *= intensity;
   mien_driving_clamp (&c);
   self->batch_depth++;
   for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
@@ -298,7 +311,11 @@ mien_slider_panel_apply_preset (MienSliderPanel *self,
 {
   g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
   g_return_if_fail ((int)preset >= 0 && preset < MIEN_N_PRESETS);
+  mien_driving pose = self->base;
   mien_driving_init (&self->base);
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    if (is_pose (ch))
+      self->base.values[ch] = pose.values[ch];
   mien_driving_add_preset (&self->base, preset, 1.0f);
   set_intensity_quietly (self, CLAMP (intensity, 0.0, 1.0));
   self->active_preset = preset;
@@ -330,6 +347,9 @@ void
 mien_slider_panel_reset (MienSliderPanel *self)
 {
   g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
+  for (int ch = 0; ch < MIEN_AU_N_CHANNELS; ch++)
+    if (is_pose (ch))
+      self->base.values[ch] = 0.0f;
   mien_slider_panel_apply_preset (self, MIEN_PRESET_NEUTRAL,
                                   gtk_range_get_value (self->intensity));
 }

@@ -18,6 +18,9 @@
 #define LIPS MIEN_AU_REGION_LIPS
 #define JAW MIEN_AU_REGION_JAW
 #define GAZE MIEN_AU_REGION_GAZE
+#define HEAD MIEN_AU_REGION_HEAD
+#define POSE(n, facs, desc, ch)                                                \
+  { n, 0, B, HEAD, facs, desc, -MIEN_POSE_MAX_DEG, MIEN_POSE_MAX_DEG, ch }
 #define AU(n, num, side, reg, facs, desc, bi)                                  \
   { n, num, side, reg, facs, desc, 0.0f, MIEN_AU_MAX, bi }
 
@@ -126,13 +129,22 @@ const mien_au_info mien_au_channels[MIEN_AU_N_CHANNELS] = {
     -1.0f, 1.0f, MIEN_GAZE_H },
   { "gaze_v", 0, B, GAZE, "Gaze up–down",
     "Turns the eyes: -1 up, +1 down.", -1.0f, 1.0f, MIEN_GAZE_V },
+  POSE ("yaw", "Head turn",
+        "Turns the head, in degrees: + towards the image's right.",
+        MIEN_HEAD_YAW),
+  POSE ("pitch", "Head nod",
+        "Nods the head, in degrees: + chin up, - chin down.",
+        MIEN_HEAD_PITCH),
+  POSE ("roll", "Head tilt",
+        "Tilts the head, in degrees: + clockwise, its top towards the "
+        "image's right.", MIEN_HEAD_ROLL),
 };
 
 const char *
 mien_au_region_to_string (mien_au_region region)
 {
   static const char *const names[MIEN_AU_N_REGIONS] = {
-    "brows", "eyes", "cheeks and nose", "lips", "jaw", "gaze",
+    "brows", "eyes", "cheeks and nose", "lips", "jaw", "gaze", "head",
   };
   return (unsigned)region < MIEN_AU_N_REGIONS ? names[region] : "?";
 }
@@ -350,6 +362,20 @@ parse_decimal (const char *text, double *out)
   return 1;
 }
 
+/* "yaw=…": a term naming one of the head pose channels. */
+static int
+is_pose_term (const char *term)
+{
+  char name[32];
+  const char *eq = strchr (term, '=');
+  if (!eq || (size_t)(eq - term) >= sizeof name)
+    return 0;
+  memcpy (name, term, (size_t)(eq - term));
+  name[eq - term] = '\0';
+  int ch = mien_au_channel_from_name (name);
+  return ch >= 0 && mien_au_channels[ch].region == MIEN_AU_REGION_HEAD;
+}
+
 static mien_status
 parse_term (mien_driving *c, const char *term, mien_error *err)
 {
@@ -378,8 +404,9 @@ parse_term (mien_driving *c, const char *term, mien_error *err)
   return MIEN_OK;
 }
 
-mien_status
-mien_driving_parse (mien_driving *c, const char *spec, mien_error *err)
+static mien_status
+parse_spec (mien_driving *c, const char *spec, int pose_only,
+            mien_error *err)
 {
   char buf[1024];
   if (!spec || strlen (spec) >= sizeof buf)
@@ -387,7 +414,25 @@ mien_driving_parse (mien_driving *c, const char *spec, mien_error *err)
   strcpy (buf, spec);
   char *save = NULL;
   for (char *t = strtok_r (buf, ", ", &save); t; t = strtok_r (NULL, ", ", &save))
-    if (parse_term (c, t, err) != MIEN_OK)
-      return err ? err->status : MIEN_ERR_INVALID;
+    {
+      if (pose_only && !is_pose_term (t))
+        return mien_error_set (err, MIEN_ERR_INVALID,
+                               "'%s': the pose is yaw, pitch and roll in "
+                               "degrees (e.g. yaw=15,pitch=-5,roll=3)", t);
+      if (parse_term (c, t, err) != MIEN_OK)
+        return err ? err->status : MIEN_ERR_INVALID;
+    }
   return MIEN_OK;
+}
+
+mien_status
+mien_driving_parse (mien_driving *c, const char *spec, mien_error *err)
+{
+  return parse_spec (c, spec, 0, err);
+}
+
+mien_status
+mien_driving_parse_pose (mien_driving *c, const char *spec, mien_error *err)
+{
+  return parse_spec (c, spec, 1, err);
 }

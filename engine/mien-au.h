@@ -17,7 +17,13 @@
  *   right in an unmirrored photo. A side's intensity is bilateral + one-sided,
  *   clamped to 5;
  * - gaze: "gaze_h" in [-1, 1] (+1: the eyes turn to the image's right as far
- *   as the rig allows), "gaze_v" in [-1, 1] (+1: down).
+ *   as the rig allows), "gaze_v" in [-1, 1] (+1: down);
+ * - head pose (issue #24): "yaw", "pitch", "roll" in degrees, ±20, the
+ *   head turned as a 3-D body about a pivot near the top of the spine
+ *   (engine/rig/rig-pose.c). yaw +: the face turns towards the image's
+ *   right; pitch +: the chin comes up (the face looks up); roll +: the head
+ *   tilts clockwise in the image (its top towards the image's right). 0 is
+ *   the photo's own pose, so a vector of zeros still leaves the photo alone.
  *
  * Out-of-range values are clamped by mien_driving_clamp (the rig clamps
  * again, so no input can make it fold). */
@@ -40,6 +46,7 @@ typedef enum mien_au_region {
   MIEN_AU_REGION_LIPS,
   MIEN_AU_REGION_JAW,
   MIEN_AU_REGION_GAZE,
+  MIEN_AU_REGION_HEAD, /* head pose */
   MIEN_AU_N_REGIONS,
 } mien_au_region;
 
@@ -61,6 +68,7 @@ typedef enum mien_au_channel {
   MIEN_AU15_R, MIEN_AU20_L, MIEN_AU20_R, MIEN_AU45_L, MIEN_AU45_R,
   MIEN_AU43_L, MIEN_AU43_R,
   MIEN_GAZE_H, MIEN_GAZE_V,
+  MIEN_HEAD_YAW, MIEN_HEAD_PITCH, MIEN_HEAD_ROLL,
   MIEN_AU_N_CHANNELS,
 } mien_au_channel;
 
@@ -69,10 +77,12 @@ typedef enum mien_au_channel {
 /* Every channel before the one-sided variants acts on both sides: the
  * OpenFace AUs and those OpenFace lacks. */
 #define MIEN_AU_N_BILATERAL ((int)MIEN_AU1_L)
+/* The head pose channels' range, degrees. */
+#define MIEN_POSE_MAX_DEG 20.0f
 
 typedef struct mien_au_info {
   const char *name;        /* "AU12", "AU12L", "gaze_h": CLI and settings key */
-  int facs_number;         /* 12; 0 for gaze */
+  int facs_number;         /* 12; 0 for gaze and head pose */
   mien_au_side side;
   mien_au_region region;
   const char *facs_name;   /* "Lip corner puller" (translatable in the UI) */
@@ -153,7 +163,12 @@ void mien_driving_add_preset (mien_driving *c, mien_expression_preset preset,
 mien_status mien_driving_parse (mien_driving *c, const char *spec,
                                 mien_error *err);
 
-/* Writes "AU1 AU2 … gaze_v" (space-separated) into buf. */
+/* Parses "yaw=15,pitch=-5,roll=3" (mien-render --pose): like
+ * mien_driving_parse, but only the head pose channels are allowed. */
+mien_status mien_driving_parse_pose (mien_driving *c, const char *spec,
+                                     mien_error *err);
+
+/* Writes "AU1 AU2 … roll" (space-separated) into buf. */
 void mien_au_list_names (char *buf, size_t size);
 void mien_preset_list_names (char *buf, size_t size);
 
