@@ -62,6 +62,13 @@ typedef struct mien_rig_stats {
   int gaze_shut_eyes;
 } mien_rig_stats;
 
+/* The head's region of the last head pose the rig turned (rig-pose.c):
+ * width × height floats of the 128² grid, 1 inside the head's outline, 0
+ * outside, where the pose field is exactly 0. NULL if gen is not a rig or
+ * has not turned a head yet. */
+const float *mien_rig_get_head_region (const mien_generator *gen, int *width,
+                                       int *height);
+
 /* Returns 1 and fills stats if gen is a rig. */
 int mien_rig_get_stats (const mien_generator *gen, mien_rig_stats *stats);
 

@@ -11,7 +11,8 @@
  *   eyelids and gaze, added                 rig-eyelids.c
  *   border window, fold guard               rig-guard.c, mien-field.c
  *   O^w = warp(I, F)                        mien-warp.c
- *   O^r = O^w + mouth, seam, wrinkles, folds  rig-paint.c */
+ *   O^r = O^w + mouth, seam, wrinkles, folds  rig-paint.c
+ *   head pose, composed with all of that   rig-pose.c */
 #include "mien-rig.h"
 
 #include <stdlib.h>
@@ -26,6 +27,7 @@ typedef struct mien_rig {
   float *num, *den;
   size_t capacity; /* pixels */
   mien_rig_stats stats;
+  rig_head *head; /* the head's fit, depth and region, once per photo */
 } mien_rig;
 
 static mien_status
@@ -107,6 +109,17 @@ rig_generate (mien_generator *gen, const mien_image *input,
       paint_folds (out->refined, &f, lm, &moves, rig->stats.fold_alpha, sides,
                    &mid);
     }
+  if (have_frame && rig_pose_active (&c))
+    {
+      float pose_alpha = 1.0f;
+      st = rig_pose_apply (rig->head, input, lm, &c, out, pool, &pose_alpha,
+                           err);
+      if (st != MIEN_OK)
+        return st;
+      rig->stats.fold_alpha *= pose_alpha;
+      rig->stats.min_jacobian = mien_field_min_jacobian (out->field);
+      rig->stats.max_displacement = max_abs (out->field);
+    }
   return MIEN_OK;
 }
 
@@ -115,6 +128,7 @@ rig_free (mien_generator *gen)
 {
   mien_rig *rig = (mien_rig *)gen;
   free (rig->num), free (rig->den);
+  rig_head_free (rig->head);
   free (rig);
 }
 
@@ -135,7 +149,26 @@ mien_rig_new (mien_error *err)
     }
   rig->base.klass = &rig_class;
   rig->stats.fold_alpha = 1.0f;
+  rig->head = rig_head_new ();
+  if (!rig->head)
+    {
+      free (rig);
+      mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+      return NULL;
+    }
   return &rig->base;
+}
+
+const float *
+mien_rig_get_head_region (const mien_generator *gen, int *width, int *height)
+{
+  if (!gen || gen->klass != &rig_class)
+    return NULL;
+  const mien_rig *rig = (const mien_rig *)gen;
+  const float *region = rig_head_region (rig->head);
+  if (region && width && height)
+    rig_head_size (rig->head, width, height);
+  return region;
 }
 
 int

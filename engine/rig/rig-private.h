@@ -13,6 +13,7 @@
  *                  the field
  *   rig-eyelids    blink, lid raise and tightening, gaze
  *   rig-guard      the border window and the fold guard
+ *   rig-pose       head pose: the head's depth, region and turn
  *   rig-paint      O^r: mouth interior, lip seam, brow wrinkles, folds
  *   rig-generator  the mien_generator that runs them in that order
  *
@@ -24,6 +25,7 @@
 #include <math.h>
 
 #include "mien-au.h"
+#include "mien-generator.h"
 #include "mien-image.h"
 #include "mien-landmarks.h"
 
@@ -281,3 +283,36 @@ void paint_wrinkles (mien_image *refined, const face_frame *f,
 void paint_folds (mien_image *refined, const face_frame *f,
                   const mien_point *lm, const rig_moves *m, float alpha,
                   const side_au sides[2], const side_au *mid);
+
+/* ---- rig-pose ----------------------------------------------------------- */
+
+/* The generic 3-D face shape (rig-tables.c), iod. */
+extern const float rig_face_shape[MIEN_N_LANDMARKS][3];
+
+typedef struct rig_head rig_head;
+
+rig_head *rig_head_new (void);
+void rig_head_free (rig_head *hd);
+/* Fits the shape and builds the depth, weight and region maps for this
+ * input and landmarks; does nothing when they are the ones of the last call
+ * (once per photo). */
+mien_status rig_head_update (rig_head *hd, const mien_image *input,
+                             const mien_point *lm, mien_error *err);
+/* 1 inside the head's outline, 0 outside (w·h floats); NULL before a fit. */
+const float *rig_head_region (const rig_head *hd);
+void rig_head_size (const rig_head *hd, int *width, int *height);
+/* Whether c asks for a pose (any of yaw, pitch, roll not 0). */
+int rig_pose_active (const mien_driving *c);
+/* R_req in image axes (row-major 3×3), degrees. */
+void rig_pose_rotation (float yaw_deg, float pitch_deg, float roll_deg,
+                        float *m);
+/* The weak-perspective fit of rig_face_shape to lm: rotation (row-major),
+ * scale (pixels per iod) and translation; 0 when degenerate. */
+int rig_pose_fit (const mien_point *lm, float *R, float *s, float *t);
+/* Turns the head of out (F_au, O^w, O^r of the expression) by c's pose:
+ * F = F_pose + F_au ∘ (id + F_pose), O^w = warp(I, F), O^r's paint moved
+ * with the turn; *fold_alpha is the guards' scale on the pose. */
+mien_status rig_pose_apply (rig_head *hd, const mien_image *input,
+                            const mien_point *lm, const mien_driving *c,
+                            mien_generator_output *out, mien_pool *pool,
+                            float *fold_alpha, mien_error *err);

@@ -222,3 +222,94 @@ const mien_au_channel rig_seal_press[] = { MIEN_AU23, MIEN_AU17, MIEN_AU24 };
 const int rig_n_seal_press = N_OF (rig_seal_press);
 const mien_au_channel rig_seal_open[] = { MIEN_AU25, MIEN_AU26, MIEN_AU27 };
 const int rig_n_seal_open = N_OF (rig_seal_open);
+
+/* ---- head pose ------------------------------------------------------------ */
+
+/* The generic 3-D face: the 68 points of the iBUG scheme in iod, origin
+ * between the eye centres, x to the image's right, y down, z towards the
+ * camera (depth 0 at the eye centres); read by rig-pose.c as the depth
+ * proxy and by scripts/pose-accuracy.py for the PnP.
+ *
+ * Source: built here, from measurements, by scripts/face-shape-sfm.py:
+ * face-api's 68 landmarks (mien-faces) on the 21 faces of the sample
+ * photos (data/samples: face-api's demo photos, MIT, and the astronaut,
+ * public domain), each also mirrored, factorized as structure from motion
+ * under weak perspective (alternating least squares: each view's scaled
+ * rotation, then each point; RMS reprojection 0.05 iod over 42 views whose
+ * yaw spans -30 to +30 degrees), then mirrored and averaged to be
+ * symmetric. "Frontal" is the views' mean viewing direction. Licence: the
+ * project's (GPL-3.0-or-later); no third-party model's numbers are in it.
+ * Known weakness: the views vary little in pitch, so depth against height
+ * is the least certain part: the chin (8) comes out 0.54 iod behind the
+ * eyes, where anthropometric norms put the soft-tissue chin about level
+ * with them. */
+const float rig_face_shape[MIEN_N_LANDMARKS][3] = {
+  { -1.178f, -0.080f, -0.896f }, /*  0 */
+  { -1.166f,  0.221f, -0.897f }, /*  1 */
+  { -1.114f,  0.498f, -0.944f }, /*  2 */
+  { -1.043f,  0.747f, -1.011f }, /*  3 */
+  { -0.921f,  1.022f, -1.034f }, /*  4 */
+  { -0.751f,  1.259f, -0.968f }, /*  5 */
+  { -0.560f,  1.445f, -0.801f }, /*  6 */
+  { -0.332f,  1.639f, -0.593f }, /*  7 */
+  {  0.000f,  1.746f, -0.539f }, /*  8 */
+  {  0.332f,  1.639f, -0.593f }, /*  9 */
+  {  0.560f,  1.445f, -0.801f }, /* 10 */
+  {  0.751f,  1.259f, -0.968f }, /* 11 */
+  {  0.921f,  1.022f, -1.034f }, /* 12 */
+  {  1.043f,  0.747f, -1.011f }, /* 13 */
+  {  1.114f,  0.498f, -0.944f }, /* 14 */
+  {  1.166f,  0.221f, -0.897f }, /* 15 */
+  {  1.178f, -0.080f, -0.896f }, /* 16 */
+  { -0.922f, -0.280f, -0.140f }, /* 17 */
+  { -0.783f, -0.356f,  0.047f }, /* 18 */
+  { -0.598f, -0.364f,  0.183f }, /* 19 */
+  { -0.428f, -0.328f,  0.269f }, /* 20 */
+  { -0.275f, -0.263f,  0.317f }, /* 21 */
+  {  0.275f, -0.263f,  0.317f }, /* 22 */
+  {  0.428f, -0.328f,  0.269f }, /* 23 */
+  {  0.598f, -0.364f,  0.183f }, /* 24 */
+  {  0.783f, -0.356f,  0.047f }, /* 25 */
+  {  0.922f, -0.280f, -0.140f }, /* 26 */
+  {  0.000f,  0.071f,  0.289f }, /* 27 */
+  {  0.000f,  0.299f,  0.392f }, /* 28 */
+  {  0.000f,  0.512f,  0.514f }, /* 29 */
+  {  0.000f,  0.698f,  0.540f }, /* 30 */
+  { -0.201f,  0.744f,  0.152f }, /* 31 */
+  { -0.110f,  0.783f,  0.218f }, /* 32 */
+  {  0.000f,  0.814f,  0.248f }, /* 33 */
+  {  0.110f,  0.783f,  0.218f }, /* 34 */
+  {  0.201f,  0.744f,  0.152f }, /* 35 */
+  { -0.690f, -0.019f, -0.094f }, /* 36 */
+  { -0.586f, -0.059f,  0.031f }, /* 37 */
+  { -0.428f, -0.060f,  0.040f }, /* 38 */
+  { -0.297f,  0.022f,  0.015f }, /* 39 */
+  { -0.420f,  0.062f,  0.023f }, /* 40 */
+  { -0.579f,  0.054f, -0.015f }, /* 41 */
+  {  0.297f,  0.022f,  0.015f }, /* 42 */
+  {  0.428f, -0.060f,  0.040f }, /* 43 */
+  {  0.586f, -0.059f,  0.031f }, /* 44 */
+  {  0.690f, -0.019f, -0.094f }, /* 45 */
+  {  0.579f,  0.054f, -0.015f }, /* 46 */
+  {  0.420f,  0.062f,  0.023f }, /* 47 */
+  { -0.443f,  1.022f, -0.266f }, /* 48 */
+  { -0.288f,  0.998f,  0.009f }, /* 49 */
+  { -0.100f,  0.971f,  0.165f }, /* 50 */
+  {  0.000f,  0.993f,  0.171f }, /* 51 */
+  {  0.100f,  0.971f,  0.165f }, /* 52 */
+  {  0.288f,  0.998f,  0.009f }, /* 53 */
+  {  0.443f,  1.022f, -0.266f }, /* 54 */
+  {  0.282f,  1.203f, -0.139f }, /* 55 */
+  {  0.139f,  1.289f, -0.066f }, /* 56 */
+  {  0.000f,  1.315f, -0.039f }, /* 57 */
+  { -0.139f,  1.289f, -0.066f }, /* 58 */
+  { -0.282f,  1.203f, -0.139f }, /* 59 */
+  { -0.403f,  1.027f, -0.253f }, /* 60 */
+  { -0.133f,  1.056f,  0.055f }, /* 61 */
+  {  0.000f,  1.063f,  0.092f }, /* 62 */
+  {  0.133f,  1.056f,  0.055f }, /* 63 */
+  {  0.403f,  1.027f, -0.253f }, /* 64 */
+  {  0.128f,  1.152f, -0.031f }, /* 65 */
+  {  0.000f,  1.168f, -0.002f }, /* 66 */
+  { -0.128f,  1.152f, -0.031f }, /* 67 */
+};

@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Head pose (issue #24): it owns the whole head as one rigid body (face,
+ * forehead, hair, ears) and the top of the neck, and the head's region,
+ * outside of which no channel moves a pixel.
+ *
+ * What it follows:
+ * - The depth proxy is a generic 3-D face shape (rig_face_shape in
+ *   rig-tables.c, 68 points in iod) fitted to the photo's landmarks under
+ *   weak perspective (scaled orthographic projection: x = s·(R X)_xy + t),
+ *   by Gauss–Newton on the reprojection error, as a POSIT-style PnP.
+ * - Between and beyond the landmarks the depth is an ellipsoid of the head
+ *   (HEAD_* below, in the shape's frame) plus the face's relief: the
+ *   landmarks' depth minus the ellipsoid's, spread by a normalized Wendland
+ *   kernel average that falls to 0 away from the face (as in rig-field.c).
+ * - The turn: each grid node's 3-D point P (its pixel position and that
+ *   depth) rotates about a pivot near the top of the spine (PIVOT_*) by
+ *   R0·R_req·R0ᵀ (R0 the fitted head frame, so yaw turns the head about its
+ *   own vertical axis even on a tilted photo; R_req = Rz(roll) Rx(pitch)
+ *   Ry(yaw), signs as mien-au.h says). The forward motion is the weak
+ *   perspective projection of the rotated point minus the node, times a
+ *   weight that is 1 on the head and falls to 0 at the region's edge and
+ *   over the top of the neck. The backward field ATW wants
+ *   (out(x) = in(x + F(x))) is the inverse of that map, found per node by
+ *   a fixed-point iteration.
+ * - The region: the ellipsoid's outline (its silhouette under the fitted
+ *   projection), computed once per photo (cached on the input and the
+ *   landmarks). Outside it the pose field is exactly 0, so the background
+ *   beyond one grid cell of it is bit-identical after ResWarp.
+ *
+ * What it does not do yet: background that the turn uncovers is not filled
+ * from the surrounding background. The outline stays where the photo has it
+ * (the weight is 0 there) and the band inside it (hair, ears, the far
+ * cheek) is stretched or squeezed to take up the turn (docs/QUALITY.md,
+ * "Head pose"). The fold guard applies to the pose field and to the sum. */
+#include "rig-private.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mien-field.h"
+#include "mien-rig.h"
+#include "mien-warp.h"
+
+/* The head's ellipsoid in the face shape's frame (iod; origin between the
+ * eye centres, x to the image's right, y down, z towards the camera): the
+ * cranium is about 2.4 iod wide, 3 deep and 4.5 high with the chin, its
+ * front near the eyes' plane. */
+#define HEAD_CX 0.0f
+#define HEAD_CY 0.25f
+#define HEAD_CZ (-1.35f)
+#define HEAD_RX 1.45f
+#define HEAD_RY 2.4f
+#define HEAD_RZ 1.5f
+/* The pivot: the top of the spine (the atlas), below and behind the eyes. */
+#define PIVOT_Y 1.0f
+#define PIVOT_Z (-1.3f)
+/* The weight is 1 inside this fraction of the outline's radius. */
+#define WEIGHT_INNER 0.5f
+#define EDGE_CELLS 2.5f
+/* The neck: full motion down to the chin, none FALLOFF iod below it. */
+#define NECK_FALLOFF 0.6f
+/* Relief kernel radius, iod, and its background weight. */
+#define RELIEF_RADIUS 0.6f
+#define RELIEF_BACKGROUND 0.05f
+#define INVERT_ITERATIONS 40
+/* Where the forward map's Jacobian determinant falls below this (the far
+ * side of a turn, where a real head hides its cheek), the motion is
+ * smoothed locally until it does not; at most RELIEF_PASSES passes. */
+#define FOLD_RELIEF_DET 0.3f
+#define RELIEF_PASSES 150
+
+typedef struct head_fit {
+  float R[9]; /* shape frame → camera, row-major */
+  float s;    /* grid pixels per iod */
+  float t[2];
+} head_fit;
+
+struct rig_head {
+  int w, h;
+  mien_point lm[MIEN_N_LANDMARKS];
+  uint64_t input_hash;
+  int valid;
+  head_fit fit;
+  float *depth;  /* camera z of each node, grid pixels */
+  float *weight; /* the pose weight, 0 … 1 */
+  float *region; /* 1 inside the head's outline, 0 outside */
+  float *motion; /* forward motion, 2 per node */
+  float *scratch; /* 2 per node */
+  unsigned char *mark;
+  int relief_passes;
+  float pose_scale; /* < 1 when the relief had to shrink the turn */
+  mien_image *pose, *au, *delta, *moved;
+};
+
+/* ---- small 3-D helpers -------------------------------------------------- */
+
+static void
+mat_mul (const float *a, const float *b, float *out)
+{
+  float r[9];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      r[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j]
+                     + a[3 * i + 2] * b[6 + j];
+  memcpy (out, r, sizeof r);
+}
+
+static void
+mat_transpose (const float *a, float *out)
+{
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      out[3 * j + i] = a[3 * i + j];
+}
+
+static void
+mat_apply (const float *m, const float *v, float *out)
+{
+  for (int i = 0; i < 3; i++)
+    out[i] = m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2];
+}
+
+/* Rodrigues: the rotation of angle |r| about r. */
+static void
+rotation_from_vector (const double *r, float *m)
+{
+  double th = sqrt (r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+  double k[3] = { 0, 0, 1 };
+  if (th > 1e-12)
+    k[0] = r[0] / th, k[1] = r[1] / th, k[2] = r[2] / th;
+  double c = cos (th), s = sin (th), v = 1 - c;
+  m[0] = (float)(c + k[0] * k[0] * v);
+  m[1] = (float)(k[0] * k[1] * v - k[2] * s);
+  m[2] = (float)(k[0] * k[2] * v + k[1] * s);
+  m[3] = (float)(k[1] * k[0] * v + k[2] * s);
+  m[4] = (float)(c + k[1] * k[1] * v);
+  m[5] = (float)(k[1] * k[2] * v - k[0] * s);
+  m[6] = (float)(k[2] * k[0] * v - k[1] * s);
+  m[7] = (float)(k[2] * k[1] * v + k[0] * s);
+  m[8] = (float)(c + k[2] * k[2] * v);
+}
+
+/* R_req = Rz(roll) Rx(pitch) Ry(yaw) in image axes (y down, z towards the
+ * camera), degrees. yaw +: the nose goes to +x; pitch +: the nose goes up
+ * (−y); roll +: the top of the head goes to +x. */
+void
+rig_pose_rotation (float yaw_deg, float pitch_deg, float roll_deg, float *m)
+{
+  float a = yaw_deg * (float)(M_PI / 180.0), b = pitch_deg * (float)(M_PI / 180.0),
+        g = roll_deg * (float)(M_PI / 180.0);
+  const float ry[9] = { cosf (a), 0, sinf (a), 0, 1, 0, -sinf (a), 0, cosf (a) };
+  const float rx[9] = { 1, 0, 0, 0, cosf (b), -sinf (b), 0, sinf (b), cosf (b) };
+  const float rz[9] = { cosf (g), -sinf (g), 0, sinf (g), cosf (g), 0, 0, 0, 1 };
+  float t[9];
+  mat_mul (rx, ry, t);
+  mat_mul (rz, t, m);
+}
+
+/* ---- the fit ------------------------------------------------------------ */
+
+static void
+fit_residuals (const double *p, const mien_point *lm, double *res)
+{
+  float R[9];
+  rotation_from_vector (p, R);
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      float x[3];
+      mat_apply (R, rig_face_shape[i], x);
+      res[2 * i] = p[3] * x[0] + p[4] - lm[i].x;
+      res[2 * i + 1] = p[3] * x[1] + p[5] - lm[i].y;
+    }
+}
+
+/* Solves the n×n system a·x = b in place (Gaussian elimination with
+ * partial pivoting); 0 if singular. */
+static int
+solve_small (double *a, double *b, int n)
+{
+  for (int c = 0; c < n; c++)
+    {
+      int piv = c;
+      for (int r = c + 1; r < n; r++)
+        if (fabs (a[r * n + c]) > fabs (a[piv * n + c]))
+          piv = r;
+      if (fabs (a[piv * n + c]) < 1e-12)
+        return 0;
+      for (int k = 0; k < n; k++)
+        {
+          double t = a[c * n + k];
+          a[c * n + k] = a[piv * n + k], a[piv * n + k] = t;
+        }
+      double t = b[c];
+      b[c] = b[piv], b[piv] = t;
+      for (int r = c + 1; r < n; r++)
+        {
+          double f = a[r * n + c] / a[c * n + c];
+          for (int k = c; k < n; k++)
+            a[r * n + k] -= f * a[c * n + k];
+          b[r] -= f * b[c];
+        }
+    }
+  for (int c = n - 1; c >= 0; c--)
+    {
+      for (int k = c + 1; k < n; k++)
+        b[c] -= a[c * n + k] * b[k];
+      b[c] /= a[c * n + c];
+    }
+  return 1;
+}
+
+/* Weak-perspective pose of the generic shape on the landmarks:
+ * Levenberg–Marquardt on (rotation vector, s, t), from the eye line's roll. */
+int
+rig_pose_fit (const mien_point *lm, float *R, float *s, float *t)
+{
+  enum { NP = 6, NR = 2 * MIEN_N_LANDMARKS };
+  vec2 er = v_pt (mien_landmarks_eye_centre (lm, 0));
+  vec2 el = v_pt (mien_landmarks_eye_centre (lm, 1));
+  vec2 d = v_sub (el, er);
+  double iod = v_len (d);
+  if (!(iod > 1e-3) || !isfinite (iod))
+    return 0;
+  double p[NP] = { 0, 0, atan2 (d.y, d.x), iod, 0.5 * (er.x + el.x),
+                   0.5 * (er.y + el.y) };
+  double res[NR], res2[NR], J[NR][NP];
+  double lambda = 1e-3;
+  fit_residuals (p, lm, res);
+  double cost = 0;
+  for (int i = 0; i < NR; i++)
+    cost += res[i] * res[i];
+  for (int it = 0; it < 30; it++)
+    {
+      for (int k = 0; k < NP; k++)
+        {
+          double q[NP];
+          memcpy (q, p, sizeof q);
+          double h = k < 3 ? 1e-4 : k == 3 ? 1e-4 * iod : 1e-3;
+          q[k] += h;
+          fit_residuals (q, lm, res2);
+          for (int i = 0; i < NR; i++)
+            J[i][k] = (res2[i] - res[i]) / h;
+        }
+      double A[NP * NP] = { 0 }, b[NP] = { 0 };
+      for (int i = 0; i < NR; i++)
+        for (int k = 0; k < NP; k++)
+          {
+            b[k] -= J[i][k] * res[i];
+            for (int l = 0; l < NP; l++)
+              A[k * NP + l] += J[i][k] * J[i][l];
+          }
+      for (int k = 0; k < NP; k++)
+        A[k * NP + k] *= 1.0 + lambda;
+      if (!solve_small (A, b, NP))
+        break;
+      double q[NP];
+      for (int k = 0; k < NP; k++)
+        q[k] = p[k] + b[k];
+      fit_residuals (q, lm, res2);
+      double c2 = 0;
+      for (int i = 0; i < NR; i++)
+        c2 += res2[i] * res2[i];
+      if (c2 < cost)
+        {
+          double gain = cost - c2;
+          memcpy (p, q, sizeof p);
+          memcpy (res, res2, sizeof res);
+          cost = c2, lambda *= 0.3;
+          if (gain < 1e-10 * cost)
+            break;
+        }
+      else
+        lambda *= 10.0;
+    }
+  rotation_from_vector (p, R);
+  *s = (float)p[3];
+  t[0] = (float)p[4], t[1] = (float)p[5];
+  return *s > 0.0f && isfinite (*s);
+}
+
+/* ---- the head: depth, weight, region ------------------------------------ */
+
+static uint64_t
+hash_image (const mien_image *im)
+{
+  uint64_t h = 1469598103934665603ull;
+  const unsigned char *b = (const unsigned char *)im->data;
+  size_t n = sizeof (float) * mien_image_n_floats (im);
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * 1099511628211ull;
+  return h ^ (uint64_t)im->width * 31u ^ (uint64_t)im->height;
+}
+
+/* The ray through grid node (gx, gy) against the ellipsoid: rho2 the
+ * outline's normalized radius squared (< 1 inside), z the camera depth of
+ * the front surface (of the closest approach outside), y_shape the hit's
+ * height in the shape's frame. */
+static void
+ellipsoid_ray (const head_fit *f, float gx, float gy, float *rho2, float *z,
+               float *y_shape)
+{
+  const float C[3] = { HEAD_CX, HEAD_CY, HEAD_CZ };
+  const float r[3] = { HEAD_RX, HEAD_RY, HEAD_RZ };
+  float cam[3] = { (gx - f->t[0]) / f->s, (gy - f->t[1]) / f->s, 0.0f };
+  float Rt[9], A[3];
+  mat_transpose (f->R, Rt);
+  mat_apply (Rt, cam, A);
+  const float dir[3] = { f->R[6], f->R[7], f->R[8] }; /* Rᵀ e_z */
+  float a = 0, b = 0, c = -1;
+  for (int k = 0; k < 3; k++)
+    {
+      float inv = 1.0f / (r[k] * r[k]), e = A[k] - C[k];
+      a += dir[k] * dir[k] * inv;
+      b += 2.0f * dir[k] * e * inv;
+      c += e * e * inv;
+    }
+  float mu0 = -b / (2.0f * a);
+  float q = c + 1.0f - b * b / (4.0f * a); /* the form at closest approach */
+  float mu = mu0 + sqrtf (fmaxf (0.0f, 1.0f - q) / a);
+  *rho2 = q;
+  *z = f->s * mu;
+  *y_shape = A[1] + mu * dir[1];
+}
+
+static inline float
+smoothstep01 (float t)
+{
+  t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+  return t * t * (3.0f - 2.0f * t);
+}
+
+static inline float
+wendland2 (float r2)
+{
+  if (r2 >= 1.0f)
+    return 0.0f;
+  float r = sqrtf (r2), t = 1.0f - r, t2 = t * t;
+  return t2 * t2 * (4.0f * r + 1.0f);
+}
+
+static void
+head_maps (rig_head *hd, const mien_point *lm)
+{
+  const head_fit *f = &hd->fit;
+  int w = hd->w, h = hd->h;
+  /* The landmarks' depth under the fit, against the ellipsoid's. */
+  float relief[MIEN_N_LANDMARKS];
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      float x[3], rho2, ze, ys;
+      mat_apply (f->R, rig_face_shape[i], x);
+      ellipsoid_ray (f, lm[i].x, lm[i].y, &rho2, &ze, &ys);
+      relief[i] = f->s * x[2] - ze;
+    }
+  float kr = RELIEF_RADIUS * f->s, inv_kr2 = 1.0f / (kr * kr);
+  /* The weight reaches 0 EDGE_CELLS inside the outline (in units of the
+   * outline's normalized radius, by its smaller semi-axis: a lower bound of
+   * the distance), so what ResWarp spreads around moving nodes (bilinear
+   * up-sampling, and one pixel per pyramid level in multiscale) stays
+   * inside the region. */
+  float edge = EDGE_CELLS / (fminf (HEAD_RX, HEAD_RY) * f->s);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        float rho2, ze, ys;
+        ellipsoid_ray (f, (float)x, (float)y, &rho2, &ze, &ys);
+        float num = 0.0f, den = RELIEF_BACKGROUND;
+        for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+          {
+            float dx = (float)x - lm[i].x, dy = (float)y - lm[i].y;
+            float k = wendland2 ((dx * dx + dy * dy) * inv_kr2);
+            num += k * relief[i], den += k;
+          }
+        hd->depth[p] = ze + num / den;
+        float rho = sqrtf (fmaxf (rho2, 0.0f));
+        hd->region[p] = rho < 1.0f ? 1.0f : 0.0f;
+        float wt = smoothstep01 ((1.0f - rho - edge)
+                                 / (1.0f - WEIGHT_INNER - edge));
+        float chin = rig_face_shape[MIEN_LM_CHIN][1];
+        wt *= smoothstep01 ((chin + NECK_FALLOFF - ys) / NECK_FALLOFF);
+        hd->weight[p] = wt;
+      }
+}
+
+static mien_status
+head_reserve (rig_head *hd, int w, int h, mien_error *err)
+{
+  if (hd->w == w && hd->h == h && hd->depth)
+    return MIEN_OK;
+  size_t n = (size_t)w * (size_t)h;
+  free (hd->depth), free (hd->weight), free (hd->region), free (hd->motion);
+  free (hd->scratch), free (hd->mark);
+  mien_image_free (hd->pose), mien_image_free (hd->au);
+  mien_image_free (hd->delta), mien_image_free (hd->moved);
+  hd->scratch = malloc (sizeof (float) * 2 * n);
+  hd->mark = malloc (n);
+  hd->depth = malloc (sizeof (float) * n);
+  hd->weight = malloc (sizeof (float) * n);
+  hd->region = malloc (sizeof (float) * n);
+  hd->motion = malloc (sizeof (float) * 2 * n);
+  hd->pose = mien_image_new (w, h, 2, NULL);
+  hd->au = mien_image_new (w, h, 2, NULL);
+  hd->delta = mien_image_new (w, h, 3, NULL);
+  hd->moved = mien_image_new (w, h, 3, NULL);
+  hd->valid = 0;
+  if (!hd->depth || !hd->weight || !hd->region || !hd->motion || !hd->scratch
+      || !hd->mark || !hd->pose
+      || !hd->au || !hd->delta || !hd->moved)
+    {
+      hd->w = hd->h = 0;
+      return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
+    }
+  hd->w = w, hd->h = h;
+  return MIEN_OK;
+}
+
+rig_head *
+rig_head_new (void)
+{
+  return calloc (1, sizeof (rig_head));
+}
+
+void
+rig_head_free (rig_head *hd)
+{
+  if (!hd)
+    return;
+  free (hd->depth), free (hd->weight), free (hd->region), free (hd->motion);
+  free (hd->scratch), free (hd->mark);
+  mien_image_free (hd->pose), mien_image_free (hd->au);
+  mien_image_free (hd->delta), mien_image_free (hd->moved);
+  free (hd);
+}
+
+mien_status
+rig_head_update (rig_head *hd, const mien_image *input, const mien_point *lm,
+                 mien_error *err)
+{
+  mien_status st = head_reserve (hd, input->width, input->height, err);
+  if (st != MIEN_OK)
+    return st;
+  uint64_t hash = hash_image (input);
+  if (hd->valid && hash == hd->input_hash
+      && memcmp (lm, hd->lm, sizeof hd->lm) == 0)
+    return MIEN_OK; /* once per photo */
+  memcpy (hd->lm, lm, sizeof hd->lm);
+  hd->input_hash = hash;
+  hd->valid = rig_pose_fit (lm, hd->fit.R, &hd->fit.s, hd->fit.t);
+  if (hd->valid)
+    head_maps (hd, lm);
+  return MIEN_OK;
+}
+
+const float *
+rig_head_region (const rig_head *hd)
+{
+  return hd && hd->valid ? hd->region : NULL;
+}
+
+/* ---- the field ---------------------------------------------------------- */
+
+int
+rig_pose_active (const mien_driving *c)
+{
+  return c->values[MIEN_HEAD_YAW] != 0.0f || c->values[MIEN_HEAD_PITCH] != 0.0f
+         || c->values[MIEN_HEAD_ROLL] != 0.0f;
+}
+
+static void
+sample2 (const float *m, int w, int h, float x, float y, float *out)
+{
+  x = fminf (fmaxf (x, 0.0f), (float)w - 1.001f);
+  y = fminf (fmaxf (y, 0.0f), (float)h - 1.001f);
+  int x0 = (int)x, y0 = (int)y;
+  float u = x - (float)x0, v = y - (float)y0;
+  const float *a = m + 2 * ((size_t)y0 * (size_t)w + (size_t)x0);
+  const float *b = a + 2 * (size_t)w;
+  for (int c = 0; c < 2; c++)
+    out[c] = (1 - v) * ((1 - u) * a[c] + u * a[2 + c])
+             + v * ((1 - u) * b[c] + u * b[2 + c]);
+}
+
+/* The smallest of the four one-sided determinants at node p (as the fold
+ * guard's corner Jacobians: central differences miss a fold one cell
+ * wide). */
+static float
+forward_det (const float *m, int w, size_t p)
+{
+  const float *c = m + 2 * p;
+  const float *nx[2] = { m + 2 * (p - 1), m + 2 * (p + 1) };
+  const float *ny[2] = { m + 2 * (p - (size_t)w), m + 2 * (p + (size_t)w) };
+  float best = 1e30f;
+  for (int i = 0; i < 2; i++)
+    for (int j = 0; j < 2; j++)
+      {
+        float sx = i ? 1.0f : -1.0f, sy = j ? 1.0f : -1.0f;
+        float xx = 1.0f + sx * (nx[i][0] - c[0]), yx = sx * (nx[i][1] - c[1]);
+        float xy = sy * (ny[j][0] - c[0]), yy = 1.0f + sy * (ny[j][1] - c[1]);
+        best = fminf (best, xx * yy - xy * yx);
+      }
+  return best;
+}
+
+/* A real head folds where it turns away from the camera (its far cheek
+ * hides behind the near one); a warp must squeeze instead. Nodes whose
+ * forward determinant is under FOLD_RELIEF_DET, and their neighbours, take
+ * the mean of their 3×3 neighbourhood, pass after pass, so the turn keeps
+ * its size elsewhere and the global guard rarely has to act. Nodes of
+ * weight 0 (outside the head) stay 0. Returns the passes used. */
+static int
+relieve_folds (rig_head *hd, float *tmp, unsigned char *mark)
+{
+  int w = hd->w, h = hd->h;
+  float *m = hd->motion;
+  for (int pass = 0; pass < RELIEF_PASSES; pass++)
+    {
+      int any = 0;
+      memset (mark, 0, (size_t)w * (size_t)h);
+      for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++)
+          {
+            size_t p = (size_t)y * (size_t)w + (size_t)x;
+            if (forward_det (m, w, p) >= FOLD_RELIEF_DET)
+              continue;
+            any = 1;
+            for (int j = -1; j <= 1; j++)
+              for (int i = -1; i <= 1; i++)
+                mark[p + (size_t)((ptrdiff_t)j * w + i)] = 1;
+          }
+      if (!any)
+        return pass;
+      memcpy (tmp, m, sizeof (float) * 2 * (size_t)w * (size_t)h);
+      for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++)
+          {
+            size_t p = (size_t)y * (size_t)w + (size_t)x;
+            if (!mark[p] || hd->weight[p] <= 0.0f)
+              continue;
+            for (int c = 0; c < 2; c++)
+              {
+                float s = 0.0f;
+                for (int j = -1; j <= 1; j++)
+                  for (int i = -1; i <= 1; i++)
+                    s += tmp[2 * (p + (size_t)((ptrdiff_t)j * w + i)) + c];
+                m[2 * p + c] = s / 9.0f;
+              }
+          }
+    }
+  return RELIEF_PASSES;
+}
+
+static float
+residual (const float *motion, int w, int h, float tx, float ty, float sx,
+          float sy, float *gx, float *gy)
+{
+  float m[2];
+  sample2 (motion, w, h, sx, sy, m);
+  *gx = sx + m[0] - tx, *gy = sy + m[1] - ty;
+  return hypotf (*gx, *gy);
+}
+
+/* Solves s + D(s) = t for s (on entry the start); returns |residual|. */
+static float
+invert_newton (const float *motion, int w, int h, float tx, float ty,
+               float *sx, float *sy)
+{
+  float gx, gy, r = residual (motion, w, h, tx, ty, *sx, *sy, &gx, &gy);
+  for (int it = 0; it < INVERT_ITERATIONS && r > 1e-4f; it++)
+    {
+      float mx0[2], mx1[2], my0[2], my1[2];
+      sample2 (motion, w, h, *sx - 0.5f, *sy, mx0);
+      sample2 (motion, w, h, *sx + 0.5f, *sy, mx1);
+      sample2 (motion, w, h, *sx, *sy - 0.5f, my0);
+      sample2 (motion, w, h, *sx, *sy + 0.5f, my1);
+      float a = 1.0f + mx1[0] - mx0[0], b = my1[0] - my0[0];
+      float c = mx1[1] - mx0[1], d = 1.0f + my1[1] - my0[1];
+      float det = a * d - b * c, dx, dy;
+      if (det > 0.02f)
+        dx = (d * gx - b * gy) / det, dy = (-c * gx + a * gy) / det;
+      else
+        dx = gx, dy = gy;
+      float step = 1.0f;
+      for (int k = 0; k < 12; k++, step *= 0.5f)
+        {
+          float nx = *sx - step * dx, ny = *sy - step * dy, ngx, ngy;
+          float nr = residual (motion, w, h, tx, ty, nx, ny, &ngx, &ngy);
+          if (nr < r)
+            {
+              *sx = nx, *sy = ny, gx = ngx, gy = ngy, r = nr;
+              break;
+            }
+        }
+    }
+  return r;
+}
+
+/* The backward pose field of c into hd->pose (exactly 0 where the weight
+ * is 0 all around). */
+static void
+pose_field (rig_head *hd, const mien_driving *c)
+{
+  const head_fit *f = &hd->fit;
+  int w = hd->w, h = hd->h;
+  float Rq[9], Rt[9], M[9];
+  rig_pose_rotation (c->values[MIEN_HEAD_YAW], c->values[MIEN_HEAD_PITCH],
+                     c->values[MIEN_HEAD_ROLL], Rq);
+  mat_transpose (f->R, Rt);
+  mat_mul (Rq, Rt, M);
+  mat_mul (f->R, M, M); /* R0 · R_req · R0ᵀ */
+  const float pv[3] = { 0.0f, PIVOT_Y, PIVOT_Z };
+  float pc[3];
+  mat_apply (f->R, pv, pc);
+  pc[0] = f->s * pc[0] + f->t[0];
+  pc[1] = f->s * pc[1] + f->t[1];
+  pc[2] = f->s * pc[2];
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        float wt = hd->weight[p];
+        if (wt <= 0.0f)
+          {
+            hd->motion[2 * p] = hd->motion[2 * p + 1] = 0.0f;
+            continue;
+          }
+        float d[3] = { (float)x - pc[0], (float)y - pc[1], hd->depth[p] - pc[2] };
+        float r[3];
+        mat_apply (M, d, r);
+        hd->motion[2 * p] = wt * (r[0] - d[0]);
+        hd->motion[2 * p + 1] = wt * (r[1] - d[1]);
+      }
+  /* If the relief cannot make the map fold-free (extreme combined turns),
+   * the motion shrinks by a fifth and the relief tries again. */
+  hd->pose_scale = 1.0f;
+  for (int round = 0; round < 8; round++)
+    {
+      hd->relief_passes = relieve_folds (hd, hd->scratch, hd->mark);
+      if (hd->relief_passes < RELIEF_PASSES)
+        break;
+      for (size_t i = 0; i < 2 * (size_t)w * (size_t)h; i++)
+        hd->motion[i] *= 0.8f;
+      hd->pose_scale *= 0.8f;
+    }
+  /* Invert x → x + D(x) = y by Newton's method with backtracking (the
+   * forward map is fold-free after the relief, so its Jacobian is
+   * invertible; a plain fixed-point iteration diverges where the turn
+   * stretches by more than 2×), from y and from y − D(y), keeping the
+   * better. */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        float *o = hd->pose->data + 2 * p;
+        float m[2];
+        sample2 (hd->motion, w, h, (float)x, (float)y, m);
+        if (m[0] == 0.0f && m[1] == 0.0f && hd->weight[p] <= 0.0f)
+          {
+            o[0] = o[1] = 0.0f; /* outside the head: exactly 0 */
+            continue;
+          }
+        float best = 1e30f, bx = (float)x, by = (float)y;
+        for (int start = 0; start < 2 && best > 1e-3f; start++)
+          {
+            float sx = (float)x - (start ? m[0] : 0.0f);
+            float sy = (float)y - (start ? m[1] : 0.0f);
+            float r = invert_newton (hd->motion, w, h, (float)x, (float)y, &sx, &sy);
+            if (r < best)
+              best = r, bx = sx, by = sy;
+          }
+        float sx = bx, sy = by;
+        o[0] = sx - (float)x, o[1] = sy - (float)y;
+      }
+}
+
+mien_status
+rig_pose_apply (rig_head *hd, const mien_image *input, const mien_point *lm,
+                const mien_driving *c, mien_generator_output *out,
+                mien_pool *pool, float *fold_alpha, mien_error *err)
+{
+  mien_status st = rig_head_update (hd, input, lm, err);
+  if (st != MIEN_OK || !hd->valid)
+    return st;
+  int w = hd->w, h = hd->h;
+  pose_field (hd, c);
+  apply_border_window (hd->pose);
+  float alpha = mien_field_limit_folds (hd->pose, MIEN_RIG_JACOBIAN_MARGIN);
+  /* F = F_pose + F_au ∘ (id + F_pose): the expression happens on the
+   * head, then the head turns. */
+  memcpy (hd->au->data, out->field->data, sizeof (float) * 2 * (size_t)w * h);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        const float *fp = hd->pose->data + 2 * p;
+        float fa[2] = { 0.0f, 0.0f };
+        if (fp[0] != 0.0f || fp[1] != 0.0f)
+          sample2 (hd->au->data, w, h, (float)x + fp[0], (float)y + fp[1], fa);
+        else
+          fa[0] = hd->au->data[2 * p], fa[1] = hd->au->data[2 * p + 1];
+        out->field->data[2 * p] = fp[0] + fa[0];
+        out->field->data[2 * p + 1] = fp[1] + fa[1];
+      }
+  alpha *= mien_field_limit_folds (out->field, MIEN_RIG_JACOBIAN_MARGIN);
+  *fold_alpha = alpha * hd->pose_scale;
+  /* O^r's paint (mouth, seam, wrinkles) sits on the unturned face: move
+   * it with the turn. */
+  size_t n3 = mien_image_n_floats (out->refined);
+  for (size_t i = 0; i < n3; i++)
+    hd->delta->data[i] = out->refined->data[i] - out->warped->data[i];
+  st = mien_warp_bilinear (input, out->field, out->warped, pool, err);
+  if (st == MIEN_OK)
+    st = mien_warp_bilinear (hd->delta, hd->pose, hd->moved, pool, err);
+  if (st != MIEN_OK)
+    return st;
+  for (size_t i = 0; i < n3; i++)
+    out->refined->data[i] = out->warped->data[i] + hd->moved->data[i];
+  return MIEN_OK;
+}
+
+void
+rig_head_size (const rig_head *hd, int *width, int *height)
+{
+  *width = hd->w, *height = hd->h;
+}
