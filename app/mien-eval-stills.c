@@ -15,6 +15,7 @@
 #include "mien-cli.h"
 #include "mien-eval-tool.h"
 #include "mien-eval.h"
+#include "mien-landmarks.h"
 #include "mien-resample.h"
 
 /* ---------------------------------------------------------------------- */
@@ -293,14 +294,9 @@ write_image_row (face_ctx *fc)
   const mien_rect *cr = mien_animator_get_crop (mien_eval_base_animator (fc));
   mien_rect roi = mien_eval_face_rect (fc->face, cr);
   const mien_point *l = fc->face->landmarks;
-  mien_point er = { 0, 0 }, el = { 0, 0 }, m = { 0, 0 };
-  for (int i = 0; i < 6; i++)
-    {
-      er.x += l[36 + i].x / 6, er.y += l[36 + i].y / 6;
-      el.x += l[42 + i].x / 6, el.y += l[42 + i].y / 6;
-    }
-  for (int i = 48; i < 60; i++)
-    m.x += l[i].x / 12, m.y += l[i].y / 12;
+  mien_point er = mien_landmarks_eye_centre (l, 0);
+  mien_point el = mien_landmarks_eye_centre (l, 1);
+  mien_point m = mien_landmarks_mean (l, MIEN_LM_OUTER_LIPS);
   fprintf (fc->out->images,
            "%s\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t"
            "%.1f\n",
