@@ -11,20 +11,9 @@
  *    render and after a paste;
  *  - a paste of the wrong size, and a frame of the wrong shape, are
  *    refused. */
-#include <string.h>
-
-#include "io/mien-landmarks-io.h"
 #include "mien-animator.h"
 #include "mien-rig.h"
-#include "mien-test.h"
-
-static int
-images_equal (const mien_image *a, const mien_image *b)
-{
-  return mien_image_same_shape (a, b)
-         && memcmp (a->data, b->data,
-                    sizeof (float) * mien_image_n_floats (a)) == 0;
-}
+#include "mien-test-image.h"
 
 /* Whether frame is `inside` within r and the photo everywhere else. */
 static int
@@ -72,9 +61,9 @@ test_output (mien_animator *anim, mien_generator *rig, mien_image *frame)
                  : mien_animator_render (anim, rig, &c, frame, NULL, &err);
       CHECK (st == MIEN_OK, "%s", err.message);
       const mien_generator_output *g = mien_animator_get_output (anim);
-      CHECK (images_equal (g->field, want.field)
-                 && images_equal (g->warped, want.warped)
-                 && images_equal (g->refined, want.refined),
+      CHECK (mien_test_images_equal (g->field, want.field)
+                 && mien_test_images_equal (g->warped, want.warped)
+                 && mien_test_images_equal (g->refined, want.refined),
              "%s: the output is the rig's for the vector rendered",
              path ? "crop only" : "full frame");
     }
@@ -93,11 +82,11 @@ test_paste_restore (mien_animator *anim, mien_generator *rig,
   mien_rect r;
   CHECK (mien_animator_render (anim, rig, &c, frame, &r, &err) == MIEN_OK,
          "%s", err.message);
-  CHECK (r.width > 0 && r.height > 0 && !images_equal (frame, photo),
+  CHECK (r.width > 0 && r.height > 0 && !mien_test_images_equal (frame, photo),
          "the happy frame changes the photo");
   CHECK (mien_animator_restore (anim, frame, &err) == MIEN_OK, "%s",
          err.message);
-  CHECK (images_equal (frame, photo), "restore after a render: the photo");
+  CHECK (mien_test_images_equal (frame, photo), "restore after a render: the photo");
 
   /* A crop-sized patch of 0.25 pasted over the whole crop. */
   mien_image *patch = mien_image_new (cr->width, cr->height, photo->channels,
@@ -124,7 +113,7 @@ test_paste_restore (mien_animator *anim, mien_generator *rig,
   CHECK (mien_animator_paste (anim, patch, frame, NULL, &err) == MIEN_OK
              && mien_animator_restore (anim, frame, &err) == MIEN_OK,
          "%s", err.message);
-  CHECK (images_equal (frame, photo), "restore after a paste: the photo");
+  CHECK (mien_test_images_equal (frame, photo), "restore after a paste: the photo");
 
   /* Refusals. */
   mien_image *small = mien_image_new (cr->width - 1, cr->height,
@@ -133,7 +122,7 @@ test_paste_restore (mien_animator *anim, mien_generator *rig,
              == MIEN_ERR_INVALID, "a paste of the wrong size is refused");
   CHECK (mien_animator_restore (anim, small, &err) == MIEN_ERR_INVALID,
          "a frame of the wrong shape is refused");
-  CHECK (images_equal (frame, photo), "refusals leave the frame as it was");
+  CHECK (mien_test_images_equal (frame, photo), "refusals leave the frame as it was");
   mien_image_free (small);
   mien_image_free (patch);
 }
@@ -141,19 +130,14 @@ test_paste_restore (mien_animator *anim, mien_generator *rig,
 int
 main (void)
 {
-  const char *root = getenv ("MIEN_SOURCE_ROOT");
-  char path[4096];
   mien_error err = { 0 };
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json",
-            root ? root : ".");
   mien_landmark_file lm = { 0 };
-  CHECK (mien_landmark_file_load (path, &lm, &err) == MIEN_OK, "%s",
-         err.message);
-  if (lm.n_faces < 1)
-    return mien_test_exit_code ();
-  mien_image *photo = mien_image_new (lm.width, lm.height, 3, &err);
-  for (size_t i = 0; i < mien_image_n_floats (photo); i++)
-    photo->data[i] = mien_test_uniform (0.0f, 1.0f);
+  mien_image *photo = mien_test_fixture_photo (&lm);
+  if (!photo)
+    {
+      mien_landmark_file_clear (&lm);
+      return mien_test_exit_code ();
+    }
   mien_generator *rig = mien_rig_new (&err);
   mien_image *frame = mien_image_copy (photo, &err);
   for (int mode = 0; mode < 2; mode++)

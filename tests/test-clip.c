@@ -17,11 +17,10 @@
 #include <string.h>
 
 #include "io/mien-image-io.h"
-#include "io/mien-landmarks-io.h"
 #include "mien-clip.h"
 #include "mien-field.h"
 #include "mien-rig.h"
-#include "mien-test.h"
+#include "mien-test-image.h"
 
 static float
 brute_min (const mien_image *f)
@@ -164,14 +163,6 @@ test_guard_in_field_mode (const mien_image *photo, const mien_face *face)
   mien_image_free (s.field);
 }
 
-static int
-images_equal (const mien_image *a, const mien_image *b)
-{
-  return mien_image_same_shape (a, b)
-         && memcmp (a->data, b->data,
-                    sizeof (float) * mien_image_n_floats (a)) == 0;
-}
-
 static float
 max_diff (const mien_image *a, const mien_image *b)
 {
@@ -213,7 +204,7 @@ test_presets (const mien_image *photo, const mien_face *face)
               CHECK (mien_clip_render (clip, t, frame, NULL, &info, &err)
                          == MIEN_OK, "%s", err.message);
               if (i == 0)
-                CHECK (images_equal (frame, photo),
+                CHECK (mien_test_images_equal (frame, photo),
                        "%s %s: frame 0 is the photo", mien_presets[p].name,
                        mien_interpolation_to_string (mode));
               if (i <= 10)
@@ -281,24 +272,14 @@ test_presets (const mien_image *photo, const mien_face *face)
 int
 main (void)
 {
-  const char *root = getenv ("MIEN_SOURCE_ROOT");
-  char path[4096];
-  mien_error err = { 0 };
   test_fold_check ();
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json",
-            root ? root : ".");
   mien_landmark_file lm = { 0 };
-  CHECK (mien_landmark_file_load (path, &lm, &err) == MIEN_OK, "%s",
-         err.message);
-  if (lm.n_faces < 1)
-    return mien_test_exit_code ();
-  /* A smooth noise photo of the fixture's size: the properties do not
-   * depend on the content, and the test needs no downloaded data. */
-  mien_image *photo = mien_image_new (lm.width, lm.height, 3, &err);
-  for (size_t i = 0; i < mien_image_n_floats (photo); i++)
-    photo->data[i] = mien_test_uniform (0.0f, 1.0f);
-  test_guard_in_field_mode (photo, &lm.faces[0]);
-  test_presets (photo, &lm.faces[0]);
+  mien_image *photo = mien_test_fixture_photo (&lm);
+  if (photo)
+    {
+      test_guard_in_field_mode (photo, &lm.faces[0]);
+      test_presets (photo, &lm.faces[0]);
+    }
   mien_image_free (photo);
   mien_landmark_file_clear (&lm);
   return mien_test_exit_code ();
