@@ -35,6 +35,13 @@ struct _MienPreview {
   double drag_start_cx, drag_start_cy;
   double pointer_x, pointer_y;
 
+  /* The faces found, outlined while the pointer is over the photo (they
+   * are what a click chooses between); the animated one in the accent
+   * colour. */
+  MienPreviewFace *faces;
+  int n_faces, active_face;
+  gboolean hovering;
+
   /* GL objects, valid between realize and unrealize. */
   guint program, vao, vbo;
   guint tex_photo, tex_a, tex_b;
@@ -360,6 +367,65 @@ on_motion (GtkEventControllerMotion *controller, double x, double y,
            MienPreview *self)
 {
   self->pointer_x = x, self->pointer_y = y;
+  if (!self->hovering)
+    {
+      self->hovering = TRUE;
+      if (self->n_faces > 0)
+        gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
+}
+
+static void
+on_leave (GtkEventControllerMotion *controller, MienPreview *self)
+{
+  self->hovering = FALSE;
+  if (self->n_faces > 0)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* ---- face outlines (drawn by GTK over the GL picture) -------------------- */
+
+static void
+append_outline (GtkSnapshot *snapshot, double w, double h, double width,
+                const GdkRGBA *color)
+{
+  GskRoundedRect rect;
+  gsk_rounded_rect_init_from_rect (
+      &rect, &GRAPHENE_RECT_INIT (-w / 2.0, -h / 2.0, w, h), 4.0f);
+  const float widths[4] = { width, width, width, width };
+  const GdkRGBA colors[4] = { *color, *color, *color, *color };
+  gtk_snapshot_append_border (snapshot, &rect, widths, colors);
+}
+
+static void
+mien_preview_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  MienPreview *self = MIEN_PREVIEW (widget);
+  GTK_WIDGET_CLASS (mien_preview_parent_class)->snapshot (widget, snapshot);
+  if (!self->hovering || self->n_faces == 0 || self->photo == NULL)
+    return;
+  double s = effective_scale (self), cx, cy;
+  view_center (self, &cx, &cy);
+  double ww = gtk_widget_get_width (widget), wh = gtk_widget_get_height (widget);
+  /* A dark line under a light one: visible on any skin or background. */
+  const GdkRGBA shade = { 0.0f, 0.0f, 0.0f, 0.55f };
+  const GdkRGBA other = { 1.0f, 1.0f, 1.0f, 0.85f };
+  const GdkRGBA active = { 0.21f, 0.52f, 0.89f, 1.0f }; /* GNOME blue 3 */
+  for (int i = 0; i < self->n_faces; i++)
+    {
+      const MienPreviewFace *f = &self->faces[i];
+      double fx = ww / 2.0 + (f->x + f->width / 2.0 - cx) * s;
+      double fy = wh / 2.0 + (f->y + f->height / 2.0 - cy) * s;
+      double w = f->width * s, h = f->height * s;
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (fx, fy));
+      /* The box of a rolled face is upright in the face's own frame. */
+      gtk_snapshot_rotate (snapshot, (float)(f->roll * 180.0 / G_PI));
+      append_outline (snapshot, w + 2.0, h + 2.0, 4.0f, &shade);
+      append_outline (snapshot, w, h, i == self->active_face ? 3.0f : 2.0f,
+                      i == self->active_face ? &active : &other);
+      gtk_snapshot_restore (snapshot);
+    }
 }
 
 static double
@@ -419,6 +485,27 @@ on_click_released (GtkGestureClick *gesture, int n_press, double x, double y,
 }
 
 /* ---- public API ---------------------------------------------------------- */
+
+void
+mien_preview_set_faces (MienPreview *self, const MienPreviewFace *faces,
+                        int n_faces, int active)
+{
+  g_return_if_fail (MIEN_IS_PREVIEW (self));
+  g_return_if_fail (n_faces >= 0 && (faces != NULL || n_faces == 0));
+  g_free (self->faces);
+  self->faces = n_faces > 0 ? g_memdup2 (faces, sizeof *faces * n_faces)
+                            : NULL;
+  self->n_faces = n_faces;
+  self->active_face = active;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+mien_preview_get_n_faces (MienPreview *self)
+{
+  g_return_val_if_fail (MIEN_IS_PREVIEW (self), 0);
+  return self->n_faces;
+}
 
 void
 mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width, int height)
@@ -564,6 +651,7 @@ mien_preview_finalize (GObject *object)
   g_clear_pointer (&self->photo, g_bytes_unref);
   g_clear_pointer (&self->result_a, g_bytes_unref);
   g_clear_pointer (&self->result_b, g_bytes_unref);
+  g_free (self->faces);
   G_OBJECT_CLASS (mien_preview_parent_class)->finalize (object);
 }
 
@@ -577,6 +665,7 @@ mien_preview_class_init (MienPreviewClass *klass)
   object_class->finalize = mien_preview_finalize;
   widget_class->realize = mien_preview_realize;
   widget_class->unrealize = mien_preview_unrealize;
+  widget_class->snapshot = mien_preview_snapshot;
   GTK_GL_AREA_CLASS (klass)->render = mien_preview_render;
 
   properties[PROP_VIEW] = g_param_spec_int (
@@ -612,6 +701,7 @@ mien_preview_init (MienPreview *self)
   gtk_widget_add_controller (GTK_WIDGET (self), scroll);
   GtkEventController *motion = gtk_event_controller_motion_new ();
   g_signal_connect (motion, "motion", G_CALLBACK (on_motion), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (on_leave), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);
   GtkGesture *drag = gtk_gesture_drag_new ();
   g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin), self);

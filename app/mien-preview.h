@@ -17,6 +17,18 @@ G_DECLARE_FINAL_TYPE (MienPreview, mien_preview, MIEN, PREVIEW, GtkGLArea)
 
 GtkWidget *mien_preview_new (void);
 
+/* A face found in the photo, in photo pixels: its box, upright in the
+ * face's own frame, turned by roll (radians, clockwise) about its centre. */
+typedef struct {
+  double x, y, width, height, roll;
+} MienPreviewFace;
+
+/* The faces to outline while the pointer is over the photo; active (-1:
+ * none) is the animated one. Copied. */
+void mien_preview_set_faces (MienPreview *self, const MienPreviewFace *faces,
+                             int n_faces, int active);
+int mien_preview_get_n_faces (MienPreview *self);
+
 /* The photo as tight 8-bit RGB rows. Clears any result. */
 void mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width,
                              int height);

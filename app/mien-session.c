@@ -49,8 +49,21 @@ set_people_error (GError **error, const char *text, const char *detail)
 static GMutex analyzer_lock;
 static mien_face_analyzer *analyzer;
 
+static gboolean find_faces_with (MienSession *session,
+                                  const mien_face_options *options,
+                                  mien_face **faces, int *n_faces,
+                                  GError **error);
+
 static gboolean
 find_faces (MienSession *session, GError **error)
+{
+  return find_faces_with (session, NULL, &session->faces, &session->n_faces,
+                          error);
+}
+
+static gboolean
+find_faces_with (MienSession *session, const mien_face_options *options,
+                 mien_face **faces, int *n_faces, GError **error)
 {
   g_mutex_lock (&analyzer_lock);
   mien_error err = { 0 };
@@ -75,9 +88,8 @@ find_faces (MienSession *session, GError **error)
           return FALSE;
         }
     }
-  mien_status status = mien_face_analyzer_run (analyzer, session->photo, NULL,
-                                               &session->faces,
-                                               &session->n_faces, &err);
+  mien_status status = mien_face_analyzer_run (analyzer, session->photo,
+                                               options, faces, n_faces, &err);
   g_mutex_unlock (&analyzer_lock);
   if (status != MIEN_OK)
     {
@@ -273,6 +285,54 @@ mien_session_select_face (MienSession *session, int index, GError **error)
   session->face_index = index;
   g_mutex_unlock (&session->lock);
   return TRUE;
+}
+
+gboolean
+mien_session_search_faces (MienSession *session, gboolean thorough,
+                           mien_face **faces, int *n_faces, GError **error)
+{
+  mien_face_options options = { 0 };
+  options.search = thorough ? MIEN_FACE_SEARCH_THOROUGH
+                            : MIEN_FACE_SEARCH_ROBUST;
+  return find_faces_with (session, &options, faces, n_faces, error);
+}
+
+static double
+box_iou (const mien_box *a, const mien_box *b)
+{
+  double x0 = MAX (a->x, b->x), y0 = MAX (a->y, b->y);
+  double x1 = MIN (a->x + a->width, b->x + b->width);
+  double y1 = MIN (a->y + a->height, b->y + b->height);
+  double inter = MAX (0.0, x1 - x0) * MAX (0.0, y1 - y0);
+  double uni = a->width * a->height + b->width * b->height - inter;
+  return uni > 0.0 ? inter / uni : 0.0;
+}
+
+int
+mien_session_replace_faces (MienSession *session, mien_face *faces,
+                            int n_faces)
+{
+  g_mutex_lock (&session->lock);
+  int kept = -1;
+  const mien_face *current = mien_session_get_face (session,
+                                                    session->face_index);
+  double best = 0.5;
+  for (int i = 0; current != NULL && i < n_faces; i++)
+    {
+      double iou = box_iou (&faces[i].box, &current->box);
+      if (iou >= best)
+        best = iou, kept = i;
+    }
+  mien_faces_free (session->faces);
+  session->faces = faces;
+  session->n_faces = n_faces;
+  /* The animators keep their own copy of the face they were made for: when
+   * that face is found again, they stay; else the caller selects one. */
+  session->face_index = kept;
+  g_mutex_unlock (&session->lock);
+  if (kept >= 0)
+    return kept;
+  return largest_face (session);
 }
 
 const mien_image *

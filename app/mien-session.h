@@ -47,6 +47,20 @@ const mien_face *mien_session_get_face (MienSession *session, int index);
 int mien_session_get_face_index (MienSession *session);
 /* The index of the face whose box contains (x, y), or -1. */
 int mien_session_face_at (MienSession *session, double x, double y);
+/* Looks for faces again (thorough: the slower search that always tries
+ * turned views, mien-face-analyzer.h) without changing the session; the
+ * caller frees *faces (mien_faces_free) or hands them to _replace_faces. */
+gboolean mien_session_search_faces (MienSession *session, gboolean thorough,
+                                    mien_face **faces, int *n_faces,
+                                    GError **error);
+/* Takes faces (from _search_faces) as the session's. Returns the index of
+ * the face now animated when it was found again (the animators stay), else
+ * that of the largest face, which the caller must select
+ * (mien_session_select_face; mien_session_get_face_index is -1 until
+ * then), or -1 when there is none. Main thread; no frame may be rendering
+ * from the old list. */
+int mien_session_replace_faces (MienSession *session, mien_face *faces,
+                                int n_faces);
 /* Re-prepares for another face (rebuilds crops and decompositions). */
 gboolean mien_session_select_face (MienSession *session, int index,
                                    GError **error);

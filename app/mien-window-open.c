@@ -97,6 +97,23 @@ keep_expression (MienWindow *self)
   return g_variant_get_boolean (state);
 }
 
+/* The faces as outlines on the preview (shown while the pointer is over
+ * it), the animated one highlighted. */
+static void
+show_face_outlines (MienWindow *self)
+{
+  int n = mien_session_get_n_faces (self->session);
+  g_autofree MienPreviewFace *outlines = g_new0 (MienPreviewFace, MAX (n, 1));
+  for (int i = 0; i < n; i++)
+    {
+      const mien_face *f = mien_session_get_face (self->session, i);
+      outlines[i] = (MienPreviewFace){ f->box.x, f->box.y, f->box.width,
+                                       f->box.height, f->roll };
+    }
+  mien_preview_set_faces (self->preview, outlines, n,
+                          mien_session_get_face_index (self->session));
+}
+
 static void
 set_face_note (MienWindow *self)
 {
@@ -110,6 +127,11 @@ set_face_note (MienWindow *self)
   else
     self->face_note = g_strdup_printf (_("face %d of %d (click a face to "
                                          "animate it)"), i + 1, n);
+  show_face_outlines (self);
+  GAction *again = g_action_map_lookup_action (G_ACTION_MAP (self),
+                                               "find-faces-thorough");
+  if (again != NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (again), TRUE);
 }
 
 static void
@@ -257,6 +279,18 @@ on_face_selected (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+select_face_async (MienWindow *self, int face)
+{
+  FaceJob *job = g_new0 (FaceJob, 1);
+  job->session = mien_session_ref (self->session);
+  job->face = face;
+  GTask *task = g_task_new (self, NULL, on_face_selected, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify)face_job_free);
+  g_task_run_in_thread (task, select_face_in_thread);
+  g_object_unref (task);
+}
+
+static void
 on_photo_clicked (MienPreview *preview, double x, double y, MienWindow *self)
 {
   if (self->session == NULL)
@@ -264,12 +298,94 @@ on_photo_clicked (MienPreview *preview, double x, double y, MienWindow *self)
   int face = mien_session_face_at (self->session, x, y);
   if (face < 0 || face == mien_session_get_face_index (self->session))
     return;
-  FaceJob *job = g_new0 (FaceJob, 1);
-  job->session = mien_session_ref (self->session);
-  job->face = face;
-  GTask *task = g_task_new (self, NULL, on_face_selected, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify)face_job_free);
-  g_task_run_in_thread (task, select_face_in_thread);
+  select_face_async (self, face);
+}
+
+/* ---- Find Faces Again (thorough) ----------------------------------------- */
+
+typedef struct {
+  mien_face *faces;
+  int n_faces;
+} FoundFaces;
+
+static void
+found_faces_free (FoundFaces *found)
+{
+  mien_faces_free (found->faces);
+  g_free (found);
+}
+
+static void
+search_faces_in_thread (GTask *task, gpointer source, gpointer task_data,
+                        GCancellable *cancellable)
+{
+  FoundFaces *found = g_new0 (FoundFaces, 1);
+  GError *error = NULL;
+  if (mien_session_search_faces (task_data, TRUE, &found->faces,
+                                 &found->n_faces, &error))
+    g_task_return_pointer (task, found, (GDestroyNotify)found_faces_free);
+  else
+    {
+      g_free (found);
+      g_task_return_error (task, error);
+    }
+}
+
+static void
+on_faces_found (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (source);
+  MienSession *searched = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  FoundFaces *found = g_task_propagate_pointer (G_TASK (result), &error);
+  GAction *again = g_action_map_lookup_action (G_ACTION_MAP (self),
+                                               "find-faces-thorough");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (again), TRUE);
+  if (found == NULL)
+    {
+      mien_window_show_message (self, error->message);
+      return;
+    }
+  if (self->session != searched)
+    {
+      /* Another photo was opened meanwhile. */
+      found_faces_free (found);
+      return;
+    }
+  int before = mien_session_get_n_faces (self->session);
+  int n = found->n_faces;
+  int face = mien_session_replace_faces (self->session, found->faces, n);
+  found->faces = NULL;
+  found_faces_free (found);
+  g_autofree char *text
+      = n == before ? g_strdup_printf (ngettext (
+                          "The thorough search found the same %d face",
+                          "The thorough search found the same %d faces", n),
+                                       n)
+                    : g_strdup_printf (ngettext (
+                          "The thorough search found %d face (%d before)",
+                          "The thorough search found %d faces (%d before)", n),
+                                       n, before);
+  mien_window_show_message (self, text);
+  if (face >= 0 && face != mien_session_get_face_index (self->session))
+    select_face_async (self, face); /* the animated face was not found again */
+  set_face_note (self);
+  mien_window_update_status (self, NULL);
+}
+
+static void
+find_faces_thorough (GSimpleAction *action, GVariant *param,
+                     gpointer user_data)
+{
+  MienWindow *self = MIEN_WINDOW (user_data);
+  if (self->session == NULL)
+    return;
+  g_simple_action_set_enabled (action, FALSE);
+  mien_window_show_message (self, _("Looking for faces more thoroughly…"));
+  GTask *task = g_task_new (self, NULL, on_faces_found, NULL);
+  g_task_set_task_data (task, mien_session_ref (self->session),
+                        (GDestroyNotify)mien_session_unref);
+  g_task_run_in_thread (task, search_faces_in_thread);
   g_object_unref (task);
 }
 
@@ -383,9 +499,15 @@ mien_window_open_init (MienWindow *self)
   const GActionEntry entries[] = {
     { .name = "keep-expression", .state = "false",
       .change_state = change_keep_expression },
+    { .name = "find-faces-thorough", .activate = find_faces_thorough },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries,
                                    G_N_ELEMENTS (entries), self);
+  /* Enabled once a photo is open (set_face_note). */
+  g_simple_action_set_enabled (
+      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                   "find-faces-thorough")),
+      FALSE);
   g_signal_connect (self->preview, "photo-clicked",
                     G_CALLBACK (on_photo_clicked), self);
   GtkRecentManager *recent = gtk_recent_manager_get_default ();
