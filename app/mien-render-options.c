@@ -73,9 +73,10 @@ usage (FILE *out)
            "                        residual gain G, the warped residual, "
            "the crop before\n"
            "                        and after\n"
-           "  -o, --output FILE     .png, .jpg or .pfm; with --animate .mp4, "
-           ".gif or a folder\n"
-           "                        (PNG sequence)\n"
+           "  -o, --output FILE     .png, .jpg, .webp, .tif or .pfm; with "
+           "--animate .mp4,\n"
+           "                        .gif or a folder (PNG sequence)\n"
+           "      --quality N       JPEG and WebP quality, 1-100 (default 95)\n"
            "  -q, --quiet           print nothing but errors and warnings\n"
            "  -h, --help            show this help\n"
            MIEN_CLI_COMMON_HELP
@@ -172,7 +173,8 @@ int
 mien_render_parse_options (int argc, char **argv, void *data)
 {
   options *opt = data;
-  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE, POSE };
+  enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE, POSE,
+         QUALITY };
   static const struct option longopts[] = {
     { "landmarks", required_argument, NULL, 'L' },
     { "models", required_argument, NULL, MODELS },
@@ -187,6 +189,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
     { "no-fade", no_argument, NULL, NO_FADE },
     { "debug-dir", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
+    { "quality", required_argument, NULL, QUALITY },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "animate", no_argument, NULL, 'A' },
@@ -229,6 +232,16 @@ mien_render_parse_options (int argc, char **argv, void *data)
         break;
       case 'a': opt->au = optarg; break;
       case POSE: opt->pose = optarg; break;
+      case QUALITY:
+        {
+          float q;
+          /* Whole numbers 1–100, as the app's JPEG quality preference. */
+          if (!parse_positive (optarg, 100.0, &q) || q != floorf (q))
+            return bad_usage ("--quality wants a whole number from 1 to 100",
+                              optarg);
+          opt->quality = (int)q;
+        }
+        break;
       case 'm':
         if ((v = mien_reswarp_mode_from_string (optarg)) < 0)
           return bad_usage ("--mode is vanilla or multiscale", optarg);

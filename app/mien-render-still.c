@@ -163,7 +163,7 @@ report (const options *opt, const mien_animator *anim, int face,
 static mien_status
 save_still (const char *path, const mien_image *image,
             const mien_image_extras *extras, const mien_rect *crop,
-            mien_error *err)
+            int quality, mien_error *err)
 {
   mien_image_extras part = { 0 };
   if (crop && mien_image_extras_crop (extras, crop->x, crop->y, crop->width,
@@ -171,8 +171,9 @@ save_still (const char *path, const mien_image *image,
                   != MIEN_OK)
     return err->status;
   const char *warning = NULL;
-  mien_status st = mien_image_save_full (image, crop ? &part : extras, path,
-                                         &warning, err);
+  mien_image_save_options save = { .quality = quality };
+  mien_status st = mien_image_save_with (image, crop ? &part : extras, path,
+                                         &save, &warning, err);
   if (st == MIEN_OK && warning)
     fprintf (stderr, "%s: warning: %s: %s\n", program, path, warning);
   mien_image_extras_clear (&part);
@@ -208,7 +209,8 @@ mien_render_still (const options *opt, const mien_project *project,
     st = write_debug (opt->debug_dir, anim, g, crop_out, photo, &err);
   if (st == MIEN_OK)
     st = save_still (opt->output, crop_only ? crop_out : frame, extras,
-                     crop_only ? mien_animator_get_crop (anim) : NULL, &err);
+                     crop_only ? mien_animator_get_crop (anim) : NULL,
+                     opt->quality, &err);
   if (st == MIEN_OK)
     report (opt, anim, face_index, gen, g);
   else

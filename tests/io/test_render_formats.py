@@ -74,6 +74,19 @@ def main():
               "JPEG still: %r" % r.stderr)
         check(Image.open(p("out.jpg")).info.get("icc_profile") == icc,
               "JPEG: ICC profile not kept")
+        # --quality: the JPEG's quantization tables are libjpeg's at that
+        # quality (PIL's, the same library, as the reference); 0 is refused.
+        r = render(p("photo.png"), *L, "--quality", "40", "-o", p("q40.jpg"))
+        buf = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(buf, "JPEG", quality=40)
+        check(r.returncode == 0
+              and Image.open(p("q40.jpg")).quantization
+              == Image.open(io.BytesIO(buf.getvalue())).quantization,
+              "--quality 40: tables are not libjpeg's at 40 (%r)" % r.stderr)
+        r = render(p("photo.png"), *L, "--quality", "0", "-o", p("q0.jpg"))
+        check(r.returncode == 2 and "--quality wants a whole number from 1 to 100"
+              in r.stderr and not os.path.exists(p("q0.jpg")),
+              "--quality 0: %d %r" % (r.returncode, r.stderr))
         r = render(p("photo.png"), *L, "--crop-only", "-o", p("crop.png"))
         crop = Image.open(p("crop.png"))
         check(r.returncode == 0 and crop.mode == "RGBA"
