@@ -29,3 +29,24 @@ mien_landmarks_iod (const mien_point *lm)
   float dx = l.x - r.x, dy = l.y - r.y;
   return sqrtf (dx * dx + dy * dy);
 }
+
+void
+mien_landmarks_mean_d (const mien_point *lm, mien_lm_range range, double *x,
+                       double *y)
+{
+  double sx = 0, sy = 0;
+  for (int i = 0; i < range.count; i++)
+    {
+      sx += lm[range.first + i].x;
+      sy += lm[range.first + i].y;
+    }
+  *x = sx / range.count;
+  *y = sy / range.count;
+}
+
+void
+mien_landmarks_eye_centre_d (const mien_point *lm, int side, double *x,
+                             double *y)
+{
+  mien_landmarks_mean_d (lm, side ? MIEN_LM_LEFT_EYE : MIEN_LM_RIGHT_EYE, x, y);
+}

@@ -103,9 +103,6 @@ mien_status face_describe_expressions (mien_face_analyzer *fa,
 mien_status face_describe_identity (mien_face_analyzer *fa,
                                     const mien_image *image, mien_face *face,
                                     int crop_w, int crop_h, mien_error *err);
-/* Mean of the landmarks from .. to - 1, in doubles. */
-void face_center_of (const mien_point *pts, int from, int to, double *x,
-                     double *y);
 
 /* ---- the refinement (mien-face-refine.c) ---- */
 

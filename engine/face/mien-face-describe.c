@@ -5,6 +5,7 @@
  * mien_face_analyzer_describe, which sends a face the robust search found
  * to the refinement (mien-face-refine.c) instead. */
 #include "mien-face-analyzer-private.h"
+#include "mien-landmarks.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +20,22 @@ static const float face_mean[3] = { 122.782f, 117.001f, 104.298f };
 #define DLIB_REL_SCALE 0.45
 
 /* ---- per-face nets ---- */
+
+/* A net's output (taken) copied to dst when all n values are finite; else
+ * the model's weights are damaged. */
+static mien_status
+take_output (const mien_face_analyzer *fa, mien_tensor *out, float *dst,
+             int n, const char *what, const char *file, mien_error *err)
+{
+  if (!face_all_finite (out->data, n))
+    {
+      mien_tensor_free (out);
+      return face_damaged (fa, what, file, err);
+    }
+  memcpy (dst, out->data, (size_t)n * sizeof *dst);
+  mien_tensor_free (out);
+  return MIEN_OK;
+}
 
 /* Runs a net on the face-api input of an integer crop. */
 mien_tensor *
@@ -93,27 +110,14 @@ aligned_rect (const mien_point *pts, int width, int height)
                              height);
 }
 
-void
-face_center_of (const mien_point *pts, int from, int to, double *x, double *y)
-{
-  double sx = 0, sy = 0;
-  for (int i = from; i < to; i++)
-    {
-      sx += pts[i].x;
-      sy += pts[i].y;
-    }
-  *x = sx / (to - from);
-  *y = sy / (to - from);
-}
-
 /* FaceLandmarks.alignDlib: a square from the eye and mouth centres. */
 static face_rect
 dlib_rect (const mien_point *pts, int crop_w, int crop_h)
 {
   double c[3][2];
-  face_center_of (pts, 36, 42, &c[0][0], &c[0][1]);
-  face_center_of (pts, 42, 48, &c[1][0], &c[1][1]);
-  face_center_of (pts, 48, 68, &c[2][0], &c[2][1]);
+  mien_landmarks_eye_centre_d (pts, 0, &c[0][0], &c[0][1]);
+  mien_landmarks_eye_centre_d (pts, 1, &c[1][0], &c[1][1]);
+  mien_landmarks_mean_d (pts, MIEN_LM_MOUTH, &c[2][0], &c[2][1]);
   double d0 = hypot (c[2][0] - c[0][0], c[2][1] - c[0][1]);
   double d1 = hypot (c[2][0] - c[1][0], c[2][1] - c[1][1]);
   double size = floor (((d0 + d1) / 2) / DLIB_REL_SCALE);
@@ -164,15 +168,8 @@ face_describe_expressions (mien_face_analyzer *fa, const mien_image *image,
       mien_tensor_free (p);
       return mien_error_prefix (err, "expression net");
     }
-  if (!face_all_finite (p->data, MIEN_N_EXPRESSIONS))
-    {
-      mien_tensor_free (p);
-      return face_damaged (fa, "expression model", "face_expression_model",
-                           err);
-    }
-  memcpy (face->expressions, p->data, sizeof face->expressions);
-  mien_tensor_free (p);
-  return MIEN_OK;
+  return take_output (fa, p, face->expressions, MIEN_N_EXPRESSIONS,
+                      "expression model", "face_expression_model", err);
 }
 
 mien_status
@@ -192,15 +189,8 @@ face_describe_identity (mien_face_analyzer *fa, const mien_image *image,
                                        2, err);
   if (out == NULL)
     return mien_error_prefix (err, "recognition net");
-  if (!face_all_finite (out->data, MIEN_DESCRIPTOR_SIZE))
-    {
-      mien_tensor_free (out);
-      return face_damaged (fa, "recognition model", "face_recognition_model",
-                           err);
-    }
-  memcpy (face->descriptor, out->data, sizeof face->descriptor);
-  mien_tensor_free (out);
-  return MIEN_OK;
+  return take_output (fa, out, face->descriptor, MIEN_DESCRIPTOR_SIZE,
+                      "recognition model", "face_recognition_model", err);
 }
 
 mien_status

@@ -92,49 +92,67 @@ by_score_ascending (const void *pa, const void *pb)
   return a->order - b->order; /* JavaScript's sort is stable */
 }
 
-/* How one detector pass reads its output: decode gives the candidates
- * above threshold (in the units the pass's suppression works in), place
- * puts a picked one into the photo as a face. */
-typedef int (*decode_fn) (const mien_tensor *out, const void *pass,
-                          double threshold, candidate *list);
+/* How one detector pass reads the grid: box turns a candidate's centre
+ * (gx, gy) and size (gw, gh), in cells, into a box in the units the pass's
+ * suppression works in; place puts a picked candidate into the photo as a
+ * face. */
+typedef face_rect (*box_fn) (const void *pass, double gx, double gy,
+                             double gw, double gh);
 typedef void (*place_fn) (const candidate *c, const void *pass,
                           mien_face *face);
 
-/* face-api's pass: the photo padded to a square of input_size. */
-typedef struct faceapi_pass {
-  int width, height, input_size;
-} faceapi_pass;
-
-/* TinyYolov2Base.extractBoxes: cells × anchors × (x, y, w, h, score). */
+/* TinyYolov2Base.extractBoxes: rows × cols cells × 5 anchors × (x, y, w,
+ * h, score). */
 static int
-extract_boxes (const mien_tensor *out, const void *pass, double threshold,
-               candidate *list)
+decode_grid (const mien_tensor *out, box_fn box, const void *pass,
+             double threshold, candidate *list)
 {
-  const faceapi_pass *p = pass;
-  int width = p->width, height = p->height, input_size = p->input_size;
-  double scale = (double)input_size / (width > height ? width : height);
-  double rw = floor (width * scale + 0.5), rh = floor (height * scale + 0.5);
-  double side = fmax (rw, rh);
-  double cfx = side / rw, cfy = side / rh;
-  int cells = out->dims[1], n = 0;
-  for (int row = 0; row < cells; row++)
-    for (int col = 0; col < cells; col++)
+  int rows = out->dims[1], cols = out->dims[2], n = 0;
+  for (int row = 0; row < rows; row++)
+    for (int col = 0; col < cols; col++)
       for (int a = 0; a < 5; a++)
         {
-          const float *v = out->data + ((size_t)row * cells + col) * 25 + a * 5;
+          const float *v = out->data + ((size_t)row * cols + col) * 25 + a * 5;
           double score = sigmoid (v[4]);
           if (!(score > threshold))
             continue;
-          double cx = ((col + sigmoid (v[0])) / cells) * cfx;
-          double cy = ((row + sigmoid (v[1])) / cells) * cfy;
-          double w = ((exp (v[2]) * anchors[a][0]) / cells) * cfx;
-          double h = ((exp (v[3]) * anchors[a][1]) / cells) * cfy;
-          double x = cx - w / 2, y = cy - h / 2;
-          /* BoundingBox(x, y, x + w, y + h): width = right − left. */
-          candidate c = { { x, y, (x + w) - x, (y + h) - y }, score, n };
+          candidate c = { box (pass, col + sigmoid (v[0]), row + sigmoid (v[1]),
+                               exp (v[2]) * anchors[a][0],
+                               exp (v[3]) * anchors[a][1]),
+                          score, n };
           list[n++] = c;
         }
   return n;
+}
+
+/* face-api's pass: the photo padded to a square, boxes relative to it. */
+typedef struct faceapi_pass {
+  int width, height; /* the photo */
+  int cells;         /* of the square grid */
+  double cfx, cfy;   /* the padded square over the photo's input */
+} faceapi_pass;
+
+static faceapi_pass
+faceapi_pass_of (int width, int height, int input_size, int cells)
+{
+  double scale = (double)input_size / (width > height ? width : height);
+  double rw = floor (width * scale + 0.5), rh = floor (height * scale + 0.5);
+  double side = fmax (rw, rh);
+  faceapi_pass p = { width, height, cells, side / rw, side / rh };
+  return p;
+}
+
+static face_rect
+box_faceapi (const void *pass, double gx, double gy, double gw, double gh)
+{
+  const faceapi_pass *p = pass;
+  double cx = (gx / p->cells) * p->cfx;
+  double cy = (gy / p->cells) * p->cfy;
+  double w = (gw / p->cells) * p->cfx;
+  double h = (gh / p->cells) * p->cfy;
+  double x = cx - w / 2, y = cy - h / 2;
+  /* BoundingBox(x, y, x + w, y + h): width = right − left. */
+  return (face_rect){ x, y, (x + w) - x, (y + h) - y };
 }
 
 /* ops/nonMaxSuppression on the boxes scaled to the input size. */
@@ -178,11 +196,11 @@ non_max_suppression (candidate *list, int n, int input_size, int *pick)
 
 /* The detector's output (taken) as faces, the same for face-api's pass and
  * the robust search's views: refused when not finite (damaged weights),
- * decoded, thinned by non-maximum suppression on boxes scaled by
+ * decoded (decode_grid), thinned by non-maximum suppression on boxes scaled by
  * nms_scale, and placed. *result_out is NULL when nothing is found. */
 static mien_status
 faces_from_output (mien_face_analyzer *fa, mien_tensor *out,
-                   double threshold, int nms_scale, decode_fn decode,
+                   double threshold, int nms_scale, box_fn box,
                    place_fn place, const void *pass, mien_face **result_out,
                    int *n_out, mien_error *err)
 {
@@ -206,7 +224,7 @@ faces_from_output (mien_face_analyzer *fa, mien_tensor *out,
       mien_tensor_free (out);
       return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
     }
-  int n = decode (out, pass, threshold, list);
+  int n = decode_grid (out, box, pass, threshold, list);
   mien_tensor_free (out);
   int n_pick = non_max_suppression (list, n, nms_scale, pick);
   for (int i = 0; i < n_pick; i++)
@@ -314,8 +332,9 @@ detect_at (mien_face_analyzer *fa, const mien_image *image, int size,
   mien_tensor *out = run_detector (fa, image, size, err);
   if (out == NULL)
     return err ? err->status : MIEN_ERR_INVALID;
-  faceapi_pass pass = { image->width, image->height, size };
-  return faces_from_output (fa, out, threshold, size, extract_boxes,
+  faceapi_pass pass = faceapi_pass_of (image->width, image->height, size,
+                                      out->dims[1]);
+  return faces_from_output (fa, out, threshold, size, box_faceapi,
                             place_faceapi, &pass, result_out, n_out, err);
 }
 
@@ -371,39 +390,21 @@ merge_faces (mien_face *list, int n, int cap, mien_face *more, int n_more)
   return n;
 }
 
-/* A pass on a view: candidates in view pixels, faces with the view's
- * roll. */
+/* A pass on a view: candidates in view pixels (a cell is 32), faces with
+ * the view's roll. */
 typedef struct view_pass {
   const view_frame *vf;
   int found_by;
+  double cell_w, cell_h;
 } view_pass;
 
-/* extract_boxes on a rows × cols grid, in view pixels (a cell is 32). */
-static int
-decode_view (const mien_tensor *y, const void *pass, double threshold,
-             candidate *list)
+static face_rect
+box_view (const void *pass, double gx, double gy, double gw, double gh)
 {
-  const view_frame *vf = ((const view_pass *)pass)->vf;
-  int w = vf->width, h = vf->height;
-  int rows = y->dims[1], cols = y->dims[2];
-  double cell_w = (double)w / cols, cell_h = (double)h / rows;
-  int n = 0;
-  for (int row = 0; row < rows; row++)
-    for (int col = 0; col < cols; col++)
-      for (int an = 0; an < 5; an++)
-        {
-          const float *v = y->data + ((size_t)row * cols + col) * 25 + an * 5;
-          double score = sigmoid (v[4]);
-          if (!(score > threshold))
-            continue;
-          double cx = (col + sigmoid (v[0])) * cell_w;
-          double cy = (row + sigmoid (v[1])) * cell_h;
-          double bwv = exp (v[2]) * anchors[an][0] * cell_w;
-          double bhv = exp (v[3]) * anchors[an][1] * cell_h;
-          candidate c = { { cx - bwv / 2, cy - bhv / 2, bwv, bhv }, score, n };
-          list[n++] = c;
-        }
-  return n;
+  const view_pass *p = pass;
+  double cx = gx * p->cell_w, cy = gy * p->cell_h;
+  double bwv = gw * p->cell_w, bhv = gh * p->cell_h;
+  return (face_rect){ cx - bwv / 2, cy - bhv / 2, bwv, bhv };
 }
 
 /* The face's upright box about its centre in the photo. */
@@ -445,8 +446,9 @@ face_detect_in_frame (mien_face_analyzer *fa, const mien_image *image,
       mien_tensor_free (y);
       return mien_error_prefix (err, "face detector");
     }
-  view_pass pass = { &vf, found_by };
-  return faces_from_output (fa, y, threshold, 1, decode_view, place_view,
+  view_pass pass = { &vf, found_by, (double)vf.width / y->dims[2],
+                     (double)vf.height / y->dims[1] };
+  return faces_from_output (fa, y, threshold, 1, box_view, place_view,
                             &pass, out, n_out, err);
 }
 

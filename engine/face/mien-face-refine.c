@@ -5,6 +5,7 @@
  * box holds still; a box that does not hold, or that the detector does
  * not find again centred, is no face. */
 #include "mien-face-analyzer-private.h"
+#include "mien-landmarks.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -36,8 +37,8 @@ double
 face_eye_roll (const mien_point *pts)
 {
   double rx, ry, lx, ly;
-  face_center_of (pts, 36, 42, &rx, &ry);
-  face_center_of (pts, 42, 48, &lx, &ly);
+  mien_landmarks_eye_centre_d (pts, 0, &rx, &ry);
+  mien_landmarks_eye_centre_d (pts, 1, &lx, &ly);
   return atan2 (ly - ry, lx - rx);
 }
 
