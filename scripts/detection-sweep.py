@@ -30,7 +30,7 @@ same cases.
 Usage: scripts/detection-sweep.py [--tool build/app/mien-faces]
          [--work DIR] [--fraction F] [--fit-box] [--markdown]
 --fit-box prints the ratios of face-api's detector box to its landmarks'
-extent in the face's upright frame (engine/face/mien-face-analyzer.c,
+extent in the face's upright frame (engine/face/mien-face-refine.c,
 BOX_FROM_LM_*)."""
 import argparse
 import glob

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The One Euro filter's defaults (issue #23, engine/drive/mien-drive.h):
-replays the filter of engine/drive/mien-drive.c on raw tracks and prints,
-for each (min_cutoff, beta), the jitter on still frames and how far the
+replays the filter of engine/drive/mien-drive-filter.c on raw tracks and
+prints, for each (min_cutoff, beta), the jitter on still frames and how far the
 inner-lip opening strays from a 3-frame centred mean of the raw one.
 
   mien-render PHOTO --drive CLIP --drive-filter 0 --drive-stats RAW.tsv \\
@@ -53,7 +53,7 @@ def mouth(l):
 
 
 def one_euro(L, fps, min_cutoff, beta, d_cutoff=1.0):
-    """As one_euro_step in mien-drive.c."""
+    """As drive_one_euro_step in mien-drive-filter.c."""
     if min_cutoff <= 0:
         return L.copy()
     dt = 1.0 / fps
