@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-animator.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,75 @@ mien_animator_get_output (const mien_animator *anim)
   return &anim->gen_out;
 }
 
+/* Where no grid cell within KEEP_REACH cells changed (F = 0 and O^r = I
+ * there), the crop gets the photo's own pixels: ResWarp's identity,
+ * up(I) + (I^h − up(I)), holds there only to float rounding, and the
+ * background beyond a head's region must stay the photo bit for bit
+ * (issue #24). A crop pixel reads cells under 1 cell away in vanilla and
+ * under 2 in multiscale (paste_rect); 3 covers both. Nothing is kept if the
+ * mask cannot be allocated (the crop is then ResWarp's, as before). */
+#define KEEP_REACH 3
+
+static void
+keep_photo_where_unchanged (mien_animator *anim)
+{
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
+  const mien_generator_output *g = &anim->gen_out;
+  int gw = low->width, gh = low->height, c = low->channels;
+  size_t n = (size_t)gw * (size_t)gh;
+  unsigned char *changed = calloc (n, 1), *rows = calloc (n, 1);
+  unsigned char *near = calloc (n, 1);
+  if (!changed || !rows || !near)
+    {
+      free (changed), free (rows), free (near);
+      return;
+    }
+  for (int y = 0; y < gh; y++)
+    {
+      const float *f = mien_image_row (g->field, y);
+      const float *r = mien_image_row (g->refined, y);
+      const float *i = mien_image_row (low, y);
+      for (int x = 0; x < gw; x++)
+        {
+          int ch = f[2 * x] != 0.0f || f[2 * x + 1] != 0.0f;
+          for (int k = 0; k < c && !ch; k++)
+            ch = r[x * c + k] != i[x * c + k];
+          changed[(size_t)y * gw + x] = (unsigned char)ch;
+        }
+    }
+  /* Dilate by KEEP_REACH: along rows, then along columns. */
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      for (int k = -KEEP_REACH; k <= KEEP_REACH; k++)
+        if (x + k >= 0 && x + k < gw && changed[(size_t)y * gw + x + k])
+          {
+            rows[(size_t)y * gw + x] = 1;
+            break;
+          }
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      for (int k = -KEEP_REACH; k <= KEEP_REACH; k++)
+        if (y + k >= 0 && y + k < gh && rows[(size_t)(y + k) * gw + x])
+          {
+            near[(size_t)y * gw + x] = 1;
+            break;
+          }
+  mien_image *out = anim->crop_out;
+  int W = anim->crop.width, H = anim->crop.height, pc = out->channels;
+  for (int y = 0; y < H; y++)
+    {
+      int cy = (int)((int64_t)y * gh / H);
+      float *dst = mien_image_row (out, y);
+      const float *src = mien_image_row (anim->photo, anim->crop.y + y)
+                         + (size_t)anim->crop.x * pc;
+      for (int x = 0; x < W; x++)
+        if (!near[(size_t)cy * gw + (size_t)((int64_t)x * gw / W)])
+          memcpy (dst + (size_t)x * pc, src + (size_t)x * pc,
+                  sizeof (float) * (size_t)pc);
+    }
+  free (changed), free (rows), free (near);
+}
+
 mien_status
 mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                            const mien_driving *c, const mien_image **crop_out,
@@ -182,6 +252,7 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                                     anim->gen_out.field, anim->crop_out, err);
   if (st != MIEN_OK)
     return st;
+  keep_photo_where_unchanged (anim);
   if (crop_out)
     *crop_out = anim->crop_out;
   if (gen_out)

@@ -24,6 +24,9 @@
  *   the photo shows, composed with the kernel field (F = F_seal + F_au ∘
  *   (x + F_seal)); the opening's extent comes from the inner-lip landmarks,
  *   widened where the photo's colours say the teeth reach further.
+ * The sum is bounded by the head's region (rig-pose.c: 0 outside it, so
+ * expressions leave the background alone); a head pose (yaw, pitch, roll)
+ * then turns the head as a 3-D body and is composed after it.
  * The sum is multiplied by a window that is exactly 0 on the outer 2 pixels
  * and then scaled by mien_field_limit_folds, which guarantees a positive
  * Jacobian determinant for ANY input.
@@ -62,10 +65,10 @@ typedef struct mien_rig_stats {
   int gaze_shut_eyes;
 } mien_rig_stats;
 
-/* The head's region of the last head pose the rig turned (rig-pose.c):
- * width × height floats of the 128² grid, 1 inside the head's outline, 0
- * outside, where the pose field is exactly 0. NULL if gen is not a rig or
- * has not turned a head yet. */
+/* The head's region of the last face the rig moved (rig-pose.c, once per
+ * photo): width × height floats of the 128² grid, 1 inside, 0 outside,
+ * where the field (pose and expression) is exactly 0. NULL if gen is not a
+ * rig or has not moved a face yet. */
 const float *mien_rig_get_head_region (const mien_generator *gen, int *width,
                                        int *height);
 

@@ -9,6 +9,7 @@
  *   kernel field of the moves               rig-field.c
  *   lip seal or jaw opening, composed       rig-mouth.c
  *   eyelids and gaze, added                 rig-eyelids.c
+ *   bounded by the head's region            rig-pose.c
  *   border window, fold guard               rig-guard.c, mien-field.c
  *   O^w = warp(I, F)                        mien-warp.c
  *   O^r = O^w + mouth, seam, wrinkles, folds  rig-paint.c
@@ -86,6 +87,11 @@ rig_generate (mien_generator *gen, const mien_image *input,
       else
         compose_mouth_opening (out->field, rig->num, input, lm, &moves);
       rig->stats.gaze_shut_eyes = add_eyelids (out->field, &f, lm, sides, &c);
+      /* The head's region bounds every expression (issue #24). */
+      st = rig_head_update (rig->head, input, lm, err);
+      if (st != MIEN_OK)
+        return st;
+      rig_head_bound (rig->head, out->field);
       apply_border_window (out->field);
     }
   rig->stats.fold_alpha = mien_field_limit_folds (out->field, MIEN_RIG_JACOBIAN_MARGIN);

@@ -18,14 +18,21 @@
  *   own vertical axis even on a tilted photo; R_req = Rz(roll) Rx(pitch)
  *   Ry(yaw), signs as mien-au.h says). The forward motion is the weak
  *   perspective projection of the rotated point minus the node, times a
- *   weight that is 1 on the head and falls to 0 at the region's edge and
- *   over the top of the neck. The backward field ATW wants
- *   (out(x) = in(x + F(x))) is the inverse of that map, found per node by
- *   a fixed-point iteration.
+ *   weight that is 1 on the head and falls to 0 before the ellipsoid's
+ *   outline and over the top of the neck. Where the far side of a turn
+ *   would fold (a real head hides its far cheek there) the motion is
+ *   smoothed locally. The backward field ATW wants (out(x) = in(x + F(x)))
+ *   is the inverse of that map, found per node by Newton's method.
  * - The region: the ellipsoid's outline (its silhouette under the fitted
- *   projection), computed once per photo (cached on the input and the
- *   landmarks). Outside it the pose field is exactly 0, so the background
- *   beyond one grid cell of it is bit-identical after ResWarp.
+ *   projection) grown by REGION_GROW, computed once per photo (cached on
+ *   the input and the landmarks). The pose field is exactly 0 outside it,
+ *   and so is every expression's: rig-generator.c multiplies the
+ *   expression's field by a mask that is 0 within AU_EDGE_CELLS of the
+ *   region's edge (rig_head_bound), so the background beyond the region
+ *   plus a margin is the photo bit for bit after ResWarp (the animator
+ *   keeps the photo's pixels away from changed cells). A colour-refined region (k-means colours
+ *   of head and background seeded by the landmarks) was tried and dropped:
+ *   its ragged hair edge made roll ±20 fold (the turn shrank to 0.41).
  *
  * What it does not do yet: background that the turn uncovers is not filled
  * from the surrounding background. The outline stays where the photo has it
@@ -59,6 +66,17 @@
 /* The weight is 1 inside this fraction of the outline's radius. */
 #define WEIGHT_INNER 0.5f
 #define EDGE_CELLS 2.5f
+/* The region is the ellipse's outline grown by a fifth: the ellipse itself
+ * cut the expressions' own fields at a turned face's far temple (AU2 lost
+ * up to 19 % on 5 of 23 faces and sample1/2's surprise no longer read as
+ * surprise to face-api). The pose's weight is 0 before the ellipse. */
+#define REGION_GROW 1.2f
+/* The expression's mask rises from 0 AU_EDGE_CELLS inside the region's
+ * edge to 1 AU_BAND cells further in. More than EDGE_CELLS: the animator
+ * keeps the photo's pixels only beyond 3 cells of a changed cell in both
+ * axes (mien-animator.c), which reaches 3·√2 cells on a diagonal. */
+#define AU_EDGE_CELLS 4.5f
+#define AU_BAND 3.0f
 /* The neck: full motion down to the chin, none FALLOFF iod below it. */
 #define NECK_FALLOFF 0.6f
 /* Relief kernel radius, iod, and its background weight. */
@@ -85,7 +103,9 @@ struct rig_head {
   head_fit fit;
   float *depth;  /* camera z of each node, grid pixels */
   float *weight; /* the pose weight, 0 … 1 */
-  float *region; /* 1 inside the head's outline, 0 outside */
+  float *region; /* 1 inside the head's region, 0 outside */
+  float *dist;   /* distance to the region's edge inside it, grid pixels */
+  float *au_mask; /* what the expression's field is multiplied by */
   float *motion; /* forward motion, 2 per node */
   float *scratch; /* 2 per node */
   unsigned char *mark;
@@ -340,6 +360,50 @@ wendland2 (float r2)
   return t2 * t2 * (4.0f * r + 1.0f);
 }
 
+/* Chamfer (3-4) distance from each region node to the nearest node outside
+ * it, in grid pixels (0 outside). */
+static void
+distance_inside (const float *region, float *d, int w, int h)
+{
+  const float big = 1e9f;
+  for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
+    d[p] = region[p] > 0.0f ? big : 0.0f;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *v = d + (size_t)y * (size_t)w + (size_t)x;
+        if (x == 0 || y == 0 || x == w - 1)
+          *v = fminf (*v, 1.0f);
+        if (x > 0)
+          *v = fminf (*v, v[-1] + 1.0f);
+        if (y > 0)
+          {
+            *v = fminf (*v, v[-w] + 1.0f);
+            if (x > 0)
+              *v = fminf (*v, v[-w - 1] + 1.4142f);
+            if (x < w - 1)
+              *v = fminf (*v, v[-w + 1] + 1.4142f);
+          }
+      }
+  for (int y = h - 1; y >= 0; y--)
+    for (int x = w - 1; x >= 0; x--)
+      {
+        float *v = d + (size_t)y * (size_t)w + (size_t)x;
+        if (y == h - 1 || x == w - 1)
+          *v = fminf (*v, 1.0f);
+        if (x < w - 1)
+          *v = fminf (*v, v[1] + 1.0f);
+        if (y < h - 1)
+          {
+            *v = fminf (*v, v[w] + 1.0f);
+            if (x < w - 1)
+              *v = fminf (*v, v[w + 1] + 1.4142f);
+            if (x > 0)
+              *v = fminf (*v, v[w - 1] + 1.4142f);
+          }
+      }
+}
+
 static void
 head_maps (rig_head *hd, const mien_point *lm)
 {
@@ -376,13 +440,16 @@ head_maps (rig_head *hd, const mien_point *lm)
           }
         hd->depth[p] = ze + num / den;
         float rho = sqrtf (fmaxf (rho2, 0.0f));
-        hd->region[p] = rho < 1.0f ? 1.0f : 0.0f;
+        hd->region[p] = rho < REGION_GROW ? 1.0f : 0.0f;
         float wt = smoothstep01 ((1.0f - rho - edge)
                                  / (1.0f - WEIGHT_INNER - edge));
         float chin = rig_face_shape[MIEN_LM_CHIN][1];
         wt *= smoothstep01 ((chin + NECK_FALLOFF - ys) / NECK_FALLOFF);
         hd->weight[p] = wt;
       }
+  distance_inside (hd->region, hd->dist, w, h);
+  for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
+    hd->au_mask[p] = smoothstep01 ((hd->dist[p] - AU_EDGE_CELLS) / AU_BAND);
 }
 
 static mien_status
@@ -395,6 +462,9 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   free (hd->scratch), free (hd->mark);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
+  free (hd->dist), free (hd->au_mask);
+  hd->dist = malloc (sizeof (float) * n);
+  hd->au_mask = malloc (sizeof (float) * n);
   hd->scratch = malloc (sizeof (float) * 2 * n);
   hd->mark = malloc (n);
   hd->depth = malloc (sizeof (float) * n);
@@ -407,6 +477,7 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   hd->moved = mien_image_new (w, h, 3, NULL);
   hd->valid = 0;
   if (!hd->depth || !hd->weight || !hd->region || !hd->motion || !hd->scratch
+      || !hd->dist || !hd->au_mask
       || !hd->mark || !hd->pose
       || !hd->au || !hd->delta || !hd->moved)
     {
@@ -430,6 +501,7 @@ rig_head_free (rig_head *hd)
     return;
   free (hd->depth), free (hd->weight), free (hd->region), free (hd->motion);
   free (hd->scratch), free (hd->mark);
+  free (hd->dist), free (hd->au_mask);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
   free (hd);
@@ -458,6 +530,22 @@ const float *
 rig_head_region (const rig_head *hd)
 {
   return hd && hd->valid ? hd->region : NULL;
+}
+
+/* The expression's field bounded by the head: multiplied by a mask that is
+ * 0 within AU_EDGE_CELLS of the region's edge and beyond it, 1 from AU_BAND
+ * cells further in. */
+void
+rig_head_bound (const rig_head *hd, mien_image *field)
+{
+  if (!hd || !hd->valid || field->width != hd->w || field->height != hd->h)
+    return;
+  for (size_t p = 0; p < (size_t)hd->w * (size_t)hd->h; p++)
+    if (hd->au_mask[p] < 1.0f)
+      {
+        field->data[2 * p] *= hd->au_mask[p];
+        field->data[2 * p + 1] *= hd->au_mask[p];
+      }
 }
 
 /* ---- the field ---------------------------------------------------------- */

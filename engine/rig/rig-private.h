@@ -298,9 +298,12 @@ void rig_head_free (rig_head *hd);
  * (once per photo). */
 mien_status rig_head_update (rig_head *hd, const mien_image *input,
                              const mien_point *lm, mien_error *err);
-/* 1 inside the head's outline, 0 outside (w·h floats); NULL before a fit. */
+/* 1 inside the head's region, 0 outside (w·h floats); NULL before a fit. */
 const float *rig_head_region (const rig_head *hd);
 void rig_head_size (const rig_head *hd, int *width, int *height);
+/* Multiplies the expression's field by the head's mask (0 at and beyond
+ * the outline), so expressions never move the background. */
+void rig_head_bound (const rig_head *hd, mien_image *field);
 /* Whether c asks for a pose (any of yaw, pitch, roll not 0). */
 int rig_pose_active (const mien_driving *c);
 /* R_req in image axes (row-major 3×3), degrees. */
