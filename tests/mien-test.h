@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int mien_test_failures;
 static int mien_test_checks;
@@ -45,4 +46,21 @@ mien_test_uniform (float lo, float hi)
   x ^= x << 17;
   mien_test_rng_state = x;
   return lo + (hi - lo) * (float)((x >> 40) * (1.0 / 16777216.0));
+}
+
+/* A field of /proc/self/status in kB ("VmRSS:", "VmHWM:"), for the tests
+ * that measure a peak; -1 when it cannot be read. */
+static inline long
+mien_test_status_kb (const char *key)
+{
+  FILE *f = fopen ("/proc/self/status", "r");
+  char line[256];
+  long v = -1;
+  size_t n = strlen (key);
+  while (f && fgets (line, sizeof line, f))
+    if (strncmp (line, key, n) == 0)
+      v = strtol (line + n + 1, NULL, 10);
+  if (f)
+    fclose (f);
+  return v;
 }

@@ -16,6 +16,7 @@
 #include "mien-clip.h"
 #include "mien-reswarp-backend.h"
 #include "mien-rig.h"
+#include "mien-test-image.h"
 #include "mien-test.h"
 
 /* ---- a recording backend over the CPU one ---------------------------------- */
@@ -123,31 +124,12 @@ static mien_generator *rig;
 static int
 load_face (void)
 {
-  const char *root = getenv ("MIEN_SOURCE_ROOT");
-  char path[4096];
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json",
-            root ? root : ".");
   mien_landmark_file lm = { 0 };
-  mien_error err = { 0 };
-  if (mien_landmark_file_load (path, &lm, &err) != MIEN_OK || lm.n_faces < 1)
-    {
-      fprintf (stderr, "%s: %s\n", path, err.message);
-      return 0;
-    }
-  face = lm.faces[0];
-  photo = mien_image_new (lm.width, lm.height, 3, &err);
-  for (size_t i = 0; i < mien_image_n_floats (photo); i++)
-    photo->data[i] = mien_test_uniform (0.0f, 1.0f);
+  photo = mien_test_fixture_photo (&lm);
+  if (photo != NULL)
+    face = lm.faces[0];
   mien_landmark_file_clear (&lm);
-  return 1;
-}
-
-static int
-same (const mien_image *a, const mien_image *b)
-{
-  return a && b && mien_image_same_shape (a, b)
-         && memcmp (a->data, b->data,
-                    mien_image_n_floats (a) * sizeof (float)) == 0;
+  return photo != NULL;
 }
 
 /* Renders what every caller renders: two full frames, a crop, three clip
@@ -215,7 +197,9 @@ test_every_caller_goes_through_the_table (void)
       CHECK (rec.frames == n,
              "every frame (render, render_crop, clip) runs on it: %d of %d",
              rec.frames, n);
-      CHECK (same (got, ref) && same (crop_rec, crop_cpu),
+      CHECK (got && ref && crop_rec && crop_cpu
+                 && mien_test_images_equal (got, ref)
+                 && mien_test_images_equal (crop_rec, crop_cpu),
              "results bit-identical to the CPU backend's");
       mien_image_free (ref), mien_image_free (got);
       mien_image_free (crop_cpu), mien_image_free (crop_rec);
@@ -297,7 +281,7 @@ test_fallback_rules (void)
       CHECK (mien_device_reswarp_frame (rw, refined, field, out, &err)
                  == MIEN_OK,
              "frame %d: %s", i, err.message);
-      CHECK (same (out, out_ref), "frame %d equals the CPU's", i);
+      CHECK (mien_test_images_equal (out, out_ref), "frame %d equals the CPU's", i);
     }
   CHECK (rw && mien_device_reswarp_get_kind (rw) == MIEN_DEVICE_CPU
              && rec.frames == 2 && rec.destroys == 1

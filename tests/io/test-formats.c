@@ -701,21 +701,6 @@ test_pfm_nan (void)
 
 /* ---- memory ---------------------------------------------------------------- */
 
-static long
-status_kb (const char *key)
-{
-  FILE *f = fopen ("/proc/self/status", "r");
-  char line[256];
-  long v = -1;
-  size_t n = strlen (key);
-  while (f && fgets (line, sizeof line, f))
-    if (strncmp (line, key, n) == 0)
-      v = strtol (line + n + 1, NULL, 10);
-  if (f)
-    fclose (f);
-  return v;
-}
-
 /* The decoder's measured peak, in bytes: VmHWM after the load over VmRSS
  * before it, in a fresh process (this program run again with --peak: a
  * forked child would reuse memory its parent freed). A small file of the
@@ -725,9 +710,9 @@ static int
 peak_main (const char *warm, const char *file)
 {
   mien_image_free (mien_image_load (warm, NULL));
-  long before = status_kb ("VmRSS:");
+  long before = mien_test_status_kb ("VmRSS:");
   mien_image *im = mien_image_load (file, NULL);
-  long peak = status_kb ("VmHWM:");
+  long peak = mien_test_status_kb ("VmHWM:");
   printf ("%.0f\n", im && before > 0 && peak > 0
                         ? (double)(peak - before) * 1024.0
                         : -1.0);

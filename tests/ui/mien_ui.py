@@ -89,3 +89,64 @@ def wait_for(predicate, timeout=10.0, what="condition"):
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+# ---- checks and input shared by the tests ----------------------------------
+
+failures = []
+
+
+def check(cond, msg):
+    """Records one property: 'ok' or 'FAIL' and the message; the test goes on."""
+    print(("ok   " if cond else "FAIL ") + msg)
+    if not cond:
+        failures.append(msg)
+
+
+def finish():
+    """Ends the test: exit status 1 if any check failed."""
+    import sys
+    print(f"{len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+def wait(predicate, timeout=10.0):
+    """True once predicate() is (exceptions count as not yet), False after
+    timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def action(name, param):
+    """Activates an application action over D-Bus, as the desktop would
+    (param: a GVariant text, e.g. "'/tmp/photo.png'")."""
+    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
+                    "--object-path", "/io/github/mien/Mien", "--method",
+                    "org.gtk.Actions.Activate", name, f"[<{param}>]", "{}"],
+                   check=True, capture_output=True)
+
+
+CONTROL_L, SHIFT_L = 37, 50  # X keycodes (Xvfb's default keymap)
+
+
+def key(sym, ctrl=False, shift=False):
+    """Presses a key (an X keysym) as the keyboard would: modifiers down,
+    key, up."""
+    gen = pyatspi.Registry.generateKeyboardEvent
+    if ctrl:
+        gen(CONTROL_L, None, pyatspi.KEY_PRESS)
+    if shift:
+        gen(SHIFT_L, None, pyatspi.KEY_PRESS)
+    gen(sym, None, pyatspi.KEY_SYM)
+    if shift:
+        gen(SHIFT_L, None, pyatspi.KEY_RELEASE)
+    if ctrl:
+        gen(CONTROL_L, None, pyatspi.KEY_RELEASE)
+    time.sleep(0.3)

@@ -22,28 +22,10 @@ import numpy as np
 import pyatspi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mien_ui import click, extents, find, find_app, screenshot  # noqa: E402
+from mien_ui import (check, click, extents, find, find_app, finish,  # noqa: E402
+                     screenshot, wait)
 
-failures = []
 photo = os.environ["MIEN_PHOTO"]
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
-
-
-def wait(predicate, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if predicate():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def status():
@@ -126,5 +108,4 @@ check(msg is not None, f"the thorough search says what it found: {msg.name!r}")
 check(wait(lambda: "face 2 of" in status(), 10), f"the chosen face stays animated: {status()!r}")
 screenshot("faces-thorough")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -14,59 +14,17 @@ import glob
 import os
 import signal
 import struct
-import subprocess
 import sys
 import time
 import zlib
 
-import pyatspi  # noqa: F401  (the registry behind mien_ui)
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mien_ui import click, find, find_app, screenshot  # noqa: E402
+from mien_ui import (action, check, click, find, find_app, finish, key,  # noqa: E402
+                     screenshot, wait)
 
-failures = []
-artifacts = os.environ["MIEN_ARTIFACTS"]
 pid = int(os.environ["MIEN_PID"])
 home = os.environ["HOME"]
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
-
-
-def wait(predicate, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if predicate():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.2)
-    return False
-
-
-CONTROL_L = 37  # X keycode (Xvfb's default keymap)
-
-
-def key(sym, ctrl=False):
-    """Presses a key as the keyboard would: modifier down, key, up."""
-    gen = pyatspi.Registry.generateKeyboardEvent
-    if ctrl:
-        gen(CONTROL_L, None, pyatspi.KEY_PRESS)
-    gen(sym, None, pyatspi.KEY_SYM)
-    if ctrl:
-        gen(CONTROL_L, None, pyatspi.KEY_RELEASE)
-    time.sleep(0.3)
-
-
-def action(name, param):
-    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
-                    "--object-path", "/io/github/mien/Mien", "--method",
-                    "org.gtk.Actions.Activate", name, f"[<{param}>]", "{}"],
-                   check=True, capture_output=True)
+artifacts = os.environ["MIEN_ARTIFACTS"]
 
 
 def alive():
@@ -145,5 +103,4 @@ check(not left, f"no temporary is left: {left}")
 log = open(os.path.join(artifacts, "mien.log"), errors="replace").read()
 check("quit on SIGTERM" in log, "the log says why it quit")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()
