@@ -6,6 +6,9 @@
 # photos through mien_image_load), the weight loader (tests/nn) and the
 # safetensors/ATW loader (tests/atw). Corpora persist in OUT between runs,
 # so repeated runs go deeper. Needs clang with libFuzzer (scripts/setup.sh).
+# With MIEN_FUZZ_CPU_SECONDS=N in the environment each fuzzer runs N seconds
+# of its own CPU time instead (tests/fuzz/cpu-budget.sh): the record the
+# issue asks for is MIEN_FUZZ_CPU_SECONDS=1800 scripts/fuzz.sh.
 # Usage: scripts/fuzz.sh [SECONDS [OUT]]   (OUT default: build-fuzz)
 set -uo pipefail
 seconds=${1:-60}

@@ -47,6 +47,13 @@ for name, data in (("truncated", raw[:len(raw) // 2]),
     open(os.path.join(d, name + ".safetensors"), "wb").write(data)
 PY
 cd "$out"
-ASAN_OPTIONS=detect_leaks=1 ./fuzz-atw-loader -max_total_time="$seconds" \
-  -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1 corpus \
-  2>&1 | tail -n 25
+# With MIEN_FUZZ_CPU_SECONDS=N: N seconds of the fuzzer's own CPU time
+# (tests/fuzz/cpu-budget.sh) instead of FUZZ_SECONDS of wall time.
+[ -n "${MIEN_FUZZ_CPU_SECONDS:-}" ] && seconds=$((MIEN_FUZZ_CPU_SECONDS * 20))
+rc=0
+budget_out=$(ASAN_OPTIONS=detect_leaks=1 "$src/tests/fuzz/cpu-budget.sh" fuzz.log \
+  ./fuzz-atw-loader -max_total_time="$seconds" \
+  -rss_limit_mb=2048 -max_len=65536 -timeout=10 -print_final_stats=1 corpus) || rc=$?
+tail -n 25 fuzz.log
+echo "${budget_out##* } CPU-s"
+exit $rc

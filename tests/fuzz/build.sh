@@ -13,7 +13,7 @@ out=$2
 shift 2
 command -v clang >/dev/null || { echo "clang not installed: skipped"; exit 77; }
 mkdir -p "$out/obj"
-pkgs="glib-2.0 gobject-2.0 gio-2.0 gdk-pixbuf-2.0 json-glib-1.0 libpng libtiff-4 lcms2 libavformat libavcodec libavutil libswscale imagequant"
+pkgs="glib-2.0 gobject-2.0 gio-2.0 gdk-pixbuf-2.0 json-glib-1.0 libpng libtiff-4 lcms2 libexif libavformat libavcodec libavutil libswscale imagequant"
 pc_cflags=$(pkg-config --cflags $pkgs)
 pc_libs=$(pkg-config --libs $pkgs)
 cflags=(-std=c17 -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer

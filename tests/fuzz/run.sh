@@ -41,33 +41,18 @@ if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
     || { tail -n 40 "$out/$name-regressions.log"; echo "FAIL: a regression input of $name"; exit 1; }
   echo "$name: $(ls "$regressions" | wc -l) regression inputs pass"
 fi
-# SECONDS is wall time. With MIEN_FUZZ_CPU_SECONDS set, the run lasts until
-# the fuzzer itself has used that much CPU time (user + system, from
-# /proc/PID/stat), however busy the machine: a watcher then interrupts it,
-# libFuzzer prints its final stats and exits with its interrupt code (72).
-cpu_budget=${MIEN_FUZZ_CPU_SECONDS:-}
-[ -n "$cpu_budget" ] && seconds=$((cpu_budget * 20))
-ASAN_OPTIONS=detect_leaks=1 "$out/$name" "${opts[@]}" -max_total_time="$seconds" \
-  "$corpus" >"$out/$name.log" 2>&1 &
-fuzzer=$!
-cpu_used=0
-if [ -n "$cpu_budget" ]; then
-  tick=$(getconf CLK_TCK)
-  while kill -0 "$fuzzer" 2>/dev/null; do
-    # Fields 14 and 15 of /proc/PID/stat (after the command in parentheses).
-    ticks=$(sed 's/.*) //' "/proc/$fuzzer/stat" 2>/dev/null | awk '{print $12 + $13}')
-    [ -n "$ticks" ] && cpu_used=$((ticks / tick))
-    if [ "$cpu_used" -ge "$cpu_budget" ]; then kill -INT "$fuzzer"; break; fi
-    sleep 5
-  done
-fi
-rc=0; wait "$fuzzer" || rc=$?
-if [ $rc -ne 0 ] && ! { [ -n "$cpu_budget" ] && [ $rc -eq 72 ] && [ "$cpu_used" -ge "$cpu_budget" ]; }; then
+# SECONDS is wall time; with MIEN_FUZZ_CPU_SECONDS=N the run lasts N
+# seconds of the fuzzer's own CPU time instead (cpu-budget.sh).
+[ -n "${MIEN_FUZZ_CPU_SECONDS:-}" ] && seconds=$((MIEN_FUZZ_CPU_SECONDS * 20))
+rc=0
+budget_out=$(ASAN_OPTIONS=detect_leaks=1 "$src/tests/fuzz/cpu-budget.sh" "$out/$name.log" \
+  "$out/$name" "${opts[@]}" -max_total_time="$seconds" "$corpus") || rc=$?
+if [ $rc -ne 0 ]; then
   tail -n 60 "$out/$name.log"; echo "FAIL: $name (exit $rc)"; exit 1
 fi
+cpu_used=${budget_out##* }
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log")
 last=$(grep -E '^#[0-9]+' "$out/$name.log" | tail -n 1)
 cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
 ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
-[ -n "$cpu_budget" ] && seconds="${cpu_used} CPU-"
-echo "$name: ${seconds}s, $execs executions, cov $cov, ft $ft, corpus $(ls "$corpus" | wc -l) files, no crash"
+echo "$name: ${seconds}s wall limit, ${cpu_used} CPU-s, $execs executions, cov $cov, ft $ft, corpus $(ls "$corpus" | wc -l) files, no crash"

@@ -32,8 +32,13 @@ if [ -d "$models" ]; then
 fi
 # -rss_limit_mb keeps a declared-huge tensor from passing as "works on my
 # machine": the loader must refuse before allocating.
-"$out/fuzz-weights" "$out/corpus" -max_total_time="$seconds" \
-  -rss_limit_mb=1024 -max_len=65536 -artifact_prefix="$out/" -timeout=10 -print_final_stats=1 \
-  2>"$out/fuzz.log" || { tail -n 40 "$out/fuzz.log"; exit 1; }
-grep -E "stat::number_of_executed_units|Done" "$out/fuzz.log" | tail -n 2
-echo "fuzzed the weight loader for ${seconds}s without a crash"
+# With MIEN_FUZZ_CPU_SECONDS=N: N seconds of the fuzzer's own CPU time
+# (tests/fuzz/cpu-budget.sh) instead of SECONDS of wall time.
+[ -n "${MIEN_FUZZ_CPU_SECONDS:-}" ] && seconds=$((MIEN_FUZZ_CPU_SECONDS * 20))
+budget_out=$("$src/tests/fuzz/cpu-budget.sh" "$out/fuzz.log" \
+  "$out/fuzz-weights" "$out/corpus" -max_total_time="$seconds" \
+  -rss_limit_mb=1024 -max_len=65536 -artifact_prefix="$out/" -timeout=10 -print_final_stats=1) \
+  || { tail -n 40 "$out/fuzz.log"; exit 1; }
+grep -E "^stat::|Done" "$out/fuzz.log" | tail -n 8
+grep -E '^#[0-9]+' "$out/fuzz.log" | tail -n 1
+echo "fuzzed the weight loader for ${budget_out##* } CPU-s without a crash"
