@@ -88,6 +88,20 @@ mouth_y = by + 0.8 * bh
 near_mouth = (np.abs(pys - mouth_y) < 0.35 * bh) & (np.abs(pxs - cx) < 0.6 * bw)
 check(near_mouth.sum() > 50, f"the mouth region moved ({near_mouth.sum()} pixels)")
 
+# 1b. The head turn (issue #24): the Head group's yaw slider turns the
+# face, and nothing far from it changes.
+head = find(app, name="Head turn", role="slider")
+head.queryValue().currentValue = 15.0
+turned = wait_screen_change(smile, "1b-head-turn")
+dt = np.abs(turned - smile).sum(axis=2) > 6
+ys, xs = np.nonzero(dt)
+in_preview = (xs >= px) & (xs < px + pw) & (ys >= py) & (ys < py + ph)
+pxs, pys = (xs[in_preview] - ox) / scale, (ys[in_preview] - oy) / scale
+check(in_preview.sum() > 500, f"the head turned on screen ({in_preview.sum()} pixels)")
+far = (np.abs(pxs - cx) > 2.5 * bw) | (np.abs(pys - cy) > 2.5 * bh)
+check(far.sum() == 0, f"the turn left the rest alone ({far.sum()} pixels far from the face changed)")
+smile = turned
+
 # 2. A preset button.
 click(find(app, name="Surprised", role="push button"))
 surprised = wait_screen_change(smile, "2-surprised")
@@ -95,6 +109,8 @@ d2 = np.abs(surprised - smile).sum(axis=2)
 check((d2 > 6).sum() > 200, f"the Surprised preset changed the face ({(d2 > 6).sum()} pixels)")
 lip = find(app, name="Lip corner puller", role="slider").queryValue().currentValue
 check(abs(lip) < 1e-6, f"the preset replaced the lip corner value (now {lip})")
+yaw = find(app, name="Head turn", role="slider").queryValue().currentValue
+check(abs(yaw - 15.0) < 1e-6, f"the preset kept the head turn (now {yaw})")
 
 # 3. Vanilla vs multiscale with the keyboard ('m'), as a person would.
 # This crop is 194 px: below 256 px the multiscale pyramid has one level and
