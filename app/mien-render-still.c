@@ -133,6 +133,22 @@ max_displacement (const mien_image *field)
   return m;
 }
 
+/* A photo that already shows the head turned far: the rig limited the yaw
+ * so that photo and turn stay within ±45° (issue #24). A warning, also
+ * with --quiet. */
+static void
+warn_pose_limit (const mien_generator *gen, const mien_driving *c)
+{
+  mien_rig_stats st;
+  float asked = c->values[MIEN_HEAD_YAW];
+  if (asked != 0.0f && mien_rig_get_stats (gen, &st) && st.yaw_used != asked)
+    fprintf (stderr,
+             "%s: warning: the head is turned %.0f° in the photo; yaw %g is "
+             "limited to %.1f (photo and turn stay within ±45°)\n",
+             program, (double)st.photo_yaw, (double)asked,
+             (double)st.yaw_used);
+}
+
 static void
 report (const options *opt, const mien_animator *anim, int face,
         const mien_generator *gen, const mien_generator_output *g)
@@ -212,7 +228,10 @@ mien_render_still (const options *opt, const mien_project *project,
                      crop_only ? mien_animator_get_crop (anim) : NULL,
                      opt->quality, &err);
   if (st == MIEN_OK)
-    report (opt, anim, face_index, gen, g);
+    {
+      report (opt, anim, face_index, gen, g);
+      warn_pose_limit (gen, c);
+    }
   else
     fprintf (stderr, "%s: %s\n", program, err.message);
   mien_image_free (frame);

@@ -63,6 +63,11 @@ typedef struct mien_rig_stats {
    * gaze leaves them alone, since there is no iris to turn and moving the
    * closed lid would smear lashes. Counted only while gaze is asked for. */
   int gaze_shut_eyes;
+  /* Head pose (last call with a pose): the photo's own yaw as the rig fits
+   * it, and the yaw it turned by, in degrees. A photo already turned far
+   * has the yaw limited so that both together stay within ±45°
+   * (yaw_used != the yaw asked for). */
+  float photo_yaw, yaw_used;
 } mien_rig_stats;
 
 /* The head's region of the last face the rig moved (rig-pose.c, once per

@@ -73,6 +73,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
   side_au sides[2], mid;
   int have_frame = face_frame_init (&f, lm);
   rig->stats.gaze_shut_eyes = 0;
+  rig->stats.photo_yaw = rig->stats.yaw_used = 0.0f;
   if (have_frame)
     {
       side_intensities (&c, sides, &mid);
@@ -123,6 +124,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       if (st != MIEN_OK)
         return st;
       rig->stats.fold_alpha *= pose_alpha;
+      rig_head_yaw (rig->head, &rig->stats.photo_yaw, &rig->stats.yaw_used);
       rig->stats.min_jacobian = mien_field_min_jacobian (out->field);
       rig->stats.max_displacement = max_abs (out->field);
     }

@@ -66,6 +66,8 @@
 /* The weight is 1 inside this fraction of the outline's radius. */
 #define WEIGHT_INNER 0.5f
 #define EDGE_CELLS 2.5f
+/* The photo's yaw and the turn together stay within this (degrees). */
+#define PROFILE_MAX_DEG 45.0f
 /* The region is the ellipse's outline grown by a fifth: the ellipse itself
  * cut the expressions' own fields at a turned face's far temple (AU2 lost
  * up to 19 % on 5 of 23 faces and sample1/2's surprise no longer read as
@@ -111,6 +113,7 @@ struct rig_head {
   unsigned char *mark;
   int relief_passes;
   float pose_scale; /* < 1 when the relief had to shrink the turn */
+  float photo_yaw, yaw_used; /* degrees: the photo's own yaw, the turn's */
   mien_image *pose, *au, *delta, *moved;
 };
 
@@ -685,6 +688,20 @@ invert_newton (const float *motion, int w, int h, float tx, float ty,
   return r;
 }
 
+/* The fitted head's yaw in the photo, degrees, in the channels' sense
+ * (R0 = Rz Rx Ry: yaw = atan2(−R20, R22)). */
+static float
+photo_yaw (const head_fit *f)
+{
+  return atan2f (-f->R[6], f->R[8]) * (float)(180.0 / M_PI);
+}
+
+void
+rig_head_yaw (const rig_head *hd, float *photo, float *used)
+{
+  *photo = hd->photo_yaw, *used = hd->yaw_used;
+}
+
 /* The backward pose field of c into hd->pose (exactly 0 where the weight
  * is 0 all around). */
 static void
@@ -693,7 +710,17 @@ pose_field (rig_head *hd, const mien_driving *c)
   const head_fit *f = &hd->fit;
   int w = hd->w, h = hd->h;
   float Rq[9], Rt[9], M[9];
-  rig_pose_rotation (c->values[MIEN_HEAD_YAW], c->values[MIEN_HEAD_PITCH],
+  /* A face the photo shows turned far (beyond PROFILE_MAX_DEG with the
+   * turn) has no far side left to show: the yaw is limited so that photo
+   * and turn together stay within it (issue #24's bad input). */
+  float yaw0 = photo_yaw (f), yaw = c->values[MIEN_HEAD_YAW];
+  float lo = -PROFILE_MAX_DEG - yaw0, hi = PROFILE_MAX_DEG - yaw0;
+  float used = yaw < lo ? lo : yaw > hi ? hi : yaw;
+  if ((yaw > 0.0f && used < 0.0f) || (yaw < 0.0f && used > 0.0f))
+    used = 0.0f; /* never turn the other way */
+  hd->photo_yaw = yaw0;
+  hd->yaw_used = used;
+  rig_pose_rotation (used, c->values[MIEN_HEAD_PITCH],
                      c->values[MIEN_HEAD_ROLL], Rq);
   mat_transpose (f->R, Rt);
   mat_mul (Rq, Rt, M);

@@ -304,6 +304,9 @@ void rig_head_size (const rig_head *hd, int *width, int *height);
 /* Multiplies the expression's field by the head's mask (0 at and beyond
  * the outline), so expressions never move the background. */
 void rig_head_bound (const rig_head *hd, mien_image *field);
+/* After rig_pose_apply: the photo's fitted yaw and the yaw the turn used
+ * (limited so that both together stay within ±45°), degrees. */
+void rig_head_yaw (const rig_head *hd, float *photo, float *used);
 /* Whether c asks for a pose (any of yaw, pitch, roll not 0). */
 int rig_pose_active (const mien_driving *c);
 /* R_req in image axes (row-major 3×3), degrees. */

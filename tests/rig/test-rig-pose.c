@@ -15,9 +15,12 @@
  *     for expressions alone: a wide-open jaw, brows and smile), and the photo
  *     beyond the region plus a margin of 3 % of the face's width is the
  *     input bit for bit after ResWarp (the animator's full frame).
+ *   - a photo turned far: the yaw is limited so that photo and turn stay
+ *     within ±45° (synthetic profiles at ±35°, ±50°).
  * Skips (77) without the photo. */
 #include "mien-field.h"
 #include "rig-astronaut.h"
+#include "rig/rig-private.h" /* rig_face_shape, for a synthetic profile */
 
 static mien_point
 motion_at (astronaut_rig *r, int idx)
@@ -183,6 +186,49 @@ check_turned_faces (void)
     }
 }
 
+/* Bad input: a face the photo shows turned 35° or 50° (the generic shape
+ * projected at that yaw onto the astronaut's grid). The turn is limited so
+ * that photo and turn stay within ±45°, and never reversed: from 50°, yaw
+ * +20 does nothing and yaw -20 turns back in full; from 35°, +20 turns by
+ * 10. */
+static void
+check_profile (astronaut_rig *r)
+{
+  static const struct { float photo, ask, want; } cases[] = {
+    { 50, 20, 0 }, { 50, -20, -20 }, { 35, 20, 10 }, { -50, -15, 0 },
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+    {
+      mien_point lm[MIEN_N_LANDMARKS];
+      float a = cases[k].photo * (float)(M_PI / 180.0);
+      for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+        {
+          const float *X = rig_face_shape[i];
+          lm[i] = (mien_point){ 64.0f + 24.0f * (cosf (a) * X[0] + sinf (a) * X[2]),
+                                58.0f + 24.0f * X[1] };
+        }
+      mien_driving c;
+      mien_driving_init (&c);
+      c.values[MIEN_HEAD_YAW] = cases[k].ask;
+      mien_error err = { 0 };
+      CHECK (mien_generator_generate (r->gen, mien_animator_get_low (r->anim),
+                                      &c, lm, &r->g, NULL, &err) == MIEN_OK,
+             "%s", err.message);
+      mien_rig_stats st;
+      mien_rig_get_stats (r->gen, &st);
+      printf ("profile %+.0f°, yaw %+.0f: photo yaw %+.1f, turned %+.1f, "
+              "min Jacobian %.3f\n", cases[k].photo, cases[k].ask,
+              st.photo_yaw, st.yaw_used, st.min_jacobian);
+      CHECK (fabsf (st.photo_yaw - cases[k].photo) < 1.0f,
+             "the fit finds the profile's yaw %.0f (%.1f)", cases[k].photo,
+             st.photo_yaw);
+      CHECK (fabsf (st.yaw_used - cases[k].want) < 1.0f,
+             "photo %.0f, yaw %.0f: turned by %.1f, want %.0f", cases[k].photo,
+             cases[k].ask, st.yaw_used, cases[k].want);
+      CHECK (st.min_jacobian > 0.0f, "no fold (%.3f)", st.min_jacobian);
+    }
+}
+
 int
 main (void)
 {
@@ -272,6 +318,7 @@ main (void)
 
   check_background (&r, 0, "yaw=20");
   check_background (&r, 0, "pitch=-20,roll=15");
+  check_profile (&r);
   astronaut_rig_close (&r);
   check_turned_faces ();
   return mien_test_exit_code ();
