@@ -14,6 +14,7 @@
  *   rig-eyelids    blink, lid raise and tightening, gaze
  *   rig-guard      the border window and the fold guard
  *   rig-pose       head pose: the head's depth, region and turn
+ *   rig-pose-fit   head pose's geometry: the asked rotation, the shape's fit
  *   rig-paint      O^r: mouth interior, lip seam, brow wrinkles, folds
  *   rig-generator  the mien_generator that runs them in that order
  *
@@ -23,6 +24,7 @@
 #pragma once
 
 #include <math.h>
+#include <string.h>
 
 #include "mien-au.h"
 #include "mien-generator.h"
@@ -288,6 +290,33 @@ void paint_folds (mien_image *refined, const face_frame *f,
 
 /* The generic 3-D face shape (rig-tables.c), iod. */
 extern const float rig_face_shape[MIEN_N_LANDMARKS][3];
+
+/* 3×3 row-major matrices (rig-pose.c, rig-pose-fit.c); out may alias. */
+static inline void
+mat_mul (const float *a, const float *b, float *out)
+{
+  float r[9];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      r[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j]
+                     + a[3 * i + 2] * b[6 + j];
+  memcpy (out, r, sizeof r);
+}
+
+static inline void
+mat_transpose (const float *a, float *out)
+{
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      out[3 * j + i] = a[3 * i + j];
+}
+
+static inline void
+mat_apply (const float *m, const float *v, float *out)
+{
+  for (int i = 0; i < 3; i++)
+    out[i] = m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2];
+}
 
 typedef struct rig_head rig_head;
 
