@@ -11,7 +11,7 @@ from PIL import Image
 ARTIFACTS = os.environ.get("MIEN_ARTIFACTS", "/tmp")
 
 
-def find_app(name="mien", timeout=15.0):
+def find_app(name="mien", timeout=40.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         desktop = pyatspi.Registry.getDesktop(0)
