@@ -144,8 +144,12 @@ solve_channels (solve_channel *out)
   for (int c = 0; c < MIEN_AU_N_CHANNELS; c++)
     {
       const mien_au_info *in = &mien_au_channels[c];
-      if (in->region == MIEN_AU_REGION_GAZE)
-        continue; /* gaze: issue #25 */
+      /* Gaze (issue #25) and head pose (the video's pose, issue #23) are
+       * not solved from the expression's landmarks: as unknowns boxed to
+       * 0–5 they would only soak up residual. */
+      if (in->region == MIEN_AU_REGION_GAZE
+          || in->region == MIEN_AU_REGION_HEAD)
+        continue;
       out[n++] = (solve_channel){ (mien_au_channel)c, in->bilateral,
                                   in->side == MIEN_AU_SIDE_BOTH   ? 0
                                   : in->side == MIEN_AU_SIDE_LEFT ? 1
