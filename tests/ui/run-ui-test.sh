@@ -12,7 +12,8 @@ exec dbus-run-session -- bash -c '
   mien=$1 test_py=$2 artifacts=$3 photo=$4 display=$5
   Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$artifacts/xvfb.log" 2>&1 &
   xvfb=$!
-  for i in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+  # Up to 20 s: on a loaded machine Xvfb can take longer than 5 s.
+  for i in $(seq 200); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
   export DISPLAY=$display GTK_A11Y=atspi NO_AT_BRIDGE=0 GDK_BACKEND=x11
   export GSETTINGS_BACKEND=memory
   # Recent files (and anything else kept under the data home) stay in the

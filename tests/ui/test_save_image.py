@@ -13,7 +13,6 @@ independent reader:
 Screenshots stay in the artifacts folder."""
 import io
 import os
-import subprocess
 import sys
 import time
 
@@ -21,40 +20,14 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mien_ui import click, find, find_app, screenshot  # noqa: E402
-
-failures = []
-artifacts = os.environ["MIEN_ARTIFACTS"]
-source_photo = os.environ["MIEN_PHOTO"]
+from mien_ui import (action, check, click, failures, find, find_app, screenshot, wait)  # noqa: E402
 
 ORIENTATION, MAKE, MODEL, SOFTWARE = 0x0112, 0x010F, 0x0110, 0x0131
 EXIF_IFD, DATE_ORIGINAL, PIXEL_X, PIXEL_Y = 0x8769, 0x9003, 0xA002, 0xA003
 QUALITY = 70
 
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
-
-
-def action(name, value):
-    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
-                    "--object-path", "/io/github/mien/Mien", "--method",
-                    "org.gtk.Actions.Activate", name, f"[<{value}>]", "{}"],
-                   check=True, capture_output=True)
-
-
-def wait(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.1)
-    return False
+artifacts = os.environ["MIEN_ARTIFACTS"]
+source_photo = os.environ["MIEN_PHOTO"]
 
 
 def status():

@@ -18,7 +18,6 @@
 Screenshots stay in the artifacts folder."""
 import hashlib
 import os
-import subprocess
 import sys
 import time
 
@@ -27,54 +26,10 @@ import pyatspi
 from PIL import Image, ImageCms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mien_ui import click, extents, find, find_app, screenshot, walk  # noqa: E402
+from mien_ui import (action, check, click, extents, failures, find, find_app, key, screenshot, wait, walk)  # noqa: E402
 
-failures = []
 artifacts = os.environ["MIEN_ARTIFACTS"]
 source_photo = os.environ["MIEN_PHOTO"]
-
-
-def check(cond, msg):
-    print(("ok   " if cond else "FAIL ") + msg)
-    if not cond:
-        failures.append(msg)
-
-
-def action(name, value):
-    subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.mien.Mien",
-                    "--object-path", "/io/github/mien/Mien", "--method",
-                    "org.gtk.Actions.Activate", name, f"[<{value}>]", "{}"],
-                   check=True, capture_output=True)
-
-
-def wait(predicate, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return True
-        except Exception:
-            pass
-        time.sleep(0.1)
-    return False
-
-
-CONTROL_L, SHIFT_L = 37, 50  # X keycodes (Xvfb's default keymap)
-
-
-def key(sym, ctrl=False, shift=False):
-    """Presses a key as the keyboard would: modifiers down, key, up."""
-    gen = pyatspi.Registry.generateKeyboardEvent
-    if ctrl:
-        gen(CONTROL_L, None, pyatspi.KEY_PRESS)
-    if shift:
-        gen(SHIFT_L, None, pyatspi.KEY_PRESS)
-    gen(sym, None, pyatspi.KEY_SYM)
-    if shift:
-        gen(SHIFT_L, None, pyatspi.KEY_RELEASE)
-    if ctrl:
-        gen(CONTROL_L, None, pyatspi.KEY_RELEASE)
-    time.sleep(0.3)
 
 
 def showing(node):
