@@ -30,6 +30,7 @@
 #include "mien-animator.h"
 #include "mien-c-locale.h"
 #include "mien-cli.h"
+#include "mien-drive-run.h"
 
 static struct {
   const char *path, *stats;
@@ -124,24 +125,6 @@ mien_render_drive_wanted (void)
   return cli.path != NULL;
 }
 
-/* A driving photo rather than a video: the still formats the loader
- * opens. */
-static int
-is_photo_path (const char *path)
-{
-  static const char *ext[] = { ".jpg", ".jpeg", ".png", ".webp", ".tif",
-                               ".tiff", ".heic", ".heif", ".avif", ".bmp",
-                               ".pfm" };
-  size_t n = strlen (path);
-  for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
-    {
-      size_t m = strlen (ext[i]);
-      if (n > m && strcasecmp (path + n - m, ext[i]) == 0)
-        return 1;
-    }
-  return 0;
-}
-
 static int
 track_progress (void *data, int frame, double time)
 {
@@ -208,7 +191,7 @@ typedef struct drive_run {
   mien_drive_track track;
   mien_drive_result result;
   mien_project project;
-  double t_render, t_encode;
+  double t_render, t_encode, t_finish;
 } drive_run;
 
 static int
@@ -241,25 +224,18 @@ drive_with_photo (drive_run *d, mien_error *err)
   if (driver == NULL)
     return fail (err->message);
   double t0 = mien_cli_now ();
-  mien_status st = mien_drive_track_photo (d->an, driver, &d->dopt, &d->track,
-                                           err);
+  mien_driving c;
+  mien_status st = mien_drive_run_photo (d->an, d->gen, driver, &d->dopt,
+                                         d->face.landmarks, &d->track,
+                                         &d->result, &c, err);
   mien_image_free (driver);
   if (st != MIEN_OK)
     {
       fprintf (stderr, "%s: %s: %s\n", program, cli.path, err->message);
       return 1;
     }
-  double t_track = mien_cli_now () - t0;
-  /* One frame has no rest of its own: it is measured against the driven
-   * photo's face, so the result copies the driving expression (the
-   * photo's own expression is not added; a smiling photo driven by a
-   * smile stays as it is). */
-  st = mien_drive_solve (&d->track, d->gen, &d->dopt, d->face.landmarks,
-                         NULL, &d->result, err);
-  if (st != MIEN_OK)
-    return fail (err->message);
-  mien_driving c;
-  memcpy (c.values, d->result.values, sizeof c.values);
+  double t_track = mien_cli_now () - t0 - d->result.t_model
+                   - d->result.t_solve;
   t0 = mien_cli_now ();
   mien_animator *anim = mien_animator_new (d->photo, &d->face,
                                            opt->set_mode ? opt->mode
@@ -319,25 +295,16 @@ drive_with_video (drive_run *d, mien_error *err)
   if (st != MIEN_OK)
     return fail (err->message);
   const mien_drive_track *t = &d->track;
-  /* The photo's own expression is not subtracted here: measured against
-   * another person's rest (mien_drive_photo_expression), identity reads as
-   * expression (sample1's face against liveportrait-d19's rest came out
-   * AU17 5, AU4 4.6, AU25 4.0 on a nearly neutral face), and the headroom
-   * rule would then mute the performance. The rule stays in
-   * mien_drive_solve for a caller with a reliable measure (a neutral
-   * reference of the photo's own face, issue #24's face model). */
-  st = mien_drive_solve (t, d->gen, &d->dopt, NULL, NULL, &d->result, err);
   float thin_error = 0.0f;
-  if (st == MIEN_OK)
-    st = mien_drive_to_project (&d->result, 0.05f, MIEN_PROJECT_MAX_KEYFRAMES,
-                                &d->project, &thin_error, err);
+  st = mien_drive_run_project (t, d->gen, &d->dopt, &d->result, &d->project,
+                               &thin_error, err);
   if (st != MIEN_OK)
     return fail (err->message);
   if (cli.stats && write_stats (cli.stats, t, &d->result, err) != MIEN_OK)
     return fail (err->message);
   mien_animation_settings *s = &d->project.settings;
-  s->fps = t->fps;
-  s->mode = opt->set_mode ? opt->mode : MIEN_RESWARP_MULTISCALE;
+  if (opt->set_mode)
+    s->mode = opt->mode;
   if (opt->set_scale)
     s->scale = opt->scale, s->max_side = opt->max_side;
   if (opt->set_region || opt->crop_only)
@@ -347,44 +314,14 @@ drive_with_video (drive_run *d, mien_error *err)
     return fail (err->message);
   if (!opt->output)
     return 0;
-  /* The clip: the project's keyframes, as the app would play them. */
-  mien_animator *anim = mien_animator_new (d->photo, &d->face, s->mode, NULL,
-                                           err);
-  mien_timeline *tl = anim ? mien_project_build_timeline (&d->project, err)
-                           : NULL;
-  mien_clip *clip = tl ? mien_clip_new (anim, d->gen, tl,
-                                        MIEN_INTERPOLATION_DRIVING, err)
-                       : NULL;
-  mien_image *frame = clip && s->region == MIEN_CLIP_REGION_PHOTO
-                          ? mien_image_copy (d->photo, err)
-                          : NULL;
-  mien_exporter *ex = NULL;
-  /* The clip keeps the video's length: frame i of the video is frame i of
-   * the clip (the last keyframe is the last frame). */
+  /* The clip: the project's keyframes, as the app would play them, one
+   * frame per frame of the video. */
   int n = t->n_frames;
-  st = clip && (frame || s->region == MIEN_CLIP_REGION_FACE) ? MIEN_OK
-                                                              : err->status;
-  if (st == MIEN_OK)
-    {
-      ex = mien_render_open_exporter (opt->output, s, anim, d->photo,
-                                      opt->overwrite, err);
-      st = ex ? MIEN_OK : err->status;
-    }
-  if (st == MIEN_OK)
-    st = mien_render_export_clip (clip, tl, s->fps, n, frame, ex, frame_done,
-                                  d, err);
-  if (st == MIEN_OK)
-    {
-      double t0 = mien_cli_now ();
-      st = mien_exporter_finish (ex, err);
-      d->t_encode += mien_cli_now () - t0;
-      ex = NULL;
-    }
-  mien_exporter_abort (ex);
-  mien_image_free (frame);
-  mien_clip_free (clip);
-  mien_timeline_free (tl);
-  mien_animator_free (anim);
+  st = mien_drive_run_export (&d->project, d->photo, &d->face, d->gen, n,
+                              opt->output, opt->overwrite,
+                              mien_render_stop_reason, frame_done, d,
+                              &d->t_finish, err);
+  d->t_encode += d->t_finish;
   if (!opt->quiet && isatty (2))
     fputc ('\n', stderr);
   if (st != MIEN_OK)
@@ -393,22 +330,17 @@ drive_with_video (drive_run *d, mien_error *err)
                st == MIEN_ERR_CANCELLED ? "; nothing written" : "");
       return 1;
     }
-  const char *audio = "no audio (GIF or PNG frames)";
-  if (mien_export_format_from_path (opt->output) == MIEN_EXPORT_MP4)
-    {
-      const char *why = NULL;
-      double end = cli.end > 0 ? cli.end : 0.0;
-      if (cli.end <= 0 && n > 0)
-        end = cli.start + n / t->fps;
-      int copied = 0;
-      mien_status a = mien_export_mp4_add_audio (opt->output, cli.path,
-                                                 cli.start, end, &copied,
-                                                 &why, err);
-      if (a != MIEN_OK)
-        fprintf (stderr, "%s: warning: %s; the MP4 is written without "
-                 "audio\n", program, err->message);
-      audio = a != MIEN_OK ? "audio failed" : copied ? "audio copied" : why;
-    }
+  int copied = 0;
+  const char *why = NULL;
+  mien_status a = mien_drive_run_audio (opt->output, cli.path, cli.start,
+                                        cli.end, n, t->fps, &copied, &why,
+                                        err);
+  if (a != MIEN_OK)
+    fprintf (stderr, "%s: warning: %s; the MP4 is written without "
+             "audio\n", program, err->message);
+  const char *audio = a != MIEN_OK ? "audio failed"
+                      : copied     ? "audio copied"
+                                   : why;
   if (!opt->quiet)
     {
       printf ("%s: %d frames at %g fps (%.2f s) from %s; %s\n", opt->output,
@@ -444,7 +376,7 @@ drive_with_video (drive_run *d, mien_error *err)
 int
 mien_render_drive_main (const options *opt)
 {
-  int photo_drive = is_photo_path (cli.path);
+  int photo_drive = mien_drive_is_photo_path (cli.path);
   if (!opt->photo)
     return usage_error ("--drive needs a PHOTO to drive", NULL);
   if (!opt->output && !opt->save_project && !cli.stats)

@@ -95,6 +95,10 @@ typedef void (*mien_render_frame_done) (void *data, int done, int n,
  * frame) or, with frame NULL, the crop. A stop signal caught by
  * mien_cli_catch_stop_signals ends it after the frame in progress with
  * MIEN_ERR_CANCELLED ("interrupted by SIGINT at frame 3 of 60"). done may
+/* NULL, or "interrupted by SIGINT" once mien_cli_catch_stop_signals caught
+ * a stop signal (a mien_clip_export_stop; data unused). */
+const char *mien_render_stop_reason (void *data);
+
  * be NULL. */
 mien_status mien_render_export_clip (mien_clip *clip,
                                      const mien_timeline *timeline,
