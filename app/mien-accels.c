@@ -17,6 +17,7 @@ const MienAccel mien_accels[] = {
   { "win.copy-image", { "<Control>c" } },
   { "win.save-project", { "<Control>s" } },
   { "win.export", { "<Control>e" } },
+  { "win.drive", { "<Control>d" } },
   { "win.preferences", { "<Control>comma" } },
   { "win.undo", { "<Control>z" } },
   { "win.redo", { "<Control><Shift>z", "<Control>y" } },

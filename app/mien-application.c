@@ -6,7 +6,9 @@
  *   gapplication action io.github.mien.Mien apply-preset "('happy', 0.8)"
  *   gapplication action io.github.mien.Mien set-au "('AU12', 3.5)"
  *   gapplication action io.github.mien.Mien set-mode "'vanilla'"
- *   gapplication action io.github.mien.Mien save-image "'/photos/me-happy.png'" */
+ *   gapplication action io.github.mien.Mien save-image "'/photos/me-happy.png'"
+ *   gapplication action io.github.mien.Mien drive-file "'/clips/talk.mp4'"
+ *   gapplication action io.github.mien.Mien drive-export "'/clips/me.mp4'" */
 #include "mien-application.h"
 
 #include <epoxy/gl.h>
@@ -18,6 +20,7 @@
 #include "mien-accels.h"
 #include "mien-device.h"
 #include "mien-engine-worker.h"
+#include "mien-drive-dialog.h"
 #include "mien-export-dialog.h"
 #include "mien-memory.h"
 #include "mien-pool.h"
@@ -111,6 +114,30 @@ save_image_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
   mien_window_save_image (window, g_variant_get_string (param, NULL));
+}
+
+/* Drive with Video or Photo without the file chooser. */
+static void
+drive_file_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  MienWindow *window = active_or_new_window (MIEN_APPLICATION (user_data));
+  mien_window_drive_file (window, g_variant_get_string (param, NULL));
+}
+
+/* Export from the open drive dialog once it has tracked (an existing file
+ * is not replaced). */
+static void
+drive_export_action (GSimpleAction *action, GVariant *param,
+                     gpointer user_data)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (MIEN_IS_DRIVE_DIALOG (l->data))
+      {
+        mien_drive_dialog_export (l->data, g_variant_get_string (param, NULL),
+                                  FALSE);
+        return;
+      }
 }
 
 static void
@@ -244,7 +271,7 @@ quit_when_exports_done (gpointer user_data)
 {
   g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
   for (GList *l = toplevels; l != NULL; l = l->next)
-    if (MIEN_IS_EXPORT_DIALOG (l->data))
+    if (MIEN_IS_EXPORT_DIALOG (l->data) || MIEN_IS_DRIVE_DIALOG (l->data))
       return G_SOURCE_CONTINUE;
   g_message ("quit on %s", stop_signal == SIGINT    ? "SIGINT"
                            : stop_signal == SIGTERM ? "SIGTERM"
@@ -266,7 +293,7 @@ stop (MienApplication *self, int sig)
   stop_signal = sig;
   g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
   for (GList *l = toplevels; l != NULL; l = l->next)
-    if (MIEN_IS_EXPORT_DIALOG (l->data))
+    if (MIEN_IS_EXPORT_DIALOG (l->data) || MIEN_IS_DRIVE_DIALOG (l->data))
       gtk_window_close (l->data); /* cancels; closes when cleaned up */
   g_timeout_add (50, quit_when_exports_done, self);
 }
@@ -292,6 +319,8 @@ mien_application_startup (GApplication *app)
     { .name = "set-mode", .activate = set_mode_action, .parameter_type = "s" },
     { .name = "save-project", .activate = save_project_action, .parameter_type = "s" },
     { .name = "save-image", .activate = save_image_action, .parameter_type = "s" },
+    { .name = "drive-file", .activate = drive_file_action, .parameter_type = "s" },
+    { .name = "drive-export", .activate = drive_export_action, .parameter_type = "s" },
     { .name = "about", .activate = about_action },
     { .name = "quit", .activate = quit_action },
   };

@@ -104,6 +104,7 @@ mien_window_class_install_actions (GtkWidgetClass *widget_class)
     { "win.save-image", NULL, mien_window_save_image_action },
     { "win.copy-image", NULL, mien_window_copy_image_action },
     { "win.export", NULL, export_action },
+    { "win.drive", NULL, mien_window_drive_action },
     { "win.preferences", NULL, preferences_action },
     { "win.help", NULL, help_action },
     { "win.undo", NULL, mien_window_undo_action },

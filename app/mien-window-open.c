@@ -185,6 +185,7 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean has_face = mien_session_get_face_index (session) >= 0;
   gtk_widget_set_sensitive (GTK_WIDGET (self->sliders), has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", has_face);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.drive", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", has_face);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", has_face);

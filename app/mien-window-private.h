@@ -102,6 +102,10 @@ void mien_window_undo_note_change (MienWindow *self);
 void mien_window_undo_action (GtkWidget *widget, const char *action,
                               GVariant *param);
 
+/* mien-window-drive.c */
+void mien_window_drive_action (GtkWidget *widget, const char *action,
+                               GVariant *param);
+
 /* mien-window-open.c */
 void mien_window_open_init (MienWindow *self);
 void mien_window_open_action (GtkWidget *widget, const char *action,

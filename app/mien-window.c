@@ -313,6 +313,7 @@ mien_window_init (MienWindow *self)
                     self);
   mien_window_undo_update_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.drive", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.measure", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-project", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-image", FALSE);

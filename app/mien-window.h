@@ -25,6 +25,9 @@ void mien_window_save_project (MienWindow *self, const char *path);
 /* Saves the current frame at full resolution (format by extension), asking
  * first if the file exists. */
 void mien_window_save_image (MienWindow *self, const char *path);
+/* Drive with Video or Photo (issue #23): a driving photo (by extension)
+ * sets the sliders to its expression; a video opens the drive dialog. */
+void mien_window_drive_file (MienWindow *self, const char *path);
 /* Slider work that is neither in a project nor in a saved image. */
 gboolean mien_window_has_unsaved_work (MienWindow *self);
 

@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Drive with Video or Photo… in the app (issue #23), as a person would.
+
+Made here, so nothing is skipped: a driving photo (the astronaut rendered
+surprised by mien-render --preset surprised), a photo without a face, and a
+short driving clip (the astronaut animated smiling and back by mien-render
+--animate, as tests/drive makes its clips).
+
+Checks:
+- the main menu's entry opens a file chooser for videos and photos;
+- a driving photo sets the sliders to the AUs mien-render --drive reports
+  for the same photo (an independent run of the CLI), as one undo step;
+- a driving photo without a face says so and leaves the sliders alone;
+- a driving video: Cancel during tracking stops it and leaves no file;
+  tracked again, the dialog shows the frames and lost-face line, the frame
+  scale and Play; Export writes an MP4 with one frame per driving frame at
+  the driving rate (ffprobe), and no temporary is left.
+The file choosers are GTK's own under Xvfb; files are handed over with the
+app's drive-file and drive-export actions (as gapplication would)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyatspi
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mien_ui import (action, check, click, extents, find, find_app,  # noqa: E402
+                     finish, key, screenshot, wait)
+
+ARTIFACTS = os.environ["MIEN_ARTIFACTS"]
+RENDER = os.environ["MIEN_RENDER"]
+PHOTO = os.environ["MIEN_PHOTO"]
+FPS = 10
+work = os.path.join(ARTIFACTS, "work")
+os.makedirs(work, exist_ok=True)
+for name in os.listdir(work):
+    path = os.path.join(work, name)
+    if os.path.isfile(path):
+        os.remove(path)
+
+
+def render(*args):
+    p = subprocess.run([RENDER, *args], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def frames_of(path):
+    p = subprocess.run(["ffprobe", "-v", "error", "-count_frames",
+                        "-select_streams", "v:0", "-show_entries",
+                        "stream=nb_read_frames,r_frame_rate", "-of", "json",
+                        path], capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, None
+    s = json.loads(p.stdout)["streams"][0]
+    num, den = s["r_frame_rate"].split("/")
+    return int(s["nb_read_frames"]), float(num) / float(den)
+
+
+# ---- the inputs, made here ---------------------------------------------------
+surprised = os.path.join(work, "surprised.png")
+render(PHOTO, "--preset", "surprised", "-q", "-o", surprised)
+reference = render(PHOTO, "--drive", surprised, "-o",
+                   os.path.join(work, "cli-driven.png"))
+expected = {k: float(v) for k, v in re.findall(r"(AU\d+[LR]?)=([0-9.]+)", reference)}
+print(f"     mien-render --drive says: {expected}")
+faceless = os.path.join(work, "no-face.png")
+Image.fromarray(np.full((256, 256, 3), 128, np.uint8)).save(faceless)
+clip = os.path.join(work, "smile.mp4")
+render(PHOTO, "--animate", "--fps", str(FPS), "-q", "-o", clip,
+       "-k", "0:neutral", "-k", "0.8:12=4,6=2", "-k", "1.6:neutral")
+long_clip = os.path.join(work, "long.mp4")
+render(PHOTO, "--animate", "--fps", "25", "-q", "-o", long_clip,
+       "-k", "0:neutral", "-k", "6:26=3,25=3", "-k", "12:neutral")
+clip_frames, clip_fps = frames_of(clip)
+print(f"     driving clip: {clip_frames} frames at {clip_fps} fps")
+
+app = find_app()
+find(app, contains="1 face", timeout=60)
+
+SLIDERS = {"AU1": "Inner brow raiser", "AU25": "Lips part",
+           "AU15": "Lip corner depressor", "AU12": "Lip corner puller"}
+
+
+def slider(au):
+    return find(app, name=SLIDERS[au], role="slider").queryValue().currentValue
+
+
+def sliders():
+    return {au: slider(au) for au in SLIDERS}
+
+
+# ---- 1. The menu entry opens a chooser ---------------------------------------
+click(find(app, name="Main Menu", role="push button"))
+time.sleep(0.5)
+click(find(app, contains="Drive with Video or Photo", role="menu item", timeout=5))
+chooser = find(app, name="Drive with Video or Photo", timeout=10)
+check(chooser is not None, "the menu entry opens the file chooser")
+print(f"     the chooser is a {chooser.getRoleName()!r}")
+screenshot("1-chooser")
+click(find(chooser, contains="Cancel", role="push button", timeout=5))
+time.sleep(0.5)
+
+# ---- 2. A driving photo -------------------------------------------------------
+before = sliders()
+check(all(abs(v) < 1e-6 for v in before.values()), f"the sliders start at rest {before}")
+action("drive-file", f"'{surprised}'")
+check(wait(lambda: slider("AU1") > 0.5, 60), f"a driving photo moves the sliders ({sliders()})")
+time.sleep(1.0)
+after = sliders()
+for au, value in after.items():
+    want = expected.get(au, 0.0)
+    check(abs(value - want) < 0.02,
+          f"{SLIDERS[au]} ({au}) is what mien-render --drive solves: {value:.2f} vs {want:.2f}")
+screenshot("2-driven-by-photo")
+# One undo step back to rest (the step settles after 0.4 s).
+time.sleep(1.0)
+# Without a window manager the window takes keys after a click into it:
+# the preview's bottom-left corner, where there is no face to pick.
+px, py, pw, ph = extents(find(app, name="Photo preview"))
+pyatspi.Registry.generateMouseEvent(px + 20, py + ph - 20, "abs")
+time.sleep(0.2)
+pyatspi.Registry.generateMouseEvent(px + 20, py + ph - 20, "b1c")
+time.sleep(0.5)
+key(0x7A, ctrl=True)  # Ctrl+Z
+check(wait(lambda: abs(slider("AU1")) < 1e-6 and abs(slider("AU25")) < 1e-6, 10),
+      f"one Undo returns every slider to rest ({sliders()})")
+key(0x7A, ctrl=True, shift=True)  # Ctrl+Shift+Z
+check(wait(lambda: abs(slider("AU1") - after["AU1"]) < 1e-6, 10),
+      f"Redo brings the driven expression back ({sliders()})")
+
+# ---- 3. A driving photo without a face ----------------------------------------
+held = sliders()
+action("drive-file", f"'{faceless}'")
+msg = find(app, contains="no-face.png", timeout=60)
+check(msg is not None and "face" in msg.name.lower(), f"a photo without a face says so: {msg.name!r}")
+time.sleep(0.5)
+check(sliders() == held, f"and changes nothing ({sliders()} vs {held})")
+
+# ---- 4. A driving video: Cancel while tracking --------------------------------
+before_files = set(os.listdir(work))
+action("drive-file", f"'{long_clip}'")
+dialog = find(app, name="Drive with Video", role="frame", timeout=15)
+bar = find(dialog, role="progress bar", timeout=10)
+check(wait(lambda: bar.queryValue().currentValue > 0.0, 60),
+      f"tracking shows progress ({bar.queryValue().currentValue})")
+screenshot("4-tracking")
+click(find(dialog, name="Cancel", role="push button", timeout=5))
+status = find(dialog, name="Tracking cancelled", timeout=30)
+check(status is not None, "Cancel stops the tracking")
+export = find(dialog, name="Export…", role="push button")
+check(not export.getState().contains(pyatspi.STATE_SENSITIVE),
+      "nothing to export after Cancel")
+leftover = set(os.listdir(work)) - before_files
+check(not leftover, f"a cancelled tracking leaves no file ({sorted(leftover)})")
+click(find(dialog, name="Close", role="push button", timeout=5))
+check(wait(lambda: all(n.name != "Drive with Video" for n in app), 10), "Close closes the dialog")
+
+# ---- 5. A driving video: track, scrub, play, export ----------------------------
+action("drive-file", f"'{clip}'")
+dialog = find(app, name="Drive with Video", role="frame", timeout=15)
+line = find(dialog, contains="face was lost on", timeout=120)
+check(line.name.startswith(f"{clip_frames} frames"),
+      f"the dialog tells the frames and faces lost: {line.name!r}")
+check("lost on 0 frames" in line.name, f"the face was never lost in this clip: {line.name!r}")
+scale = find(dialog, name="Frame", role="slider", timeout=5)
+check(abs(scale.queryValue().maximumValue - (clip_frames - 1)) < 1e-6,
+      f"the frame scale spans the clip ({scale.queryValue().maximumValue})")
+time.sleep(1.0)
+first = screenshot("5-frame-0")
+scale.queryValue().currentValue = clip_frames // 2
+time.sleep(3.0)
+middle = screenshot("5-frame-middle")
+x, y, w, h = extents(find(dialog, name="Result", role="image", timeout=5))
+diff = np.abs(middle[y:y + h, x:x + w] - first[y:y + h, x:x + w]).sum(axis=2) > 6
+check(diff.sum() > 100, f"scrubbing to the smile changes the result shown ({diff.sum()} pixels)")
+play = find(dialog, name="Play", timeout=5)
+print(f"     Play is a {play.getRoleName()!r}")
+scale.queryValue().currentValue = 0
+time.sleep(1.0)
+click(play)
+check(wait(lambda: scale.queryValue().currentValue >= clip_frames - 1, 60),
+      f"Play runs to the last frame ({scale.queryValue().currentValue})")
+out = os.path.join(work, "driven.mp4")
+action("drive-export", f"'{out}'")
+done = find(dialog, contains="Saved to", timeout=180)
+check(done is not None and out in done.name, f"the export says where: {done.name!r}")
+n, rate = frames_of(out)
+check(n == clip_frames, f"the MP4 has one frame per driving frame ({n} vs {clip_frames})")
+check(rate is not None and abs(rate - clip_fps) < 1e-3,
+      f"at the driving clip's rate ({rate} vs {clip_fps})")
+temps = [f for f in os.listdir(work) if f.startswith(".")]
+check(not temps, f"no temporary left beside it ({temps})")
+screenshot("5-exported")
+click(find(dialog, name="Close", role="push button", timeout=5))
+
+finish()
