@@ -10,6 +10,8 @@
  *   mien-window-image.c    Save Image and Copy Image
  *   mien-window-compare.c  views (result, split, difference, before), mode
  *   mien-window-measure.c  quality measures and the responsiveness log
+ *   mien-window-drive.c    Drive with Video or Photo (the video's window:
+ *                          mien-drive-dialog.c)
  * Only this directory includes this header. */
 #pragma once
 
