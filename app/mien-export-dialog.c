@@ -14,6 +14,8 @@
 typedef struct export_job {
   const mien_image *photo; /* the dialog's copy; the task keeps it alive */
   mien_face face;
+  mien_face *others; /* every face of the photo (face is others[self]) */
+  int n_others, self;
   mien_driving target;
   mien_animation_settings settings;
   mien_export_format format;
@@ -37,6 +39,8 @@ struct _MienExportDialog {
 
   mien_image *photo;
   mien_face face;
+  mien_face *others; /* mien_export_dialog_set_other_faces */
+  int n_others, self_index;
   mien_driving target;
   char *destination;
   GCancellable *cancellable; /* non-NULL while exporting */
@@ -82,6 +86,20 @@ on_format_changed (MienExportDialog *self)
                                    NULL);
   g_free (base);
   show_destination (self);
+}
+
+void
+mien_export_dialog_set_other_faces (MienExportDialog *self,
+                                    const mien_face *faces, int n_faces,
+                                    int self_index)
+{
+  g_return_if_fail (MIEN_IS_EXPORT_DIALOG (self));
+  g_free (self->others);
+  self->others = faces && n_faces > 0
+                     ? g_memdup2 (faces, sizeof (mien_face) * (gsize)n_faces)
+                     : NULL;
+  self->n_others = self->others ? n_faces : 0;
+  self->self_index = self_index;
 }
 
 void
@@ -197,6 +215,7 @@ static void
 export_job_free (export_job *job)
 {
   g_free (job->path);
+  g_free (job->others);
   g_clear_object (&job->dialog);
   g_free (job);
 }
@@ -230,6 +249,9 @@ worker_prepare (export_job *job, worker_state *w, mien_error *err)
   w->anim = w->gen ? mien_animator_new (job->photo, &job->face, s->mode, NULL,
                                         err)
                    : NULL;
+  if (w->anim)
+    mien_animator_set_other_faces (w->anim, job->others, job->n_others,
+                                   job->self);
   w->tl = w->anim ? mien_clip_default_timeline (&job->target, s->duration,
                                                 s->ping_pong, err)
                   : NULL;
@@ -417,6 +439,12 @@ on_export_clicked (MienExportDialog *self)
   export_job *job = g_new0 (export_job, 1);
   job->photo = self->photo;
   job->face = self->face;
+  job->others = self->n_others > 0
+                    ? g_memdup2 (self->others,
+                                 sizeof (mien_face) * (gsize)self->n_others)
+                    : NULL;
+  job->n_others = job->others ? self->n_others : 0;
+  job->self = self->self_index;
   job->target = self->target;
   job->settings = read_settings (self);
   job->format = selected_format (self);
@@ -468,6 +496,7 @@ mien_export_dialog_finalize (GObject *object)
 {
   MienExportDialog *self = MIEN_EXPORT_DIALOG (object);
   mien_image_free (self->photo);
+  g_free (self->others);
   g_free (self->destination);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->chooser);

@@ -28,6 +28,13 @@ MienExportDialog *mien_export_dialog_new (GtkWindow *parent,
                                           const mien_driving *target,
                                           mien_reswarp_mode mode);
 
+/* Every face of the photo (faces[self_index] is the one animated), copied:
+ * the clip leaves the other heads where they are, as the preview does
+ * (mien_animator_set_other_faces). */
+void mien_export_dialog_set_other_faces (MienExportDialog *self,
+                                         const mien_face *faces, int n_faces,
+                                         int self_index);
+
 /* The file (MP4, GIF) or folder (PNG sequence) to write; the format follows
  * the name (.mp4, .gif, anything else a folder). */
 void mien_export_dialog_set_destination (MienExportDialog *self,

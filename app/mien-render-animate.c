@@ -47,12 +47,14 @@ typedef struct job {
 
 static mien_status
 job_prepare (job *j, const mien_face *face, const char *generator,
-             mien_error *err)
+             const mien_face *all, int n_all, int face_index, mien_error *err)
 {
   const mien_animation_settings *s = &j->project->settings;
   j->gen = mien_render_make_generator (generator, err);
   j->anim = j->gen ? mien_animator_new (j->photo, face, s->mode, NULL, err)
                    : NULL;
+  if (j->anim)
+    mien_animator_set_other_faces (j->anim, all, n_all, face_index);
   j->timeline = j->anim ? mien_project_build_timeline (j->project, err) : NULL;
   j->clip = j->timeline ? mien_clip_new (j->anim, j->gen, j->timeline,
                                          s->interpolation, err)
@@ -83,7 +85,8 @@ frame_done (void *data, int done, int n, double render_s, double encode_s)
 int
 mien_render_animate (const mien_project *project, const mien_image *photo,
                      const mien_face *face, const char *generator,
-                     const char *output, int overwrite, int quiet)
+                     const char *output, int overwrite, int quiet,
+                     const mien_face *all, int n_all, int face_index)
 {
   mien_error err = { 0 };
   const mien_animation_settings *s = &project->settings;
@@ -91,7 +94,8 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
   progress pr = { quiet, isatty (2), -100, mien_cli_now () };
   mien_exporter *ex = NULL;
   mien_cli_catch_stop_signals ();
-  mien_status st = job_prepare (&j, face, generator, &err);
+  mien_status st = job_prepare (&j, face, generator, all, n_all, face_index,
+                                &err);
   int n = st == MIEN_OK ? mien_timeline_get_n_frames (j.timeline, s->fps) : 0;
   if (st == MIEN_OK)
     {

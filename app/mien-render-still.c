@@ -199,7 +199,8 @@ save_still (const char *path, const mien_image *image,
 int
 mien_render_still (const options *opt, const mien_project *project,
                    const mien_image *photo, const mien_image_extras *extras,
-                   const mien_face *face, int face_index)
+                   const mien_face *face, int face_index,
+                   const mien_face *all, int n_all)
 {
   mien_error err = { 0 };
   mien_driving cv, *c = &cv;
@@ -211,6 +212,8 @@ mien_render_still (const options *opt, const mien_project *project,
                             : NULL;
   if (anim && opt->no_fade)
     mien_animator_set_residual_fade (anim, 0);
+  if (anim)
+    mien_animator_set_other_faces (anim, all, n_all, face_index);
   mien_image *frame = anim && !crop_only ? mien_image_copy (photo, &err) : NULL;
   const mien_image *crop_out = NULL;
   const mien_generator_output *g = NULL;

@@ -8,6 +8,7 @@
  * exports it as MP4, GIF or a PNG sequence (mien-render-animate.c); the
  * settings can come from, and be saved to, a project file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "atw/mien-atw.h"
@@ -103,9 +104,10 @@ pick_face (int wanted, const char *photo_path,
 }
 
 int
-mien_render_choose_face (const options *opt, const char *photo_path,
-                         const mien_image *photo, mien_face_analyzer *an,
-                         int wanted, mien_face *face, int *index)
+mien_render_choose_faces (const options *opt, const char *photo_path,
+                          const mien_image *photo, mien_face_analyzer *an,
+                          int wanted, mien_face *face, int *index,
+                          mien_face **all, int *n_all)
 {
   mien_landmark_file faces = { 0 };
   int from_analyzer = 0;
@@ -116,11 +118,30 @@ mien_render_choose_face (const options *opt, const char *photo_path,
     *face = faces.faces[i];
   if (index)
     *index = i;
+  if (all)
+    {
+      *n_all = 0;
+      *all = i >= 0 ? malloc (sizeof (mien_face) * (size_t)faces.n_faces) : NULL;
+      if (*all)
+        {
+          memcpy (*all, faces.faces, sizeof (mien_face) * (size_t)faces.n_faces);
+          *n_all = faces.n_faces;
+        }
+    }
   if (from_analyzer)
     mien_faces_free (faces.faces);
   else
     mien_landmark_file_clear (&faces);
   return i >= 0;
+}
+
+int
+mien_render_choose_face (const options *opt, const char *photo_path,
+                         const mien_image *photo, mien_face_analyzer *an,
+                         int wanted, mien_face *face, int *index)
+{
+  return mien_render_choose_faces (opt, photo_path, photo, an, wanted, face,
+                                   index, NULL, NULL);
 }
 
 /* "rig" (or nothing) is the AU rig; anything else a weights file. */
@@ -225,17 +246,19 @@ run (const options *opt, const mien_project *project)
              != MIEN_OK)
     fprintf (stderr, "%s: warning: colours not converted to sRGB: %s\n",
              program, err.message);
-  mien_face face;
-  int index, rc = 1;
-  if (!mien_render_choose_face (opt, project->photo, photo, NULL,
-                                project->face, &face, &index))
+  mien_face face, *all = NULL;
+  int index, n_all = 0, rc = 1;
+  if (!mien_render_choose_faces (opt, project->photo, photo, NULL,
+                                 project->face, &face, &index, &all, &n_all))
     rc = 1;
   else if (opt->animate)
     rc = mien_render_animate (project, photo, &face, opt->generator,
-                              opt->output, opt->overwrite, opt->quiet);
+                              opt->output, opt->overwrite, opt->quiet, all,
+                              n_all, index);
   else
     rc = mien_render_still (opt, project, photo, &photo_extras, &face,
-                            index);
+                            index, all, n_all);
+  free (all);
   mien_image_free (photo);
   mien_image_extras_clear (&photo_extras);
   return rc;

@@ -55,14 +55,17 @@ int mien_render_build_project (const options *opt, mien_project *p);
 int mien_render_still (const options *opt, const mien_project *project,
                        const mien_image *photo,
                        const mien_image_extras *extras,
-                       const mien_face *face, int face_index);
+                       const mien_face *face, int face_index,
+                       const mien_face *all, int n_all);
 
 /* Renders the project's clip of face and exports it to output; progress on
- * stderr unless quiet. Returns the exit code (0, or 1 with one error line
- * printed). */
+ * stderr unless quiet. all[n_all] are every face of the photo (face is
+ * all[face_index]), whose heads the turn leaves alone; NULL, 0 for none.
+ * Returns the exit code (0, or 1 with one error line printed). */
 int mien_render_animate (const mien_project *project, const mien_image *photo,
                          const mien_face *face, const char *generator,
-                         const char *output, int overwrite, int quiet);
+                         const char *output, int overwrite, int quiet,
+                         const mien_face *all, int n_all, int face_index);
 
 /* The generator named on the command line: NULL or "rig" for the AU rig,
  * else an ATW weights file. */
@@ -76,6 +79,12 @@ mien_generator *mien_render_make_generator (const char *name, mien_error *err);
 int mien_render_choose_face (const options *opt, const char *photo_path,
                              const mien_image *photo, mien_face_analyzer *an,
                              int wanted, mien_face *face, int *index);
+/* The same, and a copy of every face found in *all (n_all of them; free()
+ * it), for mien_animator_set_other_faces. */
+int mien_render_choose_faces (const options *opt, const char *photo_path,
+                              const mien_image *photo, mien_face_analyzer *an,
+                              int wanted, mien_face *face, int *index,
+                              mien_face **all, int *n_all);
 
 /* The exporter for a clip of these settings: the format from output's name
  * (mien_export_format_from_path), the rate as a fraction (30000/1001 for
@@ -86,6 +95,10 @@ mien_exporter *mien_render_open_exporter (const char *output,
                                           const mien_image *photo,
                                           int overwrite, mien_error *err);
 
+/* NULL, or "interrupted by SIGINT" once mien_cli_catch_stop_signals caught
+ * a stop signal (a mien_clip_export_stop; data unused). */
+const char *mien_render_stop_reason (void *data);
+
 /* Called after each exported frame: done of n, and the seconds that frame
  * took to render and to encode. */
 typedef void (*mien_render_frame_done) (void *data, int done, int n,
@@ -95,10 +108,6 @@ typedef void (*mien_render_frame_done) (void *data, int done, int n,
  * frame) or, with frame NULL, the crop. A stop signal caught by
  * mien_cli_catch_stop_signals ends it after the frame in progress with
  * MIEN_ERR_CANCELLED ("interrupted by SIGINT at frame 3 of 60"). done may
-/* NULL, or "interrupted by SIGINT" once mien_cli_catch_stop_signals caught
- * a stop signal (a mien_clip_export_stop; data unused). */
-const char *mien_render_stop_reason (void *data);
-
  * be NULL. */
 mien_status mien_render_export_clip (mien_clip *clip,
                                      const mien_timeline *timeline,

@@ -275,6 +275,9 @@ mien_session_select_face (MienSession *session, int index, GError **error)
                             err.message);
           return FALSE;
         }
+      /* A turned head leaves the other heads of a group where they are. */
+      mien_animator_set_other_faces (fresh[m], session->faces,
+                                     session->n_faces, index);
     }
   g_mutex_lock (&session->lock);
   for (int m = 0; m < 2; m++)

@@ -45,6 +45,9 @@ export_action (GtkWidget *widget, const char *action, GVariant *param)
       GTK_WINDOW (self), mien_session_get_photo (self->session),
       mien_session_get_face (self->session, face), &target,
       mien_window_current_mode (self));
+  mien_export_dialog_set_other_faces (
+      dialog, mien_session_get_face (self->session, 0),
+      mien_session_get_n_faces (self->session), face);
   /* NAME-EXPRESSION.mp4 in the Videos folder: one clip per photo and
    * expression, not one mien-animation.mp4 that each export replaces. */
   const char *videos = g_get_user_special_dir (G_USER_DIRECTORY_VIDEOS);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-animator.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mien-landmarks.h"
 
 struct mien_animator {
   const mien_image *photo;
@@ -15,6 +18,10 @@ struct mien_animator {
   mien_generator_output gen_out;
   mien_image *crop_out;
   mien_rect last_paste; /* frame region written by the previous render */
+  /* Other faces that reach into the crop, in the grid (nearest first): the
+   * generator leaves their heads alone (mien_generator_set_neighbours). */
+  mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
+  int n_neighbours;
 };
 
 /* Beside the decomposition the animator holds one crop-sized image (the HD
@@ -119,6 +126,66 @@ mien_animator_free (mien_animator *anim)
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->crop_out);
   free (anim);
+}
+
+void
+mien_animator_set_other_faces (mien_animator *anim, const mien_face *faces,
+                               int n_faces, int self)
+{
+  anim->n_neighbours = 0;
+  float dist[MIEN_GENERATOR_MAX_NEIGHBOURS];
+  const mien_point *own = anim->grid_landmarks;
+  mien_point own_c = mien_landmarks_mean (own, MIEN_LM_JAW);
+  for (int i = 0; faces && i < n_faces; i++)
+    {
+      if (i == self)
+        continue;
+      mien_point g[MIEN_N_LANDMARKS];
+      float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+      int finite = 1;
+      for (int k = 0; k < MIEN_N_LANDMARKS; k++)
+        {
+          g[k] = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES,
+                                        faces[i].landmarks[k]);
+          finite &= isfinite (g[k].x) && isfinite (g[k].y);
+          x0 = fminf (x0, g[k].x), x1 = fmaxf (x1, g[k].x);
+          y0 = fminf (y0, g[k].y), y1 = fmaxf (y1, g[k].y);
+        }
+      /* The same face found twice (its eyes on this one's) is not a
+       * neighbour; a face whose outline (forehead included) cannot reach
+       * the grid does not matter. */
+      float size = fmaxf (x1 - x0, y1 - y0);
+      mien_point c = mien_landmarks_mean (g, MIEN_LM_JAW);
+      float d = hypotf (c.x - own_c.x, c.y - own_c.y);
+      if (!finite || d < 0.25f * size || x1 + 0.5f * size < 0.0f
+          || y1 + 0.5f * size < 0.0f || x0 - 0.5f * size > MIEN_LOW_RES
+          || y0 - 0.5f * size > MIEN_LOW_RES)
+        continue;
+      /* Insert by distance, dropping the farthest beyond the cap. */
+      int at = anim->n_neighbours;
+      while (at > 0 && dist[at - 1] > d)
+        at--;
+      if (at >= MIEN_GENERATOR_MAX_NEIGHBOURS)
+        continue;
+      int last = anim->n_neighbours < MIEN_GENERATOR_MAX_NEIGHBOURS
+                     ? anim->n_neighbours
+                     : MIEN_GENERATOR_MAX_NEIGHBOURS - 1;
+      for (int j = last; j > at; j--)
+        {
+          memcpy (anim->neighbours[j], anim->neighbours[j - 1], sizeof g);
+          dist[j] = dist[j - 1];
+        }
+      memcpy (anim->neighbours[at], g, sizeof g);
+      dist[at] = d;
+      if (anim->n_neighbours < MIEN_GENERATOR_MAX_NEIGHBOURS)
+        anim->n_neighbours++;
+    }
+}
+
+int
+mien_animator_get_n_neighbours (const mien_animator *anim)
+{
+  return anim->n_neighbours;
 }
 
 const mien_rect *
@@ -245,6 +312,8 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                            mien_error *err)
 {
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
+  /* Every frame: the generator may be shared by animators of other faces. */
+  mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
   mien_status st = mien_generator_generate (gen, low, c, anim->grid_landmarks,
                                             &anim->gen_out, anim->pool, err);
   if (st == MIEN_OK)

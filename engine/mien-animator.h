@@ -45,6 +45,17 @@ uint64_t mien_animator_estimate_bytes (const mien_image *photo,
                                        const mien_face *face,
                                        mien_reswarp_mode mode);
 
+/* The other faces of the photo (faces[self] is this one; self −1 if it is
+ * not among them): the generator leaves their heads where they are when it
+ * turns or moves this one (issue #24: overlapping heads in a group photo).
+ * Only faces that reach into this face's crop count, the nearest
+ * MIEN_GENERATOR_MAX_NEIGHBOURS. Without this call (or with none near) the
+ * frames are as before. */
+void mien_animator_set_other_faces (mien_animator *anim,
+                                    const mien_face *faces, int n_faces,
+                                    int self);
+/* How many of them reach into the crop. */
+int mien_animator_get_n_neighbours (const mien_animator *anim);
 const mien_rect *mien_animator_get_crop (const mien_animator *anim);
 /* I: the 128² area average of the crop. */
 const mien_image *mien_animator_get_low (const mien_animator *anim);

@@ -36,6 +36,19 @@ mien_generator_generate (mien_generator *gen, const mien_image *input,
 }
 
 void
+mien_generator_set_neighbours (mien_generator *gen, const mien_point *landmarks,
+                               int n_faces)
+{
+  if (!gen || !gen->klass || !gen->klass->set_neighbours)
+    return;
+  if (n_faces < 0 || !landmarks)
+    n_faces = 0;
+  if (n_faces > MIEN_GENERATOR_MAX_NEIGHBOURS)
+    n_faces = MIEN_GENERATOR_MAX_NEIGHBOURS;
+  gen->klass->set_neighbours (gen, landmarks, n_faces);
+}
+
+void
 mien_generator_free (mien_generator *gen)
 {
   if (gen && gen->klass && gen->klass->free)

@@ -43,6 +43,11 @@ typedef struct mien_generator_class {
                            mien_generator_output *out, mien_pool *pool,
                            mien_error *err);
   void (*free) (mien_generator *gen);
+  /* Optional: the other faces near this one (68 landmarks each, in I's
+   * grid), whose heads the next frames must leave where they are (the
+   * rig's head pose, issue #24). NULL: the generator has no use for them. */
+  void (*set_neighbours) (mien_generator *gen, const mien_point *landmarks,
+                          int n_faces);
 } mien_generator_class;
 
 /* Implementations embed this first in their own struct. */
@@ -58,6 +63,13 @@ mien_status mien_generator_generate (mien_generator *gen,
                                      mien_generator_output *out,
                                      mien_pool *pool, mien_error *err);
 void mien_generator_free (mien_generator *gen);
+/* The faces beside this one (n_faces × MIEN_N_LANDMARKS points in I's grid;
+ * 0 for none), for the frames from now on; copied. Generators that do not
+ * move whole heads ignore them. At most MIEN_GENERATOR_MAX_NEIGHBOURS are
+ * kept (the nearest first is the caller's order). */
+#define MIEN_GENERATOR_MAX_NEIGHBOURS 8
+void mien_generator_set_neighbours (mien_generator *gen,
+                                    const mien_point *landmarks, int n_faces);
 
 /* Allocates the three outputs for an input of width × height × channels. */
 mien_status mien_generator_output_init (mien_generator_output *out, int width,

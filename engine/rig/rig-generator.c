@@ -140,10 +140,18 @@ rig_free (mien_generator *gen)
   free (rig);
 }
 
+static void
+rig_set_neighbours (mien_generator *gen, const mien_point *landmarks,
+                    int n_faces)
+{
+  rig_head_set_neighbours (((mien_rig *)gen)->head, landmarks, n_faces);
+}
+
 static const mien_generator_class rig_class = {
   .name = "anatomical AU rig",
   .generate = rig_generate,
   .free = rig_free,
+  .set_neighbours = rig_set_neighbours,
 };
 
 mien_generator *

@@ -327,6 +327,10 @@ void rig_head_free (rig_head *hd);
  * (once per photo). */
 mien_status rig_head_update (rig_head *hd, const mien_image *input,
                              const mien_point *lm, mien_error *err);
+/* The other faces whose heads the region leaves out (grid landmarks,
+ * n_faces × MIEN_N_LANDMARKS); the maps are rebuilt when they change. */
+void rig_head_set_neighbours (rig_head *hd, const mien_point *landmarks,
+                              int n_faces);
 /* 1 inside the head's region, 0 outside (w·h floats); NULL before a fit. */
 const float *rig_head_region (const rig_head *hd);
 void rig_head_size (const rig_head *hd, int *width, int *height);
