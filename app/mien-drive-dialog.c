@@ -35,7 +35,8 @@ struct _MienDriveDialog {
   GtkToggleButton *play_button;
   GtkWidget *export_button, *cancel_button, *view_box, *scrub_box;
 
-  mien_image *photo;
+  mien_image *photo; /* sRGB once tracking starts */
+  GBytes *icc;       /* the photo's profile, NULL: none */
   mien_face face;
   char *video;
   GCancellable *cancellable; /* non-NULL while tracking or exporting */
@@ -210,6 +211,15 @@ track_thread (GTask *task, gpointer source, gpointer data,
     }
   job->duration = mien_video_reader_get_info (probe)->duration;
   mien_video_reader_free (probe);
+  /* Clips carry no profile: their pixels become sRGB first (as
+   * mien-render --drive does); only this task touches the photo now. */
+  gsize icc_size = 0;
+  const guchar *icc = self->icc ? g_bytes_get_data (self->icc, &icc_size)
+                                : NULL;
+  if (icc != NULL
+      && mien_image_convert_to_srgb (self->photo, icc, icc_size, &err)
+             != MIEN_OK)
+    g_warning ("colours not converted to sRGB: %s", err.message);
   mien_face_analyzer *an = mien_drive_dialog_new_analyzer (&error);
   if (an == NULL)
     {
@@ -710,6 +720,7 @@ mien_drive_dialog_finalize (GObject *object)
   mien_drive_result_clear (&self->result);
   mien_drive_track_clear (&self->track);
   mien_image_free (self->photo);
+  g_clear_pointer (&self->icc, g_bytes_unref);
   g_free (self->video);
   g_free (self->destination);
   g_clear_object (&self->cancellable);
@@ -834,6 +845,7 @@ mien_drive_dialog_init (MienDriveDialog *self)
 
 MienDriveDialog *
 mien_drive_dialog_new (GtkWindow *parent, const mien_image *photo,
+                       const unsigned char *icc, gsize icc_size,
                        const mien_face *face, const char *video)
 {
   g_return_val_if_fail (photo != NULL && face != NULL && video != NULL, NULL);
@@ -841,6 +853,7 @@ mien_drive_dialog_new (GtkWindow *parent, const mien_image *photo,
                                         "transient-for", parent, NULL);
   mien_error err = { 0 };
   self->photo = mien_image_copy (photo, &err);
+  self->icc = icc && icc_size ? g_bytes_new (icc, icc_size) : NULL;
   self->face = *face;
   self->video = g_strdup (video);
   /* NAME-driven.mp4 in the Videos folder. */

@@ -21,9 +21,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (MienDriveDialog, mien_drive_dialog, MIEN, DRIVE_DIALOG,
                       AdwWindow)
 
-/* photo and face are copied. Tracking video starts at once. */
+/* photo, its ICC profile (icc_size bytes, may be NULL) and face are
+ * copied. Tracking video starts at once. As mien-render --drive does, the
+ * clip is made from the photo converted to sRGB (clips carry no
+ * profile). */
 MienDriveDialog *mien_drive_dialog_new (GtkWindow *parent,
                                         const mien_image *photo,
+                                        const unsigned char *icc,
+                                        gsize icc_size,
                                         const mien_face *face,
                                         const char *video);
 

@@ -148,8 +148,10 @@ mien_window_drive_file (MienWindow *self, const char *path)
       drive_with_photo (self, path);
       return;
     }
+  const mien_image_extras *extras = mien_session_get_extras (self->session);
   MienDriveDialog *dialog = mien_drive_dialog_new (
       GTK_WINDOW (self), mien_session_get_photo (self->session),
+      extras ? extras->icc : NULL, extras ? extras->icc_size : 0,
       mien_session_get_face (self->session, face), path);
   gtk_window_present (GTK_WINDOW (dialog));
 }
