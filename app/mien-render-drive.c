@@ -361,8 +361,24 @@ drive_with_video (drive_run *d, mien_error *err)
               d->result.rest_frames[0], (double)d->result.rest_neutral,
               (double)d->result.fit_rms, d->project.n_keyframes,
               (double)thin_error);
-      printf ("pose: not driven (head pose arrives with issue #24; the "
-              "head's motion is removed, not copied)\n");
+      if (cli.parts & MIEN_DRIVE_POSE)
+        {
+          /* The head's turn against the clip's rest, as driven. */
+          float lo[3] = { 0, 0, 0 }, hi[3] = { 0, 0, 0 };
+          for (int i = 0; i < d->result.n_frames; i++)
+            for (int k = 0; k < 3; k++)
+              {
+                float v = d->result.values[(size_t)i * MIEN_AU_N_CHANNELS
+                                           + MIEN_HEAD_YAW + k];
+                lo[k] = v < lo[k] ? v : lo[k], hi[k] = v > hi[k] ? v : hi[k];
+              }
+          printf ("pose: yaw %.1f to %.1f°, pitch %.1f to %.1f°, roll %.1f "
+                  "to %.1f° against the clip's rest\n", (double)lo[0],
+                  (double)hi[0], (double)lo[1], (double)hi[1], (double)lo[2],
+                  (double)hi[2]);
+        }
+      else
+        printf ("pose: not driven (--drive-parts without pose)\n");
       double total = t->t_decode + t->t_track + d->result.t_model
                      + d->result.t_solve + d->t_render + d->t_encode;
       printf ("times: decode %.2f s, track %.2f s, solve %.2f s, render "
@@ -392,9 +408,6 @@ mien_render_drive_main (const options *opt)
   if (opt->output && (mien_path_same_file (opt->output, opt->photo)
                       || mien_path_same_file (opt->output, cli.path)))
     return fail ("OUTPUT is one of the inputs; refusing to write over it");
-  if (cli.parts & MIEN_DRIVE_POSE)
-    fprintf (stderr, "%s: warning: --drive-parts pose: head pose is not "
-             "driven yet (issue #24); the other parts are\n", program);
   mien_error err = { 0 };
   drive_run d = { .opt = opt };
   mien_project_init (&d.project);

@@ -80,6 +80,18 @@ const float *mien_rig_get_head_region (const mien_generator *gen, int *width,
 /* Returns 1 and fills stats if gen is a rig. */
 int mien_rig_get_stats (const mien_generator *gen, mien_rig_stats *stats);
 
+/* The head's orientation the rig reads from 68 landmarks (any position and
+ * size): its generic 3-D face fitted under weak perspective, as the pose
+ * channels use it (rig-pose-fit.c). R is row-major 3×3, the head's frame
+ * in image axes. Returns 0 when the landmarks are degenerate. */
+int mien_rig_fit_head (const mien_point *landmarks, float R[9]);
+/* The pose channels' yaw, pitch and roll (degrees, the signs of mien-au.h)
+ * of the turn from head frame `from` to head frame `to` (Rfromᵀ·Rto =
+ * Rz(roll)·Rx(pitch)·Ry(yaw)): what the rig must be asked for to turn a
+ * head seen as `from` the way `to` is turned. */
+void mien_rig_pose_between (const float from[9], const float to[9],
+                            float *yaw, float *pitch, float *roll);
+
 #ifdef __cplusplus
 }
 #endif

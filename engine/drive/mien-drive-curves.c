@@ -26,7 +26,8 @@ mien_drive_to_timeline (const mien_drive_result *r, mien_error *err)
 }
 
 /* Does the line from keyframe a to b stay within tol of every frame
- * between them? */
+ * between them? tol is in AU units (0–5); a channel with another range
+ * (the head's ±20°) gets the same share of its range. */
 static int
 line_fits (const mien_drive_result *r, int a, int b, float tol, float *worst)
 {
@@ -39,7 +40,9 @@ line_fits (const mien_drive_result *r, int a, int b, float tol, float *worst)
       const float *v = r->values + (size_t)i * MIEN_AU_N_CHANNELS;
       for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
         {
-          float e = fabsf (va[k] + u * (vb[k] - va[k]) - v[k]);
+          float range = mien_au_channels[k].max - mien_au_channels[k].min;
+          float e = fabsf (va[k] + u * (vb[k] - va[k]) - v[k])
+                    * (range > 0.0f ? MIEN_AU_MAX / range : 1.0f);
           if (e > tol)
             return 0;
           w = fmaxf (w, e);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../mien-rig.h"
+
 #define MISSING_HOLD 0.25
 #define MISSING_EASE 0.5
 #define GRID 128
@@ -340,6 +342,7 @@ part_driven (mien_au_channel ch, unsigned parts)
     case MIEN_AU_REGION_CHEEKS_NOSE:
     case MIEN_AU_REGION_LIPS:
     case MIEN_AU_REGION_JAW: return (parts & MIEN_DRIVE_MOUTH) != 0;
+    case MIEN_AU_REGION_HEAD: return (parts & MIEN_DRIVE_POSE) != 0;
     default: return 0;
     }
 }
@@ -362,6 +365,69 @@ finish_driving (mien_driving *c, const mien_drive_options *opt,
       c->values[k] = v;
     }
   mien_driving_clamp (c);
+}
+
+/* ---- head pose ---------------------------------------------------------- */
+
+/* The rest's head frame: the driving photo's own (rest_in), or that of the
+ * rest frame whose yaw, pitch and roll are nearest the rest frames' medians
+ * (a real frame's fit, not an average of rotations). 0 if none fits. */
+static int
+rest_head (const mien_drive_track *t, const mien_point *rest_in,
+           const mien_drive_result *res, float R[9])
+{
+  if (rest_in)
+    return mien_rig_fit_head (rest_in, R);
+  static const float identity[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+  float Rs[MAX_REST][9], ang[3][MAX_REST];
+  int n = 0;
+  for (int j = 0; j < res->n_rest && j < MAX_REST; j++)
+    if (mien_rig_fit_head (t->frames[res->rest_frames[j]].lm, Rs[n]))
+      {
+        mien_rig_pose_between (identity, Rs[n], &ang[0][n], &ang[1][n],
+                               &ang[2][n]);
+        n++;
+      }
+  if (n == 0)
+    return 0;
+  float med[3];
+  for (int k = 0; k < 3; k++)
+    {
+      float v[MAX_REST];
+      memcpy (v, ang[k], sizeof (float) * (size_t)n);
+      for (int i = 1; i < n; i++) /* insertion sort: n ≤ 16 */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--)
+          {
+            float x = v[j];
+            v[j] = v[j - 1], v[j - 1] = x;
+          }
+      med[k] = n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+    }
+  int best = 0;
+  float best_d = 1e30f;
+  for (int j = 0; j < n; j++)
+    {
+      float d = 0.0f;
+      for (int k = 0; k < 3; k++)
+        d += (ang[k][j] - med[k]) * (ang[k][j] - med[k]);
+      if (d < best_d)
+        best_d = d, best = j;
+    }
+  memcpy (R, Rs[best], sizeof (float) * 9);
+  return 1;
+}
+
+/* The frame's head turn against the rest into c's pose channels (before
+ * --strength and the ±20° clamp, in finish_driving). */
+static void
+drive_pose (const float *R_rest, const mien_point *lm, mien_driving *c)
+{
+  float R[9];
+  if (!mien_rig_fit_head (lm, R))
+    return;
+  mien_rig_pose_between (R_rest, R, &c->values[MIEN_HEAD_YAW],
+                         &c->values[MIEN_HEAD_PITCH],
+                         &c->values[MIEN_HEAD_ROLL]);
 }
 
 mien_status
@@ -394,6 +460,8 @@ mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
   float a[MAX_SOLVE] = { 0 };
   double fit = 0.0;
   int n_fit = 0, last_found = -1;
+  float R_rest[9];
+  int pose = (opt->parts & MIEN_DRIVE_POSE) && rest_head (t, rest_in, res, R_rest);
   for (int i = 0; st == MIEN_OK && i < t->n_frames; i++)
     {
       float *out = res->values + (size_t)i * MIEN_AU_N_CHANNELS;
@@ -403,6 +471,8 @@ mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
           n_fit++;
           mien_driving c;
           to_driving (ir, a, &c);
+          if (pose)
+            drive_pose (R_rest, t->frames[i].lm, &c);
           finish_driving (&c, opt, photo_aus);
           memcpy (out, c.values, sizeof c.values);
           last_found = i;

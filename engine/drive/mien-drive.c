@@ -23,8 +23,7 @@
  * Pose. Each frame is aligned to the rest by the similarity (translation,
  * roll, scale) that best maps its eye corners and nose bridge onto the
  * rest's; what is left is expression (plus what yaw and pitch do to a flat
- * projection, which a similarity cannot remove: issue #24's 3-D pose
- * will). Displacements are then in the rest's face frame (x along the eye
+ * projection, which a similarity cannot remove). Displacements are then in the rest's face frame (x along the eye
  * line, y towards the chin) and in inter-ocular distances, so a small face
  * and a big one, or a face near and far, give the same numbers.
  *
@@ -38,7 +37,16 @@
  * QP; warm-started from the previous frame). The sided AUs are solved per
  * side (AU12L, AU12R) and written back as the bilateral channel (their
  * minimum) plus the one-sided excess, so a symmetric smile edits as one
- * curve. Head pose and gaze will be more columns (#24, #25).
+ * curve. Gaze is not solved (#25).
+ *
+ * Head pose. Not a column of the inverse rig (boxed to 0–5 it only soaked
+ * up residual): each frame's head is fitted by the rig's own generic 3-D
+ * face under weak perspective (mien_rig_fit_head, the fit the pose
+ * channels turn the photo's head with) and its turn against the rest's
+ * head (the rest frame nearest the rest frames' median yaw, pitch and
+ * roll; for a driving photo, the driven photo's own face) becomes yaw,
+ * pitch and roll, scaled by --strength and clamped to ±20°. A driving
+ * photo therefore turns the photo's head to the driver's orientation.
  *
  * Adding the photo's own expression. The rig's zero is the photo as it is,
  * so a driven AU adds to whatever the photo already shows. To keep a

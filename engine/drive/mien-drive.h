@@ -8,13 +8,13 @@
  *         ──mien_drive_keyframes / _timeline──▶ editable curves
  *
  * What is driven: the Action Units of the eyes, brows and mouth (and the
- * cheeks and nose, which move with the mouth). Head pose and gaze are NOT
- * driven yet: the head's translation, roll and scale are measured and
- * removed before the solve, so a moving head does not read as an
- * expression, but no pose reaches the photo (the head-pose and gaze
- * channels, issues #24 and #25, will be solved the same way: more columns
- * in the inverse rig, see mien-drive.c). --drive-parts pose is accepted and
- * reported as not available.
+ * cheeks and nose, which move with the mouth), and the head's yaw, pitch
+ * and roll. The head's translation, roll and scale are removed before the
+ * AU solve, so a moving head does not read as an expression; its turn is
+ * read separately, by the rig's own 3-D fit (mien_rig_fit_head) of each
+ * frame against the rest's, and drives the pose channels (±20°). The
+ * photo's head does not follow the video's translation or scale. Gaze is
+ * not driven (issue #25).
  *
  * Memory: tracking streams the video (mien-video-reader.h); what is kept
  * per frame is 68 landmarks, 7 expression probabilities and a flag, about
@@ -38,8 +38,9 @@ enum {
   MIEN_DRIVE_EYES = 1 << 0,
   MIEN_DRIVE_BROWS = 1 << 1,
   MIEN_DRIVE_MOUTH = 1 << 2,
-  MIEN_DRIVE_POSE = 1 << 3, /* not available yet (issue #24) */
-  MIEN_DRIVE_ALL_PARTS = MIEN_DRIVE_EYES | MIEN_DRIVE_BROWS | MIEN_DRIVE_MOUTH,
+  MIEN_DRIVE_POSE = 1 << 3, /* yaw, pitch, roll (the rig's head pose) */
+  MIEN_DRIVE_ALL_PARTS = MIEN_DRIVE_EYES | MIEN_DRIVE_BROWS | MIEN_DRIVE_MOUTH
+                         | MIEN_DRIVE_POSE,
 };
 
 /* Parses "eyes,brows,mouth,pose" into a mask; unknown names fail. */
@@ -76,7 +77,7 @@ typedef struct mien_drive_options {
   int redetect_every; /* frames between detector checks; default 5 */
   mien_one_euro_params filter;
   float strength;     /* scales the performance; default 1 */
-  unsigned parts;     /* MIEN_DRIVE_* mask; default all but pose */
+  unsigned parts;     /* MIEN_DRIVE_* mask; default all, pose included */
   /* Tikhonov weight of the solve, relative to the mean column energy;
    * default 0.03 (the ground-truth clip's RMS error: 0.58 at 0.002, 0.47
    * at 0.01, 0.43 at 0.03, 0.41 at 0.1, where true AUs shrink) */

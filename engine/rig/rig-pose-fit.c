@@ -7,6 +7,8 @@
  * pose-accuracy.py runs the same fit in numpy to measure the turn. */
 #include "rig-private.h"
 
+#include "mien-rig.h"
+
 #include <string.h>
 
 /* Rodrigues: the rotation of angle |r| about r. */
@@ -27,6 +29,32 @@ rotation_from_vector (const double *r, float *m)
   m[6] = (float)(k[2] * k[0] * v - k[1] * s);
   m[7] = (float)(k[2] * k[1] * v + k[0] * s);
   m[8] = (float)(c + k[2] * k[2] * v);
+}
+
+int
+mien_rig_fit_head (const mien_point *landmarks, float R[9])
+{
+  float s, t[2];
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    if (!isfinite (landmarks[i].x) || !isfinite (landmarks[i].y))
+      return 0;
+  return rig_pose_fit (landmarks, R, &s, t);
+}
+
+void
+mien_rig_pose_between (const float from[9], const float to[9], float *yaw,
+                       float *pitch, float *roll)
+{
+  float ft[9], m[9];
+  mat_transpose (from, ft);
+  mat_mul (ft, to, m);
+  /* m = Rz(g) Rx(b) Ry(a): row 2 is (−cos b sin a, sin b, cos b cos a),
+   * column 1 is (−sin g cos b, cos g cos b, sin b). */
+  float sb = m[7] < -1.0f ? -1.0f : m[7] > 1.0f ? 1.0f : m[7];
+  const float deg = (float)(180.0 / M_PI);
+  *pitch = asinf (sb) * deg;
+  *yaw = atan2f (-m[6], m[8]) * deg;
+  *roll = atan2f (-m[1], m[4]) * deg;
 }
 
 /* R_req = Rz(roll) Rx(pitch) Ry(yaw) in image axes (y down, z towards the

@@ -10,7 +10,13 @@
  * - thinning keeps the curves within the tolerance, and the project's
  *   timeline plays them back;
  * - the video reader: frame count and order at the clip's rate, at twice
- *   and half the rate, a cut with start/end, a file that is not a video. */
+ *   and half the rate, a cut with start/end, a file that is not a video;
+ * - head pose: the random roll of the moving head comes back as the roll
+ *   channel (against the rest, within 1.5°); the rig's generic 3-D face
+ *   turned by known yaw, pitch and roll (built here from the channels'
+ *   documented axes) comes back within 0.3°, scaled by --strength, off
+ *   without "pose" in --drive-parts, clamped to ±20°, and a driving photo
+ *   is measured against the driven photo's head. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +30,7 @@
 #include "mien-landmarks.h"
 #include "mien-rig.h"
 #include "mien-test.h"
+#include "rig/rig-private.h" /* rig_face_shape: a head with known pose */
 
 #define N_FRAMES 30
 #define FPS 10.0
@@ -101,6 +108,7 @@ test_solve (const mien_point *face_lm)
   t.n_frames = N_FRAMES;
   t.fps = FPS;
   t.frames = calloc (N_FRAMES, sizeof *t.frames);
+  float roll_of[N_FRAMES];
   for (int f = 0; f < N_FRAMES; f++)
     {
       mien_driving c;
@@ -111,6 +119,7 @@ test_solve (const mien_point *face_lm)
       /* A head that moves: scale, roll and translation per frame. */
       float s = mien_test_uniform (2.0f, 4.0f);
       float a = mien_test_uniform (-0.2f, 0.2f);
+      roll_of[f] = a * (float)(180.0 / M_PI);
       float tx = mien_test_uniform (100, 300), ty = mien_test_uniform (100, 300);
       for (int i = 0; i < MIEN_N_LANDMARKS; i++)
         {
@@ -164,9 +173,29 @@ test_solve (const mien_point *face_lm)
   const float *rest = r.values + 10 * MIEN_AU_N_CHANNELS;
   float most = 0.0f;
   for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
-    most = fmaxf (most, rest[k]);
+    if (mien_au_channels[k].region != MIEN_AU_REGION_HEAD)
+      most = fmaxf (most, rest[k]);
   CHECK (most < 0.3f, "a neutral frame solves to rest (largest AU %.2f)",
          most);
+  /* The head's random roll, frame against frame (the rest's own roll
+   * cancels), where the ±20° clamp leaves it alone. */
+  float roll_err = 0.0f;
+  int n_roll = 0;
+  const float *v10 = r.values + 10 * MIEN_AU_N_CHANNELS;
+  for (int f = 0; f < N_FRAMES; f++)
+    {
+      const float *v = r.values + (size_t)f * MIEN_AU_N_CHANNELS;
+      if (fabsf (v[MIEN_HEAD_ROLL]) > 19.5f || fabsf (v10[MIEN_HEAD_ROLL]) > 19.5f)
+        continue;
+      float e = (v[MIEN_HEAD_ROLL] - v10[MIEN_HEAD_ROLL])
+                - (roll_of[f] - roll_of[10]);
+      roll_err = fmaxf (roll_err, fabsf (e));
+      n_roll++;
+    }
+  printf ("roll driven: worst error %.2f° over %d frames\n", roll_err, n_roll);
+  CHECK (n_roll >= N_FRAMES / 2 && roll_err < 1.5f,
+         "the head's roll drives the roll channel (worst %.2f° over %d "
+         "frames)", roll_err, n_roll);
 
   /* --strength 0.5 and --drive-parts brows. */
   mien_drive_result half = { 0 }, brows = { 0 };
@@ -244,8 +273,13 @@ test_solve (const mien_point *face_lm)
     {
       mien_timeline_sample (tl, f / FPS, back, &err);
       for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
-        dev = fmaxf (dev, fabsf (back[k]
-                                 - r.values[f * MIEN_AU_N_CHANNELS + k]));
+        {
+          /* In AU units: the head's degrees by their share of ±20. */
+          float range = mien_au_channels[k].max - mien_au_channels[k].min;
+          dev = fmaxf (dev, fabsf (back[k]
+                                   - r.values[f * MIEN_AU_N_CHANNELS + k])
+                                * MIEN_AU_MAX / range);
+        }
     }
   CHECK (tl && dev <= 0.051f, "the project's timeline plays the curves "
          "back (%.3f)", dev);
@@ -345,6 +379,125 @@ test_reader (void)
   unlink (path);
 }
 
+/* R = Rz(roll) Rx(pitch) Ry(yaw), image axes (y down, z to the camera),
+ * as mien-au.h documents the channels: yaw + moves the nose to +x, pitch +
+ * moves it up, roll + moves the top of the head to +x. */
+static void
+pose_matrix (float yaw, float pitch, float roll, float *m)
+{
+  float a = yaw * (float)(M_PI / 180), b = pitch * (float)(M_PI / 180),
+        g = roll * (float)(M_PI / 180);
+  float ry[9] = { cosf (a), 0, sinf (a), 0, 1, 0, -sinf (a), 0, cosf (a) };
+  float rx[9] = { 1, 0, 0, 0, cosf (b), -sinf (b), 0, sinf (b), cosf (b) };
+  float rz[9] = { cosf (g), -sinf (g), 0, sinf (g), cosf (g), 0, 0, 0, 1 };
+  float t[9];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      t[3 * i + j] = rx[3 * i] * ry[j] + rx[3 * i + 1] * ry[3 + j]
+                     + rx[3 * i + 2] * ry[6 + j];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      m[3 * i + j] = rz[3 * i] * t[j] + rz[3 * i + 1] * t[3 + j]
+                     + rz[3 * i + 2] * t[6 + j];
+}
+
+/* The generic face turned by (yaw, pitch, roll), 40 px per iod, at (300,
+ * 200): exactly what the rig's fit models. */
+static void
+posed_face (float yaw, float pitch, float roll, mien_point *lm)
+{
+  float m[9];
+  pose_matrix (yaw, pitch, roll, m);
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    {
+      const float *X = rig_face_shape[i];
+      lm[i] = (mien_point){ 300 + 40 * (m[0] * X[0] + m[1] * X[1] + m[2] * X[2]),
+                            200 + 40 * (m[3] * X[0] + m[4] * X[1] + m[5] * X[2]) };
+    }
+}
+
+static void
+test_pose (void)
+{
+  static const float poses[][3] = {
+    { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 },
+    { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 },
+    { 15, 0, 0 }, { -15, 0, 0 }, { 0, 10, 0 }, { 0, -10, 0 }, { 0, 0, 12 },
+    { 0, 0, -12 }, { 10, 8, -6 }, { -12, -5, 9 }, { 30, 0, 0 }, { 5, 3, 2 },
+  };
+  enum { N = sizeof poses / sizeof *poses };
+  mien_error err = { 0 };
+  mien_generator *gen = mien_rig_new (&err);
+  mien_drive_track t = { 0 };
+  t.n_frames = N;
+  t.fps = FPS;
+  t.frames = calloc (N, sizeof *t.frames);
+  for (int f = 0; f < N; f++)
+    {
+      posed_face (poses[f][0], poses[f][1], poses[f][2], t.frames[f].lm);
+      t.frames[f].found = 1;
+      t.frames[f].expressions[MIEN_EXPRESSION_NEUTRAL] = f < 10 ? 0.9f : 0.1f;
+    }
+  mien_drive_options o;
+  mien_drive_options_init (&o);
+  mien_drive_result r = { 0 }, half = { 0 }, nopose = { 0 };
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &r, &err) == MIEN_OK,
+         "%s", err.message);
+  o.strength = 0.5f;
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &half, &err) == MIEN_OK,
+         "%s", err.message);
+  o.strength = 1.0f;
+  o.parts = MIEN_DRIVE_ALL_PARTS & ~(unsigned)MIEN_DRIVE_POSE;
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &nopose, &err) == MIEN_OK,
+         "%s", err.message);
+  float worst = 0.0f, worst_half = 0.0f, off = 0.0f;
+  for (int f = 0; r.values && f < N; f++)
+    for (int k = 0; k < 3; k++)
+      {
+        float want = poses[f][k] > 20 ? 20 : poses[f][k];
+        size_t at = (size_t)f * MIEN_AU_N_CHANNELS + MIEN_HEAD_YAW + k;
+        worst = fmaxf (worst, fabsf (r.values[at] - want));
+        float want_half = fminf (0.5f * poses[f][k], 20.0f);
+        worst_half = fmaxf (worst_half, fabsf (half.values[at] - want_half));
+        off = fmaxf (off, fabsf (nopose.values[at]));
+      }
+  printf ("pose driven: worst %.3f°, at strength 0.5 %.3f°, without pose "
+          "%.3f°\n", worst, worst_half, off);
+  CHECK (worst < 0.3f, "yaw, pitch and roll come back within 0.3° (worst "
+         "%.3f°; 30° clamped to 20)", worst);
+  CHECK (worst_half < 0.3f, "--strength 0.5 halves the turn (%.3f°)",
+         worst_half);
+  CHECK (off == 0.0f, "--drive-parts without pose leaves the head (%g)", off);
+
+  /* A driving photo against the driven photo's own head: the driven face
+   * looks 10° to the left, the driver 12° to the right: turn by 22 → 20. */
+  mien_point photo_face[MIEN_N_LANDMARKS];
+  posed_face (-10, 0, 0, photo_face);
+  mien_drive_track one = { 0 };
+  one.n_frames = 1;
+  one.fps = 1;
+  one.frames = calloc (1, sizeof *one.frames);
+  posed_face (12, 4, 0, one.frames[0].lm);
+  one.frames[0].found = 1;
+  mien_drive_result pr = { 0 };
+  mien_drive_options_init (&o);
+  CHECK (mien_drive_solve (&one, gen, &o, photo_face, NULL, &pr, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  float py = pr.values ? pr.values[MIEN_HEAD_YAW] : 0.0f;
+  float pp = pr.values ? pr.values[MIEN_HEAD_PITCH] : 0.0f;
+  CHECK (fabsf (py - 20.0f) < 0.3f && fabsf (pp - 4.0f) < 0.6f,
+         "a driving photo turns the head to the driver's (yaw %.2f of 20, "
+         "pitch %.2f of about 4)", py, pp);
+  mien_drive_result_clear (&r);
+  mien_drive_result_clear (&half);
+  mien_drive_result_clear (&nopose);
+  mien_drive_result_clear (&pr);
+  mien_drive_track_clear (&t);
+  mien_drive_track_clear (&one);
+  mien_generator_free (gen);
+}
+
 static void
 test_parts (void)
 {
@@ -373,6 +526,7 @@ main (void)
   mien_error err = { 0 };
   test_parts ();
   test_reader ();
+  test_pose ();
   if (mien_landmark_file_load (path, &lf, &err) == MIEN_OK && lf.n_faces > 0)
     test_solve (lf.faces[0].landmarks);
   else
