@@ -18,7 +18,8 @@ Checks:
   the export writes an MP4 with one frame per driving frame at the driving
   rate (ffprobe) with the clip's sound, and a folder of PNG frames equal to
   the ones mien-render --drive writes for the same photo and clip; no
-  temporary is left.
+  temporary is left; Cancel during an export (of 300 frames) leaves no file
+  and no temporary.
 The file choosers are GTK's own under Xvfb; files are handed over with the
 app's drive-file and drive-export actions (as gapplication would)."""
 import json
@@ -254,6 +255,28 @@ check(names and worst <= 2.0 and share < 1e-3,
 temps = [f for f in os.listdir(work) if f.startswith(".")]
 check(not temps, f"no temporary left beside it ({temps})")
 screenshot("5-exported")
+click(find(dialog, name="Close", role="push button", timeout=5))
+check(wait(lambda: all(n.name != "Drive with Video" for n in app), 10), "Close closes the dialog")
+
+# ---- 6. Cancel during an export leaves nothing ------------------------------
+# The 300-frame clip, so that the export takes long enough to cancel. (Not
+# a larger photo: opening one while this test walks the accessible tree
+# crashed GTK 4.8's AT-SPI code, with or without the drive dialog.)
+action("drive-file", f"'{long_clip}'")
+dialog = find(app, name="Drive with Video", role="frame", timeout=15)
+find(dialog, contains="face was lost on", timeout=240)
+cancelled = os.path.join(work, "cancelled.mp4")
+before_files = set(os.listdir(work))
+action("drive-export", f"'{cancelled}'")
+bar = find(dialog, role="progress bar", timeout=10)
+check(wait(lambda: bar.queryValue().currentValue > 0.0, 60),
+      f"the export shows progress ({bar.queryValue().currentValue})")
+screenshot("6-exporting")
+click(find(dialog, name="Cancel", role="push button", timeout=5))
+msg = find(dialog, contains="Export cancelled", timeout=60)
+check(msg is not None, f"Cancel stops the export: {msg.name!r}")
+leftover = set(os.listdir(work)) - before_files
+check(not leftover, f"a cancelled export leaves no file and no temporary ({sorted(leftover)})")
 click(find(dialog, name="Close", role="push button", timeout=5))
 
 finish()
