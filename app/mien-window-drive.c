@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Drive with Video or Photo… (issue #23): a driving photo sets the sliders
- * to its expression (tracked and solved against the animated face on a
+ * to its expression and head turn (tracked and solved against the animated
+ * face on a
  * worker thread, as mien-render PHOTO --drive PHOTO2 does, one undo step);
  * a driving video opens MienDriveDialog. */
 #include "mien-window-private.h"
@@ -100,13 +101,13 @@ on_photo_done (GObject *source, GAsyncResult *result, gpointer data)
     }
   else if (session == self->session)
     {
-      /* The driving photo sets what the tracker measures: brows, eyes,
-       * mouth. Gaze and head pose are not driven and stay as they are. */
+      /* The driving photo sets what the solve measures: brows, eyes,
+       * mouth and the head's turn. Gaze is not driven and stays as it
+       * is. */
       mien_driving now;
       mien_slider_panel_get_driving (self->sliders, &now);
       for (int k = 0; k < MIEN_AU_N_CHANNELS; k++)
-        if (mien_au_channels[k].region == MIEN_AU_REGION_GAZE
-            || mien_au_channels[k].region == MIEN_AU_REGION_HEAD)
+        if (mien_au_channels[k].region == MIEN_AU_REGION_GAZE)
           job->c.values[k] = now.values[k];
       /* One undo step: the change settles like one slider drag. */
       mien_slider_panel_set_driving (self->sliders, &job->c);
