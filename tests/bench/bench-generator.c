@@ -10,6 +10,11 @@
  * SIZE² photo. Without data/samples/astronaut.png a synthetic photo with the
  * same landmarks stands in (the cost does not depend on content).
  *
+ * Then the head's region (issue #24): the first pose frame of a face fits
+ * the generic head and builds its depth, weight and region (once per
+ * photo, cached); the next reuses them. Both are timed on the 4K photo
+ * with a fresh rig each round; the difference is the region's cost.
+ *
  * Usage: bench-generator [FRAMES_1K] [FRAMES_4K] [THREADS]; prints Markdown. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +116,65 @@ bench_size (const mien_image *src, const mien_rect *crop, const mien_face *face,
   mien_image_free (photo);
 }
 
+/* The head's fit, depth, weight and region: first pose frame of a face
+ * against the next (medians over `rounds` fresh rigs). */
+static void
+bench_head_region (const mien_image *src, const mien_rect *crop,
+                   const mien_face *face, int size, int rounds, mien_pool *pool)
+{
+  mien_face f = *face;
+  float k = (float)size / (float)crop->width;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    f.landmarks[i] = (mien_point){ (face->landmarks[i].x - crop->x) * k,
+                                   (face->landmarks[i].y - crop->y) * k };
+  mien_image *photo = mien_image_new (size, size, 3, NULL);
+  mien_upsample_bilinear (src, photo, pool, NULL);
+  mien_error err = { 0 };
+  mien_animator *anim = mien_animator_new (photo, &f, MIEN_RESWARP_VANILLA,
+                                           pool, &err);
+  if (!anim)
+    {
+      fprintf (stderr, "bench-generator: %s\n", err.message);
+      exit (1);
+    }
+  mien_generator_output g;
+  mien_generator_output_init (&g, MIEN_LOW_RES, MIEN_LOW_RES, 3, NULL);
+  double *first = calloc ((size_t)rounds, sizeof *first);
+  double *next = calloc ((size_t)rounds, sizeof *next);
+  for (int r = 0; r < rounds; r++)
+    {
+      mien_generator *gen = mien_rig_new (NULL);
+      mien_driving c;
+      mien_driving_init (&c);
+      c.values[MIEN_HEAD_YAW] = 10.0f;
+      double a = now_ms ();
+      mien_generator_generate (gen, mien_animator_get_low (anim), &c,
+                               mien_animator_get_grid_landmarks (anim), &g,
+                               pool, NULL);
+      double b = now_ms ();
+      c.values[MIEN_HEAD_YAW] = 12.0f;
+      mien_generator_generate (gen, mien_animator_get_low (anim), &c,
+                               mien_animator_get_grid_landmarks (anim), &g,
+                               pool, NULL);
+      double d = now_ms ();
+      first[r] = b - a, next[r] = d - b;
+      mien_generator_free (gen);
+    }
+  qsort (first, (size_t)rounds, sizeof *first, compare_double);
+  qsort (next, (size_t)rounds, sizeof *next, compare_double);
+  printf ("\n| head region (issue #24), %d² photo | first pose frame (ms) | "
+          "next pose frame (ms) | region, once per photo (ms) | rounds |\n",
+          size);
+  printf ("|---|---|---|---|---|\n");
+  printf ("| generator, yaw 10 then 12 | %.1f | %.1f | %.1f | %d |\n",
+          first[rounds / 2], next[rounds / 2],
+          first[rounds / 2] - next[rounds / 2], rounds);
+  free (first), free (next);
+  mien_generator_output_clear (&g);
+  mien_animator_free (anim);
+  mien_image_free (photo);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -137,6 +201,7 @@ main (int argc, char **argv)
   printf ("|---|---|---|---|---|---|---|\n");
   bench_size (src, &crop, &lf.faces[0], 1024, frames_1k, pool);
   bench_size (src, &crop, &lf.faces[0], 4096, frames_4k, pool);
+  bench_head_region (src, &crop, &lf.faces[0], 4096, 9, pool);
   mien_image_free (src);
   mien_landmark_file_clear (&lf);
   mien_pool_free (pool);
