@@ -331,6 +331,12 @@ mien_status rig_head_update (rig_head *hd, const mien_image *input,
  * n_faces × MIEN_N_LANDMARKS); the maps are rebuilt when they change. */
 void rig_head_set_neighbours (rig_head *hd, const mien_point *landmarks,
                               int n_faces);
+/* Takes the neighbours' faces and foreheads out of a w×h region (1 in, 0
+ * out), except where lm's own face is and lm is in front
+ * (rig-pose-neighbours.c); returns the nodes taken out. */
+int rig_cut_neighbours (float *region, int w, int h, const mien_point *lm,
+                        const mien_point (*neighbours)[MIEN_N_LANDMARKS],
+                        int n_neighbours);
 /* 1 inside the head's region, 0 outside (w·h floats); NULL before a fit. */
 const float *rig_head_region (const rig_head *hd);
 void rig_head_size (const rig_head *hd, int *width, int *height);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The other faces a head's region must leave out (issue #24: overlapping
+ * heads in a group photo; rig-pose.c builds the region, the animator
+ * passes the photo's other faces, mien_animator_set_other_faces). A
+ * neighbour's face and forehead are cut from the region; which of two
+ * overlapping faces is in front is read from their landmarks. */
+#include "rig-private.h"
+
+/* Convex hull of n points (Andrew's monotone chain) into hull; returns its
+ * size (counter-clockwise in a y-up frame, clockwise on screen). */
+static int
+convex_hull (mien_point *pts, int n, mien_point *hull)
+{
+  /* Insertion sort by x, then y: n is a few dozen. */
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0
+                    && (pts[j].x < pts[j - 1].x
+                        || (pts[j].x == pts[j - 1].x && pts[j].y < pts[j - 1].y));
+         j--)
+      {
+        mien_point t = pts[j];
+        pts[j] = pts[j - 1], pts[j - 1] = t;
+      }
+  int k = 0;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      int start = k;
+      for (int m = 0; m < n; m++)
+        {
+          const mien_point *q = &pts[pass ? n - 1 - m : m];
+          while (k >= start + 2
+                 && (hull[k - 1].x - hull[k - 2].x) * (q->y - hull[k - 2].y)
+                            - (hull[k - 1].y - hull[k - 2].y) * (q->x - hull[k - 2].x)
+                        <= 0.0f)
+            k--;
+          hull[k++] = *q;
+        }
+      k--; /* the last point is the other chain's first */
+    }
+  return k;
+}
+
+static int
+inside_hull (const mien_point *hull, int n, float x, float y)
+{
+  if (n < 3)
+    return 0;
+  for (int i = 0; i < n; i++)
+    {
+      const mien_point *a = &hull[i], *b = &hull[(i + 1) % n];
+      if ((b->x - a->x) * (y - a->y) - (b->y - a->y) * (x - a->x) < 0.0f)
+        return 0;
+    }
+  return 1;
+}
+
+/* The outline of a face and its forehead: the jaw, the brows, and the brows
+ * raised by FOREHEAD_IOD along the face's up (from the chin to the eyes),
+ * all grown by `grow` about their centre. Returns the hull's size. */
+#define FOREHEAD_IOD 1.0f
+/* A neighbour's outline is grown to take in its ears and the hair at its
+ * temples; this face's own outline, which wins over a neighbour's behind
+ * it, is not grown. */
+#define NEIGHBOUR_GROW 1.3f
+#define OUTLINE_POINTS (27 + 10)
+static int
+face_outline (const mien_point *lm, float grow, mien_point *hull)
+{
+  mien_point pts[OUTLINE_POINTS];
+  int n = 0;
+  float iod = mien_landmarks_iod (lm);
+  mien_point er = mien_landmarks_eye_centre (lm, 0);
+  mien_point el = mien_landmarks_eye_centre (lm, 1);
+  float ux = 0.5f * (er.x + el.x) - lm[MIEN_LM_CHIN].x;
+  float uy = 0.5f * (er.y + el.y) - lm[MIEN_LM_CHIN].y;
+  float len = hypotf (ux, uy);
+  if (!(len > 0.0f) || !(iod > 0.0f))
+    return 0;
+  ux /= len, uy /= len;
+  for (int i = 0; i <= 26; i++) /* the jaw and the brows */
+    pts[n++] = lm[i];
+  for (int i = 17; i <= 26; i++)
+    pts[n++] = (mien_point){ lm[i].x + FOREHEAD_IOD * iod * ux,
+                             lm[i].y + FOREHEAD_IOD * iod * uy };
+  float cx = 0.0f, cy = 0.0f;
+  for (int i = 0; i < n; i++)
+    cx += pts[i].x, cy += pts[i].y;
+  cx /= (float)n, cy /= (float)n;
+  for (int i = 0; i < n; i++)
+    pts[i] = (mien_point){ cx + grow * (pts[i].x - cx),
+                           cy + grow * (pts[i].y - cy) };
+  return convex_hull (pts, n, hull);
+}
+
+static int
+landmarks_inside (const mien_point *lm, const mien_point *hull, int n)
+{
+  int k = 0;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    k += inside_hull (hull, n, lm[i].x, lm[i].y);
+  return k;
+}
+
+/* Takes the neighbours' faces (and foreheads) out of the region. Which of
+ * two overlapping faces is in front is read from the landmarks: the one
+ * behind has its hidden points (predicted under the other face) inside the
+ * other's outline, the one in front has none inside the other's. A face in
+ * front keeps its own outline where a neighbour's overlaps it; a face
+ * behind gives way. Returns the nodes taken out. */
+int
+rig_cut_neighbours (float *region, int w, int h, const mien_point *lm,
+                    const mien_point (*neighbours)[MIEN_N_LANDMARKS],
+                    int n_neighbours)
+{
+  mien_point own[2 * OUTLINE_POINTS];
+  mien_point other[2 * OUTLINE_POINTS], other_core[2 * OUTLINE_POINTS];
+  int n_own = face_outline (lm, 1.0f, own), cut = 0;
+  for (int k = 0; k < n_neighbours; k++)
+    {
+      const mien_point *nb = neighbours[k];
+      int n_other = face_outline (nb, NEIGHBOUR_GROW, other);
+      int n_other_core = face_outline (nb, 1.0f, other_core);
+      if (n_other < 3)
+        continue;
+      int behind = landmarks_inside (lm, other_core, n_other_core)
+                   > landmarks_inside (nb, own, n_own);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            size_t p = (size_t)y * (size_t)w + (size_t)x;
+            if (region[p] > 0.0f
+                && inside_hull (other, n_other, (float)x, (float)y)
+                && (behind || !inside_hull (own, n_own, (float)x, (float)y)))
+              region[p] = 0.0f, cut++;
+          }
+    }
+  return cut;
+}
