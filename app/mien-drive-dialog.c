@@ -1,67 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "mien-drive-dialog.h"
-
-#include <glib/gi18n.h>
-#include <string.h>
-
-#include "drive/mien-drive.h"
-#include "drive/mien-video-reader.h"
-#include "io/mien-image-io.h"
-#include "io/mien-model-dir.h"
-#include "mien-drive-run.h"
-#include "mien-rig.h"
-
-/* The driving frames shown are decoded at most this big. */
-#define PREVIEW_SIDE 480
-
-/* What only the preview worker touches (one preview task at a time): a
- * reader kept open while frames are asked for in order (Play), and the
- * clip that renders the result's crop. */
-typedef struct preview_state {
-  mien_video_reader *reader;
-  int next_index; /* the frame the open reader reads next */
-  mien_image *video_frame;
-  mien_generator *gen;
-  mien_drive_clip clip;
-} preview_state;
-
-struct _MienDriveDialog {
-  AdwWindow parent_instance;
-
-  GtkLabel *status_label, *faces_label;
-  GtkProgressBar *progress_bar;
-  GtkPicture *video_picture, *result_picture;
-  GtkScale *frame_scale;
-  GtkToggleButton *play_button;
-  GtkWidget *export_button, *cancel_button, *view_box, *scrub_box;
-
-  mien_image *photo; /* sRGB once tracking starts */
-  GBytes *icc;       /* the photo's profile, NULL: none */
-  mien_face face;
-  char *video;
-  GCancellable *cancellable; /* non-NULL while tracking or exporting */
-  gboolean exporting, close_when_done;
-  gboolean disposed; /* a worker's result that comes later is dropped */
-
-  /* After tracking. */
-  gboolean solved;
-  mien_drive_track track;
-  mien_drive_result result;
-  mien_project project;
-  preview_state preview; /* the preview task's while preview_busy */
-  gboolean preview_busy;
-  int preview_wanted, preview_shown;
-  guint play_source;
-
-  char *destination;
-  gint64 start_us;
-  GtkFileChooserNative *chooser;
-};
+/* MienDriveDialog: the window, tracking and export; the preview (scrub and
+ * Play) is mien-drive-dialog-preview.c, the shared state
+ * mien-drive-dialog-private.h. */
+#include "mien-drive-dialog-private.h"
 
 G_DEFINE_FINAL_TYPE (MienDriveDialog, mien_drive_dialog, ADW_TYPE_WINDOW)
 
-static GQuark
-drive_error_quark (void)
+GQuark
+drive_dialog_error_quark (void)
 {
   return g_quark_from_static_string ("mien-drive-dialog-error");
 }
@@ -72,7 +18,7 @@ mien_drive_dialog_new_analyzer (GError **error)
   const char *dir = mien_model_dir_find ();
   if (dir == NULL)
     {
-      g_set_error (error, drive_error_quark (), 0,
+      g_set_error (error, drive_dialog_error_quark (), 0,
                    _("The face models are missing: run scripts/setup.sh "
                      "or set MIEN_MODEL_DIR"));
       return NULL;
@@ -80,12 +26,12 @@ mien_drive_dialog_new_analyzer (GError **error)
   mien_error err = { 0 };
   mien_face_analyzer *an = mien_face_analyzer_new (dir, NULL, &err);
   if (an == NULL)
-    g_set_error (error, drive_error_quark (), 0, "%s", err.message);
+    g_set_error (error, drive_dialog_error_quark (), 0, "%s", err.message);
   return an;
 }
 
-static void
-set_status (MienDriveDialog *self, const char *text, gboolean error)
+void
+drive_dialog_set_status (MienDriveDialog *self, const char *text, gboolean error)
 {
   gtk_label_set_text (self->status_label, text);
   if (error)
@@ -123,7 +69,7 @@ apply_progress (gpointer data)
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (u->fraction, 0, 1));
   gtk_progress_bar_set_text (self->progress_bar, u->text);
   if (u->status)
-    set_status (self, u->status, FALSE);
+    drive_dialog_set_status (self, u->status, FALSE);
   return G_SOURCE_REMOVE;
 }
 
@@ -205,7 +151,7 @@ track_thread (GTask *task, gpointer source, gpointer data,
   mien_video_reader *probe = mien_video_reader_open (self->video, 64, &err);
   if (probe == NULL)
     {
-      g_task_return_new_error (task, drive_error_quark (), 0, "%s",
+      g_task_return_new_error (task, drive_dialog_error_quark (), 0, "%s",
                                err.message);
       return;
     }
@@ -252,12 +198,11 @@ track_thread (GTask *task, gpointer source, gpointer data,
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
                              _("Tracking cancelled"));
   else if (st != MIEN_OK)
-    g_task_return_new_error (task, drive_error_quark (), 0, "%s", err.message);
+    g_task_return_new_error (task, drive_dialog_error_quark (), 0, "%s", err.message);
   else
     g_task_return_boolean (task, TRUE);
 }
 
-static void request_preview (MienDriveDialog *self, int index);
 
 static void
 on_track_done (GObject *source, GAsyncResult *result, gpointer data)
@@ -295,14 +240,14 @@ on_track_done (GObject *source, GAsyncResult *result, gpointer data)
       gtk_adjustment_configure (adj, 0, 0, MAX (0, t->n_frames - 1), 1, 10, 0);
       gtk_widget_set_visible (self->view_box, TRUE);
       gtk_widget_set_visible (self->scrub_box, TRUE);
-      set_status (self, _("Tracked. Scrub or play to compare, then export."),
+      drive_dialog_set_status (self, _("Tracked. Scrub or play to compare, then export."),
                   FALSE);
-      request_preview (self, 0);
+      drive_dialog_request_preview (self, 0);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    set_status (self, _("Tracking cancelled"), FALSE);
+    drive_dialog_set_status (self, _("Tracking cancelled"), FALSE);
   else
-    set_status (self, error->message, TRUE);
+    drive_dialog_set_status (self, error->message, TRUE);
   update_sensitivity (self);
   if (self->close_when_done)
     gtk_window_destroy (GTK_WINDOW (self));
@@ -321,185 +266,12 @@ start_tracking (MienDriveDialog *self)
   g_autofree char *name = g_path_get_basename (self->video);
   g_autofree char *text = g_strdup_printf (_("Tracking the face in “%s”…"),
                                            name);
-  set_status (self, text, FALSE);
+  drive_dialog_set_status (self, text, FALSE);
   update_sensitivity (self);
   GTask *task = g_task_new (self, self->cancellable, on_track_done, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify)track_job_free);
   g_task_run_in_thread (task, track_thread);
   g_object_unref (task);
-}
-
-/* ---- the preview: the driving frame and the result, side by side ----------- */
-
-typedef struct preview_result {
-  GBytes *video, *result;
-  int vw, vh, rw, rh;
-} preview_result;
-
-static void
-preview_result_free (preview_result *r)
-{
-  g_clear_pointer (&r->video, g_bytes_unref);
-  g_clear_pointer (&r->result, g_bytes_unref);
-  g_free (r);
-}
-
-static GBytes *
-to_rgb8 (const mien_image *image)
-{
-  gsize n = (gsize)image->width * image->height * 3;
-  guchar *pixels = g_malloc (n);
-  mien_image_to_rgb8 (image, pixels, image->width * 3);
-  return g_bytes_new_take (pixels, n);
-}
-
-/* Frame index of the video: read on from the open reader when it is the
- * next one, else from a reader opened at its time. */
-static mien_status
-read_video_frame (MienDriveDialog *self, preview_state *p, int index,
-                  mien_error *err)
-{
-  if (p->reader == NULL || index != p->next_index)
-    {
-      mien_video_reader_free (p->reader);
-      p->reader = mien_video_reader_open (self->video, PREVIEW_SIDE, err);
-      if (p->reader == NULL)
-        return err->status;
-      mien_video_reader_set_output (p->reader, self->track.fps,
-                                    index / self->track.fps, 0.0);
-      p->next_index = index;
-    }
-  double time;
-  int eof = 0;
-  if (mien_video_reader_read (p->reader, &p->video_frame, &time, &eof, err)
-      != MIEN_OK)
-    return err->status;
-  p->next_index++;
-  return MIEN_OK;
-}
-
-static void
-preview_thread (GTask *task, gpointer source, gpointer data,
-                GCancellable *cancellable)
-{
-  MienDriveDialog *self = MIEN_DRIVE_DIALOG (source);
-  int index = GPOINTER_TO_INT (data);
-  preview_state *p = &self->preview;
-  mien_error err = { 0 };
-  preview_result *r = g_new0 (preview_result, 1);
-  mien_status st = read_video_frame (self, p, index, &err);
-  if (st == MIEN_OK && p->video_frame)
-    {
-      r->video = to_rgb8 (p->video_frame);
-      r->vw = p->video_frame->width, r->vh = p->video_frame->height;
-    }
-  const mien_image *crop = NULL;
-  double t = mien_timeline_get_frame_time (p->clip.tl, self->track.fps, index);
-  if (st == MIEN_OK)
-    st = mien_clip_render (p->clip.clip, t, NULL, &crop, NULL, &err);
-  if (st == MIEN_OK && crop)
-    {
-      r->result = to_rgb8 (crop);
-      r->rw = crop->width, r->rh = crop->height;
-    }
-  if (st != MIEN_OK)
-    {
-      preview_result_free (r);
-      g_task_return_new_error (task, drive_error_quark (), 0, "%s",
-                               err.message);
-      return;
-    }
-  g_task_return_pointer (task, r, (GDestroyNotify)preview_result_free);
-}
-
-static void
-set_picture (GtkPicture *picture, GBytes *rgb, int w, int h)
-{
-  if (rgb == NULL)
-    return;
-  g_autoptr (GdkTexture) texture = gdk_memory_texture_new (
-      w, h, GDK_MEMORY_R8G8B8, rgb, (gsize)w * 3);
-  gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
-}
-
-static void
-on_preview_done (GObject *source, GAsyncResult *result, gpointer data)
-{
-  MienDriveDialog *self = MIEN_DRIVE_DIALOG (source);
-  int index = GPOINTER_TO_INT (g_task_get_task_data (G_TASK (result)));
-  g_autoptr (GError) error = NULL;
-  preview_result *r = g_task_propagate_pointer (G_TASK (result), &error);
-  self->preview_busy = FALSE;
-  if (self->disposed)
-    {
-      if (r)
-        preview_result_free (r);
-      return;
-    }
-  if (r)
-    {
-      set_picture (self->video_picture, r->video, r->vw, r->vh);
-      set_picture (self->result_picture, r->result, r->rw, r->rh);
-      self->preview_shown = index;
-      preview_result_free (r);
-    }
-  else if (!self->exporting)
-    set_status (self, error->message, TRUE);
-  if (self->preview_wanted != self->preview_shown)
-    request_preview (self, self->preview_wanted);
-}
-
-/* One preview task at a time; a request while one runs waits for it (only
- * the latest is kept). */
-static void
-request_preview (MienDriveDialog *self, int index)
-{
-  self->preview_wanted = index;
-  if (self->preview_busy || !self->solved)
-    return;
-  self->preview_busy = TRUE;
-  GTask *task = g_task_new (self, NULL, on_preview_done, NULL);
-  g_task_set_task_data (task, GINT_TO_POINTER (index), NULL);
-  g_task_run_in_thread (task, preview_thread);
-  g_object_unref (task);
-}
-
-static void
-on_frame_changed (GtkRange *range, MienDriveDialog *self)
-{
-  request_preview (self, (int)gtk_range_get_value (range));
-}
-
-static gboolean
-play_tick (gpointer data)
-{
-  MienDriveDialog *self = data;
-  /* Shown frames follow the clock as far as rendering allows: the next
-   * frame is asked for once the last one is on screen. */
-  if (self->preview_busy)
-    return G_SOURCE_CONTINUE;
-  int n = self->track.n_frames;
-  int next = (int)gtk_range_get_value (GTK_RANGE (self->frame_scale)) + 1;
-  if (next >= n)
-    {
-      gtk_toggle_button_set_active (self->play_button, FALSE);
-      return G_SOURCE_CONTINUE; /* removed by the toggle */
-    }
-  gtk_range_set_value (GTK_RANGE (self->frame_scale), next);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-on_play_toggled (GtkToggleButton *button, MienDriveDialog *self)
-{
-  g_clear_handle_id (&self->play_source, g_source_remove);
-  if (!gtk_toggle_button_get_active (button) || !self->solved)
-    return;
-  int n = self->track.n_frames;
-  if ((int)gtk_range_get_value (GTK_RANGE (self->frame_scale)) >= n - 1)
-    gtk_range_set_value (GTK_RANGE (self->frame_scale), 0);
-  guint ms = (guint)CLAMP (1000.0 / self->track.fps, 10, 1000);
-  self->play_source = g_timeout_add (ms, play_tick, self);
 }
 
 /* ---- export ------------------------------------------------------------------ */
@@ -567,7 +339,7 @@ export_thread (GTask *task, gpointer source, gpointer data,
     }
   if (st != MIEN_OK)
     {
-      g_task_return_new_error (task, drive_error_quark (), 0, "%s",
+      g_task_return_new_error (task, drive_dialog_error_quark (), 0, "%s",
                                err.message);
       return;
     }
@@ -598,12 +370,12 @@ on_export_done (GObject *source, GAsyncResult *result, gpointer data)
           ? g_strdup_printf (_("Saved to %s, without audio: %s"),
                              self->destination, note)
           : g_strdup_printf (_("Saved to %s"), self->destination);
-      set_status (self, text, FALSE);
+      drive_dialog_set_status (self, text, FALSE);
     }
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    set_status (self, _("Export cancelled; nothing was written"), FALSE);
+    drive_dialog_set_status (self, _("Export cancelled; nothing was written"), FALSE);
   else
-    set_status (self, error->message, TRUE);
+    drive_dialog_set_status (self, error->message, TRUE);
   update_sensitivity (self);
   if (self->close_when_done)
     gtk_window_destroy (GTK_WINDOW (self));
@@ -629,7 +401,7 @@ mien_drive_dialog_export (MienDriveDialog *self, const char *path,
   self->exporting = TRUE;
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
-  set_status (self, _("Starting…"), FALSE);
+  drive_dialog_set_status (self, _("Starting…"), FALSE);
   update_sensitivity (self);
   GTask *task = g_task_new (self, self->cancellable, on_export_done, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify)export_job_free);
@@ -793,7 +565,7 @@ mien_drive_dialog_init (MienDriveDialog *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Play"),
                                   -1);
-  g_signal_connect (self->play_button, "toggled", G_CALLBACK (on_play_toggled),
+  g_signal_connect (self->play_button, "toggled", G_CALLBACK (drive_dialog_on_play_toggled),
                     self);
   self->frame_scale = GTK_SCALE (gtk_scale_new_with_range (
       GTK_ORIENTATION_HORIZONTAL, 0, 1, 1));
@@ -804,7 +576,7 @@ mien_drive_dialog_init (MienDriveDialog *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Frame"),
                                   -1);
   g_signal_connect (self->frame_scale, "value-changed",
-                    G_CALLBACK (on_frame_changed), self);
+                    G_CALLBACK (drive_dialog_on_frame_changed), self);
   gtk_box_append (GTK_BOX (self->scrub_box), GTK_WIDGET (self->play_button));
   gtk_box_append (GTK_BOX (self->scrub_box), GTK_WIDGET (self->frame_scale));
   gtk_widget_set_visible (self->scrub_box, FALSE);
@@ -867,7 +639,7 @@ mien_drive_dialog_new (GtkWindow *parent, const mien_image *photo,
                                         name, NULL);
   if (!self->photo)
     {
-      set_status (self, err.message, TRUE);
+      drive_dialog_set_status (self, err.message, TRUE);
       return self;
     }
   start_tracking (self);
