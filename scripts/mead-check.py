@@ -1,0 +1,129 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Issue #23's MEAD check: does the emotion of a driving clip carry over?
+
+Each of the eight MEAD clips in ../shared/data/driving/ (one woman going from
+rest to neutral, angry, contempt, disgusted, fear, happy, sad or surprised)
+drives a neutral sample face through `mien-render --drive`; face-api's
+expression of the result's LAST frame (mien-faces --json on that frame, the
+face nearest the driven one) is compared with the clip's emotion. The face is
+cut from its photo first (a square of 3 face boxes, at most 1024 px), as
+drive-quality.py does, so that each run renders a 1K frame.
+
+usage: mead-check.py OUTDIR [--build BUILD] [--faces sample6.jpg:2,...]
+Prints a Markdown table and the count of clips whose class matches.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DRIVING = os.path.join(ROOT, "..", "shared", "data", "driving")
+# Clip name → face-api's class name.
+EMOTIONS = {"neutral": "neutral", "angry": "angry", "contempt": None,
+            "disgusted": "disgusted", "fear": "fearful", "happy": "happy",
+            "sad": "sad", "surprised": "surprised"}
+CLASSES = ["neutral", "happy", "sad", "angry", "fearful", "disgusted",
+           "surprised"]
+
+
+def faces_of(build, photo):
+    out = subprocess.run([os.path.join(build, "app", "mien-faces"), "--json",
+                          photo], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)["faces"]
+
+
+def centre(face):
+    b = face["box"]
+    return b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+
+
+def cut_face(build, spec, outdir):
+    """A square of 3 face boxes around face N of a sample photo (≤ 1024)."""
+    name, index = spec.split(":")
+    photo = os.path.join(ROOT, "data", "samples", name)
+    face = faces_of(build, photo)[int(index)]
+    cx, cy = centre(face)
+    side = 3 * max(face["box"]["width"], face["box"]["height"])
+    img = Image.open(photo).convert("RGB")
+    side = min(side, img.width, img.height)
+    x0 = int(min(max(0, cx - side / 2), img.width - side))
+    y0 = int(min(max(0, cy - side / 2), img.height - side))
+    crop = img.crop((x0, y0, x0 + int(side), y0 + int(side)))
+    if crop.width > 1024:
+        crop = crop.resize((1024, 1024), Image.LANCZOS)
+    path = os.path.join(outdir, "%s-%s.png" % (os.path.splitext(name)[0], index))
+    crop.save(path)
+    return path
+
+
+def last_frame_class(build, video, near, outdir):
+    frame = os.path.join(outdir, "last.png")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-sseof", "-0.2",
+                    "-i", video, "-frames:v", "1", "-update", "1", frame],
+                   check=True)
+    faces = faces_of(build, frame)
+    if not faces:
+        return None, {}
+    f = min(faces, key=lambda g: (centre(g)[0] - near[0]) ** 2
+            + (centre(g)[1] - near[1]) ** 2)
+    probs = dict(zip(CLASSES, f["expressions"])) if isinstance(
+        f["expressions"], list) else f["expressions"]
+    return max(probs, key=probs.get), probs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("outdir")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--faces", default="sample6.jpg:2,sample3.jpg:1")
+    a = ap.parse_args()
+    if not os.path.isdir(DRIVING):
+        print("skip: %s is missing" % DRIVING)
+        return 77
+    os.makedirs(a.outdir, exist_ok=True)
+    render = os.path.join(a.build, "app", "mien-render")
+    rows, hits, counted = [], 0, 0
+    for spec in a.faces.split(","):
+        photo = cut_face(a.build, spec, a.outdir)
+        # The driven face is the one nearest the crop's centre (a group
+        # photo's crop holds neighbours too): drive it, and read it back.
+        side = Image.open(photo).width
+        found = faces_of(a.build, photo)
+        index = min(range(len(found)), key=lambda i: (centre(found[i])[0] - side / 2) ** 2
+                    + (centre(found[i])[1] - side / 2) ** 2)
+        near = centre(found[index])
+        for clip, want in EMOTIONS.items():
+            src = os.path.join(DRIVING, "mead-W009-%s.mp4" % clip)
+            if not os.path.exists(src):
+                continue
+            out = os.path.join(a.outdir, "%s-%s.mp4" % (
+                os.path.splitext(os.path.basename(photo))[0], clip))
+            p = subprocess.run([render, photo, "--drive", src, "--face",
+                                str(index), "-o", out, "--overwrite"],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                rows.append((spec, clip, want, "error: " + p.stderr.strip(), ""))
+                continue
+            got, probs = last_frame_class(a.build, out, near, a.outdir)
+            top = ", ".join("%s %.2f" % (k, v) for k, v in
+                            sorted(probs.items(), key=lambda kv: -kv[1])[:3])
+            if want is not None:
+                counted += 1
+                hits += got == want
+            rows.append((spec, clip, want or "(no face-api class)", got, top))
+            print("%s %s: %s (%s)" % (spec, clip, got, top), flush=True)
+    print("\n| face | clip | want | face-api's class of the last frame | top three |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %s | %s | %s | %s |" % r)
+    print("\n%d of %d clips with a face-api class match" % (hits, counted))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
