@@ -49,17 +49,28 @@ source_crop (const char *root, const mien_face *face, mien_rect *crop)
   return c;
 }
 
+/* The crop scaled up bilinearly to size² and the face's landmarks with it
+ * (into *f). */
+static mien_image *
+scaled_photo (const mien_image *src, const mien_rect *crop,
+              const mien_face *face, int size, mien_pool *pool, mien_face *f)
+{
+  *f = *face;
+  float k = (float)size / (float)crop->width;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    f->landmarks[i] = (mien_point){ (face->landmarks[i].x - crop->x) * k,
+                                    (face->landmarks[i].y - crop->y) * k };
+  mien_image *photo = mien_image_new (size, size, 3, NULL);
+  mien_upsample_bilinear (src, photo, pool, NULL);
+  return photo;
+}
+
 static void
 bench_size (const mien_image *src, const mien_rect *crop, const mien_face *face,
             int size, int frames, mien_pool *pool)
 {
-  mien_face f = *face;
-  float k = (float)size / (float)crop->width;
-  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
-    f.landmarks[i] = (mien_point){ (face->landmarks[i].x - crop->x) * k,
-                                   (face->landmarks[i].y - crop->y) * k };
-  mien_image *photo = mien_image_new (size, size, 3, NULL);
-  mien_upsample_bilinear (src, photo, pool, NULL);
+  mien_face f;
+  mien_image *photo = scaled_photo (src, crop, face, size, pool, &f);
   for (int mode = 0; mode < 2; mode++)
     {
       mien_error err = { 0 };
@@ -122,13 +133,8 @@ static void
 bench_head_region (const mien_image *src, const mien_rect *crop,
                    const mien_face *face, int size, int rounds, mien_pool *pool)
 {
-  mien_face f = *face;
-  float k = (float)size / (float)crop->width;
-  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
-    f.landmarks[i] = (mien_point){ (face->landmarks[i].x - crop->x) * k,
-                                   (face->landmarks[i].y - crop->y) * k };
-  mien_image *photo = mien_image_new (size, size, 3, NULL);
-  mien_upsample_bilinear (src, photo, pool, NULL);
+  mien_face f;
+  mien_image *photo = scaled_photo (src, crop, face, size, pool, &f);
   mien_error err = { 0 };
   mien_animator *anim = mien_animator_new (photo, &f, MIEN_RESWARP_VANILLA,
                                            pool, &err);
