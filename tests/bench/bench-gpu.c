@@ -12,14 +12,22 @@
  * over ideal (target: ≤ 3). Target for a 4K multiscale frame on an H100:
  * ≤ 2 ms. Prints "no CUDA device" and exits 77 without one.
  *
- * Usage: bench-gpu [FRAMES (default 21)] */
+ * Usage: bench-gpu [FRAMES (default 21)] [SIZE,SIZE,... (default
+ * 1024,2048,4096)]. Crops of 4096² and more run half the frames, 8192² and
+ * more a quarter. The engine-only build (-Dengine_only=true) reads the
+ * photo and its landmarks from MIEN_DEVICE_DATA (tests/gpu/gpu-device-data.h)
+ * instead of data/samples and tests/data/landmarks. */
 #include <cuda_runtime_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#ifdef MIEN_ENGINE_ONLY
+#include "gpu/gpu-device-data.h"
+#else
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
+#endif
 #include "mien-cuda-reswarp.h"
 #include "mien-cuda.h"
 #include "mien-generator.h"
@@ -160,24 +168,57 @@ main (int argc, char **argv)
           info.name, info.cc_major, info.cc_minor, info.sm_count, gbs,
           mien_pool_get_n_threads (pool));
 
+  int sizes[8] = { 1024, 2048, 4096 };
+  int n_sizes = 3;
+  if (argc > 2)
+    {
+      n_sizes = 0;
+      for (char *p = argv[2]; *p && n_sizes < 8; p++)
+        {
+          sizes[n_sizes] = (int)strtol (p, &p, 10);
+          if (sizes[n_sizes] < 128 || sizes[n_sizes] > 16384)
+            {
+              fprintf (stderr, "bench-gpu: sizes are 128 to 16384\n");
+              return 2;
+            }
+          n_sizes++;
+          if (*p != ',')
+            break;
+        }
+    }
+
+  char path[4096];
+  mien_point photo_lm[MIEN_N_LANDMARKS];
+#ifdef MIEN_ENGINE_ONLY
+  const char *dir = gpu_device_data_dir ();
+  snprintf (path, sizeof path, "%s/astronaut-landmarks.txt", dir);
+  if (gpu_device_data_load_landmarks (path, photo_lm, &err) != MIEN_OK)
+    die ("landmarks", &err);
+  snprintf (path, sizeof path, "%s/astronaut.ppm", dir);
+  mien_image *src = gpu_device_data_load_ppm (path, &err);
+  if (src == NULL)
+    die ("photo (run gpu/device-check-build.sh)", &err);
+#else
   const char *root = getenv ("MIEN_SOURCE_ROOT");
   root = root ? root : ".";
-  char path[4096];
   snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
   mien_landmark_file lf;
   if (mien_landmark_file_load (path, &lf, &err) != MIEN_OK || lf.n_faces < 1)
     die ("landmarks", &err);
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    photo_lm[i] = lf.faces[0].landmarks[i];
+  mien_landmark_file_clear (&lf);
   snprintf (path, sizeof path, "%s/data/samples/astronaut.png", root);
   mien_image *src = mien_image_load (path, &err);
   if (src == NULL)
     die ("photo (run scripts/fetch-assets.sh)", &err);
+#endif
 
   printf ("| crop | ResWarp | residuals | generator (CPU) ms | CUDA frame "
           "ms | CUDA frame + download ms | CPU frame ms | CUDA prep ms | CPU "
           "prep ms | frame MiB | ideal ms | ratio |\n");
   printf ("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-  const int sizes[3] = { 1024, 2048, 4096 };
-  for (int s = 0; s < 3; s++)
+  for (int s = 0; s < n_sizes; s++)
     {
       int S = sizes[s];
       mien_image *photo = mien_image_new (S, S, src->channels, NULL);
@@ -185,13 +226,14 @@ main (int argc, char **argv)
       mien_point lm[MIEN_N_LANDMARKS];
       float k = 128.0f / (float)src->width;
       for (int i = 0; i < MIEN_N_LANDMARKS; i++)
-        lm[i] = (mien_point){ (lf.faces[0].landmarks[i].x + 0.5f) * k - 0.5f,
-                              (lf.faces[0].landmarks[i].y + 0.5f) * k - 0.5f };
-      bench (photo, lm, S >= 4096 ? (frames + 1) / 2 : frames, gbs, pool);
+        lm[i] = (mien_point){ (photo_lm[i].x + 0.5f) * k - 0.5f,
+                              (photo_lm[i].y + 0.5f) * k - 0.5f };
+      int n = S >= 8192 ? (frames + 3) / 4 : S >= 4096 ? (frames + 1) / 2
+                                                       : frames;
+      bench (photo, lm, n, gbs, pool);
       mien_image_free (photo);
     }
   mien_image_free (src);
-  mien_landmark_file_clear (&lf);
   mien_pool_free (pool);
   return 0;
 }
