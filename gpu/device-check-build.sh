@@ -6,8 +6,8 @@
 #   gpu/device-check-build.sh [BUILD_DIR (default build-gpu-engine)]
 #
 # The folder BUILD_DIR/device (git-ignored, as every build*/) holds
-#   bin/   test-device, test-cuda-reswarp, test-cuda-nn, bench-gpu,
-#          bench-reswarp: stripped; they need only glibc (cudart, libstdc++
+#   bin/   test-device, test-nn-residency, test-cuda-reswarp, test-cuda-nn,
+#          bench-gpu, bench-reswarp: stripped; they need only glibc (cudart, libstdc++
 #          and the reference BLAS are linked statically), and test-cuda-nn
 #          also cuBLAS 13 and cuDNN 9, which are far too large to carry
 #          (libcublasLt alone is 540 MB) and which device-check.sh looks
@@ -31,8 +31,8 @@ else
   meson setup "$build" -Dengine_only=true -Dbuildtype=release -Dstrip=true \
     >/dev/null
 fi
-progs="tests/gpu/test-device tests/gpu/test-cuda-reswarp tests/gpu/test-cuda-nn
-       tests/bench/bench-gpu tests/bench/bench-reswarp"
+progs="tests/gpu/test-device tests/gpu/test-nn-residency tests/gpu/test-cuda-reswarp
+       tests/gpu/test-cuda-nn tests/bench/bench-gpu tests/bench/bench-reswarp"
 ninja -C "$build" $progs
 
 rm -rf "$dev"

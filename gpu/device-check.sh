@@ -120,6 +120,7 @@ gpu_line=$(timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total \
            --format=csv,noheader 2>/dev/null | head -1)
 
 run_test device 90 test-device
+run_test nn-residency 30 test-nn-residency
 run_test cuda-reswarp 150 test-cuda-reswarp
 if [ "$nn_libs" = ok ]; then
   run_test cuda-nn 150 test-cuda-nn

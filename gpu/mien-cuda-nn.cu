@@ -9,6 +9,7 @@
 #include "mien-cuda-private.h"
 #include "mien-device.h"
 #include "nn/mien-nn-cpu.h"
+#include "nn/mien-nn-residency.h"
 
 /* ---- kernels ----------------------------------------------------------------- */
 
@@ -211,7 +212,9 @@ filter_to_ohwi_kernel (const float *f, float *o, int K, int Ci, int Co)
 
 namespace {
 
-enum slot { SRC0, SRC1, SRC2, DST, TMP_X, TMP_W, WORKSPACE, N_SLOTS };
+/* Scratch: host inputs copied in for one op, padding, reordered filters,
+ * cuDNN's workspace. Outputs and weights live in the residency. */
+enum slot { SRC0, SRC1, SRC2, TMP_X, TMP_W, WORKSPACE, N_SLOTS };
 
 struct conv_key {
   int n, h, w, ci, co, kh, kw, sh, sw, ph, pw;
@@ -237,6 +240,8 @@ struct cuda_nn {
   cudnnConvolutionDescriptor_t conv_desc;
   void *buf[N_SLOTS];
   size_t cap[N_SLOTS];
+  mien_residency *res;
+  size_t input_uploads, input_upload_bytes;
   int n_choices;
   conv_choice choices[MAX_CONV_CHOICES];
 };
@@ -286,26 +291,51 @@ tensor_bytes (const mien_tensor *t)
   return mien_tensor_n_elements (t) * sizeof (float);
 }
 
-/* Copies the op's sources to the device; returns their device pointers. */
+/* The device pointers of the op's sources: an earlier op's output already
+ * here, a weight uploaded once (kept until the tensor or the backend goes),
+ * or a host tensor copied into scratch memory for this op alone (the caller
+ * may change it before the next). Then the destination's own buffer, which
+ * the output keeps on the device (host-stale). */
 static mien_status
-upload_sources (cuda_nn *nn, const mien_nn_op *op, float *dev[3],
-                mien_error *err)
+resolve_tensors (cuda_nn *nn, const mien_nn_op *op, float *dev[3], float **y,
+                 mien_error *err)
 {
   for (int i = 0; i < 3; i++)
     {
       dev[i] = nullptr;
-      const mien_tensor *t = op->src[i];
+      mien_tensor *t = (mien_tensor *)op->src[i];
       if (t == nullptr)
         continue;
-      mien_status s = ensure (nn, (slot)(SRC0 + i), tensor_bytes (t), err);
-      if (s != MIEN_OK)
+      mien_tensor_device *d = mien_residency_find (nn->res, t);
+      if (d != nullptr)
+        {
+          dev[i] = (float *)d->ptr;
+          continue;
+        }
+      if (t->constant)
+        {
+          dev[i] = (float *)mien_residency_constant (nn->res, t, err);
+          if (dev[i] == nullptr)
+            return err->status;
+          continue;
+        }
+      /* A host tensor, or another backend's copy (made current here). */
+      mien_status s;
+      if (t->device != nullptr && t->device->host_stale
+          && (s = mien_tensor_device_to_host (t->device, err)) != MIEN_OK)
+        return s;
+      if ((s = ensure (nn, (slot)(SRC0 + i), tensor_bytes (t), err))
+          != MIEN_OK)
         return s;
       dev[i] = (float *)nn->buf[SRC0 + i];
       MIEN_CUDA_TRY (cudaMemcpyAsync (dev[i], t->data, tensor_bytes (t),
                                       cudaMemcpyHostToDevice, nn->stream),
                      "uploading a tensor");
+      nn->input_uploads++;
+      nn->input_upload_bytes += tensor_bytes (t);
     }
-  return ensure (nn, DST, tensor_bytes (op->dst), err);
+  *y = (float *)mien_residency_output (nn->res, op->dst, err);
+  return *y != nullptr ? MIEN_OK : err->status;
 }
 
 static act_dev
@@ -514,11 +544,10 @@ cuda_pad (cuda_nn *nn, const mien_nn_op *op, const float *x, float *y,
 static mien_status
 run_on_device (cuda_nn *nn, const mien_nn_op *op, mien_error *err)
 {
-  float *src[3];
-  mien_status s = upload_sources (nn, op, src, err);
+  float *src[3], *y = nullptr;
+  mien_status s = resolve_tensors (nn, op, src, &y, err);
   if (s != MIEN_OK)
     return s;
-  float *y = (float *)nn->buf[DST];
   size_t n = mien_tensor_n_elements (op->dst);
   const mien_tensor *x = op->src[0];
   int C = x->dims[x->rank - 1];
@@ -572,9 +601,10 @@ run_on_device (cuda_nn *nn, const mien_nn_op *op, mien_error *err)
   if (s != MIEN_OK)
     return s;
   MIEN_CUDA_CHECK_LAUNCH (mien_nn_op_type_name (op->type));
-  MIEN_CUDA_TRY (cudaMemcpyAsync (op->dst->data, y, n * sizeof (float),
-                                  cudaMemcpyDeviceToHost, nn->stream),
-                 "downloading a tensor");
+  /* The output stays here; mien_tensor_host copies it back when asked.
+   * Waiting for each op keeps a failure tied to the op that caused it, so
+   * that op can still be recomputed on the CPU (its sources are current
+   * on the host unless the caller chose lazy outputs). */
   MIEN_CUDA_TRY (cudaStreamSynchronize (nn->stream),
                  mien_nn_op_type_name (op->type));
   return MIEN_OK;
@@ -594,6 +624,9 @@ cuda_free (mien_nn_backend *backend)
   cuda_nn *nn = get (backend);
   if (nn->stream != nullptr)
     cudaStreamSynchronize (nn->stream);
+  /* Outputs still only here are copied back; weights' copies go. */
+  mien_residency_free (nn->res);
+  nn->res = nullptr;
   for (int i = 0; i < N_SLOTS; i++)
     cudaFree (nn->buf[i]);
   if (nn->x_desc) cudnnDestroyTensorDescriptor (nn->x_desc);
@@ -663,8 +696,55 @@ cuda_compute_op (mien_nn_backend *backend, const mien_nn_op *op,
 static const mien_nn_backend_iface cuda_iface = {
   cuda_get_name, cuda_free, cuda_supports_op, cuda_compute_op,
   nullptr,       nullptr,   nullptr,          nullptr,
-  nullptr,
+  nullptr,       1, /* keeps_device_copies */
 };
+
+/* ---- the residency's device functions ---------------------------------------- */
+
+static void *
+res_alloc (void *ctx, size_t bytes)
+{
+  void *p = nullptr;
+  if (cudaMalloc (&p, bytes) != cudaSuccess)
+    {
+      (void)cudaGetLastError (); /* out of memory is not sticky */
+      return nullptr;
+    }
+  return p;
+}
+
+static void
+res_free (void *ctx, void *ptr)
+{
+  cudaFree (ptr);
+}
+
+static mien_status
+res_upload (void *ctx, void *dst, const float *src, size_t bytes,
+            mien_error *err)
+{
+  cuda_nn *nn = (cuda_nn *)ctx;
+  MIEN_CUDA_TRY (cudaMemcpyAsync (dst, src, bytes, cudaMemcpyHostToDevice,
+                                  nn->stream),
+                 "uploading weights");
+  return MIEN_OK;
+}
+
+static mien_status
+res_download (void *ctx, float *dst, const void *src, size_t bytes,
+              mien_error *err)
+{
+  cuda_nn *nn = (cuda_nn *)ctx;
+  MIEN_CUDA_TRY (cudaMemcpyAsync (dst, src, bytes, cudaMemcpyDeviceToHost,
+                                  nn->stream),
+                 "copying a tensor to the host");
+  MIEN_CUDA_TRY (cudaStreamSynchronize (nn->stream),
+                 "copying a tensor to the host");
+  return MIEN_OK;
+}
+
+static const mien_residency_ops res_ops = { res_alloc, res_free, res_upload,
+                                            res_download };
 
 static mien_status
 init_handles (cuda_nn *nn, mien_error *err)
@@ -702,7 +782,11 @@ mien_nn_cuda_backend_new (mien_pool *pool, mien_error *err)
   nn->base.iface = &cuda_iface;
   nn->base.context = nn;
   nn->cpu = mien_nn_cpu_backend_new (pool, 0, err);
-  if (nn->cpu == nullptr || init_handles (nn, err) != MIEN_OK)
+  /* Free buffers kept for reuse: up to 256 MiB (the face models' and the
+   * generator's activations are a few MiB each). */
+  if (nn->cpu == nullptr || init_handles (nn, err) != MIEN_OK
+      || (nn->res = mien_residency_new (&res_ops, nn, (size_t)256 << 20,
+                                        err)) == nullptr)
     {
       cuda_free (&nn->base);
       return nullptr;
@@ -714,4 +798,18 @@ extern "C" int
 mien_nn_backend_is_cuda (mien_nn_backend *backend)
 {
   return backend != nullptr && backend->iface == &cuda_iface;
+}
+
+extern "C" void
+mien_nn_cuda_backend_get_stats (mien_nn_backend *backend,
+                                mien_nn_cuda_stats *stats)
+{
+  memset (stats, 0, sizeof *stats);
+  if (!mien_nn_backend_is_cuda (backend))
+    return;
+  cuda_nn *nn = get (backend);
+  stats->input_uploads = nn->input_uploads;
+  stats->input_upload_bytes = nn->input_upload_bytes;
+  if (nn->res != nullptr)
+    mien_residency_get_stats (nn->res, &stats->resident);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-nn-backend.h"
+#include "mien-nn-residency.h"
 
 #include <string.h>
 
@@ -32,6 +33,19 @@ mien_nn_backend_compute (mien_nn_backend *backend, const mien_nn_op *op,
                            "%s: not supported by the %s backend",
                            mien_nn_op_type_name (op->type),
                            mien_nn_backend_name (backend));
+  /* Host backends read data: sources another backend left on its device
+   * are copied back first (no-op for host tensors). */
+  if (!backend->iface->keeps_device_copies)
+    for (int i = 0; i < 3; i++)
+      {
+        mien_tensor_device *d = op->src[i] != NULL ? op->src[i]->device : NULL;
+        mien_status s;
+        if (d != NULL && d->host_stale
+            && (s = d->to_host (d, err)) != MIEN_OK)
+          return s;
+      }
+  if (!backend->iface->keeps_device_copies && op->dst->device != NULL)
+    mien_tensor_drop_device (op->dst); /* written on the host now */
   return backend->iface->compute_op (backend, op, err);
 }
 

@@ -32,6 +32,11 @@ typedef struct mien_nn_backend_iface {
                                   mien_tensor *tensor, mien_error *err);
   /* Optional: waits for queued work. */
   void (*synchronize) (mien_nn_backend *backend);
+  /* 1: the backend reads and writes its own copies of tensors
+   * (tensor->device, mien-nn-residency.h), and its outputs are left there
+   * (host-stale). 0 (the CPU): mien_nn_backend_compute makes the sources'
+   * host data current first. */
+  int keeps_device_copies;
 } mien_nn_backend_iface;
 
 struct mien_nn_backend {
@@ -42,7 +47,9 @@ struct mien_nn_backend {
 const char *mien_nn_backend_name (mien_nn_backend *backend);
 int mien_nn_backend_supports_op (mien_nn_backend *backend,
                                  const mien_nn_op *op);
-/* Checks the op, then runs it on the backend (which must support it). */
+/* Checks the op, then runs it on the backend (which must support it). For
+ * a backend that keeps device copies the destination may be left
+ * host-stale: read it through mien_tensor_host. */
 mien_status mien_nn_backend_compute (mien_nn_backend *backend,
                                      const mien_nn_op *op, mien_error *err);
 void mien_nn_backend_free (mien_nn_backend *backend);

@@ -7,6 +7,7 @@
 struct mien_nn {
   mien_nn_backend *backend;
   mien_nn_backend *fallback; /* CPU, created when backend is not the CPU */
+  int lazy_outputs;
   mien_error error;
 };
 
@@ -47,6 +48,12 @@ mien_nn_backend *
 mien_nn_get_backend (mien_nn *nn)
 {
   return nn->backend;
+}
+
+void
+mien_nn_set_lazy_outputs (mien_nn *nn, int lazy)
+{
+  nn->lazy_outputs = lazy != 0;
 }
 
 int
@@ -90,7 +97,9 @@ mien_nn_run (mien_nn *nn, const mien_nn_op *op_in)
   mien_nn_backend *backend = nn->backend;
   if (!mien_nn_backend_supports_op (backend, &op) && nn->fallback != NULL)
     backend = nn->fallback;
-  if (mien_nn_backend_compute (backend, &op, &nn->error) != MIEN_OK)
+  if (mien_nn_backend_compute (backend, &op, &nn->error) != MIEN_OK
+      || (!nn->lazy_outputs
+          && mien_tensor_host (op.dst, &nn->error) == NULL))
     {
       mien_tensor_free (op.dst);
       return NULL;

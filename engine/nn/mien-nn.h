@@ -26,6 +26,14 @@ mien_nn *mien_nn_new (mien_nn_backend *backend, mien_error *err);
 void mien_nn_free (mien_nn *nn);
 mien_nn_backend *mien_nn_get_backend (mien_nn *nn);
 
+/* With a backend that keeps device copies (CUDA), each op's output stays
+ * on the device and the next op reads it there. By default every returned
+ * tensor's data is also current on the host (one copy back per op). With
+ * lazy set, it is not: the caller reads data through mien_tensor_host
+ * (which copies it back then), and intermediate results never leave the
+ * device. Ops on the CPU copy their inputs back themselves. */
+void mien_nn_set_lazy_outputs (mien_nn *nn, int lazy);
+
 /* 1 once an op has failed. */
 int mien_nn_failed (const mien_nn *nn);
 /* Copies the recorded error to err (if any), clears it and returns its

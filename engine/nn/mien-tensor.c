@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-tensor.h"
+#include "mien-nn-residency.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,8 @@ mien_tensor_new_4d (int n, int h, int w, int c, mien_error *err)
 mien_tensor *
 mien_tensor_copy (const mien_tensor *src, mien_error *err)
 {
+  if (mien_tensor_host ((mien_tensor *)src, err) == NULL)
+    return NULL;
   mien_tensor *t = tensor_alloc (src->rank, src->dims, 0, err);
   if (t != NULL)
     memcpy (t->data, src->data, mien_tensor_n_elements (src) * sizeof (float));
@@ -87,8 +90,25 @@ mien_tensor_free (mien_tensor *tensor)
 {
   if (tensor == NULL)
     return;
+  mien_tensor_drop_device (tensor);
   free (tensor->data);
   free (tensor);
+}
+
+float *
+mien_tensor_host (mien_tensor *tensor, mien_error *err)
+{
+  if (tensor->device != NULL && tensor->device->host_stale
+      && tensor->device->to_host (tensor->device, err) != MIEN_OK)
+    return NULL;
+  return tensor->data;
+}
+
+void
+mien_tensor_drop_device (mien_tensor *tensor)
+{
+  if (tensor->device != NULL)
+    tensor->device->release (tensor->device);
 }
 
 size_t

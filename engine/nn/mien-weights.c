@@ -277,6 +277,8 @@ add_tensor (mien_weights *weights, const entry *e, mien_tensor *tensor,
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   weights->items[weights->count].name = name;
   weights->items[weights->count].tensor = tensor;
+  /* Weights never change once loaded: a backend keeps its copy. */
+  tensor->constant = 1;
   weights->count++;
   return MIEN_OK;
 }

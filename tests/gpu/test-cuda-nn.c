@@ -59,6 +59,7 @@ guarded_dst (const mien_nn_op *op)
 static void
 free_guarded (mien_tensor *t)
 {
+  mien_tensor_drop_device (t); /* not made by mien_tensor_new */
   free (t->data);
   free (t);
 }
@@ -79,6 +80,12 @@ check_op (mien_nn_backend *cpu, mien_nn_backend *gpu, mien_nn_op op,
   CHECK (mien_nn_backend_compute (gpu, &op, &err) == MIEN_OK, "%s: %s", what,
          err.message);
   CHECK (n_fallbacks == before, "%s fell back to the CPU", what);
+  /* The output stays on the device until asked for; the copy back writes
+   * exactly its values (the guard below checks that copy). */
+  CHECK (got->device != NULL && got->device->host_stale, "%s: output not "
+         "left on the device", what);
+  CHECK (mien_tensor_host (got, &err) == got->data, "%s: %s", what,
+         err.message);
   size_t n = mien_tensor_n_elements (want);
   float worst = 0.0f;
   int nan = 0, bad = 0;
@@ -299,6 +306,157 @@ test_models (void)
     }
 }
 
+/* A small network through mien_nn on CUDA and on the CPU: weights are
+ * uploaded once, outputs stay on the device between CUDA ops, a CPU op
+ * (concat) gets its input copied back, and with lazy outputs only what is
+ * asked for comes back. Run twice per mode; the counts are exact. */
+static mien_tensor *
+small_net (mien_nn *nn, const mien_tensor *x, mien_tensor *const w[4],
+           mien_tensor **keep_b)
+{
+  mien_tensor *a = mien_nn_conv2d (nn, x, w[0], w[1], 1,
+                                   mien_nn_padding_same (), MIEN_NN_RELU);
+  mien_tensor *b = mien_nn_max_pool (nn, a, 2, 2, mien_nn_padding_same ());
+  mien_tensor *c = mien_nn_concat (nn, b, b, 3); /* CPU only */
+  mien_tensor *d = mien_nn_conv2d (nn, c, w[2], w[3], 1,
+                                   mien_nn_padding_same (), MIEN_NN_NO_ACT);
+  mien_tensor *e = mien_nn_add (nn, d, d, MIEN_NN_RELU);
+  mien_tensor *out = mien_nn_global_avg_pool (nn, e);
+  mien_tensor_free (a);
+  if (keep_b != NULL)
+    *keep_b = b;
+  else
+    mien_tensor_free (b);
+  mien_tensor_free (c);
+  mien_tensor_free (d);
+  mien_tensor_free (e);
+  return out;
+}
+
+static void
+test_residency (void)
+{
+  mien_error err = { 0 };
+  mien_tensor *x = random_tensor (4, (int[]){ 1, 24, 20, 8 });
+  mien_tensor *w[4] = {
+    random_tensor (4, (int[]){ 3, 3, 8, 16 }), random_tensor (1, (int[]){ 16 }),
+    random_tensor (4, (int[]){ 3, 3, 32, 12 }), random_tensor (1, (int[]){ 12 }),
+  };
+  size_t w_bytes = 0;
+  for (int i = 0; i < 4; i++)
+    {
+      w[i]->constant = 1; /* as mien_weights marks its tensors */
+      w_bytes += mien_tensor_n_elements (w[i]) * sizeof (float);
+    }
+  mien_nn *ref = mien_nn_new (mien_nn_cpu_backend_new (NULL, 0, &err), &err);
+  mien_tensor *want = small_net (ref, x, w, NULL);
+  CHECK (want != NULL, "CPU net: %s", err.message);
+  size_t x_bytes = mien_tensor_n_elements (x) * sizeof (float);
+  /* c = concat(b, b): 12×10×32 floats. */
+  size_t c_bytes = (size_t)12 * 10 * 32 * sizeof (float);
+  for (int lazy = 0; lazy < 2 && want != NULL; lazy++)
+    {
+      mien_nn_backend *gb = mien_nn_cuda_backend_new (NULL, &err);
+      CHECK (gb != NULL, "%s", err.message);
+      if (gb == NULL)
+        break;
+      mien_nn *nn = mien_nn_new (gb, &err);
+      mien_nn_set_lazy_outputs (nn, lazy);
+      mien_nn_cuda_stats s0, s1, s2;
+      mien_nn_cuda_backend_get_stats (gb, &s0);
+      mien_tensor *got[2] = { NULL, NULL };
+      for (int run = 0; run < 2; run++)
+        {
+          got[run] = small_net (nn, x, w, NULL);
+          CHECK (got[run] != NULL, "lazy %d run %d: %s", lazy, run,
+                 mien_nn_take_error (nn, &err) ? err.message : "");
+          if (got[run] == NULL)
+            break;
+          CHECK (got[run]->device != NULL
+                     && got[run]->device->host_stale == lazy,
+                 "lazy %d: output %s on the host", lazy,
+                 lazy ? "already" : "not");
+          CHECK (mien_tensor_host (got[run], &err) != NULL, "%s", err.message);
+          mien_nn_cuda_backend_get_stats (gb, run ? &s2 : &s1);
+        }
+      if (got[0] == NULL || got[1] == NULL)
+        {
+          mien_tensor_free (got[0]);
+          mien_tensor_free (got[1]);
+          mien_nn_free (nn);
+          continue;
+        }
+      float worst = 0;
+      for (size_t i = 0; i < mien_tensor_n_elements (want); i++)
+        worst = fmaxf (worst, fabsf (got[1]->data[i] - want->data[i])
+                                  / (1.0f + fabsf (want->data[i])));
+      printf ("residency (lazy %d): worst relative error %.3g; run 2 copied "
+              "in %zu B of inputs, %zu B of weights, back %zu tensors; "
+              "%zu device allocations in all\n",
+              lazy, worst, s2.input_upload_bytes - s1.input_upload_bytes,
+              s2.resident.constant_upload_bytes
+                  - s1.resident.constant_upload_bytes,
+              s2.resident.downloads - s1.resident.downloads,
+              s2.resident.allocs);
+      CHECK (worst <= 1e-4f, "lazy %d: CUDA net differs from the CPU's", lazy);
+      /* Weights: once, in the first run only. */
+      CHECK (s1.resident.constant_uploads - s0.resident.constant_uploads == 4
+                 && s1.resident.constant_upload_bytes == w_bytes
+                 && s2.resident.constant_uploads == s1.resident.constant_uploads,
+             "lazy %d: weights uploaded %zu then %zu times", lazy,
+             s1.resident.constant_uploads,
+             s2.resident.constant_uploads - s1.resident.constant_uploads);
+      /* Copied in per run: the input x and concat's host output c. */
+      CHECK (s2.input_uploads - s1.input_uploads == 2
+                 && s2.input_upload_bytes - s1.input_upload_bytes
+                        == x_bytes + c_bytes,
+             "lazy %d: %zu inputs (%zu B) copied in, want 2 (%zu B)", lazy,
+             s2.input_uploads - s1.input_uploads,
+             s2.input_upload_bytes - s1.input_upload_bytes,
+             x_bytes + c_bytes);
+      /* Copied back per run: every CUDA output (a, b, d, e, out) when
+       * eager; b for concat and out when asked, when lazy. */
+      size_t back = s2.resident.downloads - s1.resident.downloads;
+      CHECK (back == (lazy ? 2u : 5u), "lazy %d: %zu tensors copied back",
+             lazy, back);
+      /* The second run reuses the first run's freed buffers (a, b, d, e);
+       * only its output needs new memory, since run 1's is still held. */
+      CHECK (s2.resident.allocs - s1.resident.allocs == 1,
+             "lazy %d: %zu device allocations in run 2, want 1", lazy,
+             s2.resident.allocs - s1.resident.allocs);
+      /* Only the two outputs and the weights hold device memory. */
+      CHECK (s2.resident.live_copies == 4 + 2, "lazy %d: %zu live copies",
+             lazy, s2.resident.live_copies);
+      mien_tensor_free (got[0]);
+      mien_tensor_free (got[1]);
+      /* A lazy output that outlives its backend is copied back then. */
+      mien_tensor *b = NULL;
+      mien_tensor *late = small_net (nn, x, w, &b);
+      mien_nn_free (nn);
+      CHECK (late != NULL && late->device == NULL && b != NULL
+                 && b->device == NULL,
+             "lazy %d: outputs still tied to a freed backend", lazy);
+      for (int i = 0; i < 4; i++)
+        CHECK (w[i]->device == NULL, "weight %d still has a device copy", i);
+      float late_worst = late != NULL ? 0.0f : INFINITY;
+      for (size_t i = 0; late != NULL && i < mien_tensor_n_elements (want);
+           i++)
+        late_worst = fmaxf (late_worst,
+                            fabsf (late->data[i] - want->data[i])
+                                / (1.0f + fabsf (want->data[i])));
+      CHECK (late_worst <= 1e-4f,
+             "lazy %d: output lost when its backend was freed (%g)", lazy,
+             late_worst);
+      mien_tensor_free (late);
+      mien_tensor_free (b);
+    }
+  mien_tensor_free (want);
+  mien_nn_free (ref);
+  mien_tensor_free (x);
+  for (int i = 0; i < 4; i++)
+    mien_tensor_free (w[i]);
+}
+
 int
 main (void)
 {
@@ -315,6 +473,7 @@ main (void)
   test_ops (cpu, gpu);
   mien_nn_backend_free (gpu);
   mien_nn_backend_free (cpu);
+  test_residency ();
   test_models ();
   CHECK (n_fallbacks == 0, "%d ops fell back to the CPU", n_fallbacks);
   return mien_test_exit_code ();
