@@ -7,21 +7,12 @@
 
 #include "mien-field.h"
 #include "mien-resample.h"
+#include "mien-warp-private.h"
 
 /* ---- the fused per-level kernel ---------------------------------------- */
 
-typedef struct compose_job {
-  const mien_image *coarse;
-  const mien_image *residual; /* may be NULL */
-  const mien_image *field;    /* may be NULL */
-  const mien_image *gain;     /* 1 channel at the field's size; NULL: 1 */
-  int cubic;                  /* the residual resampler: Keys cubic or bilinear */
-  const float *nodes; /* transport: per field node dx, dy (out pixels), cos, sin */
-  mien_image *out;
-  const mien_lerp_tap *coarse_x, *coarse_y;
-  const mien_lerp_tap *field_x, *field_y;
-  float scale_x, scale_y;
-} compose_job;
+/* compose_job is in mien-warp-private.h: mien-warp-rows.c does the default
+ * case with vector code; compose_rows below does every case. */
 
 /* Bilinear sample position i + d clamped to [0, n − 1], split into the left
  * tap *i0 and the weight *w of the right one. */
@@ -367,6 +358,12 @@ transport_nodes (const mien_image *field, float scale_x, float scale_y)
   return nodes;
 }
 
+static void
+vector_rows (void *data, int begin, int end)
+{
+  mien_warp_vector_rows (data, begin, end);
+}
+
 mien_status
 mien_warp_compose (const mien_image *coarse, const mien_image *residual,
                    const mien_image *field, const mien_image *gain,
@@ -443,7 +440,21 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
         }
       job.nodes = nodes;
     }
-  mien_pool_parallel_for (pool, H, 4, compose_rows, &job);
+  void *vector_tables = NULL;
+  if (mien_warp_vector_rows_apply (&job))
+    {
+      vector_tables = mien_warp_vector_prepare (&job, taps);
+      if (vector_tables == NULL)
+        {
+          free (nodes);
+          free (taps);
+          return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+        }
+    }
+  mien_pool_parallel_for (pool, H, 4,
+                          vector_tables != NULL ? vector_rows : compose_rows,
+                          &job);
+  free (vector_tables);
   free (nodes);
   free (taps);
   return MIEN_OK;

@@ -81,6 +81,11 @@ mien_status mien_warp_compose_ex (const mien_image *coarse,
                                   mien_image *out, mien_pool *pool,
                                   mien_error *err);
 
+/* The instruction set the kernel's vector rows run with on this machine
+ * (chosen when the program loads), for benchmarks and logs: "x86-64-v4"
+ * (AVX-512), "x86-64-v3" (AVX2), "x86-64-v2" (SSE4.2) or "baseline". */
+const char *mien_warp_vector_isa (void);
+
 /* Backward warp: out(x, y) = src(x + dx, y + dy), bilinear, positions
  * clamped to the image. field has src's size (this is O^w = warp(I, F)). */
 mien_status mien_warp_bilinear (const mien_image *src, const mien_image *field,

@@ -6,10 +6,18 @@
  * case for the residual warp); FIELD.flo, a 128² field such as mien-render
  * --debug-dir writes, times a real expression instead, where the still
  * pixels (background, hair) take the kernel's exact-read path.
- * The machine should be otherwise idle: report the load with it. */
+ * The machine should be otherwise idle: report the load with it.
+ *
+ * Issue #22's yardstick, measured in the same run: a memcpy on the same
+ * threads of the bytes the frame must read (the residual pyramid, float32:
+ * 1× the photo in vanilla, about 1.33× in multiscale), and the ratio of the
+ * frame's median to it. "general" times the same frame through the
+ * kernel's general rows (MIEN_WARP_SCALAR=1, the code before the vector
+ * rows), so before and after come from one run. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "mien.h"
@@ -64,6 +72,84 @@ load_flo_128 (const char *path)
   return field;
 }
 
+typedef struct copy_job {
+  char *dst;
+  const char *src;
+  size_t bytes;
+  int n_parts;
+} copy_job;
+
+static void
+copy_parts (void *data, int begin, int end)
+{
+  copy_job *job = data;
+  size_t part = (job->bytes / (size_t)job->n_parts + 63) & ~(size_t)63;
+  for (int i = begin; i < end; i++)
+    {
+      size_t a = (size_t)i * part;
+      size_t b = a + part < job->bytes ? a + part : job->bytes;
+      if (a < b)
+        memcpy (job->dst + a, job->src + a, b - a);
+    }
+}
+
+/* Median of `frames` parallel memcpys of `bytes` (pages touched first). */
+static double
+memcpy_median (size_t bytes, int frames, mien_pool *pool)
+{
+  char *src = malloc (bytes), *dst = malloc (bytes);
+  if (src == NULL || dst == NULL)
+    {
+      free (src);
+      free (dst);
+      return NAN;
+    }
+  memset (src, 1, bytes);
+  memset (dst, 2, bytes);
+  copy_job job = { dst, src, bytes, 64 };
+  double *times = malloc (sizeof (double) * (size_t)frames);
+  for (int i = 0; i < frames; i++)
+    {
+      double t = now_ms ();
+      mien_pool_parallel_for (pool, job.n_parts, 1, copy_parts, &job);
+      times[i] = now_ms () - t;
+    }
+  qsort (times, (size_t)frames, sizeof (double), compare_double);
+  double median = times[frames / 2];
+  free (times);
+  free (src);
+  free (dst);
+  return median;
+}
+
+/* Median and minimum frame time; MIEN_WARP_SCALAR set to `general`. */
+static void
+time_frames (mien_decomposition *dec, const mien_image *field,
+             mien_image *out, int frames, int general, mien_pool *pool,
+             double *median, double *min)
+{
+  if (general)
+    setenv ("MIEN_WARP_SCALAR", "1", 1);
+  else
+    unsetenv ("MIEN_WARP_SCALAR");
+  mien_error err = { 0 };
+  const mien_image *low = mien_decomposition_get_low (dec);
+  double *times = malloc (sizeof (double) * (size_t)frames);
+  /* One warm-up frame allocates the multiscale scratch buffers. */
+  mien_reswarp (dec, low, field, out, pool, &err);
+  for (int i = 0; i < frames; i++)
+    {
+      double t = now_ms ();
+      mien_reswarp (dec, low, field, out, pool, &err);
+      times[i] = now_ms () - t;
+    }
+  qsort (times, (size_t)frames, sizeof (double), compare_double);
+  *median = times[frames / 2];
+  *min = times[0];
+  free (times);
+  unsetenv ("MIEN_WARP_SCALAR");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -104,8 +190,11 @@ main (int argc, char **argv)
           f[1] = 1.5f * cosf (x * 0.03f) * sinf (y * 0.06f);
         }
 
+  int with_general = getenv ("MIEN_BENCH_NO_GENERAL") == NULL;
   printf ("| size | mode | decomposition (once per photo) | frame median | "
-          "frame min | frames |\n|---|---|---|---|---|---|\n");
+          "frame min | general rows median | memcpy of the residual bytes | "
+          "frame / memcpy | general / memcpy | frames |\n"
+          "|---|---|---|---|---|---|---|---|---|---|\n");
   for (int s = 0; s < n_sizes; s++)
     {
       mien_image *hd = make_photo (sizes[s]);
@@ -122,28 +211,31 @@ main (int argc, char **argv)
               fprintf (stderr, "bench: %s\n", err.message);
               return 1;
             }
-          const mien_image *low = mien_decomposition_get_low (dec);
-          double *times = malloc (sizeof (double) * (size_t)frames);
-          /* One warm-up frame allocates the multiscale scratch buffers. */
-          mien_reswarp (dec, low, field, out, pool, &err);
-          for (int i = 0; i < frames; i++)
-            {
-              double t = now_ms ();
-              mien_reswarp (dec, low, field, out, pool, &err);
-              times[i] = now_ms () - t;
-            }
-          qsort (times, (size_t)frames, sizeof (double), compare_double);
-          printf ("| %d² | %s | %.1f ms | %.2f ms | %.2f ms | %d |\n", sizes[s],
+          size_t bytes = 0;
+          for (int k = 0; k < mien_decomposition_get_n_residuals (dec); k++)
+            bytes += mien_image_n_floats (mien_decomposition_get_residual (
+                         dec, k))
+                     * sizeof (float);
+          double median, min, general = NAN, general_min;
+          time_frames (dec, field, out, frames, 0, pool, &median, &min);
+          if (with_general)
+            time_frames (dec, field, out, frames, 1, pool, &general,
+                         &general_min);
+          double copy = memcpy_median (bytes, frames, pool);
+          printf ("| %d² | %s | %.1f ms | %.2f ms | %.2f ms | %.2f ms | "
+                  "%.2f ms (%.0f MiB) | %.2f | %.2f | %d |\n",
+                  sizes[s],
                   mien_reswarp_mode_to_string ((mien_reswarp_mode)mode), t_dec,
-                  times[frames / 2], times[0], frames);
+                  median, min, general, copy, bytes / 1048576.0,
+                  median / copy, general / copy, frames);
           fflush (stdout);
-          free (times);
           mien_decomposition_free (dec);
         }
       mien_image_free (hd);
       mien_image_free (out);
     }
-  printf ("\nthreads: %d\n", mien_pool_get_n_threads (pool));
+  printf ("\nthreads: %d, vector rows: %s\n", mien_pool_get_n_threads (pool),
+          mien_warp_vector_isa ());
   mien_image_free (field);
   mien_pool_free (pool);
   return 0;

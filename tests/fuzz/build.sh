@@ -26,7 +26,7 @@ cflags=(-std=c17 -g -O1 -D_GNU_SOURCE -fno-omit-frame-pointer
 mapfile -t sources < <(/usr/bin/python3 - "$src/engine/meson.build" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-for lib in ("mien_core", "mien_io"):
+for lib in ("mien_warp_rows", "mien_core", "mien_io"):
     block = re.search(r"static_library\('%s',(.*?)\n\)" % lib, text, re.S).group(1)
     for name in re.findall(r"^\s*'([^']+\.c)'", block, re.M):
         print("engine/" + name)

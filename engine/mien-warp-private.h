@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Shared between the fused kernel's two row implementations: the general
+ * one in mien-warp.c (any channel count, cubic, texture transport) and the
+ * vector one in mien-warp-rows.c (bilinear, 3 or 4 channels, the default
+ * path of every frame and of the decomposition). */
+#pragma once
+
+#include "mien-image.h"
+#include "mien-resample.h"
+
+/* A run of output columns [x_begin, x_end) between two field nodes: the
+ * horizontal field taps (i0, i1) are the same for all of them, so the field,
+ * the gain and the displacement are affine in the tap weight there. */
+typedef struct mien_warp_run {
+  int x_begin, x_end;
+  int i0, i1;
+} mien_warp_run;
+
+typedef struct compose_job {
+  const mien_image *coarse;
+  const mien_image *residual; /* may be NULL */
+  const mien_image *field;    /* may be NULL */
+  const mien_image *gain;     /* 1 channel at the field's size; NULL: 1 */
+  int cubic;                  /* the residual resampler: Keys cubic or bilinear */
+  const float *nodes; /* transport: per field node dx, dy (out pixels), cos, sin */
+  mien_image *out;
+  const mien_lerp_tap *coarse_x, *coarse_y;
+  const mien_lerp_tap *field_x, *field_y;
+  float scale_x, scale_y;
+  /* The vector rows (NULL: the general rows): the horizontal taps as
+   * separate arrays (i0 · channels, i1 · channels, w), and the field's runs. */
+  const int *coarse_x0, *coarse_x1;
+  const float *coarse_xw, *field_xw;
+  const mien_warp_run *runs;
+  int n_runs;
+  /* Groups of pixels (mien-warp-group.h), where group_lanes > 0: per
+   * element vector of the output row its window's first element in the
+   * coarse row, and per element the left and right taps in that window and
+   * the weight. */
+  int isa_level; /* of the vector rows: 4, 3, 2 or 0 (mien-warp-rows.c) */
+  int group_lanes;
+  const int *group_base, *group_i0, *group_i1;
+  const float *group_w;
+} compose_job;
+
+/* Whether mien_warp_vector_rows can do this job: bilinear, no transport, 3
+ * or 4 channels, and element offsets that fit an int. */
+int mien_warp_vector_rows_apply (const compose_job *job);
+
+/* Fills the job's vector tables from the four tap tables of
+ * mien_warp_compose_ex (coarse x, coarse y, field x, field y, in that order
+ * in one array): one allocation, which the caller frees after the rows;
+ * NULL when out of memory. */
+void *mien_warp_vector_prepare (compose_job *job, const mien_lerp_tap *taps);
+
+/* Rows [begin, end) of the job, as compose_rows in mien-warp.c would, bit
+ * for bit; built for several instruction sets and chosen at run time. */
+void mien_warp_vector_rows (const compose_job *job, int begin, int end);

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The fused kernel's vector rows (issue #22): the same arithmetic as
+ * compose_row in mien-warp.c for its default case (bilinear residual
+ * warp, no texture transport, 3 or 4 channels), laid out for the vector
+ * units.
+ *
+ * Each row is cut into chunks of up to CHUNK pixels, and each chunk is done
+ * in three passes whose working set stays in the L1 cache:
+ *   A. the field and the gain, per pixel: within a run of columns between
+ *      two field nodes they are one interpolation per pixel between the
+ *      run's two (vertically interpolated) nodes, a loop without gathers;
+ *   B. the sample positions, per pixel, across pixels (8 or 16 to a
+ *      vector): integer and fraction from the displacement alone, clamped
+ *      to the image as sample_position does, as element offsets of the four
+ *      taps and two weights;
+ *   C. the colours, per pixel, all channels in one 4-lane vector: the
+ *      coarse image's horizontal taps, the residual's four taps, three
+ *      interpolations and the gain. With 3 channels each load and store
+ *      covers the next pixel's first value too, which the next pixel
+ *      overwrites (the row's last pixel is stored channel by channel).
+ * Where the vector units are wide enough (AVX2: 8 floats, AVX-512: 16),
+ * pass C does a group of 8 or 16 pixels at once instead
+ * (mien-warp-group.h), which is most of them; the others go pixel by pixel.
+ * The result is compose_row's bit for bit: every lane does compose_row's
+ * operations in the same order, and this file is built with
+ * -ffp-contract=off (no multiply-add is fused into one rounding; the CUDA
+ * kernels keep the same rule, --fmad=false), which tests/test-warp-vector.c
+ * checks at every instruction set level. The rows are built for four
+ * instruction sets (the baseline, x86-64-v2 with SSE4.2, v3 with AVX2 and
+ * FMA, v4 with AVX-512) and the best the CPU has is chosen at run time
+ * (mien_warp_vector_isa); no -march=native. */
+#include "mien-warp-private.h"
+#include "mien-warp.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#include <immintrin.h>
+#define MIEN_X86_LEVELS 1
+#define MIEN_TARGET(level) __attribute__ ((target ("arch=" level)))
+#else
+#define MIEN_X86_LEVELS 0
+#define MIEN_TARGET(level)
+#endif
+
+enum { CHUNK = 256 };
+
+typedef float v4f __attribute__ ((vector_size (16)));
+
+static inline v4f
+load4 (const float *p)
+{
+  v4f v;
+  memcpy (&v, p, sizeof v); /* unaligned */
+  return v;
+}
+
+static inline void
+store4 (float *p, v4f v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+int
+mien_warp_vector_rows_apply (const compose_job *job)
+{
+  const char *scalar = getenv ("MIEN_WARP_SCALAR");
+  if (scalar != NULL && strcmp (scalar, "1") == 0)
+    return 0;
+  int C = job->out->channels;
+  if ((C != 3 && C != 4) || job->cubic || job->nodes != NULL)
+    return 0;
+  /* Element offsets are ints in pass B. */
+  uint64_t n = (uint64_t)job->out->width * (uint64_t)job->out->height
+               * (uint64_t)C;
+  return n + 8 < (uint64_t)INT32_MAX;
+}
+
+/* The per-chunk arrays of passes A and B, one set per worker. */
+typedef struct chunk_buffers {
+  float u[CHUNK], v[CHUNK], g[CHUNK];
+  float wx[CHUNK], wy[CHUNK];
+  int tap[CHUNK];    /* element offset of the top-left residual tap */
+  int right[CHUNK];  /* + this: the right taps (0 at the last column) */
+  int down[CHUNK];   /* + this: the lower taps (0 at the last row) */
+  int ox[CHUNK], oy[CHUNK]; /* the left and top taps minus the pixel's own */
+} chunk_buffers;
+
+/* Pass A for columns [xa, xb): u, v (field units) and the gain. */
+static inline void
+field_pass (const compose_job *job, const float *field_row,
+            const float *gain_row, int xa, int xb, chunk_buffers *b)
+{
+  int r = 0;
+  while (job->runs[r].x_end <= xa)
+    r++;
+  for (; r < job->n_runs && job->runs[r].x_begin < xb; r++)
+    {
+      const mien_warp_run *run = &job->runs[r];
+      int begin = run->x_begin > xa ? run->x_begin : xa;
+      int end = run->x_end < xb ? run->x_end : xb;
+      const float u0 = field_row[2 * run->i0], u1 = field_row[2 * run->i1];
+      const float v0 = field_row[2 * run->i0 + 1];
+      const float v1 = field_row[2 * run->i1 + 1];
+      const float du = u1 - u0, dv = v1 - v0;
+      const float *w = job->field_xw;
+      float *u = b->u - xa, *v = b->v - xa, *g = b->g - xa;
+      for (int x = begin; x < end; x++)
+        {
+          u[x] = u0 + w[x] * du;
+          v[x] = v0 + w[x] * dv;
+        }
+      if (gain_row != NULL)
+        {
+          const float g0 = gain_row[run->i0], dg = gain_row[run->i1] - g0;
+          for (int x = begin; x < end; x++)
+            g[x] = g0 + w[x] * dg;
+        }
+      else
+        for (int x = begin; x < end; x++)
+          g[x] = 1.0f;
+    }
+}
+
+/* Pass B for columns [xa, xb) of row y: sample_position of mien-warp.c on
+ * both axes, written as selects without branches so that it runs across
+ * pixels (the same values: d bounded to ±(n + 1), NaN to the lower bound,
+ * floor, the left tap clamped to [0, n − 1] with its fraction 0 there). */
+static inline int
+position_pass (const compose_job *job, int y, int xa, int xb, const int C,
+               chunk_buffers *b)
+{
+  const int W = job->out->width, H = job->out->height;
+  const int stride = W * C;
+  const float sx = job->scale_x, sy = job->scale_y;
+  const float bound_x = (float)W + 1.0f, bound_y = (float)H + 1.0f;
+  const int n = xb - xa;
+  int reach = 0;
+  for (int k = 0; k < n; k++)
+    {
+      float dx = b->u[k] * sx, dy = b->v[k] * sy;
+      dx = dx > bound_x ? bound_x : dx;
+      dx = dx >= -bound_x ? dx : -bound_x;
+      dy = dy > bound_y ? bound_y : dy;
+      dy = dy >= -bound_y ? dy : -bound_y;
+      int wx = (int)dx, wy = (int)dy;
+      wx -= (float)wx > dx;
+      wy -= (float)wy > dy;
+      float fx = dx - (float)wx, fy = dy - (float)wy;
+      int left = xa + k + wx, top = y + wy;
+      fx = (left < 0) | (left >= W - 1) ? 0.0f : fx;
+      fy = (top < 0) | (top >= H - 1) ? 0.0f : fy;
+      left = left < 0 ? 0 : left;
+      left = left > W - 1 ? W - 1 : left;
+      top = top < 0 ? 0 : top;
+      top = top > H - 1 ? H - 1 : top;
+      b->tap[k] = top * stride + left * C;
+      b->right[k] = left < W - 1 ? C : 0;
+      b->down[k] = top < H - 1 ? stride : 0;
+      b->wx[k] = fx;
+      b->wy[k] = fy;
+      b->ox[k] = left - (xa + k);
+      b->oy[k] = top - y;
+      int furthest = b->tap[k] + b->right[k] + b->down[k];
+      reach = furthest > reach ? furthest : reach;
+    }
+  /* The furthest element a 4-lane tap load starts at. */
+  return reach;
+}
+
+static inline __attribute__ ((always_inline)) v4f
+lerp4 (v4f a, v4f b, float w)
+{
+  return a + w * (b - a);
+}
+
+/* Pass C's inner loops, one per case, with as few live values as the
+ * registers hold: k counts pixels from the chunk's first, out, cx0, cx1 and
+ * cxw start there too. None may be given a 3-channel row's last pixel
+ * (its 4-lane store would write the next row) or a pixel whose 4-lane
+ * loads would read past the residual: those go to pixel_exact. */
+static inline __attribute__ ((always_inline)) void
+chunk_up (float *restrict out, const float *restrict crow,
+          const int *restrict cx0, const int *restrict cx1,
+          const float *restrict cxw, int n, const int C)
+{
+  for (int k = 0; k < n; k++)
+    store4 (out + k * C, lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
+                                cxw[k]));
+}
+
+static inline __attribute__ ((always_inline)) void
+chunk_still (float *restrict out, const float *restrict crow,
+             const int *restrict cx0, const int *restrict cx1,
+             const float *restrict cxw, const float *restrict res, int n,
+             const int C)
+{
+  for (int k = 0; k < n; k++)
+    store4 (out + k * C, lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
+                                cxw[k])
+                             + load4 (res + k * C));
+}
+
+static inline __attribute__ ((always_inline)) void
+chunk_moving (float *restrict out, const float *restrict crow,
+              const int *restrict cx0, const int *restrict cx1,
+              const float *restrict cxw, const float *restrict rdata,
+              const chunk_buffers *restrict b, int k0, int n, const int C)
+{
+  for (int k = k0; k < k0 + n; k++)
+    {
+      v4f value = lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
+                         cxw[k]);
+      const float *p = rdata + b->tap[k];
+      const int r = b->right[k], d = b->down[k];
+      const float wx = b->wx[k];
+      v4f top = lerp4 (load4 (p), load4 (p + r), wx);
+      v4f bot = lerp4 (load4 (p + d), load4 (p + d + r), wx);
+      value += b->g[k] * lerp4 (top, bot, b->wy[k]);
+      store4 (out + k * C, value);
+    }
+}
+
+/* One pixel, channel by channel, with the same arithmetic per channel as
+ * the loops above. res: NULL (up only), the pixel's own residual (still) or
+ * the residual's data (moving, with b and k). */
+static inline __attribute__ ((always_inline)) void
+pixel_exact (float *out, const float *crow, int cx0, int cx1, float cxw,
+             const float *res, int still, const chunk_buffers *b, int k,
+             const int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float value = mien_lerp (crow[cx0 + c], crow[cx1 + c], cxw);
+      if (res != NULL && still)
+        value += res[c];
+      else if (res != NULL)
+        {
+          const float *p = res + b->tap[k];
+          const int r = b->right[k], d = b->down[k];
+          float top = mien_lerp (p[c], p[r + c], b->wx[k]);
+          float bot = mien_lerp (p[d + c], p[d + r + c], b->wx[k]);
+          value += b->g[k] * mien_lerp (top, bot, b->wy[k]);
+        }
+      out[c] = value;
+    }
+}
+
+#define GROUP_L 8
+#define GROUP(name) g8_##name
+#define GROUP_TARGET MIEN_TARGET ("x86-64-v3")
+#include "mien-warp-group.h"
+#undef GROUP_L
+#undef GROUP
+#undef GROUP_TARGET
+#define GROUP_L 16
+#define GROUP(name) g16_##name
+#define GROUP_TARGET MIEN_TARGET ("x86-64-v4")
+#include "mien-warp-group.h"
+#undef GROUP_L
+#undef GROUP
+#undef GROUP_TARGET
+
+/* One row; C and L (the group width, 0: none) are constants in each
+ * instantiation. */
+static inline __attribute__ ((always_inline)) void
+vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
+            float *gain_row, chunk_buffers *b, const int C, const int L)
+{
+  const mien_image *coarse = job->coarse;
+  const mien_image *res = job->residual;
+  const mien_image *field = job->field;
+  const int W = job->out->width;
+  float *out = mien_image_row (job->out, y);
+
+  /* The vertical halves, once per row (as compose_row). */
+  mien_lerp_tap cy = job->coarse_y[y];
+  const float *c0 = mien_image_row (coarse, cy.i0);
+  const float *c1 = mien_image_row (coarse, cy.i1);
+  for (int i = 0; i < coarse->width * C; i++)
+    coarse_row[i] = mien_lerp (c0[i], c1[i], cy.w);
+  if (field != NULL)
+    {
+      mien_lerp_tap fy = job->field_y[y];
+      const float *f0 = mien_image_row (field, fy.i0);
+      const float *f1 = mien_image_row (field, fy.i1);
+      for (int i = 0; i < field->width * 2; i++)
+        field_row[i] = mien_lerp (f0[i], f1[i], fy.w);
+      if (job->gain != NULL)
+        {
+          const float *g0 = mien_image_row (job->gain, fy.i0);
+          const float *g1 = mien_image_row (job->gain, fy.i1);
+          for (int i = 0; i < field->width; i++)
+            gain_row[i] = mien_lerp (g0[i], g1[i], fy.w);
+        }
+    }
+
+  const int *cx0 = job->coarse_x0, *cx1 = job->coarse_x1;
+  const float *cxw = job->coarse_xw;
+  const float *rdata = res != NULL ? res->data : NULL;
+  const float *rrow = res != NULL ? mien_image_row (res, y) : NULL;
+  /* The last element a 4-lane load may start at inside the residual, and
+   * whether this row's own pixels reach it (the image's last pixel). */
+  const int last_load = res != NULL ? (int)(mien_image_n_floats (res) - 4)
+                                    : 0;
+  const int last_row = res != NULL && y == res->height - 1;
+
+  for (int xa = 0; xa < W; xa += CHUNK)
+    {
+      const int xb = xa + CHUNK < W ? xa + CHUNK : W;
+      int n = xb - xa;
+      /* Pixels [fast, n) go through pixel_exact. */
+      int fast = C == 3 && xb == W ? n - 1 : n;
+      float *o = out + (size_t)xa * C;
+      const float *crow = coarse_row;
+      const int moving = rdata != NULL && field != NULL;
+      if (moving)
+        {
+          field_pass (job, field_row, job->gain != NULL ? gain_row : NULL, xa,
+                      xb, b);
+          int reach = position_pass (job, y, xa, xb, C, b);
+          if (C == 3 && reach > last_load)
+            fast = 0; /* some tap is the image's last pixel: rare */
+        }
+      else if (rdata != NULL && C == 3 && last_row && xb == W)
+        fast = n - 1; /* its 4-lane load would leave the residual */
+      int k = 0;
+      while (k < fast)
+        {
+          int count = fast - k < CHUNK ? fast - k : CHUNK;
+          if (L > 0 && job->group_lanes == L)
+            {
+              count = fast - k < L ? fast - k : L;
+              const float *res_row = rrow != NULL ? rrow + (size_t)(xa + k) * C
+                                                  : NULL;
+              if (count == L
+                  && (L == 16 ? g16_pixels (job, o + (size_t)k * C, crow, rdata,
+                                            res_row, moving, b, xa, k, y, C)
+                              : g8_pixels (job, o + (size_t)k * C, crow, rdata,
+                                           res_row, moving, b, xa, k, y, C)))
+                {
+                  k += L;
+                  continue;
+                }
+            }
+          const int x = xa + k;
+          if (rdata == NULL)
+            chunk_up (o + (size_t)k * C, crow, cx0 + x, cx1 + x, cxw + x,
+                      count, C);
+          else if (!moving)
+            chunk_still (o + (size_t)k * C, crow, cx0 + x, cx1 + x, cxw + x,
+                         rrow + (size_t)x * C, count, C);
+          else
+            chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, k,
+                          count, C);
+          k += count;
+        }
+      for (k = fast; k < n; k++)
+        {
+          const int x = xa + k;
+          const float *r = rdata == NULL ? NULL
+                           : !moving     ? rrow + (size_t)x * C
+                                         : rdata;
+          pixel_exact (o + (size_t)k * C, crow, cx0[x], cx1[x], cxw[x], r,
+                       !moving, b, k, C);
+        }
+    }
+}
+
+/* Every row of [begin, end) with a worker's scratch: the coarse row (with
+ * room for a window of 2 · 16 elements past its end), the field and gain
+ * rows, the chunk buffers. L: the group width this instruction set does
+ * (0: none). */
+static inline __attribute__ ((always_inline)) void
+rows (const compose_job *job, int begin, int end, const int L)
+{
+  const int C = job->out->channels;
+  const size_t coarse_n = (size_t)job->coarse->width * C + 32;
+  size_t n = coarse_n + (job->field ? (size_t)job->field->width * 3 : 0);
+  float *scratch = malloc (n * sizeof (float));
+  chunk_buffers *b = malloc (sizeof *b);
+  if (scratch == NULL || b == NULL)
+    abort (); /* a few KB; cannot report from a worker, and cannot go on */
+  float *coarse_row = scratch;
+  float *field_row = scratch + coarse_n;
+  float *gain_row = job->field ? field_row + (size_t)job->field->width * 2
+                               : NULL;
+  memset (coarse_row + coarse_n - 32, 0, 32 * sizeof (float));
+  if (C == 3)
+    for (int y = begin; y < end; y++)
+      vector_row (job, y, coarse_row, field_row, gain_row, b, 3, L);
+  else
+    for (int y = begin; y < end; y++)
+      vector_row (job, y, coarse_row, field_row, gain_row, b, 4, L);
+#if MIEN_X86_LEVELS
+  if (L > 0)
+    _mm_sfence (); /* the streamed stores, before another thread reads */
+#endif
+  free (b);
+  free (scratch);
+}
+
+#if MIEN_X86_LEVELS
+MIEN_TARGET ("x86-64-v4") static void
+rows_v4 (const compose_job *job, int begin, int end)
+{
+  rows (job, begin, end, 16);
+}
+
+MIEN_TARGET ("x86-64-v3") static void
+rows_v3 (const compose_job *job, int begin, int end)
+{
+  rows (job, begin, end, 8);
+}
+
+MIEN_TARGET ("x86-64-v2") static void
+rows_v2 (const compose_job *job, int begin, int end)
+{
+  rows (job, begin, end, 0);
+}
+#endif
+
+static void
+rows_baseline (const compose_job *job, int begin, int end)
+{
+  rows (job, begin, end, 0);
+}
+
+/* The instruction set level: 4, 3, 2 or 0 (baseline). MIEN_WARP_ISA
+ * (0, 2, 3 or 4) lowers it, so that tests and benchmarks can run every
+ * level on one machine. */
+static int
+isa_level (void)
+{
+#if MIEN_X86_LEVELS
+  const char *forced = getenv ("MIEN_WARP_ISA");
+  int cap = forced != NULL ? atoi (forced) : 4;
+  __builtin_cpu_init ();
+  if (cap >= 4 && __builtin_cpu_supports ("x86-64-v4"))
+    return 4;
+  if (cap >= 3 && __builtin_cpu_supports ("x86-64-v3"))
+    return 3;
+  if (cap >= 2 && __builtin_cpu_supports ("x86-64-v2"))
+    return 2;
+#endif
+  return 0;
+}
+
+void
+mien_warp_vector_rows (const compose_job *job, int begin, int end)
+{
+  const int level = job->isa_level;
+#if MIEN_X86_LEVELS
+  if (level == 4)
+    rows_v4 (job, begin, end);
+  else if (level == 3)
+    rows_v3 (job, begin, end);
+  else if (level == 2)
+    rows_v2 (job, begin, end);
+  else
+#endif
+    rows_baseline (job, begin, end);
+}
+
+const char *
+mien_warp_vector_isa (void)
+{
+  static const char *names[] = { "baseline", "baseline", "x86-64-v2",
+                                 "x86-64-v3", "x86-64-v4" };
+  return names[isa_level ()];
+}
+
+/* Group lanes for this machine: 16 with AVX-512, 8 with AVX2, else 0. */
+static int
+group_lanes (void)
+{
+  const char *v = getenv ("MIEN_WARP_GROUPS");
+  if (v != NULL && strcmp (v, "0") == 0)
+    return 0;
+  int level = isa_level ();
+  return level == 4 ? 16 : level == 3 ? 8 : 0;
+}
+
+void *
+mien_warp_vector_prepare (compose_job *job, const mien_lerp_tap *taps)
+{
+  const int W = job->out->width, C = job->out->channels;
+  const int H = job->out->height;
+  const int n_field = job->field != NULL ? job->field->width : 1;
+  job->isa_level = isa_level ();
+  const int L = group_lanes ();
+  const size_t n_elements = (size_t)W * C;
+  const size_t n_vectors = L > 0 ? n_elements / (size_t)L : 0;
+  size_t bytes = (size_t)W * (2 * sizeof (int) + 2 * sizeof (float))
+                 + (size_t)(n_field + 1) * sizeof (mien_warp_run)
+                 + n_vectors * sizeof (int)
+                 + n_vectors * (size_t)L * (2 * sizeof (int) + sizeof (float));
+  char *mem = malloc (bytes);
+  if (mem == NULL)
+    return NULL;
+  mien_warp_run *runs = (mien_warp_run *)mem;
+  int *x0 = (int *)(runs + n_field + 1), *x1 = x0 + W;
+  float *xw = (float *)(x1 + W), *fw = xw + W;
+  int *base = (int *)(fw + W);
+  int *i0 = base + n_vectors, *i1 = i0 + n_vectors * L;
+  float *gw = (float *)(i1 + n_vectors * L);
+  const mien_lerp_tap *cx = taps, *fx = taps + W + H;
+  for (int x = 0; x < W; x++)
+    {
+      x0[x] = cx[x].i0 * C;
+      x1[x] = cx[x].i1 * C;
+      xw[x] = cx[x].w;
+    }
+  int n_runs = 0;
+  if (job->field != NULL)
+    for (int x = 0; x < W; x++)
+      {
+        fw[x] = fx[x].w;
+        if (n_runs == 0 || fx[x].i0 != runs[n_runs - 1].i0
+            || fx[x].i1 != runs[n_runs - 1].i1)
+          runs[n_runs++] = (mien_warp_run){ x, x + 1, fx[x].i0, fx[x].i1 };
+        else
+          runs[n_runs - 1].x_end = x + 1;
+      }
+  /* Each element vector's coarse taps in a window of 2L elements from its
+   * first left tap; groups are off (for this job) if one does not fit,
+   * as when the coarse image is not smaller than the output. */
+  int groups = L > 0 && n_vectors > 0;
+  for (size_t v = 0; groups && v < n_vectors; v++)
+    {
+      size_t e0 = v * (size_t)L;
+      base[v] = x0[e0 / C]; /* the smallest left tap of the vector */
+      for (int l = 0; l < L && groups; l++)
+        {
+          size_t e = e0 + (size_t)l;
+          int x = (int)(e / C), c = (int)(e % C);
+          i0[e] = x0[x] + c - base[v];
+          i1[e] = x1[x] + c - base[v];
+          gw[e] = xw[x];
+          groups = i0[e] >= 0 && i1[e] < 2 * L;
+        }
+    }
+  job->coarse_x0 = x0;
+  job->coarse_x1 = x1;
+  job->coarse_xw = xw;
+  job->field_xw = fw;
+  job->runs = runs;
+  job->n_runs = n_runs;
+  job->group_lanes = groups ? L : 0;
+  job->group_base = base;
+  job->group_i0 = i0;
+  job->group_i1 = i1;
+  job->group_w = gw;
+  return mem;
+}
+

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The fused kernel's vector rows (engine/mien-warp-rows.c, issue #22)
+ * against its general rows (engine/mien-warp.c's compose_row, the code the
+ * vector rows replace, forced with MIEN_WARP_SCALAR=1), which test-reswarp
+ * and the reference parity tests pin to DESIGN.md's equations.
+ *
+ * Every instruction set level this machine has (MIEN_WARP_ISA=4, 3, 2, 0:
+ * AVX-512, AVX2, SSE4.2, the baseline), with groups of pixels on and off,
+ * on 3 and 4 channels, odd and round sizes, the three cases of the kernel
+ * (up(coarse) alone, no field, a field with and without a gain), fields
+ * that are smooth, zero, large enough to clamp at every border, and with a
+ * NaN. Issue #22 allows 1e-5 relative; the vector rows do the general
+ * rows' operations in the same order without fusing any multiply-add
+ * (engine/meson.build builds them with -ffp-contract=off), so they must
+ * agree bit for bit, and so must the group and pixel-by-pixel paths. */
+#include "mien-test.h"
+#include "mien.h"
+
+static mien_image *
+random_image (int w, int h, int c, float lo, float hi)
+{
+  mien_image *img = mien_image_new (w, h, c, NULL);
+  for (size_t i = 0; i < mien_image_n_floats (img); i++)
+    img->data[i] = mien_test_uniform (lo, hi);
+  return img;
+}
+
+typedef enum field_kind {
+  FIELD_SMOOTH, /* a few output pixels, varying */
+  FIELD_ZERO,
+  FIELD_HUGE,   /* past every border: clamped taps everywhere */
+  FIELD_NAN,    /* one node NaN, the rest smooth */
+} field_kind;
+
+static const char *field_names[] = { "smooth", "zero", "huge", "nan" };
+
+static mien_image *
+make_field (int w, int h, field_kind kind)
+{
+  mien_image *f = mien_image_new (w, h, 2, NULL);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *p = mien_image_row (f, y) + 2 * x;
+        float s = kind == FIELD_HUGE ? 400.0f : 1.5f;
+        p[0] = kind == FIELD_ZERO ? 0.0f : s * sinf (x * 0.21f + y * 0.05f);
+        p[1] = kind == FIELD_ZERO ? 0.0f : s * cosf (x * 0.07f - y * 0.17f);
+      }
+  if (kind == FIELD_NAN)
+    mien_image_row (f, h / 2)[2 * (w / 3)] = NAN;
+  return f;
+}
+
+typedef struct config {
+  const char *isa; /* MIEN_WARP_ISA */
+  const char *groups;
+} config;
+
+static mien_image *
+compose (const mien_image *coarse, const mien_image *res,
+         const mien_image *field, const mien_image *gain, int w, int h,
+         const char *scalar, config cfg)
+{
+  setenv ("MIEN_WARP_SCALAR", scalar, 1);
+  setenv ("MIEN_WARP_ISA", cfg.isa, 1);
+  setenv ("MIEN_WARP_GROUPS", cfg.groups, 1);
+  mien_image *out = mien_image_new (w, h, coarse->channels, NULL);
+  mien_error err = { 0 };
+  mien_warp_options options = { .gain = gain };
+  mien_status st = mien_warp_compose_ex (coarse, res, field, &options, out,
+                                         NULL, &err);
+  CHECK (st == MIEN_OK, "compose: %s", err.message);
+  return out;
+}
+
+/* Largest |a − b| over the image, NaN counting as infinitely far unless
+ * both are NaN at the same place. */
+static double
+max_diff (const mien_image *a, const mien_image *b)
+{
+  double worst = 0.0;
+  for (size_t i = 0; i < mien_image_n_floats (a); i++)
+    {
+      float x = a->data[i], y = b->data[i];
+      if (isnan (x) && isnan (y))
+        continue;
+      double d = isnan (x) || isnan (y) ? INFINITY : fabs ((double)x - y);
+      worst = d > worst ? d : worst;
+    }
+  return worst;
+}
+
+static int
+bit_equal (const mien_image *a, const mien_image *b)
+{
+  return memcmp (a->data, b->data, mien_image_n_floats (a) * sizeof (float))
+         == 0;
+}
+
+static double worst_seen;
+
+static void
+test_case (int w, int h, int c, int field_w, int field_h, field_kind kind,
+           int with_gain, int with_res, int with_field)
+{
+  /* The coarse image at about half the output, as a multiscale level; the
+   * vanilla case (coarse at the field's size) is the 4th call below. */
+  int cw = (w + 1) / 2, ch = (h + 1) / 2;
+  mien_image *coarse = random_image (cw, ch, c, 0.0f, 1.0f);
+  mien_image *low = random_image (field_w, field_h, c, 0.0f, 1.0f);
+  mien_image *res = with_res ? random_image (w, h, c, -0.2f, 0.2f) : NULL;
+  mien_image *field = with_field ? make_field (field_w, field_h, kind) : NULL;
+  mien_image *gain = NULL;
+  if (with_gain && field != NULL)
+    gain = random_image (field_w, field_h, 1, 0.0f, 1.0f);
+  static const config configs[] = {
+    { "4", "1" }, { "4", "0" }, { "3", "1" }, { "3", "0" },
+    { "2", "0" }, { "0", "0" },
+  };
+  for (int level = 0; level < 2; level++)
+    {
+      const mien_image *co = level == 0 ? coarse : low;
+      mien_image *ref = compose (co, res, field, gain, w, h, "1", configs[0]);
+      for (size_t k = 0; k < sizeof configs / sizeof configs[0]; k++)
+        {
+          mien_image *out = compose (co, res, field, gain, w, h, "0",
+                                     configs[k]);
+          double d = max_diff (out, ref);
+          worst_seen = d > worst_seen ? d : worst_seen;
+          CHECK (d == 0.0, "%dx%dx%d coarse %dx%d, field %s%s%s, isa %s "
+                 "groups %s: %g from the general rows",
+                 w, h, c, co->width, co->height,
+                 field ? field_names[kind] : "none", gain ? " + gain" : "",
+                 res ? "" : " (no residual)", configs[k].isa,
+                 configs[k].groups, d);
+          if (configs[k].groups[0] == '1')
+            {
+              mien_image *pixels = compose (co, res, field, gain, w, h, "0",
+                                            (config){ configs[k].isa, "0" });
+              CHECK (bit_equal (out, pixels),
+                     "%dx%dx%d field %s isa %s: groups differ from pixel by "
+                     "pixel (%g)", w, h, c,
+                     field ? field_names[kind] : "none", configs[k].isa,
+                     max_diff (out, pixels));
+              mien_image_free (pixels);
+            }
+          mien_image_free (out);
+        }
+      mien_image_free (ref);
+    }
+  mien_image_free (coarse);
+  mien_image_free (low);
+  mien_image_free (res);
+  mien_image_free (field);
+  mien_image_free (gain);
+}
+
+/* The decomposition and a frame through the public API, both modes, each
+ * level against the general rows: what the app and export run. */
+static void
+test_reswarp (int w, int h, mien_reswarp_mode mode)
+{
+  mien_image *hd = random_image (w, h, 3, 0.0f, 1.0f);
+  mien_image *field = make_field (128, 128, FIELD_SMOOTH);
+  mien_image *out[2];
+  for (int scalar = 0; scalar < 2; scalar++)
+    {
+      setenv ("MIEN_WARP_SCALAR", scalar ? "1" : "0", 1);
+      unsetenv ("MIEN_WARP_ISA");
+      unsetenv ("MIEN_WARP_GROUPS");
+      mien_error err = { 0 };
+      mien_decomposition *dec = mien_decomposition_new (hd, 128, 128, mode,
+                                                        NULL, &err);
+      CHECK (dec != NULL, "decomposition: %s", err.message);
+      out[scalar] = mien_image_new (w, h, 3, NULL);
+      CHECK (mien_reswarp (dec, mien_decomposition_get_low (dec), field,
+                           out[scalar], NULL, &err)
+                 == MIEN_OK,
+             "reswarp: %s", err.message);
+      mien_decomposition_free (dec);
+    }
+  double d = max_diff (out[0], out[1]);
+  CHECK (d == 0.0, "%s %dx%d frame: %g from the general rows",
+         mien_reswarp_mode_to_string (mode), w, h, d);
+  printf ("%-10s %4dx%-4d frame: vector rows within %.2e of the general "
+          "rows\n", mien_reswarp_mode_to_string (mode), w, h, d);
+  mien_image_free (out[0]);
+  mien_image_free (out[1]);
+  mien_image_free (field);
+  mien_image_free (hd);
+}
+
+int
+main (void)
+{
+  printf ("vector rows on this machine: %s\n", mien_warp_vector_isa ());
+  static const int sizes[][2] = { { 37, 23 }, { 128, 128 }, { 301, 177 },
+                                  { 512, 384 } };
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+    for (int c = 3; c <= 4; c++)
+      for (int kind = 0; kind < 4; kind++)
+        {
+          int w = sizes[s][0], h = sizes[s][1];
+          test_case (w, h, c, 32, 24, (field_kind)kind, 1, 1, 1);
+          test_case (w, h, c, 32, 24, (field_kind)kind, 0, 1, 1);
+          if (kind == 0)
+            {
+              test_case (w, h, c, 32, 24, FIELD_SMOOTH, 0, 1, 0);
+              test_case (w, h, c, 32, 24, FIELD_SMOOTH, 0, 0, 0);
+            }
+        }
+  printf ("worst difference from the general rows: %.3g\n", worst_seen);
+  test_reswarp (1000, 750, MIEN_RESWARP_MULTISCALE);
+  test_reswarp (1000, 750, MIEN_RESWARP_VANILLA);
+  test_reswarp (1024, 1024, MIEN_RESWARP_MULTISCALE);
+  return mien_test_exit_code ();
+}
