@@ -119,6 +119,7 @@ host_cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 
 gpu_line=$(timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total \
            --format=csv,noheader 2>/dev/null | head -1)
 
+notes+=("cuda-gl: not in the engine-only build (it needs EGL and libepoxy)")
 run_test device 90 test-device
 run_test nn-residency 30 test-nn-residency
 run_test cuda-reswarp 150 test-cuda-reswarp
@@ -161,7 +162,8 @@ for th in "${cpu_runs[@]}"; do
       key=$(echo "$size $mode" | tr -s ' ' | sed 's/^ //; s/ $//')
       c[$key/$th]="${med% ms}|${dec% ms}"
     done < <(grep -E '^\| [0-9]+² \|' "$step_out")
-    [ "$th" = 0 ] && cpu_threads=$(sed -n 's/^threads: //p' "$step_out")
+    t=$(sed -n 's/^threads: \([0-9]*\).*/\1/p' "$step_out")
+    [ "$th" = 0 ] && [ -n "$t" ] && cpu_threads=$t
   done
 done
 
@@ -170,7 +172,7 @@ trim () { echo "$1" | sed 's/^ *//; s/ *$//; s/ ms$//'; }
 report () {
   echo "## gpu/device-check.sh, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo
-  echo "- GPU: ${device_line:-none} ${gpu_line:+(nvidia-smi: $gpu_line)}"
+  echo "- GPU: ${device_line:-none}${gpu_line:+ (nvidia-smi: $gpu_line)}"
   echo "- CPU: ${host_cpu:-?}, $(nproc) threads"
   echo "- gpu suite: $(IFS=';'; echo "${tests[*]}" | sed 's/;/; /g')"
   for n in "${notes[@]}"; do echo "- skipped or cut: $n"; done
