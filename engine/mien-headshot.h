@@ -21,14 +21,11 @@
 
 #include "face/mien-face.h"
 #include "mien-error.h"
+#include "mien-image.h" /* mien_rect */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-typedef struct mien_rect {
-  int x, y, width, height;
-} mien_rect;
 
 /* Fails with MIEN_ERR_INVALID for non-finite or degenerate landmarks (eyes
  * on top of each other) or an empty photo. */

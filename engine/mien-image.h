@@ -21,6 +21,11 @@ extern "C" {
 #define MIEN_IMAGE_MAX_SIDE 32768
 #define MIEN_IMAGE_MAX_PIXELS (150u * 1000u * 1000u)
 
+/* A rectangle of pixels: columns x … x + width − 1, rows y … y + height − 1. */
+typedef struct mien_rect {
+  int x, y, width, height;
+} mien_rect;
+
 typedef struct mien_image {
   int width;
   int height;

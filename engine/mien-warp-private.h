@@ -24,6 +24,7 @@ typedef struct compose_job {
   int cubic;                  /* the residual resampler: Keys cubic or bilinear */
   const float *nodes; /* transport: per field node dx, dy (out pixels), cos, sin */
   mien_image *out;
+  int x_begin, x_end, y_begin; /* the region: rows y_begin + [0, n) */
   const mien_lerp_tap *coarse_x, *coarse_y;
   const mien_lerp_tap *field_x, *field_y;
   float scale_x, scale_y;

@@ -307,12 +307,16 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                                     : 0;
   const int last_row = res != NULL && y == res->height - 1;
 
-  for (int xa = 0; xa < W; xa += CHUNK)
+  for (int xa = job->x_begin; xa < job->x_end;)
     {
-      const int xb = xa + CHUNK < W ? xa + CHUNK : W;
+      /* Chunks end at multiples of CHUNK (and the region's end), so that
+       * groups start at multiples of their width. */
+      const int next = (xa / CHUNK + 1) * CHUNK;
+      const int xb = next < job->x_end ? next : job->x_end;
       int n = xb - xa;
-      /* Pixels [fast, n) go through pixel_exact. */
-      int fast = C == 3 && xb == W ? n - 1 : n;
+      /* Pixels [fast, n) go through pixel_exact: with 3 channels the last
+       * one's 4-lane store would write the pixel after the region or row. */
+      int fast = C == 3 && xb == job->x_end ? n - 1 : n;
       float *o = out + (size_t)xa * C;
       const float *crow = coarse_row;
       const int moving = rdata != NULL && field != NULL;
@@ -332,7 +336,10 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
           int count = fast - k < CHUNK ? fast - k : CHUNK;
           if (L > 0 && job->group_lanes == L)
             {
-              count = fast - k < L ? fast - k : L;
+              /* Up to the next multiple of L, then whole groups. */
+              const int to_aligned = (L - (xa + k) % L) % L;
+              count = to_aligned > 0 ? to_aligned : L;
+              count = fast - k < count ? fast - k : count;
               const float *res_row = rrow != NULL ? rrow + (size_t)(xa + k) * C
                                                   : NULL;
               if (count == L
@@ -366,6 +373,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
           pixel_exact (o + (size_t)k * C, crow, cx0[x], cx1[x], cxw[x], r,
                        !moving, b, k, C);
         }
+      xa = xb;
     }
 }
 
@@ -390,10 +398,12 @@ rows (const compose_job *job, int begin, int end, const int L)
   memset (coarse_row + coarse_n - 32, 0, 32 * sizeof (float));
   if (C == 3)
     for (int y = begin; y < end; y++)
-      vector_row (job, y, coarse_row, field_row, gain_row, b, 3, L);
+      vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,
+                  3, L);
   else
     for (int y = begin; y < end; y++)
-      vector_row (job, y, coarse_row, field_row, gain_row, b, 4, L);
+      vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,
+                  4, L);
 #if MIEN_X86_LEVELS
   if (L > 0)
     _mm_sfence (); /* the streamed stores, before another thread reads */

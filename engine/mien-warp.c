@@ -204,7 +204,6 @@ compose_row (const compose_job *job, int y, float *coarse_row,
   const mien_image *coarse = job->coarse;
   const mien_image *res = job->residual;
   const mien_image *field = job->field;
-  const int W = job->out->width;
   float *out = mien_image_row (job->out, y);
 
   mien_lerp_tap cy = job->coarse_y[y];
@@ -228,7 +227,7 @@ compose_row (const compose_job *job, int y, float *coarse_row,
         }
     }
 
-  for (int x = 0; x < W; x++)
+  for (int x = job->x_begin; x < job->x_end; x++)
     {
       mien_lerp_tap cx = job->coarse_x[x];
       float value[4];
@@ -295,10 +294,12 @@ compose_rows (void *data, int begin, int end)
 #define ROWS(C_)                                                             \
   if (job->cubic)                                                            \
     for (int y = begin; y < end; y++)                                        \
-      compose_row (job, y, coarse_row, field_row, gain_row, C_, 1);          \
+      compose_row (job, job->y_begin + y, coarse_row, field_row, gain_row,   \
+                   C_, 1);                                                   \
   else                                                                       \
     for (int y = begin; y < end; y++)                                        \
-      compose_row (job, y, coarse_row, field_row, gain_row, C_, 0);
+      compose_row (job, job->y_begin + y, coarse_row, field_row, gain_row,   \
+                   C_, 0);
   switch (C)
     {
     case 1: ROWS (1) break;
@@ -405,6 +406,16 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "the texture transport needs a residual gain");
 
+  mien_rect region = options->region;
+  if (region.width == 0 || region.height == 0)
+    region = (mien_rect){ 0, 0, out->width, out->height };
+  if (region.x < 0 || region.y < 0 || region.width < 0 || region.height < 0
+      || region.x > out->width - region.width
+      || region.y > out->height - region.height)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "warp: the region %d×%d at (%d, %d) is not inside "
+                           "the %d×%d output", region.width, region.height,
+                           region.x, region.y, out->width, out->height);
   int W = out->width, H = out->height;
   /* One allocation for the four tap tables. */
   mien_lerp_tap *taps = malloc (sizeof *taps * 2 * ((size_t)W + (size_t)H));
@@ -413,6 +424,8 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
   compose_job job = {
     .coarse = coarse, .residual = residual, .field = field, .gain = gain,
     .cubic = options->resampler == MIEN_WARP_CUBIC, .out = out,
+    .x_begin = region.x, .x_end = region.x + region.width,
+    .y_begin = region.y,
     .coarse_x = taps, .coarse_y = taps + W,
     .field_x = taps + W + H, .field_y = taps + 2 * W + H,
   };
@@ -451,7 +464,7 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
           return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
         }
     }
-  mien_pool_parallel_for (pool, H, 4,
+  mien_pool_parallel_for (pool, region.height, 4,
                           vector_tables != NULL ? vector_rows : compose_rows,
                           &job);
   free (vector_tables);

@@ -69,6 +69,12 @@ typedef struct mien_warp_options {
    * frequencies still follow the field through up(coarse). For a rigid field
    * all copies coincide and T = warp(residual). */
   int transport;
+  /* Only these output pixels are written (the rest of out is left as it
+   * is); a width or height of 0: all of them. It must lie inside out. The
+   * pixels written are the same as a whole-image compose gives there, bit
+   * for bit. For the preview (issue #22): the part of a pyramid level the
+   * screen shows. */
+  mien_rect region;
 } mien_warp_options;
 
 #define MIEN_TRANSPORT_SQUEEZE_FULL 3.0f
