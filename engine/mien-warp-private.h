@@ -34,14 +34,11 @@ typedef struct compose_job {
   const float *coarse_xw, *field_xw;
   const mien_warp_run *runs;
   int n_runs;
-  /* Groups of pixels (mien-warp-group.h), where group_lanes > 0: per
-   * element vector of the output row its window's first element in the
-   * coarse row, and per element the left and right taps in that window and
-   * the weight. */
+  /* Where the runs are short (the field magnified less than 16×), pass A
+   * reads each pixel's two nodes through these instead: the field's
+   * horizontal taps as element offsets (i0 · 2, i1 · 2); NULL: runs. */
+  const int *field_x0, *field_x1;
   int isa_level; /* of the vector rows: 4, 3, 2 or 0 (mien-warp-rows.c) */
-  int group_lanes;
-  const int *group_base, *group_i0, *group_i1;
-  const float *group_w;
 } compose_job;
 
 /* Whether mien_warp_vector_rows can do this job: bilinear, no transport, 3

@@ -18,9 +18,12 @@
  *      interpolations and the gain. With 3 channels each load and store
  *      covers the next pixel's first value too, which the next pixel
  *      overwrites (the row's last pixel is stored channel by channel).
- * Where the vector units are wide enough (AVX2: 8 floats, AVX-512: 16),
- * pass C does a group of 8 or 16 pixels at once instead
- * (mien-warp-group.h), which is most of them; the others go pixel by pixel.
+ * Pass C across pixels instead (8 or 16 at once, each lane one channel of
+ * one pixel, the residual's taps as contiguous loads selected per lane) was
+ * built and measured (commit 7df6936, mien-warp-group.h): 10–15 % slower
+ * than one pixel per vector on this machine's AVX-512 and AVX2 at 1K and
+ * 4K (the loop waits on the residual's loads either way), so it was taken
+ * out again.
  * The result is compose_row's bit for bit: every lane does compose_row's
  * operations in the same order, and this file is built with
  * -ffp-contract=off (no multiply-add is fused into one rounding; the CUDA
@@ -37,7 +40,6 @@
 #include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#include <immintrin.h>
 #define MIEN_X86_LEVELS 1
 #define MIEN_TARGET(level) __attribute__ ((target ("arch=" level)))
 #else
@@ -85,14 +87,39 @@ typedef struct chunk_buffers {
   int tap[CHUNK];    /* element offset of the top-left residual tap */
   int right[CHUNK];  /* + this: the right taps (0 at the last column) */
   int down[CHUNK];   /* + this: the lower taps (0 at the last row) */
-  int ox[CHUNK], oy[CHUNK]; /* the left and top taps minus the pixel's own */
 } chunk_buffers;
 
-/* Pass A for columns [xa, xb): u, v (field units) and the gain. */
+/* Pass A for columns [xa, xb): u, v (field units) and the gain. Either
+ * per run between two field nodes (the loops are as long as the field's
+ * magnification), or, where that is short, per pixel with its nodes read
+ * through the tap tables (gathers from the row of nodes in L1); the same
+ * operations either way. */
 static inline void
 field_pass (const compose_job *job, const float *field_row,
             const float *gain_row, int xa, int xb, chunk_buffers *b)
 {
+  if (job->field_x0 != NULL)
+    {
+      const int *f0 = job->field_x0 + xa, *f1 = job->field_x1 + xa;
+      const float *w = job->field_xw + xa;
+      const int n = xb - xa;
+      for (int k = 0; k < n; k++)
+        {
+          const float u0 = field_row[f0[k]], v0 = field_row[f0[k] + 1];
+          b->u[k] = u0 + w[k] * (field_row[f1[k]] - u0);
+          b->v[k] = v0 + w[k] * (field_row[f1[k] + 1] - v0);
+        }
+      if (gain_row != NULL)
+        for (int k = 0; k < n; k++)
+          {
+            const float g0 = gain_row[f0[k] / 2];
+            b->g[k] = g0 + w[k] * (gain_row[f1[k] / 2] - g0);
+          }
+      else
+        for (int k = 0; k < n; k++)
+          b->g[k] = 1.0f;
+      return;
+    }
   int r = 0;
   while (job->runs[r].x_end <= xa)
     r++;
@@ -161,8 +188,6 @@ position_pass (const compose_job *job, int y, int xa, int xb, const int C,
       b->down[k] = top < H - 1 ? stride : 0;
       b->wx[k] = fx;
       b->wy[k] = fy;
-      b->ox[k] = left - (xa + k);
-      b->oy[k] = top - y;
       int furthest = b->tap[k] + b->right[k] + b->down[k];
       reach = furthest > reach ? furthest : reach;
     }
@@ -248,26 +273,10 @@ pixel_exact (float *out, const float *crow, int cx0, int cx1, float cxw,
     }
 }
 
-#define GROUP_L 8
-#define GROUP(name) g8_##name
-#define GROUP_TARGET MIEN_TARGET ("x86-64-v3")
-#include "mien-warp-group.h"
-#undef GROUP_L
-#undef GROUP
-#undef GROUP_TARGET
-#define GROUP_L 16
-#define GROUP(name) g16_##name
-#define GROUP_TARGET MIEN_TARGET ("x86-64-v4")
-#include "mien-warp-group.h"
-#undef GROUP_L
-#undef GROUP
-#undef GROUP_TARGET
-
-/* One row; C and L (the group width, 0: none) are constants in each
- * instantiation. */
+/* One row; C is a constant in each instantiation. */
 static inline __attribute__ ((always_inline)) void
 vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
-            float *gain_row, chunk_buffers *b, const int C, const int L)
+            float *gain_row, chunk_buffers *b, const int C)
 {
   const mien_image *coarse = job->coarse;
   const mien_image *res = job->residual;
@@ -309,8 +318,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
 
   for (int xa = job->x_begin; xa < job->x_end;)
     {
-      /* Chunks end at multiples of CHUNK (and the region's end), so that
-       * groups start at multiples of their width. */
+      /* Chunks end at multiples of CHUNK and at the region's end. */
       const int next = (xa / CHUNK + 1) * CHUNK;
       const int xb = next < job->x_end ? next : job->x_end;
       int n = xb - xa;
@@ -334,24 +342,6 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
       while (k < fast)
         {
           int count = fast - k < CHUNK ? fast - k : CHUNK;
-          if (L > 0 && job->group_lanes == L)
-            {
-              /* Up to the next multiple of L, then whole groups. */
-              const int to_aligned = (L - (xa + k) % L) % L;
-              count = to_aligned > 0 ? to_aligned : L;
-              count = fast - k < count ? fast - k : count;
-              const float *res_row = rrow != NULL ? rrow + (size_t)(xa + k) * C
-                                                  : NULL;
-              if (count == L
-                  && (L == 16 ? g16_pixels (job, o + (size_t)k * C, crow, rdata,
-                                            res_row, moving, b, xa, k, y, C)
-                              : g8_pixels (job, o + (size_t)k * C, crow, rdata,
-                                           res_row, moving, b, xa, k, y, C)))
-                {
-                  k += L;
-                  continue;
-                }
-            }
           const int x = xa + k;
           if (rdata == NULL)
             chunk_up (o + (size_t)k * C, crow, cx0 + x, cx1 + x, cxw + x,
@@ -379,10 +369,9 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
 
 /* Every row of [begin, end) with a worker's scratch: the coarse row (with
  * room for a window of 2 · 16 elements past its end), the field and gain
- * rows, the chunk buffers. L: the group width this instruction set does
- * (0: none). */
+ * rows, the chunk buffers. */
 static inline __attribute__ ((always_inline)) void
-rows (const compose_job *job, int begin, int end, const int L)
+rows (const compose_job *job, int begin, int end)
 {
   const int C = job->out->channels;
   const size_t coarse_n = (size_t)job->coarse->width * C + 32;
@@ -399,15 +388,11 @@ rows (const compose_job *job, int begin, int end, const int L)
   if (C == 3)
     for (int y = begin; y < end; y++)
       vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,
-                  3, L);
+                  3);
   else
     for (int y = begin; y < end; y++)
       vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,
-                  4, L);
-#if MIEN_X86_LEVELS
-  if (L > 0)
-    _mm_sfence (); /* the streamed stores, before another thread reads */
-#endif
+                  4);
   free (b);
   free (scratch);
 }
@@ -416,26 +401,26 @@ rows (const compose_job *job, int begin, int end, const int L)
 MIEN_TARGET ("x86-64-v4") static void
 rows_v4 (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end, 16);
+  rows (job, begin, end);
 }
 
 MIEN_TARGET ("x86-64-v3") static void
 rows_v3 (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end, 8);
+  rows (job, begin, end);
 }
 
 MIEN_TARGET ("x86-64-v2") static void
 rows_v2 (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end, 0);
+  rows (job, begin, end);
 }
 #endif
 
 static void
 rows_baseline (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end, 0);
+  rows (job, begin, end);
 }
 
 /* The instruction set level: 4, 3, 2 or 0 (baseline). MIEN_WARP_ISA
@@ -482,17 +467,6 @@ mien_warp_vector_isa (void)
   return names[isa_level ()];
 }
 
-/* Group lanes for this machine: 16 with AVX-512, 8 with AVX2, else 0. */
-static int
-group_lanes (void)
-{
-  const char *v = getenv ("MIEN_WARP_GROUPS");
-  if (v != NULL && strcmp (v, "0") == 0)
-    return 0;
-  int level = isa_level ();
-  return level == 4 ? 16 : level == 3 ? 8 : 0;
-}
-
 void *
 mien_warp_vector_prepare (compose_job *job, const mien_lerp_tap *taps)
 {
@@ -500,22 +474,15 @@ mien_warp_vector_prepare (compose_job *job, const mien_lerp_tap *taps)
   const int H = job->out->height;
   const int n_field = job->field != NULL ? job->field->width : 1;
   job->isa_level = isa_level ();
-  const int L = group_lanes ();
-  const size_t n_elements = (size_t)W * C;
-  const size_t n_vectors = L > 0 ? n_elements / (size_t)L : 0;
-  size_t bytes = (size_t)W * (2 * sizeof (int) + 2 * sizeof (float))
-                 + (size_t)(n_field + 1) * sizeof (mien_warp_run)
-                 + n_vectors * sizeof (int)
-                 + n_vectors * (size_t)L * (2 * sizeof (int) + sizeof (float));
+  size_t bytes = (size_t)W * (4 * sizeof (int) + 2 * sizeof (float))
+                 + (size_t)(n_field + 1) * sizeof (mien_warp_run);
   char *mem = malloc (bytes);
   if (mem == NULL)
     return NULL;
   mien_warp_run *runs = (mien_warp_run *)mem;
   int *x0 = (int *)(runs + n_field + 1), *x1 = x0 + W;
   float *xw = (float *)(x1 + W), *fw = xw + W;
-  int *base = (int *)(fw + W);
-  int *i0 = base + n_vectors, *i1 = i0 + n_vectors * L;
-  float *gw = (float *)(i1 + n_vectors * L);
+  int *fx0 = (int *)(fw + W), *fx1 = fx0 + W;
   const mien_lerp_tap *cx = taps, *fx = taps + W + H;
   for (int x = 0; x < W; x++)
     {
@@ -528,41 +495,24 @@ mien_warp_vector_prepare (compose_job *job, const mien_lerp_tap *taps)
     for (int x = 0; x < W; x++)
       {
         fw[x] = fx[x].w;
+        fx0[x] = 2 * fx[x].i0;
+        fx1[x] = 2 * fx[x].i1;
         if (n_runs == 0 || fx[x].i0 != runs[n_runs - 1].i0
             || fx[x].i1 != runs[n_runs - 1].i1)
           runs[n_runs++] = (mien_warp_run){ x, x + 1, fx[x].i0, fx[x].i1 };
         else
           runs[n_runs - 1].x_end = x + 1;
       }
-  /* Each element vector's coarse taps in a window of 2L elements from its
-   * first left tap; groups are off (for this job) if one does not fit,
-   * as when the coarse image is not smaller than the output. */
-  int groups = L > 0 && n_vectors > 0;
-  for (size_t v = 0; groups && v < n_vectors; v++)
-    {
-      size_t e0 = v * (size_t)L;
-      base[v] = x0[e0 / C]; /* the smallest left tap of the vector */
-      for (int l = 0; l < L && groups; l++)
-        {
-          size_t e = e0 + (size_t)l;
-          int x = (int)(e / C), c = (int)(e % C);
-          i0[e] = x0[x] + c - base[v];
-          i1[e] = x1[x] + c - base[v];
-          gw[e] = xw[x];
-          groups = i0[e] >= 0 && i1[e] < 2 * L;
-        }
-    }
   job->coarse_x0 = x0;
   job->coarse_x1 = x1;
   job->coarse_xw = xw;
   job->field_xw = fw;
   job->runs = runs;
   job->n_runs = n_runs;
-  job->group_lanes = groups ? L : 0;
-  job->group_base = base;
-  job->group_i0 = i0;
-  job->group_i1 = i1;
-  job->group_w = gw;
+  /* Runs shorter than 16 pixels on average: per pixel. */
+  int per_pixel = job->field != NULL && n_runs > 0 && W < 16 * n_runs;
+  job->field_x0 = per_pixel ? fx0 : NULL;
+  job->field_x1 = per_pixel ? fx1 : NULL;
   return mem;
 }
 
