@@ -228,6 +228,30 @@ chunk_still (float *restrict out, const float *restrict crow,
                              + load4 (res + k * C));
 }
 
+/* A field that is zero over the whole chunk (the background, most of a
+ * crop): compose_row's exact read, value + g · r, without the taps. */
+static inline __attribute__ ((always_inline)) void
+chunk_still_gain (float *restrict out, const float *restrict crow,
+                  const int *restrict cx0, const int *restrict cx1,
+                  const float *restrict cxw, const float *restrict res,
+                  const float *restrict g, int n, const int C)
+{
+  for (int k = 0; k < n; k++)
+    store4 (out + k * C, lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
+                                cxw[k])
+                             + g[k] * load4 (res + k * C));
+}
+
+/* Whether pass A left any displacement in the chunk (NaN counts). */
+static inline int
+chunk_moves (const chunk_buffers *b, int n)
+{
+  int moves = 0;
+  for (int k = 0; k < n; k++)
+    moves |= (b->u[k] != 0.0f) | (b->v[k] != 0.0f);
+  return moves;
+}
+
 static inline __attribute__ ((always_inline)) void
 chunk_moving (float *restrict out, const float *restrict crow,
               const int *restrict cx0, const int *restrict cx1,
@@ -253,14 +277,14 @@ chunk_moving (float *restrict out, const float *restrict crow,
  * the residual's data (moving, with b and k). */
 static inline __attribute__ ((always_inline)) void
 pixel_exact (float *out, const float *crow, int cx0, int cx1, float cxw,
-             const float *res, int still, const chunk_buffers *b, int k,
-             const int C)
+             const float *res, int still, float g, const chunk_buffers *b,
+             int k, const int C)
 {
   for (int c = 0; c < C; c++)
     {
       float value = mien_lerp (crow[cx0 + c], crow[cx1 + c], cxw);
       if (res != NULL && still)
-        value += res[c];
+        value += g * res[c];
       else if (res != NULL)
         {
           const float *p = res + b->tap[k];
@@ -328,40 +352,45 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
       float *o = out + (size_t)xa * C;
       const float *crow = coarse_row;
       const int moving = rdata != NULL && field != NULL;
+      int still_chunk = 0; /* a field, zero here */
       if (moving)
         {
           field_pass (job, field_row, job->gain != NULL ? gain_row : NULL, xa,
                       xb, b);
-          int reach = position_pass (job, y, xa, xb, C, b);
-          if (C == 3 && reach > last_load)
+          still_chunk = !chunk_moves (b, n);
+          if (still_chunk)
+            {
+              if (C == 3 && last_row && xb == W)
+                fast = n - 1; /* its 4-lane load would leave the residual */
+            }
+          else if (C == 3 && position_pass (job, y, xa, xb, C, b) > last_load)
             fast = 0; /* some tap is the image's last pixel: rare */
+          else if (C != 3)
+            position_pass (job, y, xa, xb, C, b);
         }
       else if (rdata != NULL && C == 3 && last_row && xb == W)
         fast = n - 1; /* its 4-lane load would leave the residual */
-      int k = 0;
-      while (k < fast)
-        {
-          int count = fast - k < CHUNK ? fast - k : CHUNK;
-          const int x = xa + k;
-          if (rdata == NULL)
-            chunk_up (o + (size_t)k * C, crow, cx0 + x, cx1 + x, cxw + x,
-                      count, C);
-          else if (!moving)
-            chunk_still (o + (size_t)k * C, crow, cx0 + x, cx1 + x, cxw + x,
-                         rrow + (size_t)x * C, count, C);
-          else
-            chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, k,
-                          count, C);
-          k += count;
-        }
+      if (rdata == NULL)
+        chunk_up (o, crow, cx0 + xa, cx1 + xa, cxw + xa, fast, C);
+      else if (!moving)
+        chunk_still (o, crow, cx0 + xa, cx1 + xa, cxw + xa,
+                     rrow + (size_t)xa * C, fast, C);
+      else if (still_chunk)
+        chunk_still_gain (o, crow, cx0 + xa, cx1 + xa, cxw + xa,
+                          rrow + (size_t)xa * C, b->g, fast, C);
+      else
+        chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, 0,
+                      fast, C);
+      int k;
       for (k = fast; k < n; k++)
         {
           const int x = xa + k;
+          const int exact_read = !moving || still_chunk;
           const float *r = rdata == NULL ? NULL
-                           : !moving     ? rrow + (size_t)x * C
+                           : exact_read  ? rrow + (size_t)x * C
                                          : rdata;
           pixel_exact (o + (size_t)k * C, crow, cx0[x], cx1[x], cxw[x], r,
-                       !moving, b, k, C);
+                       exact_read, moving ? b->g[k] : 1.0f, b, k, C);
         }
       xa = xb;
     }
