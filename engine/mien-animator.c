@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "mien-landmarks.h"
+#include "mien-resample.h"
+#include "mien-reswarp-backend.h"
 
 struct mien_animator {
   const mien_image *photo;
@@ -22,6 +24,13 @@ struct mien_animator {
    * generator leaves their heads alone (mien_generator_set_neighbours). */
   mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
   int n_neighbours;
+  /* The preview (mien_animator_render_preview): the crop's pyramid sizes,
+   * and for one coarser level at a time its frame and the photo
+   * area-averaged to it. */
+  int n_levels;
+  mien_level_size levels[MIEN_PYRAMID_MAX_LEVELS + 1];
+  int preview_level;
+  mien_image *level_out, *level_photo;
 };
 
 /* Beside the decomposition the animator holds one crop-sized image (the HD
@@ -79,6 +88,9 @@ animator_prepare (mien_animator *anim, const mien_face *face, mien_error *err)
   mien_image_free (hd);
   if (!anim->rw)
     return err ? err->status : MIEN_ERR_NOMEM;
+  anim->n_levels = mien_pyramid_level_sizes (
+      anim->crop.width, anim->crop.height, MIEN_LOW_RES, MIEN_LOW_RES,
+      anim->levels, MIEN_PYRAMID_MAX_LEVELS + 1);
   for (int i = 0; i < MIEN_N_LANDMARKS; i++)
     anim->grid_landmarks[i]
         = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES, face->landmarks[i]);
@@ -125,6 +137,8 @@ mien_animator_free (mien_animator *anim)
   mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->crop_out);
+  mien_image_free (anim->level_out);
+  mien_image_free (anim->level_photo);
   free (anim);
 }
 
@@ -245,8 +259,10 @@ mien_animator_get_output (const mien_animator *anim)
  * mask cannot be allocated (the crop is then ResWarp's, as before). */
 #define KEEP_REACH 3
 
-static void
-keep_photo_where_unchanged (mien_animator *anim)
+/* The grid cells within KEEP_REACH of a changed one (F ≠ 0 or O^r ≠ I), or
+ * NULL when none could be allocated. */
+static unsigned char *
+changed_near_mask (mien_animator *anim)
 {
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   const mien_generator_output *g = &anim->gen_out;
@@ -257,7 +273,7 @@ keep_photo_where_unchanged (mien_animator *anim)
   if (!changed || !rows || !near)
     {
       free (changed), free (rows), free (near);
-      return;
+      return NULL;
     }
   for (int y = 0; y < gh; y++)
     {
@@ -289,20 +305,42 @@ keep_photo_where_unchanged (mien_animator *anim)
             near[(size_t)y * gw + x] = 1;
             break;
           }
-  mien_image *out = anim->crop_out;
-  int W = anim->crop.width, H = anim->crop.height, pc = out->channels;
-  for (int y = 0; y < H; y++)
+  free (changed), free (rows);
+  return near;
+}
+
+/* out (the crop at some level, W×H) gets src's pixels in region r wherever
+ * the cell under the pixel is not near a change; src's pixel (x, y) is at
+ * (src_x + x, src_y + y). */
+static void
+keep_photo_in (mien_animator *anim, mien_image *out, const mien_image *src,
+               int src_x, int src_y, mien_rect r)
+{
+  unsigned char *near = changed_near_mask (anim);
+  if (!near)
+    return;
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
+  int gw = low->width, gh = low->height;
+  int W = out->width, H = out->height, pc = out->channels;
+  for (int y = r.y; y < r.y + r.height; y++)
     {
       int cy = (int)((int64_t)y * gh / H);
       float *dst = mien_image_row (out, y);
-      const float *src = mien_image_row (anim->photo, anim->crop.y + y)
-                         + (size_t)anim->crop.x * pc;
-      for (int x = 0; x < W; x++)
+      const float *s = mien_image_row (src, src_y + y) + (size_t)src_x * pc;
+      for (int x = r.x; x < r.x + r.width; x++)
         if (!near[(size_t)cy * gw + (size_t)((int64_t)x * gw / W)])
-          memcpy (dst + (size_t)x * pc, src + (size_t)x * pc,
+          memcpy (dst + (size_t)x * pc, s + (size_t)x * pc,
                   sizeof (float) * (size_t)pc);
     }
-  free (changed), free (rows), free (near);
+  free (near);
+}
+
+static void
+keep_photo_where_unchanged (mien_animator *anim)
+{
+  keep_photo_in (anim, anim->crop_out, anim->photo, anim->crop.x,
+                 anim->crop.y,
+                 (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
 }
 
 mien_status
@@ -326,6 +364,115 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
     *crop_out = anim->crop_out;
   if (gen_out)
     *gen_out = &anim->gen_out;
+  return MIEN_OK;
+}
+
+int
+mien_animator_get_n_levels (const mien_animator *anim)
+{
+  return anim->n_levels;
+}
+
+mien_level_size
+mien_animator_get_level_size (const mien_animator *anim, int level)
+{
+  if (level < 0 || level >= anim->n_levels)
+    return (mien_level_size){ 0, 0 };
+  return anim->levels[level];
+}
+
+/* The frame and the photo at a coarser level (kept until another level is
+ * asked for): the photo is the crop area-averaged, as I is to the grid. */
+static mien_status
+prepare_level (mien_animator *anim, int level, mien_error *err)
+{
+  if (anim->preview_level == level && anim->level_out && anim->level_photo)
+    return MIEN_OK;
+  mien_image_free (anim->level_out);
+  mien_image_free (anim->level_photo);
+  anim->level_out = anim->level_photo = NULL;
+  anim->preview_level = 0;
+  mien_level_size size = anim->levels[level];
+  int c = anim->photo->channels;
+  mien_image *hd = mien_image_crop (anim->photo, anim->crop.x, anim->crop.y,
+                                    anim->crop.width, anim->crop.height, err);
+  if (!hd)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  anim->level_photo = mien_image_new (size.width, size.height, c, err);
+  mien_status st = anim->level_photo
+                       ? mien_downsample_area (hd, anim->level_photo,
+                                               anim->pool, err)
+                       : MIEN_ERR_NOMEM;
+  mien_image_free (hd);
+  if (st == MIEN_OK)
+    {
+      anim->level_out = mien_image_new_zeroed (size.width, size.height, c,
+                                               err);
+      st = anim->level_out ? MIEN_OK : MIEN_ERR_NOMEM;
+    }
+  if (st != MIEN_OK)
+    {
+      mien_image_free (anim->level_photo);
+      anim->level_photo = NULL;
+      return st;
+    }
+  anim->preview_level = level;
+  return MIEN_OK;
+}
+
+mien_status
+mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
+                              const mien_driving *c, int level,
+                              const mien_rect *region, const mien_image **out,
+                              mien_error *err)
+{
+  if (level < 0 || level >= anim->n_levels)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "animator: no pyramid level %d (%d levels)", level,
+                           anim->n_levels);
+  mien_level_size size = anim->levels[level];
+  mien_rect r = { 0, 0, size.width, size.height };
+  if (region && region->width > 0 && region->height > 0)
+    r = *region;
+  if (r.x < 0 || r.y < 0 || r.width < 0 || r.height < 0
+      || r.x > size.width - r.width || r.y > size.height - r.height)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "animator: the region %d×%d at (%d, %d) is not "
+                           "inside level %d (%d×%d)", r.width, r.height, r.x,
+                           r.y, level, size.width, size.height);
+  mien_status st = MIEN_OK;
+  if (level > 0)
+    st = prepare_level (anim, level, err);
+  if (st != MIEN_OK)
+    return st;
+  mien_image *dst = level == 0 ? anim->crop_out : anim->level_out;
+  if (!mien_device_reswarp_has_frame_level (anim->rw))
+    {
+      /* A backend without preview levels: the full crop, area-averaged. */
+      st = mien_animator_render_crop (anim, gen, c, NULL, NULL, err);
+      if (st == MIEN_OK && level > 0)
+        st = mien_downsample_area (anim->crop_out, dst, anim->pool, err);
+      if (st == MIEN_OK && out)
+        *out = dst;
+      return st;
+    }
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
+  mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
+  st = mien_generator_generate (gen, low, c, anim->grid_landmarks,
+                                &anim->gen_out, anim->pool, err);
+  if (st == MIEN_OK)
+    st = mien_device_reswarp_frame_level (anim->rw, anim->gen_out.refined,
+                                          anim->gen_out.field, level, &r,
+                                          level > 0 ? anim->level_photo : NULL,
+                                          dst, err);
+  if (st != MIEN_OK)
+    return st;
+  if (level == 0)
+    keep_photo_in (anim, dst, anim->photo, anim->crop.x, anim->crop.y, r);
+  else
+    keep_photo_in (anim, dst, anim->level_photo, 0, 0, r);
+  if (out)
+    *out = dst;
   return MIEN_OK;
 }
 

@@ -85,6 +85,30 @@ mien_status mien_animator_render_crop (mien_animator *anim,
                                        const mien_generator_output **gen_out,
                                        mien_error *err);
 
+/* The pyramid of the crop (mien_pyramid_level_sizes down to the 128 grid):
+ * level 0 is the crop itself, the last level the grid. The same in both
+ * modes. */
+int mien_animator_get_n_levels (const mien_animator *anim);
+mien_level_size mien_animator_get_level_size (const mien_animator *anim,
+                                              int level);
+
+/* The preview's frame (issue #22: a preview that follows the zoom): the
+ * crop at pyramid level `level`, only `region` of it (level pixels; NULL
+ * or empty: all), as mien_animator_render_crop makes it at full size:
+ * generator, ResWarp at that level (mien_reswarp_level: multiscale stops at
+ * the level, vanilla warps a residual made at the level's size), then the
+ * photo's own pixels, area-averaged to the level, where nothing changed.
+ * Level 0 equals mien_animator_render_crop bit for bit inside the region.
+ * *out (level k's size; valid inside region only) belongs to the animator
+ * until the next call. A backend without preview levels renders the full
+ * crop and area-averages it (all of *out is then valid). */
+mien_status mien_animator_render_preview (mien_animator *anim,
+                                          mien_generator *gen,
+                                          const mien_driving *c, int level,
+                                          const mien_rect *region,
+                                          const mien_image **out,
+                                          mien_error *err);
+
 /* One full frame: frame (photo-sized, same channels) must already hold the
  * photo outside the region that the previous frame pasted, which is true for
  * a copy of the photo and for any frame this function wrote before. Only the

@@ -74,6 +74,24 @@ cpu_frame (void *state, const mien_image *refined, const mien_image *field,
   return mien_reswarp (s->dec, refined, field, out, s->pool, err);
 }
 
+static mien_status
+cpu_frame_level (void *state, const mien_image *refined,
+                 const mien_image *field, int level, const mien_rect *region,
+                 const mien_image *level_photo, mien_image *out,
+                 mien_error *err)
+{
+  cpu_state *s = state;
+  if (!mien_decomposition_has_level (s->dec, level))
+    {
+      mien_status st = mien_decomposition_set_level_photo (
+          s->dec, level, level_photo, s->pool, err);
+      if (st != MIEN_OK)
+        return st;
+    }
+  return mien_reswarp_level (s->dec, refined, field, level, region, out,
+                             s->pool, err);
+}
+
 static void
 cpu_set_residual_fade (void *state, int on)
 {
@@ -94,6 +112,7 @@ static const mien_reswarp_backend cpu_backend = {
   .destroy = cpu_destroy,
   .get_low = cpu_get_low,
   .frame = cpu_frame,
+  .frame_level = cpu_frame_level,
   .set_residual_fade = cpu_set_residual_fade,
   .cpu_decomposition = cpu_decomposition,
 };
@@ -320,4 +339,55 @@ mien_device_reswarp_frame (mien_device_reswarp *rw, const mien_image *refined,
       rw->hd_copy = NULL;
     }
   return mien_device_reswarp_frame (rw, refined, field, out, err);
+}
+
+int
+mien_device_reswarp_has_frame_level (const mien_device_reswarp *rw)
+{
+  return rw->backends[rw->current]->frame_level != NULL;
+}
+
+mien_status
+mien_device_reswarp_frame_level (mien_device_reswarp *rw,
+                                 const mien_image *refined,
+                                 const mien_image *field, int level,
+                                 const mien_rect *region,
+                                 const mien_image *level_photo,
+                                 mien_image *out, mien_error *err)
+{
+  const mien_reswarp_backend *b = rw->backends[rw->current];
+  if (b->frame_level == NULL)
+    return mien_error_set (err, MIEN_ERR_UNSUPPORTED,
+                           "the %s ResWarp backend renders no preview levels",
+                           b->name);
+  int last = rw->current + 1 == rw->n_backends || rw->hd_copy == NULL;
+  mien_error local = { 0 };
+  mien_status s = b->frame_level (rw->state, refined, field, level, region,
+                                  level_photo, out, last ? err : &local);
+  if (s == MIEN_OK || last)
+    return s;
+  if (!mien_reswarp_backend_is_device_failure (s))
+    {
+      if (err != NULL)
+        *err = local;
+      return s;
+    }
+  /* The device failed: the next backend from now on (as for frames). */
+  int failed = rw->current;
+  b->destroy (rw->state);
+  rw->state = NULL;
+  mien_device_log ("%s; using the %s backend from now on", local.message,
+                   rw->backends[failed + 1]->name);
+  if (create_from (rw, rw->hd_copy, failed + 1, err) != MIEN_OK)
+    {
+      rw->current = failed;
+      return err ? err->status : MIEN_ERR_UNSUPPORTED;
+    }
+  if (rw->current + 1 == rw->n_backends)
+    {
+      mien_image_free (rw->hd_copy);
+      rw->hd_copy = NULL;
+    }
+  return mien_device_reswarp_frame_level (rw, refined, field, level, region,
+                                          level_photo, out, err);
 }

@@ -39,6 +39,18 @@ typedef struct mien_reswarp_backend {
   mien_status (*frame) (void *state, const mien_image *refined,
                         const mien_image *field, mien_image *out,
                         mien_error *err);
+  /* The preview's frame (issue #22; mien_reswarp_level): pyramid level
+   * `level` of the crop (sizes: mien_pyramid_level_sizes), only `region`
+   * (level pixels; NULL: all) written into out. level_photo is the crop
+   * area-averaged to the level's size (vanilla's coarser levels build
+   * their residual from it; it may be NULL at level 0). NULL slot: the
+   * caller renders the full frame instead (mien_device_reswarp_frame_level
+   * answers MIEN_ERR_UNSUPPORTED). */
+  mien_status (*frame_level) (void *state, const mien_image *refined,
+                              const mien_image *field, int level,
+                              const mien_rect *region,
+                              const mien_image *level_photo, mien_image *out,
+                              mien_error *err);
   /* The residual fade (mien_decomposition_set_residual_fade). */
   void (*set_residual_fade) (void *state, int on);
   /* The CPU decomposition, for callers that look inside it (debug
@@ -52,6 +64,21 @@ int mien_reswarp_backend_is_device_failure (mien_status status);
 
 /* The CPU backend (mien-reswarp.h), always last in the registry. */
 const mien_reswarp_backend *mien_reswarp_backend_cpu (void);
+
+/* The preview's frame on the current backend (the slot above), with the
+ * same fallback as mien_device_reswarp_frame on a device failure;
+ * MIEN_ERR_UNSUPPORTED, with nothing written, when the backend has no such
+ * slot: the caller then renders the full frame. */
+mien_status mien_device_reswarp_frame_level (mien_device_reswarp *rw,
+                                             const mien_image *refined,
+                                             const mien_image *field,
+                                             int level,
+                                             const mien_rect *region,
+                                             const mien_image *level_photo,
+                                             mien_image *out,
+                                             mien_error *err);
+/* Whether the current backend renders preview levels. */
+int mien_device_reswarp_has_frame_level (const mien_device_reswarp *rw);
 
 /* The registry, in the order tried. _set replaces it (n ≤ 8; NULL restores
  * the default): for tests. Not thread-safe against running frames. */

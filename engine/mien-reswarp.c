@@ -26,6 +26,10 @@ struct mien_decomposition {
   int transport;                  /* texture transport where the gain fades */
   mien_warp_resampler resampler;  /* of the residual warp */
   mien_image *gain; /* low size, 1 channel; rebuilt every frame */
+  /* Vanilla previews: the residual of the photo at one coarser level
+   * (mien_decomposition_set_level_photo), or NULL. */
+  mien_image *level_residual;
+  int level_residual_k;
 };
 
 const char *
@@ -322,6 +326,7 @@ mien_decomposition_free (mien_decomposition *dec)
     return;
   mien_image_free (dec->low);
   mien_image_free (dec->gain);
+  mien_image_free (dec->level_residual);
   for (int k = 0; k < MIEN_PYRAMID_MAX_LEVELS; k++)
     {
       mien_image_free (dec->residuals[k]);
@@ -464,6 +469,45 @@ check_frame_inputs (const mien_decomposition *dec, const mien_image *refined,
                                     dec->channels, refined, field, out, err);
 }
 
+/* The kernel's options for a frame: the gain of this field (rebuilt),
+ * the resampler and the transport. */
+static mien_status
+frame_options (mien_decomposition *dec, const mien_image *field,
+               mien_warp_options *options, mien_error *err)
+{
+  const mien_image *gain = NULL;
+  if (dec->residual_fade)
+    {
+      if (dec->gain == NULL)
+        dec->gain = mien_image_new (field->width, field->height, 1, err);
+      if (dec->gain == NULL)
+        return MIEN_ERR_NOMEM;
+      mien_status status = mien_field_residual_gain (field, dec->gain, err);
+      if (status != MIEN_OK)
+        return status;
+      gain = dec->gain;
+    }
+  *options = (mien_warp_options){
+    .gain = gain,
+    .resampler = dec->resampler,
+    .transport = gain != NULL && dec->transport,
+  };
+  return MIEN_OK;
+}
+
+/* Level k's frame buffer between the top and the output; zero-filled when
+ * new, so that a region compose never meets uninitialized floats beside
+ * its footprint. */
+static mien_image *
+scratch_level (mien_decomposition *dec, int k, mien_error *err)
+{
+  if (dec->scratch[k] == NULL)
+    dec->scratch[k] = mien_image_new_zeroed (dec->sizes[k].width,
+                                             dec->sizes[k].height,
+                                             dec->channels, err);
+  return dec->scratch[k];
+}
+
 mien_status
 mien_reswarp (mien_decomposition *dec, const mien_image *refined,
               const mien_image *field, mien_image *out, mien_pool *pool,
@@ -472,23 +516,10 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
   mien_status status = check_frame_inputs (dec, refined, field, out, err);
   if (status != MIEN_OK)
     return status;
-  const mien_image *gain = NULL;
-  if (dec->residual_fade)
-    {
-      if (dec->gain == NULL)
-        dec->gain = mien_image_new (field->width, field->height, 1, err);
-      if (dec->gain == NULL)
-        return MIEN_ERR_NOMEM;
-      status = mien_field_residual_gain (field, dec->gain, err);
-      if (status != MIEN_OK)
-        return status;
-      gain = dec->gain;
-    }
-  mien_warp_options options = {
-    .gain = gain,
-    .resampler = dec->resampler,
-    .transport = gain != NULL && dec->transport,
-  };
+  mien_warp_options options;
+  status = frame_options (dec, field, &options, err);
+  if (status != MIEN_OK)
+    return status;
   if (dec->mode == MIEN_RESWARP_VANILLA)
     return mien_warp_compose_ex (refined, dec->residuals[0], field, &options,
                                  out, pool, err);
@@ -505,14 +536,186 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
       mien_image *dst = out;
       if (k > 0)
         {
-          if (dec->scratch[k] == NULL)
-            dec->scratch[k] = mien_image_new (dec->sizes[k].width,
-                                              dec->sizes[k].height,
-                                              dec->channels, err);
-          if (dec->scratch[k] == NULL)
+          dst = scratch_level (dec, k, err);
+          if (dst == NULL)
             return MIEN_ERR_NOMEM;
-          dst = dec->scratch[k];
         }
+      status = mien_warp_compose_ex (coarse, dec->residuals[k], field,
+                                     &options, dst, pool, err);
+      if (status != MIEN_OK)
+        return status;
+      coarse = dst;
+    }
+  return MIEN_OK;
+}
+
+/* ---- the preview's frame ------------------------------------------------- */
+
+int
+mien_decomposition_get_n_levels (const mien_decomposition *dec)
+{
+  return dec->n_sizes;
+}
+
+mien_level_size
+mien_decomposition_get_level_size (const mien_decomposition *dec, int level)
+{
+  if (level < 0 || level >= dec->n_sizes)
+    return (mien_level_size){ 0, 0 };
+  return dec->sizes[level];
+}
+
+const mien_image *
+mien_decomposition_get_frame_level (const mien_decomposition *dec, int level)
+{
+  if (dec->mode != MIEN_RESWARP_MULTISCALE || level < 1
+      || level >= dec->n_residuals)
+    return NULL;
+  return dec->scratch[level];
+}
+
+int
+mien_decomposition_has_level (const mien_decomposition *dec, int level)
+{
+  if (level < 0 || level >= dec->n_sizes)
+    return 0;
+  if (dec->mode == MIEN_RESWARP_MULTISCALE || level == 0
+      || level == dec->n_sizes - 1)
+    return 1;
+  return dec->level_residual != NULL && dec->level_residual_k == level;
+}
+
+mien_status
+mien_decomposition_set_level_photo (mien_decomposition *dec, int level,
+                                    const mien_image *photo_k,
+                                    mien_pool *pool, mien_error *err)
+{
+  if (level < 0 || level >= dec->n_sizes)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "no pyramid level %d (%d levels)", level,
+                           dec->n_sizes);
+  if (dec->mode == MIEN_RESWARP_MULTISCALE || level == 0
+      || level == dec->n_sizes - 1)
+    return MIEN_OK;
+  if (photo_k == NULL || photo_k->width != dec->sizes[level].width
+      || photo_k->height != dec->sizes[level].height
+      || photo_k->channels != dec->channels)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "the photo at level %d must be %d×%d with %d "
+                           "channels", level, dec->sizes[level].width,
+                           dec->sizes[level].height, dec->channels);
+  mien_image *r = make_residual (photo_k, dec->low, pool, err);
+  if (r == NULL)
+    return err ? err->status : MIEN_ERR_NOMEM;
+  mien_image_free (dec->level_residual);
+  dec->level_residual = r;
+  dec->level_residual_k = level;
+  return MIEN_OK;
+}
+
+/* The part of a coarse level (cw wide) that up() reads for the output
+ * columns [x0, x1) of a fine level (fw wide): the two taps around
+ * (x + 0.5)·cw/fw − 0.5, plus 2 pixels against rounding. */
+static void
+footprint_1d (int x0, int x1, int fw, int cw, int *c0, int *c1)
+{
+  double r = (double)cw / fw;
+  int lo = (int)floor ((x0 + 0.5) * r - 0.5) - 2;
+  int hi = (int)floor ((x1 - 0.5) * r - 0.5) + 3; /* exclusive */
+  *c0 = lo < 0 ? 0 : lo;
+  *c1 = hi > cw ? cw : hi;
+}
+
+static mien_rect
+footprint (mien_rect r, mien_level_size fine, mien_level_size coarse)
+{
+  int x0, x1, y0, y1;
+  footprint_1d (r.x, r.x + r.width, fine.width, coarse.width, &x0, &x1);
+  footprint_1d (r.y, r.y + r.height, fine.height, coarse.height, &y0, &y1);
+  return (mien_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+/* MIEN_PREVIEW_WHOLE_LEVELS=1 computes the coarser levels whole instead of
+ * over the footprint (to measure the difference: docs/BENCHMARKS.md). */
+static int
+whole_coarser_levels (void)
+{
+  const char *v = getenv ("MIEN_PREVIEW_WHOLE_LEVELS");
+  return v != NULL && strcmp (v, "1") == 0;
+}
+
+static void
+copy_region (const mien_image *src, mien_image *dst, mien_rect r)
+{
+  size_t n = (size_t)r.width * (size_t)dst->channels * sizeof (float);
+  for (int y = r.y; y < r.y + r.height; y++)
+    memcpy (mien_image_row (dst, y) + (size_t)r.x * dst->channels,
+            mien_image_row (src, y) + (size_t)r.x * src->channels, n);
+}
+
+mien_status
+mien_reswarp_level (mien_decomposition *dec, const mien_image *refined,
+                    const mien_image *field, int level,
+                    const mien_rect *region, mien_image *out,
+                    mien_pool *pool, mien_error *err)
+{
+  if (level < 0 || level >= dec->n_sizes)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "no pyramid level %d (%d levels)", level,
+                           dec->n_sizes);
+  mien_level_size size = dec->sizes[level];
+  mien_status status = mien_reswarp_check_inputs (
+      dec->low, size.width, size.height, dec->channels, refined, field, out,
+      err);
+  if (status != MIEN_OK)
+    return status;
+  mien_rect r = { 0, 0, size.width, size.height };
+  if (region != NULL && region->width > 0 && region->height > 0)
+    r = *region;
+  if (r.x < 0 || r.y < 0 || r.width < 0 || r.height < 0
+      || r.x > size.width - r.width || r.y > size.height - r.height)
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "the region %d×%d at (%d, %d) is not inside "
+                           "level %d (%d×%d)", r.width, r.height, r.x, r.y,
+                           level, size.width, size.height);
+  if (level == dec->n_sizes - 1)
+    {
+      copy_region (refined, out, r); /* the top level is O^r */
+      return MIEN_OK;
+    }
+  if (!mien_decomposition_has_level (dec, level))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "vanilla level %d needs the photo at that level "
+                           "first", level);
+  mien_warp_options options;
+  status = frame_options (dec, field, &options, err);
+  if (status != MIEN_OK)
+    return status;
+  if (dec->mode == MIEN_RESWARP_VANILLA)
+    {
+      options.region = r;
+      const mien_image *residual = level == 0 ? dec->residuals[0]
+                                              : dec->level_residual;
+      return mien_warp_compose_ex (refined, residual, field, &options, out,
+                                   pool, err);
+    }
+  /* Multiscale: the region's footprint on every coarser level, then the
+   * levels from the top down to this one. */
+  mien_rect regions[MIEN_PYRAMID_MAX_LEVELS];
+  int whole = whole_coarser_levels ();
+  regions[level] = r;
+  for (int k = level + 1; k < dec->n_residuals; k++)
+    regions[k] = whole ? (mien_rect){ 0, 0, dec->sizes[k].width,
+                                      dec->sizes[k].height }
+                       : footprint (regions[k - 1], dec->sizes[k - 1],
+                                    dec->sizes[k]);
+  const mien_image *coarse = refined;
+  for (int k = dec->n_residuals - 1; k >= level; k--)
+    {
+      mien_image *dst = k == level ? out : scratch_level (dec, k, err);
+      if (dst == NULL)
+        return MIEN_ERR_NOMEM;
+      options.region = regions[k];
       status = mien_warp_compose_ex (coarse, dec->residuals[k], field,
                                      &options, dst, pool, err);
       if (status != MIEN_OK)

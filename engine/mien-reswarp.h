@@ -108,6 +108,50 @@ mien_status mien_reswarp (mien_decomposition *dec, const mien_image *refined,
                           const mien_image *field, mien_image *out,
                           mien_pool *pool, mien_error *err);
 
+/* ---- the preview's frame (issue #22: a preview that follows the zoom) ---- */
+
+/* The pyramid's sizes for this crop, full (0) to low (n − 1): the same in
+ * both modes (mien_pyramid_level_sizes), so a vanilla preview uses them too. */
+int mien_decomposition_get_n_levels (const mien_decomposition *dec);
+mien_level_size mien_decomposition_get_level_size (const mien_decomposition *dec,
+                                                   int level);
+/* Multiscale: level k (1 ≤ k < n − 1) of the frame mien_reswarp computed
+ * last (its out is level 0); NULL otherwise. For tests. */
+const mien_image *mien_decomposition_get_frame_level (const mien_decomposition *dec,
+                                                      int level);
+/* Vanilla's coarser levels: the photo area-averaged to level k's size
+ * (photo_k, not referenced after the call) gives the level's residual
+ * R_k = photo_k − up(I), so that a level-k frame is vanilla ResWarp of the
+ * photo at that size. One level is held at a time (another replaces it).
+ * Multiscale needs nothing: returns MIEN_OK. */
+mien_status mien_decomposition_set_level_photo (mien_decomposition *dec,
+                                                int level,
+                                                const mien_image *photo_k,
+                                                mien_pool *pool,
+                                                mien_error *err);
+/* Whether level k can be rendered now (multiscale: always; vanilla: level 0,
+ * the top, or after set_level_photo for k). */
+int mien_decomposition_has_level (const mien_decomposition *dec, int level);
+
+/* One frame at pyramid level `level`, only `region` of it (level pixels;
+ * NULL or empty: all) written into out (level k's size, the photo's
+ * channels; the rest of out is left as it is).
+ *   multiscale: the levels n − 2 … level of mien_reswarp, stopped there: the
+ *     pixels equal mien_reswarp's level k (its out at k = 0) bit for bit;
+ *     coarser levels are computed only over the region's footprint (what
+ *     up() reads of them, plus 2 pixels), in dec's scratch.
+ *   vanilla: level 0 is mien_reswarp's frame bit for bit in the region; a
+ *     coarser level is up(O^r) + G · warp(R_k, F · s_k) with R_k from
+ *     set_level_photo: an approximation of the full frame area-averaged (the
+ *     residual is warped at the level's resolution), exact where F = 0.
+ * The top level is O^r itself. Same gain, resampler and transport as
+ * mien_reswarp. */
+mien_status mien_reswarp_level (mien_decomposition *dec,
+                                const mien_image *refined,
+                                const mien_image *field, int level,
+                                const mien_rect *region, mien_image *out,
+                                mien_pool *pool, mien_error *err);
+
 /* The input check every backend makes before a frame (CPU and CUDA alike):
  * refined of low's shape, field low's size with 2 finite channels, out (may
  * be NULL: not checked) width×height×channels. */

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The preview that follows the zoom (issue #22): mien_reswarp_level and
+ * mien_animator_render_preview.
+ *  - Level 0, any region, both modes: bit for bit the full frame there, and
+ *    nothing outside the region written.
+ *  - Multiscale level k, any region: bit for bit level k of the full frame
+ *    (mien_decomposition_get_frame_level after mien_reswarp), with the
+ *    scratch levels poisoned before, so that a footprint too small fails.
+ *  - Vanilla level k: the photo at that level exactly where F = 0 (to float
+ *    rounding), and close to the full frame area-averaged where it moves
+ *    (printed: it is an approximation).
+ *  - The animator: its level-0 preview equals mien_animator_render_crop bit
+ *    for bit inside the region; at level k every pixel is the ResWarp level
+ *    or the photo averaged to the level, and the face moved.
+ *  - Bad levels and regions are refused. */
+#include "mien-animator.h"
+#include "mien-resample.h"
+#include "mien-rig.h"
+#include "mien-test-image.h"
+#include "mien.h"
+
+#define POISON 1.0e6f
+
+static mien_image *
+random_image (int w, int h, int c)
+{
+  mien_image *img = mien_image_new (w, h, c, NULL);
+  for (size_t i = 0; i < mien_image_n_floats (img); i++)
+    img->data[i] = mien_test_uniform (0.0f, 1.0f);
+  return img;
+}
+
+/* A smooth field of a few low-res pixels, zero on a band at the left so
+ * that the gain and the identity both show. */
+static mien_image *
+smooth_field (void)
+{
+  mien_image *f = mien_image_new (128, 128, 2, NULL);
+  for (int y = 0; y < 128; y++)
+    for (int x = 0; x < 128; x++)
+      {
+        float *p = mien_image_row (f, y) + 2 * x;
+        float on = x < 20 ? 0.0f : 1.0f;
+        p[0] = on * 2.5f * sinf (0.07f * x + 0.05f * y);
+        p[1] = on * 1.7f * cosf (0.04f * x - 0.09f * y);
+      }
+  return f;
+}
+
+static void
+fill (mien_image *img, float v)
+{
+  for (size_t i = 0; i < mien_image_n_floats (img); i++)
+    img->data[i] = v;
+}
+
+/* Whether a equals ref bit for bit inside r, and (if outside_is is not
+ * NAN) holds outside_is everywhere else. */
+static int
+region_is (const mien_image *a, const mien_image *ref, mien_rect r,
+           float outside_is)
+{
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < a->width; x++)
+      {
+        int in = x >= r.x && x < r.x + r.width && y >= r.y
+                 && y < r.y + r.height;
+        const float *p = mien_image_row (a, y) + (size_t)x * a->channels;
+        const float *q = mien_image_row (ref, y) + (size_t)x * ref->channels;
+        for (int c = 0; c < a->channels; c++)
+          {
+            if (in && memcmp (&p[c], &q[c], sizeof (float)) != 0)
+              return 0;
+            if (!in && !isnan (outside_is) && p[c] != outside_is)
+              return 0;
+          }
+      }
+  return 1;
+}
+
+static int
+n_regions (mien_level_size s, mien_rect *r)
+{
+  int n = 0;
+  r[n++] = (mien_rect){ 0, 0, s.width, s.height };
+  r[n++] = (mien_rect){ s.width / 4, s.height / 3, s.width / 2,
+                        s.height / 3 };
+  r[n++] = (mien_rect){ s.width / 2 + 1, s.height / 2 + 3, 1, 1 };
+  r[n++] = (mien_rect){ s.width - 37 > 0 ? s.width - 37 : 0, 0,
+                        s.width < 37 ? s.width : 37, s.height };
+  r[n++] = (mien_rect){ 3, s.height - 5, s.width - 3, 5 };
+  return n;
+}
+
+/* Photo-like content: smooth waves of 6 to 60 pixels and 1 % noise (on
+ * pure noise, any warp at a lower resolution is a different picture). */
+static mien_image *
+wavy_image (int w, int h, int c)
+{
+  mien_image *img = random_image (w, h, c);
+  float fx[6], fy[6], ph[6];
+  for (int i = 0; i < 6; i++)
+    fx[i] = mien_test_uniform (-1.0f, 1.0f), fy[i] = mien_test_uniform (-1.0f, 1.0f),
+    ph[i] = mien_test_uniform (0.0f, 6.28f);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int k = 0; k < c; k++)
+        {
+          float v = 0.5f;
+          for (int i = 0; i < 6; i++)
+            v += 0.07f * sinf (6.283f / (6.0f + 9.0f * i)
+                                   * (fx[i] * x + fy[i] * y)
+                               + ph[i] + k);
+          float *p = mien_image_row (img, y) + (size_t)x * c + k;
+          *p = v + 0.01f * (*p - 0.5f);
+        }
+  return img;
+}
+
+/* Mean and largest difference in 8-bit levels. */
+static void
+level_diff (const mien_image *a, const mien_image *b, double *mean,
+            double *worst)
+{
+  double sum = 0.0, m = 0.0;
+  for (size_t i = 0; i < mien_image_n_floats (a); i++)
+    {
+      double d = fabs ((double)a->data[i] - b->data[i]);
+      sum += d, m = d > m ? d : m;
+    }
+  *mean = 255.0 * sum / (double)mien_image_n_floats (a);
+  *worst = 255.0 * m;
+}
+
+static void
+test_levels (int w, int h, mien_reswarp_mode mode)
+{
+  mien_error err = { 0 };
+  const char *name = mien_reswarp_mode_to_string (mode);
+  mien_image *hd = wavy_image (w, h, 3);
+  mien_decomposition *dec = mien_decomposition_new (hd, 128, 128, mode, NULL,
+                                                    &err);
+  CHECK (dec != NULL, "%s", err.message);
+  mien_image *field = smooth_field ();
+  const mien_image *low = mien_decomposition_get_low (dec);
+  mien_image *refined = mien_image_copy (low, NULL);
+  for (size_t i = 0; i < mien_image_n_floats (refined); i++)
+    refined->data[i] += 0.02f * sinf ((float)i);
+  mien_image *full = mien_image_new (w, h, 3, NULL);
+  CHECK (mien_reswarp (dec, refined, field, full, NULL, &err) == MIEN_OK,
+         "%s", err.message);
+  int n = mien_decomposition_get_n_levels (dec);
+  /* The full frame's levels, copied before the preview reuses the
+   * scratch. */
+  mien_image *ref[MIEN_PYRAMID_MAX_LEVELS + 1] = { 0 };
+  ref[0] = mien_image_copy (full, NULL);
+  for (int k = 1; k < n && mode == MIEN_RESWARP_MULTISCALE; k++)
+    ref[k] = k == n - 1 ? mien_image_copy (refined, NULL)
+                        : mien_image_copy (mien_decomposition_get_frame_level (
+                                               dec, k),
+                                           NULL);
+  for (int k = 0; k < n; k++)
+    {
+      mien_level_size s = mien_decomposition_get_level_size (dec, k);
+      mien_image *out = mien_image_new (s.width, s.height, 3, NULL);
+      if (mode == MIEN_RESWARP_VANILLA && k > 0 && k < n - 1)
+        {
+          mien_image *pk = mien_image_new (s.width, s.height, 3, NULL);
+          mien_downsample_area (hd, pk, NULL, NULL);
+          CHECK (!mien_decomposition_has_level (dec, k),
+                 "vanilla level %d needs its photo first", k);
+          CHECK (mien_reswarp_level (dec, refined, field, k, NULL, out, NULL,
+                                     &err)
+                     == MIEN_ERR_INVALID,
+                 "vanilla level %d without its photo is refused", k);
+          CHECK (mien_decomposition_set_level_photo (dec, k, pk, NULL, &err)
+                     == MIEN_OK,
+                 "%s", err.message);
+          /* F = 0, O^r = I: the photo at the level. */
+          mien_image *zero = mien_image_new_zeroed (128, 128, 2, NULL);
+          CHECK (mien_reswarp_level (dec, low, zero, k, NULL, out, NULL, &err)
+                     == MIEN_OK,
+                 "%s", err.message);
+          float id = mien_image_max_abs_diff (out, pk);
+          CHECK (id <= 1e-5f, "vanilla level %d identity off by %g", k, id);
+          /* Moving: against the full frame area-averaged. */
+          CHECK (mien_reswarp_level (dec, refined, field, k, NULL, out, NULL,
+                                     &err)
+                     == MIEN_OK,
+                 "%s", err.message);
+          mien_image *still = mien_image_copy (pk, NULL);
+          mien_downsample_area (full, pk, NULL, NULL);
+          double mean, worst, still_mean, still_worst;
+          level_diff (out, pk, &mean, &worst);
+          level_diff (still, pk, &still_mean, &still_worst);
+          printf ("vanilla %dx%d level %d (%dx%d) against the full frame "
+                  "area-averaged: mean %.2f, max %.1f 8-bit levels "
+                  "(identity %.1e; the unmoved photo: mean %.2f)\n", w, h, k,
+                  s.width, s.height, mean, worst, id, still_mean);
+          /* It follows the motion: much closer than the unmoved photo. */
+          CHECK (mean < 0.5 * still_mean,
+                 "vanilla level %d: mean error %.2f levels, the unmoved "
+                 "photo's %.2f", k, mean, still_mean);
+          mien_image_free (still);
+          mien_image_free (zero);
+          mien_image_free (pk);
+          mien_image_free (out);
+          continue;
+        }
+      if (ref[k] == NULL)
+        {
+          mien_image_free (out);
+          continue;
+        }
+      if (k > 0)
+        {
+          /* For comparison with vanilla's: the level against the full
+           * frame area-averaged. */
+          mien_image *pk = mien_image_new (s.width, s.height, 3, NULL);
+          mien_downsample_area (full, pk, NULL, NULL);
+          double mean, worst;
+          level_diff (ref[k], pk, &mean, &worst);
+          printf ("multiscale %dx%d level %d (%dx%d) against the full frame "
+                  "area-averaged: mean %.2f, max %.1f 8-bit levels\n", w, h,
+                  k, s.width, s.height, mean, worst);
+          mien_image_free (pk);
+        }
+      mien_rect regions[8];
+      int nr = n_regions (s, regions);
+      for (int i = 0; i < nr; i++)
+        {
+          fill (out, POISON);
+          for (int j = 1; j < n - 1 && mode == MIEN_RESWARP_MULTISCALE; j++)
+            fill ((mien_image *)mien_decomposition_get_frame_level (dec, j),
+                  -POISON);
+          CHECK (mien_reswarp_level (dec, refined, field, k, &regions[i], out,
+                                     NULL, &err)
+                     == MIEN_OK,
+                 "%s", err.message);
+          CHECK (region_is (out, ref[k], regions[i], POISON),
+                 "%s %dx%d level %d region %d×%d at (%d, %d): not the full "
+                 "frame's level bit for bit, or written outside",
+                 name, w, h, k, regions[i].width, regions[i].height,
+                 regions[i].x, regions[i].y);
+        }
+      mien_image_free (out);
+    }
+  /* Refused: a level past the top, a region outside, a wrong-size out. */
+  mien_level_size s0 = mien_decomposition_get_level_size (dec, 0);
+  mien_image *out0 = mien_image_new (s0.width, s0.height, 3, NULL);
+  mien_rect outside = { s0.width - 4, 0, 8, 8 };
+  CHECK (mien_reswarp_level (dec, refined, field, n, NULL, out0, NULL, &err)
+             == MIEN_ERR_INVALID,
+         "level %d refused", n);
+  CHECK (mien_reswarp_level (dec, refined, field, 0, &outside, out0, NULL,
+                             &err)
+             == MIEN_ERR_INVALID,
+         "a region past the edge refused");
+  if (n > 1)
+    CHECK (mien_reswarp_level (dec, refined, field, 1, NULL, out0, NULL, &err)
+               == MIEN_ERR_INVALID,
+           "an output of the wrong size refused");
+  mien_image_free (out0);
+  for (int k = 0; k <= MIEN_PYRAMID_MAX_LEVELS; k++)
+    mien_image_free (ref[k]);
+  mien_image_free (full);
+  mien_image_free (refined);
+  mien_image_free (field);
+  mien_decomposition_free (dec);
+  mien_image_free (hd);
+  printf ("%s %dx%d: %d levels checked\n", name, w, h, n);
+}
+
+/* The astronaut's fixture scaled by s: a crop with several levels. */
+static mien_image *
+scaled_fixture (mien_landmark_file *lm, int s)
+{
+  mien_image *small = mien_test_fixture_photo (lm);
+  if (!small)
+    return NULL;
+  mien_image *photo = random_image (small->width * s, small->height * s, 3);
+  mien_image_free (small);
+  mien_face *f = &lm->faces[0];
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    f->landmarks[i].x = (f->landmarks[i].x + 0.5f) * s - 0.5f,
+    f->landmarks[i].y = (f->landmarks[i].y + 0.5f) * s - 0.5f;
+  f->box.x *= s, f->box.y *= s, f->box.width *= s, f->box.height *= s;
+  return photo;
+}
+
+static void
+test_animator (const mien_image *photo, const mien_face *face,
+               mien_reswarp_mode mode)
+{
+  mien_error err = { 0 };
+  const char *name = mien_reswarp_mode_to_string (mode);
+  mien_generator *rig = mien_rig_new (&err);
+  mien_animator *anim = mien_animator_new (photo, face, mode, NULL, &err);
+  CHECK (anim != NULL, "%s", err.message);
+  if (!anim)
+    {
+      mien_generator_free (rig);
+      return;
+    }
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
+  const mien_image *crop = NULL;
+  CHECK (mien_animator_render_crop (anim, rig, &c, &crop, NULL, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  mien_image *full = mien_image_copy (crop, NULL);
+  mien_decomposition *dec = mien_animator_get_decomposition (anim);
+  int n = mien_animator_get_n_levels (anim);
+  CHECK (n >= 3, "the scaled fixture has %d levels", n);
+  mien_image *ref_k = NULL;
+  int k = 1;
+  if (mode == MIEN_RESWARP_MULTISCALE && dec)
+    ref_k = mien_image_copy (mien_decomposition_get_frame_level (dec, k),
+                             NULL);
+  /* Level 0: the crop's frame bit for bit in every region. */
+  mien_rect regions[8];
+  mien_level_size s0 = mien_animator_get_level_size (anim, 0);
+  int nr = n_regions (s0, regions);
+  for (int i = 0; i < nr; i++)
+    {
+      const mien_image *out = NULL;
+      /* A frame of another vector first: nothing of it may remain. */
+      mien_driving other;
+      mien_driving_init (&other);
+      mien_driving_add_preset (&other, MIEN_PRESET_HAPPY, 1.0f);
+      CHECK (mien_animator_render_crop (anim, rig, &other, NULL, NULL, &err)
+                 == MIEN_OK,
+             "%s", err.message);
+      CHECK (mien_animator_render_preview (anim, rig, &c, 0, &regions[i], &out,
+                                           &err)
+                 == MIEN_OK,
+             "%s", err.message);
+      CHECK (out && region_is (out, full, regions[i], NAN),
+             "%s: the level-0 preview of %d×%d at (%d, %d) is not the full "
+             "render bit for bit", name, regions[i].width, regions[i].height,
+             regions[i].x, regions[i].y);
+    }
+  /* Level k: every pixel is ResWarp's level k or the photo at level k;
+   * the face moved. */
+  mien_level_size sk = mien_animator_get_level_size (anim, k);
+  mien_image *pk = mien_image_new (sk.width, sk.height, 3, NULL);
+  const mien_rect *cr = mien_animator_get_crop (anim);
+  mien_image *hd = mien_image_crop (photo, cr->x, cr->y, cr->width,
+                                    cr->height, NULL);
+  mien_downsample_area (hd, pk, NULL, NULL);
+  const mien_image *out = NULL;
+  CHECK (mien_animator_render_preview (anim, rig, &c, k, NULL, &out, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  size_t moved = 0, other = 0;
+  for (size_t i = 0; out && i < mien_image_n_floats (out); i++)
+    {
+      int is_photo = out->data[i] == pk->data[i];
+      int is_level = ref_k ? out->data[i] == ref_k->data[i] : 1;
+      moved += !is_photo;
+      other += !is_photo && !is_level;
+    }
+  CHECK (out && out->width == sk.width && out->height == sk.height,
+         "the level-%d preview has the level's size", k);
+  CHECK (moved > 1000, "%s level %d: the face moved (%zu samples)", name, k,
+         moved);
+  CHECK (other == 0, "%s level %d: %zu samples are neither ResWarp's level "
+         "nor the photo's", name, k, other);
+  printf ("%s animator: level 0 in %d regions bit for bit; level %d (%dx%d) "
+          "%zu samples moved\n", name, nr, k, sk.width, sk.height, moved);
+  CHECK (mien_animator_render_preview (anim, rig, &c, n, NULL, &out, &err)
+             == MIEN_ERR_INVALID,
+         "level %d refused", n);
+  mien_image_free (hd);
+  mien_image_free (pk);
+  mien_image_free (ref_k);
+  mien_image_free (full);
+  mien_animator_free (anim);
+  mien_generator_free (rig);
+}
+
+int
+main (void)
+{
+  test_levels (1024, 1024, MIEN_RESWARP_MULTISCALE);
+  test_levels (1000, 750, MIEN_RESWARP_MULTISCALE);
+  test_levels (97, 161, MIEN_RESWARP_MULTISCALE);
+  test_levels (1024, 1024, MIEN_RESWARP_VANILLA);
+  test_levels (1000, 750, MIEN_RESWARP_VANILLA);
+  mien_landmark_file lm = { 0 };
+  mien_image *photo = scaled_fixture (&lm, 4);
+  if (photo)
+    for (int mode = 0; mode < 2; mode++)
+      test_animator (photo, &lm.faces[0], (mien_reswarp_mode)mode);
+  mien_image_free (photo);
+  mien_landmark_file_clear (&lm);
+  return mien_test_exit_code ();
+}
