@@ -24,6 +24,15 @@ struct _MienPreview {
   int crop_x, crop_y, crop_w, crop_h;
   int result_w, result_h; /* pixels in result_a/b (≤ the crop's size) */
   gboolean photo_dirty, result_dirty;
+  /* Per result texture (a, b): the picture last given (its serial and
+   * version), whether the texture needs it whole, else the union of the
+   * dirty rectangles not yet uploaded. */
+  struct {
+    guint64 serial, version;
+    gboolean full;
+    int dx0, dy0, dx1, dy1; /* empty when dx1 <= dx0 */
+  } layer[2];
+  guint64 uploaded_bytes;
 
   MienPreviewView view;
   double divider;
@@ -53,7 +62,7 @@ G_DEFINE_FINAL_TYPE (MienPreview, mien_preview, GTK_TYPE_GL_AREA)
 
 enum { PROP_0, PROP_VIEW, PROP_DIVIDER, PROP_ZOOM, N_PROPS };
 static GParamSpec *properties[N_PROPS];
-enum { SIGNAL_PHOTO_CLICKED, N_SIGNALS };
+enum { SIGNAL_PHOTO_CLICKED, SIGNAL_VIEW_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* ---- geometry ------------------------------------------------------------ */
@@ -229,6 +238,7 @@ mien_preview_realize (GtkWidget *widget)
   self->tex_a = new_texture ();
   self->tex_b = new_texture ();
   self->photo_dirty = self->result_dirty = TRUE;
+  self->layer[0].full = self->layer[1].full = TRUE;
   memset (self->tex_size, 0, sizeof self->tex_size);
   self->gl_ok = TRUE;
 }
@@ -250,6 +260,38 @@ mien_preview_unrealize (GtkWidget *widget)
   GTK_WIDGET_CLASS (mien_preview_parent_class)->unrealize (widget);
 }
 
+/* A result texture: whole, or only what changed since the picture it
+ * holds (a slider drag zoomed in uploads the visible part only). */
+static void
+upload_layer (MienPreview *self, int i, guint tex, GBytes *bytes)
+{
+  int *tw = &self->tex_size[1 + i][0], *th = &self->tex_size[1 + i][1];
+  int w = self->result_w, h = self->result_h;
+  if (self->layer[i].full || *tw != w || *th != h)
+    {
+      upload_rgb8 (tex, bytes, w, h, tw, th);
+      self->uploaded_bytes += (guint64)w * h * 3;
+    }
+  else if (self->layer[i].dx1 > self->layer[i].dx0)
+    {
+      int x0 = self->layer[i].dx0, y0 = self->layer[i].dy0;
+      int rw = self->layer[i].dx1 - x0, rh = self->layer[i].dy1 - y0;
+      glBindTexture (GL_TEXTURE_2D, tex);
+      glPixelStorei (GL_UNPACK_ALIGNMENT, 1);
+      glPixelStorei (GL_UNPACK_ROW_LENGTH, w);
+      glPixelStorei (GL_UNPACK_SKIP_PIXELS, x0);
+      glPixelStorei (GL_UNPACK_SKIP_ROWS, y0);
+      glTexSubImage2D (GL_TEXTURE_2D, 0, x0, y0, rw, rh, GL_RGB,
+                       GL_UNSIGNED_BYTE, g_bytes_get_data (bytes, NULL));
+      glPixelStorei (GL_UNPACK_ROW_LENGTH, 0);
+      glPixelStorei (GL_UNPACK_SKIP_PIXELS, 0);
+      glPixelStorei (GL_UNPACK_SKIP_ROWS, 0);
+      self->uploaded_bytes += (guint64)rw * rh * 3;
+    }
+  self->layer[i].full = FALSE;
+  self->layer[i].dx0 = self->layer[i].dx1 = 0;
+}
+
 static void
 upload_if_dirty (MienPreview *self)
 {
@@ -268,13 +310,10 @@ upload_if_dirty (MienPreview *self)
   self->photo_dirty = FALSE;
   if (self->result_dirty && self->result_a != NULL)
     {
-      upload_rgb8 (self->tex_a, self->result_a, self->result_w,
-                   self->result_h, &self->tex_size[1][0], &self->tex_size[1][1]);
+      upload_layer (self, 0, self->tex_a, self->result_a);
       /* The second result exists only for the split view. */
       if (self->result_b != NULL)
-        upload_rgb8 (self->tex_b, self->result_b, self->result_w,
-                     self->result_h, &self->tex_size[2][0],
-                     &self->tex_size[2][1]);
+        upload_layer (self, 1, self->tex_b, self->result_b);
     }
   self->result_dirty = FALSE;
 }
@@ -467,6 +506,7 @@ on_drag_update (GtkGestureDrag *gesture, double dx, double dy,
   self->center_x = self->drag_start_cx - dx / s;
   self->center_y = self->drag_start_cy - dy / s;
   clamp_center (self);
+  g_signal_emit (self, signals[SIGNAL_VIEW_CHANGED], 0);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -522,13 +562,12 @@ mien_preview_set_photo (MienPreview *self, GBytes *rgb8, int width, int height)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-void
-mien_preview_set_result (MienPreview *self, int x, int y, int width,
-                         int height, int tex_width, int tex_height,
-                         GBytes *a_rgb8, GBytes *b_rgb8)
+static void
+store_result (MienPreview *self, int x, int y, int width, int height,
+              int tex_width, int tex_height, GBytes *a_rgb8, GBytes *b_rgb8)
 {
-  self->result_w = tex_width, self->result_h = tex_height;
   g_return_if_fail (MIEN_IS_PREVIEW (self));
+  self->result_w = tex_width, self->result_h = tex_height;
   g_clear_pointer (&self->result_a, g_bytes_unref);
   g_clear_pointer (&self->result_b, g_bytes_unref);
   self->result_a = a_rgb8 ? g_bytes_ref (a_rgb8) : NULL;
@@ -540,8 +579,81 @@ mien_preview_set_result (MienPreview *self, int x, int y, int width,
 }
 
 void
+mien_preview_set_result (MienPreview *self, int x, int y, int width,
+                         int height, int tex_width, int tex_height,
+                         GBytes *a_rgb8, GBytes *b_rgb8)
+{
+  g_return_if_fail (MIEN_IS_PREVIEW (self));
+  memset (self->layer, 0, sizeof self->layer);
+  self->layer[0].full = self->layer[1].full = TRUE;
+  store_result (self, x, y, width, height, tex_width, tex_height, a_rgb8,
+                b_rgb8);
+}
+
+static void store_result (MienPreview *self, int x, int y, int width,
+                          int height, int tex_width, int tex_height,
+                          GBytes *a_rgb8, GBytes *b_rgb8);
+
+/* Layer i gets picture p: its dirty rectangle joins what is pending if p
+ * follows the picture given before, else the texture needs p whole. */
+static void
+note_picture (MienPreview *self, int i, const MienPreviewPicture *p)
+{
+  if (p == NULL)
+    return;
+  gboolean follows = p->serial != 0 && self->layer[i].serial == p->serial
+                     && self->layer[i].version + 1 == p->version;
+  self->layer[i].serial = p->serial;
+  self->layer[i].version = p->version;
+  if (!follows)
+    {
+      self->layer[i].full = TRUE;
+      return;
+    }
+  int x0 = p->dirty_x, y0 = p->dirty_y;
+  int x1 = x0 + p->dirty_width, y1 = y0 + p->dirty_height;
+  if (self->layer[i].dx1 > self->layer[i].dx0)
+    {
+      x0 = MIN (x0, self->layer[i].dx0), y0 = MIN (y0, self->layer[i].dy0);
+      x1 = MAX (x1, self->layer[i].dx1), y1 = MAX (y1, self->layer[i].dy1);
+    }
+  self->layer[i].dx0 = x0, self->layer[i].dy0 = y0;
+  self->layer[i].dx1 = x1, self->layer[i].dy1 = y1;
+}
+
+void
+mien_preview_set_pictures (MienPreview *self, int x, int y, int width,
+                           int height, const MienPreviewPicture *a,
+                           const MienPreviewPicture *b)
+{
+  g_return_if_fail (MIEN_IS_PREVIEW (self));
+  g_return_if_fail (a != NULL);
+  note_picture (self, 0, a);
+  note_picture (self, 1, b);
+  store_result (self, x, y, width, height, a->width, a->height, a->rgb8,
+                b ? b->rgb8 : NULL);
+}
+
+void
+mien_preview_get_visible (MienPreview *self, double *x0, double *y0,
+                          double *x1, double *y1)
+{
+  widget_to_photo (self, 0, 0, x0, y0);
+  widget_to_photo (self, gtk_widget_get_width (GTK_WIDGET (self)),
+                   gtk_widget_get_height (GTK_WIDGET (self)), x1, y1);
+}
+
+guint64
+mien_preview_get_uploaded_bytes (MienPreview *self)
+{
+  return self->uploaded_bytes;
+}
+
+void
 mien_preview_clear_result (MienPreview *self)
 {
+  memset (self->layer, 0, sizeof self->layer);
+  self->layer[0].full = self->layer[1].full = TRUE;
   g_clear_pointer (&self->result_a, g_bytes_unref);
   g_clear_pointer (&self->result_b, g_bytes_unref);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -682,6 +794,9 @@ mien_preview_class_init (MienPreviewClass *klass)
   signals[SIGNAL_PHOTO_CLICKED] = g_signal_new (
       "photo-clicked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  signals[SIGNAL_VIEW_CHANGED] = g_signal_new (
+      "view-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+      NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -41,6 +41,30 @@ void mien_preview_set_result (MienPreview *self, int x, int y, int width,
                               GBytes *a_rgb8, GBytes *b_rgb8);
 void mien_preview_clear_result (MienPreview *self);
 
+/* A picture of the crop that may update the previous one in place (the
+ * preview that follows the zoom, issue #22): pictures of one serial
+ * differ from version − 1 only inside the dirty rectangle (picture
+ * pixels), so when the texture holds version − 1 only that is uploaded.
+ * Serial 0: always uploaded whole. */
+typedef struct {
+  GBytes *rgb8; /* width × height tight RGB */
+  int width, height;
+  int dirty_x, dirty_y, dirty_width, dirty_height;
+  guint64 serial, version;
+} MienPreviewPicture;
+
+/* As mien_preview_set_result, with pictures (b may be NULL). */
+void mien_preview_set_pictures (MienPreview *self, int x, int y, int width,
+                                int height, const MienPreviewPicture *a,
+                                const MienPreviewPicture *b);
+/* The part of the photo the widget shows, in photo pixels (may reach past
+ * the photo). Signal "view-changed" when a pan moves it; zoom notifies
+ * "zoom". */
+void mien_preview_get_visible (MienPreview *self, double *x0, double *y0,
+                               double *x1, double *y1);
+/* Bytes uploaded to the result textures so far (for the benchmark). */
+guint64 mien_preview_get_uploaded_bytes (MienPreview *self);
+
 void mien_preview_set_view (MienPreview *self, MienPreviewView view);
 MienPreviewView mien_preview_get_view (MienPreview *self);
 /* Split divider position across the photo, 0 … 1. */

@@ -25,6 +25,11 @@ struct _MienSession {
   mien_generator *generator;
   mien_animator *animators[2]; /* by mien_reswarp_mode */
   char *generator_note;        /* why the ATW file was not used, or NULL */
+  /* The preview's canvases, by mode (mien_session_render_preview): the
+   * picture last delivered of each, 8-bit, at level canvas_level[m]. */
+  guchar *canvas[2];
+  int canvas_w[2], canvas_h[2], canvas_level[2];
+  guint64 canvas_serial[2], canvas_version[2], next_serial;
   GMutex lock;                 /* one frame (or face change) at a time */
 };
 
@@ -106,7 +111,10 @@ static void
 session_clear (MienSession *session)
 {
   for (int m = 0; m < 2; m++)
-    mien_animator_free (session->animators[m]);
+    {
+      mien_animator_free (session->animators[m]);
+      g_free (session->canvas[m]);
+    }
   mien_generator_free (session->generator);
   g_free (session->generator_note);
   mien_faces_free (session->faces);
@@ -284,6 +292,7 @@ mien_session_select_face (MienSession *session, int index, GError **error)
     {
       mien_animator_free (session->animators[m]);
       session->animators[m] = fresh[m];
+      g_clear_pointer (&session->canvas[m], g_free); /* another crop */
     }
   session->face_index = index;
   g_mutex_unlock (&session->lock);
@@ -503,4 +512,153 @@ mien_session_render_full (MienSession *session, mien_reswarp_mode mode,
       return NULL;
     }
   return frame;
+}
+
+/* ---- the preview that follows the zoom ----------------------------------- */
+
+void
+mien_session_picture_clear (MienSessionPicture *picture)
+{
+  g_clear_pointer (&picture->rgb8, g_bytes_unref);
+}
+
+int
+mien_session_get_n_levels (MienSession *session)
+{
+  mien_animator *anim = session->animators[0];
+  return anim ? mien_animator_get_n_levels (anim) : 0;
+}
+
+mien_level_size
+mien_session_get_level_size (MienSession *session, int level)
+{
+  mien_animator *anim = session->animators[0];
+  return anim ? mien_animator_get_level_size (anim, level)
+              : (mien_level_size){ 0, 0 };
+}
+
+int
+mien_session_level_for_scale (MienSession *session, double screen_scale)
+{
+  int n = mien_session_get_n_levels (session), best = 0;
+  mien_level_size full = mien_session_get_level_size (session, 0);
+  for (int k = 1; k < n; k++)
+    {
+      mien_level_size s = mien_session_get_level_size (session, k);
+      if (s.width < screen_scale * full.width
+          || s.height < screen_scale * full.height)
+        break;
+      best = k;
+    }
+  return best;
+}
+
+/* The region r of img into the canvas (same size), as 8-bit RGB. */
+static void
+canvas_put (guchar *canvas, const mien_image *img, mien_rect r)
+{
+  for (int y = r.y; y < r.y + r.height; y++)
+    {
+      mien_image row = { r.width, 1, img->channels,
+                         mien_image_row (img, y)
+                             + (size_t)r.x * img->channels };
+      mien_image_to_rgb8 (&row,
+                          canvas + ((size_t)y * img->width + r.x) * 3,
+                          img->width * 3);
+    }
+}
+
+/* The canvas of mode m as a picture (a copy: the worker goes on writing
+ * the canvas while the main loop uploads). */
+static void
+canvas_picture (MienSession *session, int m, mien_rect dirty,
+                MienSessionPicture *out)
+{
+  size_t n = (size_t)session->canvas_w[m] * session->canvas_h[m] * 3;
+  out->rgb8 = g_bytes_new (session->canvas[m], n);
+  out->width = session->canvas_w[m];
+  out->height = session->canvas_h[m];
+  out->dirty = dirty;
+  out->serial = session->canvas_serial[m];
+  out->version = session->canvas_version[m];
+  out->level = session->canvas_level[m];
+}
+
+gboolean
+mien_session_render_preview (MienSession *session, mien_reswarp_mode mode,
+                             const mien_driving *c, int level,
+                             const mien_rect *region, MienSessionPicture *out,
+                             GError **error)
+{
+  g_mutex_lock (&session->lock);
+  mien_animator *anim = session->animators[mode];
+  if (anim == NULL)
+    {
+      g_mutex_unlock (&session->lock);
+      g_set_error (error, session_error_quark (), 0,
+                   _("No face found in this photo"));
+      return FALSE;
+    }
+  int m = mode;
+  mien_level_size size = mien_animator_get_level_size (anim, level);
+  mien_rect r = { 0, 0, size.width, size.height };
+  gboolean fresh = session->canvas[m] == NULL
+                   || session->canvas_level[m] != level
+                   || session->canvas_w[m] != size.width
+                   || session->canvas_h[m] != size.height;
+  /* A new canvas needs the whole level; afterwards the region will do. */
+  if (!fresh && region != NULL && region->width > 0 && region->height > 0)
+    r = *region;
+  mien_error err = { 0 };
+  const mien_image *img = NULL;
+  mien_status status = mien_animator_render_preview (anim, session->generator,
+                                                     c, level, &r, &img, &err);
+  if (status == MIEN_OK && (img->width != size.width
+                            || img->height != size.height))
+    status = mien_error_set (&err, MIEN_ERR_INVALID,
+                             "preview level %d is %d×%d, not %d×%d", level,
+                             img->width, img->height, size.width, size.height);
+  if (status == MIEN_OK && fresh)
+    {
+      g_free (session->canvas[m]);
+      session->canvas[m] = g_try_malloc ((size_t)size.width * size.height * 3);
+      if (session->canvas[m] == NULL)
+        status = mien_error_set (&err, MIEN_ERR_NOMEM, "out of memory");
+      session->canvas_w[m] = size.width, session->canvas_h[m] = size.height;
+      session->canvas_level[m] = level;
+      session->canvas_serial[m] = ++session->next_serial;
+      session->canvas_version[m] = 0;
+    }
+  if (status == MIEN_OK)
+    {
+      canvas_put (session->canvas[m], img, r);
+      session->canvas_version[m]++;
+      canvas_picture (session, m, r, out);
+    }
+  else
+    set_people_error (error, _("This expression could not be shown"),
+                      err.message);
+  g_mutex_unlock (&session->lock);
+  return status == MIEN_OK;
+}
+
+gboolean
+mien_session_render_refined (MienSession *session, mien_reswarp_mode mode,
+                             const mien_driving *c, double display_scale,
+                             MienSessionPicture *out, GError **error)
+{
+  int w = 0, h = 0;
+  GBytes *bytes = mien_session_render_crop (session, mode, c, display_scale,
+                                            &w, &h, error);
+  if (bytes == NULL)
+    return FALSE;
+  g_mutex_lock (&session->lock);
+  /* The texture now holds this picture: the next preview starts over. */
+  g_clear_pointer (&session->canvas[mode], g_free);
+  *out = (MienSessionPicture){ .rgb8 = bytes, .width = w, .height = h,
+                               .dirty = { 0, 0, w, h },
+                               .serial = ++session->next_serial,
+                               .version = 1, .level = -1 };
+  g_mutex_unlock (&session->lock);
+  return TRUE;
 }

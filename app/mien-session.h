@@ -76,6 +76,49 @@ GBytes *mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
                                   const mien_driving *c, double display_scale,
                                   int *width, int *height, GError **error);
 
+/* ---- the preview that follows the zoom (issue #22) ------------------------ */
+
+/* A picture of the crop for the preview's texture: the whole of it, as
+ * tight 8-bit RGB, and what changed. Pictures of one serial share a canvas
+ * (one per mode): version n differs from version n − 1 only inside dirty,
+ * so a texture holding version n − 1 needs only that rectangle uploaded. */
+typedef struct {
+  GBytes *rgb8;
+  int width, height;
+  mien_rect dirty;
+  guint64 serial, version;
+  int level; /* pyramid level; -1: the full frame area-averaged */
+} MienSessionPicture;
+
+void mien_session_picture_clear (MienSessionPicture *picture);
+
+/* The crop's pyramid (mien_animator_get_level_size); 0 levels without a
+ * face. */
+int mien_session_get_n_levels (MienSession *session);
+mien_level_size mien_session_get_level_size (MienSession *session, int level);
+/* The coarsest level with at least screen_scale pixels per crop pixel (the
+ * screen's resolution), 0 when none is that coarse. */
+int mien_session_level_for_scale (MienSession *session, double screen_scale);
+
+/* The preview's frame while a slider moves: the crop at pyramid level
+ * `level`, only `region` (level pixels; NULL: all) rendered
+ * (mien_animator_render_preview) into the mode's canvas. The first picture
+ * at a level renders the whole level. Level 0 is the full render bit for
+ * bit inside the region. Call from the engine worker. */
+gboolean mien_session_render_preview (MienSession *session,
+                                      mien_reswarp_mode mode,
+                                      const mien_driving *c, int level,
+                                      const mien_rect *region,
+                                      MienSessionPicture *out, GError **error);
+/* The refined picture when the slider rests: mien_session_render_crop
+ * (full resolution, area-averaged to display_scale) as a picture; the
+ * next preview starts a new canvas. */
+gboolean mien_session_render_refined (MienSession *session,
+                                      mien_reswarp_mode mode,
+                                      const mien_driving *c,
+                                      double display_scale,
+                                      MienSessionPicture *out, GError **error);
+
 /* The whole photo with the animated face pasted in, at full resolution, as
  * the CLI's mien-render writes it (mien_animator_render on a copy of the
  * photo). Serialized with the frames; call off the main thread. */

@@ -158,6 +158,15 @@ mien_window_responsiveness_note_change (MienWindow *self)
   self->last_tick_us = self->max_tick_gap_us = self->n_ticks
       = self->n_long_gaps = 0;
   self->n_frames_shown = 0;
+  self->pending_moves = g_array_new (FALSE, FALSE, 2 * sizeof (gint64));
+  self->move_latencies = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static gint
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
 }
 
 void
@@ -169,16 +178,35 @@ mien_window_responsiveness_write (MienWindow *self)
       ? (self->last_change_shown_us - self->last_change_us) / 1000.0 : -1.0;
   /* A file for tests and tools: C-locale numbers whatever the UI's locale. */
   char gap_ms[G_ASCII_DTOSTR_BUF_SIZE], latency_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  char median_ms[G_ASCII_DTOSTR_BUF_SIZE], worst_ms[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (gap_ms, sizeof gap_ms, "%.1f", self->max_tick_gap_us / 1000.0);
   g_ascii_formatd (latency_ms, sizeof latency_ms, "%.1f", latency);
+  /* Each slider move's time to the first frame that shows it (or a later
+   * position): the median and the worst. */
+  guint n_moves = self->move_latencies ? self->move_latencies->len : 0;
+  double median = -1.0, worst = -1.0;
+  if (n_moves > 0)
+    {
+      g_array_sort (self->move_latencies, compare_doubles);
+      median = g_array_index (self->move_latencies, double, n_moves / 2);
+      worst = g_array_index (self->move_latencies, double, n_moves - 1);
+    }
+  g_ascii_formatd (median_ms, sizeof median_ms, "%.1f", median);
+  g_ascii_formatd (worst_ms, sizeof worst_ms, "%.1f", worst);
+  char uploaded_mb[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (uploaded_mb, sizeof uploaded_mb, "%.1f",
+                   mien_preview_get_uploaded_bytes (self->preview) / 1e6);
   g_autofree char *json = g_strdup_printf (
       "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %s, "
       "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
       ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
-      ", \"last_change_to_screen_ms\": %s}\n",
+      ", \"last_change_to_screen_ms\": %s, \"moves_shown\": %u"
+      ", \"move_to_screen_median_ms\": %s, \"move_to_screen_worst_ms\": %s"
+      ", \"uploaded_mb\": %s}\n",
       self->n_ticks, gap_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
-      self->n_frames_shown, latency_ms);
+      self->n_frames_shown, latency_ms, n_moves, median_ms, worst_ms,
+      uploaded_mb);
   g_file_set_contents (self->responsiveness_log, json, -1, NULL);
 }

@@ -31,6 +31,10 @@ typedef enum {
 } MienWindowPending;
 
 #define MIEN_WINDOW_UNDO_SETTLE_MS 400
+/* The preview follows the zoom while a slider moves (a pyramid level, the
+ * visible region); this long after the last move the full resolution
+ * follows. */
+#define MIEN_WINDOW_REFINE_MS 250
 #define MIEN_WINDOW_UNDO_MAX_STEPS 200
 
 struct _MienWindow {
@@ -77,6 +81,15 @@ struct _MienWindow {
   guint64 n_frames_shown;
   gboolean measuring; /* from the first slider move on */
   double requested_scale; /* display scale of the last frame requested */
+  /* The preview last requested: its level and region (level pixels), and
+   * the refinement to full resolution pending after it. */
+  int preview_level;
+  mien_rect preview_region;
+  gboolean preview_posted;
+  guint refine_source;
+  /* Responsiveness: moves posted and not yet on screen ({serial, time}),
+   * and each move's time to the screen, in ms. */
+  GArray *pending_moves, *move_latencies;
 
   /* Undo: `committed` is the state the undo stack's top leads to. */
   GArray *undo_stack, *redo_stack; /* of mien_driving */

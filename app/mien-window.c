@@ -9,6 +9,7 @@
 #include "mien-window-private.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "mien-settings.h"
 
@@ -29,19 +30,26 @@ mien_window_show_message (MienWindow *self, const char *message)
 
 /* ---- rendering ------------------------------------------------------------ */
 
+/* A frame is either the preview while a slider moves (a pyramid level,
+ * only the visible region: mien_session_render_preview) or, once the
+ * sliders rest, the refinement at full resolution area-averaged to twice
+ * the screen's resolution (mien_session_render_refined). */
 typedef struct {
   MienSession *session;
   mien_driving c;
   mien_reswarp_mode mode;
   gboolean both_modes; /* split view: vanilla | multiscale */
-  double display_scale; /* result pixels per crop pixel, ≤ 1 */
+  gboolean refine;
+  double display_scale; /* refine: result pixels per crop pixel, ≤ 1 */
+  int level;            /* preview: the pyramid level */
+  mien_rect region;     /* preview: in level pixels */
 } FrameRequest;
 
 typedef struct {
   MienSession *session;
   mien_rect crop;
-  int width, height; /* of the pixels in a and b */
-  GBytes *a, *b;
+  gboolean refine;
+  MienSessionPicture a, b; /* b: only in the split view */
 } FrameResult;
 
 static void
@@ -55,9 +63,21 @@ static void
 frame_result_free (FrameResult *result)
 {
   mien_session_unref (result->session);
-  g_clear_pointer (&result->a, g_bytes_unref);
-  g_clear_pointer (&result->b, g_bytes_unref);
+  mien_session_picture_clear (&result->a);
+  mien_session_picture_clear (&result->b);
   g_free (result);
+}
+
+static gboolean
+render_mode (FrameRequest *request, mien_reswarp_mode mode,
+             MienSessionPicture *out, GError **error)
+{
+  if (request->refine)
+    return mien_session_render_refined (request->session, mode, &request->c,
+                                        request->display_scale, out, error);
+  return mien_session_render_preview (request->session, mode, &request->c,
+                                      request->level, &request->region, out,
+                                      error);
 }
 
 /* On the engine thread. */
@@ -67,20 +87,15 @@ render_frame (gpointer data, gpointer user_data, GError **error)
   FrameRequest *request = data;
   FrameResult *result = g_new0 (FrameResult, 1);
   result->session = mien_session_ref (request->session);
+  result->refine = request->refine;
   /* In the split view a is vanilla and b multiscale; otherwise a is the
    * chosen mode. */
   mien_reswarp_mode first = request->both_modes ? MIEN_RESWARP_VANILLA
                                                 : request->mode;
-  result->a = mien_session_render_crop (request->session, first, &request->c,
-                                        request->display_scale, &result->width,
-                                        &result->height, error);
-  if (result->a != NULL && request->both_modes)
-    result->b = mien_session_render_crop (request->session,
-                                          MIEN_RESWARP_MULTISCALE, &request->c,
-                                          request->display_scale,
-                                          &result->width, &result->height,
-                                          error);
-  if (result->a == NULL || (request->both_modes && result->b == NULL))
+  gboolean ok = render_mode (request, first, &result->a, error);
+  if (ok && request->both_modes)
+    ok = render_mode (request, MIEN_RESWARP_MULTISCALE, &result->b, error);
+  if (!ok)
     {
       frame_result_free (result);
       return NULL;
@@ -100,25 +115,93 @@ mien_window_current_mode (MienWindow *self)
              : MIEN_RESWARP_MULTISCALE;
 }
 
-void
-mien_window_request_frame (MienWindow *self)
+static FrameRequest *
+new_request (MienWindow *self)
 {
-  if (self->session == NULL || mien_session_get_face_index (self->session) < 0)
-    return;
   FrameRequest *request = g_new0 (FrameRequest, 1);
   request->session = mien_session_ref (self->session);
   mien_slider_panel_get_driving (self->sliders, &request->c);
   request->mode = mien_window_current_mode (self);
   request->both_modes = mien_preview_get_view (self->preview)
                         == MIEN_PREVIEW_VIEW_SPLIT;
+  return request;
+}
+
+/* Screen pixels per photo pixel. */
+static double
+screen_scale (MienWindow *self)
+{
+  return mien_preview_get_scale (self->preview)
+         * gtk_widget_get_scale_factor (GTK_WIDGET (self->preview));
+}
+
+/* The pyramid level that matches the zoom and the part of it on screen
+ * (level pixels, 16 more on each side so that a small pan needs nothing
+ * new); the whole level when the crop is not on screen at all. */
+static int
+visible_level_region (MienWindow *self, mien_rect *region)
+{
+  int level = mien_session_level_for_scale (self->session,
+                                            screen_scale (self));
+  mien_level_size size = mien_session_get_level_size (self->session, level);
+  const mien_rect *crop = mien_session_get_crop (self->session);
+  double x0, y0, x1, y1;
+  mien_preview_get_visible (self->preview, &x0, &y0, &x1, &y1);
+  double fx = (double)size.width / crop->width;
+  double fy = (double)size.height / crop->height;
+  int rx0 = MAX (0, (int)floor ((x0 - crop->x) * fx) - 16);
+  int ry0 = MAX (0, (int)floor ((y0 - crop->y) * fy) - 16);
+  int rx1 = MIN (size.width, (int)ceil ((x1 - crop->x) * fx) + 16);
+  int ry1 = MIN (size.height, (int)ceil ((y1 - crop->y) * fy) + 16);
+  if (rx1 <= rx0 || ry1 <= ry0)
+    *region = (mien_rect){ 0, 0, size.width, size.height };
+  else
+    *region = (mien_rect){ rx0, ry0, rx1 - rx0, ry1 - ry0 };
+  return level;
+}
+
+/* The sliders rest: the full resolution, unless the preview already was
+ * (level 0 is the full render bit for bit where it is seen). */
+static gboolean
+on_refine (gpointer data)
+{
+  MienWindow *self = data;
+  self->refine_source = 0;
+  if (self->session == NULL || mien_session_get_face_index (self->session) < 0
+      || !self->preview_posted || self->preview_level == 0)
+    return G_SOURCE_REMOVE;
+  FrameRequest *request = new_request (self);
+  request->refine = TRUE;
   /* Twice the screen's resolution is enough for a sharp picture. */
-  request->display_scale = MIN (1.0, 2.0 * mien_preview_get_scale (self->preview)
-                                         * gtk_widget_get_scale_factor (
-                                             GTK_WIDGET (self->preview)));
+  request->display_scale = MIN (1.0, 2.0 * screen_scale (self));
   self->requested_scale = request->display_scale;
+  self->preview_posted = FALSE;
+  mien_engine_worker_post (self->worker, request);
+  return G_SOURCE_REMOVE;
+}
+
+void
+mien_window_request_frame (MienWindow *self)
+{
+  if (self->session == NULL || mien_session_get_face_index (self->session) < 0)
+    return;
+  FrameRequest *request = new_request (self);
+  request->level = visible_level_region (self, &request->region);
+  self->preview_level = request->level;
+  self->preview_region = request->region;
+  self->preview_posted = TRUE;
   self->last_change_serial = mien_engine_worker_post (self->worker, request);
   self->last_change_us = g_get_monotonic_time ();
   self->last_change_shown_us = 0;
+  if (self->measuring && self->pending_moves != NULL)
+    {
+      gint64 move[2] = { (gint64)self->last_change_serial,
+                         self->last_change_us };
+      g_array_append_vals (self->pending_moves, move, 1);
+    }
+  g_clear_handle_id (&self->refine_source, g_source_remove);
+  self->refine_source = g_timeout_add (MIEN_WINDOW_REFINE_MS, on_refine,
+                                       self);
 }
 
 void
@@ -148,19 +231,43 @@ mien_window_update_status (MienWindow *self, const char *extra)
 }
 
 static void
+to_preview_picture (const MienSessionPicture *in, MienPreviewPicture *out)
+{
+  *out = (MienPreviewPicture){
+    .rgb8 = in->rgb8, .width = in->width, .height = in->height,
+    .dirty_x = in->dirty.x, .dirty_y = in->dirty.y,
+    .dirty_width = in->dirty.width, .dirty_height = in->dirty.height,
+    .serial = in->serial, .version = in->version,
+  };
+}
+
+static void
 on_frame_rendered (MienEngineWorker *worker, guint64 serial, gpointer data,
                    double ms, MienWindow *self)
 {
   FrameResult *result = data;
   if (result->session != self->session)
     return; /* a frame of the previous photo */
-  mien_preview_set_result (self->preview, result->crop.x, result->crop.y,
-                           result->crop.width, result->crop.height,
-                           result->width, result->height, result->a,
-                           result->b);
+  MienPreviewPicture pa, pb;
+  to_preview_picture (&result->a, &pa);
+  to_preview_picture (&result->b, &pb);
+  mien_preview_set_pictures (self->preview, result->crop.x, result->crop.y,
+                             result->crop.width, result->crop.height, &pa,
+                             result->b.rgb8 ? &pb : NULL);
   self->n_frames_shown++;
+  gint64 now = g_get_monotonic_time ();
   if (serial == self->last_change_serial)
-    self->last_change_shown_us = g_get_monotonic_time ();
+    self->last_change_shown_us = now;
+  /* Every move up to this frame's is on screen now. */
+  while (self->pending_moves != NULL && self->pending_moves->len > 0)
+    {
+      gint64 *move = &g_array_index (self->pending_moves, gint64, 0);
+      if ((guint64)move[0] > serial)
+        break;
+      double latency_ms = (now - move[1]) / 1000.0;
+      g_array_append_val (self->move_latencies, latency_ms);
+      g_array_remove_index (self->pending_moves, 0);
+    }
   g_autofree char *timing = g_strdup_printf (_("frame %.0f ms"), ms);
   mien_window_update_status (self, timing);
 }
@@ -180,15 +287,34 @@ on_sliders_changed (MienSliderPanel *panel, MienWindow *self)
   mien_window_undo_note_change (self);
 }
 
-/* Zooming in past what the last frame was rendered for: render again with
- * more pixels, up to the photo's own at 1:1. */
+/* A zoom or a pan: render again when the level that matches the zoom is
+ * another, or part of what is seen was not rendered (then the full
+ * resolution follows as after a slider move). */
+static void
+on_view_changed (MienWindow *self)
+{
+  if (self->session == NULL || mien_session_get_face_index (self->session) < 0)
+    return;
+  mien_rect r;
+  int level = visible_level_region (self, &r);
+  mien_rect had = self->preview_region;
+  gboolean inside = r.x >= had.x && r.y >= had.y
+                    && r.x + r.width <= had.x + had.width
+                    && r.y + r.height <= had.y + had.height;
+  if (level != self->preview_level || !inside)
+    mien_window_request_frame (self);
+}
+
 static void
 on_zoom_changed (MienPreview *preview, GParamSpec *pspec, MienWindow *self)
 {
-  double wanted = MIN (1.0, 2.0 * mien_preview_get_scale (preview)
-                                * gtk_widget_get_scale_factor (GTK_WIDGET (preview)));
-  if (wanted > self->requested_scale * 1.01)
-    mien_window_request_frame (self);
+  on_view_changed (self);
+}
+
+static void
+on_pan (MienPreview *preview, MienWindow *self)
+{
+  on_view_changed (self);
 }
 
 /* ---- scripting (also used by the app's D-Bus actions) -------------------- */
@@ -220,13 +346,14 @@ static gboolean
 mien_window_close_request (GtkWindow *window)
 {
   MienWindow *self = MIEN_WINDOW (window);
+  /* Before "Save changes?": the benchmark's quit leaves the question open. */
+  mien_window_responsiveness_write (self);
   if (!self->close_confirmed && mien_window_has_unsaved_work (self))
     {
       mien_window_ask_about_unsaved_work (self, MIEN_WINDOW_PENDING_CLOSE,
                                           NULL);
       return TRUE; /* closes (or not) once the user has answered */
     }
-  mien_window_responsiveness_write (self);
   return GTK_WINDOW_CLASS (mien_window_parent_class)->close_request (window);
 }
 
@@ -237,6 +364,7 @@ mien_window_dispose (GObject *object)
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_handle_id (&self->settle_source, g_source_remove);
+  g_clear_handle_id (&self->refine_source, g_source_remove);
   if (self->worker != NULL)
     {
       mien_engine_worker_shutdown (self->worker);
@@ -254,6 +382,8 @@ mien_window_finalize (GObject *object)
   g_clear_pointer (&self->session, mien_session_unref);
   g_clear_pointer (&self->face_note, g_free);
   g_clear_pointer (&self->responsiveness_log, g_free);
+  g_clear_pointer (&self->pending_moves, g_array_unref);
+  g_clear_pointer (&self->move_latencies, g_array_unref);
   g_clear_pointer (&self->project_path, g_free);
   g_clear_pointer (&self->replace_path, g_free);
   g_clear_object (&self->pending_file);
@@ -304,6 +434,7 @@ mien_window_init (MienWindow *self)
                     self);
   g_signal_connect (self->preview, "notify::zoom",
                     G_CALLBACK (on_zoom_changed), self);
+  g_signal_connect (self->preview, "view-changed", G_CALLBACK (on_pan), self);
   self->worker = mien_engine_worker_new (
       render_frame, NULL, (GDestroyNotify)frame_request_free,
       (GDestroyNotify)frame_result_free);

@@ -19,6 +19,8 @@
 #include "mien-test-image.h"
 #include "mien.h"
 
+#include <time.h>
+
 #define POISON 1.0e6f
 
 static mien_image *
@@ -380,9 +382,103 @@ test_animator (const mien_image *photo, const mien_face *face,
   mien_generator_free (rig);
 }
 
+static double
+now_ms (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* MIEN_PREVIEW_BENCH=SIDE (e.g. 2400, a 4K photo's crop): the median of 7
+ * frames for the full frame and each preview, on 2 threads (not a test;
+ * docs/BENCHMARKS.md). setenv switches the coarser levels between their
+ * footprint and whole. */
+static void
+bench (int side)
+{
+  mien_pool *pool = mien_pool_new (2);
+  mien_image *hd = wavy_image (side, side, 3);
+  mien_image *field = smooth_field ();
+  for (int mode = 0; mode < 2; mode++)
+    {
+      mien_decomposition *dec = mien_decomposition_new (
+          hd, 128, 128, (mien_reswarp_mode)mode, pool, NULL);
+      const mien_image *low = mien_decomposition_get_low (dec);
+      mien_image *full = mien_image_new (side, side, 3, NULL);
+      int n = mien_decomposition_get_n_levels (dec);
+      for (int k = -1; k < n - 1; k++)
+        for (int quarter = 0; quarter < 2; quarter++)
+          for (int whole = 0; whole < 2; whole++)
+            {
+              if ((k < 0 && (quarter || whole)) || (whole && !quarter))
+                continue;
+              if (mode == MIEN_RESWARP_VANILLA && whole)
+                continue;
+              setenv ("MIEN_PREVIEW_WHOLE_LEVELS", whole ? "1" : "0", 1);
+              mien_level_size s = mien_decomposition_get_level_size (
+                  dec, k < 0 ? 0 : k);
+              mien_image *out = k < 0 ? full
+                                      : mien_image_new (s.width, s.height, 3,
+                                                        NULL);
+              if (k > 0 && mode == MIEN_RESWARP_VANILLA)
+                {
+                  mien_image *pk = mien_image_new (s.width, s.height, 3, NULL);
+                  mien_downsample_area (hd, pk, pool, NULL);
+                  mien_decomposition_set_level_photo (dec, k, pk, pool, NULL);
+                  mien_image_free (pk);
+                }
+              /* A quarter of the level: the screen's share at 1:1 zoom. */
+              mien_rect r = { s.width / 4, s.height / 4, s.width / 2,
+                              s.height / 2 };
+              double t[7];
+              for (int i = 0; i < 7; i++)
+                {
+                  double t0 = now_ms ();
+                  if (k < 0)
+                    mien_reswarp (dec, low, field, full, pool, NULL);
+                  else
+                    mien_reswarp_level (dec, low, field, k,
+                                        quarter ? &r : NULL, out, pool, NULL);
+                  t[i] = now_ms () - t0;
+                  for (int j = i; j > 0 && t[j] < t[j - 1]; j--)
+                    {
+                      double x = t[j];
+                      t[j] = t[j - 1], t[j - 1] = x;
+                    }
+                }
+              if (k < 0)
+                printf ("bench %s %d²: full frame %.1f ms\n",
+                        mien_reswarp_mode_to_string (mode), side, t[3]);
+              else
+                printf ("bench %s %d²: level %d (%d²) %s%s %.1f ms\n",
+                        mien_reswarp_mode_to_string (mode), side, k, s.width,
+                        quarter ? "centre quarter" : "whole",
+                        quarter && mode ? (whole ? ", coarser levels whole"
+                                                 : ", coarser levels' footprint")
+                                        : "",
+                        t[3]);
+              if (out != full)
+                mien_image_free (out);
+            }
+      unsetenv ("MIEN_PREVIEW_WHOLE_LEVELS");
+      mien_image_free (full);
+      mien_decomposition_free (dec);
+    }
+  mien_image_free (field);
+  mien_image_free (hd);
+  mien_pool_free (pool);
+}
+
 int
 main (void)
 {
+  const char *b = getenv ("MIEN_PREVIEW_BENCH");
+  if (b != NULL && atoi (b) >= 128)
+    {
+      bench (atoi (b));
+      return 0;
+    }
   test_levels (1024, 1024, MIEN_RESWARP_MULTISCALE);
   test_levels (1000, 750, MIEN_RESWARP_MULTISCALE);
   test_levels (97, 161, MIEN_RESWARP_MULTISCALE);

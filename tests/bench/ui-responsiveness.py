@@ -3,8 +3,12 @@
 """Responsiveness on a 4K photo, CPU only: moves the "Lip corner puller"
 slider 60 times a second for 10 s through AT-SPI, then reads the app's own
 measurements ($MIEN_RESPONSIVENESS_LOG): the longest gap between frame-clock
-ticks (a main-loop stall) and the time from the last move to its frame on
-screen. Targets (issue #5): no stall over 50 ms, final frame within 300 ms."""
+ticks (a main-loop stall), the time from each move to the first frame that
+shows it or a later position (median and worst), and the time from the last
+move to its frame on screen. Targets (issues #5 and #22): no stall over
+50 ms, median move to screen within 50 ms, final frame within 300 ms. Only
+the stall and the final frame decide the exit status (as before #22); the
+median is printed against its target."""
 import json
 import math
 import os
@@ -52,4 +56,12 @@ ok_stall = m["max_tick_gap_ms"] <= 50
 ok_latency = 0 <= m["last_change_to_screen_ms"] <= 300
 print(f"longest main-loop stall: {m['max_tick_gap_ms']:.1f} ms (target <= 50): {'met' if ok_stall else 'NOT met'}")
 print(f"last move to screen: {m['last_change_to_screen_ms']:.1f} ms (target <= 300): {'met' if ok_latency else 'NOT met'}")
+if "move_to_screen_median_ms" in m:
+    med = m["move_to_screen_median_ms"]
+    print(f"move to screen: median {med:.1f} ms (target <= 50): {'met' if 0 <= med <= 50 else 'NOT met'}, "
+          f"worst {m['move_to_screen_worst_ms']:.1f} ms over {m['moves_shown']} moves")
+try:
+    print("load average:", open("/proc/loadavg").read().split()[:3])
+except OSError:
+    pass
 sys.exit(0 if ok_stall and ok_latency else 1)
