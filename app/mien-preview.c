@@ -720,6 +720,17 @@ mien_preview_get_scale (MienPreview *self)
 }
 
 void
+mien_preview_zoom_at (MienPreview *self, double zoom, double x, double y)
+{
+  g_return_if_fail (zoom > 0.0);
+  self->zoom = CLAMP (zoom, MIN_ZOOM, MAX_ZOOM);
+  self->center_x = x, self->center_y = y;
+  clamp_center (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
 mien_preview_zoom_by (MienPreview *self, double factor)
 {
   zoom_around (self, factor, gtk_widget_get_width (GTK_WIDGET (self)) / 2.0,

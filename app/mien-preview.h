@@ -77,6 +77,9 @@ double mien_preview_get_zoom (MienPreview *self);
 void mien_preview_zoom_by (MienPreview *self, double factor);
 /* Screen pixels per photo pixel right now (also in "fit"). */
 double mien_preview_get_scale (MienPreview *self);
+/* Zoom (as mien_preview_set_zoom, > 0) with the photo pixel (x, y) at the
+ * view's centre. */
+void mien_preview_zoom_at (MienPreview *self, double zoom, double x, double y);
 
 /* Signal "photo-clicked" (double x, double y): a click without dragging, in
  * photo pixels. */

@@ -132,6 +132,13 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
     {
       gint64 gap = now - self->last_tick_us;
       self->max_tick_gap_us = MAX (self->max_tick_gap_us, gap);
+      if (gap > 50000 && self->n_long_gaps < 16)
+        {
+          /* When (ms since the first move) and how long, for the log. */
+          self->long_gap_at_ms[self->n_long_gaps]
+              = (now - self->measure_start_us) / 1000.0;
+          self->long_gap_ms[self->n_long_gaps] = gap / 1000.0;
+        }
       self->n_long_gaps += gap > 50000;
     }
   self->last_tick_us = now;
@@ -160,6 +167,16 @@ mien_window_responsiveness_note_change (MienWindow *self)
   self->n_frames_shown = 0;
   self->pending_moves = g_array_new (FALSE, FALSE, 2 * sizeof (gint64));
   self->move_latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  self->measure_start_us = g_get_monotonic_time ();
+  /* $MIEN_RESPONSIVENESS_ZOOM (e.g. 1): the drag at that zoom, centred on
+   * the face's crop, instead of the fitted view (tests/bench). */
+  const char *zoom = g_getenv ("MIEN_RESPONSIVENESS_ZOOM");
+  const mien_rect *crop = self->session ? mien_session_get_crop (self->session)
+                                        : NULL;
+  if (zoom != NULL && g_ascii_strtod (zoom, NULL) > 0.0 && crop != NULL)
+    mien_preview_zoom_at (self->preview, g_ascii_strtod (zoom, NULL),
+                          crop->x + crop->width / 2.0,
+                          crop->y + crop->height / 2.0);
 }
 
 static gint
@@ -196,17 +213,27 @@ mien_window_responsiveness_write (MienWindow *self)
   char uploaded_mb[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (uploaded_mb, sizeof uploaded_mb, "%.1f",
                    mien_preview_get_uploaded_bytes (self->preview) / 1e6);
+  GString *gaps = g_string_new ("[");
+  for (int i = 0; i < MIN (self->n_long_gaps, 16); i++)
+    {
+      char at[G_ASCII_DTOSTR_BUF_SIZE], len[G_ASCII_DTOSTR_BUF_SIZE];
+      g_ascii_formatd (at, sizeof at, "%.0f", self->long_gap_at_ms[i]);
+      g_ascii_formatd (len, sizeof len, "%.0f", self->long_gap_ms[i]);
+      g_string_append_printf (gaps, "%s[%s, %s]", i ? ", " : "", at, len);
+    }
+  g_string_append (gaps, "]");
   g_autofree char *json = g_strdup_printf (
       "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %s, "
       "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
       ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
       ", \"last_change_to_screen_ms\": %s, \"moves_shown\": %u"
       ", \"move_to_screen_median_ms\": %s, \"move_to_screen_worst_ms\": %s"
-      ", \"uploaded_mb\": %s}\n",
+      ", \"uploaded_mb\": %s, \"long_gaps_at_ms_and_ms\": %s}\n",
       self->n_ticks, gap_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
       self->n_frames_shown, latency_ms, n_moves, median_ms, worst_ms,
-      uploaded_mb);
+      uploaded_mb, gaps->str);
+  g_string_free (gaps, TRUE);
   g_file_set_contents (self->responsiveness_log, json, -1, NULL);
 }

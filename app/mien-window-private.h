@@ -90,6 +90,8 @@ struct _MienWindow {
   /* Responsiveness: moves posted and not yet on screen ({serial, time}),
    * and each move's time to the screen, in ms. */
   GArray *pending_moves, *move_latencies;
+  gint64 measure_start_us;
+  double long_gap_at_ms[16], long_gap_ms[16]; /* the first 16 long gaps */
 
   /* Undo: `committed` is the state the undo stack's top leads to. */
   GArray *undo_stack, *redo_stack; /* of mien_driving */

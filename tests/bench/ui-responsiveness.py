@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Responsiveness on a 4K photo, CPU only: moves the "Lip corner puller"
+"""Responsiveness on a 4K photo (MIEN_BENCH_SIZE=8192: 8K; with
+MIEN_RESPONSIVENESS_ZOOM=1 the app drags at 1:1 on the face instead of the
+fitted view), CPU only: moves the "Lip corner puller"
 slider 60 times a second for 10 s through AT-SPI, then reads the app's own
 measurements ($MIEN_RESPONSIVENESS_LOG): the longest gap between frame-clock
 ticks (a main-loop stall), the time from each move to the first frame that
