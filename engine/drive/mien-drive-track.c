@@ -89,6 +89,14 @@ typedef struct tracker {
  * -1 on error. While no face is found the detector runs on every frame, at
  * face-api's single size (fast) and every ROBUST_EVERY frames with the
  * robust search (other sizes, rolled faces). */
+/* The identity descriptor is a third of the nets' work per frame; only a
+ * measurement (options.identity_ref) reads it. */
+static unsigned
+describe_flags (const tracker *tr)
+{
+  return tr->opt->identity_ref != NULL ? 0u : MIEN_FACE_NO_DESCRIPTOR;
+}
+
 static int
 acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
          mien_error *err)
@@ -149,7 +157,9 @@ acquire (tracker *tr, const mien_image *img, int first, mien_face *face,
   if (pick >= 0)
     {
       *face = faces[pick];
-      mien_status st = mien_face_analyzer_describe (tr->an, img, face, &local);
+      mien_status st = mien_face_analyzer_describe_ex (tr->an, img, face,
+                                                       describe_flags (tr),
+                                                       &local);
       if (st == MIEN_ERR_NOMEM)
         {
           if (err)
@@ -223,8 +233,9 @@ track_frame (tracker *tr, const mien_image *img, int index,
       face.box = drive_box_from_landmarks (&tr->fit, tr->raw);
       face.score = 1.0f;
       mien_error local = { 0 };
-      mien_status st = mien_face_analyzer_describe (tr->an, img, &face,
-                                                    &local);
+      mien_status st = mien_face_analyzer_describe_ex (tr->an, img, &face,
+                                                       describe_flags (tr),
+                                                       &local);
       float iod = st == MIEN_OK ? mien_landmarks_iod (face.landmarks) : 0.0f;
       int jumped = !(iod > 0.7f * tr->last_iod && iod < 1.4f * tr->last_iod);
       if (st == MIEN_ERR_NOMEM)

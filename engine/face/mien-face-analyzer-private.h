@@ -125,12 +125,16 @@ face_frame face_frame_from_box (const mien_face *face);
 mien_status face_verify (mien_face_analyzer *fa, const mien_image *image,
                          face_frame f, double threshold, int *is_face,
                          mien_error *err);
+/* What face_describe_refined computes after the landmarks. */
+enum { FACE_PARTS_ALL = 0, FACE_PARTS_LANDMARKS = 1,
+       FACE_PARTS_NO_DESCRIPTOR = 2 };
+
 /* Re-crops from the landmarks, upright by the eyes' roll, and runs the
- * landmark net again until the box is stable; then (unless
- * landmarks_only) expressions and the descriptor on the upright face.
+ * landmark net again until the box is stable; then (parts) expressions and
+ * the descriptor on the upright face, or only the expressions, or neither.
  * verify: the detector must find the face again (face_verify).
  * MIEN_ERR_INVALID: not a face. */
 mien_status face_describe_refined (mien_face_analyzer *fa,
                                    const mien_image *image, mien_face *face,
-                                   face_frame f, int verify,
-                                   int landmarks_only, mien_error *err);
+                                   face_frame f, int verify, int parts,
+                                   mien_error *err);

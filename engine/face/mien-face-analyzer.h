@@ -101,6 +101,15 @@ mien_status mien_face_analyzer_describe (mien_face_analyzer *analyzer,
                                          const mien_image *image,
                                          mien_face *face, mien_error *err);
 
+/* describe, with flags: MIEN_FACE_NO_DESCRIPTOR leaves the identity
+ * descriptor out (zeros), a third of describe's work, for callers that
+ * only follow landmarks and expressions (video tracking). */
+#define MIEN_FACE_NO_DESCRIPTOR 1u
+mien_status mien_face_analyzer_describe_ex (mien_face_analyzer *analyzer,
+                                            const mien_image *image,
+                                            mien_face *face, unsigned flags,
+                                            mien_error *err);
+
 void mien_faces_free (mien_face *faces);
 
 /* Euclidean distance and cosine similarity of two descriptors (face-api

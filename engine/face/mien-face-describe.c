@@ -197,6 +197,16 @@ mien_status
 mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
                              mien_face *face, mien_error *err)
 {
+  return mien_face_analyzer_describe_ex (fa, image, face, 0, err);
+}
+
+mien_status
+mien_face_analyzer_describe_ex (mien_face_analyzer *fa,
+                                const mien_image *image, mien_face *face,
+                                unsigned flags, mien_error *err)
+{
+  const int parts = flags & MIEN_FACE_NO_DESCRIPTOR ? FACE_PARTS_NO_DESCRIPTOR
+                                                    : FACE_PARTS_ALL;
   if (face_check_image (image, err) != MIEN_OK)
     return err ? err->status : MIEN_ERR_INVALID;
   if (!face_box_plausible (face->box, image->width, image->height))
@@ -204,7 +214,7 @@ mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
   if (face->found_by != FOUND_FACEAPI && face->found_by != FOUND_EXACT
       && face->found_by != FOUND_FACEAPI_THOROUGH)
     return face_describe_refined (fa, image, face, face_frame_from_box (face),
-                                  1, 0, err);
+                                  1, parts, err);
   int crop_w = 0, crop_h = 0;
   mien_status st = describe_landmarks (fa, image, face, &crop_w, &crop_h,
                                        err);
@@ -214,9 +224,12 @@ mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
                                  fmax (face->box.width, face->box.height),
                                  image->width, image->height))
     return face_damaged (fa, "landmark model", "face_landmark_68_model", err);
-  if (face_describe_expressions (fa, image, face, err) != MIEN_OK
-      || face_describe_identity (fa, image, face, crop_w, crop_h, err)
-             != MIEN_OK)
+  if (face_describe_expressions (fa, image, face, err) != MIEN_OK)
+    return err ? err->status : MIEN_ERR_INVALID;
+  if (parts == FACE_PARTS_NO_DESCRIPTOR)
+    memset (face->descriptor, 0, sizeof face->descriptor);
+  else if (face_describe_identity (fa, image, face, crop_w, crop_h, err)
+           != MIEN_OK)
     return err ? err->status : MIEN_ERR_INVALID;
   /* A face found as face-api finds it keeps face-api's answer. Only the
    * thorough search refines a rolled one's landmarks, box and roll in an
@@ -232,7 +245,8 @@ mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
       mien_face refined = *face;
       mien_error local = { 0 };
       face_frame f = face_frame_from_landmarks (face->landmarks);
-      mien_status rs = face_describe_refined (fa, image, &refined, f, 0, 1,
+      mien_status rs = face_describe_refined (fa, image, &refined, f, 0,
+                                              FACE_PARTS_LANDMARKS,
                                               &local);
       if (rs == MIEN_OK)
         *face = refined;

@@ -121,12 +121,13 @@ landmarks_in_frame (mien_face_analyzer *fa, const mien_image *image,
 /* Re-crops from the landmarks, upright by the eyes' roll, and runs the
  * landmark net again until the box is stable; then expressions and the
  * descriptor on the upright face. */
-/* landmarks_only: box, roll and landmarks only; expressions and
- * descriptor stay as they are. */
+/* parts FACE_PARTS_LANDMARKS: box, roll and landmarks only; expressions
+ * and descriptor stay as they are. FACE_PARTS_NO_DESCRIPTOR: no descriptor
+ * (zeros). */
 mien_status
 face_describe_refined (mien_face_analyzer *fa, const mien_image *image,
-                       mien_face *face, face_frame f, int verify,
-                       int landmarks_only, mien_error *err)
+                       mien_face *face, face_frame f, int verify, int parts,
+                       mien_error *err)
 {
   mien_point pts[MIEN_N_LANDMARKS];
   face_frame start = f;
@@ -180,7 +181,7 @@ face_describe_refined (mien_face_analyzer *fa, const mien_image *image,
   face->roll = (float)remainder (f.roll, 2 * M_PI);
   if (!face_box_plausible (face->box, image->width, image->height))
     return face_damaged (fa, "landmark model", "face_landmark_68_model", err);
-  if (landmarks_only)
+  if (parts == FACE_PARTS_LANDMARKS)
     return MIEN_OK;
   /* Expressions and descriptor on an upright view twice the box. */
   view_frame vf = view_of (f, 2.0);
@@ -195,7 +196,9 @@ face_describe_refined (mien_face_analyzer *fa, const mien_image *image,
       up.landmarks[i] = (mien_point){ (float)u, (float)v };
     }
   mien_status st = face_describe_expressions (fa, view, &up, err);
-  if (st == MIEN_OK)
+  if (st == MIEN_OK && parts == FACE_PARTS_NO_DESCRIPTOR)
+    memset (up.descriptor, 0, sizeof up.descriptor);
+  else if (st == MIEN_OK)
     st = face_describe_identity (fa, view, &up, (int)floor (f.width / vf.k),
                                  (int)floor (f.height / vf.k), err);
   mien_image_free (view);

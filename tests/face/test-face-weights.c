@@ -305,6 +305,58 @@ test_hostile_outputs (void)
   mien_image_free (img);
 }
 
+/* describe_ex without the descriptor (video tracking): the same
+ * landmarks and expressions as describe, bit for bit, and a zero
+ * descriptor where describe gives a real one. */
+static void
+test_describe_without_descriptor (void)
+{
+  char photo[1200];
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  snprintf (photo, sizeof photo, "%s/data/samples/sample2.jpg",
+            root ? root : ".");
+  mien_error err = { 0 };
+  mien_image *img = mien_image_load (photo, &err);
+  mien_face_analyzer *fa = mien_face_analyzer_new (models, NULL, &err);
+  CHECK (img != NULL && fa != NULL, "%s", err.message);
+  mien_face *faces = NULL;
+  int n = 0;
+  if (img && fa
+      && mien_face_analyzer_detect (fa, img, NULL, &faces, &n, &err)
+             == MIEN_OK)
+    for (int i = 0; i < n; i++)
+      {
+        mien_face full = faces[i], lean = faces[i];
+        CHECK (mien_face_analyzer_describe (fa, img, &full, &err) == MIEN_OK,
+               "describe face %d: %s", i, err.message);
+        CHECK (mien_face_analyzer_describe_ex (fa, img, &lean,
+                                               MIEN_FACE_NO_DESCRIPTOR, &err)
+                   == MIEN_OK,
+               "describe_ex face %d: %s", i, err.message);
+        CHECK (memcmp (full.landmarks, lean.landmarks, sizeof full.landmarks)
+                       == 0
+                   && memcmp (full.expressions, lean.expressions,
+                              sizeof full.expressions)
+                          == 0,
+               "face %d: landmarks or expressions differ without the "
+               "descriptor", i);
+        float full_norm = 0.0f, lean_norm = 0.0f;
+        for (int k = 0; k < MIEN_DESCRIPTOR_SIZE; k++)
+          {
+            full_norm += full.descriptor[k] * full.descriptor[k];
+            lean_norm += lean.descriptor[k] * lean.descriptor[k];
+          }
+        CHECK (full_norm > 0.1f && lean_norm == 0.0f,
+               "face %d: descriptor norms %g (describe) and %g (without)", i,
+               full_norm, lean_norm);
+      }
+  CHECK (n >= 2, "sample2: %d faces", n);
+  printf ("describe without the descriptor: %d faces checked\n", n);
+  mien_faces_free (faces);
+  mien_face_analyzer_free (fa);
+  mien_image_free (img);
+}
+
 int
 main (void)
 {
@@ -322,6 +374,7 @@ main (void)
   test_bad_weights ();
   test_images ();
   test_hostile_outputs ();
+  test_describe_without_descriptor ();
   for (int m = 0; m < 4; m++)
     for (int k = 0; k < 2; k++)
       {
