@@ -322,16 +322,28 @@ keep_photo_in (mien_animator *anim, mien_image *out, const mien_image *src,
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   int gw = low->width, gh = low->height;
   int W = out->width, H = out->height, pc = out->channels;
+  /* The cell of each column, once (a division per pixel cost more than
+   * the copy). */
+  int *cell_x = malloc (sizeof (int) * (size_t)(r.width > 0 ? r.width : 1));
+  if (!cell_x)
+    {
+      free (near);
+      return;
+    }
+  for (int x = r.x; x < r.x + r.width; x++)
+    cell_x[x - r.x] = (int)((int64_t)x * gw / W);
   for (int y = r.y; y < r.y + r.height; y++)
     {
       int cy = (int)((int64_t)y * gh / H);
+      const unsigned char *row = near + (size_t)cy * gw;
       float *dst = mien_image_row (out, y);
       const float *s = mien_image_row (src, src_y + y) + (size_t)src_x * pc;
       for (int x = r.x; x < r.x + r.width; x++)
-        if (!near[(size_t)cy * gw + (size_t)((int64_t)x * gw / W)])
+        if (!row[cell_x[x - r.x]])
           memcpy (dst + (size_t)x * pc, s + (size_t)x * pc,
                   sizeof (float) * (size_t)pc);
     }
+  free (cell_x);
   free (near);
 }
 

@@ -467,6 +467,57 @@ bench (int side)
     }
   mien_image_free (field);
   mien_image_free (hd);
+  /* The animator's whole preview (generator, ResWarp, the photo kept where
+   * nothing changed) on the fixture scaled 8× (a 4096² photo, its crop
+   * 1552²): the full crop against level 0 over its centre half and the
+   * fitted view's level 2. */
+  mien_landmark_file lm = { 0 };
+  mien_image *photo = scaled_fixture (&lm, 8);
+  mien_generator *rig = mien_rig_new (NULL);
+  for (int mode = 0; photo && mode < 2; mode++)
+    {
+      mien_animator *anim = mien_animator_new (photo, &lm.faces[0],
+                                               (mien_reswarp_mode)mode, pool,
+                                               NULL);
+      mien_driving c;
+      mien_driving_init (&c);
+      mien_driving_add_preset (&c, MIEN_PRESET_HAPPY, 1.0f);
+      mien_level_size s0 = mien_animator_get_level_size (anim, 0);
+      mien_rect half = { s0.width / 6, s0.height / 6, 2 * s0.width / 3,
+                         2 * s0.height / 3 };
+      for (int what = 0; what < 3; what++)
+        {
+          double t[7];
+          for (int i = 0; i < 7; i++)
+            {
+              c.values[MIEN_AU12] = 1.0f + 0.1f * i;
+              double t0 = now_ms ();
+              if (what == 0)
+                mien_animator_render_crop (anim, rig, &c, NULL, NULL, NULL);
+              else
+                mien_animator_render_preview (anim, rig, &c,
+                                              what == 1 ? 0 : 2,
+                                              what == 1 ? &half : NULL, NULL,
+                                              NULL);
+              t[i] = now_ms () - t0;
+              for (int j = i; j > 0 && t[j] < t[j - 1]; j--)
+                {
+                  double x = t[j];
+                  t[j] = t[j - 1], t[j - 1] = x;
+                }
+            }
+          printf ("bench animator %s crop %d²: %s %.1f ms\n",
+                  mien_reswarp_mode_to_string (mode), s0.width,
+                  what == 0   ? "render_crop (full)"
+                  : what == 1 ? "preview level 0, centre 4/9"
+                              : "preview level 2 whole",
+                  t[3]);
+        }
+      mien_animator_free (anim);
+    }
+  mien_generator_free (rig);
+  mien_image_free (photo);
+  mien_landmark_file_clear (&lm);
   mien_pool_free (pool);
 }
 
