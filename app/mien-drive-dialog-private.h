@@ -42,6 +42,8 @@ struct _MienDriveDialog {
   mien_image *photo; /* sRGB once tracking starts */
   GBytes *icc;       /* the photo's profile, NULL: none */
   mien_face face;
+  mien_face *others; /* every face of the photo (mien_drive_dialog_set_other_faces) */
+  mien_drive_faces others_set;
   char *video;
   GCancellable *cancellable; /* non-NULL while tracking or exporting */
   gboolean exporting, close_when_done;

@@ -193,7 +193,8 @@ track_thread (GTask *task, gpointer source, gpointer data,
     st = (job->preview.gen = mien_rig_new (&err)) ? MIEN_OK : err.status;
   if (st == MIEN_OK)
     st = mien_drive_clip_open (&job->preview.clip, &job->project, self->photo,
-                               &self->face, job->preview.gen, &err);
+                               &self->face, &self->others_set,
+                               job->preview.gen, &err);
   if (g_cancellable_is_cancelled (cancellable))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s",
                              _("Tracking cancelled"));
@@ -320,8 +321,9 @@ export_thread (GTask *task, gpointer source, gpointer data,
   mien_error err = { 0 };
   mien_generator *gen = mien_rig_new (&err);
   mien_status st = gen ? mien_drive_run_export (
-                             &self->project, self->photo, &self->face, gen,
-                             self->track.n_frames, job->path, job->overwrite,
+                             &self->project, self->photo, &self->face,
+                             &self->others_set, gen, self->track.n_frames,
+                             job->path, job->overwrite,
                              export_stop, export_frame_done, job, NULL, &err)
                        : err.status;
   mien_generator_free (gen);
@@ -494,6 +496,7 @@ mien_drive_dialog_finalize (GObject *object)
   mien_image_free (self->photo);
   g_clear_pointer (&self->icc, g_bytes_unref);
   g_free (self->video);
+  g_free (self->others);
   g_free (self->destination);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->chooser);
@@ -613,6 +616,21 @@ mien_drive_dialog_init (MienDriveDialog *self)
   gtk_box_append (GTK_BOX (body), buttons);
   adw_window_set_content (ADW_WINDOW (self), content);
   update_sensitivity (self);
+}
+
+void
+mien_drive_dialog_set_other_faces (MienDriveDialog *self,
+                                   const mien_face *faces, int n_faces,
+                                   int self_index)
+{
+  g_return_if_fail (MIEN_IS_DRIVE_DIALOG (self));
+  g_free (self->others);
+  self->others = faces && n_faces > 1
+                     ? g_memdup2 (faces, sizeof (mien_face) * (gsize)n_faces)
+                     : NULL;
+  self->others_set = (mien_drive_faces){ self->others,
+                                         self->others ? n_faces : 0,
+                                         self_index };
 }
 
 MienDriveDialog *

@@ -40,6 +40,12 @@ gboolean mien_drive_dialog_export (MienDriveDialog *self, const char *path,
                                    gboolean overwrite);
 
 /* The face models for driving, loaded on the calling thread (any). */
+/* Every face of the photo and which one is driven, so that a turned head
+ * stops before the others (copied). */
+void mien_drive_dialog_set_other_faces (MienDriveDialog *self,
+                                        const mien_face *faces, int n_faces,
+                                        int self_index);
+
 mien_face_analyzer *mien_drive_dialog_new_analyzer (GError **error);
 
 G_END_DECLS

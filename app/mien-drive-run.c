@@ -85,11 +85,15 @@ mien_drive_run_project (const mien_drive_track *track, mien_generator *gen,
 mien_status
 mien_drive_clip_open (mien_drive_clip *dc, const mien_project *project,
                       const mien_image *photo, const mien_face *face,
-                      mien_generator *gen, mien_error *err)
+                      const mien_drive_faces *others, mien_generator *gen,
+                      mien_error *err)
 {
   memset (dc, 0, sizeof *dc);
   dc->anim = mien_animator_new (photo, face, project->settings.mode, NULL,
                                 err);
+  if (dc->anim && others && others->n > 1)
+    mien_animator_set_other_faces (dc->anim, others->all, others->n,
+                                   others->self);
   dc->tl = dc->anim ? mien_project_build_timeline (project, err) : NULL;
   dc->clip = dc->tl ? mien_clip_new (dc->anim, gen, dc->tl,
                                      MIEN_INTERPOLATION_DRIVING, err)
@@ -170,14 +174,16 @@ mien_clip_export_frames (mien_clip *clip, const mien_timeline *timeline,
 
 mien_status
 mien_drive_run_export (const mien_project *project, const mien_image *photo,
-                       const mien_face *face, mien_generator *gen, int n,
+                       const mien_face *face, const mien_drive_faces *others,
+                       mien_generator *gen, int n,
                        const char *output, int overwrite,
                        mien_clip_export_stop stop, mien_clip_export_done done,
                        void *data, double *finish_seconds, mien_error *err)
 {
   const mien_animation_settings *s = &project->settings;
   mien_drive_clip dc;
-  mien_status st = mien_drive_clip_open (&dc, project, photo, face, gen, err);
+  mien_status st = mien_drive_clip_open (&dc, project, photo, face, others,
+                                         gen, err);
   mien_image *frame = NULL;
   mien_exporter *ex = NULL;
   if (st == MIEN_OK && s->region == MIEN_CLIP_REGION_PHOTO

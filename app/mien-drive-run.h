@@ -42,8 +42,17 @@ mien_status mien_drive_run_project (const mien_drive_track *track,
                                     mien_project *project, float *thin_error,
                                     mien_error *err);
 
+/* Every face of the photo and which one is driven, so that a turned head
+ * stops before the others (mien_animator_set_other_faces); NULL or n < 2:
+ * none. */
+typedef struct mien_drive_faces {
+  const mien_face *all;
+  int n, self;
+} mien_drive_faces;
+
 /* The clip a project plays: its animator (in the project's mode), timeline
- * and clip in driving interpolation. gen, photo and face must outlive it. */
+ * and clip in driving interpolation. gen, photo and face must outlive it;
+ * others (may be NULL) is copied. */
 typedef struct mien_drive_clip {
   mien_animator *anim;
   mien_timeline *tl;
@@ -53,8 +62,9 @@ typedef struct mien_drive_clip {
 mien_status mien_drive_clip_open (mien_drive_clip *dc,
                                   const mien_project *project,
                                   const mien_image *photo,
-                                  const mien_face *face, mien_generator *gen,
-                                  mien_error *err);
+                                  const mien_face *face,
+                                  const mien_drive_faces *others,
+                                  mien_generator *gen, mien_error *err);
 void mien_drive_clip_close (mien_drive_clip *dc);
 
 /* The exporter for a clip of these settings: the format from output's name
@@ -92,7 +102,9 @@ mien_status mien_clip_export_frames (mien_clip *clip,
  * (may be NULL) gets the time spent finishing (encoding). */
 mien_status mien_drive_run_export (const mien_project *project,
                                    const mien_image *photo,
-                                   const mien_face *face, mien_generator *gen,
+                                   const mien_face *face,
+                                   const mien_drive_faces *others,
+                                   mien_generator *gen,
                                    int n, const char *output, int overwrite,
                                    mien_clip_export_stop stop,
                                    mien_clip_export_done done, void *data,

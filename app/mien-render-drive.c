@@ -186,6 +186,8 @@ typedef struct drive_run {
   mien_image *photo;
   mien_image_extras extras;
   mien_face face;
+  mien_face *all_faces; /* every face of the photo; face is all_faces[index] */
+  mien_drive_faces others;
   mien_generator *gen;
   mien_drive_options dopt;
   mien_drive_track track;
@@ -241,6 +243,9 @@ drive_with_photo (drive_run *d, mien_error *err)
                                            opt->set_mode ? opt->mode
                                                          : MIEN_RESWARP_MULTISCALE,
                                            NULL, err);
+  if (anim && d->others.n > 1)
+    mien_animator_set_other_faces (anim, d->others.all, d->others.n,
+                                   d->others.self);
   mien_image *frame = anim ? mien_image_copy (d->photo, err) : NULL;
   st = frame ? mien_animator_render (anim, d->gen, &c, frame, NULL, err)
              : err->status;
@@ -317,7 +322,8 @@ drive_with_video (drive_run *d, mien_error *err)
   /* The clip: the project's keyframes, as the app would play them, one
    * frame per frame of the video. */
   int n = t->n_frames;
-  st = mien_drive_run_export (&d->project, d->photo, &d->face, d->gen, n,
+  st = mien_drive_run_export (&d->project, d->photo, &d->face, &d->others,
+                              d->gen, n,
                               opt->output, opt->overwrite,
                               mien_render_stop_reason, frame_done, d,
                               &d->t_finish, err);
@@ -449,9 +455,11 @@ mien_render_drive_main (const options *opt)
              != MIEN_OK)
     fprintf (stderr, "%s: warning: colours not converted to sRGB: %s\n",
              program, err.message);
-  if (!mien_render_choose_face (opt, opt->photo, d.photo, d.an, opt->face,
-                                &d.face, NULL))
+  if (!mien_render_choose_faces (opt, opt->photo, d.photo, d.an, opt->face,
+                                 &d.face, &d.others.self, &d.all_faces,
+                                 &d.others.n))
     goto done;
+  d.others.all = d.all_faces;
   /* The stats say how like the photo each tracked face is (measuring a
    * result by driving the photo with it). */
   if (cli.stats)
@@ -471,6 +479,7 @@ done:
   mien_image_free (d.photo);
   mien_image_extras_clear (&d.extras);
   mien_face_analyzer_free (d.an);
+  free (d.all_faces);
   if (rc)
     mien_cli_reraise_stop_signal ();
   return rc;

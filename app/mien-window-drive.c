@@ -154,6 +154,14 @@ mien_window_drive_file (MienWindow *self, const char *path)
       GTK_WINDOW (self), mien_session_get_photo (self->session),
       extras ? extras->icc : NULL, extras ? extras->icc_size : 0,
       mien_session_get_face (self->session, face), path);
+  int n_faces = mien_session_get_n_faces (self->session);
+  if (n_faces > 1)
+    {
+      g_autofree mien_face *all = g_new (mien_face, n_faces);
+      for (int i = 0; i < n_faces; i++)
+        all[i] = *mien_session_get_face (self->session, i);
+      mien_drive_dialog_set_other_faces (dialog, all, n_faces, face);
+    }
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

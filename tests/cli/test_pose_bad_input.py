@@ -216,6 +216,42 @@ def main():
                   f"{what}: without the other face in the file it moves "
                   f"({(diff_alone[keep] > 2).sum()} pixels)")
 
+    # Driving the group photo with a photo (issue #23's drive path passes
+    # the other faces too): a driver whose head is rolled (the astronaut
+    # rendered with --pose roll=-20) turns the front face's head, and the
+    # face behind stays, as with --pose; without it in the file, it moves.
+    driver = os.path.join(tmp, "driver.png")
+    p = subprocess.run([RENDER, PHOTO, "-L", FIXTURE, "--pose", "roll=-20",
+                        "-o", driver], capture_output=True, text=True,
+                       timeout=120)
+    check(p.returncode == 0, f"driver photo: exit {p.returncode}: {p.stderr}")
+    keep = face_core(faces[1], src.shape[:2]) & ~face_core(faces[0], src.shape[:2])
+    moved = {}
+    for name, file in (("both faces", both),
+                       ("front face alone", os.path.join(tmp, "alone0.json"))):
+        out = os.path.join(tmp, f"driven-{name.replace(' ', '-')}.png")
+        p = subprocess.run([RENDER, group, "-L", file, "--face", "0",
+                            "--drive", driver, "-o", out],
+                           capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            check(False, f"drive the group ({name}): exit {p.returncode}: "
+                  f"{p.stderr.strip()}")
+            continue
+        diff = np.abs(load(out) - src).max(axis=2)
+        moved[name] = (diff[keep] > 2).sum()
+        check((diff > 2).sum() > 1000, f"drive the group ({name}): the head "
+              f"moved ({(diff > 2).sum()} pixels)")
+        print(f"drive the group, {name}: {(diff > 2).sum()} pixels changed, "
+              f"{moved[name]} of the face behind (max "
+              f"{diff[keep].max():.0f} levels)")
+    if len(moved) == 2:
+        check(moved["both faces"] == 0,
+              f"drive the group: the face behind stays ({moved['both faces']} "
+              f"pixels changed)")
+        check(moved["front face alone"] > 50,
+              f"drive the group: without the other face in the file it moves "
+              f"({moved['front face alone']} pixels)")
+
     print(f"{len(failures)} failures")
     return 1 if failures else 0
 
