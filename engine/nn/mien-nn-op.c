@@ -31,21 +31,6 @@ mien_nn_op_type_name (mien_nn_op_type type)
   return "unknown";
 }
 
-float
-mien_nn_act_apply (mien_nn_act act, float x)
-{
-  switch (act.type)
-    {
-    case MIEN_NN_ACT_NONE: return x;
-    case MIEN_NN_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case MIEN_NN_ACT_LEAKY_RELU: return x < 0.0f ? act.alpha * x : x;
-    case MIEN_NN_ACT_ELU: return x < 0.0f ? act.alpha * expm1f (x) : x;
-    case MIEN_NN_ACT_TANH: return tanhf (x);
-    case MIEN_NN_ACT_SIGMOID: return 1.0f / (1.0f + expf (-x));
-    }
-  return x;
-}
-
 static mien_status
 need_rank (const mien_nn_op *op, int i, int rank, mien_error *err)
 {

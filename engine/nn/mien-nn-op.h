@@ -6,6 +6,8 @@
  * Every op reads and writes float32 tensors; activations are NHWC. */
 #pragma once
 
+#include <math.h>
+
 #include "mien-tensor.h"
 
 #ifdef __cplusplus
@@ -105,8 +107,24 @@ mien_status mien_nn_op_infer_shape (const mien_nn_op *op, int *rank,
                                     int dims[MIEN_TENSOR_MAX_RANK],
                                     mien_error *err);
 
-/* Applies an activation to one value. */
-float mien_nn_act_apply (mien_nn_act act, float x);
+/* Applies an activation to one value. Inline, because it runs once per
+ * output value of every convolution: as a call into another file (and a
+ * switch per value) it took 8.6 % of a video tracking run. Inlined, the
+ * compiler moves the switch out of the loops. */
+static inline float
+mien_nn_act_apply (mien_nn_act act, float x)
+{
+  switch (act.type)
+    {
+    case MIEN_NN_ACT_NONE: return x;
+    case MIEN_NN_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case MIEN_NN_ACT_LEAKY_RELU: return x < 0.0f ? act.alpha * x : x;
+    case MIEN_NN_ACT_ELU: return x < 0.0f ? act.alpha * expm1f (x) : x;
+    case MIEN_NN_ACT_TANH: return tanhf (x);
+    case MIEN_NN_ACT_SIGMOID: return 1.0f / (1.0f + expf (-x));
+    }
+  return x;
+}
 
 #ifdef __cplusplus
 }
