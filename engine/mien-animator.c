@@ -24,13 +24,16 @@ struct mien_animator {
    * generator leaves their heads alone (mien_generator_set_neighbours). */
   mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
   int n_neighbours;
-  /* The preview (mien_animator_render_preview): the crop's pyramid sizes,
-   * and for one coarser level at a time its frame and the photo
-   * area-averaged to it. */
-  int n_levels;
-  mien_level_size levels[MIEN_PYRAMID_MAX_LEVELS + 1];
-  int preview_level;
-  mien_image *level_out, *level_photo;
+  /* The preview's state, made on its first frame (animators that only
+   * export or render stills never hold it). */
+  struct animator_preview *preview;
+};
+
+/* For one coarser level at a time: its frame and the photo area-averaged
+ * to it (mien_animator_render_preview). */
+struct animator_preview {
+  int level;
+  mien_image *out, *photo;
 };
 
 /* Beside the decomposition the animator holds one crop-sized image (the HD
@@ -88,9 +91,6 @@ animator_prepare (mien_animator *anim, const mien_face *face, mien_error *err)
   mien_image_free (hd);
   if (!anim->rw)
     return err ? err->status : MIEN_ERR_NOMEM;
-  anim->n_levels = mien_pyramid_level_sizes (
-      anim->crop.width, anim->crop.height, MIEN_LOW_RES, MIEN_LOW_RES,
-      anim->levels, MIEN_PYRAMID_MAX_LEVELS + 1);
   for (int i = 0; i < MIEN_N_LANDMARKS; i++)
     anim->grid_landmarks[i]
         = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES, face->landmarks[i]);
@@ -137,8 +137,12 @@ mien_animator_free (mien_animator *anim)
   mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->crop_out);
-  mien_image_free (anim->level_out);
-  mien_image_free (anim->level_photo);
+  if (anim->preview)
+    {
+      mien_image_free (anim->preview->out);
+      mien_image_free (anim->preview->photo);
+      free (anim->preview);
+    }
   free (anim);
 }
 
@@ -379,18 +383,29 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   return MIEN_OK;
 }
 
+static int
+crop_levels (const mien_animator *anim, mien_level_size *sizes)
+{
+  return mien_pyramid_level_sizes (anim->crop.width, anim->crop.height,
+                                   MIEN_LOW_RES, MIEN_LOW_RES, sizes,
+                                   MIEN_PYRAMID_MAX_LEVELS + 1);
+}
+
 int
 mien_animator_get_n_levels (const mien_animator *anim)
 {
-  return anim->n_levels;
+  mien_level_size sizes[MIEN_PYRAMID_MAX_LEVELS + 1];
+  return crop_levels (anim, sizes);
 }
 
 mien_level_size
 mien_animator_get_level_size (const mien_animator *anim, int level)
 {
-  if (level < 0 || level >= anim->n_levels)
+  mien_level_size sizes[MIEN_PYRAMID_MAX_LEVELS + 1];
+  int n = crop_levels (anim, sizes);
+  if (level < 0 || level >= n)
     return (mien_level_size){ 0, 0 };
-  return anim->levels[level];
+  return sizes[level];
 }
 
 /* The frame and the photo at a coarser level (kept until another level is
@@ -398,37 +413,40 @@ mien_animator_get_level_size (const mien_animator *anim, int level)
 static mien_status
 prepare_level (mien_animator *anim, int level, mien_error *err)
 {
-  if (anim->preview_level == level && anim->level_out && anim->level_photo)
+  if (!anim->preview)
+    anim->preview = calloc (1, sizeof *anim->preview);
+  struct animator_preview *p = anim->preview;
+  if (!p)
+    return mien_error_set (err, MIEN_ERR_NOMEM, "animator: out of memory");
+  if (p->level == level && p->out && p->photo)
     return MIEN_OK;
-  mien_image_free (anim->level_out);
-  mien_image_free (anim->level_photo);
-  anim->level_out = anim->level_photo = NULL;
-  anim->preview_level = 0;
-  mien_level_size size = anim->levels[level];
+  mien_image_free (p->out);
+  mien_image_free (p->photo);
+  p->out = p->photo = NULL;
+  p->level = 0;
+  mien_level_size size = mien_animator_get_level_size (anim, level);
   int c = anim->photo->channels;
   mien_image *hd = mien_image_crop (anim->photo, anim->crop.x, anim->crop.y,
                                     anim->crop.width, anim->crop.height, err);
   if (!hd)
     return err ? err->status : MIEN_ERR_NOMEM;
-  anim->level_photo = mien_image_new (size.width, size.height, c, err);
-  mien_status st = anim->level_photo
-                       ? mien_downsample_area (hd, anim->level_photo,
-                                               anim->pool, err)
-                       : MIEN_ERR_NOMEM;
+  p->photo = mien_image_new (size.width, size.height, c, err);
+  mien_status st = p->photo ? mien_downsample_area (hd, p->photo, anim->pool,
+                                                    err)
+                            : MIEN_ERR_NOMEM;
   mien_image_free (hd);
   if (st == MIEN_OK)
     {
-      anim->level_out = mien_image_new_zeroed (size.width, size.height, c,
-                                               err);
-      st = anim->level_out ? MIEN_OK : MIEN_ERR_NOMEM;
+      p->out = mien_image_new_zeroed (size.width, size.height, c, err);
+      st = p->out ? MIEN_OK : MIEN_ERR_NOMEM;
     }
   if (st != MIEN_OK)
     {
-      mien_image_free (anim->level_photo);
-      anim->level_photo = NULL;
+      mien_image_free (p->photo);
+      p->photo = NULL;
       return st;
     }
-  anim->preview_level = level;
+  p->level = level;
   return MIEN_OK;
 }
 
@@ -438,11 +456,12 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
                               const mien_rect *region, const mien_image **out,
                               mien_error *err)
 {
-  if (level < 0 || level >= anim->n_levels)
+  int n_levels = mien_animator_get_n_levels (anim);
+  if (level < 0 || level >= n_levels)
     return mien_error_set (err, MIEN_ERR_INVALID,
                            "animator: no pyramid level %d (%d levels)", level,
-                           anim->n_levels);
-  mien_level_size size = anim->levels[level];
+                           n_levels);
+  mien_level_size size = mien_animator_get_level_size (anim, level);
   mien_rect r = { 0, 0, size.width, size.height };
   if (region && region->width > 0 && region->height > 0)
     r = *region;
@@ -457,7 +476,7 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
     st = prepare_level (anim, level, err);
   if (st != MIEN_OK)
     return st;
-  mien_image *dst = level == 0 ? anim->crop_out : anim->level_out;
+  mien_image *dst = level == 0 ? anim->crop_out : anim->preview->out;
   if (!mien_device_reswarp_has_frame_level (anim->rw))
     {
       /* A backend without preview levels: the full crop, area-averaged. */
@@ -475,14 +494,15 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   if (st == MIEN_OK)
     st = mien_device_reswarp_frame_level (anim->rw, anim->gen_out.refined,
                                           anim->gen_out.field, level, &r,
-                                          level > 0 ? anim->level_photo : NULL,
+                                          level > 0 ? anim->preview->photo
+                                                    : NULL,
                                           dst, err);
   if (st != MIEN_OK)
     return st;
   if (level == 0)
     keep_photo_in (anim, dst, anim->photo, anim->crop.x, anim->crop.y, r);
   else
-    keep_photo_in (anim, dst, anim->level_photo, 0, 0, r);
+    keep_photo_in (anim, dst, anim->preview->photo, 0, 0, r);
   if (out)
     *out = dst;
   return MIEN_OK;
