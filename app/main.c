@@ -3,10 +3,12 @@
 #include <locale.h>
 
 #include "mien-application.h"
+#include "mien-cli.h"
 
 int
 main (int argc, char **argv)
 {
+  mien_cli_use_fast_blas (argv);
   setlocale (LC_ALL, "");
   /* $MIEN_LOCALEDIR lets an uninstalled build use its own catalogues. */
   const char *localedir = g_getenv ("MIEN_LOCALEDIR");

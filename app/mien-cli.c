@@ -11,10 +11,35 @@
 
 #include "io/mien-model-dir.h"
 #include "mien-memory.h"
+#include "nn/mien-nn-cpu.h"
+
+#include <unistd.h>
+
+/* Weak: a tool without the networks (mien-reswarp) does not link
+ * engine/nn, and has no BLAS to speed up. */
+extern const char *mien_nn_blas_better_core (void) __attribute__ ((weak));
+
+void
+mien_cli_use_fast_blas (char **argv)
+{
+  if (mien_nn_blas_better_core == NULL)
+    return;
+  const char *core = mien_nn_blas_better_core ();
+  /* Not under valgrind: its child would run outside it. */
+  const char *preload = getenv ("LD_PRELOAD");
+  if (core == NULL || (preload != NULL && strstr (preload, "vgpreload")))
+    return;
+  if (setenv ("OPENBLAS_CORETYPE", core, 1) != 0)
+    return;
+  execv ("/proc/self/exe", argv);
+  /* Could not start again: carry on with the kernels OpenBLAS chose (the
+   * variable stays set, which only matters to programs started from here). */
+}
 
 void
 mien_cli_start (const char *name, int argc, char **argv)
 {
+  mien_cli_use_fast_blas (argv);
   for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
     if (strcmp (argv[i], "--version") == 0)
       {

@@ -8,7 +8,16 @@
 extern "C" {
 #endif
 
-/* Call first in main. Prints "NAME VERSION" and exits 0 when any argument
+/* Starts the program again (execv of /proc/self/exe, same arguments) with
+ * $OPENBLAS_CORETYPE set when OpenBLAS chose generic kernels for a CPU it
+ * does not know but whose vector units have better ones
+ * (mien_nn_blas_better_core); returns when there is nothing to change or
+ * the restart fails. Call before anything else in main: mien_cli_start
+ * does. */
+void mien_cli_use_fast_blas (char **argv);
+
+/* Call first in main. Re-executes for faster BLAS kernels where that helps
+ * (mien_cli_use_fast_blas). Prints "NAME VERSION" and exits 0 when any argument
  * before a "--" is --version. Ignores SIGXFSZ (past a file-size limit a
  * write fails and the temporary is cleaned up, instead of the process being
  * killed with it left behind). Sets the user's locale for messages and

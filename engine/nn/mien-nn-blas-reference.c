@@ -8,3 +8,12 @@ openblas_set_num_threads (int n)
 {
   (void)n;
 }
+
+/* Not OpenBLAS: no kernels to choose (mien_nn_blas_better_core). */
+char *openblas_get_corename (void);
+
+char *
+openblas_get_corename (void)
+{
+  return (char *)"reference";
+}

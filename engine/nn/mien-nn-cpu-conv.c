@@ -65,14 +65,46 @@ mien_nn_cpu_run_epilogue (mien_pool *pool, float *data, size_t rows, int channel
   mien_pool_parallel_for (pool, (int)rows, grain, epilogue_rows, &job);
 }
 
-/* C[m×n] = A[m×k] · B[k×n], all row-major and tight. */
+typedef struct gemm_job {
+  int n, k, trans_b;
+  const float *a, *b;
+  float *c;
+} gemm_job;
+
 static void
-gemm (int m, int n, int k, const float *a, const float *b, float *c)
+gemm_rows (void *data, int begin, int end)
 {
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, a, k,
-               b, n, 0.0f, c, n);
+  const gemm_job *g = data;
+  cblas_sgemm (CblasRowMajor, CblasNoTrans,
+               g->trans_b ? CblasTrans : CblasNoTrans, end - begin, g->n,
+               g->k, 1.0f, g->a + (size_t)begin * g->k, g->k, g->b,
+               g->trans_b ? g->k : g->n, 0.0f, g->c + (size_t)begin * g->n,
+               g->n);
 }
 
+/* C[m×n] = A[m×k] · B (B[k×n], or with trans_b B[n×k] transposed), all
+ * row-major and tight, the rows of C split over the pool. OpenBLAS runs
+ * single-threaded (mien_nn_cpu_backend_new): its own threads wait for work
+ * by spinning on sched_yield, which took a fifth of a video tracking run's
+ * time on the face nets' small matrices. Each row of C is the same sum
+ * however the rows are split. */
+static void
+gemm_ex (mien_pool *pool, int m, int n, int k, const float *a, const float *b,
+         int trans_b, float *c)
+{
+  /* At least about 64 k multiply-adds per piece. */
+  long per_row = (long)n * k;
+  int grain = per_row >= 65536 ? 1 : (int)(65536 / (per_row > 0 ? per_row : 1));
+  gemm_job job = { n, k, trans_b, a, b, c };
+  mien_pool_parallel_for (pool, m, grain, gemm_rows, &job);
+}
+
+static void
+gemm (mien_pool *pool, int m, int n, int k, const float *a, const float *b,
+      float *c)
+{
+  gemm_ex (pool, m, n, k, a, b, 0, c);
+}
 /* ---- conv2d: im2col + sgemm ---- */
 
 typedef struct im2col_job {
@@ -133,7 +165,8 @@ mien_nn_cpu_conv2d (mien_nn_backend *backend, const mien_nn_op *op, mien_error *
                && p->pad_top == 0 && p->pad_left == 0 && OH == H && OW == W;
   if (direct)
     /* A 1×1 convolution of an NHWC tensor is one GEMM over all pixels. */
-    gemm (N * H * W, O, C, x->data, w->data, y->data);
+    gemm (mien_nn_cpu_pool_of (backend), N * H * W, O, C, x->data, w->data,
+          y->data);
   else
     {
       size_t row_floats = (size_t)OW * (size_t)K;
@@ -153,7 +186,7 @@ mien_nn_cpu_conv2d (mien_nn_backend *backend, const mien_nn_op *op, mien_error *
             };
             mien_pool_parallel_for (mien_nn_cpu_pool_of (backend), rows, 1, im2col_rows,
                                     &job);
-            gemm (rows * OW, O, K, col, w->data,
+            gemm (mien_nn_cpu_pool_of (backend), rows * OW, O, K, col, w->data,
                   y->data + ((size_t)n * OH + r0) * OW * O);
           }
       free (col);
@@ -287,8 +320,8 @@ mien_nn_cpu_conv2d_transpose (mien_nn_backend *backend, const mien_nn_op *op,
     return mien_error_set (err, MIEN_ERR_NOMEM,
                            "conv2d_transpose: out of memory");
   /* The TF filter [KH,KW,Co,Ci] is a [KH·KW·Co, Ci] matrix: transpose it. */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, N * H * W, KC, Ci,
-               1.0f, x->data, Ci, w->data, Ci, 0.0f, col, KC);
+  gemm_ex (mien_nn_cpu_pool_of (backend), N * H * W, KC, Ci, x->data,
+           w->data, 1, col);
   transpose_job job = { op, col };
   mien_pool_parallel_for (mien_nn_cpu_pool_of (backend), N * op->dst->dims[1], 1,
                           transpose_rows, &job);
@@ -305,7 +338,8 @@ mien_nn_cpu_fully_connected (mien_nn_backend *backend, const mien_nn_op *op,
 {
   const mien_tensor *x = op->src[0], *w = op->src[1];
   int N = x->dims[0], K = w->dims[0], M = w->dims[1];
-  gemm (N, M, K, x->data, w->data, op->dst->data);
+  gemm (mien_nn_cpu_pool_of (backend), N, M, K, x->data, w->data,
+        op->dst->data);
   mien_nn_cpu_run_epilogue (mien_nn_cpu_pool_of (backend), op->dst->data, (size_t)N, M, NULL,
                 mien_nn_cpu_opt_data (op->src[2]), op->params.act);
   return MIEN_OK;

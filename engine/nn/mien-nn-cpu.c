@@ -9,6 +9,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 /* ---- pooling ---- */
@@ -373,12 +374,43 @@ mien_nn_cpu_backend_new (mien_pool *pool, int n_blas_threads, mien_error *err)
   cpu->base.iface = &cpu_iface;
   cpu->base.context = cpu;
   cpu->pool = pool != NULL ? pool : mien_pool_default ();
-  if (n_blas_threads <= 0)
-    n_blas_threads = mien_pool_get_n_threads (cpu->pool);
-  /* OpenBLAS threads only inside sgemm; the other ops use the pool. Both
-   * sized to the cores so they never oversubscribe one another. */
-  openblas_set_num_threads (n_blas_threads);
+  /* sgemm's rows are split over the pool (mien-nn-cpu-conv.c, gemm_ex) and
+   * OpenBLAS runs each piece on one thread: its own threads spin on
+   * sched_yield while they wait, and would oversubscribe the pool's. */
+  (void)n_blas_threads;
+  openblas_set_num_threads (1);
   return &cpu->base;
+}
+
+char *openblas_get_corename (void);
+
+const char *
+mien_nn_blas_better_core (void)
+{
+  if (getenv ("OPENBLAS_CORETYPE") != NULL)
+    return NULL;
+#if defined(__GNUC__) && defined(__x86_64__)
+  /* The cores OpenBLAS falls back to, without AVX kernels. */
+  static const char *const generic[] = { "Prescott", "Core2", "Penryn",
+                                         "Dunnington", "Nehalem", "Atom",
+                                         "Nano", "Banias", "Katmai" };
+  const char *core = openblas_get_corename ();
+  int fallback = 0;
+  for (size_t i = 0; core != NULL && i < sizeof generic / sizeof *generic; i++)
+    fallback |= strcasecmp (core, generic[i]) == 0;
+  if (!fallback)
+    return NULL;
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
+      && __builtin_cpu_supports ("avx512vl")
+      && __builtin_cpu_supports ("avx512dq"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
+    return "Haswell";
+  if (__builtin_cpu_supports ("avx"))
+    return "Sandybridge";
+#endif
+  return NULL;
 }
 
 int
