@@ -9,6 +9,10 @@
  *   A. the field and the gain, per pixel: within a run of columns between
  *      two field nodes they are one interpolation per pixel between the
  *      run's two (vertically interpolated) nodes, a loop without gathers;
+ *      where the runs are short (the field magnified less than 16×) each
+ *      pixel reads its two nodes through the tap tables instead. A chunk
+ *      where the field is zero skips pass B and reads the residual in place
+ *      (compose_row's exact read);
  *   B. the sample positions, per pixel, across pixels (8 or 16 to a
  *      vector): integer and fraction from the displacement alone, clamped
  *      to the image as sample_position does, as element offsets of the four
