@@ -3,7 +3,7 @@
 """A slider soak (issue #20): drags sliders and presses presets in the real
 app through AT-SPI for MIEN_SOAK_SECONDS (default 1200), on whatever photo the
 app was started with, and reports the app's resident memory (VmRSS of
-MIEN_PID) at the start, every minute and at the end. Fails if it grew by more
+MIEN_PID) at the start, every minute and at the end, and its peak. Fails if it grew by more
 than 5 % from the first reading taken after a warm-up (the first frames fill
 caches that are meant to stay). Run it through scripts/soak.sh."""
 import os
@@ -20,12 +20,13 @@ SLIDERS = ["Lip corner puller", "Inner brow raiser", "Jaw drop", "Brow lowerer"]
 PRESETS = ["Happy", "Surprised", "Neutral"]
 
 
-def rss_kib():
+def rss_kib(field="VmRSS"):
+    """The app's resident memory now (VmRSS), or its peak (VmHWM), in KiB."""
     with open(f"/proc/{PID}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no VmRSS for the app")
+    raise AssertionError(f"no {field} for the app")
 
 
 app = find_app()
@@ -57,6 +58,8 @@ while time.time() - start < SECONDS:
         next_report += 60
 
 end = rss_kib()
+print(f"peak RSS of the app over the run (VmHWM): {rss_kib('VmHWM') / 1024:.1f} MiB",
+      flush=True)
 growth = (end - baseline) / baseline
 print(f"start (after warm-up) {baseline / 1024:.1f} MiB, end {end / 1024:.1f} MiB, "
       f"growth {100 * growth:+.2f} % over {time.time() - start:.0f} s, {step} drags")
