@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "mien-cli.h"
 #include "atw/mien-atw.h"
 #include "nn/mien-nn-cpu.h"
 
@@ -17,6 +18,8 @@
 int
 main (int argc, char **argv)
 {
+  /* Measure the BLAS kernels the tools and the app run (mien-cli.h). */
+  mien_cli_use_fast_blas (argv);
   if (argc < 2)
     {
       fprintf (stderr, "usage: bench-atw WEIGHTS [FRAMES] [THREADS]\n");

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mien-cli.h"
 #include "face/mien-face-analyzer.h"
 #include "io/mien-image-io.h"
 
@@ -32,6 +33,8 @@ median (double *v, int n)
 int
 main (int argc, char **argv)
 {
+  /* Measure the BLAS kernels the tools and the app run (mien-cli.h). */
+  mien_cli_use_fast_blas (argv);
   const char *root = getenv ("MIEN_SOURCE_ROOT");
   char photo[1024], models[1024];
   snprintf (photo, sizeof photo, "%s/data/samples/sample1.jpg",
