@@ -302,6 +302,39 @@ mien_device_reswarp_get_cpu_decomposition (mien_device_reswarp *rw)
                                       : NULL;
 }
 
+/* After a backend's frame failed with s (its message in local): a caller's
+ * error is returned as it is (every backend would refuse it alike); a
+ * device failure moves to the next backend for this frame and all later
+ * ones, logged. Returns MIEN_OK when the frame is to be run again there. */
+static mien_status
+move_on_after (mien_device_reswarp *rw, mien_status s,
+               const mien_error *local, mien_error *err)
+{
+  if (!mien_reswarp_backend_is_device_failure (s))
+    {
+      if (err != NULL)
+        *err = *local;
+      return s;
+    }
+  int failed = rw->current;
+  rw->backends[failed]->destroy (rw->state);
+  rw->state = NULL;
+  mien_device_log ("%s; using the %s backend from now on", local->message,
+                   rw->backends[failed + 1]->name);
+  if (create_from (rw, rw->hd_copy, failed + 1, err) != MIEN_OK)
+    {
+      /* Nothing left to run frames on: keep the object freeable. */
+      rw->current = failed;
+      return err ? err->status : MIEN_ERR_UNSUPPORTED;
+    }
+  if (rw->current + 1 == rw->n_backends)
+    {
+      mien_image_free (rw->hd_copy);
+      rw->hd_copy = NULL;
+    }
+  return MIEN_OK;
+}
+
 mien_status
 mien_device_reswarp_frame (mien_device_reswarp *rw, const mien_image *refined,
                            const mien_image *field, mien_image *out,
@@ -314,31 +347,9 @@ mien_device_reswarp_frame (mien_device_reswarp *rw, const mien_image *refined,
                             last ? err : &local);
   if (s == MIEN_OK || last)
     return s;
-  if (!mien_reswarp_backend_is_device_failure (s))
-    {
-      if (err != NULL)
-        *err = local;
-      return s;
-    }
-  /* The device failed: the next backend, for this frame and all later. */
-  int failed = rw->current;
-  b->destroy (rw->state);
-  rw->state = NULL;
-  const char *next = rw->backends[failed + 1]->name;
-  mien_device_log ("%s; using the %s backend from now on", local.message,
-                   next);
-  if (create_from (rw, rw->hd_copy, failed + 1, err) != MIEN_OK)
-    {
-      /* Nothing left to run frames on: keep the object freeable. */
-      rw->current = failed;
-      return err ? err->status : MIEN_ERR_UNSUPPORTED;
-    }
-  if (rw->current + 1 == rw->n_backends)
-    {
-      mien_image_free (rw->hd_copy);
-      rw->hd_copy = NULL;
-    }
-  return mien_device_reswarp_frame (rw, refined, field, out, err);
+  s = move_on_after (rw, s, &local, err);
+  return s != MIEN_OK ? s
+                      : mien_device_reswarp_frame (rw, refined, field, out, err);
 }
 
 int
@@ -366,28 +377,9 @@ mien_device_reswarp_frame_level (mien_device_reswarp *rw,
                                   level_photo, out, last ? err : &local);
   if (s == MIEN_OK || last)
     return s;
-  if (!mien_reswarp_backend_is_device_failure (s))
-    {
-      if (err != NULL)
-        *err = local;
-      return s;
-    }
-  /* The device failed: the next backend from now on (as for frames). */
-  int failed = rw->current;
-  b->destroy (rw->state);
-  rw->state = NULL;
-  mien_device_log ("%s; using the %s backend from now on", local.message,
-                   rw->backends[failed + 1]->name);
-  if (create_from (rw, rw->hd_copy, failed + 1, err) != MIEN_OK)
-    {
-      rw->current = failed;
-      return err ? err->status : MIEN_ERR_UNSUPPORTED;
-    }
-  if (rw->current + 1 == rw->n_backends)
-    {
-      mien_image_free (rw->hd_copy);
-      rw->hd_copy = NULL;
-    }
+  s = move_on_after (rw, s, &local, err);
+  if (s != MIEN_OK)
+    return s;
   return mien_device_reswarp_frame_level (rw, refined, field, level, region,
                                           level_photo, out, err);
 }

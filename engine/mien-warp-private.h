@@ -41,6 +41,36 @@ typedef struct compose_job {
   int isa_level; /* of the vector rows: 4, 3, 2 or 0 (mien-warp-rows.c) */
 } compose_job;
 
+/* The vertical halves of the bilinear up-samplings of row y, once per row
+ * so that each pixel does only the horizontal half: the coarse image's two
+ * rows into coarse_row, and (with a field) the field's and the gain's into
+ * field_row and gain_row. Both row implementations start with it. */
+static inline __attribute__ ((always_inline)) void
+mien_warp_vertical_halves (const compose_job *job, int y, float *coarse_row,
+                           float *field_row, float *gain_row, const int C)
+{
+  const mien_image *coarse = job->coarse, *field = job->field;
+  mien_lerp_tap cy = job->coarse_y[y];
+  const float *c0 = mien_image_row (coarse, cy.i0);
+  const float *c1 = mien_image_row (coarse, cy.i1);
+  for (int i = 0; i < coarse->width * C; i++)
+    coarse_row[i] = mien_lerp (c0[i], c1[i], cy.w);
+  if (field == NULL)
+    return;
+  mien_lerp_tap fy = job->field_y[y];
+  const float *f0 = mien_image_row (field, fy.i0);
+  const float *f1 = mien_image_row (field, fy.i1);
+  for (int i = 0; i < field->width * 2; i++)
+    field_row[i] = mien_lerp (f0[i], f1[i], fy.w);
+  if (job->gain != NULL)
+    {
+      const float *g0 = mien_image_row (job->gain, fy.i0);
+      const float *g1 = mien_image_row (job->gain, fy.i1);
+      for (int i = 0; i < field->width; i++)
+        gain_row[i] = mien_lerp (g0[i], g1[i], fy.w);
+    }
+}
+
 /* Whether mien_warp_vector_rows can do this job: bilinear, no transport, 3
  * or 4 channels, and element offsets that fit an int. */
 int mien_warp_vector_rows_apply (const compose_job *job);

@@ -306,33 +306,12 @@ static inline __attribute__ ((always_inline)) void
 vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
             float *gain_row, chunk_buffers *b, const int C)
 {
-  const mien_image *coarse = job->coarse;
   const mien_image *res = job->residual;
   const mien_image *field = job->field;
   const int W = job->out->width;
   float *out = mien_image_row (job->out, y);
 
-  /* The vertical halves, once per row (as compose_row). */
-  mien_lerp_tap cy = job->coarse_y[y];
-  const float *c0 = mien_image_row (coarse, cy.i0);
-  const float *c1 = mien_image_row (coarse, cy.i1);
-  for (int i = 0; i < coarse->width * C; i++)
-    coarse_row[i] = mien_lerp (c0[i], c1[i], cy.w);
-  if (field != NULL)
-    {
-      mien_lerp_tap fy = job->field_y[y];
-      const float *f0 = mien_image_row (field, fy.i0);
-      const float *f1 = mien_image_row (field, fy.i1);
-      for (int i = 0; i < field->width * 2; i++)
-        field_row[i] = mien_lerp (f0[i], f1[i], fy.w);
-      if (job->gain != NULL)
-        {
-          const float *g0 = mien_image_row (job->gain, fy.i0);
-          const float *g1 = mien_image_row (job->gain, fy.i1);
-          for (int i = 0; i < field->width; i++)
-            gain_row[i] = mien_lerp (g0[i], g1[i], fy.w);
-        }
-    }
+  mien_warp_vertical_halves (job, y, coarse_row, field_row, gain_row, C);
 
   const int *cx0 = job->coarse_x0, *cx1 = job->coarse_x1;
   const float *cxw = job->coarse_xw;

@@ -201,31 +201,11 @@ static inline __attribute__ ((always_inline)) void
 compose_row (const compose_job *job, int y, float *coarse_row,
              float *field_row, float *gain_row, const int C, const int cubic)
 {
-  const mien_image *coarse = job->coarse;
   const mien_image *res = job->residual;
   const mien_image *field = job->field;
   float *out = mien_image_row (job->out, y);
 
-  mien_lerp_tap cy = job->coarse_y[y];
-  const float *c0 = mien_image_row (coarse, cy.i0);
-  const float *c1 = mien_image_row (coarse, cy.i1);
-  for (int i = 0; i < coarse->width * C; i++)
-    coarse_row[i] = mien_lerp (c0[i], c1[i], cy.w);
-  if (field != NULL)
-    {
-      mien_lerp_tap fy = job->field_y[y];
-      const float *f0 = mien_image_row (field, fy.i0);
-      const float *f1 = mien_image_row (field, fy.i1);
-      for (int i = 0; i < field->width * 2; i++)
-        field_row[i] = mien_lerp (f0[i], f1[i], fy.w);
-      if (job->gain != NULL)
-        {
-          const float *g0 = mien_image_row (job->gain, fy.i0);
-          const float *g1 = mien_image_row (job->gain, fy.i1);
-          for (int i = 0; i < field->width; i++)
-            gain_row[i] = mien_lerp (g0[i], g1[i], fy.w);
-        }
-    }
+  mien_warp_vertical_halves (job, y, coarse_row, field_row, gain_row, C);
 
   for (int x = job->x_begin; x < job->x_end; x++)
     {

@@ -236,15 +236,22 @@ damage_bin (const char *model, int random)
   free (buf);
 }
 
-static void
-test_hostile_outputs (void)
+/* data/samples/sample2.jpg (two faces), or NULL with the reason in err. */
+static mien_image *
+load_sample2 (mien_error *err)
 {
   char photo[1200];
   const char *root = getenv ("MIEN_SOURCE_ROOT");
   snprintf (photo, sizeof photo, "%s/data/samples/sample2.jpg",
             root ? root : ".");
+  return mien_image_load (photo, err);
+}
+
+static void
+test_hostile_outputs (void)
+{
   mien_error err = { 0 };
-  mien_image *img = mien_image_load (photo, &err);
+  mien_image *img = load_sample2 (&err);
   if (img == NULL)
     {
       printf ("hostile outputs: SKIP (%s)\n", err.message);
@@ -311,12 +318,8 @@ test_hostile_outputs (void)
 static void
 test_describe_without_descriptor (void)
 {
-  char photo[1200];
-  const char *root = getenv ("MIEN_SOURCE_ROOT");
-  snprintf (photo, sizeof photo, "%s/data/samples/sample2.jpg",
-            root ? root : ".");
   mien_error err = { 0 };
-  mien_image *img = mien_image_load (photo, &err);
+  mien_image *img = load_sample2 (&err);
   mien_face_analyzer *fa = mien_face_analyzer_new (models, NULL, &err);
   CHECK (img != NULL && fa != NULL, "%s", err.message);
   mien_face *faces = NULL;
