@@ -55,7 +55,15 @@ job_prepare (job *j, const mien_face *face, const char *generator,
                    : NULL;
   if (j->anim)
     mien_animator_set_other_faces (j->anim, all, n_all, face_index);
-  j->timeline = j->anim ? mien_project_build_timeline (j->project, err) : NULL;
+  /* "look-at-camera" is this photo's gaze (issue #25). */
+  mien_project here;
+  j->timeline = NULL;
+  if (j->anim && mien_render_photo_presets (j->anim, j->project, &here, err)
+                     == MIEN_OK)
+    {
+      j->timeline = mien_project_build_timeline (&here, err);
+      mien_render_photo_presets_clear (&here);
+    }
   j->clip = j->timeline ? mien_clip_new (j->anim, j->gen, j->timeline,
                                          s->interpolation, err)
                         : NULL;
@@ -129,6 +137,8 @@ mien_render_animate (const mien_project *project, const mien_image *photo,
                 "%.2f)\n", (double)m, (double)at);
       printf ("done in %.2f s\n", mien_cli_now () - pr.start);
     }
+  if (st == MIEN_OK)
+    mien_render_warn_gaze (j.anim);
   else if (st == MIEN_ERR_CANCELLED && mien_cli_stop_signal ())
     fprintf (stderr, "%s%s: %s; nothing written to %s (what was there is "
              "kept)\n", pr.tty && !quiet ? "\n" : "", program, err.message,

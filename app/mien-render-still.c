@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -64,7 +65,10 @@ warped_residual (mien_animator *anim, const mien_image *field,
     }
   if (mien_decomposition_get_n_residuals (dec) < 1)
     return NULL;
-  const mien_image *r = mien_decomposition_get_residual (dec, 0);
+  /* A float copy: the residual may be held in 16 bits. */
+  mien_image *r = mien_decomposition_copy_residual (dec, 0, NULL, err);
+  if (r == NULL)
+    return NULL;
   mien_image *zero = mien_image_new_zeroed (2, 2, r->channels, err);
   mien_image *out = mien_image_new (r->width, r->height, r->channels, err);
   if (zero && out
@@ -74,8 +78,10 @@ warped_residual (mien_animator *anim, const mien_image *field,
       for (size_t i = 0; i < mien_image_n_floats (out); i++)
         out->data[i] = 0.5f + 4.0f * out->data[i];
       mien_image_free (zero);
+      mien_image_free (r);
       return out;
     }
+  mien_image_free (r);
   mien_image_free (zero);
   mien_image_free (out);
   return NULL;
@@ -150,6 +156,56 @@ warn_pose_limit (const mien_generator *gen, const mien_driving *c)
 }
 
 static void
+add_photo_preset (mien_animator *anim, mien_expression_spec *spec)
+{
+  if (spec->preset != MIEN_PRESET_LOOK_AT_CAMERA)
+    return;
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_animator_add_preset (anim, &c, MIEN_PRESET_LOOK_AT_CAMERA,
+                            spec->intensity);
+  for (int i = 0; i < MIEN_AU_N_CHANNELS; i++)
+    spec->aus.values[i] += c.values[i];
+}
+
+mien_status
+mien_render_photo_presets (mien_animator *anim, const mien_project *project,
+                           mien_project *out, mien_error *err)
+{
+  *out = *project;
+  out->keyframes = NULL;
+  if (project->n_keyframes > 0)
+    {
+      out->keyframes = malloc (sizeof *out->keyframes
+                               * (size_t)project->n_keyframes);
+      if (!out->keyframes)
+        return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      memcpy (out->keyframes, project->keyframes,
+              sizeof *out->keyframes * (size_t)project->n_keyframes);
+    }
+  add_photo_preset (anim, &out->target);
+  for (int i = 0; i < out->n_keyframes; i++)
+    add_photo_preset (anim, &out->keyframes[i].expression);
+  return MIEN_OK;
+}
+
+void
+mien_render_photo_presets_clear (mien_project *out)
+{
+  free (out->keyframes);
+  out->keyframes = NULL;
+  out->n_keyframes = 0;
+}
+
+void
+mien_render_warn_gaze (const mien_animator *anim)
+{
+  const char *note = anim ? mien_animator_get_gaze_note (anim) : NULL;
+  if (note)
+    fprintf (stderr, "%s: warning: %s\n", program, note);
+}
+
+static void
 report (const options *opt, const mien_animator *anim, int face,
         const mien_generator *gen, const mien_generator_output *g)
 {
@@ -204,7 +260,6 @@ mien_render_still (const options *opt, const mien_project *project,
 {
   mien_error err = { 0 };
   mien_driving cv, *c = &cv;
-  mien_expression_spec_to_driving (&project->target, c);
   int crop_only = project->settings.region == MIEN_CLIP_REGION_FACE;
   mien_reswarp_mode mode = project->settings.mode;
   mien_generator *gen = mien_render_make_generator (opt->generator, &err);
@@ -213,7 +268,12 @@ mien_render_still (const options *opt, const mien_project *project,
   if (anim && opt->no_fade)
     mien_animator_set_residual_fade (anim, 0);
   if (anim)
-    mien_animator_set_other_faces (anim, all, n_all, face_index);
+    {
+      mien_animator_set_other_faces (anim, all, n_all, face_index);
+      mien_expression_spec target = project->target;
+      add_photo_preset (anim, &target);
+      mien_expression_spec_to_driving (&target, c);
+    }
   mien_image *frame = anim && !crop_only ? mien_image_copy (photo, &err) : NULL;
   const mien_image *crop_out = NULL;
   const mien_generator_output *g = NULL;
@@ -234,6 +294,7 @@ mien_render_still (const options *opt, const mien_project *project,
     {
       report (opt, anim, face_index, gen, g);
       warn_pose_limit (gen, c);
+      mien_render_warn_gaze (anim);
     }
   else
     fprintf (stderr, "%s: %s\n", program, err.message);

@@ -67,6 +67,18 @@ int mien_render_animate (const mien_project *project, const mien_image *photo,
                          const char *output, int overwrite, int quiet,
                          const mien_face *all, int n_all, int face_index);
 
+/* The per-photo presets ("look-at-camera", issue #25): their values for
+ * this photo added to each expression of the project's that names one
+ * (target and keyframes); *out shares everything else with project and is
+ * released with mien_render_photo_presets_clear. */
+mien_status mien_render_photo_presets (mien_animator *anim,
+                                       const mien_project *project,
+                                       mien_project *out, mien_error *err);
+void mien_render_photo_presets_clear (mien_project *out);
+/* The animator's gaze note (an eye shut, no iris found), once, as a
+ * warning on stderr (also with --quiet). */
+void mien_render_warn_gaze (const mien_animator *anim);
+
 /* The generator named on the command line: NULL or "rig" for the AU rig,
  * else an ATW weights file. */
 mien_generator *mien_render_make_generator (const char *name, mien_error *err);

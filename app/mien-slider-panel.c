@@ -27,6 +27,9 @@ struct _MienSliderPanel {
   int active_preset; /* the preset shown, untouched; -1: none */
   mien_driving base;  /* the expression at intensity 1 */
   int batch_depth; /* > 0 while setting many sliders: one "changed" at the end */
+  /* "Look at the camera" for the face shown (per photo, issue #25). */
+  gboolean camera_found;
+  float camera_h, camera_v;
 };
 
 G_DEFINE_FINAL_TYPE (MienSliderPanel, mien_slider_panel, GTK_TYPE_BOX)
@@ -212,9 +215,15 @@ make_presets (MienSliderPanel *self)
     {
       /* A toggle button: pressed while its preset is what the face shows,
        * which a screen reader announces too. */
-      GtkWidget *button = gtk_toggle_button_new_with_label (mien_presets[p].label);
+      gboolean camera = p == MIEN_PRESET_LOOK_AT_CAMERA;
+      GtkWidget *button = gtk_toggle_button_new_with_label (
+          camera ? _("Look at the camera") : mien_presets[p].label);
       self->preset_buttons[p] = GTK_TOGGLE_BUTTON (button);
-      gtk_widget_set_tooltip_text (button, mien_presets[p].description);
+      gtk_widget_set_tooltip_text (
+          button, camera ? _("Moves the irises to the middle of the eyes: "
+                             "the photo's own gaze, measured on its irises, "
+                             "cancelled.")
+                         : mien_presets[p].description);
       g_signal_connect (button, "clicked", G_CALLBACK (on_preset_clicked), self);
       gtk_flow_box_append (GTK_FLOW_BOX (flow), button);
     }
@@ -317,10 +326,35 @@ mien_slider_panel_apply_preset (MienSliderPanel *self,
     if (is_pose (ch))
       self->base.values[ch] = pose.values[ch];
   mien_driving_add_preset (&self->base, preset, 1.0f);
+  if (preset == MIEN_PRESET_LOOK_AT_CAMERA && self->camera_found)
+    {
+      self->base.values[MIEN_GAZE_H] = self->camera_h;
+      self->base.values[MIEN_GAZE_V] = self->camera_v;
+    }
   set_intensity_quietly (self, CLAMP (intensity, 0.0, 1.0));
   self->active_preset = preset;
   show_active_preset (self);
   show_base (self);
+}
+
+void
+mien_slider_panel_set_camera_gaze (MienSliderPanel *self, gboolean found,
+                                   double gaze_h, double gaze_v)
+{
+  g_return_if_fail (MIEN_IS_SLIDER_PANEL (self));
+  self->camera_found = found;
+  self->camera_h = found ? (float)gaze_h : 0.0f;
+  self->camera_v = found ? (float)gaze_v : 0.0f;
+  GtkWidget *button
+      = GTK_WIDGET (self->preset_buttons[MIEN_PRESET_LOOK_AT_CAMERA]);
+  gtk_widget_set_sensitive (button, found);
+  gtk_widget_set_tooltip_text (
+      button, found ? _("Moves the irises to the middle of the eyes: the "
+                        "photo's own gaze, measured on its irises, "
+                        "cancelled.")
+                    : _("No iris found in this face's eyes (eyes shut, too "
+                        "small, or hidden by a reflection): gaze cannot be "
+                        "turned to the camera."));
 }
 
 int

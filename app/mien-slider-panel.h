@@ -25,6 +25,11 @@ void mien_slider_panel_apply_preset (MienSliderPanel *self,
 /* The preset the sliders show, untouched since it was applied; -1 when a
  * slider changed it (or none was applied). */
 int mien_slider_panel_get_active_preset (MienSliderPanel *self);
+/* The face's "look at the camera" gaze (mien_iris_camera_gaze): the
+ * preset sets gaze_h, gaze_v to it; without an iris (found FALSE) its
+ * button is insensitive and says why. */
+void mien_slider_panel_set_camera_gaze (MienSliderPanel *self, gboolean found,
+                                        double gaze_h, double gaze_v);
 /* Sets one channel by name ("AU12", "12L", "gaze_h"); FALSE if unknown. */
 gboolean mien_slider_panel_set_value (MienSliderPanel *self, const char *name,
                                       double value);

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "face/mien-iris.h"
 #include "io/mien-project.h"
 
 /* What the loader thread needs and hands back: for a project file (.mien)
@@ -114,6 +115,25 @@ show_face_outlines (MienWindow *self)
                           mien_session_get_face_index (self->session));
 }
 
+/* "Look at the camera" for the face shown: its irises fitted in the photo
+ * (a few milliseconds, once per face). */
+static void
+update_camera_gaze (MienWindow *self)
+{
+  int i = mien_session_get_face_index (self->session);
+  const mien_face *face = i >= 0 ? mien_session_get_face (self->session, i)
+                                 : NULL;
+  const mien_image *photo = mien_session_get_photo (self->session);
+  mien_iris iris[2];
+  float h = 0.0f, v = 0.0f;
+  int found = 0;
+  if (face != NULL && photo != NULL
+      && mien_iris_find (photo, face->landmarks, 0, &iris[0], NULL) == MIEN_OK
+      && mien_iris_find (photo, face->landmarks, 1, &iris[1], NULL) == MIEN_OK)
+    found = mien_iris_camera_gaze (iris, &h, &v);
+  mien_slider_panel_set_camera_gaze (self->sliders, found > 0, h, v);
+}
+
 static void
 set_face_note (MienWindow *self)
 {
@@ -128,6 +148,7 @@ set_face_note (MienWindow *self)
     self->face_note = g_strdup_printf (_("face %d of %d (click a face to "
                                          "animate it)"), i + 1, n);
   show_face_outlines (self);
+  update_camera_gaze (self);
   GAction *again = g_action_map_lookup_action (G_ACTION_MAP (self),
                                                "find-faces-thorough");
   if (again != NULL)

@@ -16,6 +16,7 @@
 #pragma once
 
 #include "face/mien-face.h"
+#include "face/mien-iris.h"
 #include "mien-au.h"
 #include "mien-device.h"
 #include "mien-generator.h"
@@ -108,6 +109,36 @@ mien_status mien_animator_render_preview (mien_animator *anim,
                                           const mien_rect *region,
                                           const mien_image **out,
                                           mien_error *err);
+
+/* Gaze moves the irises (issue #25). The first frame that asks for gaze
+ * (or the first call below) finds the photo's irises (mien_iris_find at
+ * the photo's resolution, once per animator). A frame with gaze then runs
+ * the generator without gaze, so that its field does not also shift the
+ * eye region, and moves each found iris with mien_iris_move on the
+ * composed frame, at the frame's resolution (a preview level's too): the
+ * eye's landmarks and the iris are first carried to where the frame shows
+ * them (the generator's field inverted: after the expression and the head
+ * pose). Where neither eye's iris is found, the generator keeps gaze as
+ * before (the rig shifts the eye's interior; nothing where the eye is shut).
+ * The one-line English note of the last frame that asked for gaze when it
+ * could not move both irises (an eye shut, too small, no contrast, a
+ * glare), e.g. "gaze does nothing: both eyes are shut in the photo"; NULL
+ * when both irises moved or no frame has asked for gaze yet. */
+const char *mien_animator_get_gaze_note (const mien_animator *anim);
+/* The photo's iris of one eye (side 0: the subject's right, image left),
+ * found on first use. */
+const mien_iris *mien_animator_get_iris (mien_animator *anim, int side);
+/* "Look at the camera": the gaze_h, gaze_v that move the found irises to
+ * the centres of their eye openings (the photo's measured gaze,
+ * mien_iris_offset, cancelled; the mean of both eyes, clamped to [-1, 1]).
+ * Returns the number of irises found (0: both 0). */
+int mien_animator_camera_gaze (mien_animator *anim, float *gaze_h,
+                               float *gaze_v);
+/* mien_driving_add_preset, and the per-photo presets:
+ * MIEN_PRESET_LOOK_AT_CAMERA adds this photo's camera gaze × intensity. */
+void mien_animator_add_preset (mien_animator *anim, mien_driving *c,
+                               mien_expression_preset preset,
+                               float intensity);
 
 /* One full frame: frame (photo-sized, same channels) must already hold the
  * photo outside the region that the previous frame pasted, which is true for

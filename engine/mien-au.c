@@ -243,6 +243,9 @@ const mien_preset_info mien_presets[MIEN_N_PRESETS] = {
     "Lips pressed together as for m, b and p: AU24 + AU23, chin raised "
     "(AU17).",
     MIEN_PRESET_GROUP_MOUTH },
+  { "look-at-camera", "Look at the camera",
+    "Gaze that moves the irises to the middle of the eyes: the photo's own "
+    "gaze, measured on its irises, cancelled.", MIEN_PRESET_GROUP_GAZE },
 };
 
 typedef struct preset_term {

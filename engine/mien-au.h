@@ -114,7 +114,8 @@ float mien_driving_side (const mien_driving *c, mien_au_channel au,
                          mien_au_side side);
 
 /* Presets: the expressions from the EMFACS prototypes, then the visemes of
- * speech (mouth shapes made of AUs; group MIEN_PRESET_GROUP_MOUTH). A
+ * speech (mouth shapes made of AUs; group MIEN_PRESET_GROUP_MOUTH), then
+ * "look at the camera" (gaze, per photo: MIEN_PRESET_GROUP_GAZE). A
  * preset's group says where a user interface lists it; appending presets
  * keeps the numbers of the earlier ones. */
 typedef enum mien_expression_preset {
@@ -131,12 +132,17 @@ typedef enum mien_expression_preset {
   MIEN_PRESET_VISEME_O,   /* "o" as in go: rounded, open */
   MIEN_PRESET_VISEME_U,   /* "oo" as in boot: rounded, puckered */
   MIEN_PRESET_VISEME_MBP, /* m, b, p: lips pressed */
+  /* Per photo (group MIEN_PRESET_GROUP_GAZE): the gaze that cancels the
+   * photo's own, measured on its irises. mien_driving_add_preset adds
+   * nothing for it; mien_animator_add_preset adds the photo's values. */
+  MIEN_PRESET_LOOK_AT_CAMERA,
   MIEN_N_PRESETS,
 } mien_expression_preset;
 
 typedef enum mien_preset_group {
   MIEN_PRESET_GROUP_EXPRESSION = 0, /* neutral … contempt */
   MIEN_PRESET_GROUP_MOUTH,          /* the visemes */
+  MIEN_PRESET_GROUP_GAZE,           /* look at the camera (per photo) */
   MIEN_N_PRESET_GROUPS,
 } mien_preset_group;
 

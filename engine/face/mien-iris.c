@@ -540,6 +540,29 @@ mien_iris_offset (const mien_iris *iris, float *h, float *v)
   *v = (-dx * iris->eye_axis.y + dy * iris->eye_axis.x) / half;
 }
 
+int
+mien_iris_camera_gaze (const mien_iris iris[2], float *gaze_h, float *gaze_v)
+{
+  *gaze_h = *gaze_v = 0.0f;
+  int n = 0;
+  float h = 0.0f, v = 0.0f;
+  for (int s = 0; s < 2; s++)
+    if (iris[s].status == MIEN_IRIS_FOUND)
+      {
+        float hs, vs;
+        mien_iris_offset (&iris[s], &hs, &vs);
+        h += hs, v += vs, n++;
+      }
+  if (n == 0)
+    return 0;
+  /* The offset is over half the eye's width; gaze 1 moves the iris
+   * MIEN_IRIS_GAZE_H (_V) of the whole width. */
+  h /= (float)n, v /= (float)n;
+  *gaze_h = fminf (fmaxf (-0.5f * h / MIEN_IRIS_GAZE_H, -1.0f), 1.0f);
+  *gaze_v = fminf (fmaxf (-0.5f * v / MIEN_IRIS_GAZE_V, -1.0f), 1.0f);
+  return n;
+}
+
 const char *
 mien_iris_status_to_string (mien_iris_status status)
 {

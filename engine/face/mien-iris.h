@@ -74,6 +74,14 @@ mien_status mien_iris_find (const mien_image *image,
  * the width (+: down). 0, 0 for an iris not found. */
 void mien_iris_offset (const mien_iris *iris, float *h, float *v);
 
+/* "Look at the camera": the gaze_h, gaze_v (mien_iris_move's units) that
+ * move the found irises of both eyes to the centres of their openings,
+ * i.e. cancel the photo's own gaze (mien_iris_offset, the mean over the
+ * eyes found, clamped to [-1, 1]). Returns the number of irises found
+ * (0: both 0). */
+int mien_iris_camera_gaze (const mien_iris iris[2], float *gaze_h,
+                           float *gaze_v);
+
 /* Gaze that moves the iris itself, at the image's own resolution: the
  * iris disc (with its pupil and catchlight) is moved rigidly inside the
  * eye opening, the lids stay where they are and cover it where it passes

@@ -105,7 +105,8 @@ main (void)
     {
       int mouth_group = mien_presets[p].group == MIEN_PRESET_GROUP_MOUTH;
       n_mouth += mouth_group;
-      CHECK (mouth_group == (p >= MIEN_PRESET_VISEME_A),
+      CHECK (mouth_group == (p >= MIEN_PRESET_VISEME_A
+                             && p <= MIEN_PRESET_VISEME_MBP),
              "%s: group %d", mien_presets[p].name, mien_presets[p].group);
       if (!mouth_group)
         continue;
