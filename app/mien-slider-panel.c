@@ -355,6 +355,14 @@ mien_slider_panel_set_camera_gaze (MienSliderPanel *self, gboolean found,
                     : _("No iris found in this face's eyes (eyes shut, too "
                         "small, or hidden by a reflection): gaze cannot be "
                         "turned to the camera."));
+  /* The gaze sliders say what they do without an iris (the animator's
+   * gaze note, mien_animator_get_gaze_note, in the panel's words). */
+  for (int ch = MIEN_GAZE_H; ch <= MIEN_GAZE_V; ch++)
+    gtk_widget_set_tooltip_text (
+        GTK_WIDGET (self->scales[ch]),
+        found ? mien_au_channels[ch].description
+              : _("No iris found in this face's eyes: gaze moves the eye "
+                  "region instead, and does nothing for a shut eye."));
 }
 
 int
