@@ -309,11 +309,70 @@ encode (mp4_state *s, AVFrame *frame, mien_error *err)
     }
 }
 
+/* mien_to_u8 without the call to lrintf, in a form GCC vectorises (its
+ * compares on floats would be branches under -ftrapping-math): the clamp
+ * is done on the bits (a positive float orders as its bits do; negatives,
+ * -0 and -NaN go to 0, 1 and above to 1, +NaN to 0), then the product is
+ * rounded to nearest, ties to even, by adding and taking away 1.5 · 2²³
+ * (in [0, 255] the sum's unit in the last place is 1), which is lrintf in
+ * the default rounding mode. mien_image_to_rgb8's call per sample was
+ * 12 % of a driving export's CPU time at 1024² (perf); this is the same
+ * bytes (test export-mp4-rgb8). */
+static inline unsigned char
+to_u8 (float v)
+{
+  int32_t u;
+  memcpy (&u, &v, sizeof u);
+  int32_t p = u > 0 ? u : 0;
+  int32_t nan = (0x7f800000 - p) >> 31; /* all ones for +NaN */
+  int32_t c = (p < 0x3f800000 ? p : 0x3f800000) & ~nan;
+  float t;
+  memcpy (&t, &c, sizeof t);
+  t = t * 255.0f + 12582912.0f;
+  t -= 12582912.0f;
+  return (unsigned char)(int)t;
+}
+
+static void
+to_u8_run (const float *restrict in, unsigned char *restrict out, int n)
+{
+  for (int i = 0; i < n; i++)
+    out[i] = to_u8 (in[i]);
+}
+
+void
+mien_export_mp4_rgb8 (const mien_image *image, unsigned char *pixels,
+                      int rowstride)
+{
+  enum { CHUNK = 256 };
+  unsigned char four[4 * CHUNK];
+  int C = image->channels, W = image->width;
+  for (int y = 0; y < image->height; y++)
+    {
+      const float *in = mien_image_row (image, y);
+      unsigned char *out = pixels + (size_t)y * (size_t)rowstride;
+      if (C == 3)
+        to_u8_run (in, out, 3 * W);
+      else if (C == 4)
+        for (int x0 = 0; x0 < W; x0 += CHUNK)
+          {
+            int n = W - x0 < CHUNK ? W - x0 : CHUNK;
+            to_u8_run (in + 4 * x0, four, 4 * n);
+            for (int x = 0; x < n; x++)
+              memcpy (out + 3 * (x0 + x), four + 4 * x, 3);
+          }
+      else
+        for (int x = 0; x < W; x++)
+          for (int c = 0; c < 3; c++)
+            out[3 * x + c] = to_u8 (in[x * C + (c < C ? c : 0)]);
+    }
+}
+
 /* The frame as 8-bit RGB, with the padding column/row repeating the last. */
 static void
 fill_rgb (mp4_state *s, const mien_image *image)
 {
-  mien_image_to_rgb8 (image, s->rgb, s->rgb_stride);
+  mien_export_mp4_rgb8 (image, s->rgb, s->rgb_stride);
   if (s->width != s->frame_width)
     for (int y = 0; y < s->frame_height; y++)
       {

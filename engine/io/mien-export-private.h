@@ -23,3 +23,8 @@ typedef struct mien_export_backend {
 extern const mien_export_backend mien_export_png_backend;
 extern const mien_export_backend mien_export_gif_backend;
 extern const mien_export_backend mien_export_mp4_backend;
+
+/* The MP4 backend's float → 8-bit RGB (mien-export-mp4.c): the bytes
+ * mien_image_to_rgb8 writes, without its call per sample. */
+void mien_export_mp4_rgb8 (const mien_image *image, unsigned char *pixels,
+                           int rowstride);
