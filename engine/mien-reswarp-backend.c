@@ -49,7 +49,10 @@ cpu_create (const mien_image *hd, int low_w, int low_h,
       return NULL;
     }
   s->pool = pool;
-  s->dec = mien_decomposition_new (hd, low_w, low_h, mode, pool, err);
+  /* 16-bit residuals for 8-bit photos (issue #22: half the bytes per
+   * frame and per photo); a 16-bit or float source keeps float. */
+  s->dec = mien_decomposition_new_ex (hd, low_w, low_h, mode,
+                                      MIEN_RESIDUAL_AUTO, pool, err);
   if (s->dec == NULL)
     {
       free (s);

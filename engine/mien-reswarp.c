@@ -17,7 +17,11 @@ struct mien_decomposition {
   mien_level_size sizes[MIEN_PYRAMID_MAX_LEVELS + 1];
   mien_image *low;
   int n_residuals;
+  /* Each residual is held in one storage: float (residuals[k]) or 16 bits
+   * (residuals16[k]); the other pointer is NULL. */
   mien_image *residuals[MIEN_PYRAMID_MAX_LEVELS];
+  mien_residual16 *residuals16[MIEN_PYRAMID_MAX_LEVELS];
+  int fixed16; /* the residuals are (to be) stored in 16 bits */
   /* Multiscale intermediate results per level, kept across frames so that the
    * hot path does not fault in fresh pages for every frame. */
   mien_image *scratch[MIEN_PYRAMID_MAX_LEVELS];
@@ -136,6 +140,25 @@ make_residual (const mien_image *fine, const mien_image *coarse,
   return res;
 }
 
+/* Takes level k's float residual: kept as it is, or (16-bit storage)
+ * quantized and freed at once, so that at most one level is ever held in
+ * float. Returns 0 on failure (res is freed either way). */
+static int
+keep_residual (mien_decomposition *dec, int k, mien_image *res,
+               mien_pool *pool, mien_error *err)
+{
+  if (res == NULL)
+    return 0;
+  if (!dec->fixed16)
+    {
+      dec->residuals[k] = res;
+      return 1;
+    }
+  dec->residuals16[k] = mien_residual16_from_image (res, pool, err);
+  mien_image_free (res);
+  return dec->residuals16[k] != NULL;
+}
+
 static mien_image *
 downsample_to (const mien_image *src, int w, int h, mien_pool *pool,
                mien_error *err)
@@ -157,8 +180,9 @@ decompose_vanilla (mien_decomposition *dec, const mien_image *hd,
   dec->low = downsample_to (hd, low.width, low.height, pool, err);
   if (dec->low == NULL)
     return 0;
-  dec->residuals[0] = make_residual (hd, dec->low, pool, err);
-  dec->n_residuals = dec->residuals[0] != NULL;
+  dec->n_residuals = keep_residual (dec, 0, make_residual (hd, dec->low,
+                                                          pool, err),
+                                    pool, err);
   return dec->n_residuals == 1;
 }
 
@@ -183,9 +207,11 @@ decompose_multiscale (mien_decomposition *dec, const mien_image *hd,
           mien_image_free (owned_fine);
           return 0;
         }
-      dec->residuals[k] = make_residual (fine, coarse, pool, err);
+      int kept = keep_residual (dec, k, make_residual (fine, coarse, pool,
+                                                       err),
+                                pool, err);
       mien_image_free (owned_fine);
-      if (dec->residuals[k] == NULL)
+      if (!kept)
         {
           mien_image_free (coarse);
           return 0;
@@ -198,10 +224,73 @@ decompose_multiscale (mien_decomposition *dec, const mien_image *hd,
   return dec->low != NULL;
 }
 
+typedef struct grid_job {
+  const mien_image *image;
+  int off; /* set by any row with a sample off the grid */
+} grid_job;
+
+static void
+grid_rows (void *data, int begin, int end)
+{
+  grid_job *job = data;
+  const size_t row = (size_t)job->image->width * job->image->channels;
+  for (int y = begin; y < end && !job->off; y++)
+    {
+      const float *p = mien_image_row (job->image, y);
+      for (size_t i = 0; i < row; i++)
+        {
+          float v = p[i] * 255.0f;
+          float d = v - floorf (v + 0.5f);
+          if (!(d < 1e-3f && d > -1e-3f) || p[i] < 0.0f || p[i] > 1.0f)
+            {
+              job->off = 1; /* a benign race: every writer writes 1 */
+              break;
+            }
+        }
+    }
+}
+
+/* Whether every sample is k/255 in [0, 1]: a photo with 8 bits per sample
+ * (not resampled), which 16-bit residuals carry to within 1/64 of a level. */
+static int
+on_8bit_grid (const mien_image *image, mien_pool *pool)
+{
+  grid_job job = { image, 0 };
+  mien_pool_parallel_for (pool, image->height, 64, grid_rows, &job);
+  return !job.off;
+}
+
+static int
+choose_fixed16 (const mien_image *hd, mien_residual_storage storage,
+                mien_pool *pool)
+{
+  const char *forced = getenv ("MIEN_RESIDUAL_STORAGE");
+  if (storage == MIEN_RESIDUAL_AUTO && forced != NULL)
+    {
+      if (strcmp (forced, "float") == 0)
+        storage = MIEN_RESIDUAL_FLOAT32;
+      else if (strcmp (forced, "16") == 0)
+        storage = MIEN_RESIDUAL_FIXED16;
+    }
+  if (storage != MIEN_RESIDUAL_AUTO)
+    return storage == MIEN_RESIDUAL_FIXED16;
+  return (hd->channels == 3 || hd->channels == 4) && on_8bit_grid (hd, pool);
+}
+
 mien_decomposition *
 mien_decomposition_new (const mien_image *hd, int low_w, int low_h,
                         mien_reswarp_mode mode, mien_pool *pool,
                         mien_error *err)
+{
+  return mien_decomposition_new_ex (hd, low_w, low_h, mode,
+                                    MIEN_RESIDUAL_FLOAT32, pool, err);
+}
+
+mien_decomposition *
+mien_decomposition_new_ex (const mien_image *hd, int low_w, int low_h,
+                           mien_reswarp_mode mode,
+                           mien_residual_storage storage, mien_pool *pool,
+                           mien_error *err)
 {
   if (low_w <= 0 || low_h <= 0)
     {
@@ -219,6 +308,7 @@ mien_decomposition_new (const mien_image *hd, int low_w, int low_h,
       return NULL;
     }
   dec->mode = mode;
+  dec->fixed16 = choose_fixed16 (hd, storage, pool);
   mien_decomposition_set_residual_fade (dec, 1);
   dec->width = hd->width;
   dec->height = hd->height;
@@ -330,6 +420,7 @@ mien_decomposition_free (mien_decomposition *dec)
   for (int k = 0; k < MIEN_PYRAMID_MAX_LEVELS; k++)
     {
       mien_image_free (dec->residuals[k]);
+      mien_residual16_free (dec->residuals16[k]);
       mien_image_free (dec->scratch[k]);
     }
   free (dec);
@@ -426,6 +517,72 @@ mien_decomposition_get_residual (const mien_decomposition *dec, int k)
   return k >= 0 && k < dec->n_residuals ? dec->residuals[k] : NULL;
 }
 
+const mien_residual16 *
+mien_decomposition_get_residual16 (const mien_decomposition *dec, int k)
+{
+  return k >= 0 && k < dec->n_residuals ? dec->residuals16[k] : NULL;
+}
+
+mien_image *
+mien_decomposition_copy_residual (const mien_decomposition *dec, int k,
+                                  mien_pool *pool, mien_error *err)
+{
+  if (k < 0 || k >= dec->n_residuals)
+    {
+      mien_error_set (err, MIEN_ERR_INVALID, "no residual %d (%d levels)", k,
+                      dec->n_residuals);
+      return NULL;
+    }
+  if (dec->residuals[k] != NULL)
+    return mien_image_copy (dec->residuals[k], err);
+  return mien_residual16_to_image (dec->residuals16[k], pool, err);
+}
+
+mien_residual_storage
+mien_decomposition_get_storage (const mien_decomposition *dec)
+{
+  for (int k = 0; k < dec->n_residuals; k++)
+    if (dec->residuals16[k] != NULL)
+      return MIEN_RESIDUAL_FIXED16;
+  return MIEN_RESIDUAL_FLOAT32;
+}
+
+/* The kernel reads 16-bit residuals only in its default case: when the
+ * options ask for another (cubic, transport), the residuals go to float
+ * for good, once, rather than through a float copy per level and frame. */
+static mien_status
+residuals_for (mien_decomposition *dec, const mien_warp_options *options,
+               mien_pool *pool, mien_error *err)
+{
+  if (mien_warp_reads_residual16 (dec->channels, options))
+    return MIEN_OK;
+  for (int k = 0; k < dec->n_residuals; k++)
+    if (dec->residuals16[k] != NULL)
+      {
+        mien_image *f = mien_residual16_to_image (dec->residuals16[k], pool,
+                                                  err);
+        if (f == NULL)
+          return MIEN_ERR_NOMEM;
+        dec->residuals[k] = f;
+        mien_residual16_free (dec->residuals16[k]);
+        dec->residuals16[k] = NULL;
+      }
+  dec->fixed16 = 0;
+  return MIEN_OK;
+}
+
+/* One level's compose with residual k in whichever storage it has. */
+static mien_status
+compose_with_residual (mien_decomposition *dec, int k,
+                       const mien_image *coarse, const mien_image *field,
+                       mien_warp_options options, mien_image *dst,
+                       mien_pool *pool, mien_error *err)
+{
+  options.residual16 = dec->residuals16[k];
+  return mien_warp_compose_ex (coarse, dec->residuals[k], field, &options,
+                               dst, pool, err);
+}
+
 /* ---- one frame ----------------------------------------------------------- */
 
 mien_status
@@ -473,7 +630,7 @@ check_frame_inputs (const mien_decomposition *dec, const mien_image *refined,
  * the resampler and the transport. */
 static mien_status
 frame_options (mien_decomposition *dec, const mien_image *field,
-               mien_warp_options *options, mien_error *err)
+               mien_warp_options *options, mien_pool *pool, mien_error *err)
 {
   const mien_image *gain = NULL;
   if (dec->residual_fade)
@@ -492,7 +649,7 @@ frame_options (mien_decomposition *dec, const mien_image *field,
     .resampler = dec->resampler,
     .transport = gain != NULL && dec->transport,
   };
-  return MIEN_OK;
+  return residuals_for (dec, options, pool, err);
 }
 
 /* Level k's frame buffer between the top and the output; zero-filled when
@@ -517,12 +674,12 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
   if (status != MIEN_OK)
     return status;
   mien_warp_options options;
-  status = frame_options (dec, field, &options, err);
+  status = frame_options (dec, field, &options, pool, err);
   if (status != MIEN_OK)
     return status;
   if (dec->mode == MIEN_RESWARP_VANILLA)
-    return mien_warp_compose_ex (refined, dec->residuals[0], field, &options,
-                                 out, pool, err);
+    return compose_with_residual (dec, 0, refined, field, options, out, pool,
+                                  err);
 
   if (dec->n_residuals == 0)
     {
@@ -540,8 +697,8 @@ mien_reswarp (mien_decomposition *dec, const mien_image *refined,
           if (dst == NULL)
             return MIEN_ERR_NOMEM;
         }
-      status = mien_warp_compose_ex (coarse, dec->residuals[k], field,
-                                     &options, dst, pool, err);
+      status = compose_with_residual (dec, k, coarse, field, options, dst,
+                                      pool, err);
       if (status != MIEN_OK)
         return status;
       coarse = dst;
@@ -688,16 +845,17 @@ mien_reswarp_level (mien_decomposition *dec, const mien_image *refined,
                            "vanilla level %d needs the photo at that level "
                            "first", level);
   mien_warp_options options;
-  status = frame_options (dec, field, &options, err);
+  status = frame_options (dec, field, &options, pool, err);
   if (status != MIEN_OK)
     return status;
   if (dec->mode == MIEN_RESWARP_VANILLA)
     {
       options.region = r;
-      const mien_image *residual = level == 0 ? dec->residuals[0]
-                                              : dec->level_residual;
-      return mien_warp_compose_ex (refined, residual, field, &options, out,
-                                   pool, err);
+      if (level == 0)
+        return compose_with_residual (dec, 0, refined, field, options, out,
+                                      pool, err);
+      return mien_warp_compose_ex (refined, dec->level_residual, field,
+                                   &options, out, pool, err);
     }
   /* Multiscale: the region's footprint on every coarser level, then the
    * levels from the top down to this one. */
@@ -716,8 +874,8 @@ mien_reswarp_level (mien_decomposition *dec, const mien_image *refined,
       if (dst == NULL)
         return MIEN_ERR_NOMEM;
       options.region = regions[k];
-      status = mien_warp_compose_ex (coarse, dec->residuals[k], field,
-                                     &options, dst, pool, err);
+      status = compose_with_residual (dec, k, coarse, field, options, dst,
+                                      pool, err);
       if (status != MIEN_OK)
         return status;
       coarse = dst;

@@ -65,13 +65,42 @@ int mien_pyramid_level_sizes (int width, int height, int low_w, int low_h,
 
 typedef struct mien_decomposition mien_decomposition;
 
+/* How the residuals are held (issue #22). 16 bits (mien_residual16) halve
+ * the bytes every frame reads and the memory a photo holds; the output then
+ * differs from float storage by at most 1/64 of an 8-bit level per pyramid
+ * level (F = 0 gives the photo back within 0.05 of a level, not exactly).
+ *   AUTO: 16 bits for a 3- or 4-channel photo whose samples are all on the
+ *         8-bit grid (k/255: an 8-bit file, not resampled); float otherwise,
+ *         so that a 16-bit or float source keeps its precision.
+ *         MIEN_RESIDUAL_STORAGE=float or =16 overrides it.
+ *   FLOAT32: float, the exact identity (F = 0 returns the photo to float
+ *         rounding).
+ *   FIXED16: 16 bits whatever the photo.
+ * The kernel reads 16 bits in its default case (bilinear, no transport, 3 or
+ * 4 channels); asking for another (cubic, transport) moves the residuals to
+ * float at the next frame, for good. */
+typedef enum mien_residual_storage {
+  MIEN_RESIDUAL_AUTO = 0,
+  MIEN_RESIDUAL_FLOAT32 = 1,
+  MIEN_RESIDUAL_FIXED16 = 2,
+} mien_residual_storage;
+
 /* Decomposes hd (any size, 1–4 channels) for the given mode. The result
  * holds I (mien_decomposition_get_low) and the residual(s). Computed once per
  * photo and reused for every frame. */
 mien_decomposition *mien_decomposition_new (const mien_image *hd, int low_w,
                                             int low_h, mien_reswarp_mode mode,
                                             mien_pool *pool, mien_error *err);
+/* The same with a choice of storage; mien_decomposition_new is FLOAT32. */
+mien_decomposition *mien_decomposition_new_ex (const mien_image *hd,
+                                               int low_w, int low_h,
+                                               mien_reswarp_mode mode,
+                                               mien_residual_storage storage,
+                                               mien_pool *pool,
+                                               mien_error *err);
 void mien_decomposition_free (mien_decomposition *dec);
+/* FLOAT32 or FIXED16: how the residuals are held now. */
+mien_residual_storage mien_decomposition_get_storage (const mien_decomposition *dec);
 
 /* Memory: the most a decomposition of a width×height×channels photo holds at
  * once, in bytes, from mien_decomposition_new through its first frame: the
@@ -97,9 +126,16 @@ int mien_decomposition_get_height (const mien_decomposition *dec);
 /* Number of residual maps: 1 for vanilla, the pyramid depth for multiscale
  * (0 when the photo is already at the low size). */
 int mien_decomposition_get_n_residuals (const mien_decomposition *dec);
-/* Residual k: k = 0 is full size, higher k are coarser (multiscale). */
+/* Residual k: k = 0 is full size, higher k are coarser (multiscale).
+ * NULL when it is held in 16 bits (then get_residual16 gives it);
+ * copy_residual gives a float copy in either storage (free it). */
 const mien_image *mien_decomposition_get_residual (const mien_decomposition *dec,
                                                    int k);
+const mien_residual16 *
+mien_decomposition_get_residual16 (const mien_decomposition *dec, int k);
+mien_image *mien_decomposition_copy_residual (const mien_decomposition *dec,
+                                              int k, mien_pool *pool,
+                                              mien_error *err);
 
 /* One frame: writes O^h into out (full size, same channels as the photo).
  * refined is O^r at the low size; field is F (2 channels) at the low size.

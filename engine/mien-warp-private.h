@@ -19,6 +19,9 @@ typedef struct mien_warp_run {
 typedef struct compose_job {
   const mien_image *coarse;
   const mien_image *residual; /* may be NULL */
+  /* Or the residual in 16 bits (mien_residual16's data, out's shape), read
+   * by the vector rows only; then residual is NULL. */
+  const int16_t *residual16;
   const mien_image *field;    /* may be NULL */
   const mien_image *gain;     /* 1 channel at the field's size; NULL: 1 */
   int cubic;                  /* the residual resampler: Keys cubic or bilinear */
@@ -74,6 +77,10 @@ mien_warp_vertical_halves (const compose_job *job, int y, float *coarse_row,
 /* Whether mien_warp_vector_rows can do this job: bilinear, no transport, 3
  * or 4 channels, and element offsets that fit an int. */
 int mien_warp_vector_rows_apply (const compose_job *job);
+/* The same decision before a job exists: transport counts as on whenever it
+ * is asked for (the job has nodes only where the gain fades). */
+int mien_warp_vector_rows_case (int width, int height, int channels,
+                                int cubic, int transport);
 
 /* Fills the job's vector tables from the four tap tables of
  * mien_warp_compose_ex (coarse x, coarse y, field x, field y, in that order

@@ -69,19 +69,78 @@ store4 (float *p, v4f v)
   memcpy (p, &v, sizeof v);
 }
 
+typedef short v8s __attribute__ ((vector_size (16)));
+typedef int v4i __attribute__ ((vector_size (16)));
+typedef long long v2ll __attribute__ ((vector_size (16)));
+
+/* Four residual values from element i of the residual's data: float, or
+ * 16-bit (R16) scaled by the step, exactly q · 2^-14 as the float image
+ * mien_residual16_to_image gives (so the arithmetic after it is the same). */
+static inline __attribute__ ((always_inline)) v4f
+load_res (const void *data, int i, const int R16)
+{
+  if (!R16)
+    return load4 ((const float *)data + i);
+  /* Each value into the upper half of a 32-bit lane, then an arithmetic
+   * shift: the sign extension every level has (SSE2 unpack and shift), where
+   * a conversion of a 4 × 16-bit vector compiles to shuffles. */
+  long long bits; /* one 64-bit load (a movq), not through the stack */
+  memcpy (&bits, (const int16_t *)data + i, sizeof bits);
+  const v2ll lanes = { bits, 0 };
+  const v8s q = (v8s)lanes, zero = { 0 };
+  v4i wide = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11)
+             >> 16;
+  return __builtin_convertvector (wide, v4f) * MIEN_RESIDUAL16_STEP;
+}
+
+/* Two neighbouring pixels of a 16-bit residual from element i (C = 3 or
+ * 4 channels), as unscaled floats: one 16-byte load, the values to the
+ * upper halves of 32-bit lanes, an arithmetic shift, a conversion. */
+static inline __attribute__ ((always_inline)) void
+load_pair16 (const void *data, int i, const int C, v4f *left, v4f *right)
+{
+  v8s q;
+  memcpy (&q, (const int16_t *)data + i, sizeof q);
+  const v8s zero = { 0 };
+  v4i lo = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11)
+           >> 16;
+  v4i hi = C == 4 ? (v4i)__builtin_shufflevector (zero, q, 4, 12, 5, 13, 6,
+                                                  14, 7, 15)
+                        >> 16
+                  : (v4i)__builtin_shufflevector (zero, q, 3, 11, 4, 12, 5,
+                                                  13, 6, 14)
+                        >> 16;
+  *left = __builtin_convertvector (lo, v4f);
+  *right = __builtin_convertvector (hi, v4f);
+}
+
+static inline __attribute__ ((always_inline)) float
+load_res1 (const void *data, int i, const int R16)
+{
+  return R16 ? (float)((const int16_t *)data)[i] * MIEN_RESIDUAL16_STEP
+             : ((const float *)data)[i];
+}
+
 int
-mien_warp_vector_rows_apply (const compose_job *job)
+mien_warp_vector_rows_case (int width, int height, int channels, int cubic,
+                            int transport)
 {
   const char *scalar = getenv ("MIEN_WARP_SCALAR");
   if (scalar != NULL && strcmp (scalar, "1") == 0)
     return 0;
-  int C = job->out->channels;
-  if ((C != 3 && C != 4) || job->cubic || job->nodes != NULL)
+  if ((channels != 3 && channels != 4) || cubic || transport)
     return 0;
   /* Element offsets are ints in pass B. */
-  uint64_t n = (uint64_t)job->out->width * (uint64_t)job->out->height
-               * (uint64_t)C;
+  uint64_t n = (uint64_t)width * (uint64_t)height * (uint64_t)channels;
   return n + 8 < (uint64_t)INT32_MAX;
+}
+
+int
+mien_warp_vector_rows_apply (const compose_job *job)
+{
+  return mien_warp_vector_rows_case (job->out->width, job->out->height,
+                                     job->out->channels, job->cubic,
+                                     job->nodes != NULL);
 }
 
 /* The per-chunk arrays of passes A and B, one set per worker. */
@@ -223,13 +282,13 @@ chunk_up (float *restrict out, const float *restrict crow,
 static inline __attribute__ ((always_inline)) void
 chunk_still (float *restrict out, const float *restrict crow,
              const int *restrict cx0, const int *restrict cx1,
-             const float *restrict cxw, const float *restrict res, int n,
-             const int C)
+             const float *restrict cxw, const void *restrict res, int n,
+             const int C, const int R16)
 {
   for (int k = 0; k < n; k++)
     store4 (out + k * C, lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
                                 cxw[k])
-                             + load4 (res + k * C));
+                             + load_res (res, k * C, R16));
 }
 
 /* A field that is zero over the whole chunk (the background, most of a
@@ -237,13 +296,13 @@ chunk_still (float *restrict out, const float *restrict crow,
 static inline __attribute__ ((always_inline)) void
 chunk_still_gain (float *restrict out, const float *restrict crow,
                   const int *restrict cx0, const int *restrict cx1,
-                  const float *restrict cxw, const float *restrict res,
-                  const float *restrict g, int n, const int C)
+                  const float *restrict cxw, const void *restrict res,
+                  const float *restrict g, int n, const int C, const int R16)
 {
   for (int k = 0; k < n; k++)
     store4 (out + k * C, lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
                                 cxw[k])
-                             + g[k] * load4 (res + k * C));
+                             + g[k] * load_res (res, k * C, R16));
 }
 
 /* Whether pass A left any displacement in the chunk (NaN counts). */
@@ -259,69 +318,95 @@ chunk_moves (const chunk_buffers *b, int n)
 static inline __attribute__ ((always_inline)) void
 chunk_moving (float *restrict out, const float *restrict crow,
               const int *restrict cx0, const int *restrict cx1,
-              const float *restrict cxw, const float *restrict rdata,
-              const chunk_buffers *restrict b, int k0, int n, const int C)
+              const float *restrict cxw, const void *restrict rdata,
+              const chunk_buffers *restrict b, int k0, int n, const int C,
+              const int R16)
 {
   for (int k = k0; k < k0 + n; k++)
     {
       v4f value = lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
                          cxw[k]);
-      const float *p = rdata + b->tap[k];
+      const int p = b->tap[k];
       const int r = b->right[k], d = b->down[k];
       const float wx = b->wx[k];
-      v4f top = lerp4 (load4 (p), load4 (p + r), wx);
-      v4f bot = lerp4 (load4 (p + d), load4 (p + d + r), wx);
+      if (R16)
+        {
+          /* Each tap row's two pixels in one load, converted to float
+           * unscaled; the bilinear blend of the integers times the step is
+           * the blend of the scaled values exactly (a power of two commutes
+           * with every rounding above the subnormals). The right tap is
+           * read even where r = 0 (the last column): its weight wx is 0
+           * there and any 16-bit value is finite, so it drops out as in
+           * the general rows. */
+          v4f tl, tr, bl, br;
+          load_pair16 (rdata, p, C, &tl, &tr);
+          load_pair16 (rdata, p + d, C, &bl, &br);
+          v4f blend = lerp4 (lerp4 (tl, tr, wx), lerp4 (bl, br, wx),
+                             b->wy[k]);
+          value += b->g[k] * (blend * MIEN_RESIDUAL16_STEP);
+          store4 (out + k * C, value);
+          continue;
+        }
+      v4f top = lerp4 (load_res (rdata, p, R16), load_res (rdata, p + r, R16),
+                       wx);
+      v4f bot = lerp4 (load_res (rdata, p + d, R16),
+                       load_res (rdata, p + d + r, R16), wx);
       value += b->g[k] * lerp4 (top, bot, b->wy[k]);
       store4 (out + k * C, value);
     }
 }
 
 /* One pixel, channel by channel, with the same arithmetic per channel as
- * the loops above. res: NULL (up only), the pixel's own residual (still) or
- * the residual's data (moving, with b and k). */
+ * the loops above. res: NULL (up only), or the residual's data with `at`
+ * the pixel's own element (still) or, moving, b and k giving the taps. */
 static inline __attribute__ ((always_inline)) void
 pixel_exact (float *out, const float *crow, int cx0, int cx1, float cxw,
-             const float *res, int still, float g, const chunk_buffers *b,
-             int k, const int C)
+             const void *res, int at, int still, float g,
+             const chunk_buffers *b, int k, const int C, const int R16)
 {
   for (int c = 0; c < C; c++)
     {
       float value = mien_lerp (crow[cx0 + c], crow[cx1 + c], cxw);
       if (res != NULL && still)
-        value += g * res[c];
+        value += g * load_res1 (res, at + c, R16);
       else if (res != NULL)
         {
-          const float *p = res + b->tap[k];
+          const int p = b->tap[k];
           const int r = b->right[k], d = b->down[k];
-          float top = mien_lerp (p[c], p[r + c], b->wx[k]);
-          float bot = mien_lerp (p[d + c], p[d + r + c], b->wx[k]);
+          float top = mien_lerp (load_res1 (res, p + c, R16),
+                                 load_res1 (res, p + r + c, R16), b->wx[k]);
+          float bot = mien_lerp (load_res1 (res, p + d + c, R16),
+                                 load_res1 (res, p + d + r + c, R16),
+                                 b->wx[k]);
           value += b->g[k] * mien_lerp (top, bot, b->wy[k]);
         }
       out[c] = value;
     }
 }
 
-/* One row; C is a constant in each instantiation. */
+/* One row; C and R16 (the residual in 16 bits) are constants in each
+ * instantiation. */
 static inline __attribute__ ((always_inline)) void
 vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
-            float *gain_row, chunk_buffers *b, const int C)
+            float *gain_row, chunk_buffers *b, const int C, const int R16)
 {
-  const mien_image *res = job->residual;
   const mien_image *field = job->field;
-  const int W = job->out->width;
+  const int W = job->out->width, H = job->out->height;
   float *out = mien_image_row (job->out, y);
 
   mien_warp_vertical_halves (job, y, coarse_row, field_row, gain_row, C);
 
   const int *cx0 = job->coarse_x0, *cx1 = job->coarse_x1;
   const float *cxw = job->coarse_xw;
-  const float *rdata = res != NULL ? res->data : NULL;
-  const float *rrow = res != NULL ? mien_image_row (res, y) : NULL;
+  /* The residual has out's shape in either storage. */
+  const void *rdata = R16 ? (const void *)job->residual16
+                    : job->residual != NULL ? (const void *)job->residual->data
+                                            : NULL;
+  const int row_at = y * W * C; /* this row's first element */
   /* The last element a 4-lane load may start at inside the residual, and
    * whether this row's own pixels reach it (the image's last pixel). */
-  const int last_load = res != NULL ? (int)(mien_image_n_floats (res) - 4)
-                                    : 0;
-  const int last_row = res != NULL && y == res->height - 1;
+  const int last_load = W * H * C - 4;
+  const int last_row = rdata != NULL && y == H - 1;
 
   for (int xa = job->x_begin; xa < job->x_end;)
     {
@@ -353,27 +438,32 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
         }
       else if (rdata != NULL && C == 3 && last_row && xb == W)
         fast = n - 1; /* its 4-lane load would leave the residual */
+      const int chunk_at = row_at + xa * C;
       if (rdata == NULL)
         chunk_up (o, crow, cx0 + xa, cx1 + xa, cxw + xa, fast, C);
       else if (!moving)
         chunk_still (o, crow, cx0 + xa, cx1 + xa, cxw + xa,
-                     rrow + (size_t)xa * C, fast, C);
+                     R16 ? (const void *)((const int16_t *)rdata + chunk_at)
+                         : (const void *)((const float *)rdata + chunk_at),
+                     fast, C, R16);
       else if (still_chunk)
         chunk_still_gain (o, crow, cx0 + xa, cx1 + xa, cxw + xa,
-                          rrow + (size_t)xa * C, b->g, fast, C);
+                          R16 ? (const void *)((const int16_t *)rdata
+                                               + chunk_at)
+                              : (const void *)((const float *)rdata
+                                               + chunk_at),
+                          b->g, fast, C, R16);
       else
         chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, 0,
-                      fast, C);
+                      fast, C, R16);
       int k;
       for (k = fast; k < n; k++)
         {
           const int x = xa + k;
           const int exact_read = !moving || still_chunk;
-          const float *r = rdata == NULL ? NULL
-                           : exact_read  ? rrow + (size_t)x * C
-                                         : rdata;
-          pixel_exact (o + (size_t)k * C, crow, cx0[x], cx1[x], cxw[x], r,
-                       exact_read, moving ? b->g[k] : 1.0f, b, k, C);
+          pixel_exact (o + (size_t)k * C, crow, cx0[x], cx1[x], cxw[x], rdata,
+                       row_at + x * C, exact_read, moving ? b->g[k] : 1.0f, b,
+                       k, C, R16);
         }
       xa = xb;
     }
@@ -397,14 +487,20 @@ rows (const compose_job *job, int begin, int end)
   float *gain_row = job->field ? field_row + (size_t)job->field->width * 2
                                : NULL;
   memset (coarse_row + coarse_n - 32, 0, 32 * sizeof (float));
-  if (C == 3)
-    for (int y = begin; y < end; y++)
-      vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,
-                  3);
+#define ROWS(C_, R16_)                                                       \
+  for (int y = begin; y < end; y++)                                          \
+    vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,   \
+                C_, R16_);
+  const int r16 = job->residual16 != NULL;
+  if (C == 3 && r16)
+    ROWS (3, 1)
+  else if (C == 3)
+    ROWS (3, 0)
+  else if (r16)
+    ROWS (4, 1)
   else
-    for (int y = begin; y < end; y++)
-      vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,
-                  4);
+    ROWS (4, 0)
+#undef ROWS
   free (b);
   free (scratch);
 }

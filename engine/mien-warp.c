@@ -355,12 +355,46 @@ mien_warp_compose (const mien_image *coarse, const mien_image *residual,
                                err);
 }
 
+int
+mien_warp_reads_residual16 (int channels, const mien_warp_options *options)
+{
+  return mien_warp_vector_rows_case (1, 1, channels,
+                                     options->resampler == MIEN_WARP_CUBIC,
+                                     options->transport);
+}
+
 mien_status
 mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
                       const mien_image *field,
                       const mien_warp_options *options, mien_image *out,
                       mien_pool *pool, mien_error *err)
 {
+  const mien_residual16 *residual16 = residual == NULL
+                                          ? options->residual16 : NULL;
+  if (residual16 != NULL
+      && (residual16->width != out->width || residual16->height != out->height
+          || residual16->channels != out->channels))
+    return mien_error_set (err, MIEN_ERR_INVALID,
+                           "warp: the 16-bit residual (%d×%d×%d) and output "
+                           "(%d×%d×%d) must match", residual16->width,
+                           residual16->height, residual16->channels,
+                           out->width, out->height, out->channels);
+  if (residual16 != NULL
+      && !mien_warp_vector_rows_case (out->width, out->height, out->channels,
+                                      options->resampler == MIEN_WARP_CUBIC,
+                                      options->transport))
+    {
+      /* The general rows read floats: a copy for this call. */
+      mien_image *copy = mien_residual16_to_image (residual16, pool, err);
+      if (copy == NULL)
+        return MIEN_ERR_NOMEM;
+      mien_warp_options plain = *options;
+      plain.residual16 = NULL;
+      mien_status status = mien_warp_compose_ex (coarse, copy, field, &plain,
+                                                 out, pool, err);
+      mien_image_free (copy);
+      return status;
+    }
   const mien_image *gain = options->gain;
   if (coarse->channels != out->channels
       || (residual && !mien_image_same_shape (residual, out)))
@@ -403,6 +437,7 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   compose_job job = {
     .coarse = coarse, .residual = residual, .field = field, .gain = gain,
+    .residual16 = residual16 != NULL ? residual16->data : NULL,
     .cubic = options->resampler == MIEN_WARP_CUBIC, .out = out,
     .x_begin = region.x, .x_end = region.x + region.width,
     .y_begin = region.y,
@@ -451,6 +486,91 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
   free (nodes);
   free (taps);
   return MIEN_OK;
+}
+
+/* ---- 16-bit residuals ----------------------------------------------------- */
+
+typedef struct residual16_job {
+  const mien_image *image;
+  mien_residual16 *residual;
+} residual16_job;
+
+static void
+quantize_rows (void *data, int begin, int end)
+{
+  residual16_job *job = data;
+  const size_t row = (size_t)job->image->width * job->image->channels;
+  const float inv = 1.0f / MIEN_RESIDUAL16_STEP;
+  for (int y = begin; y < end; y++)
+    {
+      const float *src = mien_image_row (job->image, y);
+      int16_t *dst = job->residual->data + (size_t)y * row;
+      for (size_t i = 0; i < row; i++)
+        {
+          /* Round to nearest, clamped; a NaN goes to 0. */
+          float q = floorf (src[i] * inv + 0.5f);
+          dst[i] = q >= 32767.0f ? 32767 : q <= -32768.0f ? -32768
+                   : q == q  ? (int16_t)q : 0;
+        }
+    }
+}
+
+static void
+dequantize_rows (void *data, int begin, int end)
+{
+  residual16_job *job = data;
+  const size_t row = (size_t)job->image->width * job->image->channels;
+  for (int y = begin; y < end; y++)
+    {
+      const int16_t *src = job->residual->data + (size_t)y * row;
+      float *dst = mien_image_row (job->image, y);
+      for (size_t i = 0; i < row; i++)
+        dst[i] = (float)src[i] * MIEN_RESIDUAL16_STEP;
+    }
+}
+
+mien_residual16 *
+mien_residual16_from_image (const mien_image *image, mien_pool *pool,
+                            mien_error *err)
+{
+  mien_residual16 *r = calloc (1, sizeof *r);
+  /* 8 spare values: the vector rows load a tap's pixel and the next one
+   * together (8 values), also at the image's last pixel. */
+  int16_t *data = malloc ((mien_image_n_floats (image) + 8) * sizeof *data);
+  if (r == NULL || data == NULL)
+    {
+      free (r);
+      free (data);
+      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  *r = (mien_residual16){ image->width, image->height, image->channels, data };
+  memset (data + mien_image_n_floats (image), 0, 8 * sizeof *data);
+  residual16_job job = { image, r };
+  mien_pool_parallel_for (pool, image->height, 16, quantize_rows, &job);
+  return r;
+}
+
+mien_image *
+mien_residual16_to_image (const mien_residual16 *residual, mien_pool *pool,
+                          mien_error *err)
+{
+  mien_image *image = mien_image_new (residual->width, residual->height,
+                                      residual->channels, err);
+  if (image == NULL)
+    return NULL;
+  residual16_job job = { image, (mien_residual16 *)residual };
+  mien_pool_parallel_for (pool, image->height, 16, dequantize_rows, &job);
+  return image;
+}
+
+void
+mien_residual16_free (mien_residual16 *residual)
+{
+  if (residual == NULL)
+    return;
+  free (residual->data);
+  free (residual);
 }
 
 /* ---- plain warp ---------------------------------------------------------- */

@@ -43,6 +43,22 @@ typedef enum mien_warp_resampler {
 
 #define MIEN_WARP_CUBIC_A (-0.75f)
 
+/* A residual stored in 16 bits (issue #22): value = q · MIEN_RESIDUAL16_STEP,
+ * q a signed 16-bit integer, channels interleaved, rows tight, as
+ * mien_image. The step, 2^-14, is exact in float, so a dequantized value is
+ * exactly q / 16384: the vector rows read these taps and compute bit for bit
+ * what the general rows compute on the dequantized float image. It covers
+ * [−2, 2) in steps of 1/64 of an 8-bit level; a photo in [0, 1] has
+ * residuals in [−1, 1]. Half the bytes of float32 for every frame to read. */
+typedef struct mien_residual16 {
+  int width;
+  int height;
+  int channels;
+  int16_t *data; /* width * height * channels, + 8 spare for the loads */
+} mien_residual16;
+
+#define MIEN_RESIDUAL16_STEP (1.0f / 16384.0f)
+
 typedef struct mien_warp_options {
   /* 1 channel at the field's size (needs a field); NULL: 1. */
   const mien_image *gain;
@@ -75,6 +91,11 @@ typedef struct mien_warp_options {
    * for bit. For the preview (issue #22): the part of a pyramid level the
    * screen shows. */
   mien_rect region;
+  /* The residual stored in 16 bits, used when the residual argument is
+   * NULL (then it must have out's shape). The vector rows read it directly;
+   * other cases (cubic, transport, 1 or 2 channels, MIEN_WARP_SCALAR) get
+   * a float copy for the call (mien_warp_reads_residual16 says which). */
+  const mien_residual16 *residual16;
 } mien_warp_options;
 
 #define MIEN_TRANSPORT_SQUEEZE_FULL 3.0f
@@ -86,6 +107,22 @@ mien_status mien_warp_compose_ex (const mien_image *coarse,
                                   const mien_warp_options *options,
                                   mien_image *out, mien_pool *pool,
                                   mien_error *err);
+
+/* Whether mien_warp_compose_ex reads a 16-bit residual in place for an
+ * output of `channels` with these options (resampler, transport), rather
+ * than through a float copy made for the call. */
+int mien_warp_reads_residual16 (int channels,
+                                const mien_warp_options *options);
+
+/* mien_residual16 of a float image: q = round(value / step), clamped to
+ * the 16-bit range. Returns NULL (MIEN_ERR_NOMEM) when out of memory. */
+mien_residual16 *mien_residual16_from_image (const mien_image *image,
+                                             mien_pool *pool,
+                                             mien_error *err);
+/* The float image the 16-bit residual stands for (exactly q · step). */
+mien_image *mien_residual16_to_image (const mien_residual16 *residual,
+                                      mien_pool *pool, mien_error *err);
+void mien_residual16_free (mien_residual16 *residual);
 
 /* The instruction set the kernel's vector rows run with on this machine
  * (chosen when the program loads), for benchmarks and logs: "x86-64-v4"

@@ -11,7 +11,15 @@
  * NaN. Issue #22 allows 1e-5 relative; the vector rows do the general
  * rows' operations in the same order without fusing any multiply-add
  * (engine/meson.build builds them with -ffp-contract=off), so they must
- * agree bit for bit. */
+ * agree bit for bit.
+ *
+ * Residuals stored in 16 bits (mien_residual16): the vector rows reading
+ * them must equal the general rows on the float image they stand for
+ * (exactly q · 2^-14), bit for bit, at every level; the general rows get
+ * a float copy (MIEN_WARP_SCALAR=1, or cubic) and must give the same. The
+ * quantizer rounds to nearest (within half a step), clamps and sends NaN
+ * to 0; a decomposition in 16 bits gives the photo back within a bound
+ * when F = 0, and AUTO keeps float for a photo off the 8-bit grid. */
 #include "mien-test.h"
 #include "mien.h"
 
@@ -55,19 +63,28 @@ typedef struct config {
 } config;
 
 static mien_image *
-compose (const mien_image *coarse, const mien_image *res,
-         const mien_image *field, const mien_image *gain, int w, int h,
-         const char *scalar, config cfg)
+compose16 (const mien_image *coarse, const mien_image *res,
+           const mien_residual16 *res16, const mien_image *field,
+           const mien_image *gain, int w, int h, const char *scalar,
+           config cfg)
 {
   setenv ("MIEN_WARP_SCALAR", scalar, 1);
   setenv ("MIEN_WARP_ISA", cfg.isa, 1);
   mien_image *out = mien_image_new (w, h, coarse->channels, NULL);
   mien_error err = { 0 };
-  mien_warp_options options = { .gain = gain };
+  mien_warp_options options = { .gain = gain, .residual16 = res16 };
   mien_status st = mien_warp_compose_ex (coarse, res, field, &options, out,
                                          NULL, &err);
   CHECK (st == MIEN_OK, "compose: %s", err.message);
   return out;
+}
+
+static mien_image *
+compose (const mien_image *coarse, const mien_image *res,
+         const mien_image *field, const mien_image *gain, int w, int h,
+         const char *scalar, config cfg)
+{
+  return compose16 (coarse, res, NULL, field, gain, w, h, scalar, cfg);
 }
 
 /* Largest |a − b| over the image, NaN counting as infinitely far unless
@@ -122,6 +139,33 @@ test_case (int w, int h, int c, int field_w, int field_h, field_kind kind,
           mien_image_free (out);
         }
       mien_image_free (ref);
+      if (res == NULL)
+        continue;
+      /* The same residual in 16 bits: the vector rows on it against the
+       * general rows on the float image it stands for. */
+      mien_residual16 *r16 = mien_residual16_from_image (res, NULL, NULL);
+      mien_image *rq = mien_residual16_to_image (r16, NULL, NULL);
+      mien_image *ref16 = compose (co, rq, field, gain, w, h, "1", configs[0]);
+      for (size_t k = 0; k <= sizeof configs / sizeof configs[0]; k++)
+        {
+          /* k past the levels: the general rows given the 16-bit residual
+           * (the float copy per call). */
+          int general = k == sizeof configs / sizeof configs[0];
+          mien_image *out = compose16 (co, NULL, r16, field, gain, w, h,
+                                       general ? "1" : "0",
+                                       configs[general ? 0 : k]);
+          double d = max_diff (out, ref16);
+          worst_seen = d > worst_seen ? d : worst_seen;
+          CHECK (d == 0.0, "%dx%dx%d coarse %dx%d, field %s%s, 16-bit "
+                 "residual, %s: %g from the general rows on its floats",
+                 w, h, c, co->width, co->height,
+                 field ? field_names[kind] : "none", gain ? " + gain" : "",
+                 general ? "general rows" : configs[k].isa, d);
+          mien_image_free (out);
+        }
+      mien_image_free (ref16);
+      mien_image_free (rq);
+      mien_residual16_free (r16);
     }
   mien_image_free (coarse);
   mien_image_free (low);
@@ -235,6 +279,127 @@ test_reswarp (int w, int h, mien_reswarp_mode mode)
   mien_image_free (hd);
 }
 
+/* The quantizer: round to nearest within half a step, clamp to the 16-bit
+ * range, NaN to 0; and the conversion back is exactly q · 2^-14. */
+static void
+test_quantizer (void)
+{
+  mien_image *r = random_image (97, 31, 3, -1.0f, 1.0f);
+  r->data[0] = 3.0f;
+  r->data[1] = -3.0f;
+  r->data[2] = NAN;
+  r->data[3] = 0.5f * MIEN_RESIDUAL16_STEP * 0.999f;
+  mien_residual16 *q = mien_residual16_from_image (r, NULL, NULL);
+  mien_image *back = mien_residual16_to_image (q, NULL, NULL);
+  CHECK (q->data[0] == 32767 && q->data[1] == -32768 && q->data[2] == 0
+             && q->data[3] == 0,
+         "clamp/NaN/rounding: %d %d %d %d", q->data[0], q->data[1],
+         q->data[2], q->data[3]);
+  double worst = 0.0;
+  for (size_t i = 4; i < mien_image_n_floats (r); i++)
+    {
+      double d = fabs ((double)back->data[i] - r->data[i]);
+      worst = d > worst ? d : worst;
+      if (back->data[i] != (float)q->data[i] / 16384.0f)
+        {
+          CHECK (0, "value %zu: %g is not q/16384", i, back->data[i]);
+          break;
+        }
+    }
+  CHECK (worst <= 0.5 * MIEN_RESIDUAL16_STEP,
+         "quantization error %g over half a step (%g)", worst,
+         0.5 * MIEN_RESIDUAL16_STEP);
+  printf ("16-bit residuals: rounding error at most %.3g (half a step "
+          "%.3g)\n", worst, 0.5 * MIEN_RESIDUAL16_STEP);
+  mien_image_free (back);
+  mien_residual16_free (q);
+  mien_image_free (r);
+}
+
+/* A decomposition held in 16 bits: F = 0 and O^r = I give the photo back
+ * within the levels' rounding (issue #22: within half an 8-bit level; the
+ * bound here is the sum over levels of half a step, far tighter); a frame
+ * with a field is within the same bound of float storage's; AUTO picks 16
+ * bits for a photo on the 8-bit grid and float otherwise; cubic moves the
+ * residuals to float (and then equals float storage bit for bit). */
+static void
+test_storage (mien_reswarp_mode mode)
+{
+  const int w = 700, h = 530;
+  mien_image *hd = mien_image_new (w, h, 3, NULL);
+  for (size_t i = 0; i < mien_image_n_floats (hd); i++)
+    hd->data[i] = (float)(rand () % 256) / 255.0f; /* an 8-bit photo */
+  unsetenv ("MIEN_WARP_SCALAR");
+  unsetenv ("MIEN_WARP_ISA");
+  unsetenv ("MIEN_RESIDUAL_STORAGE");
+  mien_error err = { 0 };
+  mien_decomposition *d16 = mien_decomposition_new_ex (
+      hd, 128, 128, mode, MIEN_RESIDUAL_AUTO, NULL, &err);
+  mien_decomposition *d32 = mien_decomposition_new (hd, 128, 128, mode, NULL,
+                                                    &err);
+  CHECK (d16 != NULL && d32 != NULL, "decompositions: %s", err.message);
+  CHECK (mien_decomposition_get_storage (d16) == MIEN_RESIDUAL_FIXED16,
+         "AUTO kept float for an 8-bit photo");
+  CHECK (mien_decomposition_get_storage (d32) == MIEN_RESIDUAL_FLOAT32,
+         "mien_decomposition_new is not float");
+  CHECK (mien_decomposition_get_residual (d16, 0) == NULL
+             && mien_decomposition_get_residual16 (d16, 0) != NULL,
+         "the 16-bit residual is not where it should be");
+  int n = mien_decomposition_get_n_residuals (d16);
+  double bound = 0.5 * MIEN_RESIDUAL16_STEP * n * 1.01;
+  mien_image *zero = mien_image_new_zeroed (128, 128, 2, NULL);
+  mien_image *field = make_field (128, 128, FIELD_SMOOTH);
+  mien_image *a = mien_image_new (w, h, 3, NULL);
+  mien_image *b = mien_image_new (w, h, 3, NULL);
+  CHECK (mien_reswarp (d16, mien_decomposition_get_low (d16), zero, a, NULL,
+                       &err) == MIEN_OK, "frame: %s", err.message);
+  double id = max_diff (a, hd);
+  CHECK (id <= bound, "%s F = 0 gives the photo back within %g (bound %g)",
+         mien_reswarp_mode_to_string (mode), id, bound);
+  printf ("%-10s 16-bit residuals, F = 0: within %.3g of the photo (%.4f of "
+          "an 8-bit level)\n", mien_reswarp_mode_to_string (mode), id,
+          id * 255.0);
+  mien_reswarp (d16, mien_decomposition_get_low (d16), field, a, NULL, &err);
+  mien_reswarp (d32, mien_decomposition_get_low (d32), field, b, NULL, &err);
+  double moved = max_diff (a, b);
+  CHECK (moved <= bound && moved > 0.0,
+         "%s frame with a field: 16-bit within %g of float (bound %g)",
+         mien_reswarp_mode_to_string (mode), moved, bound);
+  /* Cubic: the residuals go to float, and the frame is float storage's
+   * on the same (dequantized) values, i.e. within the bound again. */
+  mien_decomposition_set_resampler (d16, MIEN_WARP_CUBIC);
+  mien_decomposition_set_resampler (d32, MIEN_WARP_CUBIC);
+  CHECK (mien_reswarp (d16, mien_decomposition_get_low (d16), field, a, NULL,
+                       &err) == MIEN_OK, "cubic frame: %s", err.message);
+  CHECK (mien_decomposition_get_storage (d16) == MIEN_RESIDUAL_FLOAT32,
+         "cubic left the residuals in 16 bits");
+  mien_reswarp (d32, mien_decomposition_get_low (d32), field, b, NULL, &err);
+  double cubic = max_diff (a, b);
+  CHECK (cubic <= 2.0 * bound, "cubic: %g from float storage", cubic);
+  mien_decomposition_free (d16);
+  /* Off the grid (a resampled or 16-bit source): AUTO keeps float. */
+  hd->data[5] += 0.3f / 65535.0f;
+  d16 = mien_decomposition_new_ex (hd, 128, 128, mode, MIEN_RESIDUAL_AUTO,
+                                   NULL, &err);
+  CHECK (mien_decomposition_get_storage (d16) == MIEN_RESIDUAL_FLOAT32,
+         "AUTO chose 16 bits for a photo off the 8-bit grid");
+  mien_decomposition_free (d16);
+  /* And the override. */
+  setenv ("MIEN_RESIDUAL_STORAGE", "16", 1);
+  d16 = mien_decomposition_new_ex (hd, 128, 128, mode, MIEN_RESIDUAL_AUTO,
+                                   NULL, &err);
+  CHECK (mien_decomposition_get_storage (d16) == MIEN_RESIDUAL_FIXED16,
+         "MIEN_RESIDUAL_STORAGE=16 ignored");
+  unsetenv ("MIEN_RESIDUAL_STORAGE");
+  mien_decomposition_free (d16);
+  mien_decomposition_free (d32);
+  mien_image_free (zero);
+  mien_image_free (field);
+  mien_image_free (a);
+  mien_image_free (b);
+  mien_image_free (hd);
+}
+
 int
 main (void)
 {
@@ -261,5 +426,8 @@ main (void)
   test_reswarp (1000, 750, MIEN_RESWARP_MULTISCALE);
   test_reswarp (1000, 750, MIEN_RESWARP_VANILLA);
   test_reswarp (1024, 1024, MIEN_RESWARP_MULTISCALE);
+  test_quantizer ();
+  test_storage (MIEN_RESWARP_MULTISCALE);
+  test_storage (MIEN_RESWARP_VANILLA);
   return mien_test_exit_code ();
 }
