@@ -639,6 +639,13 @@ mien_animator_get_iris (mien_animator *anim, int side)
 }
 
 int
+mien_animator_gaze_moves_irises (mien_animator *anim)
+{
+  struct animator_gaze *g = gaze_state (anim);
+  return g && g->n_found > 0;
+}
+
+int
 mien_animator_camera_gaze (mien_animator *anim, float *gaze_h, float *gaze_v)
 {
   *gaze_h = *gaze_v = 0.0f;

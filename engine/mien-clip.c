@@ -252,6 +252,12 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
   mien_status st = target_vector (clip->timeline, &target, err);
   if (st != MIEN_OK)
     return st;
+  /* Gaze moves the irises in the animator's frames (with c(t)'s gaze);
+   * the scaled field must not shift the eye region as well. */
+  if ((target.values[MIEN_GAZE_H] != 0.0f
+       || target.values[MIEN_GAZE_V] != 0.0f)
+      && mien_animator_gaze_moves_irises (clip->anim))
+    target.values[MIEN_GAZE_H] = target.values[MIEN_GAZE_V] = 0.0f;
   const mien_image *low = mien_animator_get_low (clip->anim);
   mien_generator_output g;
   st = mien_generator_output_init (&g, low->width, low->height, low->channels,

@@ -33,6 +33,7 @@
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
 #include "mien-animator.h"
+#include "mien-clip.h"
 #include "mien-eval.h"
 #include "mien-resample.h"
 #include "mien-rig.h"
@@ -339,6 +340,53 @@ check_astronaut_right (mien_face_analyzer *fa, mien_generator *rig,
   mien_animator_free (anim);
 }
 
+/* A clip to gaze_h = +1: field scaling (the target's field scaled by α)
+ * ends on the same frame as driving interpolation, so the scaled field
+ * does not shift the eye region on top of the iris move. */
+static void
+check_clip_modes (mien_generator *rig, const mien_image *photo,
+                  const mien_face *face)
+{
+  mien_error err = { 0 };
+  mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
+                                           NULL, &err);
+  CHECK (anim != NULL, "%s", err.message);
+  if (!anim)
+    return;
+  mien_driving target;
+  mien_driving_init (&target);
+  target.values[MIEN_GAZE_H] = 1.0f;
+  target.values[MIEN_AU12] = 3.0f; /* a field besides gaze */
+  mien_timeline *tl = mien_clip_default_timeline (&target, 1.0, 0, &err);
+  CHECK (tl != NULL, "%s", err.message);
+  mien_image *ends[2] = { NULL, NULL };
+  for (int mode = 0; tl && mode < 2; mode++)
+    {
+      mien_clip *clip = mien_clip_new (anim, rig, tl, (mien_interpolation)mode,
+                                       &err);
+      CHECK (clip != NULL, "%s", err.message);
+      const mien_image *crop = NULL;
+      if (clip
+          && mien_clip_render (clip, 1.0, NULL, &crop, NULL, &err) == MIEN_OK)
+        ends[mode] = mien_image_copy (crop, &err);
+      CHECK (ends[mode] != NULL, "clip mode %d: %s", mode, err.message);
+      mien_clip_free (clip);
+    }
+  if (ends[0] && ends[1])
+    {
+      float worst = 0.0f;
+      for (size_t i = 0; i < mien_image_n_floats (ends[0]); i++)
+        worst = fmaxf (worst, fabsf (ends[0]->data[i] - ends[1]->data[i]));
+      printf ("clip to gaze_h +1 and AU12 3: driving and field interpolation "
+              "end %.2g apart\n", (double)worst);
+      CHECK (worst < 1e-4f, "clip modes end %g apart", (double)worst);
+    }
+  mien_image_free (ends[0]);
+  mien_image_free (ends[1]);
+  mien_timeline_free (tl);
+  mien_animator_free (anim);
+}
+
 /* The photo's eyes shut (upper lid points moved onto the lower lid): gaze
  * does nothing, bit for bit, and says so; one eye shut: the other moves
  * and the note names the shut one. */
@@ -475,6 +523,7 @@ main (void)
         {
           check_astronaut_right (fa, rig, photo, &lf.faces[0]);
           check_eyes_closed (rig, photo, &lf.faces[0]);
+          check_clip_modes (rig, photo, &lf.faces[0]);
         }
       mien_landmark_file_clear (&lf);
       if (s != 0)
