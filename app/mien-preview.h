@@ -64,6 +64,9 @@ void mien_preview_get_visible (MienPreview *self, double *x0, double *y0,
                                double *x1, double *y1);
 /* Bytes uploaded to the result textures so far (for the benchmark). */
 guint64 mien_preview_get_uploaded_bytes (MienPreview *self);
+/* The most photo texels (bytes of RGB) uploaded in one frame since the
+ * photo was set (for the benchmark: the tiles keep each frame short). */
+gsize mien_preview_get_photo_frame_bytes_max (MienPreview *self);
 
 void mien_preview_set_view (MienPreview *self, MienPreviewView view);
 MienPreviewView mien_preview_get_view (MienPreview *self);

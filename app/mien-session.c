@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "face/mien-face-analyzer.h"
+#include "face/mien-iris.h"
 #include "io/mien-image-io.h"
 #include "io/mien-model-dir.h"
 #include "atw/mien-atw.h"
@@ -22,6 +23,8 @@ struct _MienSession {
   mien_face *faces;
   int n_faces;
   int face_index;
+  int camera_gaze_found; /* of the animated face (mien_session_get_camera_gaze) */
+  float camera_gaze_h, camera_gaze_v;
   mien_generator *generator;
   mien_animator *animators[2]; /* by mien_reswarp_mode */
   char *generator_note;        /* why the ATW file was not used, or NULL */
@@ -265,6 +268,9 @@ mien_session_new_from_file (const char *path, const char *generator_file,
 
 /* ---- faces --------------------------------------------------------------- */
 
+/* The camera gaze of every session (a few floats, held for no time). */
+static GMutex gaze_lock;
+
 gboolean
 mien_session_select_face (MienSession *session, int index, GError **error)
 {
@@ -287,6 +293,20 @@ mien_session_select_face (MienSession *session, int index, GError **error)
       mien_animator_set_other_faces (fresh[m], session->faces,
                                      session->n_faces, index);
     }
+  /* "Look at the camera": the face's irises, here off the main thread. */
+  mien_iris iris[2];
+  float gaze_h = 0.0f, gaze_v = 0.0f;
+  int found = 0;
+  const mien_point *landmarks = session->faces[index].landmarks;
+  if (mien_iris_find (session->photo, landmarks, 0, &iris[0], NULL) == MIEN_OK
+      && mien_iris_find (session->photo, landmarks, 1, &iris[1], NULL)
+             == MIEN_OK)
+    found = mien_iris_camera_gaze (iris, &gaze_h, &gaze_v);
+  g_mutex_lock (&gaze_lock);
+  session->camera_gaze_found = found;
+  session->camera_gaze_h = found > 0 ? gaze_h : 0.0f;
+  session->camera_gaze_v = found > 0 ? gaze_v : 0.0f;
+  g_mutex_unlock (&gaze_lock);
   g_mutex_lock (&session->lock);
   for (int m = 0; m < 2; m++)
     {
@@ -375,6 +395,19 @@ int
 mien_session_get_face_index (MienSession *session)
 {
   return session->face_index;
+}
+
+int
+mien_session_get_camera_gaze (MienSession *session, float *gaze_h,
+                              float *gaze_v)
+{
+  /* Not session->lock: a frame holds that while it renders. */
+  g_mutex_lock (&gaze_lock);
+  int found = session->face_index >= 0 ? session->camera_gaze_found : 0;
+  *gaze_h = found > 0 ? session->camera_gaze_h : 0.0f;
+  *gaze_v = found > 0 ? session->camera_gaze_v : 0.0f;
+  g_mutex_unlock (&gaze_lock);
+  return found;
 }
 
 int

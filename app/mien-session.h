@@ -45,6 +45,13 @@ int mien_session_get_n_faces (MienSession *session);
 const mien_face *mien_session_get_face (MienSession *session, int index);
 /* The animated face, -1 when there is none. */
 int mien_session_get_face_index (MienSession *session);
+/* "Look at the camera" for the animated face: the gaze that cancels the
+ * photo's (mien_iris_camera_gaze), found with the face's irises when it
+ * was selected, on the loader's thread (issue #22: two iris searches on a
+ * 4K photo held the main loop when the photo appeared). Returns how many
+ * irises were found (0: none, *gaze_h and *gaze_v are 0). */
+int mien_session_get_camera_gaze (MienSession *session, float *gaze_h,
+                                  float *gaze_v);
 /* The index of the face whose box contains (x, y), or -1. */
 int mien_session_face_at (MienSession *session, double x, double y);
 /* Looks for faces again (thorough: the slower search that always tries

@@ -213,6 +213,11 @@ mien_window_responsiveness_write (MienWindow *self)
   char uploaded_mb[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (uploaded_mb, sizeof uploaded_mb, "%.1f",
                    mien_preview_get_uploaded_bytes (self->preview) / 1e6);
+  /* The most of the photo uploaded in one frame (its tiles, issue #22). */
+  char photo_frame_mb[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (photo_frame_mb, sizeof photo_frame_mb, "%.2f",
+                   mien_preview_get_photo_frame_bytes_max (self->preview)
+                       / 1e6);
   GString *gaps = g_string_new ("[");
   for (int i = 0; i < MIN (self->n_long_gaps, 16); i++)
     {
@@ -228,12 +233,13 @@ mien_window_responsiveness_write (MienWindow *self)
       ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
       ", \"last_change_to_screen_ms\": %s, \"moves_shown\": %u"
       ", \"move_to_screen_median_ms\": %s, \"move_to_screen_worst_ms\": %s"
-      ", \"uploaded_mb\": %s, \"long_gaps_at_ms_and_ms\": %s}\n",
+      ", \"uploaded_mb\": %s, \"photo_upload_frame_max_mb\": %s"
+      ", \"long_gaps_at_ms_and_ms\": %s}\n",
       self->n_ticks, gap_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
       self->n_frames_shown, latency_ms, n_moves, median_ms, worst_ms,
-      uploaded_mb, gaps->str);
+      uploaded_mb, photo_frame_mb, gaps->str);
   g_string_free (gaps, TRUE);
   g_file_set_contents (self->responsiveness_log, json, -1, NULL);
 }

@@ -10,7 +10,6 @@
 
 #include <glib/gi18n.h>
 
-#include "face/mien-iris.h"
 #include "io/mien-project.h"
 
 /* What the loader thread needs and hands back: for a project file (.mien)
@@ -115,22 +114,13 @@ show_face_outlines (MienWindow *self)
                           mien_session_get_face_index (self->session));
 }
 
-/* "Look at the camera" for the face shown: its irises fitted in the photo
- * (a few milliseconds, once per face). */
+/* "Look at the camera" for the face shown: its irises were fitted in the
+ * photo when the face was selected, on the loader's thread. */
 static void
 update_camera_gaze (MienWindow *self)
 {
-  int i = mien_session_get_face_index (self->session);
-  const mien_face *face = i >= 0 ? mien_session_get_face (self->session, i)
-                                 : NULL;
-  const mien_image *photo = mien_session_get_photo (self->session);
-  mien_iris iris[2];
   float h = 0.0f, v = 0.0f;
-  int found = 0;
-  if (face != NULL && photo != NULL
-      && mien_iris_find (photo, face->landmarks, 0, &iris[0], NULL) == MIEN_OK
-      && mien_iris_find (photo, face->landmarks, 1, &iris[1], NULL) == MIEN_OK)
-    found = mien_iris_camera_gaze (iris, &h, &v);
+  int found = mien_session_get_camera_gaze (self->session, &h, &v);
   mien_slider_panel_set_camera_gaze (self->sliders, found > 0, h, v);
 }
 

@@ -393,6 +393,16 @@ mien_window_finalize (GObject *object)
   G_OBJECT_CLASS (mien_window_parent_class)->finalize (object);
 }
 
+/* The preview's GL is set up with the window, not when the first photo
+ * shows: its shaders compile then (MienPreview's warm-up; on a software
+ * GL ~0.1 s that would otherwise stall the first frame of the photo). */
+static void
+mien_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (mien_window_parent_class)->realize (widget);
+  gtk_widget_realize (GTK_WIDGET (MIEN_WINDOW (widget)->preview));
+}
+
 static void
 mien_window_class_init (MienWindowClass *klass)
 {
@@ -401,6 +411,7 @@ mien_window_class_init (MienWindowClass *klass)
   object_class->dispose = mien_window_dispose;
   object_class->finalize = mien_window_finalize;
   GTK_WINDOW_CLASS (klass)->close_request = mien_window_close_request;
+  widget_class->realize = mien_window_realize;
 
   g_type_ensure (MIEN_TYPE_PREVIEW);
   gtk_widget_class_set_template_from_resource (

@@ -4,8 +4,9 @@
 //   view 0: result (mode A)          view 1: split, A left of the divider, B right
 //   view 2: difference heat map |A - photo|        view 3: before (the photo)
 in vec2 photo_uv;
+in vec2 tile_uv;
 out vec4 color;
-uniform sampler2D photo;
+uniform sampler2D photo;   // this quad's tile of the photo (tile_uv)
 uniform sampler2D result_a;
 uniform sampler2D result_b;
 uniform vec4 crop_rect;    // x0, y0, x1, y1 in photo uv; empty when none
@@ -21,7 +22,7 @@ vec3 heat (float t) {
 }
 
 void main () {
-  vec3 base = texture (photo, photo_uv).rgb;
+  vec3 base = texture (photo, tile_uv).rgb;
   vec3 rgb = base;
   bool in_crop = photo_uv.x >= crop_rect.x && photo_uv.x <= crop_rect.z
                  && photo_uv.y >= crop_rect.y && photo_uv.y <= crop_rect.w;
