@@ -5,10 +5,12 @@
 #include "mien-drive-private.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../mien-landmarks.h"
+#include "../mien-pool.h"
 #include "mien-video-reader.h"
 
 #define ROBUST_EVERY 8
@@ -208,12 +210,18 @@ still_there (tracker *tr, const mien_image *img, mien_box box)
 }
 
 /* One frame: 1 face followed (landmarks, expressions in *out), 0 missing,
- * -1 error. */
+ * -1 error. With defer, a frame followed from the last one gets its
+ * landmarks alone and *deferred = 1: its expressions are left to the
+ * caller (mien_face_analyzer_expressions on the same landmarks gives what
+ * describe gives); a frame where the detector had to find the face again
+ * is described in full here. */
 static int
 track_frame (tracker *tr, const mien_image *img, int index,
-             mien_drive_frame *out, int first_ever, mien_error *err)
+             mien_drive_frame *out, int first_ever, int defer, int *deferred,
+             mien_error *err)
 {
   mien_face face;
+  *deferred = 0;
   if (!tr->locked)
     {
       int r = acquire (tr, img, first_ever, &face, err);
@@ -233,9 +241,11 @@ track_frame (tracker *tr, const mien_image *img, int index,
       face.box = drive_box_from_landmarks (&tr->fit, tr->raw);
       face.score = 1.0f;
       mien_error local = { 0 };
+      unsigned flags = describe_flags (tr)
+                       | (defer ? MIEN_FACE_LANDMARKS_ONLY : 0u);
       mien_status st = mien_face_analyzer_describe_ex (tr->an, img, &face,
-                                                       describe_flags (tr),
-                                                       &local);
+                                                       flags, &local);
+      *deferred = defer && st == MIEN_OK;
       float iod = st == MIEN_OK ? mien_landmarks_iod (face.landmarks) : 0.0f;
       int jumped = !(iod > 0.7f * tr->last_iod && iod < 1.4f * tr->last_iod);
       if (st == MIEN_ERR_NOMEM)
@@ -258,6 +268,7 @@ track_frame (tracker *tr, const mien_image *img, int index,
               tr->locked = 0;
               /* Maybe it moved fast: look for it anywhere. */
               int r = acquire (tr, img, 0, &face, err);
+              *deferred = 0; /* acquire described it in full */
               /* Gone: the frames since the last confirmation were taken
                * from a face that may have left already. */
               tr->retract = r == 0;
@@ -302,6 +313,148 @@ push_frame (mien_drive_track *t, int *cap, const mien_drive_frame *f,
   return MIEN_OK;
 }
 
+/* ---- frame n's expressions beside frame n + 1's landmarks ----
+ *
+ * Following the face is a chain: frame n + 1's crop comes from frame n's
+ * landmarks. Frame n's expressions (face-api's expression net on the crop
+ * its landmarks align, half of the nets' work per frame) are not in the
+ * chain: they only feed the choice of the rest (mien-drive-solve.c). So on
+ * two or more CPUs a helper thread runs them, on its own analyzer with
+ * only the expression net, while the caller's thread decodes frame n + 1
+ * and runs its landmark net and, every redetect_every frames, the
+ * detector. The frames come out bit for bit as on one thread (test
+ * drive-track-threads). Each net runs on one thread (a pool of 1): the
+ * layers are too small to split well, and the two nets side by side keep
+ * both cores busy. */
+
+typedef struct expr_worker {
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake, done;
+  mien_face_analyzer *an; /* the expression net only */
+  mien_pool *pool;        /* one thread: the net runs in the worker */
+  int busy, quit;
+  const mien_image *img;  /* the job: frame index's expressions */
+  mien_face face;
+  int index;
+  mien_status st;
+  mien_error err;
+} expr_worker;
+
+static void *
+expr_worker_main (void *data)
+{
+  expr_worker *w = data;
+  pthread_mutex_lock (&w->lock);
+  for (;;)
+    {
+      while (!w->busy && !w->quit)
+        pthread_cond_wait (&w->wake, &w->lock);
+      if (w->quit)
+        break;
+      pthread_mutex_unlock (&w->lock);
+      mien_error local = { 0 };
+      mien_status st = mien_face_analyzer_expressions (w->an, w->img,
+                                                       &w->face, &local);
+      pthread_mutex_lock (&w->lock);
+      w->st = st, w->err = local;
+      w->busy = 0;
+      pthread_cond_signal (&w->done);
+    }
+  pthread_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+static void
+expr_worker_free (expr_worker *w)
+{
+  if (w == NULL)
+    return;
+  pthread_mutex_lock (&w->lock);
+  w->quit = 1;
+  pthread_cond_signal (&w->wake);
+  pthread_mutex_unlock (&w->lock);
+  pthread_join (w->thread, NULL);
+  pthread_mutex_destroy (&w->lock);
+  pthread_cond_destroy (&w->wake);
+  pthread_cond_destroy (&w->done);
+  mien_face_analyzer_free (w->an);
+  mien_pool_free (w->pool);
+  free (w);
+}
+
+/* The helper, or NULL (track on one thread) where it does not pay or
+ * cannot be had: one CPU (or $MIEN_THREADS=1), options.track_threads 1, a
+ * measurement that wants each frame's descriptor (identity_ref), an
+ * analyzer on a GPU, no memory or thread. */
+static expr_worker *
+expr_worker_new (mien_face_analyzer *an, const mien_drive_options *opt)
+{
+  int threads = opt->track_threads > 0
+                    ? opt->track_threads
+                    : mien_pool_get_n_threads (mien_pool_default ());
+  if (threads < 2 || opt->identity_ref != NULL)
+    return NULL;
+  expr_worker *w = calloc (1, sizeof *w);
+  if (w == NULL || (w->pool = mien_pool_new (1)) == NULL
+      || (w->an = mien_face_analyzer_new_expressions (an, w->pool, NULL))
+             == NULL)
+    {
+      if (w)
+        mien_pool_free (w->pool);
+      free (w);
+      return NULL;
+    }
+  pthread_mutex_init (&w->lock, NULL);
+  pthread_cond_init (&w->wake, NULL);
+  pthread_cond_init (&w->done, NULL);
+  if (pthread_create (&w->thread, NULL, expr_worker_main, w) != 0)
+    {
+      pthread_mutex_destroy (&w->lock);
+      pthread_cond_destroy (&w->wake);
+      pthread_cond_destroy (&w->done);
+      mien_face_analyzer_free (w->an);
+      mien_pool_free (w->pool);
+      free (w);
+      return NULL;
+    }
+  return w;
+}
+
+static void
+expr_worker_submit (expr_worker *w, const mien_image *img, int index,
+                    const mien_point *lm)
+{
+  pthread_mutex_lock (&w->lock);
+  w->img = img;
+  w->index = index;
+  memset (&w->face, 0, sizeof w->face);
+  memcpy (w->face.landmarks, lm, sizeof w->face.landmarks);
+  w->busy = 1;
+  pthread_cond_signal (&w->wake);
+  pthread_mutex_unlock (&w->lock);
+}
+
+/* Waits for the job and puts its expressions into frame. A net that fails
+ * here is a damaged model or no memory: the frame's landmarks passed the
+ * same checks describe makes before its expression net (the crop is in
+ * the image), so on one thread the same frame would have failed too. */
+static mien_status
+expr_worker_wait (expr_worker *w, mien_drive_frame *frame, mien_error *err)
+{
+  pthread_mutex_lock (&w->lock);
+  while (w->busy)
+    pthread_cond_wait (&w->done, &w->lock);
+  mien_status st = w->st;
+  if (st == MIEN_OK)
+    memcpy (frame->expressions, w->face.expressions,
+            sizeof frame->expressions);
+  else if (err)
+    *err = w->err;
+  pthread_mutex_unlock (&w->lock);
+  return st;
+}
+
 mien_status
 mien_drive_track_video (mien_face_analyzer *an, const char *path,
                         const mien_drive_options *opt,
@@ -321,7 +474,12 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
   t->variable_rate = info->variable_rate;
   mien_video_reader_set_output (r, t->fps, opt->start, opt->end);
   tracker tr = { .an = an, .opt = opt };
-  mien_image *img = NULL;
+  /* Two frames: the helper reads one while the next is decoded. */
+  mien_image *imgs[2] = { NULL, NULL };
+  expr_worker *w = expr_worker_new (an, opt);
+  t->track_threads = w ? 2 : 1;
+  int pending = -1; /* the frame whose expressions the helper runs */
+  int last_index = -1; /* the frame last holds */
   mien_status st = MIEN_OK;
   int cap = 0, ever = 0;
   mien_drive_frame last = { 0 };
@@ -329,13 +487,34 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
     {
       double time;
       int eof;
-      st = mien_video_reader_read (r, &img, &time, &eof, err);
+      mien_image **img = &imgs[t->n_frames & 1];
+      st = mien_video_reader_read (r, img, &time, &eof, err);
       if (st != MIEN_OK || eof)
         break;
       double t0 = drive_now ();
       mien_drive_frame f = last;
       f.found = 0;
-      int got = track_frame (&tr, img, t->n_frames, &f, !ever, err);
+      int deferred = 0;
+      int got = track_frame (&tr, *img, t->n_frames, &f, !ever, w != NULL,
+                             &deferred, err);
+      if (pending >= 0)
+        {
+          /* The last frame's expressions ran beside this frame's
+           * landmarks. */
+          mien_status ws = expr_worker_wait (w, &t->frames[pending],
+                                             got < 0 ? NULL : err);
+          if (pending == last_index && ws == MIEN_OK)
+            memcpy (last.expressions, t->frames[pending].expressions,
+                    sizeof last.expressions);
+          if (!got && ws == MIEN_OK)
+            memcpy (f.expressions, last.expressions, sizeof f.expressions);
+          pending = -1;
+          if (ws != MIEN_OK && got >= 0)
+            {
+              st = ws;
+              break;
+            }
+        }
       if (got < 0)
         {
           st = err ? err->status : MIEN_ERR_INVALID;
@@ -355,32 +534,59 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
                 t->n_missing++;
               }
           if (tr.confirmed < t->n_frames)
-            last = t->frames[tr.confirmed];
+            last = t->frames[tr.confirmed], last_index = tr.confirmed;
           f = last;
           f.found = 0;
+          deferred = 0;
         }
+      mien_point raw[MIEN_N_LANDMARKS];
+      if (deferred)
+        memcpy (raw, f.lm, sizeof raw);
       if (got)
         {
           drive_one_euro_step (&tr.filter, &opt->filter, (float)(1.0 / t->fps),
                                f.lm);
           ever = 1;
-          last = f;
+          last = f, last_index = t->n_frames;
         }
       else
         t->n_missing++;
-      t->t_track += drive_now () - t0;
       if ((st = push_frame (t, &cap, &f, err)) != MIEN_OK)
-        break;
+        {
+          t->t_track += drive_now () - t0;
+          break;
+        }
+      if (deferred && got)
+        {
+          pending = t->n_frames - 1;
+          expr_worker_submit (w, *img, pending, raw);
+        }
+      t->t_track += drive_now () - t0;
       if (progress && progress (progress_data, t->n_frames, time))
         {
           st = mien_error_set (err, MIEN_ERR_CANCELLED, "cancelled");
           break;
         }
     }
+  if (pending >= 0)
+    {
+      double t0 = drive_now ();
+      mien_error local = { 0 };
+      mien_status ws = expr_worker_wait (w, &t->frames[pending], &local);
+      if (ws != MIEN_OK && st == MIEN_OK)
+        {
+          st = ws;
+          if (err)
+            *err = local;
+        }
+      t->t_track += drive_now () - t0;
+    }
+  expr_worker_free (w);
   t->t_decode = mien_video_reader_get_seconds (r);
   t->n_damaged = mien_video_reader_get_damaged (r);
   t->n_redetect = tr.n_redetect;
-  mien_image_free (img);
+  mien_image_free (imgs[0]);
+  mien_image_free (imgs[1]);
   mien_video_reader_free (r);
   if (st == MIEN_OK && t->n_frames == 0)
     st = mien_error_set (err, MIEN_ERR_FORMAT, "%s: no frame in the chosen "
@@ -402,7 +608,8 @@ mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
   memset (t, 0, sizeof *t);
   tracker tr = { .an = an, .opt = opt };
   mien_drive_frame f = { 0 };
-  int got = track_frame (&tr, photo, 0, &f, 1, err);
+  int deferred;
+  int got = track_frame (&tr, photo, 0, &f, 1, 0, &deferred, err);
   if (got < 0)
     return err ? err->status : MIEN_ERR_INVALID;
   if (got == 0)

@@ -89,6 +89,10 @@ typedef struct mien_drive_options {
   /* How much of a rig move the landmark net reports, per landmark
    * coordinate (mien_drive_calibrate); NULL: all of it. */
   const float *gains;
+  /* Threads for tracking a video: 0 (default) two where the default pool
+   * has two or more (a frame's expressions beside the next frame's
+   * landmarks, mien-drive-track.c), 1 one. The frames are the same. */
+  int track_threads;
 } mien_drive_options;
 
 void mien_drive_options_init (mien_drive_options *options);
@@ -113,6 +117,7 @@ typedef struct mien_drive_track {
   int rotation;
   int variable_rate;
   double source_fps;
+  int track_threads; /* the threads tracking ran on (1 or 2) */
   /* seconds spent */
   double t_decode, t_track;
 } mien_drive_track;

@@ -41,6 +41,11 @@ enum { FOUND_FACEAPI = 0, FOUND_OTHER_SIZE = 1, FOUND_ROTATED = 2,
 
 /* ---- checks (mien-face-analyzer.c) ---- */
 
+/* 1 (and MIEN_ERR_INVALID in err) for an analyzer made by
+ * mien_face_analyzer_new_expressions, which has no detector or landmark
+ * net. */
+int face_analyzer_is_partial (const mien_face_analyzer *fa, mien_error *err);
+
 /* A landmark or box is absurd when it lies outside the image by more than
  * a face size (damaged weights give ±2e15, or inf). */
 int face_landmarks_plausible (const mien_point *pts, double size, int width,

@@ -3,6 +3,7 @@
  * models' outputs, and the whole run (detection, then each face
  * described). The parts are listed in mien-face-analyzer-private.h. */
 #include "mien-face-analyzer-private.h"
+#include "nn/mien-nn-cpu.h"
 #include "nn/mien-nn-device.h"
 
 #include <math.h>
@@ -43,6 +44,45 @@ mien_face_analyzer_new (const char *model_dir, mien_pool *pool,
       return NULL;
     }
   return fa;
+}
+
+mien_face_analyzer *
+mien_face_analyzer_new_expressions (const mien_face_analyzer *like,
+                                    mien_pool *pool, mien_error *err)
+{
+  if (!mien_nn_backend_is_cpu (mien_nn_get_backend (like->nn)))
+    {
+      mien_error_set (err, MIEN_ERR_UNSUPPORTED, "the face models do not "
+                      "run on the CPU");
+      return NULL;
+    }
+  mien_face_analyzer *fa = calloc (1, sizeof *fa);
+  if (fa == NULL || (fa->model_dir = strdup (like->model_dir)) == NULL)
+    {
+      free (fa);
+      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  mien_nn_backend *backend = mien_nn_cpu_backend_new (pool, 0, err);
+  if (backend == NULL || (fa->nn = mien_nn_new (backend, err)) == NULL
+      || face_feature_net_load (&fa->expressions, fa->model_dir,
+                                "face_expression_model", MIEN_N_EXPRESSIONS,
+                                err) != MIEN_OK)
+    {
+      mien_face_analyzer_free (fa);
+      return NULL;
+    }
+  return fa;
+}
+
+int
+face_analyzer_is_partial (const mien_face_analyzer *fa, mien_error *err)
+{
+  if (fa->detector.weights != NULL && fa->landmarks.weights != NULL)
+    return 0;
+  mien_error_set (err, MIEN_ERR_INVALID, "this face analyzer only runs the "
+                  "expression net");
+  return 1;
 }
 
 void

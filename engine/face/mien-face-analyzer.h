@@ -105,10 +105,36 @@ mien_status mien_face_analyzer_describe (mien_face_analyzer *analyzer,
  * descriptor out (zeros), a third of describe's work, for callers that
  * only follow landmarks and expressions (video tracking). */
 #define MIEN_FACE_NO_DESCRIPTOR 1u
+/* MIEN_FACE_LANDMARKS_ONLY: the landmarks alone (expressions and descriptor
+ * zero), for a face of face-api's own pass (found by the single-size search
+ * or at input_size; others fail with MIEN_ERR_INVALID). It fails wherever
+ * describe would fail before the expression net runs, including where the
+ * expression net's crop lies outside the image, so mien_face_analyzer_expressions
+ * on the result can only fail on the net itself (damaged weights, memory).
+ * Landmarks alone and then the expressions give describe's landmarks and
+ * expressions bit for bit; the two may run on two analyzers in two threads
+ * (video tracking follows frame n + 1 while frame n's expressions run). */
+#define MIEN_FACE_LANDMARKS_ONLY 2u
 mien_status mien_face_analyzer_describe_ex (mien_face_analyzer *analyzer,
                                             const mien_image *image,
                                             mien_face *face, unsigned flags,
                                             mien_error *err);
+
+/* face's 7 expression probabilities from its landmarks (face-api's aligned
+ * crop), as describe computes them. Runs on either kind of analyzer. */
+mien_status mien_face_analyzer_expressions (mien_face_analyzer *analyzer,
+                                            const mien_image *image,
+                                            mien_face *face, mien_error *err);
+
+/* An analyzer with only the expression net, for a second thread beside
+ * like's (an analyzer runs one call at a time): the expression model loaded
+ * again from like's model folder, on the CPU, its layers split over pool
+ * (NULL: the default pool). It can only run
+ * mien_face_analyzer_expressions; detect and describe fail with
+ * MIEN_ERR_INVALID. Fails with MIEN_ERR_UNSUPPORTED where like runs its
+ * nets on a GPU. Free with mien_face_analyzer_free. */
+mien_face_analyzer *mien_face_analyzer_new_expressions (
+    const mien_face_analyzer *like, mien_pool *pool, mien_error *err);
 
 void mien_faces_free (mien_face *faces);
 

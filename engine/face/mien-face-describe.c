@@ -194,6 +194,16 @@ face_describe_identity (mien_face_analyzer *fa, const mien_image *image,
 }
 
 mien_status
+mien_face_analyzer_expressions (mien_face_analyzer *fa,
+                                const mien_image *image, mien_face *face,
+                                mien_error *err)
+{
+  if (face_check_image (image, err) != MIEN_OK)
+    return err ? err->status : MIEN_ERR_INVALID;
+  return face_describe_expressions (fa, image, face, err);
+}
+
+mien_status
 mien_face_analyzer_describe (mien_face_analyzer *fa, const mien_image *image,
                              mien_face *face, mien_error *err)
 {
@@ -207,10 +217,16 @@ mien_face_analyzer_describe_ex (mien_face_analyzer *fa,
 {
   const int parts = flags & MIEN_FACE_NO_DESCRIPTOR ? FACE_PARTS_NO_DESCRIPTOR
                                                     : FACE_PARTS_ALL;
-  if (face_check_image (image, err) != MIEN_OK)
+  const int landmarks_only = (flags & MIEN_FACE_LANDMARKS_ONLY) != 0;
+  if (face_analyzer_is_partial (fa, err)
+      || face_check_image (image, err) != MIEN_OK)
     return err ? err->status : MIEN_ERR_INVALID;
   if (!face_box_plausible (face->box, image->width, image->height))
     return face_damaged (fa, "face detector", "tiny_face_detector_model", err);
+  if (landmarks_only && face->found_by != FOUND_FACEAPI
+      && face->found_by != FOUND_EXACT)
+    return mien_error_set (err, MIEN_ERR_INVALID, "landmarks alone are for "
+                           "faces found by face-api's own pass");
   if (face->found_by != FOUND_FACEAPI && face->found_by != FOUND_EXACT
       && face->found_by != FOUND_FACEAPI_THOROUGH)
     return face_describe_refined (fa, image, face, face_frame_from_box (face),
@@ -224,6 +240,20 @@ mien_face_analyzer_describe_ex (mien_face_analyzer *fa,
                                  fmax (face->box.width, face->box.height),
                                  image->width, image->height))
     return face_damaged (fa, "landmark model", "face_landmark_68_model", err);
+  if (landmarks_only)
+    {
+      /* Fails where the expression net's crop would (the one failure of
+       * face_describe_expressions that does not come from the net). */
+      int x, y, w, h;
+      face_rect r = aligned_rect (face->landmarks, image->width,
+                                  image->height);
+      memset (face->expressions, 0, sizeof face->expressions);
+      memset (face->descriptor, 0, sizeof face->descriptor);
+      if (!face_rect_clip (r, image->width, image->height, &x, &y, &w, &h))
+        return mien_error_set (err, MIEN_ERR_INVALID,
+                               "the aligned face lies outside the image");
+      return MIEN_OK;
+    }
   if (face_describe_expressions (fa, image, face, err) != MIEN_OK)
     return err ? err->status : MIEN_ERR_INVALID;
   if (parts == FACE_PARTS_NO_DESCRIPTOR)

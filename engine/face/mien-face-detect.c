@@ -481,7 +481,8 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
   *faces = NULL;
   *n_faces = 0;
   mien_face_options o = resolve_options (options);
-  if (face_check_image (image, err) || check_options (&o, err))
+  if (face_analyzer_is_partial (fa, err) || face_check_image (image, err)
+      || check_options (&o, err))
     return err ? err->status : MIEN_ERR_INVALID;
   mien_face *result = NULL;
   int n = 0;
