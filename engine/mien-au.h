@@ -16,8 +16,10 @@
  *   SUBJECT's left and right, as in FACS: the subject's left is on the image's
  *   right in an unmirrored photo. A side's intensity is bilateral + one-sided,
  *   clamped to 5;
- * - gaze: "gaze_h" in [-1, 1] (+1: the eyes turn to the image's right as far
- *   as the rig allows), "gaze_v" in [-1, 1] (+1: down);
+ * - gaze: "gaze_h" in [-1, 1] (+1: the eyes turn to the image's right; the
+ *   animator moves each iris 0.25 of its eye's width, mien_iris_move, or
+ *   the rig shifts the eye region where no iris is found), "gaze_v" in
+ *   [-1, 1] (+1: down; 0.10 of the width);
  * - head pose (issue #24): "yaw", "pitch", "roll" in degrees, ±20, the
  *   head turned as a 3-D body about a pivot near the top of the spine
  *   (engine/rig/rig-pose.c). yaw +: the face turns towards the image's

@@ -18,7 +18,8 @@
  *   eye's frame that lets the upper-lid skin slide down over the eye (blink)
  *   or up (AU5) and the lower lid rise (AU6, AU7). Covered eye content is
  *   skipped, never squashed; a monotone 1-D map cannot fold;
- * - gaze: the eye interior shifts inside the eye's ellipse;
+ * - gaze: the eye interior shifts inside the eye's ellipse (the animator
+ *   asks for it only where it found no iris to move, mien-animator.h);
  * - the lip seal (AU23, AU17 unless AU25/AU26 open the mouth): a monotone
  *   map along the mouth's vertical slides the lips together over teeth that
  *   the photo shows, composed with the kernel field (F = F_seal + F_au ∘
