@@ -131,6 +131,8 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   if (self->last_tick_us != 0)
     {
       gint64 gap = now - self->last_tick_us;
+      if (gap > self->max_tick_gap_us)
+        self->max_tick_gap_at_ms = (now - self->measure_start_us) / 1000.0;
       self->max_tick_gap_us = MAX (self->max_tick_gap_us, gap);
       if (gap > 50000 && self->n_long_gaps < 16)
         {
@@ -165,6 +167,7 @@ mien_window_responsiveness_note_change (MienWindow *self)
   self->last_tick_us = self->max_tick_gap_us = self->n_ticks
       = self->n_long_gaps = 0;
   self->n_frames_shown = 0;
+  self->max_tick_gap_at_ms = 0.0;
   self->pending_moves = g_array_new (FALSE, FALSE, 2 * sizeof (gint64));
   self->move_latencies = g_array_new (FALSE, FALSE, sizeof (double));
   self->measure_start_us = g_get_monotonic_time ();
@@ -197,6 +200,8 @@ mien_window_responsiveness_write (MienWindow *self)
   char gap_ms[G_ASCII_DTOSTR_BUF_SIZE], latency_ms[G_ASCII_DTOSTR_BUF_SIZE];
   char median_ms[G_ASCII_DTOSTR_BUF_SIZE], worst_ms[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (gap_ms, sizeof gap_ms, "%.1f", self->max_tick_gap_us / 1000.0);
+  char gap_at_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (gap_at_ms, sizeof gap_at_ms, "%.0f", self->max_tick_gap_at_ms);
   g_ascii_formatd (latency_ms, sizeof latency_ms, "%.1f", latency);
   /* Each slider move's time to the first frame that shows it (or a later
    * position): the median and the worst. */
@@ -229,13 +234,14 @@ mien_window_responsiveness_write (MienWindow *self)
   g_string_append (gaps, "]");
   g_autofree char *json = g_strdup_printf (
       "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %s, "
+      "\"max_tick_gap_at_ms\": %s, "
       "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
       ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
       ", \"last_change_to_screen_ms\": %s, \"moves_shown\": %u"
       ", \"move_to_screen_median_ms\": %s, \"move_to_screen_worst_ms\": %s"
       ", \"uploaded_mb\": %s, \"photo_upload_frame_max_mb\": %s"
       ", \"long_gaps_at_ms_and_ms\": %s}\n",
-      self->n_ticks, gap_ms, self->n_long_gaps,
+      self->n_ticks, gap_ms, gap_at_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
       self->n_frames_shown, latency_ms, n_moves, median_ms, worst_ms,

@@ -76,6 +76,7 @@ struct _MienWindow {
   /* Responsiveness measurement, on when $MIEN_RESPONSIVENESS_LOG is set. */
   char *responsiveness_log;
   gint64 last_tick_us, max_tick_gap_us, n_ticks, n_long_gaps;
+  double max_tick_gap_at_ms; /* when the longest gap ended (ms since the first move) */
   guint64 last_change_serial;
   gint64 last_change_us, last_change_shown_us;
   guint64 n_frames_shown;
