@@ -26,6 +26,9 @@
 
 static char models[1100], root_dir[1024];
 
+/* 0 where the nets run on a GPU: no expression-only analyzer, and
+ * tracking stays on one thread (mien_face_analyzer_new_expressions). */
+static int helper_possible = 1;
 static void
 test_face_api (mien_face_analyzer *fa, const mien_image *img)
 {
@@ -54,7 +57,14 @@ test_face_api (mien_face_analyzer *fa, const mien_image *img)
   CHECK (memcmp (split.expressions, zero, sizeof zero) == 0,
          "landmarks alone left expressions");
   mien_face_analyzer *ex = mien_face_analyzer_new_expressions (fa, NULL, &err);
-  CHECK (ex != NULL, "expression-only analyzer: %s", err.message);
+  if (ex == NULL && err.status == MIEN_ERR_UNSUPPORTED)
+    {
+      printf ("the face nets run on a GPU: %s; tracking stays on one "
+              "thread\n", err.message);
+      helper_possible = 0;
+    }
+  else
+    CHECK (ex != NULL, "expression-only analyzer: %s", err.message);
   if (ex)
     {
       CHECK (mien_face_analyzer_expressions (ex, img, &split, &err)
@@ -163,7 +173,7 @@ compare_tracks (mien_face_analyzer *fa, const char *clip, double end,
   CHECK (s2 == MIEN_OK, "%s on two threads: %s", clip, err.message);
   if (s1 != MIEN_OK || s2 != MIEN_OK)
     return;
-  CHECK (one.track_threads == 1 && two.track_threads == 2,
+  CHECK (one.track_threads == 1 && two.track_threads == 1 + helper_possible,
          "%s: threads used %d and %d", clip, one.track_threads,
          two.track_threads);
   CHECK (one.n_frames == two.n_frames && one.n_frames > 0,
