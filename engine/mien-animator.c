@@ -11,44 +11,7 @@
 #include "mien-landmarks.h"
 #include "mien-resample.h"
 #include "mien-reswarp-backend.h"
-
-struct mien_animator {
-  const mien_image *photo;
-  mien_rect crop;
-  mien_reswarp_mode mode;
-  mien_pool *pool;
-  mien_device_reswarp *rw; /* the decomposition, on the best backend */
-  mien_point grid_landmarks[MIEN_N_LANDMARKS];
-  mien_generator_output gen_out;
-  mien_image *crop_out;
-  mien_rect last_paste; /* frame region written by the previous render */
-  /* Other faces that reach into the crop, in the grid (nearest first): the
-   * generator leaves their heads alone (mien_generator_set_neighbours). */
-  mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
-  int n_neighbours;
-  /* The preview's state, made on its first frame (animators that only
-   * export or render stills never hold it). */
-  struct animator_preview *preview;
-  /* Gaze that moves the irises (issue #25), made on the first frame that
-   * asks for gaze: the photo's irises, found once. */
-  struct animator_gaze *gaze;
-};
-
-/* The photo's irises and what gaze did in the last frame that asked. */
-struct animator_gaze {
-  mien_iris iris[2]; /* side 0: the subject's right eye (image left) */
-  int n_found;
-  /* The crop pixels the last frame's iris move wrote (empty: none). */
-  mien_rect touched;
-  char note[256];
-};
-
-/* For one coarser level at a time: its frame and the photo area-averaged
- * to it (mien_animator_render_preview). */
-struct animator_preview {
-  int level;
-  mien_image *out, *photo;
-};
+#include "mien-animator-private.h"
 
 /* Beside the decomposition the animator holds one crop-sized image (the HD
  * crop while decomposing, then the crop's output) and the generator's
@@ -374,302 +337,6 @@ keep_photo_where_unchanged (mien_animator *anim)
                  (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
 }
 
-/* ---- Gaze that moves the irises (issue #25) ----
- *
- * The photo's irises are found once (mien_iris_find on the photo at its
- * own resolution, with the face's landmarks). A frame that asks for gaze
- * then runs the generator WITHOUT gaze, so the field does not also shift
- * the eye's interior, and moves
- * each found iris with mien_iris_move on the composed crop: the eye's
- * landmarks and the iris are carried to where the frame shows them (the
- * generator's field inverted, so an expression or a head turn moves them
- * first), in the frame's pixels. Where no iris was found in either eye the
- * generator keeps gaze (the rig's shift of the eye interior; nothing for
- * an eye shut in the photo), and the note says so.
- *
- * Why the field's gaze goes (tests/eval/test-gaze.c, the iris fitted again
- * on re-detected landmarks of the result, 42 eyes of the sample faces,
- * median move in fractions of the eye's width at gaze_h -1 / +1, asked
- * ∓0.25): the field's gaze alone -0.031 / +0.044 (the eye region shifts,
- * the iris in it hardly moves against the re-found lids), field and iris
- * together -0.138 / +0.131 (the iris is moved on a frame whose eye the
- * field already shifted, from landmarks that do not follow that shift),
- * the iris alone -0.219 / +0.182; within 10 % of the width in 158, 210 and
- * 230 of the 336 (eye, gaze) cases. */
-
-static int
-gaze_asked (const mien_driving *c)
-{
-  float h = c->values[MIEN_GAZE_H], v = c->values[MIEN_GAZE_V];
-  return (isfinite (h) && h != 0.0f) || (isfinite (v) && v != 0.0f);
-}
-
-static const char *const side_name[2] = { "right", "left" };
-
-/* Finds the photo's irises on first use; NULL when out of memory. */
-static struct animator_gaze *
-gaze_state (mien_animator *anim)
-{
-  if (anim->gaze)
-    return anim->gaze;
-  struct animator_gaze *g = calloc (1, sizeof *g);
-  if (!g)
-    return NULL;
-  mien_point lm[MIEN_N_LANDMARKS];
-  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
-    lm[i] = mien_headshot_from_grid (&anim->crop, MIEN_LOW_RES,
-                                     anim->grid_landmarks[i]);
-  for (int side = 0; side < 2; side++)
-    {
-      if (mien_iris_find (anim->photo, lm, side, &g->iris[side], NULL)
-          != MIEN_OK)
-        g->iris[side].status = MIEN_IRIS_NO_CONTRAST;
-      g->n_found += g->iris[side].status == MIEN_IRIS_FOUND;
-    }
-  anim->gaze = g;
-  return g;
-}
-
-/* The field (grid pixels, backward: out(x) = in(x + F(x))), bilinear at a
- * grid point, 0 outside the grid as the border ring is. */
-static void
-field_at (const mien_image *f, float x, float y, float *dx, float *dy)
-{
-  float fx = fminf (fmaxf (x, 0.0f), (float)(f->width - 1));
-  float fy = fminf (fmaxf (y, 0.0f), (float)(f->height - 1));
-  int x0 = (int)fx, y0 = (int)fy;
-  int x1 = x0 + 1 < f->width ? x0 + 1 : x0;
-  int y1 = y0 + 1 < f->height ? y0 + 1 : y0;
-  float ax = fx - (float)x0, ay = fy - (float)y0;
-  const float *r0 = mien_image_row (f, y0), *r1 = mien_image_row (f, y1);
-  for (int k = 0; k < 2; k++)
-    {
-      float v = (1 - ay) * ((1 - ax) * r0[2 * x0 + k] + ax * r0[2 * x1 + k])
-                + ay * ((1 - ax) * r1[2 * x0 + k] + ax * r1[2 * x1 + k]);
-      *(k ? dy : dx) = v;
-    }
-}
-
-/* Where the frame shows the photo's grid point p: the x with x + F(x) = p
- * (Newton's method with the field's finite-difference Jacobian; the
- * generators' fields do not fold, so there is one). */
-static mien_point
-forward_point (const mien_image *field, mien_point p)
-{
-  mien_point x = p;
-  for (int it = 0; it < 30; it++)
-    {
-      float fx, fy;
-      field_at (field, x.x, x.y, &fx, &fy);
-      float rx = x.x + fx - p.x, ry = x.y + fy - p.y;
-      if (fabsf (rx) < 1e-4f && fabsf (ry) < 1e-4f)
-        break;
-      const float h = 0.25f;
-      float ax, ay, bx, by;
-      field_at (field, x.x + h, x.y, &ax, &ay);
-      field_at (field, x.x, x.y + h, &bx, &by);
-      float j00 = 1 + (ax - fx) / h, j10 = (ay - fy) / h;
-      float j01 = (bx - fx) / h, j11 = 1 + (by - fy) / h;
-      float det = j00 * j11 - j01 * j10;
-      float sx = rx, sy = ry;
-      if (det > 1e-3f)
-        {
-          sx = (j11 * rx - j01 * ry) / det;
-          sy = (-j10 * rx + j00 * ry) / det;
-        }
-      float n = hypotf (sx, sy);
-      if (n > 2.0f)
-        sx *= 2.0f / n, sy *= 2.0f / n;
-      x.x -= sx, x.y -= sy;
-    }
-  return x;
-}
-
-/* A photo point carried through the last frame's field, in the pixels of
- * an image `scale` times the crop's size. */
-static mien_point
-frame_point (const mien_animator *anim, mien_point photo_point, float scale)
-{
-  mien_point g = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES,
-                                        photo_point);
-  mien_point q = mien_headshot_from_grid (
-      &anim->crop, MIEN_LOW_RES, forward_point (anim->gen_out.field, g));
-  return (mien_point){ (q.x - (float)anim->crop.x) * scale,
-                       (q.y - (float)anim->crop.y) * scale };
-}
-
-/* The note for a frame that asked for gaze. */
-static void
-gaze_write_note (struct animator_gaze *g)
-{
-  g->note[0] = '\0';
-  if (g->n_found == 2)
-    return;
-  int closed = 0;
-  for (int s = 0; s < 2; s++)
-    closed += g->iris[s].status == MIEN_IRIS_EYE_CLOSED;
-  if (closed == 2)
-    {
-      snprintf (g->note, sizeof g->note,
-                "gaze does nothing: both eyes are shut in the photo");
-      return;
-    }
-  char why[160];
-  int n = 0;
-  why[0] = '\0';
-  for (int s = 0; s < 2; s++)
-    if (g->iris[s].status != MIEN_IRIS_FOUND)
-      {
-        size_t used = strlen (why);
-        snprintf (why + used, sizeof why - used, "%sthe %s eye: %s",
-                  n++ ? "; " : "", side_name[s],
-                  mien_iris_status_to_string (g->iris[s].status));
-      }
-  if (g->n_found == 1)
-    snprintf (g->note, sizeof g->note,
-              "gaze moves one iris only (no iris found in %s)", why);
-  else
-    snprintf (g->note, sizeof g->note,
-              "gaze found no iris (%s): the eye region moves instead, "
-              "where the eye is open", why);
-}
-
-/* Moves the found irises in out (the crop at `scale` of its size; only
- * inside region r, which must hold the frame), after the frame asked for
- * gaze c was composed. An eye whose box reaches outside r is left (a
- * preview region cut through it: the full frame follows). */
-static mien_status
-gaze_move (mien_animator *anim, mien_image *out, float scale, mien_rect r,
-           const mien_driving *c, mien_error *err)
-{
-  struct animator_gaze *g = anim->gaze;
-  if (!g || g->n_found == 0)
-    return MIEN_OK;
-  g->touched = (mien_rect){ 0, 0, 0, 0 };
-  float gh = c->values[MIEN_GAZE_H], gv = c->values[MIEN_GAZE_V];
-  gh = isfinite (gh) ? fminf (fmaxf (gh, -1.0f), 1.0f) : 0.0f;
-  gv = isfinite (gv) ? fminf (fmaxf (gv, -1.0f), 1.0f) : 0.0f;
-  int tx0 = out->width, ty0 = out->height, tx1 = -1, ty1 = -1;
-  for (int side = 0; side < 2; side++)
-    {
-      const mien_iris *src = &g->iris[side];
-      if (src->status != MIEN_IRIS_FOUND)
-        continue;
-      int e0 = side ? 42 : 36;
-      mien_point lm[MIEN_N_LANDMARKS];
-      memset (lm, 0, sizeof lm);
-      float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
-      for (int i = e0; i < e0 + 6; i++)
-        {
-          mien_point p = mien_headshot_from_grid (&anim->crop, MIEN_LOW_RES,
-                                                  anim->grid_landmarks[i]);
-          lm[i] = frame_point (anim, p, scale);
-          x0 = fminf (x0, lm[i].x), x1 = fmaxf (x1, lm[i].x);
-          y0 = fminf (y0, lm[i].y), y1 = fmaxf (y1, lm[i].y);
-        }
-      /* The iris as the frame shows it: its centre carried by the field,
-       * its radius scaled as the eye's width. */
-      mien_iris moved = *src;
-      moved.centre = frame_point (anim, src->centre, scale);
-      float w = hypotf (lm[e0 + 3].x - lm[e0].x, lm[e0 + 3].y - lm[e0].y);
-      float k = src->eye_width > 0.0f ? w / src->eye_width : scale;
-      moved.radius = src->radius * k;
-      moved.pupil_radius = src->pupil_radius * k;
-      moved.eye_width = w;
-      /* What mien_iris_move reads and writes: the eye's box grown by the
-       * width (the disc, the move, the sclera beside it). */
-      int bx0 = (int)floorf (x0 - w) - 2, by0 = (int)floorf (y0 - w) - 2;
-      int bx1 = (int)ceilf (x1 + w) + 2, by1 = (int)ceilf (y1 + w) + 2;
-      bx0 = bx0 < 0 ? 0 : bx0, by0 = by0 < 0 ? 0 : by0;
-      bx1 = bx1 > out->width - 1 ? out->width - 1 : bx1;
-      by1 = by1 > out->height - 1 ? out->height - 1 : by1;
-      if (bx0 < r.x || by0 < r.y || bx1 >= r.x + r.width
-          || by1 >= r.y + r.height)
-        continue;
-      int did = 0;
-      mien_status st = mien_iris_move (out, lm, side, &moved, gh, gv, &did,
-                                       err);
-      if (st != MIEN_OK)
-        return st;
-      if (did)
-        {
-          tx0 = bx0 < tx0 ? bx0 : tx0, ty0 = by0 < ty0 ? by0 : ty0;
-          tx1 = bx1 > tx1 ? bx1 : tx1, ty1 = by1 > ty1 ? by1 : ty1;
-        }
-    }
-  if (tx1 >= tx0)
-    g->touched = (mien_rect){ tx0, ty0, tx1 - tx0 + 1, ty1 - ty0 + 1 };
-  return MIEN_OK;
-}
-
-/* Before the generator: c itself, or (gaze asked for and an iris found)
- * a copy of c without gaze in *buf. */
-static const mien_driving *
-gaze_begin (mien_animator *anim, const mien_driving *c, mien_driving *buf,
-            int *move_irises)
-{
-  *move_irises = 0;
-  if (anim->gaze)
-    anim->gaze->touched = (mien_rect){ 0, 0, 0, 0 };
-  if (!gaze_asked (c))
-    return c;
-  struct animator_gaze *g = gaze_state (anim);
-  if (!g)
-    return c;
-  gaze_write_note (g);
-  if (g->n_found == 0)
-    return c;
-  *buf = *c;
-  buf->values[MIEN_GAZE_H] = buf->values[MIEN_GAZE_V] = 0.0f;
-  *move_irises = 1;
-  return buf;
-}
-
-const char *
-mien_animator_get_gaze_note (const mien_animator *anim)
-{
-  return anim->gaze && anim->gaze->note[0] ? anim->gaze->note : NULL;
-}
-
-const mien_iris *
-mien_animator_get_iris (mien_animator *anim, int side)
-{
-  struct animator_gaze *g = gaze_state (anim);
-  return g && (side == 0 || side == 1) ? &g->iris[side] : NULL;
-}
-
-int
-mien_animator_gaze_moves_irises (mien_animator *anim)
-{
-  struct animator_gaze *g = gaze_state (anim);
-  return g && g->n_found > 0;
-}
-
-int
-mien_animator_camera_gaze (mien_animator *anim, float *gaze_h, float *gaze_v)
-{
-  *gaze_h = *gaze_v = 0.0f;
-  struct animator_gaze *g = gaze_state (anim);
-  return g ? mien_iris_camera_gaze (g->iris, gaze_h, gaze_v) : 0;
-}
-
-void
-mien_animator_add_preset (mien_animator *anim, mien_driving *c,
-                          mien_expression_preset preset, float intensity)
-{
-  if (preset != MIEN_PRESET_LOOK_AT_CAMERA)
-    {
-      mien_driving_add_preset (c, preset, intensity);
-      return;
-    }
-  float h, v;
-  if (mien_animator_camera_gaze (anim, &h, &v))
-    {
-      c->values[MIEN_GAZE_H] += h * intensity;
-      c->values[MIEN_GAZE_V] += v * intensity;
-    }
-}
-
 mien_status
 mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                            const mien_driving *c, const mien_image **crop_out,
@@ -679,7 +346,8 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   mien_driving no_gaze;
   int move_irises;
-  const mien_driving *cg = gaze_begin (anim, c, &no_gaze, &move_irises);
+  const mien_driving *cg = mien_animator_gaze_begin (anim, c, &no_gaze,
+                                                     &move_irises);
   /* Every frame: the generator may be shared by animators of other faces. */
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
   mien_status st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
@@ -691,9 +359,9 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
     return st;
   keep_photo_where_unchanged (anim);
   if (move_irises)
-    st = gaze_move (anim, anim->crop_out, 1.0f,
-                    (mien_rect){ 0, 0, anim->crop.width, anim->crop.height },
-                    c, err);
+    st = mien_animator_gaze_move (
+        anim, anim->crop_out, 1.0f,
+        (mien_rect){ 0, 0, anim->crop.width, anim->crop.height }, c, err);
   if (st != MIEN_OK)
     return st;
   if (crop_out)
@@ -810,7 +478,8 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   mien_driving no_gaze;
   int move_irises;
-  const mien_driving *cg = gaze_begin (anim, c, &no_gaze, &move_irises);
+  const mien_driving *cg = mien_animator_gaze_begin (anim, c, &no_gaze,
+                                                     &move_irises);
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
   st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                 &anim->gen_out, anim->pool, err);
@@ -828,8 +497,9 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
     keep_photo_in (anim, dst, anim->preview->photo, 0, 0, r);
   /* The irises at the level: the landmarks scaled to its pixels. */
   if (move_irises)
-    st = gaze_move (anim, dst, (float)size.width / (float)anim->crop.width, r,
-                    c, err);
+    st = mien_animator_gaze_move (anim, dst,
+                                  (float)size.width / (float)anim->crop.width,
+                                  r, c, err);
   if (st != MIEN_OK)
     return st;
   if (out)

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The animator's state, shared by mien-animator.c (the crop, the frames, the
+ * preview levels, the paste) and mien-animator-gaze.c (gaze that moves the
+ * irises, issue #25). Not installed. */
+#pragma once
+
+#include "face/mien-iris.h"
+#include "mien-animator.h"
+#include "mien-reswarp-backend.h"
+
+struct mien_animator {
+  const mien_image *photo;
+  mien_rect crop;
+  mien_reswarp_mode mode;
+  mien_pool *pool;
+  mien_device_reswarp *rw; /* the decomposition, on the best backend */
+  mien_point grid_landmarks[MIEN_N_LANDMARKS];
+  mien_generator_output gen_out;
+  mien_image *crop_out;
+  mien_rect last_paste; /* frame region written by the previous render */
+  /* Other faces that reach into the crop, in the grid (nearest first): the
+   * generator leaves their heads alone (mien_generator_set_neighbours). */
+  mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
+  int n_neighbours;
+  /* The preview's state, made on its first frame (animators that only
+   * export or render stills never hold it). */
+  struct animator_preview *preview;
+  /* Gaze that moves the irises (issue #25), made on the first frame that
+   * asks for gaze: the photo's irises, found once. */
+  struct animator_gaze *gaze;
+};
+
+/* The photo's irises and what gaze did in the last frame that asked. */
+struct animator_gaze {
+  mien_iris iris[2]; /* side 0: the subject's right eye (image left) */
+  int n_found;
+  /* The crop pixels the last frame's iris move wrote (empty: none). */
+  mien_rect touched;
+  char note[256];
+};
+
+/* For one coarser level at a time: its frame and the photo area-averaged
+ * to it (mien_animator_render_preview). */
+struct animator_preview {
+  int level;
+  mien_image *out, *photo;
+};
+
+/* Before the generator: c itself, or (gaze asked for and an iris found)
+ * a copy of c without gaze in *buf, with *move_irises set. */
+const mien_driving *mien_animator_gaze_begin (mien_animator *anim,
+                                              const mien_driving *c,
+                                              mien_driving *buf,
+                                              int *move_irises);
+/* After the compose: moves each found iris on out, a frame of the crop at
+ * `scale` (1: the crop; a preview level's size over the crop's), of which
+ * only region r is written. */
+mien_status mien_animator_gaze_move (mien_animator *anim, mien_image *out,
+                                     float scale, mien_rect r,
+                                     const mien_driving *c, mien_error *err);
