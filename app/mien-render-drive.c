@@ -151,6 +151,9 @@ write_stats (const char *path, const mien_drive_track *t,
     fprintf (s, "\t%s", mien_au_channels[k].name);
   for (int k = 0; k < MIEN_N_LANDMARKS; k++)
     fprintf (s, "\tx%d\ty%d", k, k);
+  /* The driver's irises (mien_iris_offset; status a mien_iris_status,
+   * 0 found), side 0 the subject's right eye. */
+  fprintf (s, "\tiris_h0\tiris_v0\tiris0\tiris_h1\tiris_v1\tiris1");
   fputc ('\n', s);
   /* printf writes C-locale numbers: mien-render keeps LC_NUMERIC at C
    * (a German locale would write "0,5"). */
@@ -173,6 +176,10 @@ write_stats (const char *path, const mien_drive_track *t,
       for (int k = 0; k < MIEN_N_LANDMARKS; k++)
         fprintf (s, "\t%.3f\t%.3f", (double)t->frames[i].lm[k].x,
                  (double)t->frames[i].lm[k].y);
+      for (int side = 0; side < 2; side++)
+        fprintf (s, "\t%.4f\t%.4f\t%d", (double)t->frames[i].iris_h[side],
+                 (double)t->frames[i].iris_v[side],
+                 t->frames[i].iris_status[side]);
       fputc ('\n', s);
     }
   return mien_atomic_file_commit (f, err);
@@ -385,6 +392,34 @@ drive_with_video (drive_run *d, mien_error *err)
         }
       else
         printf ("pose: not driven (--drive-parts without pose)\n");
+      if (!(cli.parts & MIEN_DRIVE_EYES))
+        printf ("gaze: not driven (--drive-parts without eyes)\n");
+      else if (d->result.n_gaze == 0)
+        printf ("gaze: not driven: %s\n",
+                2 * t->n_iris_small >= t->n_frames - t->n_missing
+                        && t->n_iris_small > 0
+                    ? "the driver's eyes are too small in the tracked frames "
+                      "for the iris fit"
+                    : "no iris found in the driver's eyes");
+      else
+        {
+          float lo[2] = { 0, 0 }, hi[2] = { 0, 0 };
+          for (int i = 0; i < d->result.n_frames; i++)
+            for (int k = 0; k < 2; k++)
+              {
+                float v = d->result.values[(size_t)i * MIEN_AU_N_CHANNELS
+                                           + MIEN_GAZE_H + k];
+                lo[k] = v < lo[k] ? v : lo[k], hi[k] = v > hi[k] ? v : hi[k];
+              }
+          printf ("gaze: h %.2f to %.2f, v %.2f to %.2f from the irises "
+                  "on %d of %d frames", (double)lo[0], (double)hi[0],
+                  (double)lo[1], (double)hi[1], d->result.n_gaze,
+                  t->n_frames);
+          if (t->n_iris_small > 0)
+            printf ("; eyes too small for the iris fit on %d",
+                    t->n_iris_small);
+          putchar ('\n');
+        }
       double total = t->t_decode + t->t_track + d->result.t_model
                      + d->result.t_solve + d->t_render + d->t_encode;
       printf ("times: decode %.2f s, track %.2f s, solve %.2f s, render "

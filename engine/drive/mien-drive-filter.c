@@ -41,3 +41,19 @@ drive_one_euro_step (one_euro *f, const mien_one_euro_params *p, float dt,
       v[i] = f->x[i];
     }
 }
+
+float
+drive_one_euro1_step (one_euro1 *f, const mien_one_euro_params *p, float dt,
+                      float iod_per_unit, float v)
+{
+  if (!f->primed || !(p->min_cutoff > 0.0f) || !(dt > 0.0f))
+    {
+      f->x = v, f->dx = 0.0f, f->primed = 1;
+      return v;
+    }
+  float ad = smoothing (p->d_cutoff, dt);
+  f->dx += ad * ((v - f->x) / dt - f->dx);
+  float cutoff = p->min_cutoff + p->beta * fabsf (f->dx) * iod_per_unit;
+  f->x += smoothing (cutoff, dt) * (v - f->x);
+  return f->x;
+}

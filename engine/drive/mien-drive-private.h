@@ -61,6 +61,17 @@ typedef struct one_euro {
 void drive_one_euro_step (one_euro *f, const mien_one_euro_params *p,
                           float dt, mien_point *lm);
 
+/* The same filter on one signal (the gaze, mien-drive-solve.c): value
+ * units times iod_per_unit are iod, so min_cutoff and beta mean what they
+ * mean for the landmarks. Returns the filtered value. */
+typedef struct one_euro1 {
+  float x, dx;
+  int primed;
+} one_euro1;
+
+float drive_one_euro1_step (one_euro1 *f, const mien_one_euro_params *p,
+                            float dt, float iod_per_unit, float v);
+
 /* ---- the detector box from the landmarks (mien-drive-track.c) ---- */
 
 typedef struct box_fit {

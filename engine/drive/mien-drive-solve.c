@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../face/mien-iris.h"
+#include "../mien-landmarks.h"
 #include "../mien-rig.h"
 
 #define MISSING_HOLD 0.25
@@ -343,6 +345,7 @@ part_driven (mien_au_channel ch, unsigned parts)
     case MIEN_AU_REGION_LIPS:
     case MIEN_AU_REGION_JAW: return (parts & MIEN_DRIVE_MOUTH) != 0;
     case MIEN_AU_REGION_HEAD: return (parts & MIEN_DRIVE_POSE) != 0;
+    case MIEN_AU_REGION_GAZE: return (parts & MIEN_DRIVE_EYES) != 0;
     default: return 0;
     }
 }
@@ -430,6 +433,212 @@ drive_pose (const float *R_rest, const mien_point *lm, mien_driving *c)
                          &c->values[MIEN_HEAD_ROLL]);
 }
 
+/* ---- gaze (mien-drive.c, "Gaze") ---------------------------------------- */
+
+static float
+median_of (float *v, int n)
+{
+  qsort (v, (size_t)n, sizeof *v, cmp_float);
+  return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* An eye narrower than this share of its rest openness is left out of
+ * the gaze: the lid covers the iris's top and the fit slides (on
+ * liveportrait-d0's blink, at 0.7 of the rest: gaze_v +0.98 for one
+ * frame), and the opening's centre moves with the lid. */
+#define GAZE_MIN_OPEN 0.75f
+/* Frames whose horizontal offset is within this (half eye widths) of the
+ * median give the vertical straight ahead. */
+#define GAZE_STRAIGHT_H 0.15f
+
+/* Does frame i show that eye's iris, open enough to read? */
+static int
+iris_at (const mien_drive_track *t, const mien_drive_result *res, int i,
+         int side)
+{
+  return i >= 0 && i < t->n_frames && t->frames[i].found
+         && t->frames[i].iris_status[side] == MIEN_IRIS_FOUND
+         && res->rest_iris_n[side]
+         && t->frames[i].eye_open[side]
+                >= GAZE_MIN_OPEN * res->rest_eye_open[side];
+}
+
+/* The driver's straight ahead, per eye, over every frame with the face
+ * that shows that iris: the median openness, the median horizontal
+ * offset, and the median vertical offset of the frames within
+ * GAZE_STRAIGHT_H of it (a driver who looks aside often raises the
+ * median of all: the opening is higher at its corners; on
+ * liveportrait-d0 that put gaze_v -0.6 on the frames looking ahead).
+ * Not the expression's rest frames: they are chosen by shape, which gaze
+ * hardly changes (on the test clip with gaze keyframes,
+ * tests/drive/test_drive_cli.py, they fell on a frame looking left and put
+ * gaze_h +0.5 on the frames looking ahead). A driving photo (rest_in) is
+ * read against the eyes' centres (0, 0). rest_iris_n[side] 0: that eye
+ * shows no iris. */
+static mien_status
+gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
+           mien_drive_result *res, mien_error *err)
+{
+  if (rest_in)
+    {
+      for (int side = 0; side < 2; side++)
+        {
+          const mien_drive_frame *f = &t->frames[0];
+          res->rest_iris_h[side] = res->rest_iris_v[side] = 0.0f;
+          res->rest_eye_open[side] = f->eye_open[side];
+          res->rest_iris_n[side] = f->iris_status[side] == MIEN_IRIS_FOUND;
+        }
+      return MIEN_OK;
+    }
+  float *h = malloc ((size_t)(t->n_frames + 1) * sizeof *h);
+  float *v = malloc ((size_t)(t->n_frames + 1) * sizeof *v);
+  if (!h || !v)
+    {
+      free (h), free (v);
+      return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+    }
+  for (int side = 0; side < 2; side++)
+    {
+      int n = 0;
+      for (int i = 0; i < t->n_frames; i++)
+        if (t->frames[i].found
+            && t->frames[i].iris_status[side] == MIEN_IRIS_FOUND)
+          v[n++] = t->frames[i].eye_open[side];
+      res->rest_iris_n[side] = 0;
+      res->rest_iris_h[side] = res->rest_iris_v[side] = 0.0f;
+      res->rest_eye_open[side] = n ? median_of (v, n) : 0.0f;
+      if (n == 0)
+        continue;
+      /* From here on the frames open enough to read (iris_at). */
+      res->rest_iris_n[side] = 1;
+      n = 0;
+      for (int i = 0; i < t->n_frames; i++)
+        if (iris_at (t, res, i, side))
+          h[n++] = t->frames[i].iris_h[side];
+      res->rest_iris_n[side] = n;
+      if (n == 0)
+        continue;
+      res->rest_iris_h[side] = median_of (h, n);
+      int m = 0;
+      for (int i = 0; i < t->n_frames; i++)
+        if (iris_at (t, res, i, side)
+            && fabsf (t->frames[i].iris_h[side] - res->rest_iris_h[side])
+                   <= GAZE_STRAIGHT_H)
+          v[m++] = t->frames[i].iris_v[side];
+      if (m == 0)
+        for (int i = 0; i < t->n_frames; i++)
+          if (iris_at (t, res, i, side))
+            v[m++] = t->frames[i].iris_v[side];
+      res->rest_iris_v[side] = median_of (v, m);
+    }
+  free (h), free (v);
+  return MIEN_OK;
+}
+
+/* Half an eye's width in iod on the rest shape: the filter's unit. */
+static float
+half_eye_iod (const mien_point *rest)
+{
+  float iod = mien_landmarks_iod (rest);
+  float w = 0.25f * (drive_dist (rest[36], rest[39])
+                     + drive_dist (rest[42], rest[45]));
+  return iod > 1e-3f && w > 0.0f ? w / iod : 0.27f;
+}
+
+/* Frame i's iris offset in one eye: the median of it and as many frames
+ * before it as after it (at most GAZE_MEDIAN_REACH frames away each way,
+ * those showing the iris, the nearest first), so the window is centred
+ * and odd. A fit that jumps for a frame or two (the limbus taken on the
+ * lash line, seen on the test clip: +0.48 at two frames between -0.46 and
+ * -0.17) goes; a saccade stays (every frame after it moved). */
+#define GAZE_MEDIAN_REACH 2
+static void
+eye_offset (const mien_drive_track *t, const mien_drive_result *res, int i,
+            int side, float *h, float *v)
+{
+  int before[GAZE_MEDIAN_REACH], after[GAZE_MEDIAN_REACH], nb = 0, na = 0;
+  for (int d = 1; d <= GAZE_MEDIAN_REACH; d++)
+    {
+      if (iris_at (t, res, i - d, side))
+        before[nb++] = i - d;
+      if (iris_at (t, res, i + d, side))
+        after[na++] = i + d;
+    }
+  int k = nb < na ? nb : na;
+  float hs[2 * GAZE_MEDIAN_REACH + 1], vs[2 * GAZE_MEDIAN_REACH + 1];
+  int n = 0;
+  hs[n] = t->frames[i].iris_h[side], vs[n] = t->frames[i].iris_v[side], n++;
+  for (int j = 0; j < k; j++)
+    {
+      const mien_drive_frame *a = &t->frames[before[j]];
+      const mien_drive_frame *b = &t->frames[after[j]];
+      hs[n] = a->iris_h[side], vs[n] = a->iris_v[side], n++;
+      hs[n] = b->iris_h[side], vs[n] = b->iris_v[side], n++;
+    }
+  *h = median_of (hs, n);
+  *v = median_of (vs, n);
+}
+
+typedef struct gaze_state {
+  one_euro1 fh, fv;
+  float unit;     /* half an eye's width in iod */
+  int last;       /* the last frame an iris was read on, -1 none */
+  float h, v;     /* the gaze there (before --strength) */
+} gaze_state;
+
+/* The frame's gaze into c (before --strength and the clamp to ±1): the
+ * mean over the eyes whose iris is found, open at least GAZE_MIN_OPEN of
+ * the rest, of the offset (eye_offset) from the rest's, filtered, in mien_iris_move's units. A frame with the face but no iris
+ * (a blink, a lost fit) holds the last gaze for MISSING_HOLD seconds, then
+ * eases to 0 over MISSING_EASE, like a missing face. */
+static void
+drive_gaze (gaze_state *g, const mien_drive_track *t, int i,
+            const mien_drive_options *opt, mien_drive_result *res,
+            mien_driving *c)
+{
+  float dh = 0.0f, dv = 0.0f;
+  int n = 0;
+  for (int side = 0; side < 2; side++)
+    if (iris_at (t, res, i, side))
+      {
+        float h, v;
+        eye_offset (t, res, i, side, &h, &v);
+        dh += h - res->rest_iris_h[side];
+        dv += v - res->rest_iris_v[side];
+        n++;
+      }
+  if (n == 0)
+    {
+      if (g->last < 0)
+        return;
+      double gone = (i - g->last) / t->fps - MISSING_HOLD;
+      double u = gone <= 0.0 ? 0.0 : gone >= MISSING_EASE ? 1.0
+                                                          : gone / MISSING_EASE;
+      float keep = (float)(1.0 - u * u * (3.0 - 2.0 * u));
+      c->values[MIEN_GAZE_H] = keep * g->h;
+      c->values[MIEN_GAZE_V] = keep * g->v;
+      return;
+    }
+  dh /= (float)n, dv /= (float)n;
+  /* After a gap longer than the hold the gaze has eased away: start the
+   * filter again rather than glide from a stale value. */
+  float dt = g->last < 0 ? 0.0f : (float)((i - g->last) / t->fps);
+  if (g->last >= 0 && dt > MISSING_HOLD)
+    g->fh.primed = g->fv.primed = 0;
+  dh = drive_one_euro1_step (&g->fh, &opt->filter, dt, g->unit, dh);
+  dv = drive_one_euro1_step (&g->fv, &opt->filter, dt, g->unit, dv);
+  /* mien_iris_offset is over half the eye's width, gaze ±1 moves the
+   * iris MIEN_IRIS_GAZE_H (_V) of the whole width (mien_iris_move), so
+   * the driver's move d becomes 0.5·d / MIEN_IRIS_GAZE_H: the photo's iris
+   * moves the same share of its eye's width as the driver's did. */
+  g->h = 0.5f * dh / MIEN_IRIS_GAZE_H;
+  g->v = 0.5f * dv / MIEN_IRIS_GAZE_V;
+  g->last = i;
+  res->n_gaze++;
+  c->values[MIEN_GAZE_H] = g->h;
+  c->values[MIEN_GAZE_V] = g->v;
+}
+
 mien_status
 mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
                   const mien_drive_options *opt, const mien_point *rest_in,
@@ -462,6 +671,9 @@ mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
   int n_fit = 0, last_found = -1;
   float R_rest[9];
   int pose = (opt->parts & MIEN_DRIVE_POSE) && rest_head (t, rest_in, res, R_rest);
+  gaze_state gaze = { .unit = half_eye_iod (rest), .last = -1 };
+  if (st == MIEN_OK)
+    st = gaze_rest (t, rest_in, res, err);
   for (int i = 0; st == MIEN_OK && i < t->n_frames; i++)
     {
       float *out = res->values + (size_t)i * MIEN_AU_N_CHANNELS;
@@ -473,6 +685,8 @@ mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
           to_driving (ir, a, &c);
           if (pose)
             drive_pose (R_rest, t->frames[i].lm, &c);
+          if (opt->parts & MIEN_DRIVE_EYES)
+            drive_gaze (&gaze, t, i, opt, res, &c);
           finish_driving (&c, opt, photo_aus);
           memcpy (out, c.values, sizeof c.values);
           last_found = i;

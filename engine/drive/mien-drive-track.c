@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../face/mien-iris.h"
 #include "../mien-landmarks.h"
 #include "../mien-pool.h"
 #include "mien-video-reader.h"
@@ -293,6 +294,43 @@ track_frame (tracker *tr, const mien_image *img, int index,
   return 1;
 }
 
+/* The driver's irises on the frame, with the landmark net's own
+ * (unfiltered) landmarks of that frame: the filtered ones lag a moving
+ * head and would put the eye opening beside the eye. Runs on the caller's
+ * thread after the frame's landmarks, so one and two tracking threads give
+ * the same offsets. */
+static void
+find_irises (const mien_image *img, mien_drive_frame *f)
+{
+  for (int side = 0; side < 2; side++)
+    {
+      mien_iris iris;
+      f->iris_h[side] = f->iris_v[side] = 0.0f;
+      if (mien_iris_find (img, f->lm, side, &iris, NULL) != MIEN_OK)
+        iris.status = MIEN_IRIS_NO_CONTRAST;
+      f->iris_status[side] = (int)iris.status;
+      if (iris.status == MIEN_IRIS_FOUND)
+        mien_iris_offset (&iris, &f->iris_h[side], &f->iris_v[side]);
+    }
+}
+
+/* The track's iris counts (after retraction: frames with the face only). */
+static void
+count_irises (mien_drive_track *t)
+{
+  t->n_iris = t->n_iris_small = 0;
+  for (int i = 0; i < t->n_frames; i++)
+    {
+      const mien_drive_frame *f = &t->frames[i];
+      if (!f->found)
+        continue;
+      t->n_iris += f->iris_status[0] == MIEN_IRIS_FOUND
+                   || f->iris_status[1] == MIEN_IRIS_FOUND;
+      t->n_iris_small += f->iris_status[0] == MIEN_IRIS_TOO_SMALL
+                         && f->iris_status[1] == MIEN_IRIS_TOO_SMALL;
+    }
+}
+
 static mien_status
 push_frame (mien_drive_track *t, int *cap, const mien_drive_frame *f,
             mien_error *err)
@@ -544,6 +582,7 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
         memcpy (raw, f.lm, sizeof raw);
       if (got)
         {
+          find_irises (*img, &f);
           drive_one_euro_step (&tr.filter, &opt->filter, (float)(1.0 / t->fps),
                                f.lm);
           ever = 1;
@@ -597,6 +636,8 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
                          t->n_frames == 1 ? "" : "s");
   if (st != MIEN_OK)
     mien_drive_track_clear (t);
+  else
+    count_irises (t);
   return st;
 }
 
@@ -618,8 +659,10 @@ mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
   t->frames = malloc (sizeof *t->frames);
   if (t->frames == NULL)
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  find_irises (photo, &f);
   t->frames[0] = f;
   t->n_frames = 1;
+  count_irises (t);
   t->fps = opt->fps > 0 ? opt->fps : 30.0;
   t->width = photo->width, t->height = photo->height;
   return MIEN_OK;

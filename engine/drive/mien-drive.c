@@ -37,7 +37,7 @@
  * QP; warm-started from the previous frame). The sided AUs are solved per
  * side (AU12L, AU12R) and written back as the bilateral channel (their
  * minimum) plus the one-sided excess, so a symmetric smile edits as one
- * curve. Gaze is not solved (#25).
+ * curve. Gaze is not a column of the inverse rig (see "Gaze").
  *
  * Head pose. Not a column of the inverse rig (boxed to 0–5 it only soaked
  * up residual): each frame's head is fitted by the rig's own generic 3-D
@@ -59,6 +59,34 @@
  * against liveportrait-d19's rest: AU17 5, AU4 4.6 on a nearly neutral
  * face), so mien-render does not use it yet; a neutral reference of the
  * photo's own face is needed first.
+ *
+ * Gaze. The 68 landmarks carry no iris, so gaze is read from the driving
+ * frame itself: on every tracked frame (on the tracking thread, after the
+ * frame's landmarks, so one and two tracking threads agree bit for bit)
+ * mien_iris_find fits each eye's iris inside the opening the landmark
+ * net's own (unfiltered) points give, and mien_iris_offset keeps where it
+ * sits: along the eye axis and across it, over half the eye's width. The
+ * driver's straight ahead per eye (which need not be the opening's
+ * centre) is the median offset over the frames, not over the expression's
+ * rest frames, which are chosen by shape and may look aside (gaze_rest in
+ * mien-drive-solve.c). Each eye's offset is the median of a centred window
+ * of up to 5 frames (a fit that jumps for a frame or two goes); an eye
+ * open less than 0.75 of its median is left out (the lid slides the fit).
+ * A frame's gaze is the mean over the eyes read of the offset minus the
+ * straight ahead, One-Euro filtered like the landmarks (in iod, half an
+ * eye's width being ~0.27 iod), and mapped to mien_iris_move's units:
+ * gaze ±1 moves the photo's iris MIEN_IRIS_GAZE_H (0.25) of the eye's
+ * width along the axis and MIEN_IRIS_GAZE_V (0.10) across it, so
+ * gaze_h = 0.5·Δh / 0.25 and
+ * gaze_v = 0.5·Δv / 0.10: the photo's iris moves the share of its eye's
+ * width the driver's moved (clamped to ±1 after --strength). Image right
+ * stays image right (no mirroring), like the other channels. An eye that
+ * is shut, too small (under MIEN_IRIS_MIN_EYE_WIDTH pixels in the tracked
+ * frame), glared or without contrast is left out; with neither eye the
+ * last gaze holds and eases to 0 like a missing face (a blink is shorter
+ * than the hold). Part of "eyes". A driving photo's offsets are read
+ * against the eyes' centres (no rest of its own); the driven photo's own
+ * gaze is not taken off.
  *
  * A face missing for a stretch: the last solved values hold for
  * MISSING_HOLD seconds, then ease (smoothstep) to the rest over

@@ -13,8 +13,10 @@
  * AU solve, so a moving head does not read as an expression; its turn is
  * read separately, by the rig's own 3-D fit (mien_rig_fit_head) of each
  * frame against the rest's, and drives the pose channels (±20°). The
- * photo's head does not follow the video's translation or scale. Gaze is
- * not driven (issue #25).
+ * photo's head does not follow the video's translation or scale. Gaze
+ * (gaze_h, gaze_v, part of "eyes") is read from the driver's irises
+ * (mien_iris_find on each tracked frame) against their place at the rest,
+ * in mien_iris_move's units (mien-drive.c, "Gaze").
  *
  * Memory: tracking streams the video (mien-video-reader.h); what is kept
  * per frame is 68 landmarks, 7 expression probabilities and a flag, about
@@ -102,6 +104,14 @@ typedef struct mien_drive_frame {
   float expressions[MIEN_N_EXPRESSIONS];
   int found; /* 0: the face was missing (lm holds the last seen) */
   float identity; /* cosine to options.identity_ref; 0 without one */
+  /* The driver's irises (side 0: the subject's right eye, image left):
+   * mien_iris_offset of each, found on the frame with its unfiltered
+   * landmarks; iris_status[side] a mien_iris_status (MIEN_IRIS_FOUND: the
+   * offset is set; otherwise 0, 0). A frame without the face keeps the
+   * last seen, like lm. */
+  float iris_h[2], iris_v[2];
+  int iris_status[2];
+  float eye_open[2]; /* mien_iris.openness: lid distance / eye width */
 } mien_drive_frame;
 
 /* The tracked performance. */
@@ -118,6 +128,10 @@ typedef struct mien_drive_track {
   int variable_rate;
   double source_fps;
   int track_threads; /* the threads tracking ran on (1 or 2) */
+  /* Frames with the face where at least one iris was found, and where
+   * both eyes were too small for the iris fit (MIEN_IRIS_TOO_SMALL:
+   * under MIEN_IRIS_MIN_EYE_WIDTH pixels in the tracked frame). */
+  int n_iris, n_iris_small;
   /* seconds spent */
   double t_decode, t_track;
 } mien_drive_track;
@@ -156,6 +170,12 @@ typedef struct mien_drive_result {
   int rest_frames[16], n_rest; /* the frames averaged into the rest */
   float rest_neutral;          /* their mean face-api neutral probability */
   float fit_rms;               /* landmark residual, iod, mean over frames */
+  /* Gaze: the frames it was read on (an iris found in either eye), and
+   * the driver's straight ahead per eye (mien-drive-solve.c, gaze_rest;
+   * rest_iris_n[side] 0: that eye had no iris anywhere). */
+  int n_gaze;
+  float rest_iris_h[2], rest_iris_v[2], rest_eye_open[2];
+  int rest_iris_n[2];
   double t_model, t_solve;     /* seconds */
 } mien_drive_result;
 

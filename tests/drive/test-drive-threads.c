@@ -10,7 +10,8 @@
  * - tracking: a clip made here (the astronaut moving, then gone for 8
  *   frames, then back) and, where ../shared/data/driving is there,
  *   liveportrait-d19's first 2 s give the same frames bit for bit (every
- *   landmark, expression and flag, the missing and re-detection counts) on
+ *   landmark, expression, iris offset (gaze) and flag, the missing and
+ *   re-detection counts) on
  *   two threads as on one, and two threads were used.
  * Skips (77) without the face models. */
 #include <stdio.h>
@@ -25,10 +26,10 @@
 #include "mien-test.h"
 
 static char models[1100], root_dir[1024];
-
 /* 0 where the nets run on a GPU: no expression-only analyzer, and
  * tracking stays on one thread (mien_face_analyzer_new_expressions). */
 static int helper_possible = 1;
+
 static void
 test_face_api (mien_face_analyzer *fa, const mien_image *img)
 {
@@ -192,13 +193,23 @@ compare_tracks (mien_face_analyzer *fa, const char *clip, double end,
                && memcmp (a->expressions, b->expressions,
                           sizeof a->expressions)
                       == 0
-               && a->found == b->found;
+               && a->found == b->found
+               /* the driver's irises (gaze), found on the caller's thread */
+               && memcmp (a->iris_h, b->iris_h, sizeof a->iris_h) == 0
+               && memcmp (a->iris_v, b->iris_v, sizeof a->iris_v) == 0
+               && memcmp (a->iris_status, b->iris_status,
+                          sizeof a->iris_status)
+                      == 0;
       same += eq;
       if (!eq && first_bad < 0)
         first_bad = i;
     }
   CHECK (same == one.n_frames, "%s: %d of %d frames the same (first "
          "difference at frame %d)", clip, same, one.n_frames, first_bad);
+  /* The irises were looked for and found (not all frames equal by being
+   * empty). */
+  CHECK (one.n_iris == two.n_iris && one.n_iris > 0,
+         "%s: irises found on %d/%d frames", clip, one.n_iris, two.n_iris);
   /* Not all zero: the expressions were filled in. */
   float sum = 0.0f;
   for (int i = 0; i < two.n_frames; i++)
@@ -208,8 +219,9 @@ compare_tracks (mien_face_analyzer *fa, const char *clip, double end,
          "%s: the expressions sum to %g over %d frames", clip, (double)sum,
          two.n_frames);
   printf ("%s: %d frames the same on one and two threads (%d missing, %d "
-          "re-detections; track %.2f s against %.2f s)\n", clip, same,
-          one.n_missing, one.n_redetect, one.t_track, two.t_track);
+          "re-detections, irises on %d; track %.2f s against %.2f s)\n",
+          clip, same, one.n_missing, one.n_redetect, one.n_iris, one.t_track,
+          two.t_track);
   mien_drive_track_clear (&one);
   mien_drive_track_clear (&two);
 }

@@ -16,7 +16,10 @@
  *   turned by known yaw, pitch and roll (built here from the channels'
  *   documented axes) comes back within 0.3°, scaled by --strength, off
  *   without "pose" in --drive-parts, clamped to ±20°, and a driving photo
- *   is measured against the driven photo's head. */
+ *   is measured against the driven photo's head;
+ * - gaze from the driver's iris offsets against its median, a one-frame
+ *   jump dropped, a half-shut eye left out, a blink held, shut eyes eased
+ *   to 0, strength and parts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
 
 #include "drive/mien-drive.h"
 #include "drive/mien-video-reader.h"
+#include "face/mien-iris.h"
 #include "io/mien-export.h"
 #include "io/mien-landmarks-io.h"
 #include "mien-landmarks.h"
@@ -498,6 +502,117 @@ test_pose (void)
   mien_generator_free (gen);
 }
 
+/* Gaze from the driver's iris offsets (what mien_drive_track_video
+ * stores per frame): against the clip's own median per eye, the mean over
+ * the eyes, in mien_iris_move's units (gaze_h = 0.5 d / 0.25, gaze_v =
+ * 0.5 d / 0.10); a fit that jumps for one frame is dropped, an eye open
+ * under 0.75 of its rest is left out; a blink holds;
+ * eyes shut for 1 s ease to 0; --strength and --drive-parts apply. The
+ * filter is off here, so the numbers are exact. */
+static void
+test_gaze (void)
+{
+  enum { N = 40 };
+  mien_error err = { 0 };
+  mien_generator *gen = mien_rig_new (&err);
+  mien_drive_track t = { 0 };
+  t.n_frames = N;
+  t.fps = FPS;
+  t.frames = calloc (N, sizeof *t.frames);
+  /* The driver's own straight ahead is not the openings' centres. */
+  const float rest_h[2] = { 0.05f, -0.03f }, rest_v[2] = { -0.1f, -0.12f };
+  for (int f = 0; f < N; f++)
+    {
+      posed_face (0, 0, 0, t.frames[f].lm);
+      t.frames[f].found = 1;
+      t.frames[f].expressions[MIEN_EXPRESSION_NEUTRAL] = 0.9f;
+      float dh = f >= 10 && f < 22 ? 0.3f : f >= 24 && f < 30 ? -0.2f : 0.0f;
+      float dv = f >= 24 && f < 30 ? 0.05f : 0.0f;
+      int shut = (f >= 22 && f < 24) || f >= 30;
+      for (int side = 0; side < 2; side++)
+        {
+          t.frames[f].iris_status[side] = shut ? MIEN_IRIS_EYE_CLOSED
+                                               : MIEN_IRIS_FOUND;
+          t.frames[f].iris_h[side] = shut ? 0.0f : rest_h[side] + dh;
+          t.frames[f].iris_v[side] = shut ? 0.0f : rest_v[side] + dv;
+          t.frames[f].eye_open[side] = shut ? 0.05f : 0.3f;
+        }
+    }
+  t.frames[15].iris_h[0] = -0.9f; /* the fit took the lash line */
+  /* The right eye half shut for three frames (a median cannot drop them),
+   * its fit astray: left out, the left eye alone gives the gaze. */
+  for (int f = 5; f < 8; f++)
+    t.frames[f].eye_open[0] = 0.2f, t.frames[f].iris_h[0] = 0.8f;
+  mien_drive_options o;
+  mien_drive_options_init (&o);
+  o.filter.min_cutoff = 0.0f;
+  mien_drive_result r = { 0 }, half = { 0 }, noeyes = { 0 };
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &r, &err) == MIEN_OK,
+         "%s", err.message);
+  o.strength = 0.5f;
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &half, &err) == MIEN_OK,
+         "%s", err.message);
+  o.strength = 1.0f;
+  o.parts = MIEN_DRIVE_ALL_PARTS & ~(unsigned)MIEN_DRIVE_EYES;
+  CHECK (mien_drive_solve (&t, gen, &o, NULL, NULL, &noeyes, &err)
+             == MIEN_OK,
+         "%s", err.message);
+  float worst = 0.0f, worst_half = 0.0f, off = 0.0f;
+  int bad = -1;
+  for (int f = 0; r.values && half.values && noeyes.values && f < N; f++)
+    {
+      /* right 0.3 of half a width = 0.6; left -0.2 = -0.4, down 0.05 =
+       * 0.25; a 0.2 s blink holds; shut from frame 30 (3.0 s): held to
+       * 3.15 s (frame 31 is 0.2 s after the last iris), eased to 0 by
+       * 3.65 s (frame 37 on) */
+      float want_h = f < 10 ? 0.0f : f < 24 ? 0.6f : f < 32 ? -0.4f : 0.0f;
+      float want_v = f >= 24 && f < 32 ? 0.25f : 0.0f;
+      const float *v = r.values + (size_t)f * MIEN_AU_N_CHANNELS;
+      const float *h = half.values + (size_t)f * MIEN_AU_N_CHANNELS;
+      const float *z = noeyes.values + (size_t)f * MIEN_AU_N_CHANNELS;
+      off = fmaxf (off, fabsf (z[MIEN_GAZE_H]) + fabsf (z[MIEN_GAZE_V]));
+      if (f >= 32 && f < 37)
+        {
+          /* easing: between the held value and 0, falling */
+          const float *p = v - MIEN_AU_N_CHANNELS;
+          if (!(v[MIEN_GAZE_H] > p[MIEN_GAZE_H] - 1e-6f
+                && v[MIEN_GAZE_H] <= 1e-6f)
+              && bad < 0)
+            bad = f;
+          continue;
+        }
+      float e = fmaxf (fabsf (v[MIEN_GAZE_H] - want_h),
+                       fabsf (v[MIEN_GAZE_V] - want_v));
+      if (e > worst)
+        worst = e;
+      if (e > 1e-4f && bad < 0)
+        bad = f;
+      worst_half = fmaxf (worst_half,
+                          fmaxf (fabsf (h[MIEN_GAZE_H] - 0.5f * want_h),
+                                 fabsf (h[MIEN_GAZE_V] - 0.5f * want_v)));
+    }
+  printf ("gaze driven: worst %.5f (first off at frame %d), at strength 0.5 "
+          "%.5f, without eyes %g; read on %d frames, rest %.3f %.3f\n",
+          worst, bad, worst_half, off, r.n_gaze, r.rest_iris_h[0],
+          r.rest_iris_h[1]);
+  CHECK (worst < 1e-4f && bad < 0, "gaze from the irises: worst %.5f, "
+         "first off at frame %d", worst, bad);
+  CHECK (r.n_gaze == 28, "gaze read on the 28 frames with an iris (%d)",
+         r.n_gaze);
+  CHECK (fabsf (r.rest_iris_h[0] - rest_h[0]) < 1e-6f
+             && fabsf (r.rest_iris_v[1] - rest_v[1]) < 1e-6f,
+         "the rest is the driver's median (%.3f, %.3f)", r.rest_iris_h[0],
+         r.rest_iris_v[1]);
+  CHECK (worst_half < 1e-4f, "--strength 0.5 halves the gaze (%.5f)",
+         worst_half);
+  CHECK (off == 0.0f, "--drive-parts without eyes drives no gaze (%g)", off);
+  mien_drive_result_clear (&r);
+  mien_drive_result_clear (&half);
+  mien_drive_result_clear (&noeyes);
+  mien_drive_track_clear (&t);
+  mien_generator_free (gen);
+}
+
 static void
 test_parts (void)
 {
@@ -527,6 +642,7 @@ main (void)
   test_parts ();
   test_reader ();
   test_pose ();
+  test_gaze ();
   if (mien_landmark_file_load (path, &lf, &err) == MIEN_OK && lf.n_faces > 0)
     test_solve (lf.faces[0].landmarks);
   else

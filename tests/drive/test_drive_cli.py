@@ -10,6 +10,11 @@ Checks:
   (the rest must not be the first frame);
 - the solved curves are keyframes of a project file (--save-project);
 - a driving photo (a frame of the smile) sets a smile;
+- gaze: a clip of the astronaut animated with gaze_h keyframes (+1, then
+  -1) drives gaze_h back (Pearson r >= 0.8 with the keyframes, the right
+  sign and at least half the size at the holds); the AU clips, whose eyes
+  keep still, give |gaze_h| <= 0.25; --drive-parts without eyes drives no
+  gaze and --strength 0.5 halves it;
 - a rotated phone clip (frames stored sideways with a display matrix) solves
   like the upright clip; a variable-rate clip comes out at a constant rate;
 - a face lost for 2 s mid-clip is counted and eased to rest;
@@ -42,6 +47,10 @@ GT_NEUTRAL_FIRST = ["0:neutral", "0.7:12=4,6=2", "1.4:neutral",
                     "4.2:neutral"]
 GT_SMILE_FIRST = ["0:12=4,6=2", "0.5:12=4,6=2", "1.2:neutral", "2.4:neutral",
                   "3.1:26=3,25=3", "3.8:neutral"]
+
+# Gaze (issue #23): the irises move right, back, left, back.
+GT_GAZE = ["0:neutral", "0.8:gaze_h=1", "1.4:gaze_h=1", "2.2:neutral",
+           "3.0:gaze_h=-1", "3.6:gaze_h=-1", "4.4:neutral"]
 
 failures = []
 
@@ -117,6 +126,32 @@ def au_rms(rows, fps, specs):
     return total, active, worst[:4]
 
 
+def gaze_truth(specs, t):
+    keys = []
+    for s in specs:
+        k, _, v = s.partition(":")
+        g = 0.0
+        for kv in v.split(","):
+            if kv.startswith("gaze_h="):
+                g = float(kv[7:])
+        keys.append((float(k), g))
+    if t <= keys[0][0]:
+        return keys[0][1]
+    for (t0, a), (t1, b) in zip(keys, keys[1:]):
+        if t0 <= t <= t1:
+            u = (t - t0) / (t1 - t0)
+            return a + (3 * u * u - 2 * u ** 3) * (b - a)
+    return keys[-1][1]
+
+
+def pearson(x, y):
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 0.0
+
+
 def no_temporaries(folder):
     return not [f for f in os.listdir(folder) if ".mien-" in f]
 
@@ -165,6 +200,9 @@ def main():
               "%.3f over the AUs used; worst %s" % (total, active, worst))
         check(total <= 0.5, "ground-truth AU RMS <= 0.5 (%.3f)" % total)
         upright = total
+        still = max(abs(float(r["gaze_h"])) for r in rows)
+        check(still <= 0.25, "a driver whose eyes keep still: |gaze_h| <= "
+              "0.25 (%.3f)" % still)
         gif = ffprobe(os.path.join(tmp, "gt-out.gif"))
         check(gif and int(gif[0]["nb_read_frames"]) == len(rows),
               "the GIF has one frame per driving frame (%s vs %d)"
@@ -194,6 +232,42 @@ def main():
               "(%.3f)" % total)
         au12 = float(rows[0]["AU12"]) + float(rows[0]["AU12L"])
         check(au12 > 1.5, "the first frame's smile is kept (AU12 %.2f)" % au12)
+
+    # --- gaze from the driver's irises --------------------------------------
+    gz = animate("gt-gaze.mp4", GT_GAZE)
+    rc, out, err, tsv = drive(gz, os.path.join(tmp, "gaze-out.gif"))
+    check(rc == 0 and "gaze: h " in out,
+          "drive with a gaze clip, the summary gives the gaze (%s)"
+          % (err.strip() or [l for l in out.splitlines() if "gaze" in l]))
+    if rc == 0:
+        rows = stats(tsv)
+        got = [float(r["gaze_h"]) for r in rows]
+        want = [gaze_truth(GT_GAZE, int(r["frame"]) / FPS) for r in rows]
+        r = pearson(got, want)
+        right = [g for g, w in zip(got, want) if w >= 0.99]
+        left = [g for g, w in zip(got, want) if w <= -0.99]
+        mr = sum(right) / max(1, len(right))
+        ml = sum(left) / max(1, len(left))
+        print("     gaze_h: r %.3f against the keyframes; mean %.2f at +1, "
+              "%.2f at -1; %s" % (r, mr, ml, " ".join("%.2f" % g
+                                                      for g in got)))
+        check(r >= 0.8, "the solved gaze_h follows the driver's (r %.3f)" % r)
+        check(right and left and mr >= 0.5 and ml <= -0.5,
+              "gaze_h has the driver's sign and size at the holds (%.2f at "
+              "+1, %.2f at -1)" % (mr, ml))
+        rc, out, err, tsv = drive(gz, os.path.join(tmp, "gaze-half.gif"),
+                                  "--strength", "0.5")
+        half = [float(r["gaze_h"]) for r in stats(tsv)] if rc == 0 else []
+        ratio = [h / g for h, g in zip(half, got) if abs(g) > 0.2]
+        check(ratio and all(abs(x - 0.5) < 0.01 for x in ratio),
+              "--strength 0.5 halves the gaze (%s)"
+              % (ratio and "%.3f-%.3f" % (min(ratio), max(ratio))))
+        rc, out, err, tsv = drive(gz, os.path.join(tmp, "gaze-none.gif"),
+                                  "--drive-parts", "brows,mouth,pose")
+        none = max((abs(float(r["gaze_h"])) + abs(float(r["gaze_v"]))
+                    for r in stats(tsv)), default=1) if rc == 0 else 1
+        check(none == 0 and "gaze: not driven" in out,
+              "--drive-parts without eyes drives no gaze (%g)" % none)
 
     # --- a driving photo ---------------------------------------------------
     smile = os.path.join(tmp, "smile.png")
