@@ -153,7 +153,9 @@ write_stats (const char *path, const mien_drive_track *t,
     fprintf (s, "\tx%d\ty%d", k, k);
   /* The driver's irises (mien_iris_offset; status a mien_iris_status,
    * 0 found), side 0 the subject's right eye. */
-  fprintf (s, "\tiris_h0\tiris_v0\tiris0\tiris_h1\tiris_v1\tiris1");
+  fprintf (s, "\tiris_h0\tiris_v0\tiris0\tiris_h1\tiris_v1\tiris1"
+           "\teye_open0\teye_open1\tiris_size0\tiris_size1"
+           "\tiris_contrast0\tiris_contrast1");
   fputc ('\n', s);
   /* printf writes C-locale numbers: mien-render keeps LC_NUMERIC at C
    * (a German locale would write "0,5"). */
@@ -180,6 +182,12 @@ write_stats (const char *path, const mien_drive_track *t,
         fprintf (s, "\t%.4f\t%.4f\t%d", (double)t->frames[i].iris_h[side],
                  (double)t->frames[i].iris_v[side],
                  t->frames[i].iris_status[side]);
+      for (int side = 0; side < 2; side++)
+        fprintf (s, "\t%.4f", (double)t->frames[i].eye_open[side]);
+      for (int side = 0; side < 2; side++)
+        fprintf (s, "\t%.4f", (double)t->frames[i].iris_size[side]);
+      for (int side = 0; side < 2; side++)
+        fprintf (s, "\t%.4f", (double)t->frames[i].iris_contrast[side]);
       fputc ('\n', s);
     }
   return mien_atomic_file_commit (f, err);

@@ -446,7 +446,11 @@ median_of (float *v, int n)
  * the gaze: the lid covers the iris's top and the fit slides (on
  * liveportrait-d0's blink, at 0.7 of the rest: gaze_v +0.98 for one
  * frame), and the opening's centre moves with the lid. */
-#define GAZE_MIN_OPEN 0.75f
+#define GAZE_MIN_OPEN 0.85f
+/* A fit whose iris is less than this share of the clip's median contrast
+ * with the sclera is not an iris (on d0's blink, where the landmarks keep
+ * the lids 0.82 open: contrast 0.07-0.20 against 0.30-0.50 open). */
+#define GAZE_MIN_CONTRAST 0.6f
 /* Frames whose horizontal offset is within this (half eye widths) of the
  * median give the vertical straight ahead. */
 #define GAZE_STRAIGHT_H 0.15f
@@ -460,15 +464,21 @@ iris_at (const mien_drive_track *t, const mien_drive_result *res, int i,
          && t->frames[i].iris_status[side] == MIEN_IRIS_FOUND
          && res->rest_iris_n[side]
          && t->frames[i].eye_open[side]
-                >= GAZE_MIN_OPEN * res->rest_eye_open[side];
+                >= GAZE_MIN_OPEN * res->rest_eye_open[side]
+         && t->frames[i].iris_contrast[side]
+                >= GAZE_MIN_CONTRAST * res->rest_iris_contrast[side];
 }
 
 /* The driver's straight ahead, per eye, over every frame with the face
- * that shows that iris: the median openness, the median horizontal
- * offset, and the median vertical offset of the frames within
- * GAZE_STRAIGHT_H of it (a driver who looks aside often raises the
- * median of all: the opening is higher at its corners; on
- * liveportrait-d0 that put gaze_v -0.6 on the frames looking ahead).
+ * that shows that iris: the median openness and iris contrast (what
+ * iris_at compares with), then over the frames iris_at reads the median
+ * horizontal offset, how much the vertical offset grows with the
+ * horizontal one squared (an iris in the corner of the eye reads lower:
+ * on liveportrait-d0, whose performer looks far left and right without
+ * turning, +0.1 to +0.28 of half the eye's width, gaze_v +0.5 to +1.0),
+ * and the median vertical offset, less that, of the frames within
+ * GAZE_STRAIGHT_H of straight ahead horizontally (a driver who looks
+ * aside often moves the median of all).
  * Not the expression's rest frames: they are chosen by shape, which gaze
  * hardly changes (on the test clip with gaze keyframes,
  * tests/drive/test_drive_cli.py, they fell on a frame looking left and put
@@ -486,6 +496,8 @@ gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
           const mien_drive_frame *f = &t->frames[0];
           res->rest_iris_h[side] = res->rest_iris_v[side] = 0.0f;
           res->rest_eye_open[side] = f->eye_open[side];
+          res->rest_iris_contrast[side] = f->iris_contrast[side];
+          res->iris_v_per_h2[side] = 0.0f;
           res->rest_iris_n[side] = f->iris_status[side] == MIEN_IRIS_FOUND;
         }
       return MIEN_OK;
@@ -503,10 +515,13 @@ gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
       for (int i = 0; i < t->n_frames; i++)
         if (t->frames[i].found
             && t->frames[i].iris_status[side] == MIEN_IRIS_FOUND)
+          h[n] = t->frames[i].iris_contrast[side],
           v[n++] = t->frames[i].eye_open[side];
       res->rest_iris_n[side] = 0;
       res->rest_iris_h[side] = res->rest_iris_v[side] = 0.0f;
+      res->iris_v_per_h2[side] = 0.0f;
       res->rest_eye_open[side] = n ? median_of (v, n) : 0.0f;
+      res->rest_iris_contrast[side] = n ? median_of (h, n) : 0.0f;
       if (n == 0)
         continue;
       /* From here on the frames open enough to read (iris_at). */
@@ -519,16 +534,34 @@ gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
       if (n == 0)
         continue;
       res->rest_iris_h[side] = median_of (h, n);
-      int m = 0;
+      /* v against (h - straight ahead)²: least squares over the frames,
+       * where enough of them look well aside to tell. */
+      double sx = 0, sy = 0, sxx = 0, sxy = 0;
+      int m = 0, aside = 0;
       for (int i = 0; i < t->n_frames; i++)
-        if (iris_at (t, res, i, side)
-            && fabsf (t->frames[i].iris_h[side] - res->rest_iris_h[side])
-                   <= GAZE_STRAIGHT_H)
-          v[m++] = t->frames[i].iris_v[side];
-      if (m == 0)
+        if (iris_at (t, res, i, side))
+          {
+            double d = t->frames[i].iris_h[side] - res->rest_iris_h[side];
+            double x = d * d, y = t->frames[i].iris_v[side];
+            sx += x, sy += y, sxx += x * x, sxy += x * y, m++;
+            aside += fabs (d) > 0.3;
+          }
+      double var = sxx - sx * sx / m;
+      if (aside >= 5 && var > 1e-9)
+        {
+          double b = (sxy - sx * sy / m) / var;
+          res->iris_v_per_h2[side] = (float)fmax (-1.0, fmin (1.0, b));
+        }
+      m = 0;
+      for (int pass = 0; pass < 2 && m == 0; pass++)
         for (int i = 0; i < t->n_frames; i++)
-          if (iris_at (t, res, i, side))
-            v[m++] = t->frames[i].iris_v[side];
+          {
+            float d = t->frames[i].iris_h[side] - res->rest_iris_h[side];
+            if (iris_at (t, res, i, side)
+                && (pass || fabsf (d) <= GAZE_STRAIGHT_H))
+              v[m++] = t->frames[i].iris_v[side]
+                       - res->iris_v_per_h2[side] * d * d;
+          }
       res->rest_iris_v[side] = median_of (v, m);
     }
   free (h), free (v);
@@ -545,16 +578,17 @@ half_eye_iod (const mien_point *rest)
   return iod > 1e-3f && w > 0.0f ? w / iod : 0.27f;
 }
 
-/* Frame i's iris offset in one eye: the median of it and as many frames
- * before it as after it (at most GAZE_MEDIAN_REACH frames away each way,
- * those showing the iris, the nearest first), so the window is centred
- * and odd. A fit that jumps for a frame or two (the limbus taken on the
+/* Frame i's iris offset in one eye (the vertical one less
+ * iris_v_per_h2's share): the median of it and as many frames before it
+ * as after it (at most GAZE_MEDIAN_REACH frames away each way, those
+ * iris_at reads, the nearest first), so the window is centred and odd;
+ * *ok 0 where no frame on one side can be read (but at the clip's ends). A fit that jumps for a frame or two (the limbus taken on the
  * lash line, seen on the test clip: +0.48 at two frames between -0.46 and
  * -0.17) goes; a saccade stays (every frame after it moved). */
 #define GAZE_MEDIAN_REACH 2
 static void
 eye_offset (const mien_drive_track *t, const mien_drive_result *res, int i,
-            int side, float *h, float *v)
+            int side, float *h, float *v, int *ok)
 {
   int before[GAZE_MEDIAN_REACH], after[GAZE_MEDIAN_REACH], nb = 0, na = 0;
   for (int d = 1; d <= GAZE_MEDIAN_REACH; d++)
@@ -565,15 +599,26 @@ eye_offset (const mien_drive_track *t, const mien_drive_result *res, int i,
         after[na++] = i + d;
     }
   int k = nb < na ? nb : na;
+  *ok = 1;
+  if (k == 0 && i >= GAZE_MEDIAN_REACH && i < t->n_frames - GAZE_MEDIAN_REACH)
+    {
+      /* Alone between frames that cannot be read (a blink's last frame,
+       * the lids still sliding: gaze_v +1 on d0): not read either. */
+      *ok = 0;
+      return;
+    }
   float hs[2 * GAZE_MEDIAN_REACH + 1], vs[2 * GAZE_MEDIAN_REACH + 1];
   int n = 0;
-  hs[n] = t->frames[i].iris_h[side], vs[n] = t->frames[i].iris_v[side], n++;
+  int at[2 * GAZE_MEDIAN_REACH + 1];
+  at[n++] = i;
   for (int j = 0; j < k; j++)
+    at[n++] = before[j], at[n++] = after[j];
+  for (int j = 0; j < n; j++)
     {
-      const mien_drive_frame *a = &t->frames[before[j]];
-      const mien_drive_frame *b = &t->frames[after[j]];
-      hs[n] = a->iris_h[side], vs[n] = a->iris_v[side], n++;
-      hs[n] = b->iris_h[side], vs[n] = b->iris_v[side], n++;
+      const mien_drive_frame *f = &t->frames[at[j]];
+      float d = f->iris_h[side] - res->rest_iris_h[side];
+      hs[j] = f->iris_h[side];
+      vs[j] = f->iris_v[side] - res->iris_v_per_h2[side] * d * d;
     }
   *h = median_of (hs, n);
   *v = median_of (vs, n);
@@ -602,7 +647,10 @@ drive_gaze (gaze_state *g, const mien_drive_track *t, int i,
     if (iris_at (t, res, i, side))
       {
         float h, v;
-        eye_offset (t, res, i, side, &h, &v);
+        int ok;
+        eye_offset (t, res, i, side, &h, &v, &ok);
+        if (!ok)
+          continue;
         dh += h - res->rest_iris_h[side];
         dv += v - res->rest_iris_v[side];
         n++;

@@ -305,10 +305,16 @@ find_irises (const mien_image *img, mien_drive_frame *f)
   for (int side = 0; side < 2; side++)
     {
       mien_iris iris;
+      memset (&iris, 0, sizeof iris);
       f->iris_h[side] = f->iris_v[side] = 0.0f;
       if (mien_iris_find (img, f->lm, side, &iris, NULL) != MIEN_OK)
         iris.status = MIEN_IRIS_NO_CONTRAST;
       f->iris_status[side] = (int)iris.status;
+      f->eye_open[side] = iris.openness;
+      f->iris_size[side] = f->iris_contrast[side] = 0.0f;
+      if (iris.status == MIEN_IRIS_FOUND && iris.eye_width > 0.0f)
+        f->iris_size[side] = iris.radius / iris.eye_width,
+        f->iris_contrast[side] = iris.contrast;
       if (iris.status == MIEN_IRIS_FOUND)
         mien_iris_offset (&iris, &f->iris_h[side], &f->iris_v[side]);
     }

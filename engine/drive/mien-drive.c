@@ -71,7 +71,12 @@
  * rest frames, which are chosen by shape and may look aside (gaze_rest in
  * mien-drive-solve.c). Each eye's offset is the median of a centred window
  * of up to 5 frames (a fit that jumps for a frame or two goes); an eye
- * open less than 0.75 of its median is left out (the lid slides the fit).
+ * open less than 0.85 of its median, or whose iris has less than 0.6 of
+ * its median contrast with the sclera, is left out (face-api's lids lag a
+ * blink, and the fit then takes the lash line), and so is a frame with no
+ * readable frame on one side (a blink's edge). The vertical offset grows
+ * with the horizontal one squared (an iris in the eye's corner reads
+ * lower): that share, fitted per clip, is taken off.
  * A frame's gaze is the mean over the eyes read of the offset minus the
  * straight ahead, One-Euro filtered like the landmarks (in iod, half an
  * eye's width being ~0.27 iod), and mapped to mien_iris_move's units:

@@ -112,6 +112,9 @@ typedef struct mien_drive_frame {
   float iris_h[2], iris_v[2];
   int iris_status[2];
   float eye_open[2]; /* mien_iris.openness: lid distance / eye width */
+  /* The fitted iris's radius over the eye's width and its contrast with
+   * the sclera (mien_iris.contrast); 0 where none was found. */
+  float iris_size[2], iris_contrast[2];
 } mien_drive_frame;
 
 /* The tracked performance. */
@@ -175,6 +178,10 @@ typedef struct mien_drive_result {
    * rest_iris_n[side] 0: that eye had no iris anywhere). */
   int n_gaze;
   float rest_iris_h[2], rest_iris_v[2], rest_eye_open[2];
+  float rest_iris_contrast[2];
+  /* How far the vertical offset reads down per (horizontal offset)² on
+   * this clip (an iris at the corner reads lower), taken off. */
+  float iris_v_per_h2[2];
   int rest_iris_n[2];
   double t_model, t_solve;     /* seconds */
 } mien_drive_result;

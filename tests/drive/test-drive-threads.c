@@ -199,6 +199,12 @@ compare_tracks (mien_face_analyzer *fa, const char *clip, double end,
                && memcmp (a->iris_v, b->iris_v, sizeof a->iris_v) == 0
                && memcmp (a->iris_status, b->iris_status,
                           sizeof a->iris_status)
+                      == 0
+               && memcmp (a->eye_open, b->eye_open, sizeof a->eye_open) == 0
+               && memcmp (a->iris_size, b->iris_size, sizeof a->iris_size)
+                      == 0
+               && memcmp (a->iris_contrast, b->iris_contrast,
+                          sizeof a->iris_contrast)
                       == 0;
       same += eq;
       if (!eq && first_bad < 0)
