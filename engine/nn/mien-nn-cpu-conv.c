@@ -24,7 +24,7 @@ typedef struct epilogue_job {
   mien_nn_act act;
 } epilogue_job;
 
-static void
+MIEN_NN_CLONES static void
 epilogue_rows (void *user_data, int begin, int end)
 {
   const epilogue_job *job = user_data;
@@ -38,19 +38,7 @@ epilogue_rows (void *user_data, int begin, int end)
       if (job->shift != NULL)
         for (int c = 0; c < C; c++)
           row[c] += job->shift[c];
-      switch (job->act.type)
-        {
-        case MIEN_NN_ACT_NONE:
-          break;
-        case MIEN_NN_ACT_RELU:
-          for (int c = 0; c < C; c++)
-            row[c] = row[c] > 0.0f ? row[c] : 0.0f;
-          break;
-        default:
-          for (int c = 0; c < C; c++)
-            row[c] = mien_nn_act_apply (job->act, row[c]);
-          break;
-        }
+      mien_nn_act_row (row, (size_t)C, job->act);
     }
 }
 
@@ -202,7 +190,7 @@ typedef struct depthwise_job {
   const mien_nn_op *op;
 } depthwise_job;
 
-static void
+MIEN_NN_CLONES static void
 depthwise_rows (void *user_data, int begin, int end)
 {
   const mien_nn_op *op = ((const depthwise_job *)user_data)->op;
@@ -241,9 +229,7 @@ depthwise_rows (void *user_data, int begin, int end)
                         out[c * M + m] += xp[c] * wp[c * M + m];
                 }
             }
-          if (p->act.type != MIEN_NN_ACT_NONE)
-            for (int c = 0; c < OC; c++)
-              out[c] = mien_nn_act_apply (p->act, out[c]);
+          mien_nn_act_row (out, (size_t)OC, p->act);
         }
     }
 }
