@@ -26,7 +26,11 @@ def walk(node, depth=0, max_depth=40):
     if node is None or depth > max_depth:
         return
     yield node
-    for i in range(node.childCount):
+    try:
+        n_children = node.childCount
+    except Exception:
+        return  # the node went away while the tree was walked (a closed toast)
+    for i in range(n_children):
         try:
             child = node.getChildAtIndex(i)
         except Exception:

@@ -242,7 +242,11 @@ check(len(names) == clip_frames and names == cli_names,
       f"a folder name exports PNG frames, named as the CLI names them ({len(names)})")
 # Measured: at most 1 level on ~26 values of a frame (0.003 %), all in the
 # face crop (float rounding); a different clip would differ everywhere.
-worst, differing, total = 0.0, 0, 0
+# Since the driven gaze moves the irises (issue #25/#23), that rounding can
+# also flip a pixel on the edge of the eye opening, which the iris move
+# masks hard (measured: 1 pixel in 2 of the 17 frames, up to 47 levels):
+# such pixels are counted apart, at most 3 a frame, the rest within 2 levels.
+worst, differing, total, flipped, flipped_max = 0.0, 0, 0, 0, 0
 for name in names:
     a = np.asarray(Image.open(os.path.join(frames_dir, name)).convert("RGB"), np.int16)
     b = np.asarray(Image.open(os.path.join(cli_frames, name)).convert("RGB"), np.int16)
@@ -250,11 +254,17 @@ for name in names:
         worst = 999.0
         continue
     d = np.abs(a - b)
-    worst, differing, total = max(worst, float(d.max())), differing + int((d > 0).sum()), total + d.size
+    far = int((d.max(axis=2) > 2).sum())
+    flipped += far
+    flipped_max = max(flipped_max, far)
+    near = np.where(d > 2, 0, d)
+    worst, differing, total = max(worst, float(near.max())), differing + int((d > 0).sum()), total + d.size
 share = differing / max(total, 1)
-print(f"     against mien-render's frames: max difference {worst}, {share:.6f} of values differ")
-check(names and worst <= 2.0 and share < 1e-3,
-      f"the frames are the ones mien-render --drive writes (max {worst}, {share:.6f} differ)")
+print(f"     against mien-render's frames: max difference {worst} outside {flipped} "
+      f"flipped pixels (at most {flipped_max} a frame), {share:.6f} of values differ")
+check(names and worst <= 2.0 and share < 1e-3 and flipped_max <= 3,
+      f"the frames are the ones mien-render --drive writes (max {worst}, "
+      f"{flipped} flipped pixels, {share:.6f} differ)")
 temps = [f for f in os.listdir(work) if f.startswith(".")]
 check(not temps, f"no temporary left beside it ({temps})")
 screenshot("5-exported")
