@@ -81,6 +81,21 @@ load_in_thread (GTask *task, gpointer source, gpointer task_data,
       && project.face < mien_session_get_n_faces (job->session)
       && project.face != mien_session_get_face_index (job->session))
     mien_session_select_face (job->session, project.face, &error);
+  /* "Look at the camera" is this photo's gaze (issue #25): the spec's
+   * preset alone does not know it, the session's iris fit does. */
+  if (job->session != NULL && error == NULL && job->from_project
+      && project.target.preset == MIEN_PRESET_LOOK_AT_CAMERA)
+    {
+      float h, v;
+      if (mien_session_get_camera_gaze (job->session, &h, &v) > 0)
+        {
+          float k = project.target.intensity;
+          float *gh = &job->target.values[MIEN_GAZE_H];
+          float *gv = &job->target.values[MIEN_GAZE_V];
+          *gh = CLAMP (*gh + h * k, -1.0f, 1.0f);
+          *gv = CLAMP (*gv + v * k, -1.0f, 1.0f);
+        }
+    }
   mien_project_clear (&project);
   if (error != NULL)
     g_task_return_error (task, error);
