@@ -7,13 +7,18 @@
 set -u
 mien=$1 test_py=$2 artifacts=$3 photo=${4:-}
 mkdir -p "$artifacts"
-display=":$((90 + RANDOM % 400))"
 exec dbus-run-session -- bash -c '
-  mien=$1 test_py=$2 artifacts=$3 photo=$4 display=$5
-  Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$artifacts/xvfb.log" 2>&1 &
+  mien=$1 test_py=$2 artifacts=$3 photo=$4
+  # Xvfb picks a free display itself and writes its number when it is ready
+  # (-displayfd): a random number could meet another test'"'"'s Xvfb or a
+  # stale socket ("cannot open display" while the socket was there).
+  rm -f "$artifacts/display"
+  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp \
+    3>"$artifacts/display" >"$artifacts/xvfb.log" 2>&1 &
   xvfb=$!
   # Up to 20 s: on a loaded machine Xvfb can take longer than 5 s.
-  for i in $(seq 200); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+  for i in $(seq 200); do [ -s "$artifacts/display" ] && break; sleep 0.1; done
+  display=":$(head -n 1 "$artifacts/display" 2>/dev/null)"
   export DISPLAY=$display GTK_A11Y=atspi NO_AT_BRIDGE=0 GDK_BACKEND=x11
   export GSETTINGS_BACKEND=memory
   # Recent files (and anything else kept under the data home) stay in the
@@ -28,4 +33,4 @@ exec dbus-run-session -- bash -c '
   kill $app 2>/dev/null; wait $app 2>/dev/null
   kill $xvfb 2>/dev/null
   exit $rc
-' bash "$mien" "$test_py" "$artifacts" "$photo" "$display"
+ ' bash "$mien" "$test_py" "$artifacts" "$photo"
