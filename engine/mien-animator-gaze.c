@@ -65,23 +65,14 @@ gaze_state (mien_animator *anim)
 }
 
 /* The field (grid pixels, backward: out(x) = in(x + F(x))), bilinear at a
- * grid point, 0 outside the grid as the border ring is. */
+ * grid point, clamped to the grid. */
 static void
 field_at (const mien_image *f, float x, float y, float *dx, float *dy)
 {
-  float fx = fminf (fmaxf (x, 0.0f), (float)(f->width - 1));
-  float fy = fminf (fmaxf (y, 0.0f), (float)(f->height - 1));
-  int x0 = (int)fx, y0 = (int)fy;
-  int x1 = x0 + 1 < f->width ? x0 + 1 : x0;
-  int y1 = y0 + 1 < f->height ? y0 + 1 : y0;
-  float ax = fx - (float)x0, ay = fy - (float)y0;
-  const float *r0 = mien_image_row (f, y0), *r1 = mien_image_row (f, y1);
-  for (int k = 0; k < 2; k++)
-    {
-      float v = (1 - ay) * ((1 - ax) * r0[2 * x0 + k] + ax * r0[2 * x1 + k])
-                + ay * ((1 - ax) * r1[2 * x0 + k] + ax * r1[2 * x1 + k]);
-      *(k ? dy : dx) = v;
-    }
+  float d[2];
+  mien_image_sample_bilinear (f, x, y, d);
+  *dx = d[0];
+  *dy = d[1];
 }
 
 /* Where the frame shows the photo's grid point p: the x with x + F(x) = p

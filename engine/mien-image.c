@@ -129,3 +129,20 @@ mien_image_crop (const mien_image *src, int x, int y, int width, int height,
             row_floats * sizeof (float));
   return out;
 }
+
+void
+mien_image_sample_bilinear (const mien_image *image, float x, float y,
+                            float *out)
+{
+  float fx = fminf (fmaxf (x, 0.0f), (float)(image->width - 1));
+  float fy = fminf (fmaxf (y, 0.0f), (float)(image->height - 1));
+  int x0 = (int)fx, y0 = (int)fy;
+  int x1 = x0 + 1 < image->width ? x0 + 1 : x0;
+  int y1 = y0 + 1 < image->height ? y0 + 1 : y0;
+  float ax = fx - (float)x0, ay = fy - (float)y0;
+  int c = image->channels;
+  const float *r0 = mien_image_row (image, y0), *r1 = mien_image_row (image, y1);
+  for (int k = 0; k < c; k++)
+    out[k] = (1 - ay) * ((1 - ax) * r0[x0 * c + k] + ax * r0[x1 * c + k])
+             + ay * ((1 - ax) * r1[x0 * c + k] + ax * r1[x1 * c + k]);
+}

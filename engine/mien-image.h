@@ -73,6 +73,11 @@ int mien_image_all_finite (const mien_image *image);
 /* Largest absolute difference between two images of the same shape. */
 float mien_image_max_abs_diff (const mien_image *a, const mien_image *b);
 
+/* The pixel at (x, y) (pixel centres at integers), bilinear, the position
+ * clamped to the image: every channel into out[0 … channels − 1]. */
+void mien_image_sample_bilinear (const mien_image *image, float x, float y,
+                                 float *out);
+
 /* Copies a rectangle out of src (which must contain it). */
 mien_image *mien_image_crop (const mien_image *src, int x, int y, int width,
                              int height, mien_error *err);

@@ -409,6 +409,18 @@ expr_worker_main (void *data)
   return NULL;
 }
 
+/* What expr_worker_new made, once its thread is gone (or never ran). */
+static void
+expr_worker_release (expr_worker *w)
+{
+  pthread_mutex_destroy (&w->lock);
+  pthread_cond_destroy (&w->wake);
+  pthread_cond_destroy (&w->done);
+  mien_face_analyzer_free (w->an);
+  mien_pool_free (w->pool);
+  free (w);
+}
+
 static void
 expr_worker_free (expr_worker *w)
 {
@@ -419,12 +431,7 @@ expr_worker_free (expr_worker *w)
   pthread_cond_signal (&w->wake);
   pthread_mutex_unlock (&w->lock);
   pthread_join (w->thread, NULL);
-  pthread_mutex_destroy (&w->lock);
-  pthread_cond_destroy (&w->wake);
-  pthread_cond_destroy (&w->done);
-  mien_face_analyzer_free (w->an);
-  mien_pool_free (w->pool);
-  free (w);
+  expr_worker_release (w);
 }
 
 /* The helper, or NULL (track on one thread) where it does not pay or
@@ -454,12 +461,7 @@ expr_worker_new (mien_face_analyzer *an, const mien_drive_options *opt)
   pthread_cond_init (&w->done, NULL);
   if (pthread_create (&w->thread, NULL, expr_worker_main, w) != 0)
     {
-      pthread_mutex_destroy (&w->lock);
-      pthread_cond_destroy (&w->wake);
-      pthread_cond_destroy (&w->done);
-      mien_face_analyzer_free (w->an);
-      mien_pool_free (w->pool);
-      free (w);
+      expr_worker_release (w);
       return NULL;
     }
   return w;

@@ -365,16 +365,9 @@ mien_iris_find (const mien_image *image,
 static float
 channel_at (const mien_image *im, float x, float y, int ch)
 {
-  float fx = fminf (fmaxf (x, 0.0f), (float)(im->width - 1));
-  float fy = fminf (fmaxf (y, 0.0f), (float)(im->height - 1));
-  int x0 = (int)fx, y0 = (int)fy;
-  int x1 = x0 + 1 < im->width ? x0 + 1 : x0;
-  int y1 = y0 + 1 < im->height ? y0 + 1 : y0;
-  float ax = fx - (float)x0, ay = fy - (float)y0;
-  int c = im->channels;
-  const float *r0 = mien_image_row (im, y0), *r1 = mien_image_row (im, y1);
-  return (1 - ay) * ((1 - ax) * r0[x0 * c + ch] + ax * r0[x1 * c + ch])
-         + ay * ((1 - ax) * r1[x0 * c + ch] + ax * r1[x1 * c + ch]);
+  float v[4];
+  mien_image_sample_bilinear (im, x, y, v);
+  return v[ch];
 }
 
 #define MAX_CHANNELS 4
