@@ -185,14 +185,24 @@ void
 mien_pool_parallel_for (mien_pool *pool, int n, int grain, mien_range_fn fn,
                         void *user_data)
 {
+  /* A few chunks per thread balance uneven rows without much overhead. */
+  mien_pool_parallel_for_chunks (pool, n, grain, 4, fn, user_data);
+}
+
+void
+mien_pool_parallel_for_chunks (mien_pool *pool, int n, int grain,
+                               int chunks_per_thread, mien_range_fn fn,
+                               void *user_data)
+{
   if (n <= 0)
     return;
   if (pool == NULL)
     pool = mien_pool_default ();
   if (grain < 1)
     grain = 1;
-  /* A few chunks per thread balance uneven rows without much overhead. */
-  int chunk = n / (pool->n_threads * 4);
+  if (chunks_per_thread < 1)
+    chunks_per_thread = 1;
+  int chunk = n / (pool->n_threads * chunks_per_thread);
   if (chunk < grain)
     chunk = grain;
   int n_chunks = (n + chunk - 1) / chunk;

@@ -46,6 +46,16 @@ mien_pool *mien_pool_default (void);
 void mien_pool_parallel_for (mien_pool *pool, int n, int grain,
                              mien_range_fn fn, void *user_data);
 
+/* The same with `chunks_per_thread` chunks per thread instead of 4 (still
+ * at least `grain` indices each). More, smaller chunks cost an atomic
+ * increment each and let a thread that was held up (a busy machine, a VM
+ * whose virtual CPU the host took away for a moment) hand its share to the
+ * others, for work whose rows cost the same and that is long enough to
+ * notice: the per-frame ResWarp. */
+void mien_pool_parallel_for_chunks (mien_pool *pool, int n, int grain,
+                                    int chunks_per_thread, mien_range_fn fn,
+                                    void *user_data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,6 +70,10 @@ store4 (float *p, v4f v)
 }
 
 typedef short v8s __attribute__ ((vector_size (16)));
+
+/* The 16-bit residual's step for a value held as q · 2^16 (the 32-bit lane
+ * with q in its upper half): exactly MIEN_RESIDUAL16_STEP / 2^16. */
+#define RESIDUAL16_STEP_WIDE (MIEN_RESIDUAL16_STEP * (1.0f / 65536.0f))
 typedef int v4i __attribute__ ((vector_size (16)));
 typedef long long v2ll __attribute__ ((vector_size (16)));
 
@@ -88,28 +92,31 @@ load_res (const void *data, int i, const int R16)
   memcpy (&bits, (const int16_t *)data + i, sizeof bits);
   const v2ll lanes = { bits, 0 };
   const v8s q = (v8s)lanes, zero = { 0 };
-  v4i wide = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11)
-             >> 16;
-  return __builtin_convertvector (wide, v4f) * MIEN_RESIDUAL16_STEP;
+  /* The upper halves hold q: the 32-bit lane is q · 2^16, exact as a float
+   * (17 significant bits at most), and the step divided by 2^16 undoes it
+   * exactly (both powers of two). */
+  v4i wide = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11);
+  return __builtin_convertvector (wide, v4f) * RESIDUAL16_STEP_WIDE;
 }
 
 /* Two neighbouring pixels of a 16-bit residual from element i (C = 3 or
- * 4 channels), as unscaled floats: one 16-byte load, the values to the
- * upper halves of 32-bit lanes, an arithmetic shift, a conversion. */
+ * 4 channels), as floats q · 2^16: one 16-byte load, the values to the
+ * upper halves of 32-bit lanes, a conversion. Without the arithmetic shift
+ * that would give q itself: scaling by 2^16 commutes with every rounding
+ * of the blend after it (no value comes near the subnormals or overflows),
+ * and RESIDUAL16_STEP_WIDE takes it out again exactly, so the result is
+ * bit for bit the same with two instructions fewer a tap row. */
 static inline __attribute__ ((always_inline)) void
 load_pair16 (const void *data, int i, const int C, v4f *left, v4f *right)
 {
   v8s q;
   memcpy (&q, (const int16_t *)data + i, sizeof q);
   const v8s zero = { 0 };
-  v4i lo = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11)
-           >> 16;
+  v4i lo = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11);
   v4i hi = C == 4 ? (v4i)__builtin_shufflevector (zero, q, 4, 12, 5, 13, 6,
                                                   14, 7, 15)
-                        >> 16
                   : (v4i)__builtin_shufflevector (zero, q, 3, 11, 4, 12, 5,
-                                                  13, 6, 14)
-                        >> 16;
+                                                  13, 6, 14);
   *left = __builtin_convertvector (lo, v4f);
   *right = __builtin_convertvector (hi, v4f);
 }
@@ -331,10 +338,11 @@ chunk_moving (float *restrict out, const float *restrict crow,
       const float wx = b->wx[k];
       if (R16)
         {
-          /* Each tap row's two pixels in one load, converted to float
-           * unscaled; the bilinear blend of the integers times the step is
-           * the blend of the scaled values exactly (a power of two commutes
-           * with every rounding above the subnormals). The right tap is
+          /* Each tap row's two pixels in one load, converted to float as
+           * q · 2^16 (load_pair16); the bilinear blend of those times the
+           * step over 2^16 is the blend of the scaled values exactly (a
+           * power of two commutes with every rounding above the
+           * subnormals). The right tap is
            * read even where r = 0 (the last column): its weight wx is 0
            * there and any 16-bit value is finite, so it drops out as in
            * the general rows. */
@@ -343,7 +351,7 @@ chunk_moving (float *restrict out, const float *restrict crow,
           load_pair16 (rdata, p + d, C, &bl, &br);
           v4f blend = lerp4 (lerp4 (tl, tr, wx), lerp4 (bl, br, wx),
                              b->wy[k]);
-          value += b->g[k] * (blend * MIEN_RESIDUAL16_STEP);
+          value += b->g[k] * (blend * RESIDUAL16_STEP_WIDE);
           store4 (out + k * C, value);
           continue;
         }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Every index is visited exactly once, with any thread count and grain, and
+/* Every index is visited exactly once, with any thread count, grain and
+ * number of chunks a thread (mien_pool_parallel_for_chunks), and
  * concurrent callers are serialized safely. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,17 +20,28 @@ visit (void *data, int begin, int end)
     atomic_fetch_add (&ctx->hits[i], 1);
 }
 
+/* chunks_per_thread 0: mien_pool_parallel_for (its default split). */
 static int
-all_once (mien_pool *pool, int n, int grain)
+all_once_chunks (mien_pool *pool, int n, int grain, int chunks_per_thread)
 {
   atomic_int *hits = calloc ((size_t)n + 1, sizeof *hits);
   visit_ctx ctx = { hits };
-  mien_pool_parallel_for (pool, n, grain, visit, &ctx);
+  if (chunks_per_thread == 0)
+    mien_pool_parallel_for (pool, n, grain, visit, &ctx);
+  else
+    mien_pool_parallel_for_chunks (pool, n, grain, chunks_per_thread, visit,
+                                   &ctx);
   int ok = 1;
   for (int i = 0; i < n; i++)
     ok &= hits[i] == 1;
   free (hits);
   return ok;
+}
+
+static int
+all_once (mien_pool *pool, int n, int grain)
+{
+  return all_once_chunks (pool, n, grain, 0);
 }
 
 static void *
@@ -70,8 +82,15 @@ main (void)
       static const int ns[] = { 1, 2, 7, 100, 4096, 10007 };
       for (size_t i = 0; i < 6; i++)
         for (int grain = 1; grain <= 64; grain *= 8)
-          CHECK (all_once (pool, ns[i], grain), "threads %d n %d grain %d",
-                 threads, ns[i], grain);
+          {
+            CHECK (all_once (pool, ns[i], grain), "threads %d n %d grain %d",
+                   threads, ns[i], grain);
+            /* The finer split the per-frame ResWarp uses, and nonsense. */
+            for (int per = -1; per <= 64; per += per < 2 ? 1 : per)
+              CHECK (all_once_chunks (pool, ns[i], grain, per),
+                     "threads %d n %d grain %d, %d chunks a thread", threads,
+                     ns[i], grain, per);
+          }
       pthread_t other;
       pthread_create (&other, NULL, hammer, pool);
       void *r1 = hammer (pool);
