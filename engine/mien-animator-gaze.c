@@ -19,7 +19,9 @@
  * generator's field inverted, so an expression or a head turn moves them
  * first), in the frame's pixels. Where no iris was found in either eye the
  * generator keeps gaze (the rig's shift of the eye interior; nothing for
- * an eye shut in the photo), and the note says so.
+ * an eye shut in the photo), and the note says so; unless a reflection
+ * (glasses) was what hid the iris in an eye: then gaze does nothing at
+ * all, and the note says that.
  *
  * Why the field's gaze goes (tests/eval/test-gaze.c, the iris fitted again
  * on re-detected landmarks of the result, 42 eyes of the sample faces,
@@ -123,6 +125,18 @@ frame_point (const mien_animator *anim, mien_point photo_point, float scale)
                        (q.y - (float)anim->crop.y) * scale };
 }
 
+/* No iris found, and a reflection (glasses) over at least one eye: gaze
+ * does nothing at all. The rig's field gaze would shift the eye's interior
+ * and drag the reflection, which sits on the lens, not on the eye, along
+ * with it (tests/eval/test-gaze-bad-input.c, "glare"). */
+static int
+glare_blocks (const struct animator_gaze *g)
+{
+  return g->n_found == 0
+         && (g->iris[0].status == MIEN_IRIS_GLARE
+             || g->iris[1].status == MIEN_IRIS_GLARE);
+}
+
 /* The note for a frame that asked for gaze. */
 static void
 gaze_write_note (struct animator_gaze *g)
@@ -153,6 +167,10 @@ gaze_write_note (struct animator_gaze *g)
   if (g->n_found == 1)
     snprintf (g->note, sizeof g->note,
               "gaze moves one iris only (no iris found in %s)", why);
+  else if (glare_blocks (g))
+    snprintf (g->note, sizeof g->note,
+              "gaze does nothing: a reflection (glasses?) covers the eye "
+              "in the photo (%s)", why);
   else
     snprintf (g->note, sizeof g->note,
               "gaze found no iris (%s): the eye region moves instead, "
@@ -240,11 +258,11 @@ mien_animator_gaze_begin (mien_animator *anim, const mien_driving *c,
   if (!g)
     return c;
   gaze_write_note (g);
-  if (g->n_found == 0)
+  if (g->n_found == 0 && !glare_blocks (g))
     return c;
   *buf = *c;
   buf->values[MIEN_GAZE_H] = buf->values[MIEN_GAZE_V] = 0.0f;
-  *move_irises = 1;
+  *move_irises = g->n_found > 0;
   return buf;
 }
 
@@ -265,7 +283,7 @@ int
 mien_animator_gaze_moves_irises (mien_animator *anim)
 {
   struct animator_gaze *g = gaze_state (anim);
-  return g && g->n_found > 0;
+  return g && (g->n_found > 0 || glare_blocks (g));
 }
 
 int

@@ -128,9 +128,11 @@ const char *mien_animator_get_gaze_note (const mien_animator *anim);
 /* The photo's iris of one eye (side 0: the subject's right, image left),
  * found on first use. */
 const mien_iris *mien_animator_get_iris (mien_animator *anim, int side);
-/* 1 when gaze moves this photo's irises (an iris was found in either eye):
- * a generator run outside the animator (a clip's field scaling) must then
- * be asked for no gaze, as the animator's frames ask. */
+/* 1 when the animator's frames ask the generator for no gaze: gaze moves
+ * this photo's irises (an iris was found in either eye), or does nothing
+ * (no iris found, and a reflection over an eye). A generator run outside
+ * the animator (a clip's field scaling) must then be asked for no gaze
+ * too. */
 int mien_animator_gaze_moves_irises (mien_animator *anim);
 /* "Look at the camera": the gaze_h, gaze_v that move the found irises to
  * the centres of their eye openings (the photo's measured gaze,

@@ -119,7 +119,7 @@ geom_init (eye_geom *g, const mien_point *lm, int side)
     g->s[k] = fmaxf (g->s[k], g->s[k - 1] + 1e-3f);
 }
 
-/* The median of n values (n ≤ 32; sorts them). */
+/* The median of n values (sorts them, by insertion: n ≤ 256). */
 static float
 median (float *v, int n)
 {
@@ -333,7 +333,30 @@ mien_iris_find (const mien_image *image,
     }
   /* A reflection on glasses (or a wet glare) brighter than the sclera over
    * a fair share of the iris's area: the disc found beside it is not to be
-   * trusted. A catchlight covers 1-3 % of the disc. */
+   * trusted. A catchlight covers 1-3 % of the disc. The sclera's level for
+   * it: the fit's (the ring beside the disc), or
+   * the opening's median luma where that is lower. A reflection beside the
+   * disc can be the "sclera" of the fit itself: a dark disc next to a
+   * white band has a strong edge (tests/eval/test-gaze-bad-input.c, a
+   * band across the astronaut's 16-px eyes: the fit's sclera was 0.974 and
+   * the glare went unseen; the disc found beside the band is 0.28 of the
+   * width off the iris). */
+  float open_v[256];
+  int n_open = 0;
+  for (int j = 0; j < 8; j++)
+    for (int i = 0; i < 32; i++)
+      {
+        float ss = g.s[0] + (g.s[3] - g.s[0]) * ((float)i + 0.5f) / 32.0f;
+        float tu = lid_at (g.s, g.up, ss), tl = lid_at (g.s, g.low, ss);
+        float tt = tu + (tl - tu) * ((float)j + 0.5f) / 8.0f, x, y;
+        if (!in_opening (&g, ss, tt))
+          continue;
+        to_image (&g, ss, tt, &x, &y);
+        open_v[n_open++] = luma_at (image, x, y);
+      }
+  float sclera_ref = best.sclera;
+  if (n_open > 0)
+    sclera_ref = fminf (sclera_ref, median (open_v, n_open));
   float glare = 0.0f, area = 3.14159265f * best.r * best.r;
   for (float t = -1.4f * best.r; t <= 1.4f * best.r; t += 0.5f)
     for (float s = -1.4f * best.r; s <= 1.4f * best.r; s += 0.5f)
@@ -342,7 +365,7 @@ mien_iris_find (const mien_image *image,
         if (!in_opening (&g, ss, tt))
           continue;
         to_image (&g, ss, tt, &x, &y);
-        if (luma_at (image, x, y) > fmaxf (best.sclera + 0.03f, GLARE_LUMA))
+        if (luma_at (image, x, y) > fmaxf (sclera_ref + 0.03f, GLARE_LUMA))
           glare += 0.25f; /* a 0.5 × 0.5 pixel sample */
       }
   if (glare > GLARE_SHARE * area)

@@ -32,8 +32,11 @@ typedef enum mien_iris_status {
   /* No disc inside the opening is darker than the sclera beside it with a
    * visible edge (a glare on glasses, a very dark or blurred eye). */
   MIEN_IRIS_NO_CONTRAST,
-  /* Something brighter than the sclera (a reflection on glasses) covers
-   * more than 12 % of the fitted disc's area: the fit is not trusted. */
+  /* Something brighter than the sclera (a reflection on glasses; luma
+   * over 0.92 and over the sclera's level, the fit's or the opening's
+   * median where lower) covers more than 12 % of the fitted disc's area
+   * within 1.4 radii of it: the fit is not trusted. A fainter veil is not
+   * seen (tests/BAD-INPUT.md, issue #25). */
   MIEN_IRIS_GLARE,
 } mien_iris_status;
 

@@ -23,6 +23,9 @@
  * AU24, AU27 and AU43 at 5 has a cosine of 0.9 or more with the photo's
  * own crop (issue #25's identity check for the new channels), and of every
  * viseme 0.83 or more.
+ * A half-open mouth in the photo (H0 ≥ 0.15 W0, 7 faces): every viseme is
+ * fold-free (the rig's min Jacobian > 0) and M/B/P leaves at most 0.8 of
+ * the opening H0 (0.6 on the mean over those faces).
  * MIEN_VISEME_SHEET=out.png also writes the contact sheet of the mouths
  * (docs/images/visemes.png). Skips (77) without data/samples or the models. */
 #include <math.h>
@@ -52,6 +55,8 @@ static const char *const channel_specs[] = { "22=5", "24=5", "27=5",
 #define MIN_COSINE 0.9f
 #define MIN_COSINE_VISEME 0.83f
 #define MAX_FACES 32
+/* A mouth the photo shows half open: inner height H0 ≥ this × W0. */
+#define HALF_OPEN 0.15f
 #define TILE_W 160
 #define TILE_H 112
 
@@ -175,7 +180,8 @@ main (void)
   if (sheet_path)
     sheet = mien_image_new (N_SHAPES * TILE_W, MAX_FACES * TILE_H, 3, &err);
 
-  int n_faces = 0, n_lost = 0, n_fail[N_SHAPES] = { 0 };
+  int n_faces = 0, n_lost = 0, n_fail[N_SHAPES] = { 0 }, n_half = 0;
+  float sum_half_ratio = 0.0f;
   float worst[N_SHAPES] = { 1e9f, 1e9f, 1e9f, 1e9f, 1e9f, 1e9f };
   float sum_shown[N_SHAPES] = { 0 };
   float min_cosine = 1.0f;
@@ -221,6 +227,7 @@ main (void)
           box.y -= (float)cr->y;
           mouth m[N_RENDERS];
           float alpha[N_RENDERS]; /* the fold guard's scale per shape */
+          float min_jac[N_RENDERS]; /* the rig's min Jacobian per shape */
           float cosine[N_RENDERS];
           float descriptor0[MIEN_DESCRIPTOR_SIZE];
           memset (m, 0, sizeof m);
@@ -265,7 +272,9 @@ main (void)
                                                              found.descriptor);
                 }
               mien_rig_stats st;
-              alpha[k] = mien_rig_get_stats (rig, &st) ? st.fold_alpha : 1.0f;
+              int have_stats = mien_rig_get_stats (rig, &st);
+              alpha[k] = have_stats ? st.fold_alpha : 1.0f;
+              min_jac[k] = have_stats ? st.min_jacobian : NAN;
               if (sheet && sheet_rows < MAX_FACES && m[0].found
                   && k < N_SHAPES)
                 paste_tile (sheet, k * TILE_W, sheet_rows * TILE_H, crop,
@@ -327,6 +336,32 @@ main (void)
               if (!(margin[k] > 0.0f))
                 n_fail[k]++;
             }
+          /* A half-open mouth in the photo (H0 ≥ 0.15 W0; issue #25's bad
+           * input): no viseme folds the field (the rig's min Jacobian after
+           * its fold guard), and M/B/P closes it: H at most 0.8 H0 on the
+           * re-detected points (measured 0.37-0.71 H0: the rig seals the
+           * lips fully, closure 1, and face-api reads a closed mouth's
+           * inner height as 0.01-0.08 W0, the closed mouths above). */
+          if (h0 >= HALF_OPEN * w0)
+            {
+              n_half++;
+              float ratio = m[N_SHAPES - 1].found ? m[N_SHAPES - 1].h / h0
+                                                  : NAN;
+              sum_half_ratio += ratio;
+              printf ("\n%-12s half-open (H0/W0 %.3f): M/B/P leaves %.2f of "
+                      "H0; min Jacobian", "", (double)(h0 / w0),
+                      (double)ratio);
+              for (int k = 1; k < N_SHAPES; k++)
+                {
+                  printf (" %s %.3f", mien_presets[shape_preset[k]].label,
+                          (double)min_jac[k]);
+                  CHECK (min_jac[k] > 0.0f, "%s half-open, %s: min Jacobian "
+                         "%g", name, mien_presets[shape_preset[k]].name,
+                         (double)min_jac[k]);
+                }
+              CHECK (ratio <= 0.8f, "%s half-open: M/B/P leaves %.2f of the "
+                     "opening", name, (double)ratio);
+            }
           printf ("\n%-12s identity cosine:", "");
           for (int k = 1; k < N_RENDERS; k++)
             {
@@ -363,6 +398,13 @@ main (void)
           "viseme and AU22, AU24, AU27, AU43 at 5, every face)\n",
           (double)min_cosine);
   CHECK (n_faces >= 15, "too few faces measured (%d)", n_faces);
+  printf ("half-open mouths in the photo (H0 ≥ %.2f W0): %d faces, M/B/P "
+          "leaves %.2f of the opening on the mean\n", (double)HALF_OPEN,
+          n_half, (double)(sum_half_ratio / (float)(n_half ? n_half : 1)));
+  CHECK (n_half >= 5, "too few half-open mouths measured (%d)", n_half);
+  CHECK (sum_half_ratio <= 0.6f * (float)n_half,
+         "half-open mouths: M/B/P leaves %.2f of the opening on the mean",
+         (double)(sum_half_ratio / (float)(n_half ? n_half : 1)));
   if (sheet && sheet_rows > 0)
     {
       sheet->height = sheet_rows * TILE_H; /* rows are tight: a prefix */
