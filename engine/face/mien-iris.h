@@ -88,7 +88,9 @@ int mien_iris_camera_gaze (const mien_iris iris[2], float *gaze_h,
 /* Gaze that moves the iris itself, at the image's own resolution: the
  * iris disc (with its pupil and catchlight) is moved rigidly inside the
  * eye opening, the lids stay where they are and cover it where it passes
- * under them (nothing outside the opening is written), and the sclera
+ * under them (nothing outside the opening is written; its outline is
+ * anti-aliased, each pixel by the share of it inside, so that the result
+ * is continuous in the landmarks and the gaze), and the sclera
  * uncovered behind it is filled from the sclera beside it along each row
  * of the eye, not from smeared iris. gaze_h in [-1, 1] moves the centre
  * MIEN_IRIS_GAZE_H · gaze_h of the eye's width along its axis (+: towards

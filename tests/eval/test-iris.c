@@ -18,6 +18,7 @@
  * tests/eval/test_iris_opencv.py (an independent fit with OpenCV). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "face/mien-iris.h"
@@ -312,6 +313,128 @@ test_gaze (void)
   mien_image_free (im);
 }
 
+/* The iris move is continuous in its inputs: the eye opening is a soft
+ * mask (each pixel's coverage of the opening, a 1-pixel ramp), so a tiny
+ * change of the gaze or of the eye's landmarks (the app and mien-render
+ * carry them through the field with different float rounding) changes
+ * every pixel a little, never one pixel by tens of levels. Swept: gaze_h
+ * in 1000 steps of 1e-4, and the six eye landmarks with the iris shifted
+ * from 0 to 1 pixel (down and right) in steps of 2e-3; on a 40-px
+ * synthetic eye and on the astronaut's eyes; the largest change of any
+ * pixel between neighbouring steps, in 8-bit levels, at most 2. With the
+ * hard mask (before): 115 levels. */
+static float
+sweep (const mien_image *im, const mien_point *lm, int side,
+       const mien_iris *iris, float gh0, float gv0, int what)
+{
+  int e0 = side ? 42 : 36;
+  float w = hypotf (lm[e0 + 3].x - lm[e0].x, lm[e0 + 3].y - lm[e0].y);
+  int x0 = (int)fmaxf (lm[e0].x - w, 0.0f);
+  int x1 = (int)fminf (lm[e0 + 3].x + w, (float)im->width - 1);
+  int y0 = (int)fmaxf (lm[e0].y - w, 0.0f);
+  int y1 = (int)fminf (lm[e0].y + w, (float)im->height - 1);
+  mien_image *cur = mien_image_copy (im, NULL);
+  float *prev = malloc (sizeof (float) * 3 * (size_t)(x1 - x0 + 1)
+                        * (size_t)(y1 - y0 + 1));
+  int n = what == 0 ? 1000 : 500;
+  float worst = 0.0f;
+  for (int i = 0; i <= n && prev; i++)
+    {
+      mien_point l2[MIEN_N_LANDMARKS];
+      memcpy (l2, lm, sizeof l2);
+      mien_iris it = *iris;
+      float gh = gh0, gv = gv0;
+      if (what == 0)
+        gh = gh0 + 1e-4f * (float)i;
+      else
+        {
+          /* The landmarks and the iris carried together, as the animator
+           * carries them through the field. */
+          for (int k = e0; k < e0 + 6; k++)
+            l2[k].x += 2e-3f * (float)i, l2[k].y += 2e-3f * (float)i;
+          it.centre.x += 2e-3f * (float)i, it.centre.y += 2e-3f * (float)i;
+        }
+      mien_iris_move (cur, l2, side, &it, gh, gv, NULL, NULL);
+      float *q = prev;
+      for (int y = y0; y <= y1; y++)
+        {
+          float *row = mien_image_row (cur, y) + 3 * x0;
+          const float *orig = mien_image_row (im, y) + 3 * x0;
+          for (int j = 0; j < 3 * (x1 - x0 + 1); j++, q++)
+            {
+              if (i > 0)
+                worst = fmaxf (worst, fabsf (row[j] - *q));
+              *q = row[j];
+              row[j] = orig[j]; /* the photo again for the next step */
+            }
+        }
+    }
+  free (prev);
+  mien_image_free (cur);
+  return 255.0f * worst;
+}
+
+static void
+test_continuity (void)
+{
+  eye_spec e = { 40, 0.1f, 0.16f, 0.14f, 0, 0, 0.2f, 0, 0 };
+  mien_point lm[MIEN_N_LANDMARKS], truth;
+  mien_image *im = draw_eye (&e, lm, &truth);
+  mien_iris iris;
+  mien_iris_find (im, lm, 0, &iris, NULL);
+  CHECK (iris.status == MIEN_IRIS_FOUND, "sweep: the iris is found");
+  float gaze_step = sweep (im, lm, 0, &iris, 0.3f, 0.0f, 0);
+  float lm_step = sweep (im, lm, 0, &iris, 0.7f, -0.4f, 1);
+  mien_image_free (im);
+  printf ("iris move on a synthetic 40-px eye, largest change of a pixel "
+          "between neighbouring steps: %.2f levels for gaze_h steps of "
+          "1e-4, %.2f levels for landmark steps of 2e-3 px\n",
+          (double)gaze_step, (double)lm_step);
+  CHECK (gaze_step <= 2.0f, "gaze step of 1e-4: a pixel changed by %.1f "
+         "levels", (double)gaze_step);
+  CHECK (lm_step <= 2.0f, "landmark step of 2e-3 px: a pixel changed by "
+         "%.1f levels", (double)lm_step);
+  /* The astronaut's eyes (16 px), as the app moves them. */
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  char path[4096];
+  snprintf (path, sizeof path, "%s/data/samples/astronaut.png",
+            root ? root : ".");
+  mien_image *photo = NULL;
+  FILE *f = fopen (path, "rb");
+  if (f)
+    {
+      fclose (f);
+      photo = mien_image_load (path, NULL);
+    }
+  mien_landmark_file lf;
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json",
+            root ? root : ".");
+  if (!photo || mien_landmark_file_load (path, &lf, NULL) != MIEN_OK)
+    {
+      printf ("astronaut missing: the real-eye sweep is skipped\n");
+      mien_image_free (photo);
+      return;
+    }
+  for (int side = 0; side < 2; side++)
+    {
+      mien_iris_find (photo, lf.faces[0].landmarks, side, &iris, NULL);
+      if (iris.status != MIEN_IRIS_FOUND)
+        continue;
+      gaze_step = sweep (photo, lf.faces[0].landmarks, side, &iris, 0.9f,
+                         0.0f, 0);
+      lm_step = sweep (photo, lf.faces[0].landmarks, side, &iris, 1.0f,
+                       -0.5f, 1);
+      printf ("iris move on the astronaut's %s eye: %.2f levels for gaze_h "
+              "steps of 1e-4, %.2f for landmark steps of 2e-3 px\n",
+              side ? "left" : "right", (double)gaze_step, (double)lm_step);
+      CHECK (gaze_step <= 2.0f && lm_step <= 2.0f, "astronaut side %d: a "
+             "pixel changed by %.1f / %.1f levels", side, (double)gaze_step,
+             (double)lm_step);
+    }
+  mien_landmark_file_clear (&lf);
+  mien_image_free (photo);
+}
+
 /* Gaze on a real eye: a crop of 2 eye widths around it, the iris moved
  * by mien_iris_move and found again. Returns how many of the 8 moves
  * (gaze_h, gaze_v = ±0.5, ±1) land within 10 % of the width and inside
@@ -469,6 +592,7 @@ main (void)
   test_synthetic ();
   test_bad_input ();
   test_gaze ();
+  test_continuity ();
   const char *dump = getenv ("MIEN_IRIS_DUMP");
   if (dump)
     dump_samples (dump);
