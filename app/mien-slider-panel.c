@@ -362,7 +362,8 @@ mien_slider_panel_set_camera_gaze (MienSliderPanel *self, gboolean found,
         GTK_WIDGET (self->scales[ch]),
         found ? mien_au_channels[ch].description
               : _("No iris found in this face's eyes: gaze moves the eye "
-                  "region instead, and does nothing for a shut eye."));
+                  "region instead, and does nothing for a shut eye or an "
+                  "eye a reflection covers."));
 }
 
 int
