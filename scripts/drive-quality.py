@@ -81,7 +81,8 @@ def strip(mp4, out, every=10, height=128, zoom=0.4):
     """Every 10th frame of a result side by side (a contact strip), the
     centre of the frame (the face crops are centred on the face)."""
     n = int(subprocess.run(
-        ["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+        ["ffprobe", "-v", "error", "-select_streams", "v:0",
+         "-count_frames", "-show_entries",
          "stream=nb_read_frames", "-of", "csv=p=0", mp4],
         capture_output=True, text=True).stdout.strip() or 0)
     cols = max(1, (n + every - 1) // every)

@@ -10,12 +10,29 @@ face nearest the driven one) is compared with the clip's emotion. The face is
 cut from its photo first (a square of 3 face boxes, at most 1024 px), as
 drive-quality.py does, so that each run renders a 1K frame.
 
+Most MEAD clips do not go from rest to the emotion: the performer shows it
+from the first frame to the last (face-api's neutral probability is under
+0.01 on every frame of the surprised clip; the rest frames mien-render
+picks average 0.00-0.02 neutral on surprised, disgusted and fear), so a
+clip alone has no rest to measure the expression against, and
+mien-render's rest (the clip's most neutral frames) is the emotion itself. By default each clip is therefore
+driven with the same performer's neutral clip (mead-W009-neutral.mp4)
+played first (--no-neutral-first: the clip alone): the rest is then found
+in the neutral part, as mien-render finds it in any clip, and the last frame
+is still the emotional clip's last.
+
 usage: mead-check.py OUTDIR [--build BUILD] [--faces sample6.jpg:2,...]
+                     [--no-neutral-first] [--clips angry,happy,...]
+                     [--extra 'MIEN-RENDER OPTIONS']
+Each run also writes its --drive-stats table and its last frame (PNG) into
+OUTDIR; the table gives the rest frames' mean face-api neutral probability.
 Prints a Markdown table and the count of clips whose class matches.
 """
 import argparse
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 
@@ -62,7 +79,7 @@ def cut_face(build, spec, outdir):
 
 
 def last_frame_class(build, video, near, outdir):
-    frame = os.path.join(outdir, "last.png")
+    frame = os.path.splitext(video)[0] + "-last.png"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-sseof", "-0.2",
                     "-i", video, "-frames:v", "1", "-update", "1", frame],
                    check=True)
@@ -76,11 +93,30 @@ def last_frame_class(build, video, near, outdir):
     return max(probs, key=probs.get), probs
 
 
+def neutral_first(clip, outdir):
+    """The neutral clip, then clip, as one video (lossless enough: CRF 12)."""
+    out = os.path.join(outdir, "neutral-then-" + os.path.basename(clip))
+    neutral = os.path.join(DRIVING, "mead-W009-neutral.mp4")
+    if not os.path.exists(out):
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", neutral,
+                        "-i", clip, "-filter_complex",
+                        "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]",
+                        "-c:v", "libx264", "-crf", "12", "-pix_fmt",
+                        "yuv420p", out], check=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--faces", default="sample6.jpg:2,sample3.jpg:1")
+    ap.add_argument("--no-neutral-first", action="store_true",
+                    help="drive with the emotional clip alone")
+    ap.add_argument("--clips", default=",".join(EMOTIONS),
+                    help="which emotions (default: all eight)")
+    ap.add_argument("--extra", default="",
+                    help="more mien-render options, e.g. '--strength 1.5'")
     a = ap.parse_args()
     if not os.path.isdir(DRIVING):
         print("skip: %s is missing" % DRIVING)
@@ -98,29 +134,44 @@ def main():
                     + (centre(found[i])[1] - side / 2) ** 2)
         near = centre(found[index])
         for clip, want in EMOTIONS.items():
+            if clip not in a.clips.split(","):
+                continue
             src = os.path.join(DRIVING, "mead-W009-%s.mp4" % clip)
             if not os.path.exists(src):
                 continue
-            out = os.path.join(a.outdir, "%s-%s.mp4" % (
-                os.path.splitext(os.path.basename(photo))[0], clip))
+            if not a.no_neutral_first:
+                src = neutral_first(src, a.outdir)
+            stem = "%s-%s" % (os.path.splitext(os.path.basename(photo))[0],
+                              clip)
+            out = os.path.join(a.outdir, stem + ".mp4")
             p = subprocess.run([render, photo, "--drive", src, "--face",
-                                str(index), "-o", out, "--overwrite"],
+                                str(index), "-o", out, "--overwrite",
+                                "--drive-stats",
+                                os.path.join(a.outdir, stem + ".tsv")]
+                               + shlex.split(a.extra),
                                capture_output=True, text=True)
             if p.returncode != 0:
-                rows.append((spec, clip, want, "error: " + p.stderr.strip(), ""))
+                rows.append((spec, clip, want, "error: " + p.stderr.strip(),
+                             "", ""))
                 continue
+            m = re.search(r"rest: (\d+) frames \(first (\d+)\), neutral "
+                          r"([0-9.]+)", p.stdout)
+            rest = "%s (%s frames)" % (m.group(3), m.group(1)) if m else "?"
             got, probs = last_frame_class(a.build, out, near, a.outdir)
             top = ", ".join("%s %.2f" % (k, v) for k, v in
                             sorted(probs.items(), key=lambda kv: -kv[1])[:3])
             if want is not None:
                 counted += 1
                 hits += got == want
-            rows.append((spec, clip, want or "(no face-api class)", got, top))
-            print("%s %s: %s (%s)" % (spec, clip, got, top), flush=True)
-    print("\n| face | clip | want | face-api's class of the last frame | top three |")
-    print("|---|---|---|---|---|")
+            rows.append((spec, clip, want or "(no face-api class)", rest,
+                         got, top))
+            print("%s %s: rest neutral %s; %s (%s)" % (spec, clip, rest, got,
+                                                        top), flush=True)
+    print("\n| face | clip | want | rest: face-api neutral | face-api's class"
+          " of the last frame | top three |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %s | %s | %s | %s |" % r)
+        print("| %s | %s | %s | %s | %s | %s |" % r)
     print("\n%d of %d clips with a face-api class match" % (hits, counted))
     return 0
 

@@ -7,6 +7,7 @@
  *                           similarity that aligns a frame onto the rest,
  *                           per-frame measures
  *   mien-drive-filter.c     the One Euro filter on the landmarks
+ *   mien-drive-brows.c      the brows' height from the image
  *   mien-drive-track.c      following the face through the video
  *   mien-drive-solve.c      the rest, the inverse rig, the per-frame solve
  *   mien-drive-calibrate.c  how much of a rig move the landmark net reports
@@ -71,6 +72,21 @@ typedef struct one_euro1 {
 
 float drive_one_euro1_step (one_euro1 *f, const mien_one_euro_params *p,
                             float dt, float iod_per_unit, float v);
+
+/* ---- the brows from the image (mien-drive-brows.c) ---- */
+
+/* Each brow point's upper-edge offset on the frame (brow_edge, brow_found
+ * of mien_drive_frame) for landmarks lm. */
+void drive_brow_edges (const mien_image *img, const mien_point *lm,
+                       float *edge, int *found);
+/* The offsets measured from the net's points (net) made relative to the
+ * filtered ones (lm): the edge's own place, without the net's jitter. */
+void drive_brow_edges_refer (const mien_point *net, const mien_point *lm,
+                             float *edge);
+/* After a video's tracking: moves every frame's brow points by their edge
+ * offset less its median over the clip, filtered like the landmarks. */
+void drive_brows_apply (mien_drive_track *t,
+                        const mien_one_euro_params *filter);
 
 /* ---- the detector box from the landmarks (mien-drive-track.c) ---- */
 

@@ -591,8 +591,12 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
       if (got)
         {
           find_irises (*img, &f);
+          mien_point net[MIEN_N_LANDMARKS];
+          memcpy (net, f.lm, sizeof net);
+          drive_brow_edges (*img, f.lm, f.brow_edge, &f.brow_found);
           drive_one_euro_step (&tr.filter, &opt->filter, (float)(1.0 / t->fps),
                                f.lm);
+          drive_brow_edges_refer (net, f.lm, f.brow_edge);
           ever = 1;
           last = f, last_index = t->n_frames;
         }
@@ -645,7 +649,10 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
   if (st != MIEN_OK)
     mien_drive_track_clear (t);
   else
-    count_irises (t);
+    {
+      count_irises (t);
+      drive_brows_apply (t, &opt->filter);
+    }
   return st;
 }
 
@@ -668,6 +675,7 @@ mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
   if (t->frames == NULL)
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   find_irises (photo, &f);
+  drive_brow_edges (photo, f.lm, f.brow_edge, &f.brow_found);
   t->frames[0] = f;
   t->n_frames = 1;
   count_irises (t);

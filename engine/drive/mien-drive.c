@@ -12,6 +12,15 @@
  * is, the frame is counted missing and the detector runs on every frame
  * until a face is back (the one nearest the last position).
  *
+ * Brows. face-api's landmark net keeps the brows near its mean shape
+ * (on MEAD's surprised clip its brow points stay within 0.01 iod of the
+ * neutral clip's while the brows' edge in the image rises 0.09 iod), so
+ * each tracked frame also measures each brow point's upper edge in the
+ * image, and after tracking the brow points move with that edge
+ * (mien-drive-brows.c): by the edge's offset from the net's point less
+ * its median over the clip, One-Euro filtered. A driving photo's brows
+ * are the net's (its rest, the driven photo's face, has no edge read).
+ *
  * The rest. The expression is measured against the clip's own neutral
  * face, not its first frame (a performer who starts smiling would make
  * every later frame read as "less smile"). Each frame is scored by

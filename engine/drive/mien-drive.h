@@ -99,6 +99,8 @@ typedef struct mien_drive_options {
 
 void mien_drive_options_init (mien_drive_options *options);
 
+#define MIEN_DRIVE_BROW_POINTS 10
+
 typedef struct mien_drive_frame {
   mien_point lm[MIEN_N_LANDMARKS]; /* filtered, in tracked-frame pixels */
   float expressions[MIEN_N_EXPRESSIONS];
@@ -115,6 +117,14 @@ typedef struct mien_drive_frame {
   /* The fitted iris's radius over the eye's width and its contrast with
    * the sclera (mien_iris.contrast); 0 where none was found. */
   float iris_size[2], iris_contrast[2];
+  /* The brows' upper edge in the image (mien-drive-brows.c): per brow
+   * point (17 … 26) its offset from the net's point along the face's
+   * vertical, in iod (negative: above), where bit k of brow_found is set.
+   * A video's tracking moves lm's brow points by these offsets less their
+   * median over the clip (lm holds the result); a driving photo's are
+   * measured only. */
+  float brow_edge[MIEN_DRIVE_BROW_POINTS];
+  int brow_found;
 } mien_drive_frame;
 
 /* The tracked performance. */

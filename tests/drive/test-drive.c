@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "drive/mien-drive.h"
+#include "drive/mien-drive-private.h" /* the brows' edge, measured alone */
 #include "drive/mien-video-reader.h"
 #include "face/mien-iris.h"
 #include "io/mien-export.h"
@@ -642,6 +643,99 @@ test_parts (void)
   CHECK (mien_drive_parts_parse ("", &parts, &err) != MIEN_OK, "no part");
 }
 
+
+/* The brows from the image (mien-drive-brows.c): a face of flat skin whose
+ * brows are dark bands drawn a known distance above the landmark net's
+ * brow points. The edge is found where it was drawn; a band drawn 0.1 iod
+ * higher on one frame moves that frame's brow points up 0.1 iod and no
+ * other frame's; a face without brows (no edge) keeps the net's points. */
+#define BROW_IOD 40.0f
+static void
+brow_face (mien_image *img, const mien_point *lm, float above, int brows)
+{
+  for (size_t i = 0; i < mien_image_n_floats (img); i++)
+    img->data[i] = 0.7f;
+  if (!brows)
+    return;
+  for (int k = 17; k <= 26; k++)
+    {
+      /* The band's top edge `above` iod over the point, 0.15 iod thick. */
+      int y0 = (int)lroundf (lm[k].y - above * BROW_IOD);
+      int y1 = y0 + (int)(0.15f * BROW_IOD);
+      for (int y = y0; y < y1; y++)
+        for (int x = (int)lm[k].x - 4; x <= (int)lm[k].x + 4; x++)
+          for (int c = 0; c < 3; c++)
+            img->data[((size_t)y * img->width + x) * 3 + c] = 0.25f;
+    }
+}
+
+static void
+test_brows (void)
+{
+  mien_error err = { 0 };
+  mien_point lm[MIEN_N_LANDMARKS];
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    lm[p] = (mien_point){ 100.0f + BROW_IOD * rig_face_shape[p][0],
+                          90.0f + BROW_IOD * rig_face_shape[p][1] };
+  float iod = mien_landmarks_iod (lm);
+  mien_image *img = mien_image_new (200, 200, 3, &err);
+  CHECK (img != NULL, "%s", err.message);
+  if (img == NULL)
+    return;
+  /* The edge's place: drawn 0.1 iod above each point (the band is drawn
+   * in pixels of BROW_IOD; the face's own iod is the eyes' centres'). */
+  float e[MIEN_DRIVE_BROW_POINTS];
+  int found;
+  brow_face (img, lm, 0.1f, 1);
+  drive_brow_edges (img, lm, e, &found);
+  float worst = 0.0f;
+  for (int k = 0; k < MIEN_DRIVE_BROW_POINTS; k++)
+    {
+      /* Between the last skin row and the band's first (bilinear). */
+      mien_point p = lm[17 + k];
+      float top = lroundf (p.y - 0.1f * BROW_IOD) - 0.5f;
+      float want = (top - p.y) / iod;
+      worst = fmaxf (worst, fabsf (e[k] - want));
+    }
+  CHECK (found == (1 << MIEN_DRIVE_BROW_POINTS) - 1 && worst < 0.025f,
+         "the brows' upper edge is found where it was drawn (mask %#x, "
+         "worst %.3f iod off)", found, worst);
+  brow_face (img, lm, 0.1f, 0);
+  drive_brow_edges (img, lm, e, &found);
+  CHECK (found == 0, "no brow, no edge (mask %#x)", found);
+
+  /* Frames 0, 2, 3: band 0.1 over the points; frame 1: 0.2 (raised);
+   * frame 4: no brows at all. The net's points are the same in all. */
+  mien_drive_track t = { .n_frames = 5, .fps = FPS };
+  mien_drive_frame fr[5];
+  memset (fr, 0, sizeof fr);
+  t.frames = fr;
+  for (int i = 0; i < 5; i++)
+    {
+      memcpy (fr[i].lm, lm, sizeof lm);
+      fr[i].found = 1;
+      brow_face (img, lm, i == 1 ? 0.2f : 0.1f, i != 4);
+      drive_brow_edges (img, lm, fr[i].brow_edge, &fr[i].brow_found);
+    }
+  mien_one_euro_params off = { 0.0f, 0.0f, 1.0f };
+  drive_brows_apply (&t, &off);
+  float still = 0.0f, raised = 0.0f, low = 1e9f;
+  for (int k = 17; k <= 26; k++)
+    {
+      for (int i = 0; i < 5; i++)
+        if (i != 1)
+          still = fmaxf (still, hypotf (fr[i].lm[k].x - lm[k].x,
+                                        fr[i].lm[k].y - lm[k].y));
+      float up = (lm[k].y - fr[1].lm[k].y) / BROW_IOD;
+      raised = fmaxf (raised, up), low = fminf (low, up);
+    }
+  CHECK (still < 0.02f * iod, "frames whose brows did not move keep the "
+         "net's points (%.2f px)", still);
+  CHECK (low > 0.08f && raised < 0.12f, "the raised frame's brow points "
+         "go up 0.1 iod (%.3f to %.3f)", low, raised);
+  mien_image_free (img);
+}
+
 int
 main (void)
 {
@@ -655,6 +749,7 @@ main (void)
   test_reader ();
   test_pose ();
   test_gaze ();
+  test_brows ();
   if (mien_landmark_file_load (path, &lf, &err) == MIEN_OK && lf.n_faces > 0)
     test_solve (lf.faces[0].landmarks);
   else
