@@ -261,12 +261,32 @@ mien_face_analyzer_describe_ex (mien_face_analyzer *fa,
   else if (face_describe_identity (fa, image, face, crop_w, crop_h, err)
            != MIEN_OK)
     return err ? err->status : MIEN_ERR_INVALID;
-  /* A face found as face-api finds it keeps face-api's answer. Only the
-   * thorough search refines a rolled one's landmarks, box and roll in an
-   * upright crop (expressions and descriptor stay face-api's): in the
-   * sweep that lowers their landmark error (at −40°, 10.5 → 4.8 % of the
-   * iod), but the rig then moves sample1/1 (rolled 46°) differently and
-   * face-api reads its happy result 0.87 instead of 0.999, failing
+  /* A face found as face-api finds it keeps face-api's answer: its
+   * landmarks, expressions and descriptor. When its eyes are rolled, its
+   * box and roll are its own frame's, from those landmarks
+   * (face_frame_from_landmarks), as for a face the turned views find, and
+   * the app draws the outline turned. face-api's axis-aligned box of a
+   * small rolled face is far from the face's box in its own frame (the
+   * sweep's misses: IoU 0.36–0.49; from the landmarks' frame, above 0.5).
+   * No net runs for it; the thorough search refines further (below). */
+  if (face->found_by == FOUND_FACEAPI
+      && fabs (face_eye_roll (face->landmarks)) > UPRIGHT_ROLL)
+    {
+      face_frame f = face_frame_from_landmarks (face->landmarks);
+      mien_box box = { (float)(f.cx - f.width / 2),
+                       (float)(f.cy - f.height / 2), (float)f.width,
+                       (float)f.height };
+      if (face_box_plausible (box, image->width, image->height))
+        {
+          face->box = box;
+          face->roll = (float)remainder (f.roll, 2 * M_PI);
+        }
+    }
+  /* Only the thorough search refines a rolled one's landmarks, box and
+   * roll in an upright crop (expressions and descriptor stay face-api's):
+   * in the sweep that lowers their landmark error (at −40°, 10.5 → 4.8 %
+   * of the iod), but the rig then moves sample1/1 (rolled 46°) differently
+   * and face-api reads its happy result 0.87 instead of 0.999, failing
    * expression-agreement; the default keeps the figures it was tuned
    * with. If the refinement does not hold, face-api's landmarks stand. */
   if (face->found_by == FOUND_FACEAPI_THOROUGH

@@ -347,9 +347,24 @@ detect_at (mien_face_analyzer *fa, const mien_image *image, int size,
  * fills the frame; 640 small faces. Chosen with scripts/detection-sweep.py
  * (docs/QUALITY.md, "Detection"). */
 static const int robust_scales[] = { 160, 640, 0 };
-/* The rolls tried where nothing upright is found (the detector finds faces
- * rolled up to about ±25°, so ±35° covers ±45°). */
+/* The rolls tried where nothing upright is found, and around the weak
+ * candidates (WEAK_THRESHOLD) where something was (the detector finds
+ * faces rolled up to about ±25°, so ±35° covers ±45°). */
 static const double robust_rolls[] = { 35.0, -35.0 };
+/* A face rolled 30–45° beside upright ones: the upright passes find the
+ * upright faces, so the turned views above do not run, and give the
+ * rolled face only a weak candidate (score 0.37–0.49 in the sweep's
+ * misses). The robust search keeps the candidates of its upright passes
+ * from WEAK_THRESHOLD, and looks again at the WEAK_MAX strongest that no
+ * face found explains: turned by each of robust_rolls, in a view of
+ * WEAK_VIEW² pixels, WEAK_EXTENT times the candidate's box (a rolled
+ * face's upright box is off its centre). Two views of 160² cost about a
+ * third of the 416 pass; a photo without such candidates pays nothing.
+ * What they find is verified like every face of the extra passes. */
+#define WEAK_THRESHOLD 0.2
+#define WEAK_MAX 3
+#define WEAK_VIEW 160
+#define WEAK_EXTENT 2.0
 #define DETECT_TAPS 2
 #define MERGE_IOU 0.3
 #define MERGE_COVER 0.6
@@ -473,6 +488,112 @@ detect_view (mien_face_analyzer *fa, const mien_image *image, double degrees,
                                err);
 }
 
+/* Moves the faces of list below threshold to the end of *weak (grown);
+ * returns how many stay in list, in their order. */
+static int
+split_weak (mien_face *list, int n, double threshold, mien_face **weak,
+            int *n_weak, mien_status *st, mien_error *err)
+{
+  int kept = 0, n_low = 0;
+  for (int i = 0; i < n; i++)
+    n_low += !(list[i].score >= threshold);
+  if (n_low == 0)
+    return n;
+  mien_face *grown = realloc (*weak, (size_t)(*n_weak + n_low)
+                                         * sizeof **weak);
+  if (grown == NULL)
+    {
+      *st = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      return n;
+    }
+  *weak = grown;
+  for (int i = 0; i < n; i++)
+    if (list[i].score >= threshold)
+      list[kept++] = list[i];
+    else
+      grown[(*n_weak)++] = list[i];
+  return kept;
+}
+
+/* Merges more (n_more faces; freed) into *result (merge_faces). */
+static mien_status
+append_faces (mien_face **result, int *n, mien_face *more, int n_more,
+              mien_error *err)
+{
+  mien_status st = MIEN_OK;
+  if (n_more > 0)
+    {
+      mien_face *grown = realloc (*result, (size_t)(*n + n_more)
+                                               * sizeof **result);
+      if (grown == NULL)
+        st = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      else
+        {
+          *result = grown;
+          *n = merge_faces (grown, *n, *n + n_more, more, n_more);
+        }
+    }
+  free (more);
+  return st;
+}
+
+/* Is b one of the faces of list (merge_faces' test)? */
+static int
+overlaps_any (const mien_face *list, int n, mien_box b)
+{
+  for (int j = 0; j < n; j++)
+    if (box_iou (list[j].box, b) > MERGE_IOU
+        || cover (list[j].box, b) >= MERGE_COVER
+        || cover (b, list[j].box) >= MERGE_COVER)
+      return 1;
+  return 0;
+}
+
+/* The weak candidates' second look (WEAK_THRESHOLD): the strongest
+ * WEAK_MAX that neither a face found nor a candidate looked at already
+ * explains, each in views turned by robust_rolls about its centre. */
+static mien_status
+look_again_turned (mien_face_analyzer *fa, const mien_image *image,
+                   mien_face **result, int *n, mien_face *weak, int n_weak,
+                   double threshold, mien_error *err)
+{
+  for (int i = 0; i < n_weak; i++)
+    for (int j = i + 1; j < n_weak; j++)
+      if (weak[j].score > weak[i].score)
+        {
+          mien_face t = weak[i];
+          weak[i] = weak[j];
+          weak[j] = t;
+        }
+  mien_face looked[WEAK_MAX];
+  int n_looked = 0;
+  mien_status st = MIEN_OK;
+  for (int w = 0; w < n_weak && n_looked < WEAK_MAX && st == MIEN_OK; w++)
+    {
+      mien_box b = weak[w].box;
+      if (overlaps_any (*result, *n, b) || overlaps_any (looked, n_looked, b))
+        continue;
+      looked[n_looked++] = weak[w];
+      double k = fmax (b.width, b.height) * WEAK_EXTENT / WEAK_VIEW;
+      for (size_t r = 0; r < sizeof robust_rolls / sizeof *robust_rolls
+                         && st == MIEN_OK; r++)
+        {
+          view_frame vf = { b.x + b.width / 2.0, b.y + b.height / 2.0,
+                            robust_rolls[r] * M_PI / 180.0, k, WEAK_VIEW,
+                            WEAK_VIEW };
+          mien_face *more = NULL;
+          int n_more = 0;
+          st = face_detect_in_frame (fa, image, vf, threshold, FOUND_ROTATED,
+                                     &more, &n_more, err);
+          if (st == MIEN_OK)
+            st = append_faces (result, n, more, n_more, err);
+          else
+            free (more);
+        }
+    }
+  return st;
+}
+
 mien_status
 mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
                            const mien_face_options *options, mien_face **faces,
@@ -484,12 +605,26 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
   if (face_analyzer_is_partial (fa, err) || face_check_image (image, err)
       || check_options (&o, err))
     return err ? err->status : MIEN_ERR_INVALID;
-  mien_face *result = NULL;
-  int n = 0;
-  mien_status st = detect_at (fa, image, o.input_size, o.score_threshold,
+  mien_face *result = NULL, *weak = NULL;
+  int n = 0, n_weak = 0;
+  /* The robust search keeps the weak candidates (WEAK_THRESHOLD). Those of
+   * the 416 pass come from the same suppression: a box at or above the
+   * threshold is only ever suppressed by a stronger one, so face-api's
+   * list is what stays above it. */
+  const int keep_weak = o.search == MIEN_FACE_SEARCH_ROBUST;
+  const double weak_thr = fmin (WEAK_THRESHOLD, o.score_threshold);
+  mien_status st = detect_at (fa, image, o.input_size,
+                              keep_weak ? weak_thr : o.score_threshold,
                               &result, &n, err);
   if (st != MIEN_OK)
     return st;
+  if (keep_weak)
+    n = split_weak (result, n, o.score_threshold, &weak, &n_weak, &st, err);
+  if (st != MIEN_OK)
+    {
+      free (result);
+      return st;
+    }
   if (n > 0 && !o.keep_straddling)
     n = drop_straddling (result, n);
   if (o.search != MIEN_FACE_SEARCH_ROBUST)
@@ -518,34 +653,36 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
             {
               mien_face *more = NULL;
               int n_more = 0;
+              int weak_too = keep_weak && r < 0;
+              double take = weak_too ? fmin (weak_thr, thr) : thr;
               st = detect_view (fa, image, r < 0 ? 0.0 : robust_rolls[r],
-                                sizes[i], thr,
+                                sizes[i], take,
                                 r < 0 ? FOUND_OTHER_SIZE : FOUND_ROTATED,
                                 &more, &n_more, err);
-              if (st == MIEN_OK && n_more > 0)
-                {
-                  mien_face *grown = realloc (result, (size_t)(n + n_more)
-                                                          * sizeof *result);
-                  if (grown == NULL)
-                    st = mien_error_set (err, MIEN_ERR_NOMEM,
-                                         "out of memory");
-                  else
-                    {
-                      result = grown;
-                      n = merge_faces (result, n, n + n_more, more, n_more);
-                    }
-                }
-              free (more);
+              if (st == MIEN_OK && weak_too)
+                n_more = split_weak (more, n_more, thr, &weak, &n_weak, &st,
+                                     err);
+              if (st == MIEN_OK)
+                st = append_faces (&result, &n, more, n_more, err);
+              else
+                free (more);
             }
+          /* Faces were found upright: the turned views of the whole photo
+           * do not run (below), the weak candidates get their look. */
+          if (r < 0 && keep_weak && n > 0 && st == MIEN_OK)
+            st = look_again_turned (fa, image, &result, &n, weak, n_weak,
+                                    thr, err);
         }
       if (st != MIEN_OK)
         {
+          free (weak);
           free (result);
           return st;
         }
       if (n > 0 && !o.keep_straddling)
         n = drop_straddling (result, n);
     }
+  free (weak);
   if (n > o.max_faces)
     n = o.max_faces;
   if (n <= 0)
@@ -569,21 +706,32 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
 #define VERIFY_SIDE 224
 #define VERIFY_EXTENT 1.6
 #define VERIFY_IOU 0.4
+/* Where the detector does not find it with that margin, closer: a face
+ * cut by the photo's edge, or filling it, shows more black than face at
+ * 1.6 (the sweep: sample3's third face, scaled to 15, 60 and 90 % of the
+ * frame and rolled, scored 0.39–0.46 at 1.6 and 0.58–0.81 at 1.25). */
+#define VERIFY_EXTENT_CLOSE 1.25
 mien_status
 face_verify (mien_face_analyzer *fa, const mien_image *image, face_frame f,
              double threshold, int *is_face, mien_error *err)
 {
-  double k = fmax (f.width, f.height) * VERIFY_EXTENT / VERIFY_SIDE;
-  view_frame vf = { f.cx, f.cy, f.roll, k, VERIFY_SIDE, VERIFY_SIDE };
-  mien_face *found = NULL;
-  int n = 0;
-  *is_face = 0;
-  mien_status st = face_detect_in_frame (fa, image, vf, threshold, 0, &found,
-                                         &n, err);
+  static const double extents[] = { VERIFY_EXTENT, VERIFY_EXTENT_CLOSE };
   mien_box want = { (float)(f.cx - f.width / 2), (float)(f.cy - f.height / 2),
                     (float)f.width, (float)f.height };
-  for (int i = 0; i < n && !*is_face; i++)
-    *is_face = box_iou (found[i].box, want) >= VERIFY_IOU;
-  free (found);
+  mien_status st = MIEN_OK;
+  *is_face = 0;
+  for (size_t e = 0; e < sizeof extents / sizeof *extents && !*is_face
+                     && st == MIEN_OK; e++)
+    {
+      double k = fmax (f.width, f.height) * extents[e] / VERIFY_SIDE;
+      view_frame vf = { f.cx, f.cy, f.roll, k, VERIFY_SIDE, VERIFY_SIDE };
+      mien_face *found = NULL;
+      int n = 0;
+      st = face_detect_in_frame (fa, image, vf, threshold, 0, &found, &n,
+                                 err);
+      for (int i = 0; i < n && !*is_face; i++)
+        *is_face = box_iou (found[i].box, want) >= VERIFY_IOU;
+      free (found);
+    }
   return st;
 }

@@ -18,7 +18,9 @@ package's own output, and that the demo photos have such a box (sample6).
 Those two lists are face-api's one-size search (--search single). The
 default, robust search (several input sizes, rolled faces) must keep every
 face of that list, in the same order, with face-api's answer for it (same
-tolerances). It may add faces face-api misses; the faces it adds are
+tolerances), except that a face whose eyes are rolled more than 12 degrees
+comes with its own frame's box and roll, from face-api's landmarks (box IoU
+>= 0.5 with face-api's, roll that of face-api's eyes). It may add faces face-api misses; the faces it adds are
 printed. The thorough search refines the landmarks of a rolled face
 (eyes rolled > 12 degrees) in an upright crop: each must be found again
 there (box IoU >= 0.5).
@@ -47,6 +49,11 @@ LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgusted",
 INPUT_SIZE = 416
 
 MIN_IOU = 0.95
+# A rolled face's box in its own frame against face-api's upright box
+# (sample1's faces at -26 and 46 degrees: 0.78-0.82), and its roll against
+# the roll of face-api's eyes, which it is taken from.
+MIN_IOU_ROLLED = 0.5
+MAX_ROLL_DIFF = 0.05
 MAX_LANDMARK_PX = 1.0
 MAX_EXPRESSION = 0.02
 MIN_COSINE = 0.999
@@ -156,7 +163,11 @@ def iou(a, b):
     return inter / (area(a) + area(b) - inter)
 
 
-def compare_photo(name, ref, got, scale, worst):
+def compare_photo(name, ref, got, scale, worst, rolled_frame=False):
+    """rolled_frame: a face whose eyes are rolled more than UPRIGHT_ROLL
+    comes with its own frame's box and roll (the robust search), not
+    face-api's upright box: box IoU >= MIN_IOU_ROLLED and the roll of
+    face-api's eyes; the rest is face-api's answer as for any face."""
     ok = True
     if len(ref) != len(got):
         print(f"{name}: FAIL face count: face-api {len(ref)}, mien {len(got)}")
@@ -175,14 +186,24 @@ def compare_photo(name, ref, got, scale, worst):
                     - np.array([g["expressions"][k] for k in LABELS])).max()
         dr, dg = np.array(r["descriptor"]), np.array(g["descriptor"])
         cos = float(dr @ dg / (np.linalg.norm(dr) * np.linalg.norm(dg)))
-        worst["iou"] = min(worst["iou"], best)
+        in_frame = rolled_frame and abs(eye_roll(r)) > UPRIGHT_ROLL
+        if in_frame:
+            worst["iou_rolled"] = min(worst["iou_rolled"], best)
+        else:
+            worst["iou"] = min(worst["iou"], best)
         worst["landmarks"] = max(worst["landmarks"], lm)
         worst["expressions"] = max(worst["expressions"], ex)
         worst["cosine"] = min(worst["cosine"], cos)
         worst["faces"] += 1
         bad = []
-        if best < MIN_IOU:
+        if best < (MIN_IOU_ROLLED if in_frame else MIN_IOU):
             bad.append(f"IoU {best:.4f}")
+        if in_frame and abs(g["roll"] - eye_roll(r)) > MAX_ROLL_DIFF:
+            bad.append(f"roll {g['roll']:.2f}, eyes {eye_roll(r):.2f} degrees")
+        if in_frame:
+            print(f"{name}: rolled face ({eye_roll(r):.0f} degrees): its "
+                  f"frame's box, IoU {best:.3f} with face-api's, roll "
+                  f"{g['roll']:.1f}")
         if lm > MAX_LANDMARK_PX:
             bad.append(f"landmarks {lm:.3f} px")
         if ex > MAX_EXPRESSION:
@@ -214,7 +235,8 @@ def check_robust(name, ref, got, scale, worst):
         print(f"{name}: FAIL robust search finds {len(got)} faces, face-api "
               f"{len(want)}")
         return False
-    ok = compare_photo(name + " (robust)", want, got[:len(want)], scale, worst)
+    ok = compare_photo(name + " (robust)", want, got[:len(want)], scale, worst,
+                       rolled_frame=True)
     return ok
 
 
@@ -250,7 +272,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     paths = write_inputs(work)
     refs = reference(work, paths)
-    worst = {"iou": 1.0, "landmarks": 0.0, "expressions": 0.0, "cosine": 1.0,
+    worst = {"iou": 1.0, "iou_rolled": 1.0, "landmarks": 0.0, "expressions": 0.0, "cosine": 1.0,
              "faces": 0}
     ok = True
     n_straddling = 0
@@ -276,7 +298,8 @@ def main():
         print("FAIL: no straddling box in the demo photos (sample6 had one)")
         ok = False
     print(f"worst over {worst['faces']} faces: box IoU {worst['iou']:.6f} "
-          f"(>= {MIN_IOU}), landmark mean error {worst['landmarks']:.5f} px "
+          f"(>= {MIN_IOU}; a rolled face's own frame {worst['iou_rolled']:.3f}, "
+          f">= {MIN_IOU_ROLLED}), landmark mean error {worst['landmarks']:.5f} px "
           f"at input scale (<= {MAX_LANDMARK_PX}), expression "
           f"|diff| {worst['expressions']:.2e} (<= {MAX_EXPRESSION}), "
           f"descriptor cosine {worst['cosine']:.7f} (>= {MIN_COSINE})")
