@@ -11,7 +11,10 @@ from PIL import Image
 ARTIFACTS = os.environ.get("MIEN_ARTIFACTS", "/tmp")
 
 
-def find_app(name="mien", timeout=40.0):
+def find_app(name="mien", timeout=90.0):
+    # 90 s: on a 2-core machine running another suite beside (a sanitizer
+    # build), the app once took longer than 40 s to register (ui-save-image
+    # under de_DE, 2026-12-03); an app that never starts still fails.
     deadline = time.time() + timeout
     while time.time() < deadline:
         desktop = pyatspi.Registry.getDesktop(0)
