@@ -240,12 +240,15 @@ mien_window_responsiveness_write (MienWindow *self)
       ", \"last_change_to_screen_ms\": %s, \"moves_shown\": %u"
       ", \"move_to_screen_median_ms\": %s, \"move_to_screen_worst_ms\": %s"
       ", \"uploaded_mb\": %s, \"photo_upload_frame_max_mb\": %s"
-      ", \"long_gaps_at_ms_and_ms\": %s}\n",
+      ", \"long_gaps_at_ms_and_ms\": %s"
+      /* CLOCK_MONOTONIC of the first move, to line the gaps up with a
+       * trace (perf record -k CLOCK_MONOTONIC). */
+      ", \"measure_start_monotonic_us\": %" G_GINT64_FORMAT "}\n",
       self->n_ticks, gap_ms, gap_at_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
       self->n_frames_shown, latency_ms, n_moves, median_ms, worst_ms,
-      uploaded_mb, photo_frame_mb, gaps->str);
+      uploaded_mb, photo_frame_mb, gaps->str, self->measure_start_us);
   g_string_free (gaps, TRUE);
   g_file_set_contents (self->responsiveness_log, json, -1, NULL);
 }
