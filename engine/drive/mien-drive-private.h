@@ -114,13 +114,32 @@ typedef struct inverse_rig {
   int n;                     /* solved channels */
   solve_channel ch[MAX_SOLVE];
   float J[2 * MIEN_N_LANDMARKS][MAX_SOLVE]; /* iod per unit intensity */
-  double A[MAX_SOLVE][MAX_SOLVE];           /* JᵀWJ + ridge */
+  double A[MAX_SOLVE][MAX_SOLVE];           /* JᵀWJ + ridge + pairs */
+  /* A nod and a turn of the rest's head by one degree (iod per degree,
+   * after the similarity alignment) and the inverse of their normal
+   * matrix on the skull's points; n_turn 0: none (no head fit). */
+  int n_turn;
+  float T[2 * MIEN_N_LANDMARKS][2];
+  float z[MIEN_N_LANDMARKS]; /* the rest's depths (iod, + to the camera) */
+  double Tinv[2][2];
   mien_point rest_frame[MIEN_N_LANDMARKS];  /* rest in its face frame */
 } inverse_rig;
 
+/* The head's turn against the rest off a frame's displacement d (2 × 68,
+ * the rest's face frame), measured on the skull's points alone
+ * (mien-drive-solve.c); *pitch and *yaw in degrees. */
+void drive_remove_turn (const inverse_rig *ir, float *d, float *pitch,
+                        float *yaw);
+/* The cost of opposing channels acting together, added to ir->A (done by
+ * drive_build_inverse_rig). */
+void drive_add_pair_costs (inverse_rig *ir);
+/* Landmark p's weight in the fit (the jaw line least, the lids most). */
+float drive_landmark_weight (int p);
+
 /* The generator's own landmark model on the rest shape: each channel's
  * landmark displacement per unit intensity (scaled by gains, 2 × 68 or
- * NULL), and the normal matrix with the ridge. */
+ * NULL), the normal matrix with the ridge and the opposing pairs' cost,
+ * and the head's turn (T, z) where the rest's head can be fitted. */
 mien_status drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
                                      const mien_point *rest,
                                      const float *gains, float ridge,

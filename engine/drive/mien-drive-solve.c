@@ -11,6 +11,7 @@
 #include "../face/mien-iris.h"
 #include "../mien-landmarks.h"
 #include "../mien-rig.h"
+#include "../rig/rig-private.h" /* rig_face_shape: the depth of a nod */
 
 #define MISSING_HOLD 0.25
 #define MISSING_EASE 0.5
@@ -24,6 +25,11 @@
  * expression is solved as bilateral AUs, and only a clear asymmetry (a
  * wink, a half smile) as one-sided excess. */
 #define ONE_SIDED_RIDGE 10.0
+/* The turn's ridge, relative to its normal matrix's trace. */
+#define TURN_RIDGE 0.01
+/* The cost of two opposing channels acting together, relative to their
+ * columns' size (drive_add_pair_costs). */
+#define PAIR_COST 1.0
 
 void
 mien_drive_result_clear (mien_drive_result *r)
@@ -177,8 +183,8 @@ sample_field (const mien_image *F, float x, float y, float *fx, float *fy)
 
 /* Landmark weights in the fit: the jaw line moves with yaw and is the net's
  * least certain part, the lids' moves are small but matter. */
-static float
-landmark_weight (int p)
+float
+drive_landmark_weight (int p)
 {
   if (p <= 16)
     return (p >= 6 && p <= 10) ? 0.7f : 0.25f;
@@ -187,6 +193,185 @@ landmark_weight (int p)
   if (p >= 27 && p <= 35)
     return 0.5f;
   return 1.0f;
+}
+
+/* ---- the head's turn and the opposing pairs ---------------------------- */
+
+/* The skull's points, which no AU of the rig moves (their columns are
+ * under 0.002 iod per unit): the jaw line by the ears, the nose bridge,
+ * the eyes' corners. The turn is measured on these alone. */
+static int
+turn_point (int p)
+{
+  return p <= 2 || (p >= 14 && p <= 16) || (p >= 27 && p <= 30) || p == 36
+         || p == 39 || p == 42 || p == 45;
+}
+
+/* A nod and a turn of the rest's head by one degree: each landmark of
+ * the rest moved by its depth (the rig's generic 3-D face turned as the
+ * rest's head, in iod: a small pitch moves a point up or down by depth ×
+ * angle, a small yaw sideways), then aligned back onto the rest as every
+ * frame is (drive_normalise's similarity on the eyes' corners and the
+ * nose), so T holds what is left of a turn after that alignment. */
+static void
+add_turn_columns (inverse_rig *ir, const float R[9])
+{
+  const mien_point *fr = ir->rest_frame;
+  float *z = ir->z;
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    {
+      const float *X = rig_face_shape[p];
+      z[p] = R[6] * X[0] + R[7] * X[1] + R[8] * X[2];
+    }
+  const float d = (float)(M_PI / 180.0);
+  for (int turn = 0; turn < 2; turn++)
+    {
+      mien_point moved[MIEN_N_LANDMARKS];
+      for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+        moved[p] = turn == 0 ? (mien_point){ fr[p].x, fr[p].y - d * z[p] }
+                             : (mien_point){ fr[p].x + d * z[p], fr[p].y };
+      sim2 s = drive_fit_similarity (moved, fr);
+      for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+        {
+          mien_point back = drive_sim_apply (s, moved[p]);
+          ir->T[2 * p][turn] = back.x - fr[p].x;
+          ir->T[2 * p + 1][turn] = back.y - fr[p].y;
+        }
+    }
+  double M[2][2] = { { 0, 0 }, { 0, 0 } };
+  for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+    if (turn_point (r / 2))
+      for (int u = 0; u < 2; u++)
+        for (int v = 0; v < 2; v++)
+          M[u][v] += (double)ir->T[r][u] * ir->T[r][v];
+  double rdg = TURN_RIDGE * (M[0][0] + M[1][1]);
+  M[0][0] += rdg, M[1][1] += rdg;
+  double det = M[0][0] * M[1][1] - M[0][1] * M[1][0];
+  if (!(det > 1e-18))
+    return;
+  ir->Tinv[0][0] = M[1][1] / det, ir->Tinv[1][1] = M[0][0] / det;
+  ir->Tinv[0][1] = -M[0][1] / det, ir->Tinv[1][0] = -M[1][0] / det;
+  ir->n_turn = 2;
+}
+
+/* The rest's points turned by pitch and yaw (degrees) about the face
+ * frame's axes, each by its depth, and aligned back onto the rest as
+ * every frame is: the displacement such a turn leaves, exactly (the cosine
+ * terms included: a nod also shortens the face below the eyes). */
+static void
+turn_displacement (const inverse_rig *ir, double pitch, double yaw, float *d)
+{
+  const mien_point *fr = ir->rest_frame;
+  double b = pitch * M_PI / 180.0, a = yaw * M_PI / 180.0;
+  mien_point moved[MIEN_N_LANDMARKS];
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    {
+      /* Pitch about x (y' = y cos b − z sin b), then yaw about y. */
+      double y = fr[p].y * cos (b) - ir->z[p] * sin (b);
+      double z = fr[p].y * sin (b) + ir->z[p] * cos (b);
+      double x = fr[p].x * cos (a) + z * sin (a);
+      moved[p] = (mien_point){ (float)x, (float)y };
+    }
+  sim2 s = drive_fit_similarity (moved, fr);
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    {
+      mien_point q = drive_sim_apply (s, moved[p]);
+      d[2 * p] = q.x - fr[p].x, d[2 * p + 1] = q.y - fr[p].y;
+    }
+}
+
+/* Takes the head's turn against the rest off d (a frame's displacement
+ * from the rest, 2 × 68, in the rest's face frame): the nod and turn
+ * whose displacement best explains the skull points' (least squares on
+ * T, twice, the second time on what the exact turn leaves), subtracted
+ * from every point. Returns them in degrees. */
+void
+drive_remove_turn (const inverse_rig *ir, float *d, float *pitch, float *yaw)
+{
+  *pitch = *yaw = 0.0f;
+  if (!ir->n_turn)
+    return;
+  double th[2] = { 0.0, 0.0 };
+  float e[2 * MIEN_N_LANDMARKS];
+  for (int it = 0; it < 2; it++)
+    {
+      turn_displacement (ir, th[0], th[1], e);
+      double b[2] = { 0, 0 };
+      for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+        if (turn_point (r / 2))
+          b[0] += ir->T[r][0] * (d[r] - e[r]),
+              b[1] += ir->T[r][1] * (d[r] - e[r]);
+      th[0] += ir->Tinv[0][0] * b[0] + ir->Tinv[0][1] * b[1];
+      th[1] += ir->Tinv[1][0] * b[0] + ir->Tinv[1][1] * b[1];
+    }
+  turn_displacement (ir, th[0], th[1], e);
+  for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+    d[r] -= e[r];
+  *pitch = (float)th[0], *yaw = (float)th[1];
+}
+
+/* Mouth channels that pull against each other in FACS terms: the corners
+ * up against down, wide against narrow (pucker, funnel), lips apart or the
+ * jaw open against pressed or funnelled lips. Their rig moves do not all
+ * point against each other over the whole face (AU12 lifts the cheeks,
+ * AU22 pushes the lips out), so the cosine alone misses them. */
+static int
+opposing (int a, int b)
+{
+  static const int pairs[][2] = {
+    { MIEN_AU12, MIEN_AU15 }, { MIEN_AU12, MIEN_AU22 },
+    { MIEN_AU12, MIEN_AU18 }, { MIEN_AU12, MIEN_AU20 },
+    { MIEN_AU20, MIEN_AU18 }, { MIEN_AU20, MIEN_AU22 },
+    { MIEN_AU14, MIEN_AU22 }, { MIEN_AU14, MIEN_AU18 },
+    { MIEN_AU25, MIEN_AU24 }, { MIEN_AU26, MIEN_AU24 },
+    { MIEN_AU27, MIEN_AU24 }, { MIEN_AU26, MIEN_AU22 },
+    { MIEN_AU27, MIEN_AU22 }, { MIEN_AU27, MIEN_AU15 },
+  };
+  for (size_t k = 0; k < sizeof pairs / sizeof *pairs; k++)
+    if ((pairs[k][0] == a && pairs[k][1] == b)
+        || (pairs[k][0] == b && pairs[k][1] == a))
+      return 1;
+  return 0;
+}
+
+/* Opposing channels acting together cost extra: for columns a and b the
+ * objective gains PAIR_COST · w · √(A_aa A_bb) · a_a a_b, where w is 1 for
+ * a pair of opposing(), else the negative part of their landmark moves'
+ * cosine (0 for moves that do not point against each other). Without it
+ * the least-squares fit explains a lip move outside the rig's span by
+ * sums that nearly cancel on the landmarks (AU12 5 with AU22 5 and AU15
+ * on MEAD's happy clip) and render as a pout. The diagonal is kept, so
+ * each coordinate step of solve_box_qp stays a convex 1-D problem (the
+ * whole may not be: the sweeps find a local minimum, started from the
+ * previous frame's). */
+void
+drive_add_pair_costs (inverse_rig *ir)
+{
+  double norm[MAX_SOLVE];
+  for (int a = 0; a < ir->n; a++)
+    {
+      double s = 0.0;
+      for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+        s += (double)ir->J[r][a] * ir->J[r][a];
+      norm[a] = sqrt (s);
+    }
+  double diag[MAX_SOLVE];
+  for (int a = 0; a < ir->n; a++)
+    diag[a] = ir->A[a][a];
+  for (int a = 0; a < ir->n; a++)
+    for (int b = 0; b < ir->n; b++)
+      {
+        if (a == b || norm[a] <= 0.0 || norm[b] <= 0.0)
+          continue;
+        double s = 0.0;
+        for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
+          s += (double)ir->J[r][a] * ir->J[r][b];
+        double c = s / (norm[a] * norm[b]);
+        double w = c < 0.0 ? -c : 0.0;
+        if (opposing (ir->ch[a].bilateral, ir->ch[b].bilateral))
+          w = 1.0;
+        ir->A[a][b] += PAIR_COST * w * sqrt (diag[a] * diag[b]);
+      }
 }
 
 mien_status
@@ -250,6 +435,9 @@ drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
   mien_image_free (input);
   if (st != MIEN_OK)
     return st;
+  float R[9];
+  if (mien_rig_fit_head (rest, R))
+    add_turn_columns (ir, R);
   /* The normal matrix, with the ridge scaled to the columns' size. */
   double trace = 0.0;
   for (int a = 0; a < ir->n; a++)
@@ -257,7 +445,7 @@ drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
       {
         double s = 0.0;
         for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
-          s += landmark_weight (r / 2) * ir->J[r][a] * ir->J[r][b];
+          s += drive_landmark_weight (r / 2) * ir->J[r][a] * ir->J[r][b];
         ir->A[a][b] = s;
         if (a == b)
           trace += s;
@@ -266,6 +454,7 @@ drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
     ir->A[a][a] += (ir->ch[a].side ? ONE_SIDED_RIDGE : 1.0) * ridge * trace
                        / ir->n
                    + 1e-9;
+  drive_add_pair_costs (ir);
   return MIEN_OK;
 }
 
@@ -305,12 +494,14 @@ solve_frame (const inverse_rig *ir, const mien_point *lm,
       d[2 * p] = n[p].x - ir->rest_frame[p].x;
       d[2 * p + 1] = n[p].y - ir->rest_frame[p].y;
     }
+  float pitch, yaw;
+  drive_remove_turn (ir, d, &pitch, &yaw);
   double b[MAX_SOLVE];
   for (int j = 0; j < ir->n; j++)
     {
       double s = 0.0;
       for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
-        s += landmark_weight (r / 2) * ir->J[r][j] * d[r];
+        s += drive_landmark_weight (r / 2) * ir->J[r][j] * d[r];
       b[j] = s;
     }
   solve_box_qp (ir, b, a);

@@ -42,8 +42,16 @@
  * each landmark is read from its backward field F by solving q + F(q) = p.
  * Those columns form J (136 × channels). Each frame then solves
  *     min ‖W (J a − d)‖² + ridge ‖a‖²   subject to 0 ≤ a ≤ 5
- * by projected coordinate descent on the normal equations (a convex box
- * QP; warm-started from the previous frame). The sided AUs are solved per
+ * by projected coordinate descent on the normal equations (warm-started
+ * from the previous frame), where d has first lost the head's nod and
+ * turn against the rest, measured on the skull's points alone (the jaw
+ * line by the ears, the nose bridge, the eyes' corners: no AU moves them)
+ * with the rig's generic 3-D face for depth, and the objective has a cost
+ * on opposing channels acting together (the mouth's FACS antagonists, and
+ * columns whose moves point against each other), which keeps the fit from
+ * explaining a lip move outside the rig's span by sums that cancel (AU12
+ * with AU22 and AU15: a pout). mien-drive-solve.c, issue #23's MEAD
+ * check; docs/QUALITY.md. The sided AUs are solved per
  * side (AU12L, AU12R) and written back as the bilateral channel (their
  * minimum) plus the one-sided excess, so a symmetric smile edits as one
  * curve. Gaze is not a column of the inverse rig (see "Gaze").
