@@ -29,6 +29,11 @@ same cases.
 
 Usage: scripts/detection-sweep.py [--tool build/app/mien-faces]
          [--work DIR] [--fraction F] [--fit-box] [--markdown]
+         [--every N] [--spans S,S]
+--every N runs every Nth of the cases (numbered as in the full run, so a
+subset's cases are the full run's); --spans keeps only those spans.
+results.json gives each found case's landmark error with its index and its
+roll in all (the photo's own plus the sweep's).
 --fit-box prints the ratios of face-api's detector box to its landmarks'
 extent in the face's upright frame (engine/face/mien-face-refine.c,
 BOX_FROM_LM_*)."""
@@ -283,6 +288,11 @@ def main():
                     help="mien-faces --search modes to compare, separated by "
                     "';'; MODE@SIZES passes --scales SIZES too")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--every", type=int, default=1,
+                    help="run every Nth case only (the same cases, numbered "
+                    "as in the full run; for quick A/B runs)")
+    ap.add_argument("--spans", default="",
+                    help="run only the cases of these spans, e.g. 0.15,0.9")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     paths = photos()
@@ -292,6 +302,11 @@ def main():
         return 0
     rng = np.random.default_rng(19)
     cases = make_cases(gt, paths, args.fraction, rng)
+    for k, c in enumerate(cases):
+        c["index"] = k
+    spans = [float(v) for v in args.spans.split(",") if v]
+    cases = [c for c in cases if c["index"] % args.every == 0
+             and (not spans or c["span"] in spans)]
     modes = args.modes.split(";")
     stats = {m: dict(found=0, errs=[], fp=0, secs=0.0, missed=[]) for m in modes}
     t_start = time.time()
@@ -346,6 +361,7 @@ def main():
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump({m: [dict(photo=os.path.basename(c["photo"]), face=c["face"],
                             span=c["span"], roll=c["roll"], short=c["short"],
+                            index=c["index"], roll_in_all=c["abs_roll"],
                             error=e) for c, e in stats[m].get("err_by", [])]
                    for m in modes}, f, indent=0)
     n = len(cases)

@@ -135,8 +135,10 @@ enum { FACE_PARTS_ALL = 0, FACE_PARTS_LANDMARKS = 1,
        FACE_PARTS_NO_DESCRIPTOR = 2 };
 
 /* Re-crops from the landmarks, upright by the eyes' roll, and runs the
- * landmark net again until the box is stable; then (parts) expressions and
- * the descriptor on the upright face, or only the expressions, or neither.
+ * landmark net again until the box is stable (the settled box's landmarks
+ * averaged over 3 framings and their mirror images); then (parts)
+ * expressions and the descriptor on the upright face, or only the
+ * expressions, or neither.
  * verify: the detector must find the face again (face_verify).
  * MIEN_ERR_INVALID: not a face. */
 mien_status face_describe_refined (mien_face_analyzer *fa,
