@@ -231,14 +231,15 @@ const mien_preset_info mien_presets[MIEN_N_PRESETS] = {
   { "viseme-a", "A", "Mouth open as for \"a\" in father: AU25 + AU26.",
     MIEN_PRESET_GROUP_MOUTH },
   { "viseme-e", "E",
-    "Lips spread as for \"ee\" in see: AU20 + AU12.",
+    "Lips spread as for \"ee\" in see: AU20 + AU12, a little parted "
+    "(AU25).",
     MIEN_PRESET_GROUP_MOUTH },
   { "viseme-o", "O",
     "Lips rounded and open as for \"o\" in go: AU22 + AU18, jaw dropped "
     "(AU25, AU26).", MIEN_PRESET_GROUP_MOUTH },
   { "viseme-u", "U",
     "Lips rounded and pushed forward as for \"oo\" in boot: AU18 + AU22, "
-    "barely parted (AU25).", MIEN_PRESET_GROUP_MOUTH },
+    "a small opening (AU25, AU26).", MIEN_PRESET_GROUP_MOUTH },
   { "viseme-mbp", "M/B/P",
     "Lips pressed together as for m, b and p: AU24 + AU23, chin raised "
     "(AU17).",
@@ -294,13 +295,23 @@ static const preset_term preset_terms[MIEN_N_PRESETS][8] = {
    * postures of the animators' mouth charts, in FACS terms). Sizes were
    * set against face-api's 68 landmarks found again on the results
    * (tests/eval/test-visemes.c): E must widen the inner mouth, O and U
-   * narrow it, A open it, M/B/P close it, each by 10 % or more. */
-  [MIEN_PRESET_VISEME_A] = { { MIEN_AU25, 5.0f }, { MIEN_AU26, 5.0f } },
-  [MIEN_PRESET_VISEME_E] = { { MIEN_AU20, 5.0f }, { MIEN_AU12, 5.0f } },
-  [MIEN_PRESET_VISEME_O] = { { MIEN_AU22, 5.0f }, { MIEN_AU18, 4.0f },
-                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 3.0f } },
+   * narrow it, A open it, M/B/P close it, each by 10 % or more. A drops
+   * the jaw to AU26 3, not 5: at 5 the fold guard scaled the whole field
+   * to 0.57-0.81 and the inner lips opened less than at 3 (the guard then
+   * acts on 6 of 23 faces, >= 0.82). E parts the lips a little (AU25 2).
+   * O and U pucker fully (AU18 5) with a smaller jaw drop than before
+   * (O: AU26 3 -> 2), so that the guard leaves them (nearly) whole; U
+   * opens a little (AU25 2, AU26 1). Measured together with the pucker's
+   * corner skin (engine/rig/rig-tables.c), not one by one
+   * (tests/eval/test-visemes.c, 2026-12-03: A 18, E 19, O 15, U 14 of 22
+   * faces; were 18, 18, 13, 10). */
+  [MIEN_PRESET_VISEME_A] = { { MIEN_AU25, 5.0f }, { MIEN_AU26, 3.0f } },
+  [MIEN_PRESET_VISEME_E] = { { MIEN_AU20, 5.0f }, { MIEN_AU12, 5.0f },
+                             { MIEN_AU25, 2.0f } },
+  [MIEN_PRESET_VISEME_O] = { { MIEN_AU22, 5.0f }, { MIEN_AU18, 5.0f },
+                             { MIEN_AU25, 3.0f }, { MIEN_AU26, 2.0f } },
   [MIEN_PRESET_VISEME_U] = { { MIEN_AU18, 5.0f }, { MIEN_AU22, 5.0f },
-                             { MIEN_AU25, 1.0f } },
+                             { MIEN_AU25, 2.0f }, { MIEN_AU26, 1.0f } },
   [MIEN_PRESET_VISEME_MBP] = { { MIEN_AU24, 5.0f }, { MIEN_AU23, 3.0f },
                                { MIEN_AU17, 2.0f } },
 };

@@ -34,6 +34,7 @@ typedef struct control {
   vec2 q;     /* target position (where the feature ends up) */
   vec2 value; /* backward displacement there: -motion */
   float radius;
+  float weight; /* of its kernel: 1, or less for a corner-skin point */
 } control;
 
 typedef struct control_set {
@@ -42,12 +43,19 @@ typedef struct control_set {
 } control_set;
 
 static void
-add_control (control_set *set, vec2 rest, vec2 motion, float radius)
+add_weighted_control (control_set *set, vec2 rest, vec2 motion, float radius,
+                      float weight)
 {
   if (set->n >= MAX_CONTROLS)
     return;
   set->c[set->n++] = (control){ v_add (rest, motion), v_mul (motion, -1.0f),
-                                radius };
+                                radius, weight };
+}
+
+static void
+add_control (control_set *set, vec2 rest, vec2 motion, float radius)
+{
+  add_weighted_control (set, rest, motion, radius, 1.0f);
 }
 
 static void
@@ -62,6 +70,26 @@ collect_controls (control_set *set, const face_frame *f, const mien_point *lm,
   for (int s = 0; s < 2; s++)
     for (int k = 0; k < N_CHEEK; k++)
       add_control (set, m->cheek_rest[s][k], m->cheek[s][k], r);
+  /* The skin beside the lip corners, only while a pucker moves it
+   * (rig-private.h): it spreads a corner's pull over the cheek. Its weight
+   * grows with its motion from 0, so that the field is continuous in the
+   * AUs and every field without a pucker is bit for bit the one without
+   * these points. (Moving it also as the other controls' field moves it
+   * there, so as not to hold the skin against a smile, let the fold guard
+   * scale O and U to 0.71-0.89 again; not kept.) */
+  for (int s = 0; s < 2; s++)
+    for (int k = 0; k < N_CORNER_SKIN; k++)
+      {
+        const rig_cheek_point *c = &rig_corner_skin_points[k];
+        vec2 motion = m->corner_skin[s][k];
+        float weight = v_len (motion) / (RIG_CORNER_SKIN_FULL * f->iod);
+        if (weight > 0.0f)
+          add_weighted_control (set,
+                                v_add (v_pt (lm[s ? 54 : 48]),
+                                       frame_delta (f, s, c->rest_out,
+                                                    c->rest_down)),
+                                motion, r, fminf (weight, 1.0f));
+      }
   /* Forehead above the brows and a ring outside the jaw line stay still,
    * so brows and jaw move skin, not hairline, ears or background. */
   for (int s = 0; s < 2; s++)
@@ -111,7 +139,7 @@ splat_controls (const control_set *set, mien_image *field, float *num,
         for (int x = b.x0; x <= b.x1; x++)
           {
             float dx = (float)x - c->q.x, dy = (float)y - c->q.y;
-            float k = wendland ((dx * dx + dy * dy) * inv_r2);
+            float k = wendland ((dx * dx + dy * dy) * inv_r2) * c->weight;
             size_t p = (size_t)y * (size_t)w + (size_t)x;
             num[2 * p] += k * c->value.x;
             num[2 * p + 1] += k * c->value.y;

@@ -100,6 +100,20 @@ moves_cheek (rig_moves *m, const face_frame *f, int s, const side_au *a)
     }
 }
 
+/* The skin beside the lip corner (a pucker draws it in with the corner). */
+static void
+moves_corner_skin (rig_moves *m, const face_frame *f, int s, const side_au *a)
+{
+  float out, down;
+  group_motion (RIG_CORNER_SKIN, a, &out, &down);
+  for (int k = 0; k < N_CORNER_SKIN; k++)
+    {
+      const rig_cheek_point *c = &rig_corner_skin_points[k];
+      m->corner_skin[s][k] = frame_delta (f, s, c->out_share * out,
+                                          c->down_share * down);
+    }
+}
+
 /* AU26 rotates the mandible about the ears: the jaw line's points from the
  * chin (k = 0) outwards on both sides. */
 static void
@@ -132,6 +146,7 @@ rig_moves_compute (rig_moves *m, const face_frame *f, const side_au sides[2],
       moves_brows (m, f, s, &sides[s]);
       apply_points (m, f, &rig_corner_points, &sides[s], s);
       moves_cheek (m, f, s, &sides[s]);
+      moves_corner_skin (m, f, s, &sides[s]);
     }
   /* Bilateral lip, jaw and nose AUs act on the midline points too. */
   apply_points (m, f, &rig_lip_points, mid, -1);

@@ -127,6 +127,7 @@ typedef enum rig_group {
   RIG_NOSE_BASE,        /* midline: 33 */
   RIG_NOSTRIL_WING,     /* midline AUs, per side: 31/35 */
   RIG_NOSTRIL,          /* midline AUs, per side: 32/34 */
+  RIG_CORNER_SKIN,      /* per side: the synthetic points beside the corner */
   RIG_N_GROUPS,
 } rig_group;
 
@@ -172,6 +173,16 @@ typedef struct rig_cheek_point {
 
 #define N_CHEEK 2 /* synthetic cheek points per side */
 extern const rig_cheek_point rig_cheek_points[N_CHEEK];
+
+/* The synthetic points in the skin beside each lip corner (the modiolus
+ * and the cheek beyond it), as rig_cheek_point but with the rest position
+ * from the lip corner (48, 54), and their shares of RIG_CORNER_SKIN. A
+ * point takes part in the field only while it moves: its kernel weight
+ * grows with its motion up to 1 at RIG_CORNER_SKIN_FULL iod, so that the
+ * AUs without a RIG_CORNER_SKIN row leave the field exactly as it was. */
+#define N_CORNER_SKIN 3
+#define RIG_CORNER_SKIN_FULL 0.15f
+extern const rig_cheek_point rig_corner_skin_points[N_CORNER_SKIN];
 
 /* Profiles along a row of points: the brows from the outer end (k = 0) to
  * the inner, the jaw line from the chin (k = 0) to the ear (k = 8). */
@@ -224,6 +235,7 @@ typedef struct rig_moves {
   vec2 lm[MIEN_N_LANDMARKS];   /* forward motion in grid pixels */
   vec2 cheek_rest[2][N_CHEEK]; /* synthetic cheek points */
   vec2 cheek[2][N_CHEEK];
+  vec2 corner_skin[2][N_CORNER_SKIN]; /* motion only: rest from 48, 54 */
 } rig_moves;
 
 /* Brow points per side, outer end first. */

@@ -37,7 +37,7 @@ const rig_pull rig_pulls[] = {
   { RIG_LIP_CORNER, MIEN_AU26, -0.02f, 0.08f },
   /* AU18 (incisivii labii) draws the corners towards the mouth's centre
    * as the lips push forward. */
-  { RIG_LIP_CORNER, MIEN_AU18, -0.10f, 0.0f },
+  { RIG_LIP_CORNER, MIEN_AU18, -0.12f, 0.0f },
   /* AU22 (orbicularis oris) funnels the lips: the corners come in, the
    * lips flare apart into a round opening. AU24 presses them together and
    * draws the corners in a little. AU27 (pterygoids, digastric) stretches
@@ -47,6 +47,17 @@ const rig_pull rig_pulls[] = {
   { RIG_LIP_CORNER, MIEN_AU22, -0.12f, 0.0f },
   { RIG_LIP_CORNER, MIEN_AU24, -0.03f, 0.0f },
   { RIG_LIP_CORNER, MIEN_AU27, -0.10f, 0.08f },
+
+  /* The skin beside the lip corner, per side: the pucker (AU18) draws it
+   * in with the corners (rig_corner_skin_points), so that the pull spreads
+   * over the cheek instead of stretching the skin just outside the corner,
+   * where the field came near a fold: the fold guard scaled visemes O and
+   * U (AU18 + AU22) to 0.71-0.97 without it, and with it leaves them
+   * whole but O on one face (0.994; tests/rig/test-rig-fields). AU18's
+   * own pull on the corner is 0.12 iod (was 0.10). AU22 alone has no row
+   * here: its skin points made the detector refuse one face (sample3/2)
+   * at AU22 = 5. */
+  { RIG_CORNER_SKIN, MIEN_AU18, -0.15f, 0.0f },
 
   /* The cheek, per side: AU6 lifts it (orbicularis oculi, pars orbitalis),
    * AU12 lifts and widens it, AU9 pulls it up with the nose, AU15 lets it
@@ -169,6 +180,14 @@ const rig_point_moves rig_nose_points = { nose_points, N_OF (nose_points) };
 const rig_cheek_point rig_cheek_points[N_CHEEK] = {
   { 0.05f, 0.55f, 1.0f, 1.0f },
   { 0.30f, 0.42f, 1.0f, 0.8f },
+};
+
+/* Beside the lip corner: level with it, above and below it, a little
+ * further out; out and down from the corner (48, 54). */
+const rig_cheek_point rig_corner_skin_points[N_CORNER_SKIN] = {
+  { 0.18f, 0.0f, 1.0f, 1.0f },
+  { 0.12f, -0.15f, 0.6f, 0.6f },
+  { 0.12f, 0.15f, 0.6f, 0.6f },
 };
 
 /* ---- profiles -------------------------------------------------------------- */

@@ -22,7 +22,10 @@
  * Identity: on the same re-detected faces, face-api's descriptor of AU22,
  * AU24, AU27 and AU43 at 5 has a cosine of 0.9 or more with the photo's
  * own crop (issue #25's identity check for the new channels), and of every
- * viseme 0.83 or more.
+ * viseme 0.83 or more; O and U, which hold AU18 at its maximum (with AU22
+ * at 5), 0.9 or more: they stand in for AU18 alone, whose own render made
+ * the test run past meson's 300 s on a loaded machine (AU18 = 5 alone:
+ * 0.927 or more, measured 2026-12-03).
  * A half-open mouth in the photo (H0 ≥ 0.15 W0, 7 faces): every viseme is
  * fold-free (the rig's min Jacobian > 0) and M/B/P leaves at most 0.8 of
  * the opening H0 (0.6 on the mean over those faces).
@@ -49,9 +52,10 @@ static const char *const channel_specs[] = { "22=5", "24=5", "27=5",
 #define N_CHANNELS ((int)(sizeof channel_specs / sizeof *channel_specs))
 #define N_RENDERS (N_SHAPES + N_CHANNELS)
 /* The issue's identity bound, for the new channels at their maximum
- * (lowest measured 0.912); the visemes combine several AUs at 5 and are
- * held to 0.83 (lowest measured 0.927, and 0.859-0.866 for A on sample1/2
- * with the changed analyzer). */
+ * (lowest measured 0.916 on 2026-12-03, AU24 and AU43; AU18 0.927), and
+ * for O and U, which carry AU18 at 5 (0.933 and 0.931); the other visemes
+ * combine several AUs at 5 and are held to 0.83 (lowest measured 0.902, E
+ * on sample4/1; it was 0.859 for A on sample1/2 with AU26 at 5). */
 #define MIN_COSINE 0.9f
 #define MIN_COSINE_VISEME 0.83f
 #define MAX_FACES 32
@@ -72,19 +76,21 @@ typedef struct mouth {
 } mouth;
 
 /* Faces (of 22 measured) where each viseme missed its 10 %, as measured
- * on 2026-12-02 (docs/QUALITY.md, "Visemes"): the issue's target is none.
- * The fold guard scales A, O and U down (to 0.57-0.81 for A; 0.70-0.97 for
- * O and U), and on small or turned faces face-api's inner corners follow a
- * rounded mouth only partly. A rise is a regression; lower it when the rig
- * gets better. Measured 4, 2, 8, 11 and 1 with the analyzer of commit
- * 220c1f6, and 3-4, 2, 8-9, 13-14, 0 with the face analyzer then being changed
- * (a box it cannot confirm as a face is refused; sample3/2 is then left
- * out); one face of slack over the worst, since the re-detected points
- * also vary by a few thousandths of the iod between runs (the neutral
- * crop's W0 on sample4/2: 0.811 and 0.775). The sanitizer build (-O1)
- * re-detects differently again (sample1/1's neutral W0 0.879 against
- * 0.781): E failed on 4 faces there, so E has two faces of slack. */
-static const int max_fail[N_SHAPES] = { 0, 5, 5, 10, 15, 2 };
+ * on 2026-12-03 (docs/QUALITY.md, "Visemes"): the issue's target is none.
+ * On small or turned faces face-api's inner corners follow a rounded or
+ * spread mouth only partly, and A's jaw opens little on the turned
+ * sample2/1. A rise is a regression; lower it when the rig gets better.
+ * Measured 4, 3, 7, 8 and 0 (A, E, O, U, M/B/P) after the pucker's corner
+ * skin and the recipes of 2026-12-03 (were 4, 4, 9, 12, 0 on the same
+ * build just before; 4, 2, 8, 11, 1 with the analyzer of commit 220c1f6);
+ * one face of slack over that: the same build re-detects the same points,
+ * but a small change of the rig moves the counts by a face or two (U 7, 8
+ * and 9 in runs whose pucker differed by 0.02 iod or in the corner skin's
+ * weight), and other builds re-detect differently. The sanitizer
+ * build (-O1) re-detects differently again (sample1/1's neutral W0 0.879
+ * against 0.781): E failed on 4 faces there, so E has two faces of slack
+ * (not re-measured under the sanitizers since 2026-12-02). */
+static const int max_fail[N_SHAPES] = { 0, 5, 5, 8, 9, 1 };
 
 /* The mean over the faces is at least half way to the 10 % target. */
 static int
@@ -370,7 +376,11 @@ main (void)
                                      : channel_specs[k - N_SHAPES];
               printf (" %s %.3f", what, (double)cosine[k]);
               min_cosine = fminf (min_cosine, cosine[k]);
-              float bound = k < N_SHAPES ? MIN_COSINE_VISEME : MIN_COSINE;
+              int pucker = k < N_SHAPES
+                           && (shape_preset[k] == MIEN_PRESET_VISEME_O
+                               || shape_preset[k] == MIEN_PRESET_VISEME_U);
+              float bound = k < N_SHAPES && !pucker ? MIN_COSINE_VISEME
+                                                    : MIN_COSINE;
               CHECK (cosine[k] >= bound, "%s %s: identity cosine %.3f < %.2f",
                      name, what, (double)cosine[k], (double)bound);
             }
