@@ -25,7 +25,10 @@ usage: mead-check.py OUTDIR [--build BUILD] [--faces sample6.jpg:2,...]
                      [--no-neutral-first] [--clips angry,happy,...]
                      [--extra 'MIEN-RENDER OPTIONS']
 Each run also writes its --drive-stats table and its last frame (PNG) into
-OUTDIR; the table gives the rest frames' mean face-api neutral probability.
+OUTDIR; the table gives the rest frames' mean face-api neutral probability
+and face-api's class of the driving clip's own last frame (the performer:
+what the judge makes of the emotion before any driving; its frame is
+written to OUTDIR too, never into the repository).
 Prints a Markdown table and the count of clips whose class matches.
 """
 import argparse
@@ -93,6 +96,24 @@ def last_frame_class(build, video, near, outdir):
     return max(probs, key=probs.get), probs
 
 
+def driver_class(build, clip, outdir):
+    """face-api's class of the driving clip's own last frame (the
+    performer's face, the largest found), written to OUTDIR: how far the
+    judge itself reads the clip as its emotion."""
+    frame = os.path.join(outdir, "driver-%s-last.png" %
+                         os.path.splitext(os.path.basename(clip))[0])
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-sseof", "-0.2",
+                    "-i", clip, "-frames:v", "1", "-update", "1", frame],
+                   check=True)
+    faces = faces_of(build, frame)
+    if not faces:
+        return None, {}
+    f = max(faces, key=lambda g: g["box"]["width"] * g["box"]["height"])
+    probs = dict(zip(CLASSES, f["expressions"])) if isinstance(
+        f["expressions"], list) else f["expressions"]
+    return max(probs, key=probs.get), probs
+
+
 def neutral_first(clip, outdir):
     """The neutral clip, then clip, as one video (lossless enough: CRF 12)."""
     out = os.path.join(outdir, "neutral-then-" + os.path.basename(clip))
@@ -139,6 +160,8 @@ def main():
             src = os.path.join(DRIVING, "mead-W009-%s.mp4" % clip)
             if not os.path.exists(src):
                 continue
+            own, own_probs = driver_class(a.build, src, a.outdir)
+            own = "%s %.2f" % (own, own_probs[own]) if own else "no face"
             if not a.no_neutral_first:
                 src = neutral_first(src, a.outdir)
             stem = "%s-%s" % (os.path.splitext(os.path.basename(photo))[0],
@@ -151,8 +174,8 @@ def main():
                                + shlex.split(a.extra),
                                capture_output=True, text=True)
             if p.returncode != 0:
-                rows.append((spec, clip, want, "error: " + p.stderr.strip(),
-                             "", ""))
+                rows.append((spec, clip, want, own,
+                             "error: " + p.stderr.strip(), "", ""))
                 continue
             m = re.search(r"rest: (\d+) frames \(first (\d+)\), neutral "
                           r"([0-9.]+)", p.stdout)
@@ -163,15 +186,15 @@ def main():
             if want is not None:
                 counted += 1
                 hits += got == want
-            rows.append((spec, clip, want or "(no face-api class)", rest,
-                         got, top))
-            print("%s %s: rest neutral %s; %s (%s)" % (spec, clip, rest, got,
-                                                        top), flush=True)
-    print("\n| face | clip | want | rest: face-api neutral | face-api's class"
-          " of the last frame | top three |")
-    print("|---|---|---|---|---|---|")
+            rows.append((spec, clip, want or "(no face-api class)", own,
+                         rest, got, top))
+            print("%s %s: rest neutral %s; %s (%s); the driver's own last "
+                  "frame: %s" % (spec, clip, rest, got, top, own), flush=True)
+    print("\n| face | clip | want | the driver's own last frame | rest: "
+          "face-api neutral | face-api's class of the last frame | top three |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %s | %s | %s | %s | %s |" % r)
+        print("| %s | %s | %s | %s | %s | %s | %s |" % r)
     print("\n%d of %d clips with a face-api class match" % (hits, counted))
     return 0
 
