@@ -26,6 +26,11 @@
  * does.
  * MIEN_GAZE_CROPS=DIR writes 1:1 crops of the eyes (photo, h −1, h +1,
  * v −1, v +1, stacked) per face, DIR/gaze-STEM-FACE.png (docs/images).
+ * MIEN_GAZE_FIT=1 prints, per eye, the fit in the photo (the animator's, on
+ * the fixture landmarks) beside the re-fit on the photo's own crop, and per
+ * case where the iris was found again: what docs/QUALITY.md's classes of
+ * misses are read from. MIEN_GAZE_ONLY=STEM/FACE[,...] measures only those
+ * faces (the totals are then not checked).
  * Skips (77) without data/samples or the models. */
 #include <math.h>
 #include <string.h>
@@ -57,6 +62,10 @@ static const gaze_case cases[] = {
 /* Share of the measured (eye, case) pairs within the bound, as measured on
  * 2026-12-02 (docs/QUALITY.md, "Gaze"): the issue's target is all. */
 #define MIN_OK_SHARE 0.64f
+/* And the count reached on 2026-12-03 (254 of 352, docs/QUALITY.md),
+ * less two: it fails when a change to the fit, the move or the
+ * re-detection loses cases. */
+#define MIN_OK 252
 
 /* The iris offset in the eye's frame, in fractions of the width (h along
  * the axis, v across it, + down). */
@@ -205,6 +214,13 @@ measure_face (mien_face_analyzer *fa, mien_generator *rig,
             {
               offset_in_width (&i1[s], &h1, &v1);
               moved[k][s] = cases[k].h != 0.0f ? h1 - h0 : v1 - v0;
+              if (getenv ("MIEN_GAZE_FIT"))
+                printf ("  %s %s h %+.1f v %+.1f: re-found at %+.3f %+.3f "
+                        "r/w %.2f (own crop %+.3f %+.3f)\n", name,
+                        s ? "L" : "R", (double)cases[k].h,
+                        (double)cases[k].v, (double)h1, (double)v1,
+                        (double)(i1[s].radius / i1[s].eye_width), (double)h0,
+                        (double)v0);
             }
           float asked = cases[k].h != 0.0f ? MIEN_IRIS_GAZE_H * cases[k].h
                                            : MIEN_IRIS_GAZE_V * cases[k].v;
@@ -226,10 +242,19 @@ measure_face (mien_face_analyzer *fa, mien_generator *rig,
         continue;
       printf ("%-10s %s", name, s ? "L" : "R");
       if (getenv ("MIEN_GAZE_FIT"))
-        printf (" [open %.2f edge %.3f contrast %.3f r/w %.2f]",
-                (double)photo_iris[s]->openness, (double)photo_iris[s]->edge,
-                (double)photo_iris[s]->contrast,
-                (double)(photo_iris[s]->radius / photo_iris[s]->eye_width));
+        {
+          float ph, pv, ch, cv;
+          offset_in_width (photo_iris[s], &ph, &pv);
+          offset_in_width (&i0[s], &ch, &cv);
+          printf (" [open %.2f edge %.3f contrast %.3f r/w %.2f; photo "
+                  "%+.3f %+.3f, own crop %+.3f %+.3f r/w %.2f]",
+                  (double)photo_iris[s]->openness,
+                  (double)photo_iris[s]->edge,
+                  (double)photo_iris[s]->contrast,
+                  (double)(photo_iris[s]->radius / photo_iris[s]->eye_width),
+                  (double)ph, (double)pv, (double)ch, (double)cv,
+                  (double)(i0[s].radius / i0[s].eye_width));
+        }
       for (int k = 0; k < N_CASES; k++)
         printf (" %+6.3f%s", (double)moved[k][s], ok[k][s] ? " " : "*");
       printf ("\n");
@@ -516,6 +541,11 @@ main (void)
         {
           char name[64];
           snprintf (name, sizeof name, "%s/%d", stems[s], fi);
+          /* MIEN_GAZE_ONLY=STEM/FACE[,...]: only those faces (a quick
+           * look while working on the fit). */
+          const char *only = getenv ("MIEN_GAZE_ONLY");
+          if (only && !strstr (only, name))
+            continue;
           measure_face (fa, rig, photo, &lf.faces[fi], name, crops_dir,
                         stems[s], fi);
         }
@@ -543,10 +573,14 @@ main (void)
   printf ("\n%d of %d (eye, gaze) cases within %.2f of the width, worst "
           "error %.3f; %d eyes left out\n", n_ok, n_measured, (double)BOUND,
           (double)worst_err, n_left_out);
-  CHECK (n_measured >= 100, "too few eyes measured (%d cases)", n_measured);
-  CHECK (n_ok >= MIN_OK_SHARE * (float)n_measured,
+  int all = getenv ("MIEN_GAZE_ONLY") == NULL;
+  CHECK (!all || n_measured >= 100, "too few eyes measured (%d cases)",
+         n_measured);
+  CHECK (!all || n_ok >= MIN_OK_SHARE * (float)n_measured,
          "%d of %d within the bound (recorded share %.2f)", n_ok, n_measured,
          (double)MIN_OK_SHARE);
+  CHECK (!all || n_ok >= MIN_OK, "%d of %d within the bound (recorded: %d "
+         "or more)", n_ok, n_measured, MIN_OK);
   mien_image_free (astronaut);
   mien_generator_free (rig);
   mien_face_analyzer_free (fa);
