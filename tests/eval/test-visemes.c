@@ -80,9 +80,11 @@ typedef struct mouth {
  * On small or turned faces face-api's inner corners follow a rounded or
  * spread mouth only partly, and A's jaw opens little on the turned
  * sample2/1. A rise is a regression; lower it when the rig gets better.
- * Measured 4, 3, 7, 8 and 0 (A, E, O, U, M/B/P) after the pucker's corner
- * skin and the recipes of 2026-12-03 (were 4, 4, 9, 12, 0 on the same
- * build just before; 4, 2, 8, 11, 1 with the analyzer of commit 220c1f6);
+ * Measured 3, 3, 5, 8 and 0 (A, E, O, U, M/B/P) with the pucker's corner
+ * skin and the recipes of 2026-12-03 and the face analyzer of 626b982
+ * (landmarks averaged over framings); 4, 3, 7, 8, 0 with the analyzer
+ * before it (55a2886, where the old rig gave 4, 4, 9, 12, 0; 4, 2, 8,
+ * 11, 1 with the analyzer of commit 220c1f6);
  * one face of slack over that: the same build re-detects the same points,
  * but a small change of the rig moves the counts by a face or two (U 7, 8
  * and 9 in runs whose pucker differed by 0.02 iod or in the corner skin's
@@ -90,7 +92,7 @@ typedef struct mouth {
  * build (-O1) re-detects differently again (sample1/1's neutral W0 0.879
  * against 0.781): E failed on 4 faces there, so E has two faces of slack
  * (not re-measured under the sanitizers since 2026-12-02). */
-static const int max_fail[N_SHAPES] = { 0, 5, 5, 8, 9, 1 };
+static const int max_fail[N_SHAPES] = { 0, 4, 5, 6, 9, 1 };
 
 /* The mean over the faces is at least half way to the 10 % target. */
 static int
