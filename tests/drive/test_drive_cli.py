@@ -258,8 +258,14 @@ def main():
         rc, out, err, tsv = drive(gz, os.path.join(tmp, "gaze-half.gif"),
                                   "--strength", "0.5")
         half = [float(r["gaze_h"]) for r in stats(tsv)] if rc == 0 else []
-        ratio = [h / g for h, g in zip(half, got) if abs(g) > 0.2]
-        check(ratio and all(abs(x - 0.5) < 0.01 for x in ratio),
+        # Gaze is clamped to ±1 after the strength: a frame whose full-strength
+        # gaze sits at the clamp (the solve read the driver at or past ±1)
+        # halves the unclamped value, so only frames inside it are compared.
+        ratio = [h / g for h, g in zip(half, got) if 0.2 < abs(g) < 0.995]
+        clamped = sum(1 for g in got if abs(g) >= 0.995)
+        print("     --strength 0.5: %d frames compared, %d at the clamp left "
+              "out" % (len(ratio), clamped))
+        check(len(ratio) >= 5 and all(abs(x - 0.5) < 0.01 for x in ratio),
               "--strength 0.5 halves the gaze (%s)"
               % (ratio and "%.3f-%.3f" % (min(ratio), max(ratio))))
         rc, out, err, tsv = drive(gz, os.path.join(tmp, "gaze-none.gif"),
