@@ -81,19 +81,28 @@ def cut_face(build, spec, outdir):
     return path
 
 
-def last_frame_class(build, video, near, outdir):
-    frame = os.path.splitext(video)[0] + "-last.png"
+def last_frame_faces(build, video, frame):
+    """mien-faces on the video's last frame, written to FRAME."""
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-sseof", "-0.2",
                     "-i", video, "-frames:v", "1", "-update", "1", frame],
                    check=True)
-    faces = faces_of(build, frame)
+    return faces_of(build, frame)
+
+
+def class_of(face):
+    """face-api's class of one face and its probabilities."""
+    probs = dict(zip(CLASSES, face["expressions"])) if isinstance(
+        face["expressions"], list) else face["expressions"]
+    return max(probs, key=probs.get), probs
+
+
+def last_frame_class(build, video, near, outdir):
+    faces = last_frame_faces(build, video,
+                             os.path.splitext(video)[0] + "-last.png")
     if not faces:
         return None, {}
-    f = min(faces, key=lambda g: (centre(g)[0] - near[0]) ** 2
-            + (centre(g)[1] - near[1]) ** 2)
-    probs = dict(zip(CLASSES, f["expressions"])) if isinstance(
-        f["expressions"], list) else f["expressions"]
-    return max(probs, key=probs.get), probs
+    return class_of(min(faces, key=lambda g: (centre(g)[0] - near[0]) ** 2
+                        + (centre(g)[1] - near[1]) ** 2))
 
 
 def driver_class(build, clip, outdir):
@@ -102,16 +111,11 @@ def driver_class(build, clip, outdir):
     judge itself reads the clip as its emotion."""
     frame = os.path.join(outdir, "driver-%s-last.png" %
                          os.path.splitext(os.path.basename(clip))[0])
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-sseof", "-0.2",
-                    "-i", clip, "-frames:v", "1", "-update", "1", frame],
-                   check=True)
-    faces = faces_of(build, frame)
+    faces = last_frame_faces(build, clip, frame)
     if not faces:
         return None, {}
-    f = max(faces, key=lambda g: g["box"]["width"] * g["box"]["height"])
-    probs = dict(zip(CLASSES, f["expressions"])) if isinstance(
-        f["expressions"], list) else f["expressions"]
-    return max(probs, key=probs.get), probs
+    return class_of(max(faces, key=lambda g: g["box"]["width"]
+                        * g["box"]["height"]))
 
 
 def neutral_first(clip, outdir):

@@ -130,9 +130,6 @@ typedef struct inverse_rig {
  * (mien-drive-solve.c); *pitch and *yaw in degrees. */
 void drive_remove_turn (const inverse_rig *ir, float *d, float *pitch,
                         float *yaw);
-/* The cost of opposing channels acting together, added to ir->A (done by
- * drive_build_inverse_rig). */
-void drive_add_pair_costs (inverse_rig *ir);
 /* Landmark p's weight in the fit (the jaw line least, the lids most). */
 float drive_landmark_weight (int p);
 

@@ -28,7 +28,7 @@
 /* The turn's ridge, relative to its normal matrix's trace. */
 #define TURN_RIDGE 0.01
 /* The cost of two opposing channels acting together, relative to their
- * columns' size (drive_add_pair_costs). */
+ * columns' size (add_pair_costs). */
 #define PAIR_COST 1.0
 
 void
@@ -344,8 +344,8 @@ opposing (int a, int b)
  * each coordinate step of solve_box_qp stays a convex 1-D problem (the
  * whole may not be: the sweeps find a local minimum, started from the
  * previous frame's). */
-void
-drive_add_pair_costs (inverse_rig *ir)
+static void
+add_pair_costs (inverse_rig *ir)
 {
   double norm[MAX_SOLVE];
   for (int a = 0; a < ir->n; a++)
@@ -454,7 +454,7 @@ drive_build_inverse_rig (inverse_rig *ir, mien_generator *gen,
     ir->A[a][a] += (ir->ch[a].side ? ONE_SIDED_RIDGE : 1.0) * ridge * trace
                        / ir->n
                    + 1e-9;
-  drive_add_pair_costs (ir);
+  add_pair_costs (ir);
   return MIEN_OK;
 }
 
