@@ -6,6 +6,7 @@
 #include "mien-window-private.h"
 
 #include <glib/gi18n.h>
+#include <sys/resource.h>
 
 /* ---- the quality of the result ------------------------------------------- */
 
@@ -121,6 +122,19 @@ mien_window_measure_action (GtkWidget *widget, const char *action,
 
 /* ---- responsiveness ------------------------------------------------------ */
 
+/* The calling thread's CPU time (user + system), in microseconds: the main
+ * thread's own work over the drag, which the machine's other load does not
+ * change as much as it changes the gaps. */
+static gint64
+thread_cpu_us (void)
+{
+  struct rusage u;
+  if (getrusage (RUSAGE_THREAD, &u) != 0)
+    return 0;
+  return (gint64)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * G_USEC_PER_SEC
+         + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+
 /* Frame-clock ticks come every ~16 ms while the main loop is free; a long
  * gap between two is a stall the user would see as a frozen window. */
 static gboolean
@@ -131,6 +145,11 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
   if (self->last_tick_us != 0)
     {
       gint64 gap = now - self->last_tick_us;
+      /* The photo is open and the user has not moved a slider yet: the
+       * opening's frames (its first draw, the tiles' uploads). */
+      if (!self->measuring && self->session != NULL)
+        self->opening_max_tick_gap_us = MAX (self->opening_max_tick_gap_us,
+                                             gap);
       if (gap > self->max_tick_gap_us)
         self->max_tick_gap_at_ms = (now - self->measure_start_us) / 1000.0;
       self->max_tick_gap_us = MAX (self->max_tick_gap_us, gap);
@@ -157,11 +176,13 @@ mien_window_responsiveness_init (MienWindow *self)
                                   NULL);
 }
 
-/* Measure from the first move: loading a photo is not dragging. */
+/* Measure from the user's first move: loading a photo is not dragging.
+ * (Until session 16 the sliders' reset when a photo opens started it, so
+ * the opening's first frames counted as the drag's.) */
 void
-mien_window_responsiveness_note_change (MienWindow *self)
+mien_window_responsiveness_note_change (MienWindow *self, gboolean by_user)
 {
-  if (self->responsiveness_log == NULL || self->measuring)
+  if (self->responsiveness_log == NULL || self->measuring || !by_user)
     return;
   self->measuring = TRUE;
   self->last_tick_us = self->max_tick_gap_us = self->n_ticks
@@ -171,6 +192,7 @@ mien_window_responsiveness_note_change (MienWindow *self)
   self->pending_moves = g_array_new (FALSE, FALSE, 2 * sizeof (gint64));
   self->move_latencies = g_array_new (FALSE, FALSE, sizeof (double));
   self->measure_start_us = g_get_monotonic_time ();
+  self->measure_start_thread_cpu_us = thread_cpu_us ();
   /* $MIEN_RESPONSIVENESS_ZOOM (e.g. 1): the drag at that zoom, centred on
    * the face's crop, instead of the fitted view (tests/bench). */
   const char *zoom = g_getenv ("MIEN_RESPONSIVENESS_ZOOM");
@@ -200,7 +222,9 @@ mien_window_responsiveness_write (MienWindow *self)
   char gap_ms[G_ASCII_DTOSTR_BUF_SIZE], latency_ms[G_ASCII_DTOSTR_BUF_SIZE];
   char median_ms[G_ASCII_DTOSTR_BUF_SIZE], worst_ms[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (gap_ms, sizeof gap_ms, "%.1f", self->max_tick_gap_us / 1000.0);
-  char gap_at_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  char gap_at_ms[G_ASCII_DTOSTR_BUF_SIZE], opening_gap_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (opening_gap_ms, sizeof opening_gap_ms, "%.1f",
+                   self->opening_max_tick_gap_us / 1000.0);
   g_ascii_formatd (gap_at_ms, sizeof gap_at_ms, "%.0f", self->max_tick_gap_at_ms);
   g_ascii_formatd (latency_ms, sizeof latency_ms, "%.1f", latency);
   /* Each slider move's time to the first frame that shows it (or a later
@@ -215,6 +239,13 @@ mien_window_responsiveness_write (MienWindow *self)
     }
   g_ascii_formatd (median_ms, sizeof median_ms, "%.1f", median);
   g_ascii_formatd (worst_ms, sizeof worst_ms, "%.1f", worst);
+  /* The main thread's CPU time from the first move to now (the quit). */
+  char main_cpu_ms[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (main_cpu_ms, sizeof main_cpu_ms, "%.0f",
+                   self->measuring ? (thread_cpu_us ()
+                                      - self->measure_start_thread_cpu_us)
+                                         / 1000.0
+                                   : -1.0);
   char uploaded_mb[G_ASCII_DTOSTR_BUF_SIZE];
   g_ascii_formatd (uploaded_mb, sizeof uploaded_mb, "%.1f",
                    mien_preview_get_uploaded_bytes (self->preview) / 1e6);
@@ -234,21 +265,22 @@ mien_window_responsiveness_write (MienWindow *self)
   g_string_append (gaps, "]");
   g_autofree char *json = g_strdup_printf (
       "{\"ticks\": %" G_GINT64_FORMAT ", \"max_tick_gap_ms\": %s, "
-      "\"max_tick_gap_at_ms\": %s, "
+      "\"max_tick_gap_at_ms\": %s, \"opening_max_tick_gap_ms\": %s, "
       "\"gaps_over_50ms\": %" G_GINT64_FORMAT ", \"requests\": %" G_GUINT64_FORMAT
       ", \"dropped\": %" G_GUINT64_FORMAT ", \"frames_shown\": %" G_GUINT64_FORMAT
       ", \"last_change_to_screen_ms\": %s, \"moves_shown\": %u"
       ", \"move_to_screen_median_ms\": %s, \"move_to_screen_worst_ms\": %s"
       ", \"uploaded_mb\": %s, \"photo_upload_frame_max_mb\": %s"
-      ", \"long_gaps_at_ms_and_ms\": %s"
+      ", \"long_gaps_at_ms_and_ms\": %s, \"main_thread_cpu_ms\": %s"
       /* CLOCK_MONOTONIC of the first move, to line the gaps up with a
        * trace (perf record -k CLOCK_MONOTONIC). */
       ", \"measure_start_monotonic_us\": %" G_GINT64_FORMAT "}\n",
-      self->n_ticks, gap_ms, gap_at_ms, self->n_long_gaps,
+      self->n_ticks, gap_ms, gap_at_ms, opening_gap_ms, self->n_long_gaps,
       self->last_change_serial,
       self->worker ? mien_engine_worker_get_n_dropped (self->worker) : 0,
       self->n_frames_shown, latency_ms, n_moves, median_ms, worst_ms,
-      uploaded_mb, photo_frame_mb, gaps->str, self->measure_start_us);
+      uploaded_mb, photo_frame_mb, gaps->str, main_cpu_ms,
+      self->measure_start_us);
   g_string_free (gaps, TRUE);
   g_file_set_contents (self->responsiveness_log, json, -1, NULL);
 }

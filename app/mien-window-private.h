@@ -80,7 +80,10 @@ struct _MienWindow {
   guint64 last_change_serial;
   gint64 last_change_us, last_change_shown_us;
   guint64 n_frames_shown;
-  gboolean measuring; /* from the first slider move on */
+  gboolean measuring; /* from the user's first slider move on */
+  /* Before that move, from the photo's opening: the longest gap between
+   * ticks (the opening's own stall, logged apart from the drag's). */
+  gint64 opening_max_tick_gap_us;
   double requested_scale; /* display scale of the last frame requested */
   /* The preview last requested: its level and region (level pixels), and
    * the refinement to full resolution pending after it. */
@@ -92,6 +95,7 @@ struct _MienWindow {
    * and each move's time to the screen, in ms. */
   GArray *pending_moves, *move_latencies;
   gint64 measure_start_us;
+  gint64 measure_start_thread_cpu_us; /* the main thread's CPU time then */
   double long_gap_at_ms[16], long_gap_ms[16]; /* the first 16 long gaps */
 
   /* Undo: `committed` is the state the undo stack's top leads to. */
@@ -169,7 +173,8 @@ void mien_window_measure_action (GtkWidget *widget, const char *action,
 /* Starts the responsiveness log when $MIEN_RESPONSIVENESS_LOG is set. */
 void mien_window_responsiveness_init (MienWindow *self);
 /* The first slider move starts the measurement. */
-void mien_window_responsiveness_note_change (MienWindow *self);
+void mien_window_responsiveness_note_change (MienWindow *self,
+                                             gboolean by_user);
 void mien_window_responsiveness_write (MienWindow *self);
 
 G_END_DECLS

@@ -282,7 +282,8 @@ on_frame_failed (MienEngineWorker *worker, guint64 serial, GError *error,
 static void
 on_sliders_changed (MienSliderPanel *panel, MienWindow *self)
 {
-  mien_window_responsiveness_note_change (self);
+  /* A reset or a restore (opening a photo, undo) is not the user's move. */
+  mien_window_responsiveness_note_change (self, !self->restoring);
   mien_window_request_frame (self);
   mien_window_undo_note_change (self);
 }
