@@ -546,9 +546,6 @@ channel_at (const mien_image *im, float x, float y, int ch)
 }
 
 #define MAX_CHANNELS 4
-/* The limbus ring beyond the fitted radius (mien_iris_move). */
-#define LIMBUS_PX 1.0f
-#define LIMBUS_SHARE 0.15f
 
 /* The sclera's colour on the eye-frame row t, at s: interpolated between
  * the sclera just beyond the iris disc on either side of it (where the
@@ -628,15 +625,6 @@ mien_iris_move (mien_image *image,
   float px = iris->centre.x - g.cx, py = iris->centre.y - g.cy;
   float cs = px * g.ux + py * g.uy, ct = -px * g.uy + py * g.ux;
   float r = iris->radius;
-  /* The fit's radius sits on the limbus step, so the iris's dark outer
-   * ring reaches a pixel or two beyond it: filling only the fitted disc
-   * left that ring behind as a dark circle in the uncovered sclera, and
-   * the fill, read just beside the disc, was grey (docs/images/
-   * iris-gaze.png, session 15). The old place is filled out to r_fill,
-   * with the sclera read beyond it; the moved disc carries half of that
-   * ring along. */
-  float limbus = fmaxf (LIMBUS_PX, LIMBUS_SHARE * r);
-  float r_fill = r + limbus, r_new = r;
   /* The centre stays inside the opening, a quarter radius short of the
    * corners: an iris already off centre is not pushed past the corner
    * (sample6/1's left eye, at +0.33 of the width in the photo, went to
@@ -651,7 +639,7 @@ mien_iris_move (mien_image *image,
     return MIEN_OK;
   /* Read from a copy of the eye's box: the moved disc and the fill both
    * read the photo as it was. */
-  float ext = 0.5f * g.w + r_fill + fabsf (ds) + fabsf (dt) + 2.0f;
+  float ext = 0.5f * g.w + r + fabsf (ds) + fabsf (dt) + 2.0f;
   int x0 = (int)floorf (g.cx - ext), x1 = (int)ceilf (g.cx + ext);
   int y0 = (int)floorf (g.cy - ext), y1 = (int)ceilf (g.cy + ext);
   x0 = x0 < 0 ? 0 : x0;
@@ -675,7 +663,7 @@ mien_iris_move (mien_image *image,
   gs.cy -= (float)y0;
   /* The sclera's mean colour, for rows that show none beside the iris. */
   float mean[MAX_CHANNELS];
-  ring_mean (&gs, src, cs, ct, 1.4f * r_fill, 0.85f, mean);
+  ring_mean (&gs, src, cs, ct, 1.4f * r, 0.85f, mean);
   /* The iris's mean colour, for the part of the moved disc whose source
    * the lids covered in the photo (it would bring lid skin along). */
   float iris_mean[MAX_CHANNELS];
@@ -694,8 +682,8 @@ mien_iris_move (mien_image *image,
         float d_new = hypotf (s - cs - ds, t - ct - dt);
         /* Coverage of the old and the moved disc, anti-aliased over a
          * pixel. */
-        float a_old = fminf (fmaxf (r_fill + 0.5f - d_old, 0.0f), 1.0f);
-        float a_new = fminf (fmaxf (r_new + 0.5f - d_new, 0.0f), 1.0f);
+        float a_old = fminf (fmaxf (r + 0.5f - d_old, 0.0f), 1.0f);
+        float a_new = fminf (fmaxf (r + 0.5f - d_new, 0.0f), 1.0f);
         if (a_old == 0.0f && a_new == 0.0f)
           continue;
         float *p = mien_image_row (image, y) + (size_t)x * (size_t)nc;
@@ -704,7 +692,7 @@ mien_iris_move (mien_image *image,
           {
             /* Where the iris was: the sclera, blended at the disc's rim. */
             float sc[MAX_CHANNELS];
-            sclera_at (src, &gs, cs, ct, r_fill, s, t, mean, sc);
+            sclera_at (src, &gs, cs, ct, r, s, t, mean, sc);
             for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
               base[ch] = a_old * sc[ch] + (1 - a_old) * p[ch];
           }
