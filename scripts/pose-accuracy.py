@@ -19,9 +19,11 @@ result's, as mien-eval), min Jacobian (mien-render's report). Per face and
 axis: the sign and whether the estimate grows monotonically from -20 to 20.
 
 usage: pose-accuracy.py [--build build-h] [--faces all|N] [--photos a,b]
-                        [--tsv OUT.tsv] [--sheet OUT.png]
+                        [--axes yaw,pitch,roll] [--tsv OUT.tsv] [--sheet OUT.png]
        pose-accuracy.py --summarise A.tsv,B.tsv
   --faces N   the N largest faces of each photo (default all)
+  --axes      the axes asked (default all three; the leak is still read on
+              the other two)
 """
 import argparse
 import json
@@ -149,8 +151,12 @@ def main():
                     "sample3.jpg,sample4.jpg,sample5.jpg,sample6.jpg")
     ap.add_argument("--tsv")
     ap.add_argument("--sheet")
+    ap.add_argument("--axes", default=",".join(AXES))
     ap.add_argument("--summarise", help="only summarise these TSVs (a,b)")
     a = ap.parse_args()
+    asked_axes = a.axes.split(",")
+    if not asked_axes or any(x not in AXES for x in asked_axes):
+        ap.error("--axes: a comma-separated subset of " + ",".join(AXES))
     if a.summarise:
         rows = []
         for path in a.summarise.split(","):
@@ -207,7 +213,7 @@ def main():
             if a.sheet and len(sheet) < 64:
                 sheet.append((photo_name, fi, "photo", 0,
                               src.crop(win).resize((160, 160))))
-            for axis in AXES:
+            for axis in asked_axes:
                 for ang in ANGLES:
                     out = os.path.join(tmp, "out.png")
                     p = subprocess.run([render_bin, photo, "--landmarks", lmfile,

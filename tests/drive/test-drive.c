@@ -587,8 +587,9 @@ test_turn_not_expression (void)
 }
 
 /* Opposing rig moves acting together cost extra (add_pair_costs in
- * mien-drive-solve.c): a smile whose corners also come in a little (a move outside the rig's
- * span, as a performer's lips make) is solved as a smile, not as AU12
+ * mien-drive-solve.c): a smile whose corners also come in a little (a move
+ * outside the rig's span, as a performer's lips make) is solved as a
+ * smile, not as AU12
  * with AU22/AU18/AU15 pulling the mouth back (a pout on the photo). */
 static void
 test_opposing_pairs (void)
