@@ -334,6 +334,26 @@ opposing (int a, int b)
   return 0;
 }
 
+/* Lips apart or the jaw open together with the corners pulled up or out
+ * or the upper lip raised: an open smile, a laugh, fear's stretched mouth,
+ * disgust's bared teeth. Their landmark moves point partly against each
+ * other (the smile lifts the lower lip's corners, the jaw lowers them), so
+ * the cosine cost below charged every open smile: on liveportrait-d0's
+ * grin (the inner lips 0.2 iod apart) the fit chose AU12 5 with the jaw
+ * shut, and the result smiled with its lips together. FACS scores these
+ * together all the time, so they are exempt from that cost. */
+static int
+compatible (int a, int b)
+{
+  int open_a = a == MIEN_AU25 || a == MIEN_AU26 || a == MIEN_AU27;
+  int open_b = b == MIEN_AU25 || b == MIEN_AU26 || b == MIEN_AU27;
+  if (open_a == open_b)
+    return 0;
+  int other = open_a ? b : a;
+  return other == MIEN_AU6 || other == MIEN_AU9 || other == MIEN_AU10
+         || other == MIEN_AU12 || other == MIEN_AU14 || other == MIEN_AU20;
+}
+
 /* Opposing channels acting together cost extra: for columns a and b the
  * objective gains PAIR_COST · w · √(A_aa A_bb) · a_a a_b, where w is 1 for
  * a pair of opposing(), else the negative part of their landmark moves'
@@ -367,7 +387,10 @@ add_pair_costs (inverse_rig *ir)
         for (int r = 0; r < 2 * MIEN_N_LANDMARKS; r++)
           s += (double)ir->J[r][a] * ir->J[r][b];
         double c = s / (norm[a] * norm[b]);
-        double w = c < 0.0 ? -c : 0.0;
+        double w = c < 0.0 && !compatible (ir->ch[a].bilateral,
+                                          ir->ch[b].bilateral)
+                       ? -c
+                       : 0.0;
         if (opposing (ir->ch[a].bilateral, ir->ch[b].bilateral))
           w = 1.0;
         ir->A[a][b] += PAIR_COST * w * sqrt (diag[a] * diag[b]);

@@ -48,7 +48,9 @@
  * line by the ears, the nose bridge, the eyes' corners: no AU moves them)
  * with the rig's generic 3-D face for depth, and the objective has a cost
  * on opposing channels acting together (the mouth's FACS antagonists, and
- * columns whose moves point against each other), which keeps the fit from
+ * columns whose moves point against each other, except the lips apart or
+ * the jaw open with a smile, a stretch or a raised upper lip, which FACS
+ * scores together: an open smile), which keeps the fit from
  * explaining a lip move outside the rig's span by sums that cancel (AU12
  * with AU22 and AU15: a pout). mien-drive-solve.c, issue #23's MEAD
  * check; docs/QUALITY.md. The sided AUs are solved per
