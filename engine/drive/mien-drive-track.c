@@ -85,7 +85,37 @@ typedef struct tracker {
   int retract;    /* set by a failed check: frames after confirmed go */
   one_euro filter;
   int n_redetect;
+  mien_box crop;  /* the landmark net's last crop (hold_crop) */
+  int have_crop;
 } tracker;
+
+/* How far the box the last landmarks give may drift, as a share of the
+ * crop's side, before the crop follows it. Re-making the crop from every
+ * frame's landmarks feeds the net's noise back into its next input: on a
+ * still photo encoded as a clip (sample3's face crop) the landmarks then
+ * wander 0.009 iod a frame, more than a real driving clip's own jitter,
+ * while a crop that stays put gives the same landmarks for the same
+ * pixels. A face that moves further than this re-crops at once. */
+#define CROP_HOLD 0.02f
+
+static mien_box
+hold_crop (tracker *tr, mien_box want)
+{
+  const mien_box *c = &tr->crop;
+  if (tr->have_crop && c->width > 0.0f && c->height > 0.0f)
+    {
+      float dx = (want.x + 0.5f * want.width) - (c->x + 0.5f * c->width);
+      float dy = (want.y + 0.5f * want.height) - (c->y + 0.5f * c->height);
+      if (fabsf (dx) < CROP_HOLD * c->width
+          && fabsf (dy) < CROP_HOLD * c->height
+          && fabsf (want.width / c->width - 1.0f) < CROP_HOLD
+          && fabsf (want.height / c->height - 1.0f) < CROP_HOLD)
+        return *c;
+    }
+  tr->crop = want;
+  tr->have_crop = 1;
+  return want;
+}
 
 /* Finds faces; picks the wanted one on the first lock, else the one nearest
  * the last position, and describes it. Returns 1 with *face, 0 when none,
@@ -232,6 +262,7 @@ track_frame (tracker *tr, const mien_image *img, int index,
       if (!first_ever)
         tr->n_redetect++;
       tr->fit = drive_box_fit_of (&face);
+      tr->have_crop = 0;
       tr->locked = 1;
       tr->since_check = 0;
       tr->filter.primed = 0;
@@ -239,7 +270,7 @@ track_frame (tracker *tr, const mien_image *img, int index,
   else
     {
       memset (&face, 0, sizeof face);
-      face.box = drive_box_from_landmarks (&tr->fit, tr->raw);
+      face.box = hold_crop (tr, drive_box_from_landmarks (&tr->fit, tr->raw));
       face.score = 1.0f;
       mien_error local = { 0 };
       unsigned flags = describe_flags (tr)
@@ -278,6 +309,7 @@ track_frame (tracker *tr, const mien_image *img, int index,
               tr->confirmed = index;
               tr->n_redetect++;
               tr->fit = drive_box_fit_of (&face);
+              tr->have_crop = 0;
               tr->locked = 1;
               tr->filter.primed = 0;
             }

@@ -7,7 +7,9 @@
  * 68 landmarks (the detector box the analyzer found is remembered relative
  * to the landmarks' bounding box, so the re-made crop is the box the
  * landmark net was trained on) and the analyzer's describe step runs the
- * landmark net on it. Every redetect_every frames, and whenever the face's
+ * landmark net on it. The crop stays where it was while that box moves
+ * less than 2 % of its side (CROP_HOLD in mien-drive-track.c): re-made from
+ * every frame's landmarks it fed the net's noise back into its input. Every redetect_every frames, and whenever the face's
  * size jumps, the detector checks that a face is still there; where none
  * is, the frame is counted missing and the detector runs on every frame
  * until a face is back (the one nearest the last position).

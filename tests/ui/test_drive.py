@@ -245,7 +245,11 @@ check(len(names) == clip_frames and names == cli_names,
 # Since the driven gaze moves the irises (issue #25/#23), that rounding can
 # also flip a pixel on the edge of the eye opening, which the iris move
 # masks hard (measured: 1 pixel in 2 of the 17 frames, up to 47 levels):
-# such pixels are counted apart, at most 3 a frame, the rest within 2 levels.
+# such pixels are counted apart, the rest within 2 levels. Their number
+# depends on where the driven irises land: with the tracker's crop hold
+# (session 17) 1-4 pixels in 13 of the 17 frames, 3-5 levels, all on one
+# iris's edge; so at most 6 a frame. A different clip or frame differs
+# over the whole face (thousands of pixels).
 worst, differing, total, flipped, flipped_max = 0.0, 0, 0, 0, 0
 for name in names:
     a = np.asarray(Image.open(os.path.join(frames_dir, name)).convert("RGB"), np.int16)
@@ -262,7 +266,7 @@ for name in names:
 share = differing / max(total, 1)
 print(f"     against mien-render's frames: max difference {worst} outside {flipped} "
       f"flipped pixels (at most {flipped_max} a frame), {share:.6f} of values differ")
-check(names and worst <= 2.0 and share < 1e-3 and flipped_max <= 3,
+check(names and worst <= 2.0 and share < 1e-3 and flipped_max <= 6,
       f"the frames are the ones mien-render --drive writes (max {worst}, "
       f"{flipped} flipped pixels, {share:.6f} differ)")
 temps = [f for f in os.listdir(work) if f.startswith(".")]
