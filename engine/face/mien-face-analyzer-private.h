@@ -127,6 +127,13 @@ double face_eye_roll (const mien_point *pts);
 face_frame face_frame_from_landmarks (const mien_point *pts);
 face_frame face_frame_from_box (const mien_face *face);
 /* Is there a face in frame f? (mien-face-detect.c) */
+/* The robust search's last look, where nothing found held: padded views
+ * (mien-face-detect.c). */
+mien_status face_detect_padded (mien_face_analyzer *fa,
+                                const mien_image *image,
+                                const mien_face_options *options,
+                                mien_face **faces, int *n_faces,
+                                mien_error *err);
 mien_status face_verify (mien_face_analyzer *fa, const mien_image *image,
                          face_frame f, double threshold, int *is_face,
                          mien_error *err);

@@ -176,6 +176,42 @@ face_check_image (const mien_image *image, mien_error *err)
 
 /* ---- the whole run ---- */
 
+/* Describes each of faces[0 … *n_faces) in place and keeps those that
+ * hold: a face whose crop is empty is dropped, as face-api drops it; one
+ * whose model outputs are absurd is dropped too and remembered in
+ * *damage. Any other error is returned. */
+static mien_status
+describe_found (mien_face_analyzer *fa, const mien_image *image,
+                mien_face *faces, int *n_faces, int *damaged_seen,
+                mien_error *damage, mien_error *err)
+{
+  int kept = 0;
+  for (int i = 0; i < *n_faces; i++)
+    {
+      mien_face face = faces[i];
+      mien_error local = { 0 };
+      mien_status s = mien_face_analyzer_describe (fa, image, &face, &local);
+      if (s == MIEN_ERR_INVALID)
+        continue;
+      if (s == MIEN_ERR_FORMAT)
+        {
+          if (!*damaged_seen)
+            *damage = local;
+          *damaged_seen = 1;
+          continue;
+        }
+      if (s != MIEN_OK)
+        {
+          if (err != NULL)
+            *err = local;
+          return s;
+        }
+      faces[kept++] = face;
+    }
+  *n_faces = kept;
+  return MIEN_OK;
+}
+
 mien_status
 mien_face_analyzer_run (mien_face_analyzer *fa, const mien_image *image,
                         const mien_face_options *options, mien_face **faces,
@@ -183,51 +219,34 @@ mien_face_analyzer_run (mien_face_analyzer *fa, const mien_image *image,
 {
   mien_status s = mien_face_analyzer_detect (fa, image, options, faces,
                                              n_faces, err);
-  if (s != MIEN_OK)
-    return s;
-  /* A face whose crop is empty is dropped, as face-api drops it; one
-   * whose model outputs are absurd is dropped too, and said when no face
-   * is left. */
-  int kept = 0, damaged_seen = 0;
+  int damaged_seen = 0;
   mien_error damage = { 0 };
-  for (int i = 0; i < *n_faces; i++)
-    {
-      mien_face face = (*faces)[i];
-      mien_error local = { 0 };
-      s = mien_face_analyzer_describe (fa, image, &face, &local);
-      if (s == MIEN_ERR_INVALID)
-        continue;
-      if (s == MIEN_ERR_FORMAT)
-        {
-          if (!damaged_seen)
-            damage = local;
-          damaged_seen = 1;
-          continue;
-        }
-      if (s != MIEN_OK)
-        {
-          if (err != NULL)
-            *err = local;
-          mien_faces_free (*faces);
-          *faces = NULL;
-          *n_faces = 0;
-          return s;
-        }
-      (*faces)[kept++] = face;
-    }
-  *n_faces = kept;
-  if (kept == 0)
+  if (s == MIEN_OK)
+    s = describe_found (fa, image, *faces, n_faces, &damaged_seen, &damage,
+                        err);
+  /* Nothing held: the robust search's last look, in padded views. */
+  if (s == MIEN_OK && *n_faces == 0)
     {
       mien_faces_free (*faces);
       *faces = NULL;
-      if (damaged_seen)
-        {
-          if (err != NULL)
-            *err = damage;
-          return damage.status;
-        }
+      s = face_detect_padded (fa, image, options, faces, n_faces, err);
+      if (s == MIEN_OK)
+        s = describe_found (fa, image, *faces, n_faces, &damaged_seen,
+                            &damage, err);
     }
-  return MIEN_OK;
+  if (s != MIEN_OK || *n_faces == 0)
+    {
+      mien_faces_free (*faces);
+      *faces = NULL;
+      *n_faces = 0;
+    }
+  if (s == MIEN_OK && *n_faces == 0 && damaged_seen)
+    {
+      if (err != NULL)
+        *err = damage;
+      return damage.status;
+    }
+  return s;
 }
 
 float

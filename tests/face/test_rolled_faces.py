@@ -13,6 +13,11 @@ margin shows more black than face (docs/QUALITY.md, "Detection"):
   sample5/4 at 30 % of a 256 frame, -40 (-31), sample6/1 at 30 % of a 2160
     frame, +40 (36), and sample6/2 at 15 % of a 512 frame, -40 (-40),
     beside upright faces: only weak candidates.
+And three of the full sweep (fraction 1.0: cases 139, 199 and 353) that
+nothing found before the robust search's last look in padded views:
+  sample3/2 and sample4/2 at 90 % of a 4320 frame, rolled -40 (-45 and
+    -30 in all), and sample6/2 at 60 % of a 2160 frame, +40 (40): each
+    box runs past the frame's edge.
 Each photo is re-framed with the sweep's own render(); the reference box
 is face-api's on the original photo (mien-faces --search single --all,
 face-api's list exactly: faceapi-parity), carried through the transform.
@@ -39,7 +44,15 @@ CASES = [("sample3.jpg", 0, 0.15, -40, 1080,
          ("sample6.jpg", 1, 0.30, 40, 2160,
           (0.4234887167244366, 0.6708457694504416)),
          ("sample6.jpg", 2, 0.15, -40, 512,
-          (0.6985979538288019, 0.7289819296472846))]
+          (0.6985979538288019, 0.7289819296472846)),
+         # The full sweep's (fraction 1.0) faces that nothing found: their
+         # box runs past the frame; found in the padded views.
+         ("sample3.jpg", 2, 0.90, -40, 4320,
+          (0.39549491156541616, 0.3938311997256438)),
+         ("sample4.jpg", 2, 0.90, -40, 4320,
+          (0.7348790204370753, 0.3705827048174294)),
+         ("sample6.jpg", 2, 0.60, 40, 2160,
+          (0.5523287382364008, 0.6592199587119931))]
 
 
 def skip(why):
