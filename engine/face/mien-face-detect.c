@@ -600,6 +600,35 @@ look_again_turned (mien_face_analyzer *fa, const mien_image *image,
   return st;
 }
 
+/* The score the extra passes take candidates from (see the robust search
+ * below): under the threshold, since each must still be verified. */
+static double
+extra_threshold (const mien_face_options *o)
+{
+  double thr = fmax (0.05, o->score_threshold - EXTRA_THRESHOLD_DROP);
+  if (o->search == MIEN_FACE_SEARCH_THOROUGH)
+    thr = fmax (0.05, thr - THOROUGH_THRESHOLD_DROP);
+  return thr;
+}
+
+/* Gives the caller at most max_faces of result (n faces; freed when
+ * none). */
+static mien_status
+hand_over (mien_face *result, int n, int max_faces, mien_face **faces,
+           int *n_faces)
+{
+  if (n > max_faces)
+    n = max_faces;
+  if (n <= 0)
+    {
+      free (result);
+      return MIEN_OK;
+    }
+  *faces = result;
+  *n_faces = n;
+  return MIEN_OK;
+}
+
 mien_status
 mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
                            const mien_face_options *options, mien_face **faces,
@@ -645,9 +674,7 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
        * still be found again centred and upright at the threshold itself
        * (face_verify), which is what keeps out things that are no face. A
        * face Mien has just animated can score 0.49 at 416 (sample2/1 sad). */
-      double thr = fmax (0.05, o.score_threshold - EXTRA_THRESHOLD_DROP);
-      if (o.search == MIEN_FACE_SEARCH_THOROUGH)
-        thr = fmax (0.05, thr - THOROUGH_THRESHOLD_DROP);
+      double thr = extra_threshold (&o);
       /* Upright at the other sizes, then turned where nothing was found
        * (always, when thorough). */
       for (int r = -1; r < 2 && st == MIEN_OK; r++)
@@ -689,16 +716,7 @@ mien_face_analyzer_detect (mien_face_analyzer *fa, const mien_image *image,
         n = drop_straddling (result, n);
     }
   free (weak);
-  if (n > o.max_faces)
-    n = o.max_faces;
-  if (n <= 0)
-    {
-      free (result);
-      return MIEN_OK;
-    }
-  *faces = result;
-  *n_faces = n;
-  return MIEN_OK;
+  return hand_over (result, n, o.max_faces, faces, n_faces);
 }
 
 /* Where the robust search found nothing that holds (no candidate, or none
@@ -720,9 +738,7 @@ face_detect_padded (mien_face_analyzer *fa, const mien_image *image,
   mien_face_options o = resolve_options (options);
   if (o.search == MIEN_FACE_SEARCH_SINGLE)
     return MIEN_OK;
-  double thr = fmax (0.05, o.score_threshold - EXTRA_THRESHOLD_DROP);
-  if (o.search == MIEN_FACE_SEARCH_THOROUGH)
-    thr = fmax (0.05, thr - THOROUGH_THRESHOLD_DROP);
+  double thr = extra_threshold (&o);
   mien_face *result = NULL;
   int n = 0;
   mien_status st = MIEN_OK;
@@ -747,16 +763,7 @@ face_detect_padded (mien_face_analyzer *fa, const mien_image *image,
     }
   if (n > 0 && !o.keep_straddling)
     n = drop_straddling (result, n);
-  if (n > o.max_faces)
-    n = o.max_faces;
-  if (n <= 0)
-    {
-      free (result);
-      return MIEN_OK;
-    }
-  *faces = result;
-  *n_faces = n;
-  return MIEN_OK;
+  return hand_over (result, n, o.max_faces, faces, n_faces);
 }
 
 /* ---- is it a face? ---- */
