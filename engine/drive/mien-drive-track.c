@@ -414,9 +414,9 @@ push_frame (mien_drive_track *t, int *cap, const mien_drive_frame *f,
  * same unfiltered landmarks the caller would use): the fit is as costly as
  * the expression net (about 15 ms a frame on a 512² clip), and on the
  * caller's thread it made the chain half as long again. The frames come
- * out bit for bit as on one thread (test drive-track-threads). Each net runs on one thread (a pool of 1): the
- * layers are too small to split well, and the two nets side by side keep
- * both cores busy. */
+ * out bit for bit as on one thread (test drive-track-threads). Each net
+ * runs on one thread (a pool of 1): the layers are too small to split
+ * well, and the two nets side by side keep both cores busy. */
 
 typedef struct expr_worker {
   pthread_t thread;

@@ -224,8 +224,9 @@ mien_face_analyzer_run (mien_face_analyzer *fa, const mien_image *image,
   if (s == MIEN_OK)
     s = describe_found (fa, image, *faces, n_faces, &damaged_seen, &damage,
                         err);
-  /* Nothing held: the robust search's last look, in padded views. */
-  if (s == MIEN_OK && *n_faces == 0)
+  /* Nothing held: the robust search's last look, in padded views (not
+   * where a model's outputs were absurd: its faces would be too). */
+  if (s == MIEN_OK && *n_faces == 0 && !damaged_seen)
     {
       mien_faces_free (*faces);
       *faces = NULL;
