@@ -122,6 +122,15 @@ typedef struct face_frame {
  * at −40° against 4.8 % refined). */
 #define UPRIGHT_ROLL (12.0 * M_PI / 180.0)
 
+/* A detector's box from the landmarks' extent in the eyes' upright frame
+ * (face_frame_from_landmarks). The ratios are face-api's own, measured on
+ * its detector boxes and landmarks of the demo photos (21 faces; box
+ * width / landmark width, etc.; scripts/detection-sweep.py --fit-box). */
+#define BOX_FROM_LM_W 1.438
+#define BOX_FROM_LM_H 1.375
+#define BOX_FROM_LM_DX 0.0 /* measured −0.03 ± 0.05: taken as symmetric */
+#define BOX_FROM_LM_DY -0.028
+
 /* The roll of the line through the eye centres. */
 double face_eye_roll (const mien_point *pts);
 face_frame face_frame_from_landmarks (const mien_point *pts);

@@ -14,13 +14,7 @@
 
 /* The face's frame from its landmarks: roll from the eye centres, and the
  * box a detector gives for them, from the landmarks' extent in the
- * upright frame. The ratios are face-api's own, measured on its detector
- * boxes and landmarks of the demo photos (21 faces; box width / landmark
- * width, etc.; scripts/detection-sweep.py --fit-box). */
-#define BOX_FROM_LM_W 1.438
-#define BOX_FROM_LM_H 1.375
-#define BOX_FROM_LM_DX 0.0 /* measured −0.03 ± 0.05: taken as symmetric */
-#define BOX_FROM_LM_DY -0.028
+ * upright frame (BOX_FROM_LM_*, mien-face-analyzer-private.h). */
 #define REFINE_MAX 4
 /* How far the refinement may move a detection and still call it the same
  * face: half or twice the size, 50° of roll (an upright pass finds faces
