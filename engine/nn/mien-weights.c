@@ -441,6 +441,17 @@ mien_weights_parse_tfjs (const char *json, size_t length, const char *origin,
       mien_error_prefix (err, "%s", origin);
       return NULL;
     }
+  mien_weights *weights = mien_weights_from_tfjs_json (root, origin, read,
+                                                       user_data, err);
+  mien_json_free (root);
+  return weights;
+}
+
+mien_weights *
+mien_weights_from_tfjs_json (const mien_json *root, const char *origin,
+                             mien_weights_read_fn read, void *user_data,
+                             mien_error *err)
+{
   mien_weights *weights = calloc (1, sizeof *weights);
   mien_status s = MIEN_OK;
   if (weights == NULL)
@@ -452,7 +463,6 @@ mien_weights_parse_tfjs (const char *json, size_t length, const char *origin,
   for (size_t g = 0; s == MIEN_OK && g < mien_json_length (root); g++)
     s = load_group (weights, mien_json_array_get (root, g), origin, read,
                     user_data, err);
-  mien_json_free (root);
   if (s != MIEN_OK)
     {
       mien_weights_free (weights);
@@ -463,9 +473,9 @@ mien_weights_parse_tfjs (const char *json, size_t length, const char *origin,
 
 /* ---- files ---- */
 
-static mien_status
-read_file (const char *path, size_t limit, unsigned char **data, size_t *size,
-           mien_error *err)
+mien_status
+mien_weights_read_file (const char *path, size_t limit, unsigned char **data,
+                        size_t *size, mien_error *err)
 {
   FILE *f = fopen (path, "rb");
   if (f == NULL)
@@ -491,6 +501,7 @@ read_file (const char *path, size_t limit, unsigned char **data, size_t *size,
       free (buf);
       return s;
     }
+  buf[end] = 0; /* a text file is then a C string */
   *data = buf;
   *size = (size_t)end;
   return MIEN_OK;
@@ -506,7 +517,8 @@ read_shard_file (void *user_data, const char *shard_name, unsigned char **data,
   if (path == NULL)
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   snprintf (path, len, "%s%s%s", dir, dir[0] ? "/" : "", shard_name);
-  mien_status s = read_file (path, MAX_SHARD_BYTES, data, size, err);
+  mien_status s = mien_weights_read_file (path, MAX_SHARD_BYTES, data, size,
+                                          err);
   free (path);
   return s;
 }
@@ -516,7 +528,8 @@ mien_weights_load_tfjs (const char *manifest_path, mien_error *err)
 {
   unsigned char *json = NULL;
   size_t size = 0;
-  if (read_file (manifest_path, MIEN_JSON_MAX_SIZE, &json, &size, err)
+  if (mien_weights_read_file (manifest_path, MIEN_JSON_MAX_SIZE, &json, &size,
+                              err)
       != MIEN_OK)
     return NULL;
   char *dir = strdup (manifest_path);
@@ -537,6 +550,15 @@ mien_weights_load_tfjs (const char *manifest_path, mien_error *err)
   free (dir);
   free (json);
   return w;
+}
+
+mien_weights *
+mien_weights_load_tfjs_json (const mien_json *manifest, const char *dir,
+                             const char *origin, mien_error *err)
+{
+  /* read_shard_file only reads the folder name through user_data. */
+  return mien_weights_from_tfjs_json (manifest, origin, read_shard_file,
+                                      (void *)dir, err);
 }
 
 /* ---- for other formats ---- */

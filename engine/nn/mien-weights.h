@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "mien-json.h"
 #include "mien-tensor.h"
 
 #ifdef __cplusplus
@@ -38,7 +39,24 @@ mien_weights *mien_weights_parse_tfjs (const char *json, size_t length,
                                        const char *origin,
                                        mien_weights_read_fn read,
                                        void *user_data, mien_error *err);
+/* The same from a manifest already parsed: a graph model's model.json
+ * holds it as its "weightsManifest" member. */
+mien_weights *mien_weights_from_tfjs_json (const mien_json *manifest,
+                                           const char *origin,
+                                           mien_weights_read_fn read,
+                                           void *user_data, mien_error *err);
+/* Same, reading the shards from dir ("" for the current folder). */
+mien_weights *mien_weights_load_tfjs_json (const mien_json *manifest,
+                                           const char *dir,
+                                           const char *origin,
+                                           mien_error *err);
 void mien_weights_free (mien_weights *weights);
+
+/* A whole file into memory (NUL-terminated; *size excludes the NUL),
+ * refused over limit bytes; the errors name the path. */
+mien_status mien_weights_read_file (const char *path, size_t limit,
+                                    unsigned char **data, size_t *size,
+                                    mien_error *err);
 
 /* An empty set, for loaders of other formats (mien-safetensors.h). */
 mien_weights *mien_weights_new (mien_error *err);

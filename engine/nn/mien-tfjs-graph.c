@@ -1,0 +1,1340 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "mien-tfjs-graph.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mien-json.h"
+#include "mien-weights.h"
+
+#define MAX_NODES 100000
+#define MAX_INPUTS 64
+
+typedef enum node_kind {
+  NODE_CONST,
+  NODE_PLACEHOLDER,
+  NODE_IDENTITY,
+  NODE_CONV2D,
+  NODE_DEPTHWISE,
+  NODE_ADD,
+  NODE_BIAS_ADD,
+  NODE_PRELU,
+  NODE_ACTIVATION,
+  NODE_MAX_POOL,
+  NODE_AVG_POOL,
+  NODE_PAD,
+  NODE_CONCAT,
+  NODE_RESHAPE,
+} node_kind;
+
+/* How a PReLU (x < 0 ? alpha·x : x, per channel) is composed from the
+ * runtime's ops, which have no per-channel slope: when every alpha <= 1,
+ * x + relu((alpha − 1)·x) (two ops); otherwise x + (1 − alpha)·relu(−x)
+ * (three). Both are exact up to one rounding of the product. */
+typedef enum prelu_mode {
+  PRELU_NONE = 0,
+  PRELU_FAST,
+  PRELU_GENERAL,
+} prelu_mode;
+
+typedef struct node {
+  char *name;
+  char *op;
+  node_kind kind;
+  int n_inputs;
+  int inputs[MAX_INPUTS]; /* data inputs, node indices */
+  const mien_tensor *value; /* Const: owned by the weights */
+  /* Convolution and pooling windows. */
+  int stride_h, stride_w, kernel_h, kernel_w;
+  mien_nn_padding_mode padding;
+  int explicit_pads[4]; /* top, bottom, left, right */
+  int has_bias;
+  mien_nn_act act;
+  prelu_mode prelu;
+  int prelu_input;
+  mien_tensor *prelu_scale; /* FAST: alpha − 1; GENERAL: 1 − alpha */
+  mien_tensor *neg_ones;    /* GENERAL: −1 per channel */
+  /* AddV2 / BiasAdd with a constant operand, flattened to [C]. */
+  mien_tensor *shift;
+  int data_input; /* the non-constant operand of such an add */
+  int pads[MIEN_TENSOR_MAX_RANK][2]; /* Pad */
+  int pad_rank;
+  int shape_rank; /* Reshape target, or the Placeholder's (-1: any size) */
+  int shape[MIEN_TENSOR_MAX_RANK];
+} node;
+
+struct mien_tfjs_graph {
+  char *origin;
+  node *nodes;
+  int n_nodes;
+  int *order; /* every node, each after its inputs */
+  int input;  /* the Placeholder, -1 when there is none */
+  mien_weights *weights;
+};
+
+/* ---- small helpers ---- */
+
+static char *
+dup_string (const char *s)
+{
+  size_t n = strlen (s) + 1;
+  char *d = malloc (n);
+  if (d != NULL)
+    memcpy (d, s, n);
+  return d;
+}
+
+/* TensorFlow's JSON writes int64 values as decimal strings, some tools as
+ * numbers; both are accepted, nothing else (no locale, no hex, no spaces). */
+static int
+json_int (const mien_json *v, long long *out)
+{
+  if (mien_json_get_type (v) == MIEN_JSON_NUMBER)
+    {
+      double d = mien_json_number (v);
+      if (!(d == floor (d) && fabs (d) <= (double)(1 << 30)))
+        return 0;
+      *out = (long long)d;
+      return 1;
+    }
+  const char *s = mien_json_string (v);
+  if (s == NULL || *s == '\0')
+    return 0;
+  int neg = *s == '-';
+  s += neg;
+  if (*s == '\0')
+    return 0;
+  long long r = 0;
+  for (; *s; s++)
+    {
+      if (*s < '0' || *s > '9' || r > (1 << 30))
+        return 0;
+      r = r * 10 + (*s - '0');
+    }
+  if (r > (1 << 30))
+    return 0;
+  *out = neg ? -r : r;
+  return 1;
+}
+
+static int
+base64_value (char c)
+{
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/* Attribute strings are bytes, base64-encoded in the JSON form of the
+ * graph. Decodes into buf (NUL-terminated); 0 when malformed or too long. */
+static int
+base64_decode (const char *in, char *buf, size_t size)
+{
+  size_t n = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  for (; *in && *in != '='; in++)
+    {
+      int v = base64_value (*in);
+      if (v < 0)
+        return 0;
+      acc = (acc << 6) | (unsigned)v;
+      bits += 6;
+      if (bits >= 8)
+        {
+          bits -= 8;
+          if (n + 1 >= size)
+            return 0;
+          buf[n++] = (char)((acc >> bits) & 0xFF);
+        }
+    }
+  buf[n] = '\0';
+  return strlen (buf) == n; /* no NUL inside */
+}
+
+static const mien_json *
+attr (const mien_json *n, const char *key)
+{
+  return mien_json_object_get (mien_json_object_get (n, "attr"), key);
+}
+
+/* The attribute's string ("s"); 0 when absent, -1 when malformed. */
+static int
+attr_string (const mien_json *n, const char *key, char *buf, size_t size)
+{
+  const mien_json *a = attr (n, key);
+  if (a == NULL)
+    return 0;
+  const char *s = mien_json_string (mien_json_object_get (a, "s"));
+  if (s == NULL)
+    return -1;
+  return base64_decode (s, buf, size) ? 1 : -1;
+}
+
+/* The attribute's integer list ("list": {"i": [...]}); its length, 0 when
+ * absent or empty, -1 when malformed or longer than max. */
+static int
+attr_int_list (const mien_json *n, const char *key, long long *out, int max)
+{
+  const mien_json *a = attr (n, key);
+  if (a == NULL)
+    return 0;
+  const mien_json *list = mien_json_object_get (a, "list");
+  if (list == NULL)
+    return -1;
+  const mien_json *items = mien_json_object_get (list, "i");
+  size_t len = mien_json_length (items);
+  if (len > (size_t)max)
+    return -1;
+  for (size_t i = 0; i < len; i++)
+    if (!json_int (mien_json_array_get (items, i), &out[i]))
+      return -1;
+  return (int)len;
+}
+
+static int
+attr_int (const mien_json *n, const char *key, long long *out)
+{
+  const mien_json *a = attr (n, key);
+  return a != NULL && json_int (mien_json_object_get (a, "i"), out);
+}
+
+static int
+attr_float (const mien_json *n, const char *key, float *out)
+{
+  const mien_json *f = mien_json_object_get (attr (n, key), "f");
+  if (mien_json_get_type (f) != MIEN_JSON_NUMBER)
+    return 0;
+  *out = (float)mien_json_number (f);
+  return 1;
+}
+
+/* A "shape" attribute ({"dim": [{"size": "-1"}, ...]}) or a tensorShape. */
+static int
+parse_shape (const mien_json *shape, int *rank, int *dims)
+{
+  const mien_json *dim = mien_json_object_get (shape, "dim");
+  size_t len = mien_json_length (dim);
+  if (len > MIEN_TENSOR_MAX_RANK)
+    return 0;
+  *rank = (int)len;
+  for (size_t i = 0; i < len; i++)
+    {
+      long long d;
+      if (!json_int (mien_json_object_get (mien_json_array_get (dim, i),
+                                           "size"), &d)
+          || d < -1 || d == 0 || d > (1 << 28))
+        return 0;
+      dims[i] = (int)d;
+    }
+  return 1;
+}
+
+/* ---- loading ---- */
+
+typedef struct loader {
+  mien_tfjs_graph *g;
+  const mien_json *json_nodes;
+  mien_error *err;
+} loader;
+
+static mien_status
+node_error (loader *l, const node *n, mien_status status, const char *what)
+{
+  return mien_error_set (l->err, status, "%s: node %s (%s): %s", l->g->origin,
+                         n->name, n->op, what);
+}
+
+static int
+find_node (const mien_tfjs_graph *g, const char *name, size_t len)
+{
+  for (int i = 0; i < g->n_nodes; i++)
+    if (g->nodes[i].name != NULL && strlen (g->nodes[i].name) == len
+        && memcmp (g->nodes[i].name, name, len) == 0)
+      return i;
+  return -1;
+}
+
+/* "name", "name:0": the node's (only) output. Other outputs would belong to
+ * multi-output ops, which are not supported. -1 missing, -2 other output. */
+static int
+resolve_ref (const mien_tfjs_graph *g, const char *ref)
+{
+  size_t len = strlen (ref);
+  const char *colon = strrchr (ref, ':');
+  if (colon != NULL)
+    {
+      long long k = 0;
+      const char *p = colon + 1;
+      if (*p == '\0')
+        return -1;
+      for (; *p; p++)
+        {
+          if (*p < '0' || *p > '9' || k > 1000)
+            return -1;
+          k = k * 10 + (*p - '0');
+        }
+      if (k != 0)
+        return find_node (g, ref, (size_t)(colon - ref)) >= 0 ? -2 : -1;
+      len = (size_t)(colon - ref);
+    }
+  return find_node (g, ref, len);
+}
+
+static const mien_tensor *
+const_input (loader *l, const node *n, int i, const char *what)
+{
+  char msg[256];
+  if (i >= n->n_inputs)
+    {
+      snprintf (msg, sizeof msg, "%s input is missing", what);
+      node_error (l, n, MIEN_ERR_FORMAT, msg);
+      return NULL;
+    }
+  const node *src = &l->g->nodes[n->inputs[i]];
+  if (src->kind != NODE_CONST)
+    {
+      snprintf (msg, sizeof msg, "%s (%s) must be a constant", what,
+                src->name);
+      node_error (l, n, MIEN_ERR_UNSUPPORTED, msg);
+      return NULL;
+    }
+  return src->value;
+}
+
+static mien_status
+need_inputs (loader *l, const node *n, int min, int max)
+{
+  if (n->n_inputs >= min && n->n_inputs <= max)
+    return MIEN_OK;
+  char msg[96];
+  snprintf (msg, sizeof msg, "has %d inputs, expected %d%s", n->n_inputs,
+            min, max > min ? " or more" : "");
+  return node_error (l, n, MIEN_ERR_FORMAT, msg);
+}
+
+static mien_status
+check_layout (loader *l, node *n, const mien_json *j)
+{
+  char buf[32];
+  int r = attr_string (j, "data_format", buf, sizeof buf);
+  if (r < 0 || (r > 0 && strcmp (buf, "NHWC") != 0))
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "only data_format NHWC is supported");
+  long long d[8];
+  int nd = attr_int_list (j, "dilations", d, 8);
+  if (nd < 0)
+    return node_error (l, n, MIEN_ERR_FORMAT, "malformed dilations");
+  for (int i = 0; i < nd; i++)
+    if (d[i] != 1)
+      return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                         "dilated windows are not supported");
+  return MIEN_OK;
+}
+
+/* strides, padding (and ksize for pooling) of a 2-D window op. */
+static mien_status
+parse_window (loader *l, node *n, const mien_json *j, int pooling)
+{
+  if (check_layout (l, n, j))
+    return l->err->status;
+  long long s[8];
+  int ns = attr_int_list (j, "strides", s, 8);
+  if (ns != 4 || s[0] != 1 || s[3] != 1 || s[1] < 1 || s[2] < 1
+      || s[1] > 1024 || s[2] > 1024)
+    return node_error (l, n, MIEN_ERR_FORMAT,
+                       "strides must be [1, h, w, 1] with h, w >= 1");
+  n->stride_h = (int)s[1];
+  n->stride_w = (int)s[2];
+  if (pooling)
+    {
+      int nk = attr_int_list (j, "ksize", s, 8);
+      if (nk != 4 || s[0] != 1 || s[3] != 1 || s[1] < 1 || s[2] < 1
+          || s[1] > 1024 || s[2] > 1024)
+        return node_error (l, n, MIEN_ERR_FORMAT,
+                           "ksize must be [1, h, w, 1] with h, w >= 1");
+      n->kernel_h = (int)s[1];
+      n->kernel_w = (int)s[2];
+    }
+  char buf[32];
+  if (attr_string (j, "padding", buf, sizeof buf) != 1)
+    return node_error (l, n, MIEN_ERR_FORMAT, "has no padding");
+  if (strcmp (buf, "SAME") == 0)
+    n->padding = MIEN_NN_PADDING_SAME;
+  else if (strcmp (buf, "VALID") == 0)
+    n->padding = MIEN_NN_PADDING_VALID;
+  else if (strcmp (buf, "EXPLICIT") == 0 && !pooling)
+    {
+      /* [N before, N after, H before, H after, W..., C...] */
+      long long p[8];
+      if (attr_int_list (j, "explicit_paddings", p, 8) != 8 || p[0] || p[1]
+          || p[6] || p[7])
+        return node_error (l, n, MIEN_ERR_FORMAT,
+                           "explicit_paddings must pad H and W only");
+      for (int i = 2; i < 6; i++)
+        if (p[i] < 0 || p[i] > 1 << 16)
+          return node_error (l, n, MIEN_ERR_FORMAT,
+                             "explicit_paddings out of range");
+      n->padding = MIEN_NN_PADDING_EXPLICIT;
+      for (int i = 0; i < 4; i++)
+        n->explicit_pads[i] = (int)p[2 + i];
+    }
+  else
+    {
+      char msg[96];
+      snprintf (msg, sizeof msg, "padding %s is not supported", buf);
+      return node_error (l, n, MIEN_ERR_UNSUPPORTED, msg);
+    }
+  return MIEN_OK;
+}
+
+static mien_tensor *
+vector_of (loader *l, const node *n, size_t c, mien_error *err)
+{
+  int dims[1] = { (int)c };
+  mien_tensor *t = mien_tensor_new (1, dims, err);
+  if (t == NULL)
+    node_error (l, n, MIEN_ERR_NOMEM, "out of memory");
+  else
+    t->constant = 1;
+  return t;
+}
+
+/* A per-channel constant (shape [C], [1,1,C] ...: every dimension but the
+ * last 1) of c channels, or 0 when it is not one. */
+static int
+is_channel_vector (const mien_tensor *t, size_t *c)
+{
+  for (int i = 0; i + 1 < t->rank; i++)
+    if (t->dims[i] != 1)
+      return 0;
+  *c = (size_t)t->dims[t->rank - 1];
+  return 1;
+}
+
+static mien_status
+setup_prelu (loader *l, node *n, int input, size_t channels)
+{
+  const mien_tensor *alpha = const_input (l, n, input, "the PReLU slope");
+  if (alpha == NULL)
+    return l->err->status;
+  size_t c;
+  if (!is_channel_vector (alpha, &c) || (channels && c != channels))
+    {
+      char msg[160], have[64];
+      mien_tensor_shape_string (alpha, have, sizeof have);
+      snprintf (msg, sizeof msg, "PReLU slope has shape %s, expected one "
+                "value per channel (%zu)", have, channels);
+      return node_error (l, n, MIEN_ERR_FORMAT, msg);
+    }
+  int fast = 1;
+  for (size_t i = 0; i < c; i++)
+    fast &= alpha->data[i] <= 1.0f;
+  n->prelu = fast ? PRELU_FAST : PRELU_GENERAL;
+  n->prelu_input = input;
+  n->prelu_scale = vector_of (l, n, c, l->err);
+  if (n->prelu_scale == NULL)
+    return l->err->status;
+  for (size_t i = 0; i < c; i++)
+    n->prelu_scale->data[i] = fast ? alpha->data[i] - 1.0f
+                                   : 1.0f - alpha->data[i];
+  if (!fast)
+    {
+      n->neg_ones = vector_of (l, n, c, l->err);
+      if (n->neg_ones == NULL)
+        return l->err->status;
+      for (size_t i = 0; i < c; i++)
+        n->neg_ones->data[i] = -1.0f;
+    }
+  return MIEN_OK;
+}
+
+/* An activation named in fused_ops or as an op of its own. */
+static int
+activation_of (const char *name, const mien_json *j, const char *alpha_key,
+               mien_nn_act *act)
+{
+  if (strcmp (name, "Relu") == 0)
+    *act = mien_nn_act_make (MIEN_NN_ACT_RELU, 0.0f);
+  else if (strcmp (name, "Elu") == 0)
+    *act = mien_nn_act_make (MIEN_NN_ACT_ELU, 1.0f);
+  else if (strcmp (name, "Sigmoid") == 0)
+    *act = mien_nn_act_make (MIEN_NN_ACT_SIGMOID, 0.0f);
+  else if (strcmp (name, "Tanh") == 0)
+    *act = mien_nn_act_make (MIEN_NN_ACT_TANH, 0.0f);
+  else if (strcmp (name, "LeakyRelu") == 0)
+    {
+      float a = 0.2f; /* TensorFlow's default */
+      attr_float (j, alpha_key, &a);
+      *act = mien_nn_act_make (MIEN_NN_ACT_LEAKY_RELU, a);
+    }
+  else
+    return 0;
+  return 1;
+}
+
+static mien_status
+setup_conv (loader *l, node *n, const mien_json *j, int fused)
+{
+  if (need_inputs (l, n, 2, MAX_INPUTS) || parse_window (l, n, j, 0))
+    return l->err->status;
+  const mien_tensor *filter = const_input (l, n, 1, "the filter");
+  if (filter == NULL)
+    return l->err->status;
+  if (filter->rank != 4)
+    return node_error (l, n, MIEN_ERR_FORMAT, "the filter is not rank 4");
+  size_t co = n->kind == NODE_DEPTHWISE
+                  ? (size_t)filter->dims[2] * (size_t)filter->dims[3]
+                  : (size_t)filter->dims[3];
+  n->act = MIEN_NN_NO_ACT;
+  if (!fused)
+    return need_inputs (l, n, 2, 2);
+
+  /* fused_ops: [] (the convolution alone), [BiasAdd] or [BiasAdd, act];
+   * num_args counts the inputs after the filter that they read. */
+  const mien_json *list
+      = mien_json_object_get (mien_json_object_get (attr (j, "fused_ops"),
+                                                    "list"), "s");
+  size_t n_ops = mien_json_length (list);
+  char ops[2][32] = { "", "" };
+  if (n_ops > 2)
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "more than two fused ops");
+  for (size_t i = 0; i < n_ops; i++)
+    {
+      const char *s = mien_json_string (mien_json_array_get (list, i));
+      if (s == NULL || !base64_decode (s, ops[i], sizeof ops[i]))
+        return node_error (l, n, MIEN_ERR_FORMAT, "malformed fused_ops");
+    }
+  long long num_args = 0;
+  if (n_ops > 0 && !attr_int (j, "num_args", &num_args))
+    return node_error (l, n, MIEN_ERR_FORMAT, "has no num_args");
+  if (n_ops > 0 && strcmp (ops[0], "BiasAdd") != 0)
+    {
+      char msg[96];
+      snprintf (msg, sizeof msg, "fused op %s is not supported (only BiasAdd "
+                "and an activation)", ops[0]);
+      return node_error (l, n, MIEN_ERR_UNSUPPORTED, msg);
+    }
+  int prelu = n_ops == 2 && strcmp (ops[1], "Prelu") == 0;
+  long long want_args = n_ops == 0 ? 0 : prelu ? 2 : 1;
+  if (num_args != want_args || n->n_inputs != 2 + want_args)
+    return node_error (l, n, MIEN_ERR_FORMAT,
+                       "num_args or the number of inputs does not match "
+                       "fused_ops");
+  if (n_ops >= 1)
+    {
+      const mien_tensor *bias = const_input (l, n, 2, "the bias");
+      if (bias == NULL)
+        return l->err->status;
+      if (bias->rank != 1 || (size_t)bias->dims[0] != co)
+        {
+          char msg[160], have[64];
+          mien_tensor_shape_string (bias, have, sizeof have);
+          snprintf (msg, sizeof msg, "bias has shape %s, expected [%zu]",
+                    have, co);
+          return node_error (l, n, MIEN_ERR_FORMAT, msg);
+        }
+      n->has_bias = 1;
+    }
+  if (prelu)
+    return setup_prelu (l, n, 3, co);
+  if (n_ops == 2 && !activation_of (ops[1], j, "leakyrelu_alpha", &n->act))
+    {
+      char msg[96];
+      snprintf (msg, sizeof msg, "fused activation %s is not supported",
+                ops[1]);
+      return node_error (l, n, MIEN_ERR_UNSUPPORTED, msg);
+    }
+  return MIEN_OK;
+}
+
+static mien_status
+setup_add (loader *l, node *n)
+{
+  if (need_inputs (l, n, 2, 2))
+    return l->err->status;
+  const node *a = &l->g->nodes[n->inputs[0]], *b = &l->g->nodes[n->inputs[1]];
+  int a_const = a->kind == NODE_CONST, b_const = b->kind == NODE_CONST;
+  if (n->kind == NODE_ADD && !a_const && !b_const)
+    return MIEN_OK; /* same shapes, checked when it runs */
+  if (n->kind == NODE_BIAS_ADD && !b_const)
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "the bias must be a constant");
+  if (a_const && b_const)
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "adding two constants is not supported");
+  const mien_tensor *c = b_const ? b->value : a->value;
+  size_t channels;
+  if (!is_channel_vector (c, &channels))
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "only a per-channel constant can be broadcast");
+  n->data_input = b_const ? 0 : 1;
+  n->shift = vector_of (l, n, channels, l->err);
+  if (n->shift == NULL)
+    return l->err->status;
+  memcpy (n->shift->data, c->data, channels * sizeof (float));
+  return MIEN_OK;
+}
+
+static mien_status
+setup_pad (loader *l, node *n)
+{
+  if (need_inputs (l, n, 2, 2))
+    return l->err->status;
+  const mien_tensor *p = const_input (l, n, 1, "the paddings");
+  if (p == NULL)
+    return l->err->status;
+  if (p->rank != 2 || p->dims[1] != 2 || p->dims[0] > MIEN_TENSOR_MAX_RANK)
+    return node_error (l, n, MIEN_ERR_FORMAT,
+                       "paddings must be [rank, 2], rank <= 4");
+  n->pad_rank = p->dims[0];
+  for (int i = 0; i < n->pad_rank * 2; i++)
+    {
+      float v = p->data[i];
+      if (!(v >= 0 && v <= (float)(1 << 16) && v == floorf (v)))
+        return node_error (l, n, MIEN_ERR_FORMAT,
+                           "paddings must be non-negative integers");
+      n->pads[i / 2][i % 2] = (int)v;
+    }
+  return MIEN_OK;
+}
+
+static mien_status
+setup_reshape (loader *l, node *n)
+{
+  if (need_inputs (l, n, 2, 2))
+    return l->err->status;
+  const mien_tensor *s = const_input (l, n, 1, "the shape");
+  if (s == NULL)
+    return l->err->status;
+  if (s->rank != 1 || s->dims[0] > MIEN_TENSOR_MAX_RANK)
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "the target shape must have rank <= 4");
+  int unknown = 0;
+  n->shape_rank = s->dims[0];
+  for (int i = 0; i < n->shape_rank; i++)
+    {
+      float v = s->data[i];
+      if (!(v == floorf (v) && (v == -1 || (v >= 1 && v <= (1 << 28))))
+          || (v == -1 && unknown++))
+        return node_error (l, n, MIEN_ERR_FORMAT,
+                           "the target shape must hold sizes >= 1 and at "
+                           "most one -1");
+      n->shape[i] = (int)v;
+    }
+  return MIEN_OK;
+}
+
+static mien_status
+setup_const (loader *l, node *n, const mien_json *j)
+{
+  n->value = mien_weights_find (l->g->weights, n->name);
+  if (n->value == NULL)
+    return node_error (l, n, MIEN_ERR_FORMAT,
+                       "its value is missing from the weights");
+  /* The graph states the constant's shape too: both must agree. */
+  const mien_json *shape
+      = mien_json_object_get (mien_json_object_get (attr (j, "value"),
+                                                    "tensor"), "tensorShape");
+  if (shape == NULL)
+    return MIEN_OK;
+  int rank, dims[MIEN_TENSOR_MAX_RANK];
+  if (!parse_shape (shape, &rank, dims))
+    return node_error (l, n, MIEN_ERR_FORMAT, "malformed tensorShape");
+  const mien_tensor *v = n->value;
+  int same = rank == 0 ? v->rank == 1 && v->dims[0] == 1 : v->rank == rank;
+  for (int i = 0; same && i < rank; i++)
+    same = dims[i] == v->dims[i];
+  if (!same)
+    {
+      char msg[160], have[64];
+      mien_tensor_shape_string (v, have, sizeof have);
+      snprintf (msg, sizeof msg, "the weights hold shape %s, unlike the "
+                "graph's", have);
+      return node_error (l, n, MIEN_ERR_FORMAT, msg);
+    }
+  return MIEN_OK;
+}
+
+static mien_status
+setup_node (loader *l, node *n, const mien_json *j)
+{
+  switch (n->kind)
+    {
+    case NODE_CONST:
+      return setup_const (l, n, j);
+    case NODE_PLACEHOLDER:
+      {
+        const mien_json *shape = mien_json_object_get (attr (j, "shape"),
+                                                       "shape");
+        n->shape_rank = -1; /* any */
+        if (shape != NULL && !mien_json_bool (mien_json_object_get (
+                                 shape, "unknownRank"))
+            && !parse_shape (shape, &n->shape_rank, n->shape))
+          return node_error (l, n, MIEN_ERR_FORMAT, "malformed shape");
+        if (l->g->input >= 0)
+          return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                             "graphs with more than one input are not "
+                             "supported");
+        l->g->input = (int)(n - l->g->nodes);
+        return need_inputs (l, n, 0, 0);
+      }
+    case NODE_IDENTITY:
+      return need_inputs (l, n, 1, 1);
+    case NODE_CONV2D:
+    case NODE_DEPTHWISE:
+      return setup_conv (l, n, j, n->op[0] == '_' || n->op[0] == 'F');
+    case NODE_ADD:
+    case NODE_BIAS_ADD:
+      return setup_add (l, n);
+    case NODE_PRELU:
+      if (need_inputs (l, n, 2, 2))
+        return l->err->status;
+      return setup_prelu (l, n, 1, 0);
+    case NODE_ACTIVATION:
+      if (!activation_of (n->op, j, "alpha", &n->act))
+        return node_error (l, n, MIEN_ERR_UNSUPPORTED, "unknown activation");
+      return need_inputs (l, n, 1, 1);
+    case NODE_MAX_POOL:
+    case NODE_AVG_POOL:
+      if (need_inputs (l, n, 1, 1))
+        return l->err->status;
+      return parse_window (l, n, j, 1);
+    case NODE_PAD:
+      return setup_pad (l, n);
+    case NODE_CONCAT:
+      {
+        if (need_inputs (l, n, 2, MAX_INPUTS))
+          return l->err->status;
+        long long count;
+        if (attr_int (j, "N", &count) && count != n->n_inputs - 1)
+          return node_error (l, n, MIEN_ERR_FORMAT,
+                             "N does not match the inputs");
+        const mien_tensor *axis = const_input (l, n, n->n_inputs - 1,
+                                               "the axis");
+        if (axis == NULL)
+          return l->err->status;
+        if (mien_tensor_n_elements (axis) != 1)
+          return node_error (l, n, MIEN_ERR_FORMAT,
+                             "the axis is not a scalar");
+        return MIEN_OK;
+      }
+    case NODE_RESHAPE:
+      return setup_reshape (l, n);
+    }
+  return MIEN_OK;
+}
+
+static const struct
+{
+  const char *op;
+  node_kind kind;
+} op_table[] = {
+  { "Const", NODE_CONST },
+  { "Placeholder", NODE_PLACEHOLDER },
+  { "Identity", NODE_IDENTITY },
+  { "Conv2D", NODE_CONV2D },
+  { "_FusedConv2D", NODE_CONV2D },
+  { "DepthwiseConv2dNative", NODE_DEPTHWISE },
+  { "FusedDepthwiseConv2dNative", NODE_DEPTHWISE },
+  { "Add", NODE_ADD },
+  { "AddV2", NODE_ADD },
+  { "BiasAdd", NODE_BIAS_ADD },
+  { "Prelu", NODE_PRELU },
+  { "Relu", NODE_ACTIVATION },
+  { "Elu", NODE_ACTIVATION },
+  { "Sigmoid", NODE_ACTIVATION },
+  { "Tanh", NODE_ACTIVATION },
+  { "LeakyRelu", NODE_ACTIVATION },
+  { "MaxPool", NODE_MAX_POOL },
+  { "AvgPool", NODE_AVG_POOL },
+  { "Pad", NODE_PAD },
+  { "ConcatV2", NODE_CONCAT },
+  { "Reshape", NODE_RESHAPE },
+};
+
+static mien_status
+read_nodes (loader *l)
+{
+  mien_tfjs_graph *g = l->g;
+  size_t count = mien_json_length (l->json_nodes);
+  if (mien_json_get_type (l->json_nodes) != MIEN_JSON_ARRAY || count == 0
+      || count > MAX_NODES)
+    return mien_error_set (l->err, MIEN_ERR_FORMAT, "%s: modelTopology has "
+                           "no node list", g->origin);
+  g->nodes = calloc (count, sizeof *g->nodes);
+  if (g->nodes == NULL)
+    return mien_error_set (l->err, MIEN_ERR_NOMEM, "out of memory");
+  g->n_nodes = (int)count;
+  /* Names and ops first, so that inputs may refer to later nodes. */
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      const mien_json *j = mien_json_array_get (l->json_nodes, (size_t)i);
+      const char *name = mien_json_string (mien_json_object_get (j, "name"));
+      const char *op = mien_json_string (mien_json_object_get (j, "op"));
+      if (name == NULL || name[0] == '\0' || op == NULL)
+        return mien_error_set (l->err, MIEN_ERR_FORMAT, "%s: node %d has no "
+                               "name or op", g->origin, i);
+      if (find_node (g, name, strlen (name)) >= 0)
+        return mien_error_set (l->err, MIEN_ERR_FORMAT, "%s: node %s is "
+                               "declared twice", g->origin, name);
+      node *n = &g->nodes[i];
+      if ((n->name = dup_string (name)) == NULL
+          || (n->op = dup_string (op)) == NULL)
+        return mien_error_set (l->err, MIEN_ERR_NOMEM, "out of memory");
+      size_t k;
+      for (k = 0; k < sizeof op_table / sizeof op_table[0]; k++)
+        if (strcmp (op_table[k].op, op) == 0)
+          break;
+      if (k == sizeof op_table / sizeof op_table[0])
+        return mien_error_set (l->err, MIEN_ERR_UNSUPPORTED,
+                               "%s: node %s uses op %s, which is not "
+                               "supported", g->origin, name, op);
+      n->kind = op_table[k].kind;
+    }
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      const mien_json *j = mien_json_array_get (l->json_nodes, (size_t)i);
+      const mien_json *inputs = mien_json_object_get (j, "input");
+      node *n = &g->nodes[i];
+      for (size_t k = 0; k < mien_json_length (inputs); k++)
+        {
+          const char *ref = mien_json_string (mien_json_array_get (inputs,
+                                                                   k));
+          if (ref == NULL)
+            return node_error (l, n, MIEN_ERR_FORMAT, "malformed input");
+          /* Control dependencies order side effects, which an inference
+           * graph's nodes do not have. */
+          if (ref[0] == '^')
+            continue;
+          if (n->n_inputs == MAX_INPUTS)
+            return node_error (l, n, MIEN_ERR_UNSUPPORTED, "too many inputs");
+          int src = resolve_ref (g, ref);
+          if (src < 0)
+            {
+              char msg[320];
+              snprintf (msg, sizeof msg, src == -2 ? "input %.200s: only "
+                        "single-output ops are supported" : "input %.200s is "
+                        "not in the graph", ref);
+              return node_error (l, n, MIEN_ERR_FORMAT, msg);
+            }
+          n->inputs[n->n_inputs++] = src;
+        }
+    }
+  g->input = -1;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (setup_node (l, &g->nodes[i],
+                    mien_json_array_get (l->json_nodes, (size_t)i)))
+      return l->err->status;
+  return MIEN_OK;
+}
+
+/* Kahn's algorithm: the JSON order need not be topological. */
+static mien_status
+sort_nodes (loader *l)
+{
+  mien_tfjs_graph *g = l->g;
+  int n = g->n_nodes;
+  size_t count = n > 0 ? (size_t)n : 1; /* read_nodes refused 0 */
+  int *pending = calloc (count, sizeof *pending);
+  int *n_users = calloc (count + 1, sizeof *n_users);
+  int *users = NULL;
+  g->order = calloc (count, sizeof *g->order);
+  mien_status s = MIEN_OK;
+  if (pending == NULL || n_users == NULL || g->order == NULL)
+    s = mien_error_set (l->err, MIEN_ERR_NOMEM, "out of memory");
+  /* users of node i: users[n_users[i] .. n_users[i + 1]) */
+  size_t edges = 0;
+  for (int i = 0; s == MIEN_OK && i < n; i++)
+    {
+      pending[i] = g->nodes[i].n_inputs;
+      edges += (size_t)g->nodes[i].n_inputs;
+      for (int k = 0; k < g->nodes[i].n_inputs; k++)
+        n_users[g->nodes[i].inputs[k] + 1]++;
+    }
+  if (s == MIEN_OK
+      && (users = calloc (edges ? edges : 1, sizeof *users)) == NULL)
+    s = mien_error_set (l->err, MIEN_ERR_NOMEM, "out of memory");
+  if (s == MIEN_OK)
+    {
+      for (int i = 0; i < n; i++)
+        n_users[i + 1] += n_users[i];
+      int *fill = calloc (count, sizeof *fill);
+      if (fill == NULL)
+        s = mien_error_set (l->err, MIEN_ERR_NOMEM, "out of memory");
+      for (int i = 0; s == MIEN_OK && i < n; i++)
+        for (int k = 0; k < g->nodes[i].n_inputs; k++)
+          {
+            int src = g->nodes[i].inputs[k];
+            users[n_users[src] + fill[src]++] = i;
+          }
+      free (fill);
+    }
+  int done = 0;
+  for (int i = 0; s == MIEN_OK && i < n; i++)
+    if (pending[i] == 0)
+      g->order[done++] = i;
+  for (int head = 0; s == MIEN_OK && head < done; head++)
+    {
+      int i = g->order[head];
+      for (int u = n_users[i]; u < n_users[i + 1]; u++)
+        if (--pending[users[u]] == 0)
+          g->order[done++] = users[u];
+    }
+  if (s == MIEN_OK && done != n)
+    s = mien_error_set (l->err, MIEN_ERR_FORMAT, "%s: the graph has a "
+                        "cycle", g->origin);
+  free (pending);
+  free (n_users);
+  free (users);
+  return s;
+}
+
+
+mien_tfjs_graph *
+mien_tfjs_graph_load (const char *path, mien_error *err)
+{
+  unsigned char *raw = NULL;
+  size_t size = 0;
+  if (mien_weights_read_file (path, MIEN_JSON_MAX_SIZE, &raw, &size, err)
+      != MIEN_OK)
+    return NULL;
+  char *text = (char *)raw;
+  mien_json *root = mien_json_parse (text, size, err);
+  free (text);
+  if (root == NULL)
+    {
+      mien_error_prefix (err, "%s", path);
+      return NULL;
+    }
+  mien_tfjs_graph *g = calloc (1, sizeof *g);
+  mien_status s = MIEN_OK;
+  if (g == NULL || (g->origin = dup_string (path)) == NULL)
+    s = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  const char *format = mien_json_string (mien_json_object_get (root,
+                                                               "format"));
+  if (s == MIEN_OK && format != NULL && strcmp (format, "graph-model") != 0)
+    s = mien_error_set (err, MIEN_ERR_UNSUPPORTED, "%s: format %s, not a "
+                        "TensorFlow.js graph model", path, format);
+  const mien_json *manifest = mien_json_object_get (root, "weightsManifest");
+  if (s == MIEN_OK && manifest == NULL)
+    s = mien_error_set (err, MIEN_ERR_FORMAT, "%s: no weightsManifest",
+                        path);
+  if (s == MIEN_OK)
+    {
+      char *dir = dup_string (path);
+      if (dir == NULL)
+        s = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      else
+        {
+          char *slash = strrchr (dir, '/');
+          if (slash != NULL)
+            slash[slash == dir ? 1 : 0] = '\0';
+          else
+            dir[0] = '\0';
+          g->weights = mien_weights_load_tfjs_json (manifest, dir, path, err);
+          if (g->weights == NULL)
+            s = err ? err->status : MIEN_ERR_FORMAT;
+          free (dir);
+        }
+    }
+  if (s == MIEN_OK)
+    {
+      mien_error local;
+      loader l = { g, mien_json_object_get (mien_json_object_get (
+                          root, "modelTopology"), "node"),
+                   err ? err : &local };
+      s = read_nodes (&l);
+      if (s == MIEN_OK)
+        s = sort_nodes (&l);
+    }
+  mien_json_free (root);
+  if (s != MIEN_OK)
+    {
+      mien_tfjs_graph_free (g);
+      return NULL;
+    }
+  return g;
+}
+
+void
+mien_tfjs_graph_free (mien_tfjs_graph *g)
+{
+  if (g == NULL)
+    return;
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      node *n = &g->nodes[i];
+      free (n->name);
+      free (n->op);
+      mien_tensor_free (n->prelu_scale);
+      mien_tensor_free (n->neg_ones);
+      mien_tensor_free (n->shift);
+    }
+  free (g->nodes);
+  free (g->order);
+  mien_weights_free (g->weights);
+  free (g->origin);
+  free (g);
+}
+
+const char *
+mien_tfjs_graph_input_name (const mien_tfjs_graph *g)
+{
+  return g->input >= 0 ? g->nodes[g->input].name : NULL;
+}
+
+int
+mien_tfjs_graph_input_shape (const mien_tfjs_graph *g,
+                             int dims[MIEN_TENSOR_MAX_RANK])
+{
+  if (g->input < 0)
+    return -1;
+  const node *n = &g->nodes[g->input];
+  for (int i = 0; i < n->shape_rank; i++)
+    dims[i] = n->shape[i];
+  return n->shape_rank;
+}
+
+/* ---- running ---- */
+
+static void
+set_window (const node *n, const mien_tensor *x, int kh, int kw,
+            mien_nn_op *op)
+{
+  mien_nn_op_params *p = &op->params;
+  p->stride_h = n->stride_h;
+  p->stride_w = n->stride_w;
+  if (n->padding == MIEN_NN_PADDING_EXPLICIT)
+    {
+      p->pad_top = n->explicit_pads[0];
+      p->pad_bottom = n->explicit_pads[1];
+      p->pad_left = n->explicit_pads[2];
+      p->pad_right = n->explicit_pads[3];
+    }
+  else if (n->padding == MIEN_NN_PADDING_SAME && x->rank == 4)
+    {
+      mien_nn_same_padding (x->dims[1], kh, n->stride_h, &p->pad_top,
+                            &p->pad_bottom);
+      mien_nn_same_padding (x->dims[2], kw, n->stride_w, &p->pad_left,
+                            &p->pad_right);
+    }
+}
+
+static mien_tensor *
+apply_prelu (mien_nn *nn, const node *n, const mien_tensor *x)
+{
+  mien_tensor *t;
+  if (n->prelu == PRELU_FAST)
+    t = mien_nn_channel_affine (nn, x, n->prelu_scale, NULL, MIEN_NN_RELU);
+  else
+    {
+      mien_tensor *r = mien_nn_channel_affine (nn, x, n->neg_ones, NULL,
+                                               MIEN_NN_RELU);
+      t = mien_nn_channel_affine (nn, r, n->prelu_scale, NULL,
+                                  MIEN_NN_NO_ACT);
+      mien_tensor_free (r);
+    }
+  mien_tensor *y = mien_nn_add (nn, x, t, MIEN_NN_NO_ACT);
+  mien_tensor_free (t);
+  return y;
+}
+
+static mien_tensor *
+run_reshape (mien_nn *nn, const node *n, const mien_tensor *x)
+{
+  size_t total = mien_tensor_n_elements (x), known = 1;
+  int dims[MIEN_TENSOR_MAX_RANK], unknown = -1;
+  for (int i = 0; i < n->shape_rank; i++)
+    {
+      dims[i] = n->shape[i];
+      if (dims[i] == -1)
+        unknown = i;
+      else
+        known *= (size_t)dims[i];
+    }
+  if (unknown >= 0 && known > 0 && total % known == 0)
+    dims[unknown] = (int)(total / known);
+  else if (unknown >= 0)
+    known = 0;
+  size_t have = 1;
+  for (int i = 0; i < n->shape_rank; i++)
+    have *= (size_t)dims[i];
+  if (known == 0 || have != total || n->shape_rank == 0)
+    {
+      mien_error e;
+      char in[64];
+      mien_tensor_shape_string (x, in, sizeof in);
+      mien_error_set (&e, MIEN_ERR_INVALID, "cannot reshape %s to the "
+                      "target shape", in);
+      mien_nn_fail (nn, &e);
+      return NULL;
+    }
+  mien_error e;
+  mien_tensor *y = mien_tensor_copy (x, &e);
+  if (y == NULL)
+    {
+      mien_nn_fail (nn, &e);
+      return NULL;
+    }
+  /* Row-major data does not move: only the shape changes. */
+  y->rank = n->shape_rank;
+  memcpy (y->dims, dims, sizeof dims);
+  return y;
+}
+
+static mien_tensor *
+run_concat (mien_nn *nn, const mien_tfjs_graph *g, const node *n,
+            const mien_tensor *const *values)
+{
+  const mien_tensor *first = values[n->inputs[0]];
+  int axis = (int)g->nodes[n->inputs[n->n_inputs - 1]].value->data[0];
+  if (axis < 0)
+    axis += first->rank;
+  mien_tensor *acc = NULL;
+  for (int k = 1; k < n->n_inputs - 1; k++)
+    {
+      mien_tensor *next = mien_nn_concat (nn, acc ? acc : first,
+                                          values[n->inputs[k]], axis);
+      mien_tensor_free (acc);
+      acc = next;
+      if (acc == NULL)
+        return NULL;
+    }
+  if (acc == NULL) /* one input */
+    {
+      mien_error e;
+      if ((acc = mien_tensor_copy (first, &e)) == NULL)
+        mien_nn_fail (nn, &e);
+    }
+  return acc;
+}
+
+/* Runs one node; its result is new (the caller owns it) except for Const
+ * and Placeholder, which *owned says. */
+static mien_tensor *
+run_node (mien_tfjs_graph *g, mien_nn *nn, const node *n,
+          const mien_tensor *const *values, const mien_tensor *input,
+          int *owned)
+{
+  const mien_tensor *x = n->n_inputs > 0 ? values[n->inputs[0]] : NULL;
+  *owned = 1;
+  switch (n->kind)
+    {
+    case NODE_CONST:
+      *owned = 0;
+      return (mien_tensor *)n->value;
+    case NODE_PLACEHOLDER:
+      *owned = 0;
+      return (mien_tensor *)input;
+    case NODE_IDENTITY:
+      {
+        mien_error e;
+        mien_tensor *y = mien_tensor_copy (x, &e);
+        if (y == NULL)
+          mien_nn_fail (nn, &e);
+        return y;
+      }
+    case NODE_CONV2D:
+    case NODE_DEPTHWISE:
+      {
+        const mien_tensor *filter = values[n->inputs[1]];
+        mien_nn_op op = { .type = n->kind == NODE_CONV2D
+                                      ? MIEN_NN_OP_CONV2D
+                                      : MIEN_NN_OP_DEPTHWISE_CONV2D,
+                          .src = { x, filter,
+                                   n->has_bias ? values[n->inputs[2]]
+                                               : NULL } };
+        set_window (n, x, filter->dims[0], filter->dims[1], &op);
+        op.params.act = n->act;
+        mien_tensor *y = mien_nn_run (nn, &op);
+        if (n->prelu == PRELU_NONE || y == NULL)
+          return y;
+        mien_tensor *z = apply_prelu (nn, n, y);
+        mien_tensor_free (y);
+        return z;
+      }
+    case NODE_ADD:
+    case NODE_BIAS_ADD:
+      if (n->shift == NULL)
+        return mien_nn_add (nn, x, values[n->inputs[1]], MIEN_NN_NO_ACT);
+      return mien_nn_channel_affine (nn, values[n->inputs[n->data_input]],
+                                     NULL, n->shift, MIEN_NN_NO_ACT);
+    case NODE_PRELU:
+      return apply_prelu (nn, n, x);
+    case NODE_ACTIVATION:
+      return mien_nn_activation (nn, x, n->act);
+    case NODE_MAX_POOL:
+    case NODE_AVG_POOL:
+      {
+        mien_nn_op op = { .type = n->kind == NODE_MAX_POOL
+                                      ? MIEN_NN_OP_MAX_POOL
+                                      : MIEN_NN_OP_AVG_POOL,
+                          .src = { x } };
+        op.params.kernel_h = n->kernel_h;
+        op.params.kernel_w = n->kernel_w;
+        set_window (n, x, n->kernel_h, n->kernel_w, &op);
+        return mien_nn_run (nn, &op);
+      }
+    case NODE_PAD:
+      if (x->rank != n->pad_rank)
+        {
+          mien_error e;
+          mien_error_set (&e, MIEN_ERR_INVALID, "paddings are for rank %d, "
+                          "the input has rank %d", n->pad_rank, x->rank);
+          mien_nn_fail (nn, &e);
+          return NULL;
+        }
+      return mien_nn_pad (nn, x, (const int (*)[2])n->pads, 0.0f);
+    case NODE_CONCAT:
+      return run_concat (nn, g, n, values);
+    case NODE_RESHAPE:
+      return run_reshape (nn, n, x);
+    }
+  return NULL;
+}
+
+static int
+output_index (const mien_tfjs_graph *g, const char *name)
+{
+  int i = name != NULL ? resolve_ref (g, name) : -1;
+  return i;
+}
+
+mien_status
+mien_tfjs_graph_run_outputs (mien_tfjs_graph *g, mien_nn *nn,
+                             const mien_tensor *input, int n_outputs,
+                             const char *const *names, mien_tensor **outputs,
+                             mien_error *err)
+{
+  for (int i = 0; i < n_outputs; i++)
+    outputs[i] = NULL;
+  if (n_outputs <= 0)
+    return mien_error_set (err, MIEN_ERR_INVALID, "no output requested");
+  if (mien_nn_failed (nn))
+    return mien_nn_take_error (nn, err);
+  int n = g->n_nodes;
+  size_t count = n > 0 ? (size_t)n : 1;
+  char *needed = calloc (count, 1);
+  char *owned = calloc (count, 1);
+  char *is_output = calloc (count, 1);
+  int *remaining = calloc (count, sizeof *remaining);
+  mien_tensor **values = calloc (count, sizeof *values);
+  mien_status s = MIEN_OK;
+  if (!needed || !owned || !is_output || !remaining || !values)
+    s = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+  for (int i = 0; s == MIEN_OK && i < n_outputs; i++)
+    {
+      int k = output_index (g, names[i]);
+      if (k < 0)
+        s = mien_error_set (err, MIEN_ERR_INVALID, "%s: no output named %s",
+                            g->origin, names[i] ? names[i] : "(null)");
+      else
+        needed[k] = is_output[k] = 1;
+    }
+  /* What the outputs need: walk the order backwards. */
+  for (int k = n - 1; s == MIEN_OK && k >= 0; k--)
+    {
+      const node *nd = &g->nodes[g->order[k]];
+      if (needed[g->order[k]])
+        for (int i = 0; i < nd->n_inputs; i++)
+          {
+            needed[nd->inputs[i]] = 1;
+            remaining[nd->inputs[i]]++;
+          }
+    }
+  if (s == MIEN_OK && g->input >= 0 && needed[g->input])
+    {
+      const node *ph = &g->nodes[g->input];
+      int ok = input != NULL
+               && (ph->shape_rank < 0 || ph->shape_rank == input->rank);
+      for (int i = 0; ok && i < ph->shape_rank; i++)
+        ok = ph->shape[i] < 0 || ph->shape[i] == input->dims[i];
+      if (!ok)
+        {
+          char have[64] = "(none)";
+          if (input != NULL)
+            mien_tensor_shape_string (input, have, sizeof have);
+          s = mien_error_set (err, MIEN_ERR_INVALID, "%s: input %s has "
+                              "shape %s, unlike the graph's placeholder",
+                              g->origin, ph->name, have);
+        }
+    }
+  for (int k = 0; s == MIEN_OK && k < n; k++)
+    {
+      int i = g->order[k];
+      if (!needed[i])
+        continue;
+      const node *nd = &g->nodes[i];
+      int own = 0;
+      values[i] = run_node (g, nn, nd, (const mien_tensor *const *)values,
+                            input, &own);
+      owned[i] = own && values[i] != NULL;
+      if (values[i] == NULL || mien_nn_failed (nn))
+        {
+          mien_error local;
+          mien_error *e = err ? err : &local;
+          s = mien_nn_take_error (nn, e);
+          if (s == MIEN_OK)
+            s = mien_error_set (e, MIEN_ERR_INVALID, "no result");
+          mien_error_prefix (e, "%s: node %s (%s)", g->origin, nd->name,
+                             nd->op);
+          break;
+        }
+      /* Intermediate results go as soon as their last user has run. */
+      for (int k2 = 0; k2 < nd->n_inputs; k2++)
+        {
+          int src = nd->inputs[k2];
+          if (--remaining[src] == 0 && owned[src] && !is_output[src])
+            {
+              mien_tensor_free (values[src]);
+              values[src] = NULL;
+              owned[src] = 0;
+            }
+        }
+    }
+  for (int i = 0; s == MIEN_OK && i < n_outputs; i++)
+    {
+      int k = output_index (g, names[i]);
+      if (owned[k])
+        {
+          outputs[i] = values[k];
+          owned[k] = 0; /* a second request for it gets a copy */
+        }
+      else if ((outputs[i] = mien_tensor_copy (values[k], err)) == NULL)
+        s = err ? err->status : MIEN_ERR_NOMEM;
+    }
+  if (s != MIEN_OK)
+    for (int i = 0; i < n_outputs; i++)
+      {
+        mien_tensor_free (outputs[i]);
+        outputs[i] = NULL;
+      }
+  for (int i = 0; values != NULL && i < n; i++)
+    if (owned[i])
+      mien_tensor_free (values[i]);
+  free (needed);
+  free (owned);
+  free (is_output);
+  free (remaining);
+  free (values);
+  return s;
+}
+
+mien_tensor *
+mien_tfjs_graph_run (mien_tfjs_graph *g, mien_nn *nn,
+                     const mien_tensor *input, const char *output_name,
+                     mien_error *err)
+{
+  mien_tensor *out = NULL;
+  mien_tfjs_graph_run_outputs (g, nn, input, 1, &output_name, &out, err);
+  return out;
+}
