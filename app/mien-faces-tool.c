@@ -27,7 +27,7 @@ usage (FILE *out)
            "Usage: %s PHOTO [--json] [--draw OUT.png]\n"
            "Finds the faces in PHOTO with face-api's models.\n"
            "  -j, --json              print JSON (box, score, roll, landmarks, "
-           "expressions, descriptor)\n"
+           "expressions, descriptor, eyes)\n"
            "  -d, --draw FILE         write a copy of the photo with boxes and "
            "landmarks (.png/.jpg)\n"
            "  -m, --models DIR        face-api models (default: "
@@ -170,6 +170,17 @@ put_number (const char *format, double v)
     fputs ("null", stdout);
 }
 
+/* "[x, y]" */
+static void
+put_point (mien_point p)
+{
+  printf ("[");
+  put_number ("%.4f", p.x);
+  printf (", ");
+  put_number ("%.4f", p.y);
+  printf ("]");
+}
+
 static void
 print_json (const mien_image *image, const mien_face *faces, int n)
 {
@@ -193,11 +204,8 @@ print_json (const mien_image *image, const mien_face *faces, int n)
       printf (",\n   \"landmarks\": [");
       for (int k = 0; k < MIEN_N_LANDMARKS; k++)
         {
-          printf ("%s[", k ? ", " : "");
-          put_number ("%.4f", f->landmarks[k].x);
-          printf (", ");
-          put_number ("%.4f", f->landmarks[k].y);
-          printf ("]");
+          printf ("%s", k ? ", " : "");
+          put_point (f->landmarks[k]);
         }
       printf ("],\n   \"expressions\": {");
       for (int k = 0; k < MIEN_N_EXPRESSIONS; k++)
@@ -210,6 +218,32 @@ print_json (const mien_image *image, const mien_face *faces, int n)
         {
           printf ("%s", k ? ", " : "");
           put_number ("%.8g", f->descriptor[k]);
+        }
+      /* The iris model's eyes (null where it did not run): side 0 is the
+       * eye of landmarks 36-41. */
+      printf ("],\n   \"eyes\": [");
+      for (int side = 0; side < 2; side++)
+        {
+          const mien_eye_fit *e = &f->eyes[side];
+          printf ("%s", side ? ", " : "");
+          if (!e->ok)
+            {
+              printf ("null");
+              continue;
+            }
+          printf ("{\"iris\": ");
+          put_point (e->iris_centre);
+          printf (", \"radius\": ");
+          put_number ("%.4f", e->iris_radius);
+          printf (", \"openness\": ");
+          put_number ("%.4f", e->openness);
+          printf (", \"contour\": [");
+          for (int k = 0; k < 16; k++)
+            {
+              printf ("%s", k ? ", " : "");
+              put_point (e->contour[k]);
+            }
+          printf ("]}");
         }
       printf ("]}");
     }

@@ -297,9 +297,12 @@ mien_session_select_face (MienSession *session, int index, GError **error)
   mien_iris iris[2];
   float gaze_h = 0.0f, gaze_v = 0.0f;
   int found = 0;
-  const mien_point *landmarks = session->faces[index].landmarks;
-  if (mien_iris_find (session->photo, landmarks, 0, &iris[0], NULL) == MIEN_OK
-      && mien_iris_find (session->photo, landmarks, 1, &iris[1], NULL)
+  const mien_face *face = &session->faces[index];
+  if (mien_iris_find_fitted (session->photo, face->landmarks, 0,
+                             &face->eyes[0], &iris[0], NULL)
+          == MIEN_OK
+      && mien_iris_find_fitted (session->photo, face->landmarks, 1,
+                                &face->eyes[1], &iris[1], NULL)
              == MIEN_OK)
     found = mien_iris_camera_gaze (iris, &gaze_h, &gaze_v);
   g_mutex_lock (&gaze_lock);

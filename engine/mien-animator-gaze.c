@@ -10,8 +10,9 @@
 
 /* ---- Gaze that moves the irises (issue #25) ----
  *
- * The photo's irises are found once (mien_iris_find on the photo at its
- * own resolution, with the face's landmarks). A frame that asks for gaze
+ * The photo's irises are found once (mien_iris_find_fitted on the photo at
+ * its own resolution, with the face's landmarks, from where the face
+ * analyzer's iris model saw them when it ran: mien_face.eyes). A frame that asks for gaze
  * then runs the generator WITHOUT gaze, so the field does not also shift
  * the eye's interior, and moves
  * each found iris with mien_iris_move on the composed crop: the eye's
@@ -57,7 +58,8 @@ gaze_state (mien_animator *anim)
                                      anim->grid_landmarks[i]);
   for (int side = 0; side < 2; side++)
     {
-      if (mien_iris_find (anim->photo, lm, side, &g->iris[side], NULL)
+      if (mien_iris_find_fitted (anim->photo, lm, side, &anim->eyes[side],
+                                 &g->iris[side], NULL)
           != MIEN_OK)
         g->iris[side].status = MIEN_IRIS_NO_CONTRAST;
       g->n_found += g->iris[side].status == MIEN_IRIS_FOUND;

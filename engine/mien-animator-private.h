@@ -15,6 +15,9 @@ struct mien_animator {
   mien_pool *pool;
   mien_device_reswarp *rw; /* the decomposition, on the best backend */
   mien_point grid_landmarks[MIEN_N_LANDMARKS];
+  /* The eyes as the face analyzer's iris model saw them (mien_face.eyes;
+   * ok = 0 where it did not run): what the photo's iris fit starts from. */
+  mien_eye_fit eyes[2];
   mien_generator_output gen_out;
   mien_image *crop_out;
   mien_rect last_paste; /* frame region written by the previous render */

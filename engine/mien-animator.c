@@ -98,6 +98,7 @@ mien_animator_new (const mien_image *photo, const mien_face *face,
   anim->photo = photo;
   anim->mode = mode;
   anim->pool = pool;
+  memcpy (anim->eyes, face->eyes, sizeof anim->eyes);
   if (animator_prepare (anim, face, err) != MIEN_OK)
     {
       mien_animator_free (anim);

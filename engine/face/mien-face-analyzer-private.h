@@ -12,13 +12,16 @@
  *                         landmarks, expressions, descriptor
  *   mien-face-refine.c    the landmark-based refinement of a face the
  *                         robust search found: the crop re-made upright
- *                         from the landmarks until the box is stable */
+ *                         from the landmarks until the box is stable
+ *   mien-face-eyes.c      MediaPipe's iris model on each eye */
 #pragma once
 
 #include "../nn/mien-nn.h"
 #include "mien-face-analyzer.h"
 #include "mien-face-input.h"
 #include "mien-face-nets.h"
+
+struct mien_tfjs_graph;
 
 struct mien_face_analyzer {
   char *model_dir; /* named in the messages about damaged weights */
@@ -27,7 +30,13 @@ struct mien_face_analyzer {
   face_feature_net landmarks;
   face_feature_net expressions;
   face_resnet recognition;
+  /* MediaPipe's iris model, loaded on first use (mien-face-eyes.c). */
+  struct mien_tfjs_graph *iris;
+  int iris_tried;
 };
+
+/* Frees the iris model (mien-face-eyes.c). */
+void face_eyes_clear (mien_face_analyzer *fa);
 
 /* face-api's input sizes of the landmark (and expression) net and of the
  * recognition net. */
@@ -80,6 +89,9 @@ mien_image *face_render_view (const mien_image *src, const view_frame *vf,
                               int max_taps, mien_error *err);
 
 /* ---- detection (mien-face-detect.c) ---- */
+
+/* The share of b's area that a covers. */
+double face_box_cover (mien_box a, mien_box b);
 
 /* The tiny detector on a view of the photo (w and h multiples of 32).
  * Boxes come back as the face's upright box about its centre in the

@@ -94,6 +94,7 @@ mien_face_analyzer_free (mien_face_analyzer *fa)
   face_feature_net_clear (&fa->landmarks);
   face_feature_net_clear (&fa->expressions);
   face_resnet_clear (&fa->recognition);
+  face_eyes_clear (fa);
   mien_nn_free (fa->nn);
   free (fa->model_dir);
   free (fa);
@@ -206,6 +207,12 @@ describe_found (mien_face_analyzer *fa, const mien_image *image,
             *err = local;
           return s;
         }
+      /* The eyes are extra: where the iris model fails, the classical
+       * fit stands in (ok = 0), and the face is kept. */
+      if (mien_face_analyzer_eyes (fa, image, face.landmarks, face.eyes,
+                                   NULL)
+          != MIEN_OK)
+        memset (face.eyes, 0, sizeof face.eyes);
       faces[kept++] = face;
     }
   *n_faces = kept;
@@ -229,17 +236,6 @@ all_weak (const mien_face *faces, int n)
   return 1;
 }
 
-/* The share of b's area inside a. */
-static double
-box_cover (mien_box a, mien_box b)
-{
-  double w = fmax (0.0, fmin (a.x + a.width, b.x + b.width) - fmax (a.x, b.x));
-  double h = fmax (0.0, fmin (a.y + a.height, b.y + b.height)
-                            - fmax (a.y, b.y));
-  double area = (double)b.width * b.height;
-  return area > 0.0 ? w * h / area : 0.0;
-}
-
 /* The padded look's faces against those found: a padded face that holds
  * most of a weak face (PADDED_COVER of its box) and is at least
  * PADDED_GROWTH times its area replaces it (the eye above was such a
@@ -251,7 +247,7 @@ box_cover (mien_box a, mien_box b)
 static int
 replaces (mien_box padded, mien_box found)
 {
-  return box_cover (padded, found) >= PADDED_COVER
+  return face_box_cover (padded, found) >= PADDED_COVER
          && (double)padded.width * padded.height
                 >= PADDED_GROWTH * found.width * found.height;
 }
@@ -259,7 +255,7 @@ replaces (mien_box padded, mien_box found)
 static int
 overlaps (mien_box a, mien_box b)
 {
-  return box_cover (a, b) > 0.0;
+  return face_box_cover (a, b) > 0.0;
 }
 
 /* Keeps, in order, the padded faces that would add or replace one. */

@@ -120,6 +120,15 @@ mien_status mien_face_analyzer_describe_ex (mien_face_analyzer *analyzer,
                                             mien_face *face, unsigned flags,
                                             mien_error *err);
 
+/* The eyes of the face with these landmarks, by MediaPipe's iris model
+ * (mien-face-eyes.c): eyes[0] the eye of landmarks 36–41, eyes[1] 42–47.
+ * Where the model is not installed both have ok = 0 and the call succeeds
+ * (mien_face_analyzer_run fills mien_face.eyes this way). */
+mien_status mien_face_analyzer_eyes (mien_face_analyzer *analyzer,
+                                     const mien_image *image,
+                                     const mien_point landmarks[MIEN_N_LANDMARKS],
+                                     mien_eye_fit eyes[2], mien_error *err);
+
 /* face's 7 expression probabilities from its landmarks (face-api's aligned
  * crop), as describe computes them. Runs on either kind of analyzer. */
 mien_status mien_face_analyzer_expressions (mien_face_analyzer *analyzer,

@@ -46,9 +46,9 @@ iou (face_rect a, face_rect b)
   return inter / (a.width * a.height + b.width * b.height - inter);
 }
 
-/* Share of b's area that a covers. */
-static double
-cover (mien_box a, mien_box b)
+/* Share of b's area that a covers (mien-face-analyzer-private.h). */
+double
+face_box_cover (mien_box a, mien_box b)
 {
   double w = fmax (0.0, fmin (a.x + a.width, b.x + b.width) - fmax (a.x, b.x));
   double h = fmax (0.0, fmin (a.y + a.height, b.y + b.height)
@@ -70,7 +70,7 @@ drop_straddling (mien_face *faces, int n)
     {
       int covered_by = 0;
       for (int j = 0; j < i; j++)
-        if (!straddles[j] && cover (faces[j].box, faces[i].box)
+        if (!straddles[j] && face_box_cover (faces[j].box, faces[i].box)
                                  >= STRADDLE_COVER)
           covered_by++;
       straddles[i] = covered_by >= 2;
@@ -402,8 +402,8 @@ merge_faces (mien_face *list, int n, int cap, mien_face *more, int n_more)
       int same = 0;
       for (int j = 0; j < n && !same; j++)
         same = box_iou (list[j].box, more[i].box) > MERGE_IOU
-               || cover (list[j].box, more[i].box) >= MERGE_COVER
-               || cover (more[i].box, list[j].box) >= MERGE_COVER;
+               || face_box_cover (list[j].box, more[i].box) >= MERGE_COVER
+               || face_box_cover (more[i].box, list[j].box) >= MERGE_COVER;
       if (!same)
         list[n++] = more[i];
     }
@@ -549,8 +549,8 @@ overlaps_any (const mien_face *list, int n, mien_box b)
 {
   for (int j = 0; j < n; j++)
     if (box_iou (list[j].box, b) > MERGE_IOU
-        || cover (list[j].box, b) >= MERGE_COVER
-        || cover (b, list[j].box) >= MERGE_COVER)
+        || face_box_cover (list[j].box, b) >= MERGE_COVER
+        || face_box_cover (b, list[j].box) >= MERGE_COVER)
       return 1;
   return 0;
 }

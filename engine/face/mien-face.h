@@ -37,6 +37,20 @@ typedef struct mien_box {
   float x, y, width, height;
 } mien_box;
 
+/* One eye as MediaPipe's iris model sees it (mien_face_analyzer_eyes), in
+ * the photo's pixels: the iris's centre and radius (its 4 rim points'
+ * mean distance), the eye's contour (the lower lid corner to corner in
+ * 0–8, the upper lid in 0, 9–15, 8) and the opening: the lids' mean
+ * distance over the contour's width. ok = 0 where the model is not
+ * installed or did not run: mien_iris_find then fits the eye without it. */
+typedef struct mien_eye_fit {
+  int ok;
+  mien_point iris_centre;
+  float iris_radius;
+  float openness;
+  mien_point contour[16];
+} mien_eye_fit;
+
 typedef struct mien_face {
   mien_box box;    /* detector box */
   float score;     /* detector confidence in [0, 1] */
@@ -51,6 +65,9 @@ typedef struct mien_face {
   /* Internal to the analyzer: how the face was found (detect to
    * describe). */
   int found_by;
+  /* The eyes (side 0: landmarks 36–41), from mien_face_analyzer_run;
+   * zero (ok = 0) for a face made otherwise. */
+  mien_eye_fit eyes[2];
 } mien_face;
 
 #ifdef __cplusplus

@@ -35,6 +35,9 @@
 /* Brighter than the sclera over this share of the iris's area: a glare. */
 #define GLARE_SHARE 0.12f
 #define GLARE_LUMA 0.92f
+/* With the iris model (mien_iris_find_fitted): how far from its centre
+ * the disc is sought, in eye widths (its iris radius is about 0.2). */
+#define MODEL_REACH 0.08f
 
 typedef struct eye_geom {
   float cx, cy, ux, uy; /* centre; unit axis; ev = (-uy, ux) points down */
@@ -417,6 +420,15 @@ mien_iris_find (const mien_image *image,
                 const mien_point landmarks[MIEN_N_LANDMARKS], int side,
                 mien_iris *out, mien_error *err)
 {
+  return mien_iris_find_fitted (image, landmarks, side, NULL, out, err);
+}
+
+mien_status
+mien_iris_find_fitted (const mien_image *image,
+                       const mien_point landmarks[MIEN_N_LANDMARKS], int side,
+                       const mien_eye_fit *model, mien_iris *out,
+                       mien_error *err)
+{
   if (!image || !landmarks || !out || (side != 0 && side != 1)
       || image->width < 1 || image->height < 1)
     return mien_error_set (err, MIEN_ERR_INVALID,
@@ -434,7 +446,12 @@ mien_iris_find (const mien_image *image,
       out->status = MIEN_IRIS_TOO_SMALL;
       return MIEN_OK;
     }
-  if (!(out->openness >= MIEN_IRIS_MIN_OPENNESS))
+  /* The iris model's contour tells a shut eye better than the landmarks'
+   * six points (which open an eye shut in the photo: sample2's); where it
+   * ran, its opening decides. */
+  const int use_model = model != NULL && model->ok;
+  if (use_model ? !(model->openness >= MIEN_IRIS_MODEL_MIN_OPENNESS)
+                : !(out->openness >= MIEN_IRIS_MIN_OPENNESS))
     {
       out->status = MIEN_IRIS_EYE_CLOSED;
       return MIEN_OK;
@@ -459,10 +476,32 @@ mien_iris_find (const mien_image *image,
                  by1 + reach);
   circle_dirs dirs;
   circle_dirs_init (&dirs);
-  fit best = search (&L, &dirs, &g, g.s[0] + 0.1f * g.w,
-                     g.s[3] - 0.1f * g.w, tu, tl, step, R_MIN * g.w,
-                     R_MAX * g.w, N_RADII);
+  fit best;
   float dr = (R_MAX - R_MIN) * g.w / (float)(N_RADII - 1);
+  if (use_model)
+    {
+      /* The model says where the iris is; the limbus step places the disc
+       * to the pixel (mien_iris_move moves that disc): centres within
+       * MODEL_REACH of the eye's width about the model's, radii within
+       * a fifth of its radius, the same score as the free search. */
+      float px = model->iris_centre.x - g.cx, py = model->iris_centre.y - g.cy;
+      float ms = px * g.ux + py * g.uy, mt = -px * g.uy + py * g.ux;
+      float mr = fminf (fmaxf (model->iris_radius, R_MIN * g.w), R_MAX * g.w);
+      /* The window and the radii snap to the free search's grid, so that
+       * the model's last bits (another thread count, another backend) do
+       * not move the candidates: the app's frames and mien-render's must
+       * get the same disc (tests/ui/test_drive.py). */
+      float reach = ceilf (MODEL_REACH * g.w / step) * step;
+      ms = roundf (ms / step) * step, mt = roundf (mt / step) * step;
+      float r0 = R_MIN * g.w + roundf ((0.8f * mr - R_MIN * g.w) / dr) * dr;
+      int n_r = (int)lroundf (0.4f * mr / dr) + 1;
+      best = search (&L, &dirs, &g, ms - reach, ms + reach, mt - reach,
+                     mt + reach, step, r0, r0 + (float)(n_r - 1) * dr,
+                     n_r < 2 ? 2 : n_r);
+    }
+  else
+    best = search (&L, &dirs, &g, g.s[0] + 0.1f * g.w, g.s[3] - 0.1f * g.w,
+                   tu, tl, step, R_MIN * g.w, R_MAX * g.w, N_RADII);
   for (int it = 0; it < 2 && best.score > -1e8f; it++)
     {
       step *= 0.5f;

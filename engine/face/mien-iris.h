@@ -71,6 +71,17 @@ mien_status mien_iris_find (const mien_image *image,
                             const mien_point landmarks[MIEN_N_LANDMARKS],
                             int side, mien_iris *out, mien_error *err);
 
+/* The same, with the eye as MediaPipe's iris model saw it (mien_face.eyes;
+ * NULL or ok = 0: mien_iris_find): the eye is shut where the model's
+ * opening is under MIEN_IRIS_MODEL_MIN_OPENNESS (the landmarks' six
+ * points open an eye that the photo shows shut), and the disc is sought
+ * near the model's iris only. */
+#define MIEN_IRIS_MODEL_MIN_OPENNESS 0.14f
+mien_status mien_iris_find_fitted (const mien_image *image,
+                                   const mien_point landmarks[MIEN_N_LANDMARKS],
+                                   int side, const mien_eye_fit *model,
+                                   mien_iris *out, mien_error *err);
+
 /* Where the iris looks, in the eye opening's frame: h is the iris centre's
  * offset from the opening's centre along the eye axis over half the eye's
  * width (+: towards the image's right), v the offset across it over half

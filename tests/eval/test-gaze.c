@@ -62,10 +62,21 @@ static const gaze_case cases[] = {
 /* Share of the measured (eye, case) pairs within the bound, as measured on
  * 2026-12-02 (docs/QUALITY.md, "Gaze"): the issue's target is all. */
 #define MIN_OK_SHARE 0.64f
-/* And the count reached on 2026-12-03 (254 of 352, docs/QUALITY.md),
- * less two: it fails when a change to the fit, the move or the
- * re-detection loses cases. */
-#define MIN_OK 252
+/* And the count reached on 2026-12-03 with the iris model (225 of 296,
+ * docs/QUALITY.md; the classical fit alone, MIEN_GAZE_CLASSICAL=1: 253 of
+ * 352, with the shut eyes below fitted as open), less two: it fails when
+ * a change to the fit, the move or the re-detection loses cases. */
+#define MIN_OK 223
+#define MIN_OK_CLASSICAL 251
+
+/* Eyes the photos show shut or lowered to a slit (sample1/1 looks down
+ * with her lids lowered; sample2's women have their eyes closed), which
+ * the landmarks' six points open and the classical fit then fits: with
+ * the iris model they must read as closed (gaze leaves them alone and
+ * says so). */
+static const char *const shut_eyes[] = { "sample1/1 R", "sample1/1 L",
+                                         "sample2/1 R", "sample2/2 R",
+                                         "sample2/2 L" };
 
 /* The iris offset in the eye's frame, in fractions of the width (h along
  * the axis, v across it, + down). */
@@ -94,6 +105,17 @@ load_sample (const char *root, const char *stem)
   return NULL;
 }
 
+/* The eyes seen by the iris model (the analyzer's, as mien-render and the
+ * app see them), unless MIEN_GAZE_CLASSICAL=1: then the photo's fit and
+ * every re-fit are the classical disc fit alone, as before the model (the
+ * comparison in docs/QUALITY.md). */
+static int
+use_iris_model (void)
+{
+  const char *v = getenv ("MIEN_GAZE_CLASSICAL");
+  return !(v && *v && strcmp (v, "0") != 0);
+}
+
 /* The face found again on a crop, and its irises. 0 if lost. */
 static int
 refit (mien_face_analyzer *fa, const mien_image *crop, const mien_box *box,
@@ -105,8 +127,14 @@ refit (mien_face_analyzer *fa, const mien_image *crop, const mien_box *box,
                                          &err);
   if (st != MIEN_OK || iou < 0.3f)
     return 0;
+  memset (found->eyes, 0, sizeof found->eyes);
+  if (use_iris_model ())
+    CHECK (mien_face_analyzer_eyes (fa, crop, found->landmarks, found->eyes,
+                                    &err)
+               == MIEN_OK, "%s", err.message);
   for (int s = 0; s < 2; s++)
-    CHECK (mien_iris_find (crop, found->landmarks, s, &iris[s], &err)
+    CHECK (mien_iris_find_fitted (crop, found->landmarks, s, &found->eyes[s],
+                                  &iris[s], &err)
                == MIEN_OK, "%s", err.message);
   return 1;
 }
@@ -136,7 +164,7 @@ copy_into (mien_image *dst, int dy, const mien_image *src, mien_rect r)
                                                                : dst->width));
 }
 
-static int n_measured, n_ok, n_left_out;
+static int n_measured, n_ok, n_left_out, n_shut_read;
 static int n_ok_case[N_CASES], n_case[N_CASES], n_dir[N_CASES];
 static float worst_err;
 
@@ -147,6 +175,14 @@ measure_face (mien_face_analyzer *fa, mien_generator *rig,
               int fi)
 {
   mien_error err = { 0 };
+  /* The photo's face with its eyes, as mien_face_analyzer_run gives it. */
+  mien_face with_eyes = *face;
+  memset (with_eyes.eyes, 0, sizeof with_eyes.eyes);
+  if (use_iris_model ())
+    CHECK (mien_face_analyzer_eyes (fa, photo, face->landmarks,
+                                    with_eyes.eyes, &err)
+               == MIEN_OK, "%s", err.message);
+  face = &with_eyes;
   mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
                                            NULL, &err);
   CHECK (anim != NULL, "%s", err.message);
@@ -180,6 +216,17 @@ measure_face (mien_face_analyzer *fa, mien_generator *rig,
   int ok[N_CASES][2], use[2];
   for (int s = 0; s < 2; s++)
     {
+      char eye[80];
+      snprintf (eye, sizeof eye, "%s %s", name, s ? "L" : "R");
+      for (size_t k = 0; use_iris_model ()
+                         && k < sizeof shut_eyes / sizeof *shut_eyes; k++)
+        if (strcmp (eye, shut_eyes[k]) == 0)
+          {
+            CHECK (photo_iris[s]->status == MIEN_IRIS_EYE_CLOSED,
+                   "%s: shut in the photo, read as %s", eye,
+                   mien_iris_status_to_string (photo_iris[s]->status));
+            n_shut_read++;
+          }
       use[s] = found0 && i0[s].status == MIEN_IRIS_FOUND
                && photo_iris[s]->status == MIEN_IRIS_FOUND;
       if (!use[s])
@@ -579,8 +626,12 @@ main (void)
   CHECK (!all || n_ok >= MIN_OK_SHARE * (float)n_measured,
          "%d of %d within the bound (recorded share %.2f)", n_ok, n_measured,
          (double)MIN_OK_SHARE);
-  CHECK (!all || n_ok >= MIN_OK, "%d of %d within the bound (recorded: %d "
-         "or more)", n_ok, n_measured, MIN_OK);
+  int min_ok = use_iris_model () ? MIN_OK : MIN_OK_CLASSICAL;
+  CHECK (!all || n_ok >= min_ok, "%d of %d within the bound (recorded: %d "
+         "or more)", n_ok, n_measured, min_ok);
+  CHECK (!all || !use_iris_model ()
+             || n_shut_read == (int)(sizeof shut_eyes / sizeof *shut_eyes),
+         "%d of the shut eyes looked at", n_shut_read);
   mien_image_free (astronaut);
   mien_generator_free (rig);
   mien_face_analyzer_free (fa);

@@ -248,8 +248,9 @@ check(len(names) == clip_frames and names == cli_names,
 # such pixels are counted apart, the rest within 2 levels. Their number
 # depends on where the driven irises land: with the tracker's crop hold
 # (session 17) 1-4 pixels in 13 of the 17 frames, 3-5 levels, all on one
-# iris's edge; so at most 6 a frame. A different clip or frame differs
-# over the whole face (thousands of pixels).
+# iris's edge; so at most 6 a frame. Since the iris search snaps the iris
+# model's window to its grid (session 18), none. A different clip or frame
+# differs over the whole face (thousands of pixels).
 worst, differing, total, flipped, flipped_max = 0.0, 0, 0, 0, 0
 for name in names:
     a = np.asarray(Image.open(os.path.join(frames_dir, name)).convert("RGB"), np.int16)
