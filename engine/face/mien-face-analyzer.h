@@ -123,7 +123,9 @@ mien_status mien_face_analyzer_describe_ex (mien_face_analyzer *analyzer,
 /* The eyes of the face with these landmarks, by MediaPipe's iris model
  * (mien-face-eyes.c): eyes[0] the eye of landmarks 36–41, eyes[1] 42–47.
  * Where the model is not installed both have ok = 0 and the call succeeds
- * (mien_face_analyzer_run fills mien_face.eyes this way). */
+ * (mien_face_analyzer_run fills mien_face.eyes this way). The model is
+ * human/iris.json beside the face-api folder, or $MIEN_IRIS_MODEL ("none":
+ * not used, and not said). */
 mien_status mien_face_analyzer_eyes (mien_face_analyzer *analyzer,
                                      const mien_image *image,
                                      const mien_point landmarks[MIEN_N_LANDMARKS],
