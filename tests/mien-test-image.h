@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Image helpers for the engine tests that render faces (test-clip,
- * test-animator), on top of mien-test.h. */
+ * test-animator, the eval and rig tests), on top of mien-test.h. */
 #pragma once
 
+#include <stdio.h>
 #include <string.h>
 
+#include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
 #include "mien-image.h"
 #include "mien-test.h"
@@ -38,4 +40,24 @@ mien_test_fixture_photo (mien_landmark_file *lm)
   for (size_t i = 0; photo && i < mien_image_n_floats (photo); i++)
     photo->data[i] = mien_test_uniform (0.0f, 1.0f);
   return photo;
+}
+
+/* The sample photo STEM (data/samples/STEM.png, else .jpg, under root; the
+ * set-up fetches them), or NULL where it is absent. */
+static inline mien_image *
+mien_test_sample_photo (const char *root, const char *stem)
+{
+  char path[4096];
+  for (int k = 0; k < 2; k++)
+    {
+      snprintf (path, sizeof path, "%s/data/samples/%s.%s", root, stem,
+                k ? "jpg" : "png");
+      FILE *f = fopen (path, "rb");
+      if (f)
+        {
+          fclose (f);
+          return mien_image_load (path, NULL);
+        }
+    }
+  return NULL;
 }

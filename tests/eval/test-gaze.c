@@ -87,24 +87,6 @@ offset_in_width (const mien_iris *iris, float *h, float *v)
   *h *= 0.5f, *v *= 0.5f;
 }
 
-static mien_image *
-load_sample (const char *root, const char *stem)
-{
-  char path[4096];
-  for (int k = 0; k < 2; k++)
-    {
-      snprintf (path, sizeof path, "%s/data/samples/%s.%s", root, stem,
-                k ? "jpg" : "png");
-      FILE *f = fopen (path, "rb");
-      if (f)
-        {
-          fclose (f);
-          return mien_image_load (path, NULL);
-        }
-    }
-  return NULL;
-}
-
 /* The eyes seen by the iris model (the analyzer's, as mien-render and the
  * app see them), unless MIEN_GAZE_CLASSICAL=1: then the photo's fit and
  * every re-fit are the classical disc fit alone, as before the model (the
@@ -547,7 +529,7 @@ main (void)
   char path[4096], models[4096];
   snprintf (models, sizeof models, "%s/data/models/face-api", root);
   mien_error err = { 0 };
-  mien_image *astronaut = load_sample (root, "astronaut");
+  mien_image *astronaut = mien_test_sample_photo (root, "astronaut");
   if (!astronaut)
     {
       printf ("SKIP: data/samples/astronaut.png missing (scripts/setup.sh "
@@ -573,7 +555,7 @@ main (void)
   printf ("\n");
   for (int s = 0; s < N_STEMS; s++)
     {
-      mien_image *photo = s == 0 ? astronaut : load_sample (root, stems[s]);
+      mien_image *photo = s == 0 ? astronaut : mien_test_sample_photo (root, stems[s]);
       if (!photo)
         {
           printf ("%s: photo missing, skipped\n", stems[s]);

@@ -23,6 +23,7 @@
 #include "face/mien-iris.h"
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
+#include "mien-test-image.h"
 #include "mien-test.h"
 #include "nn/mien-json.h"
 #include "nn/mien-weights.h"
@@ -36,24 +37,6 @@ static const char *const stems[] = { "astronaut", "sample1", "sample2",
                                      "sample3", "sample4", "sample5",
                                      "sample6" };
 #define N_STEMS ((int)(sizeof stems / sizeof *stems))
-
-static mien_image *
-load_photo (const char *root, const char *stem)
-{
-  char path[4096];
-  for (int k = 0; k < 2; k++)
-    {
-      snprintf (path, sizeof path, "%s/data/samples/%s.%s", root, stem,
-                k ? "jpg" : "png");
-      FILE *f = fopen (path, "rb");
-      if (f)
-        {
-          fclose (f);
-          return mien_image_load (path, NULL);
-        }
-    }
-  return NULL;
-}
 
 static int
 by_float (const void *a, const void *b)
@@ -133,7 +116,7 @@ main (void)
           if (!loaded)
             {
               loaded = 1;
-              photo = load_photo (root, stems[s]);
+              photo = mien_test_sample_photo (root, stems[s]);
               snprintf (path, sizeof path, "%s/tests/data/landmarks/%s.json",
                         root, stems[s]);
               CHECK (photo != NULL

@@ -24,6 +24,7 @@
 #include "mien-animator.h"
 #include "mien-field.h"
 #include "mien-rig.h"
+#include "mien-test-image.h"
 #include "mien-test.h"
 
 static const char *const stems[] = { "astronaut", "sample1", "sample2",
@@ -38,21 +39,12 @@ typedef struct worst {
 static mien_image *
 load_photo (const char *root, const char *stem, int w, int h)
 {
-  char path[4096];
+  mien_image *img = mien_test_sample_photo (root, stem);
+  if (img)
+    return img;
   mien_error err = { 0 };
-  for (int k = 0; k < 2; k++)
-    {
-      snprintf (path, sizeof path, "%s/data/samples/%s.%s", root, stem,
-                k ? "jpg" : "png");
-      FILE *f = fopen (path, "rb");
-      if (f)
-        {
-          fclose (f);
-          return mien_image_load (path, &err);
-        }
-    }
   printf ("%s: photo not found, using noise %d×%d\n", stem, w, h);
-  mien_image *img = mien_image_new (w, h, 3, &err);
+  img = mien_image_new (w, h, 3, &err);
   for (size_t i = 0; img && i < mien_image_n_floats (img); i++)
     img->data[i] = mien_test_uniform (0.0f, 1.0f);
   return img;
