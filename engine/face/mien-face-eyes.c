@@ -11,9 +11,10 @@
  * distance about the corners' midpoint, turned with the eye's axis, RGB in
  * [0, 1]. The model is trained on the eye at the image's left (face-api's
  * 36–41); the other eye's view is mirrored and the answer mirrored back.
- * On the 46 eyes of the sample photos its irises sit on the iris where
- * the classical disc fit (mien-iris.c) sat on 23, and its contour closes on
- * shut eyes (docs/QUALITY.md, "The iris model"). */
+ * On the 33 hand-marked eyes of the sample faces its iris centre is on the
+ * iris on 30, the classical disc fit's (mien-iris.c) on 19, and its contour
+ * closes on shut eyes (tests/eval/test-iris-marks.c; docs/QUALITY.md, "The
+ * iris model"). */
 #include "mien-face-analyzer-private.h"
 #include "../nn/mien-tfjs-graph.h"
 

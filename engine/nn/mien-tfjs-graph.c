@@ -898,7 +898,6 @@ sort_nodes (loader *l)
   return s;
 }
 
-
 mien_tfjs_graph *
 mien_tfjs_graph_load (const char *path, mien_error *err)
 {
@@ -928,24 +927,10 @@ mien_tfjs_graph_load (const char *path, mien_error *err)
   if (s == MIEN_OK && manifest == NULL)
     s = mien_error_set (err, MIEN_ERR_FORMAT, "%s: no weightsManifest",
                         path);
-  if (s == MIEN_OK)
-    {
-      char *dir = dup_string (path);
-      if (dir == NULL)
-        s = mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
-      else
-        {
-          char *slash = strrchr (dir, '/');
-          if (slash != NULL)
-            slash[slash == dir ? 1 : 0] = '\0';
-          else
-            dir[0] = '\0';
-          g->weights = mien_weights_load_tfjs_json (manifest, dir, path, err);
-          if (g->weights == NULL)
-            s = err ? err->status : MIEN_ERR_FORMAT;
-          free (dir);
-        }
-    }
+  if (s == MIEN_OK
+      && (g->weights = mien_weights_load_tfjs_json (manifest, path, err))
+             == NULL)
+    s = err ? err->status : MIEN_ERR_FORMAT;
   if (s == MIEN_OK)
     {
       mien_error local;

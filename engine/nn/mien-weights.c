@@ -523,6 +523,25 @@ read_shard_file (void *user_data, const char *shard_name, unsigned char **data,
   return s;
 }
 
+/* The folder that holds path ("" for the current one): where a manifest's
+ * shards are. NULL when out of memory. */
+static char *
+folder_of (const char *path, mien_error *err)
+{
+  char *dir = strdup (path);
+  if (dir == NULL)
+    {
+      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+  char *slash = strrchr (dir, '/');
+  if (slash != NULL)
+    slash[slash == dir ? 1 : 0] = '\0';
+  else
+    dir[0] = '\0';
+  return dir;
+}
+
 mien_weights *
 mien_weights_load_tfjs (const char *manifest_path, mien_error *err)
 {
@@ -532,33 +551,28 @@ mien_weights_load_tfjs (const char *manifest_path, mien_error *err)
                               err)
       != MIEN_OK)
     return NULL;
-  char *dir = strdup (manifest_path);
-  if (dir == NULL)
-    {
-      free (json);
-      mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
-      return NULL;
-    }
-  char *slash = strrchr (dir, '/');
-  if (slash != NULL)
-    slash[slash == dir ? 1 : 0] = '\0';
-  else
-    dir[0] = '\0';
-  mien_weights *w = mien_weights_parse_tfjs ((const char *)json, size,
-                                             manifest_path, read_shard_file,
-                                             dir, err);
+  char *dir = folder_of (manifest_path, err);
+  mien_weights *w = dir ? mien_weights_parse_tfjs ((const char *)json, size,
+                                                   manifest_path,
+                                                   read_shard_file, dir, err)
+                        : NULL;
   free (dir);
   free (json);
   return w;
 }
 
 mien_weights *
-mien_weights_load_tfjs_json (const mien_json *manifest, const char *dir,
-                             const char *origin, mien_error *err)
+mien_weights_load_tfjs_json (const mien_json *manifest, const char *json_path,
+                             mien_error *err)
 {
+  char *dir = folder_of (json_path, err);
   /* read_shard_file only reads the folder name through user_data. */
-  return mien_weights_from_tfjs_json (manifest, origin, read_shard_file,
-                                      (void *)dir, err);
+  mien_weights *w = dir ? mien_weights_from_tfjs_json (manifest, json_path,
+                                                       read_shard_file, dir,
+                                                       err)
+                        : NULL;
+  free (dir);
+  return w;
 }
 
 /* ---- for other formats ---- */

@@ -45,10 +45,10 @@ mien_weights *mien_weights_from_tfjs_json (const mien_json *manifest,
                                            const char *origin,
                                            mien_weights_read_fn read,
                                            void *user_data, mien_error *err);
-/* Same, reading the shards from dir ("" for the current folder). */
+/* Same, reading the shards from the folder of json_path (the file that
+ * held the manifest, named in the messages). */
 mien_weights *mien_weights_load_tfjs_json (const mien_json *manifest,
-                                           const char *dir,
-                                           const char *origin,
+                                           const char *json_path,
                                            mien_error *err);
 void mien_weights_free (mien_weights *weights);
 

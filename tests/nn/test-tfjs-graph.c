@@ -26,6 +26,7 @@
 #include "nn/mien-json.h"
 #include "nn/mien-nn.h"
 #include "nn/mien-tfjs-graph.h"
+#include "nn/mien-weights.h"
 
 #define SIZE 64
 #define TOLERANCE 1e-3
@@ -57,26 +58,16 @@ path_join (const char *a, const char *b)
   return p;
 }
 
+/* The whole file, NUL-terminated (the weights loader's reader); NULL where
+ * it cannot be read. */
 static char *
 read_all (const char *path, size_t *size)
 {
-  FILE *f = fopen (path, "rb");
-  if (f == NULL)
-    return NULL;
-  fseek (f, 0, SEEK_END);
-  long end = ftell (f);
-  fseek (f, 0, SEEK_SET);
-  char *buf = malloc ((size_t)end + 1);
-  if (buf == NULL || fread (buf, 1, (size_t)end, f) != (size_t)end)
-    {
-      free (buf);
-      fclose (f);
-      return NULL;
-    }
-  fclose (f);
-  buf[end] = '\0';
-  *size = (size_t)end;
-  return buf;
+  unsigned char *buf = NULL;
+  return mien_weights_read_file (path, (size_t)1 << 30, &buf, size, NULL)
+                 == MIEN_OK
+             ? (char *)buf
+             : NULL;
 }
 
 static int
