@@ -25,6 +25,9 @@ struct mien_animator {
    * generator leaves their heads alone (mien_generator_set_neighbours). */
   mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
   int n_neighbours;
+  /* The face's person matte on the generator's grid (MIEN_LOW_RES² values;
+   * NULL where the face has none), mien_generator_set_head_matte. */
+  float *grid_matte;
   /* The preview's state, made on its first frame (animators that only
    * export or render stills never hold it). */
   struct animator_preview *preview;

@@ -71,6 +71,19 @@ animator_prepare (mien_animator *anim, const mien_face *face, mien_error *err)
   for (int i = 0; i < MIEN_N_LANDMARKS; i++)
     anim->grid_landmarks[i]
         = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES, face->landmarks[i]);
+  /* The person matte at each grid node's centre (once per face; without
+   * memory for it the rig bounds the head by its fitted shape alone). */
+  if (face->head.ok
+      && (anim->grid_matte
+          = malloc (sizeof (float) * MIEN_LOW_RES * MIEN_LOW_RES)) != NULL)
+    for (int y = 0; y < MIEN_LOW_RES; y++)
+      for (int x = 0; x < MIEN_LOW_RES; x++)
+        {
+          mien_point p = mien_headshot_from_grid (
+              &anim->crop, MIEN_LOW_RES, (mien_point){ (float)x, (float)y });
+          anim->grid_matte[y * MIEN_LOW_RES + x]
+              = mien_head_matte_at (&face->head, p.x, p.y);
+        }
   st = mien_generator_output_init (&anim->gen_out, MIEN_LOW_RES, MIEN_LOW_RES,
                                    photo->channels, err);
   if (st != MIEN_OK)
@@ -115,6 +128,7 @@ mien_animator_free (mien_animator *anim)
   mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->crop_out);
+  free (anim->grid_matte);
   if (anim->preview)
     {
       mien_image_free (anim->preview->out);
@@ -201,6 +215,12 @@ const mien_point *
 mien_animator_get_grid_landmarks (const mien_animator *anim)
 {
   return anim->grid_landmarks;
+}
+
+const float *
+mien_animator_get_grid_matte (const mien_animator *anim)
+{
+  return anim->grid_matte;
 }
 
 mien_decomposition *
@@ -351,6 +371,8 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                                                      &move_irises);
   /* Every frame: the generator may be shared by animators of other faces. */
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
+  mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
+                                 MIEN_LOW_RES);
   mien_status st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                             &anim->gen_out, anim->pool, err);
   if (st == MIEN_OK)
@@ -482,6 +504,8 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   const mien_driving *cg = mien_animator_gaze_begin (anim, c, &no_gaze,
                                                      &move_irises);
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
+  mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
+                                 MIEN_LOW_RES);
   st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                 &anim->gen_out, anim->pool, err);
   if (st == MIEN_OK)

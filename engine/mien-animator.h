@@ -62,6 +62,11 @@ const mien_rect *mien_animator_get_crop (const mien_animator *anim);
 const mien_image *mien_animator_get_low (const mien_animator *anim);
 /* The face's 68 landmarks in I's grid (pixel centres at integers). */
 const mien_point *mien_animator_get_grid_landmarks (const mien_animator *anim);
+/* The face's person matte in I's grid (MIEN_LOW_RES² values in 0 … 1, from
+ * mien_face.head), or NULL where the face has none. The animator gives it
+ * to the generator on every frame; callers that run the generator
+ * themselves pass it with mien_generator_set_head_matte. */
+const float *mien_animator_get_grid_matte (const mien_animator *anim);
 /* The decomposition when the CPU backend runs it (debug pictures of the
  * residual); NULL when a device holds it (mien-reswarp-backend.h). */
 mien_decomposition *mien_animator_get_decomposition (mien_animator *anim);

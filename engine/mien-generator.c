@@ -49,6 +49,17 @@ mien_generator_set_neighbours (mien_generator *gen, const mien_point *landmarks,
 }
 
 void
+mien_generator_set_head_matte (mien_generator *gen, const float *matte,
+                               int width, int height)
+{
+  if (!gen || !gen->klass || !gen->klass->set_head_matte)
+    return;
+  if (width <= 0 || height <= 0)
+    matte = NULL;
+  gen->klass->set_head_matte (gen, matte, width, height);
+}
+
+void
 mien_generator_free (mien_generator *gen)
 {
   if (gen && gen->klass && gen->klass->free)

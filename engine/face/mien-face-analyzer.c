@@ -95,6 +95,7 @@ mien_face_analyzer_free (mien_face_analyzer *fa)
   face_feature_net_clear (&fa->expressions);
   face_resnet_clear (&fa->recognition);
   face_eyes_clear (fa);
+  face_head_clear (fa);
   mien_nn_free (fa->nn);
   free (fa->model_dir);
   free (fa);
@@ -213,6 +214,12 @@ describe_found (mien_face_analyzer *fa, const mien_image *image,
                                    NULL)
           != MIEN_OK)
         memset (face.eyes, 0, sizeof face.eyes);
+      /* So is the head's matte: without it the rig bounds the head by its
+       * fitted shape. */
+      if (mien_face_analyzer_head (fa, image, face.landmarks, &face.head,
+                                   NULL)
+          != MIEN_OK)
+        memset (&face.head, 0, sizeof face.head);
       faces[kept++] = face;
     }
   *n_faces = kept;

@@ -131,6 +131,18 @@ mien_status mien_face_analyzer_eyes (mien_face_analyzer *analyzer,
                                      const mien_point landmarks[MIEN_N_LANDMARKS],
                                      mien_eye_fit eyes[2], mien_error *err);
 
+/* Where the person is around the face with these landmarks, by
+ * MediaPipe's selfie segmentation model (mien-face-head.c): a small matte
+ * about the head, upright in the face's frame. Where the model is not
+ * installed matte->ok = 0 and the call succeeds (mien_face_analyzer_run
+ * fills mien_face.head this way). The model is human/selfie.json beside
+ * the face-api folder, or $MIEN_HEAD_MODEL ("none": not used, and not
+ * said). */
+mien_status mien_face_analyzer_head (mien_face_analyzer *analyzer,
+                                     const mien_image *image,
+                                     const mien_point landmarks[MIEN_N_LANDMARKS],
+                                     mien_head_matte *matte, mien_error *err);
+
 /* face's 7 expression probabilities from its landmarks (face-api's aligned
  * crop), as describe computes them. Runs on either kind of analyzer. */
 mien_status mien_face_analyzer_expressions (mien_face_analyzer *analyzer,

@@ -29,10 +29,10 @@
 #define N_CONTOUR_OUT 71 /* eye contour (16) and brow points, x y z each */
 #define N_IRIS_OUT 5     /* centre, then 4 points on the rim */
 
-/* The model's folder: beside face-api's (data/models/human next to
+/* The models' folder: beside face-api's (data/models/human next to
  * data/models/face-api, or the installed models' folder). */
-static char *
-iris_model_path (const char *face_api_dir)
+char *
+face_human_model_path (const char *face_api_dir, const char *name)
 {
   size_t len = strlen (face_api_dir);
   while (len > 1 && face_api_dir[len - 1] == '/')
@@ -42,39 +42,52 @@ iris_model_path (const char *face_api_dir)
     if (face_api_dir[i] == '/')
       slash = face_api_dir + i;
   size_t n = slash ? (size_t)(slash - face_api_dir) : 0;
-  const char *tail = "human/iris.json";
-  size_t size = n + 4 + strlen (tail); /* "<dir>/" or "../", and the NUL */
+  size_t size = n + 10 + strlen (name); /* "<dir>/human/" or "../human/" */
   char *path = malloc (size);
   if (path == NULL)
     return NULL;
   if (slash)
-    snprintf (path, size, "%.*s/%s", (int)n, face_api_dir, tail);
+    snprintf (path, size, "%.*s/human/%s", (int)n, face_api_dir, name);
   else
-    snprintf (path, size, "../%s", tail);
+    snprintf (path, size, "../human/%s", name);
   return path;
 }
 
-/* Loads the model on first use; 0 where it is not installed or does not
- * load (said once, on stderr: the classical fit stands in). */
-static int
-iris_model_ready (mien_face_analyzer *fa)
+/* Loads a model of human-models on first use into *slot: $env's path
+ * ("none": not used, and not said), else NAME beside face-api's folder.
+ * Returns 0 where it is not installed or does not load, said once on
+ * stderr as "mien: the WHAT is not used (why): FALLBACK". */
+int
+face_human_model_ready (mien_face_analyzer *fa, struct mien_tfjs_graph **slot,
+                        int *tried, const char *env_name, const char *name,
+                        const char *what, const char *fallback)
 {
-  if (fa->iris != NULL)
+  if (*slot != NULL)
     return 1;
-  if (fa->iris_tried)
+  if (*tried)
     return 0;
-  fa->iris_tried = 1;
-  const char *env = getenv ("MIEN_IRIS_MODEL");
-  char *path = env && *env ? strdup (env) : iris_model_path (fa->model_dir);
+  *tried = 1;
+  const char *env = getenv (env_name);
+  char *path = env && *env ? strdup (env)
+                           : face_human_model_path (fa->model_dir, name);
   if (path == NULL)
     return 0;
   mien_error err = { 0 };
-  fa->iris = mien_tfjs_graph_load (path, &err);
-  if (fa->iris == NULL && !(env && strcmp (env, "none") == 0))
-    fprintf (stderr, "mien: the iris model is not used (%s): the eyes are "
-             "fitted without it\n", err.message);
+  *slot = mien_tfjs_graph_load (path, &err);
+  if (*slot == NULL && !(env && strcmp (env, "none") == 0))
+    fprintf (stderr, "mien: the %s is not used (%s): %s\n", what, err.message,
+             fallback);
   free (path);
-  return fa->iris != NULL;
+  return *slot != NULL;
+}
+
+/* The classical fit stands in where the model is missing. */
+static int
+iris_model_ready (mien_face_analyzer *fa)
+{
+  return face_human_model_ready (fa, &fa->iris, &fa->iris_tried,
+                                 "MIEN_IRIS_MODEL", "iris.json", "iris model",
+                                 "the eyes are fitted without it");
 }
 
 void

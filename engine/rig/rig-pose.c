@@ -24,16 +24,22 @@
  *   would fold (a real head hides its far cheek there) the motion is
  *   smoothed locally. The backward field ATW wants (out(x) = in(x + F(x)))
  *   is the inverse of that map, found per node by Newton's method.
- * - The region: the ellipsoid's outline (its silhouette under the fitted
- *   projection) grown by REGION_GROW, computed once per photo (cached on
- *   the input and the landmarks). The pose field is exactly 0 outside it,
- *   and so is every expression's: rig-generator.c multiplies the
- *   expression's field by a mask that is 0 within AU_EDGE_CELLS of the
- *   region's edge (rig_head_bound), so the background beyond the region
- *   plus a margin is the photo bit for bit after ResWarp (the animator
- *   keeps the photo's pixels away from changed cells). A colour-refined region (k-means colours
- *   of head and background seeded by the landmarks) was tried and dropped:
- *   its ragged hair edge made roll ±20 fold (the turn shrank to 0.41).
+ * - The region: where the face comes with a person matte (MediaPipe's
+ *   selfie segmentation about the head, mien_head_matte), the matte's
+ *   person near the fitted head (MATTE_* below); otherwise the ellipsoid's
+ *   outline (its silhouette under the fitted projection) grown by
+ *   REGION_GROW. Computed once per photo (cached on the input, the
+ *   landmarks, the neighbours and the matte). The bound is the region
+ *   (with the matte: and the jaw's room and a margin in which the fields
+ *   fade out); the pose field is exactly 0 outside it, and so is every
+ *   expression's: rig-generator.c multiplies the expression's field by a
+ *   mask that is 0 within AU_EDGE_CELLS of the bound's edge
+ *   (rig_head_bound), so the background beyond the bound plus a margin is
+ *   the photo bit for bit after ResWarp (the animator keeps the photo's
+ *   pixels away from changed cells). A colour-refined region (k-means
+ *   colours of head and background seeded by the landmarks) was tried and
+ *   dropped: its ragged hair edge made roll ±20 fold (the turn shrank to
+ *   0.41); the matte's edge is smooth (a 256² sigmoid, bilinear).
  *
  * What it does not do yet: background that the turn uncovers is not filled
  * from the surrounding background. The outline stays where the photo has it
@@ -108,6 +114,35 @@ roll_applied (float roll)
  * up to 19 % on 5 of 23 faces and sample1/2's surprise no longer read as
  * surprise to face-api). The pose's weight is 0 before the ellipse. */
 #define REGION_GROW 1.2f
+/* With the person matte (mien_head_matte: MediaPipe's selfie segmentation,
+ * mien-face-head.c) the region is the matte's person (≥ MATTE_PERSON)
+ * within the ellipse grown by MATTE_GROW above the nose, narrowing to
+ * MATTE_GROW_CHIN at the chin, the face's own outline always in, the
+ * neighbours cut, and only the part joined to the nose tip kept. The wider
+ * ellipse takes in the hair the plain region left out (a tall crown, long
+ * hair beside the face); the matte takes out the background the ellipse
+ * took in beside a narrow or turned face; the narrowing leaves out the
+ * shoulders and raised arms beside the neck. On the 11 traced head masks
+ * (tests/rig/test-head-region) the mean IoU cut at the chin is 0.806
+ * against the plain region's 0.710; a grow of 1.4 everywhere missed the
+ * hair beside sample1 2's and sample4 1's faces (0.888, 0.817), and no
+ * narrowing took in sample4 1's raised arm (0.849 against 0.896). */
+#define MATTE_GROW 1.6f
+#define MATTE_GROW_CHIN 1.25f
+#define MATTE_GROW_FROM 0.5f /* the narrowing starts here (shape y, iod) */
+#define MATTE_PERSON 0.5f
+/* The bound the fields fade out in (head_maps): the region, the face's
+ * outline grown by MATTE_FACE_GROW (the room a dropped jaw moves into) and
+ * MATTE_MARGIN cells around both. Measured with test-rig-fields on the 23
+ * fixture faces with their mattes: without the margin and the room the fold
+ * guard shrank a jaw drop (AU26 = 5) to 0.33–0.56 on 6 faces; a margin of
+ * 3 cells still shrank sample1 face 0's to 0.45 (4 cells: 0.94); the room
+ * as the jaw line's hull alone (grown 1.25) shrank it to 0.76 and sample5
+ * face 2's to 0.52. With these values the guard acts on the same 169 of 1702
+ * fields as with the plain region, by the same amounts but for the
+ * all-channels-at-maximum extremes. */
+#define MATTE_FACE_GROW 1.25f
+#define MATTE_MARGIN 6.0f
 /* The expression's mask rises from 0 AU_EDGE_CELLS inside the region's
  * edge to 1 AU_BAND cells further in. More than EDGE_CELLS: the animator
  * keeps the photo's pixels only beyond 3 cells of a changed cell in both
@@ -141,7 +176,8 @@ struct rig_head {
   float *depth;  /* camera z of each node, grid pixels */
   float *weight; /* the pose weight, 0 … 1 */
   float *region; /* 1 inside the head's region, 0 outside */
-  float *dist;   /* distance to the region's edge inside it, grid pixels */
+  float *bound;  /* the region and a margin: no field reaches past it */
+  float *dist;   /* distance to the bound's edge inside it, grid pixels */
   float *au_mask; /* what the expression's field is multiplied by */
   float *motion; /* forward motion, 2 per node */
   float *scratch; /* 2 per node */
@@ -152,6 +188,9 @@ struct rig_head {
    * neighbour's head where it is (a group photo's overlapping heads). */
   mien_point neighbours[MIEN_GENERATOR_MAX_NEIGHBOURS][MIEN_N_LANDMARKS];
   int n_neighbours;
+  /* The person matte on the grid (w·h; NULL for none), rig_head_set_matte. */
+  float *matte;
+  int matte_w, matte_h;
   float pose_scale; /* < 1 when the relief had to shrink the turn */
   float photo_yaw, yaw_used; /* degrees: the photo's own yaw, the turn's */
   mien_image *pose, *au, *delta, *moved;
@@ -218,9 +257,11 @@ wendland2 (float r2)
 }
 
 /* Chamfer (3-4) distance from each region node to the nearest node outside
- * it, in grid pixels (0 outside). */
+ * it, in grid pixels (0 outside); the grid's border counts as outside when
+ * border_is_edge. */
 static void
-distance_inside (const float *region, float *d, int w, int h)
+distance_to_edge (const float *region, float *d, int w, int h,
+                  int border_is_edge)
 {
   const float big = 1e9f;
   for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
@@ -229,7 +270,7 @@ distance_inside (const float *region, float *d, int w, int h)
     for (int x = 0; x < w; x++)
       {
         float *v = d + (size_t)y * (size_t)w + (size_t)x;
-        if (x == 0 || y == 0 || x == w - 1)
+        if (border_is_edge && (x == 0 || y == 0 || x == w - 1))
           *v = fminf (*v, 1.0f);
         if (x > 0)
           *v = fminf (*v, v[-1] + 1.0f);
@@ -246,7 +287,7 @@ distance_inside (const float *region, float *d, int w, int h)
     for (int x = w - 1; x >= 0; x--)
       {
         float *v = d + (size_t)y * (size_t)w + (size_t)x;
-        if (y == h - 1 || x == w - 1)
+        if (border_is_edge && (y == h - 1 || x == w - 1))
           *v = fminf (*v, 1.0f);
         if (x < w - 1)
           *v = fminf (*v, v[1] + 1.0f);
@@ -266,6 +307,9 @@ head_maps (rig_head *hd, const mien_point *lm)
 {
   const head_fit *f = &hd->fit;
   int w = hd->w, h = hd->h;
+  const float *matte = hd->matte && hd->matte_w == w && hd->matte_h == h
+                           ? hd->matte
+                           : NULL;
   /* The landmarks' depth under the fit, against the ellipsoid's. */
   float relief[MIEN_N_LANDMARKS];
   for (int i = 0; i < MIEN_N_LANDMARKS; i++)
@@ -298,22 +342,66 @@ head_maps (rig_head *hd, const mien_point *lm)
         hd->depth[p] = ze + num / den;
         float rho = sqrtf (fmaxf (rho2, 0.0f));
         hd->region[p] = rho < REGION_GROW ? 1.0f : 0.0f;
+        if (matte)
+          {
+            float chin_y = rig_face_shape[MIEN_LM_CHIN][1];
+            float t = (ys - MATTE_GROW_FROM) / (chin_y - MATTE_GROW_FROM);
+            t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+            float grow = MATTE_GROW + t * (MATTE_GROW_CHIN - MATTE_GROW);
+            hd->region[p] = rho < grow && matte[p] >= MATTE_PERSON ? 1.0f
+                                                                   : 0.0f;
+          }
         float wt = smoothstep01 ((1.0f - rho - edge)
                                  / (1.0f - WEIGHT_INNER - edge));
         float chin = rig_face_shape[MIEN_LM_CHIN][1];
         wt *= smoothstep01 ((chin + NECK_FALLOFF - ys) / NECK_FALLOFF);
         hd->weight[p] = wt;
       }
+  if (matte)
+    rig_add_own_face (hd->region, w, h, lm, 1.0f);
   int cut = hd->n_neighbours > 0
                 ? rig_cut_neighbours (hd->region, w, h, lm, hd->neighbours,
                                       hd->n_neighbours)
                 : 0;
-  distance_inside (hd->region, hd->dist, w, h);
+  size_t n = (size_t)w * (size_t)h;
+  if (matte)
+    {
+      rig_keep_component (hd->region, w, h,
+                          (int)lroundf (lm[MIEN_LM_NOSE_TIP].x),
+                          (int)lroundf (lm[MIEN_LM_NOSE_TIP].y));
+      /* The bound. The region hugs the head's outline, so the band where
+       * the fields fade out (AU_EDGE_CELLS + AU_BAND) would lie on the jaw
+       * and the cheeks and squeeze them (the fold guard shrank a jaw drop
+       * to 0.33–0.56 on 6 of 23 faces). So the bound adds the room a
+       * dropped jaw moves into (the face's outline grown by
+       * MATTE_FACE_GROW) and a margin of MATTE_MARGIN cells around the
+       * head, in which the fields fade out: the field is 0 from
+       * MATTE_MARGIN − AU_EDGE_CELLS cells beyond the region. The turn
+       * fades before the bound's edge as the expressions do (the weight,
+       * below). */
+      memcpy (hd->bound, hd->region, sizeof (float) * n);
+      rig_add_own_face (hd->bound, w, h, lm, MATTE_FACE_GROW);
+      for (size_t p = 0; p < n; p++)
+        hd->scratch[p] = hd->bound[p] > 0.0f ? 0.0f : 1.0f;
+      distance_to_edge (hd->scratch, hd->dist, w, h, 0); /* to the head */
+      for (size_t p = 0; p < n; p++)
+        hd->bound[p] = hd->bound[p] > 0.0f || hd->dist[p] <= MATTE_MARGIN
+                           ? 1.0f
+                           : 0.0f;
+      if (hd->n_neighbours > 0)
+        rig_cut_neighbours (hd->bound, w, h, lm, hd->neighbours,
+                            hd->n_neighbours);
+      cut = 1;
+    }
+  else
+    memcpy (hd->bound, hd->region, sizeof (float) * n);
+  distance_to_edge (hd->bound, hd->dist, w, h, 1);
   for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
     hd->au_mask[p] = smoothstep01 ((hd->dist[p] - AU_EDGE_CELLS) / AU_BAND);
-  /* Where a neighbour was cut out, the turn fades out before the cut as the
-   * expressions do (elsewhere the ellipse's own fall-off is well inside
-   * the region, and this leaves the weight as it was). */
+  /* Where a neighbour or the matte cut the region, the turn fades out
+   * before the bound's edge as the expressions do (elsewhere the
+   * ellipse's own fall-off is well inside the region, and this leaves the
+   * weight as it was). */
   if (cut > 0)
     for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
       hd->weight[p] *= hd->au_mask[p];
@@ -335,6 +423,30 @@ rig_head_set_neighbours (rig_head *hd, const mien_point *landmarks,
   hd->valid = 0; /* the region is built again on the next frame */
 }
 
+void
+rig_head_set_matte (rig_head *hd, const float *matte, int w, int h)
+{
+  size_t n = (size_t)w * (size_t)h;
+  if (matte == NULL || w <= 0 || h <= 0)
+    {
+      if (hd->matte != NULL)
+        free (hd->matte), hd->matte = NULL, hd->valid = 0;
+      hd->matte_w = hd->matte_h = 0;
+      return;
+    }
+  if (hd->matte && hd->matte_w == w && hd->matte_h == h
+      && memcmp (hd->matte, matte, sizeof (float) * n) == 0)
+    return;
+  float *copy = hd->matte_w == w && hd->matte_h == h && hd->matte
+                    ? hd->matte
+                    : realloc (hd->matte, sizeof (float) * n);
+  if (copy == NULL)
+    return; /* out of memory: the ellipse's region stays */
+  memcpy (copy, matte, sizeof (float) * n);
+  hd->matte = copy, hd->matte_w = w, hd->matte_h = h;
+  hd->valid = 0; /* the region is built again on the next frame */
+}
+
 static mien_status
 head_reserve (rig_head *hd, int w, int h, mien_error *err)
 {
@@ -345,7 +457,8 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   free (hd->scratch), free (hd->mark);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
-  free (hd->dist), free (hd->au_mask);
+  free (hd->dist), free (hd->au_mask), free (hd->bound);
+  hd->bound = malloc (sizeof (float) * n);
   hd->dist = malloc (sizeof (float) * n);
   hd->au_mask = malloc (sizeof (float) * n);
   hd->scratch = malloc (sizeof (float) * 2 * n);
@@ -360,7 +473,7 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   hd->moved = mien_image_new (w, h, 3, NULL);
   hd->valid = 0;
   if (!hd->depth || !hd->weight || !hd->region || !hd->motion || !hd->scratch
-      || !hd->dist || !hd->au_mask
+      || !hd->dist || !hd->au_mask || !hd->bound
       || !hd->mark || !hd->pose
       || !hd->au || !hd->delta || !hd->moved)
     {
@@ -384,7 +497,8 @@ rig_head_free (rig_head *hd)
     return;
   free (hd->depth), free (hd->weight), free (hd->region), free (hd->motion);
   free (hd->scratch), free (hd->mark);
-  free (hd->dist), free (hd->au_mask);
+  free (hd->dist), free (hd->au_mask), free (hd->bound);
+  free (hd->matte);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
   free (hd);
@@ -415,8 +529,14 @@ rig_head_region (const rig_head *hd)
   return hd && hd->valid ? hd->region : NULL;
 }
 
+const float *
+rig_head_bound_map (const rig_head *hd)
+{
+  return hd && hd->valid ? hd->bound : NULL;
+}
+
 /* The expression's field bounded by the head: multiplied by a mask that is
- * 0 within AU_EDGE_CELLS of the region's edge and beyond it, 1 from AU_BAND
+ * 0 within AU_EDGE_CELLS of the bound's edge and beyond it, 1 from AU_BAND
  * cells further in. */
 void
 rig_head_bound (const rig_head *hd, mien_image *field)

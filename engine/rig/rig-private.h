@@ -349,8 +349,22 @@ void rig_head_set_neighbours (rig_head *hd, const mien_point *landmarks,
 int rig_cut_neighbours (float *region, int w, int h, const mien_point *lm,
                         const mien_point (*neighbours)[MIEN_N_LANDMARKS],
                         int n_neighbours);
+/* Puts this face's own outline (jaw, brows, forehead), grown by `grow`
+ * about its centre, into a w×h region (rig-pose-neighbours.c). */
+void rig_add_own_face (float *region, int w, int h, const mien_point *lm,
+                       float grow);
+/* Keeps the region's 4-connected part holding node (x, y); returns the
+ * nodes taken out (rig-pose-neighbours.c). */
+int rig_keep_component (float *region, int w, int h, int x, int y);
+/* The person matte about the head on the w×h grid (0 … 1 per node), from
+ * mien_head_matte through the animator; NULL for none. Copied; the region
+ * is built again when it changes. */
+void rig_head_set_matte (rig_head *hd, const float *matte, int w, int h);
 /* 1 inside the head's region, 0 outside (w·h floats); NULL before a fit. */
 const float *rig_head_region (const rig_head *hd);
+/* The region and the margin where the fields fade out: 1 inside, 0
+ * outside, where every field is exactly 0; NULL before a fit. */
+const float *rig_head_bound_map (const rig_head *hd);
 void rig_head_size (const rig_head *hd, int *width, int *height);
 /* Multiplies the expression's field by the head's mask (0 at and beyond
  * the outline), so expressions never move the background. */

@@ -25,6 +25,7 @@
 #include "mien-field.h"
 #include "mien-rig.h"
 #include "mien-test-image.h"
+#include "mien-test-matte.h"
 #include "mien-test.h"
 
 static const char *const stems[] = { "astronaut", "sample1", "sample2",
@@ -37,9 +38,10 @@ typedef struct worst {
 } worst;
 
 static mien_image *
-load_photo (const char *root, const char *stem, int w, int h)
+load_photo (const char *root, const char *stem, int w, int h, int *real)
 {
   mien_image *img = mien_test_sample_photo (root, stem);
+  *real = img != NULL;
   if (img)
     return img;
   mien_error err = { 0 };
@@ -158,6 +160,10 @@ test_face (const char *stem, int index, const mien_face *face,
   CHECK (anim != NULL, "%s face %d: %s", stem, index, err.message);
   if (!anim)
     return;
+  /* The generator runs here without the animator: it gets the matte (the
+   * head's region, as the app's faces have it) as the animator gives it. */
+  mien_generator_set_head_matte (gen, mien_animator_get_grid_matte (anim),
+                                 MIEN_LOW_RES, MIEN_LOW_RES);
   mien_image *frame = mien_image_copy (photo, &err);
   mien_generator_output g;
   mien_generator_output_init (&g, MIEN_LOW_RES, MIEN_LOW_RES, 3, &err);
@@ -191,22 +197,31 @@ main (void)
   mien_error err = { 0 };
   mien_generator *gen = mien_rig_new (&err);
   worst w = { FLT_MAX, 0, 0, 0, 0, 0, 0, 0 };
+  mien_face_analyzer *fa = mien_test_matte_analyzer (root);
+  int mattes = 0;
   for (size_t s = 0; s < sizeof stems / sizeof *stems; s++)
     {
       char path[4096];
       snprintf (path, sizeof path, "%s/tests/data/landmarks/%s.json", root, stems[s]);
       mien_landmark_file lf;
       CHECK (mien_landmark_file_load (path, &lf, &err) == MIEN_OK, "%s", err.message);
-      mien_image *photo = load_photo (root, stems[s], lf.width, lf.height);
+      int real = 0;
+      mien_image *photo = load_photo (root, stems[s], lf.width, lf.height,
+                                      &real);
       CHECK (photo && photo->width == lf.width && photo->height == lf.height,
              "%s: photo missing or of the wrong size", stems[s]);
+      /* Not on a noise photo: it has no person. */
+      if (real)
+        mattes += mien_test_fill_mattes (fa, photo, &lf);
       for (int i = 0; photo && i < lf.n_faces; i++)
         test_face (stems[s], i, &lf.faces[i], photo, gen, &w);
       mien_image_free (photo);
       mien_landmark_file_clear (&lf);
     }
   CHECK (w.faces == 23, "expected the 23 faces of the fixtures, got %d", w.faces);
-  printf ("%d faces, %d fields, %d full frames\n", w.faces, w.cases, w.frames);
+  mien_face_analyzer_free (fa);
+  printf ("%d faces (%d with the person matte), %d fields, %d full frames\n",
+          w.faces, mattes, w.cases, w.frames);
   printf ("fold guard needed in %d of %d fields\n", w.guarded, w.cases);
   printf ("min corner Jacobian determinant: %.4f\n", (double)w.min_jacobian);
   printf ("max |F| on the %d-pixel border ring: %g\n", MIEN_RIG_ZERO_RING,
