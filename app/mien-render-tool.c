@@ -81,6 +81,21 @@ find_faces (const options *opt, const char *photo_path,
                photo->width, photo->height);
       return 0;
     }
+  /* The landmarks are the file's; the head's person matte comes from the
+   * models where they are installed, as every face the analyzer finds has
+   * it, so that a result rendered from a landmark file bounds the head as
+   * the app does (without the models: the fitted head's region). */
+  const char *dir = an || opt->models ? opt->models : mien_model_dir_find ();
+  mien_face_analyzer *own = an || !dir ? NULL
+                                       : mien_face_analyzer_new (dir, NULL,
+                                                                 NULL);
+  for (int i = 0; (an || own) && i < faces->n_faces; i++)
+    if (mien_face_analyzer_head (an ? an : own, photo,
+                                 faces->faces[i].landmarks,
+                                 &faces->faces[i].head, NULL)
+        != MIEN_OK)
+      faces->faces[i].head.ok = 0;
+  mien_face_analyzer_free (own);
   return 1;
 }
 
