@@ -50,6 +50,7 @@
 #include "mien-headshot.h"
 #include "mien-rig.h"
 #include "mien-test-image.h"
+#include "mien-test-matte.h"
 #include "mien-test.h"
 #include "rig/rig-private.h" /* rig_head_*, for the benchmark */
 
@@ -307,12 +308,11 @@ check_missing_model (const mien_image *photo, const mien_face *face)
     }
   if (in)
     fclose (in);
-  snprintf (path, sizeof path, "%s/data/models/face-api", source_root ());
   const char *bad[] = { "/nonexistent/selfie.json", truncated };
   for (int k = 0; k < (fd >= 0 ? 2 : 1); k++)
     {
       setenv ("MIEN_HEAD_MODEL", bad[k], 1);
-      mien_face_analyzer *fa = mien_face_analyzer_new (path, NULL, &err);
+      mien_face_analyzer *fa = mien_test_matte_analyzer (source_root ());
       if (fa)
         {
           mien_head_matte m;
@@ -357,9 +357,8 @@ run_masks (const char *write_dir)
   closedir (dir);
   qsort (names, (size_t)n, sizeof names[0], compare_names);
   CHECK (n >= 7, "%d masks in %s", n, path);
-  snprintf (path, sizeof path, "%s/data/models/face-api", source_root ());
   mien_error err = { 0 };
-  analyzer = mien_face_analyzer_new (path, NULL, &err);
+  analyzer = mien_test_matte_analyzer (source_root ());
   if (analyzer && !getenv ("MIEN_HEAD_MODEL"))
     {
       mien_landmark_file lf = { 0 };
@@ -375,9 +374,6 @@ run_masks (const char *write_dir)
       mien_landmark_file_clear (&lf);
       mien_image_free (astronaut);
     }
-  if (!analyzer)
-    printf ("no face models (%s): the region without the person matte\n",
-            err.message);
   snprintf (path, sizeof path, "%s/tests/data/head-masks", source_root ());
   printf ("%-14s %8s %8s %8s %6s  %s\n", "mask", "vertices", "IoU cut",
           "IoU all", "matte", "crop (photo pixels)");
@@ -458,11 +454,9 @@ run_bench (const char *photo_path, const char *lm_path, int face, double scale,
     }
   /* The person matte: MediaPipe's selfie model on its 256² view of the
    * photo (the analyzer's work once per face; the model loads once). */
-  char models[4096];
-  snprintf (models, sizeof models, "%s/data/models/face-api", source_root ());
   double *t_matte = calloc ((size_t)runs, sizeof (double));
   double t_load = now_ms ();
-  mien_face_analyzer *fa = mien_face_analyzer_new (models, NULL, &err);
+  mien_face_analyzer *fa = mien_test_matte_analyzer (source_root ());
   int matte_ok = 0;
   if (fa)
     {
@@ -580,8 +574,7 @@ run_grid (const char *stem, int face, const char *out_path)
       mien_image_free (photo);
       return 2;
     }
-  snprintf (path, sizeof path, "%s/data/models/face-api", source_root ());
-  mien_face_analyzer *fa = mien_face_analyzer_new (path, NULL, &err);
+  mien_face_analyzer *fa = mien_test_matte_analyzer (source_root ());
   if (fa)
     mien_face_analyzer_head (fa, photo, lf.faces[face].landmarks,
                              &lf.faces[face].head, &err);
