@@ -24,12 +24,16 @@ static void
 usage (FILE *out)
 {
   fprintf (out,
-           "Usage: %s PHOTO [--json] [--draw OUT.png]\n"
+           "Usage: %s PHOTO [--json] [--draw OUT.png] [--mesh]\n"
            "Finds the faces in PHOTO with face-api's models.\n"
            "  -j, --json              print JSON (box, score, roll, landmarks, "
            "expressions, descriptor, eyes)\n"
            "  -d, --draw FILE         write a copy of the photo with boxes and "
            "landmarks (.png/.jpg)\n"
+           "  -M, --mesh              also MediaPipe's face mesh of each face "
+           "(468 points;\n"
+           "                          JSON \"mesh\", drawn in blue; needs "
+           "human/facemesh.json)\n"
            "  -m, --models DIR        face-api models (default: "
            "$MIEN_MODEL_DIR, the installed\n"
            "                          ones, or data/models/face-api)\n"
@@ -53,7 +57,7 @@ usage (FILE *out)
 
 typedef struct options {
   const char *photo, *draw, *models;
-  int json, input_size, all, search;
+  int json, input_size, all, search, mesh;
   int scales[MIEN_FACE_MAX_SCALES];
   float threshold;
 } options;
@@ -105,12 +109,13 @@ parse_options (int argc, char **argv, void *data)
     { "search", required_argument, NULL, 'S' },
     { "scales", required_argument, NULL, OPT_SCALES },
     { "all", no_argument, NULL, 'a' },
+    { "mesh", no_argument, NULL, 'M' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   *opt = (options){ .search = -1 };
   int c;
-  while ((c = getopt_long (argc, argv, "jd:m:s:t:S:ah", longopts, NULL))
+  while ((c = getopt_long (argc, argv, "jd:m:s:t:S:aMh", longopts, NULL))
          != -1)
     switch (c)
       {
@@ -120,6 +125,7 @@ parse_options (int argc, char **argv, void *data)
       case 's': opt->input_size = atoi (optarg); break;
       case 't': opt->threshold = (float)mien_strtod_c (optarg, NULL); break;
       case 'a': opt->all = 1; break;
+      case 'M': opt->mesh = 1; break;
       case 'S':
         if (parse_search (optarg, &opt->search) != 0)
           {
@@ -182,7 +188,33 @@ put_point (mien_point p)
 }
 
 static void
-print_json (const mien_image *image, const mien_face *faces, int n)
+put_mesh (const mien_face_mesh *m)
+{
+  if (!m->ok)
+    {
+      printf ("null");
+      return;
+    }
+  printf ("{\"score\": ");
+  put_number ("%.5f", m->score);
+  printf (", \"points\": [");
+  for (int k = 0; k < MIEN_MESH_POINTS; k++)
+    {
+      printf ("%s[", k ? ", " : "");
+      put_number ("%.4f", m->points[k].x);
+      printf (", ");
+      put_number ("%.4f", m->points[k].y);
+      printf (", ");
+      put_number ("%.4f", m->z[k]);
+      printf ("]");
+    }
+  printf ("]}");
+}
+
+/* meshes: one per face, or NULL (no "mesh" key). */
+static void
+print_json (const mien_image *image, const mien_face *faces, int n,
+            const mien_face_mesh *meshes)
 {
   printf ("{\"width\": %d, \"height\": %d, \"faces\": [", image->width,
           image->height);
@@ -245,7 +277,13 @@ print_json (const mien_image *image, const mien_face *faces, int n)
             }
           printf ("]}");
         }
-      printf ("]}");
+      printf ("]");
+      if (meshes)
+        {
+          printf (",\n   \"mesh\": ");
+          put_mesh (&meshes[i]);
+        }
+      printf ("}");
     }
   printf ("\n]}\n");
 }
@@ -279,8 +317,10 @@ put_pixel (mien_image *img, int x, int y, const float rgb[3])
 }
 
 static void
-draw_faces (mien_image *img, const mien_face *faces, int n)
+draw_faces (mien_image *img, const mien_face *faces, int n,
+            const mien_face_mesh *meshes)
 {
+  static const float mesh_rgb[3] = { 0.2f, 0.5f, 1.0f };
   static const float box_rgb[3] = { 1.0f, 0.2f, 0.2f };
   static const float dot_rgb[3] = { 0.2f, 1.0f, 0.3f };
   /* Line width and dot size scale with the photo, so both stay visible. */
@@ -308,6 +348,10 @@ draw_faces (mien_image *img, const mien_face *faces, int n)
           for (int dx = -t; dx <= t; dx++)
             put_pixel (img, (int)faces[i].landmarks[k].x + dx,
                        (int)faces[i].landmarks[k].y + dy, dot_rgb);
+      if (meshes && meshes[i].ok)
+        for (int k = 0; k < MIEN_MESH_POINTS; k++)
+          put_pixel (img, (int)meshes[i].points[k].x,
+                     (int)meshes[i].points[k].y, mesh_rgb);
     }
 }
 
@@ -332,21 +376,33 @@ run (void *data)
   if (fa == NULL
       || mien_face_analyzer_run (fa, image, &fo, &faces, &n, &err) != MIEN_OK)
     rc = 1;
-  else
+  mien_face_mesh *meshes = NULL;
+  if (rc == 0 && opt->mesh && n > 0)
+    {
+      meshes = calloc ((size_t)n, sizeof *meshes);
+      if (meshes == NULL)
+        rc = mien_error_set (&err, MIEN_ERR_NOMEM, "out of memory") != 0;
+      for (int i = 0; rc == 0 && i < n; i++)
+        if (mien_face_analyzer_mesh (fa, image, faces[i].landmarks,
+                                     &meshes[i], &err) != MIEN_OK)
+          rc = 1;
+    }
+  if (rc == 0)
     {
       if (opt->json)
-        print_json (image, faces, n);
+        print_json (image, faces, n, opt->mesh ? meshes : NULL);
       else
         print_text (faces, n);
       if (opt->draw != NULL)
         {
-          draw_faces (image, faces, n);
+          draw_faces (image, faces, n, meshes);
           if (mien_image_save (image, opt->draw, &err) != MIEN_OK)
             rc = 1;
         }
     }
   if (rc != 0)
     fprintf (stderr, "%s: %s\n", program, err.message);
+  free (meshes);
   mien_faces_free (faces);
   mien_face_analyzer_free (fa);
   mien_image_free (image);

@@ -127,6 +127,12 @@ frame_point (const mien_animator *anim, mien_point photo_point, float scale)
                        (q.y - (float)anim->crop.y) * scale };
 }
 
+mien_point
+mien_animator_carry_point (const mien_animator *anim, mien_point photo_point)
+{
+  return frame_point (anim, photo_point, 1.0f);
+}
+
 /* No iris found, and a reflection (glasses) over at least one eye: gaze
  * does nothing at all. The rig's field gaze would shift the eye's interior
  * and drag the reflection, which sits on the lens, not on the eye, along

