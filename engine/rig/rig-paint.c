@@ -19,9 +19,10 @@
 
 #include "mien-field.h"
 
-/* The mouth interior: painted where the field's largest one-sided
- * determinant falls below MOUTH_STRETCH_START, fully MOUTH_STRETCH_RAMP
- * below; darkest (MOUTH_SHADE_MID of the colour's brightness) in the
+/* The mouth interior: painted where the field opens the mouth (the larger
+ * of the Jacobian's determinant and the stretch down the face, the largest
+ * of its one-sided differences) below MOUTH_STRETCH_START,
+ * fully MOUTH_STRETCH_RAMP below; darkest (MOUTH_SHADE_MID of the colour's brightness) in the
  * opening's middle, MOUTH_SHADE_RISE lighter at the lips. */
 #define MOUTH_STRETCH_START 0.7f
 #define MOUTH_STRETCH_RAMP 0.4f
@@ -49,12 +50,24 @@ point_in_polygon (const vec2 *poly, int n, float x, float y)
   return inside;
 }
 
-/* The largest of the four one-sided Jacobian determinants at (x, y): a
+/* How much the field magnifies the mouth at (x, y) as an opening: the
+ * larger of the Jacobian's determinant and the source length that one
+ * output step along down (a unit vector, the face's vertical) covers; 1
+ * where nothing stretches, 0.5 where the strip between the lips is
+ * magnified twice. An opening mouth magnifies that strip vertically; a
+ * mouth spread sideways (E, a smile) stretches the photo's teeth across,
+ * which lowers the determinant alone, and painting the interior there put
+ * dark patches on the teeth (sample5/1). The larger of the two keeps the
+ * determinant where a squeeze raises it (O and U pull the corners in while
+ * the lips part; the vertical span alone painted more there and lowered
+ * sample1/2's identity to 0.87). The largest of the four one-sided
+ * differences: a
  * pixel next to a stretched band is not itself stretched, though central
  * differences straddling the band's edge say so (the mouth paint would eat
  * a row into the teeth above the jaw's gap). */
 static float
-local_det_one_sided_max (const mien_image *f, int x, int y)
+local_opening_one_sided_max (const mien_image *f, int x, int y,
+                                   vec2 down)
 {
   const float *o = f->data + 2 * ((size_t)y * f->width + x);
   float best = -1e9f;
@@ -68,7 +81,10 @@ local_det_one_sided_max (const mien_image *f, int x, int y)
         const float *b = f->data + 2 * ((size_t)yy * f->width + x);
         float j00 = 1 + (a[0] - o[0]) * sx, j10 = (a[1] - o[1]) * sx;
         float j01 = (b[0] - o[0]) * sy, j11 = 1 + (b[1] - o[1]) * sy;
-        best = fmaxf (best, j00 * j11 - j01 * j10);
+        float det = j00 * j11 - j01 * j10;
+        float span = hypotf (j00 * down.x + j01 * down.y,
+                             j10 * down.x + j11 * down.y);
+        best = fmaxf (best, fmaxf (det, span));
       }
   return best;
 }
@@ -78,7 +94,7 @@ local_det_one_sided_max (const mien_image *f, int x, int y)
  * the moved inner-lip polygon is 4×4 supersampled for a soft edge. */
 float
 paint_mouth (mien_image *refined, const mien_image *field,
-             const mien_point *lm, const rig_moves *m)
+             const mien_point *lm, const rig_moves *m, vec2 down)
 {
   vec2 poly[8];
   float minx = 1e9f, maxx = -1e9f, miny = 1e9f, maxy = -1e9f;
@@ -101,7 +117,9 @@ paint_mouth (mien_image *refined, const mien_image *field,
                                     (float)y - 0.375f + 0.25f * (j >> 2));
         if (!hits)
           continue;
-        float stretch = (MOUTH_STRETCH_START - local_det_one_sided_max (field, x, y))
+        float stretch = (MOUTH_STRETCH_START
+                         - local_opening_one_sided_max (field, x, y,
+                                                              down))
                         / MOUTH_STRETCH_RAMP;
         stretch = stretch < 0.0f ? 0.0f : stretch > 1.0f ? 1.0f : stretch;
         float a = stretch * (float)hits / 16.0f;
