@@ -1231,6 +1231,35 @@ median_ms (mien_tfjs_graph *g, mien_nn *nn, const mien_tensor *input,
                          : 0.5 * (times[runs / 2 - 1] + times[runs / 2]));
 }
 
+/* Prints what: the median time of one run to output on one thread
+ * (OpenBLAS is on one thread already: the CPU backend splits its products
+ * over the pool) and on nn's default pool. */
+static void
+print_times (const char *what, mien_tfjs_graph *g, mien_nn *nn,
+             const mien_tensor *input, const char *output)
+{
+  mien_error err = { 0 };
+  mien_pool *pool = mien_pool_new (1);
+  mien_nn_backend *one = mien_nn_cpu_backend_new (pool, 1, &err);
+  mien_nn *nn1 = one ? mien_nn_new (one, &err) : NULL;
+  if (nn1 == NULL)
+    {
+      printf ("FAIL: a one-thread context: %s\n", err.message);
+      failures++;
+    }
+  else
+    {
+      median_ms (g, nn1, input, output, 1); /* first touch */
+      double single = median_ms (g, nn1, input, output, 7);
+      double pooled = median_ms (g, nn, input, output, 7);
+      printf ("%s: median %.1f ms on one thread, %.1f ms on %d (7 runs "
+              "each)\n", what, single, pooled,
+              mien_pool_get_n_threads (mien_pool_default ()));
+    }
+  mien_nn_free (nn1);
+  mien_pool_free (pool);
+}
+
 /* 1 when it was skipped (no model, no reference). */
 static int
 test_selfie (const char *root, const char *dir, mien_nn *nn)
@@ -1305,28 +1334,8 @@ test_selfie (const char *root, const char *dir, mien_nn *nn)
         mien_tensor_free (outs[i]);
     }
 
-  /* Once per photo: the time of one run on one thread (OpenBLAS is on
-   * one thread already: the CPU backend splits its products over the
-   * pool), and on the default pool. */
-  mien_pool *pool = mien_pool_new (1);
-  mien_nn_backend *one = mien_nn_cpu_backend_new (pool, 1, &err);
-  mien_nn *nn1 = one ? mien_nn_new (one, &err) : NULL;
-  if (nn1 == NULL)
-    {
-      printf ("FAIL: a one-thread context: %s\n", err.message);
-      failures++;
-    }
-  else
-    {
-      median_ms (g, nn1, input, "activation_10", 1); /* first touch */
-      double single = median_ms (g, nn1, input, "activation_10", 7);
-      double pooled = median_ms (g, nn, input, "activation_10", 7);
-      printf ("selfie: one 256×256 run: median %.1f ms on one thread, "
-              "%.1f ms on %d (7 runs each)\n", single, pooled,
-              mien_pool_get_n_threads (mien_pool_default ()));
-    }
-  mien_nn_free (nn1);
-  mien_pool_free (pool);
+  /* Once per photo: its time on one thread. */
+  print_times ("selfie: one 256×256 run", g, nn, input, "activation_10");
 
   mien_tensor_free (input);
   mien_tfjs_graph_free (g);
@@ -1410,26 +1419,7 @@ test_facemesh (const char *root, const char *dir, mien_nn *nn)
         mien_tensor_free (outs[i]);
     }
 
-  /* The time of one run on one thread, as for the selfie model. */
-  mien_pool *pool = mien_pool_new (1);
-  mien_nn_backend *one = mien_nn_cpu_backend_new (pool, 1, &err);
-  mien_nn *nn1 = one ? mien_nn_new (one, &err) : NULL;
-  if (nn1 == NULL)
-    {
-      printf ("FAIL: a one-thread context: %s\n", err.message);
-      failures++;
-    }
-  else
-    {
-      median_ms (g, nn1, input, "Identity_2", 1); /* first touch */
-      double single = median_ms (g, nn1, input, "Identity_2", 7);
-      double pooled = median_ms (g, nn, input, "Identity_2", 7);
-      printf ("facemesh: one 192×192 run: median %.1f ms on one thread, "
-              "%.1f ms on %d (7 runs each)\n", single, pooled,
-              mien_pool_get_n_threads (mien_pool_default ()));
-    }
-  mien_nn_free (nn1);
-  mien_pool_free (pool);
+  print_times ("facemesh: one 192×192 run", g, nn, input, "Identity_2");
 
   mien_tensor_free (input);
   mien_tfjs_graph_free (g);
