@@ -34,6 +34,13 @@ struct mien_animator {
   /* Gaze that moves the irises (issue #25), made on the first frame that
    * asks for gaze: the photo's irises, found once. */
   struct animator_gaze *gaze;
+  /* The mouth interior at the frame's resolution (mien-animator-mouth.c):
+   * O^r without the generator's interior paint (made on the first frame
+   * that has one), whether the last frame has one, and the photo's noise
+   * about the mouth (< 0: not measured yet). */
+  mien_image *mouth_base;
+  int mouth_painted;
+  float mouth_sigma;
 };
 
 /* The photo's irises and what gaze did in the last frame that asked. */
@@ -58,6 +65,19 @@ const mien_driving *mien_animator_gaze_begin (mien_animator *anim,
                                               const mien_driving *c,
                                               mien_driving *buf,
                                               int *move_irises);
+/* Before the generator: clears gen_out.interior (a generator that paints
+ * no interior leaves it alone). */
+void mien_animator_mouth_reset (mien_animator *anim);
+/* After the generator: the O^r to compose a frame of the crop at `scale`
+ * from: gen_out.refined, or, where the generator painted a mouth interior
+ * and the frame has enough pixels per grid pixel for it to show, O^r
+ * without it (NULL with err when out of memory). */
+const mien_image *mien_animator_mouth_refined (mien_animator *anim,
+                                              float scale, mien_error *err);
+/* After the compose: the interior painted on out, a frame of the crop at
+ * `scale` (1: the crop), of which only region r is written. */
+void mien_animator_mouth_paint (mien_animator *anim, mien_image *out,
+                                float scale, mien_rect r);
 /* After the compose: moves each found iris on out, a frame of the crop at
  * `scale` (1: the crop; a preview level's size over the crop's), of which
  * only region r is written. */

@@ -103,6 +103,8 @@ mien_animator_new (const mien_image *photo, const mien_face *face,
       return NULL;
     }
   mien_animator *anim = calloc (1, sizeof *anim);
+  if (anim)
+    anim->mouth_sigma = -1.0f;
   if (!anim)
     {
       mien_error_set (err, MIEN_ERR_NOMEM, "animator: out of memory");
@@ -127,6 +129,7 @@ mien_animator_free (mien_animator *anim)
     return;
   mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
+  mien_image_free (anim->mouth_base);
   mien_image_free (anim->crop_out);
   free (anim->grid_matte);
   if (anim->preview)
@@ -373,14 +376,22 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
   mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
                                  MIEN_LOW_RES);
+  mien_animator_mouth_reset (anim);
   mien_status st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                             &anim->gen_out, anim->pool, err);
+  const mien_image *refined
+      = st == MIEN_OK ? mien_animator_mouth_refined (anim, 1.0f, err) : NULL;
+  if (st == MIEN_OK && refined == NULL)
+    st = err ? err->status : MIEN_ERR_NOMEM;
   if (st == MIEN_OK)
-    st = mien_device_reswarp_frame (anim->rw, anim->gen_out.refined,
-                                    anim->gen_out.field, anim->crop_out, err);
+    st = mien_device_reswarp_frame (anim->rw, refined, anim->gen_out.field,
+                                    anim->crop_out, err);
   if (st != MIEN_OK)
     return st;
   keep_photo_where_unchanged (anim);
+  mien_animator_mouth_paint (
+      anim, anim->crop_out, 1.0f,
+      (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
   if (move_irises)
     st = mien_animator_gaze_move (
         anim, anim->crop_out, 1.0f,
@@ -506,10 +517,18 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
   mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
                                  MIEN_LOW_RES);
+  mien_animator_mouth_reset (anim);
   st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                 &anim->gen_out, anim->pool, err);
+  const mien_image *refined
+      = st == MIEN_OK
+            ? mien_animator_mouth_refined (
+                  anim, (float)size.width / (float)anim->crop.width, err)
+            : NULL;
+  if (st == MIEN_OK && refined == NULL)
+    st = err ? err->status : MIEN_ERR_NOMEM;
   if (st == MIEN_OK)
-    st = mien_device_reswarp_frame_level (anim->rw, anim->gen_out.refined,
+    st = mien_device_reswarp_frame_level (anim->rw, refined,
                                           anim->gen_out.field, level, &r,
                                           level > 0 ? anim->preview->photo
                                                     : NULL,
@@ -520,6 +539,8 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
     keep_photo_in (anim, dst, anim->photo, anim->crop.x, anim->crop.y, r);
   else
     keep_photo_in (anim, dst, anim->preview->photo, 0, 0, r);
+  mien_animator_mouth_paint (anim, dst,
+                             (float)size.width / (float)anim->crop.width, r);
   /* The irises at the level: the landmarks scaled to its pixels. */
   if (move_irises)
     st = mien_animator_gaze_move (anim, dst,

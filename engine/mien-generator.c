@@ -75,7 +75,9 @@ mien_generator_output_init (mien_generator_output *out, int width, int height,
   out->warped = out->field ? mien_image_new (width, height, channels, err) : NULL;
   out->refined = out->warped ? mien_image_new (width, height, channels, err)
                              : NULL;
-  if (!out->refined)
+  out->interior = out->refined ? mien_image_new_zeroed (width, height, 4, err)
+                               : NULL;
+  if (!out->interior)
     {
       mien_generator_output_clear (out);
       return err ? err->status : MIEN_ERR_NOMEM;
@@ -89,5 +91,6 @@ mien_generator_output_clear (mien_generator_output *out)
   mien_image_free (out->field);
   mien_image_free (out->warped);
   mien_image_free (out->refined);
+  mien_image_free (out->interior);
   *out = (mien_generator_output){ 0 };
 }

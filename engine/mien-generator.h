@@ -31,6 +31,13 @@ typedef struct mien_generator_output {
   mien_image *field;   /* F: low_w × low_h × 2 */
   mien_image *warped;  /* O^w: same size as I */
   mien_image *refined; /* O^r: same size as I */
+  /* The mouth interior the generator painted into O^r (issue #26):
+   * low_w × low_h × 4, the paint's colour (RGB) and its strength a
+   * (0 … 1), blended as O^r = (1 − a)·O^r + a·colour. All 0 where nothing
+   * was painted; a generator that paints none leaves it alone (the
+   * animator zeroes it before each frame). The animator paints it again
+   * at the frame's own resolution (mien-animator-mouth.c). */
+  mien_image *interior;
 } mien_generator_output;
 
 typedef struct mien_generator_class {

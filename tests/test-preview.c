@@ -11,7 +11,8 @@
  *    (printed: it is an approximation).
  *  - The animator: its level-0 preview equals mien_animator_render_crop bit
  *    for bit inside the region; at level k every pixel is the ResWarp level
- *    or the photo averaged to the level, and the face moved.
+ *    or the photo averaged to the level, and the face moved (about the
+ *    mouth's painted interior: see below).
  *  - Bad levels and regions are refused. */
 #include "mien-animator.h"
 #include "mien-resample.h"
@@ -355,14 +356,37 @@ test_animator (const mien_image *photo, const mien_face *face,
   CHECK (mien_animator_render_preview (anim, rig, &c, k, NULL, &out, &err)
              == MIEN_OK,
          "%s", err.message);
-  size_t moved = 0, other = 0;
+  /* The mouth interior (mien-animator-mouth.c): the full render here has
+   * 6.6 pixels a grid pixel, so it composed its levels from O^r without
+   * the rig's interior paint and laid the paint on afterwards; level 1 has
+   * 3.3 and keeps the grid's paint in O^r. The two differ about the
+   * painted cells, spread by multiscale's coarser levels: that box, grown
+   * by 3 grid pixels, is left out of the comparison (test-mouth-hd checks
+   * the frame beyond it). */
+  const mien_image *in = mien_animator_get_output (anim)->interior;
+  int b0x = 1 << 30, b0y = 1 << 30, b1x = -1, b1y = -1;
+  for (int y = 0; in && y < in->height; y++)
+    for (int x = 0; x < in->width; x++)
+      if (mien_image_row (in, y)[4 * (size_t)x + 3] > 1e-3f)
+        b0x = x < b0x ? x : b0x, b1x = x > b1x ? x : b1x,
+        b0y = y < b0y ? y : b0y, b1y = y > b1y ? y : b1y;
+  float kg = (float)sk.width / (float)MIEN_LOW_RES;
+  size_t moved = 0, other = 0, in_mouth = 0;
   for (size_t i = 0; out && i < mien_image_n_floats (out); i++)
     {
+      int px = (int)(i / 3 % (size_t)sk.width), py = (int)(i / 3 / sk.width);
+      int mouth = b1x >= 0 && px >= (int)((b0x - 3) * kg)
+                  && px < (int)((b1x + 4) * kg) && py >= (int)((b0y - 3) * kg)
+                  && py < (int)((b1y + 4) * kg);
       int is_photo = out->data[i] == pk->data[i];
       int is_level = ref_k ? out->data[i] == ref_k->data[i] : 1;
       moved += !is_photo;
-      other += !is_photo && !is_level;
+      other += !is_photo && !is_level && !mouth;
+      in_mouth += !is_photo && !is_level && mouth;
     }
+  printf ("%s level %d: %zu samples about the mouth differ from the full "
+          "render's level (its interior painted after ResWarp)\n", name, k,
+          in_mouth);
   CHECK (out && out->width == sk.width && out->height == sk.height,
          "the level-%d preview has the level's size", k);
   CHECK (moved > 1000, "%s level %d: the face moved (%zu samples)", name, k,

@@ -105,7 +105,11 @@ rig_generate (mien_generator *gen, const mien_image *input,
           sizeof (float) * mien_image_n_floats (out->warped));
   /* The moves were scaled with the field by the fold guard. */
   rig_guard_scale_lips (rig->stats.fold_alpha, &moves);
-  rig->stats.mouth_painted = paint_mouth (out->refined, out->field, lm, &moves,
+  if (out->interior)
+    memset (out->interior->data, 0,
+            sizeof (float) * mien_image_n_floats (out->interior));
+  rig->stats.mouth_painted = paint_mouth (out->refined, out->interior,
+                                          out->field, lm, &moves,
                                           have_frame ? f.ey : (vec2){ 0, 1 });
   if (have_frame)
     {

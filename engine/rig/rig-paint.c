@@ -93,8 +93,9 @@ local_opening_one_sided_max (const mien_image *f, int x, int y,
  * shows a dark mouth interior instead of stretched lip texture. Coverage of
  * the moved inner-lip polygon is 4×4 supersampled for a soft edge. */
 float
-paint_mouth (mien_image *refined, const mien_image *field,
-             const mien_point *lm, const rig_moves *m, vec2 down)
+paint_mouth (mien_image *refined, mien_image *interior,
+             const mien_image *field, const mien_point *lm, const rig_moves *m,
+             vec2 down)
 {
   vec2 poly[8];
   float minx = 1e9f, maxx = -1e9f, miny = 1e9f, maxy = -1e9f;
@@ -132,6 +133,12 @@ paint_mouth (mien_image *refined, const mien_image *field,
         float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
         for (int c = 0; c < refined->channels && c < 3; c++)
           px[c] += a * (base[c] * shade - px[c]);
+        if (interior)
+          {
+            float *q = mien_image_row (interior, y) + 4 * (size_t)x;
+            q[0] = base[0] * shade, q[1] = base[1] * shade;
+            q[2] = base[2] * shade, q[3] = a;
+          }
         area += a;
       }
   return area;

@@ -287,10 +287,12 @@ void rig_guard_scale_brows (float alpha, rig_moves *m, side_au sides[2],
 /* ---- rig-paint ---------------------------------------------------------- */
 
 /* The mouth interior where the field stretches the mouth along down (the
- * face's vertical, a unit vector). Returns the painted area in grid
- * pixels. */
-float paint_mouth (mien_image *refined, const mien_image *field,
-                   const mien_point *lm, const rig_moves *m, vec2 down);
+ * face's vertical, a unit vector); interior (may be NULL) gets the
+ * paint's colour and strength (mien_generator_output.interior). Returns
+ * the painted area in grid pixels. */
+float paint_mouth (mien_image *refined, mien_image *interior,
+                   const mien_image *field, const mien_point *lm,
+                   const rig_moves *m, vec2 down);
 void paint_lip_seam (mien_image *refined, const mien_image *field,
                      const mien_point *lm, const rig_moves *m, float closure);
 void paint_wrinkles (mien_image *refined, const face_frame *f,

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The mouth interior at the frame's own resolution (issue #26, "an opened
+ * mouth is a smudge"). The rig paints the opened mouth's dark interior
+ * into O^r on its 128² grid (rig-paint.c, paint_mouth), and ResWarp then
+ * shows it as up(O^r) plus the warped residual: at 4K one grid pixel is
+ * 8–12 photo pixels, so the interior's edge is a soft ramp that wide, and
+ * inside it the residual of the stretched lip junction, faded only in
+ * part, streaks the dark. Here the frame is composed from O^r without
+ * that paint, and the paint is laid on the composed frame: its strength
+ * sampled from the grid and sharpened to an edge a few photo pixels wide,
+ * its colour the rig's, with grain as strong as the photo's own noise, so
+ * that the interior neither smears nor looks pasted.
+ *
+ * Generators that paint no interior (mien_generator_output.interior all 0)
+ * get the frame they always did, and so does every frame with fewer than
+ * HD_MIN_PIXELS frame pixels a grid pixel, and every frame while
+ * MIEN_MOUTH_GRID=1 is set (the grid's paint alone, for comparisons). */
+#include "mien-animator-private.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mien-headshot.h"
+
+/* The paint's grid strength a is sharpened to smoothstep(EDGE_LO, EDGE_HI,
+ * a): full inside, 0 outside, the edge along a = 0.5. */
+#define EDGE_LO 0.1f
+#define EDGE_HI 0.9f
+/* Frames with fewer pixels than this per grid pixel keep the grid's
+ * paint: up(O^r) is then about as sharp as the photo around it (the
+ * sample photos' faces, crops of 450–540 pixels, have 3.5–4.2), and the
+ * smear and the streaks show from about twice that (a 4K portrait's face
+ * has 8–12). */
+#define HD_MIN_PIXELS 6.0f
+/* A strength this small is no paint. */
+#define NO_PAINT 1e-3f
+/* The cavity's grain against the photo's noise: a dark area shows less. */
+#define CAVITY_GRAIN 0.6f
+/* Where the grid paint is this strong, the unpainted O^r is not recovered
+ * (a division by 1 − a); the sharpened paint covers it there anyway. */
+#define RECOVER_MAX 0.98f
+
+void
+mien_animator_mouth_reset (mien_animator *anim)
+{
+  mien_image *in = anim->gen_out.interior;
+  if (in)
+    memset (in->data, 0, sizeof (float) * mien_image_n_floats (in));
+  anim->mouth_painted = 0;
+}
+
+const mien_image *
+mien_animator_mouth_refined (mien_animator *anim, float scale,
+                             mien_error *err)
+{
+  const mien_image *in = anim->gen_out.interior;
+  const mien_image *ref = anim->gen_out.refined;
+  anim->mouth_painted = 0;
+  const char *grid_only = getenv ("MIEN_MOUTH_GRID");
+  if (scale * (float)anim->crop.width / (float)MIEN_LOW_RES < HD_MIN_PIXELS
+      || (grid_only && strcmp (grid_only, "1") == 0) || in == NULL || in->channels != 4 || !ref || ref->width != in->width
+      || ref->height != in->height || ref->channels < 3)
+    return ref;
+  size_t n = (size_t)in->width * (size_t)in->height;
+  for (size_t i = 0; i < n && !anim->mouth_painted; i++)
+    anim->mouth_painted = in->data[4 * i + 3] > NO_PAINT;
+  if (!anim->mouth_painted)
+    return ref;
+  if (anim->mouth_base == NULL)
+    {
+      anim->mouth_base = mien_image_new (ref->width, ref->height,
+                                         ref->channels, err);
+      if (anim->mouth_base == NULL)
+        return NULL;
+    }
+  mien_image *base = anim->mouth_base;
+  memcpy (base->data, ref->data, sizeof (float) * mien_image_n_floats (ref));
+  /* O^r = (1 − a)·u + a·colour, so u = (O^r − a·colour) / (1 − a). */
+  for (size_t i = 0; i < n; i++)
+    {
+      const float *q = in->data + 4 * i;
+      float a = q[3];
+      if (!(a > NO_PAINT) || a > RECOVER_MAX)
+        continue;
+      float *u = base->data + (size_t)ref->channels * i;
+      for (int c = 0; c < 3; c++)
+        u[c] = (u[c] - a * q[c]) / (1.0f - a);
+    }
+  return base;
+}
+
+/* A value in [-√3, √3] (unit variance) for pixel (x, y) of a level:
+ * deterministic, so that a frame and its re-render agree. */
+static float
+grain_at (int x, int y, int level_key)
+{
+  uint32_t h = (uint32_t)x * 0x9E3779B1u ^ (uint32_t)y * 0x85EBCA77u
+               ^ (uint32_t)level_key * 0xC2B2AE3Du;
+  h ^= h >> 16;
+  h *= 0x7FEB352Du;
+  h ^= h >> 15;
+  h *= 0x846CA68Bu;
+  h ^= h >> 16;
+  return ((float)(h >> 8) / 16777216.0f - 0.5f) * 3.4641016f;
+}
+
+static int
+cmp_float (const void *a, const void *b)
+{
+  float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* The photo's noise about the mouth: 1.4826 × the median absolute finest
+ * band (the luma minus its 3×3 binomial blur) over the inner lips' box
+ * grown by its size, in photo pixels. Once per animator. */
+static float
+photo_noise (mien_animator *anim)
+{
+  if (anim->mouth_sigma >= 0.0f)
+    return anim->mouth_sigma;
+  anim->mouth_sigma = 0.0f;
+  const mien_image *ph = anim->photo;
+  float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+  for (int k = 48; k < 68; k++)
+    {
+      mien_point p = mien_headshot_from_grid (&anim->crop, MIEN_LOW_RES,
+                                              anim->grid_landmarks[k]);
+      x0 = fminf (x0, p.x), x1 = fmaxf (x1, p.x);
+      y0 = fminf (y0, p.y), y1 = fmaxf (y1, p.y);
+    }
+  float gx = x1 - x0, gy = y1 - y0;
+  int ax = (int)fmaxf (1.0f, x0 - gx), bx = (int)fminf (ph->width - 2, x1 + gx);
+  int ay = (int)fmaxf (1.0f, y0 - gy), by = (int)fminf (ph->height - 2, y1 + gy);
+  if (bx <= ax || by <= ay || ph->channels < 3)
+    return 0.0f;
+  size_t cap = (size_t)(bx - ax + 1) * (size_t)(by - ay + 1), n = 0;
+  float *v = malloc (sizeof (float) * cap);
+  if (v == NULL)
+    return 0.0f;
+  int ch = ph->channels;
+#define LUMA(xx, yy)                                                          \
+  (0.299f * mien_image_row (ph, (yy))[(size_t)(xx) * ch]                      \
+   + 0.587f * mien_image_row (ph, (yy))[(size_t)(xx) * ch + 1]                \
+   + 0.114f * mien_image_row (ph, (yy))[(size_t)(xx) * ch + 2])
+  for (int y = ay; y <= by; y++)
+    for (int x = ax; x <= bx; x++)
+      {
+        float blur = 0.0f;
+        for (int dy = -1; dy <= 1; dy++)
+          for (int dx = -1; dx <= 1; dx++)
+            blur += (float)((2 - abs (dx)) * (2 - abs (dy))) / 16.0f
+                    * LUMA (x + dx, y + dy);
+        v[n++] = fabsf (LUMA (x, y) - blur);
+      }
+#undef LUMA
+  qsort (v, n, sizeof *v, cmp_float);
+  size_t k = n / 2;
+  anim->mouth_sigma = 1.4826f * v[k];
+  free (v);
+  return anim->mouth_sigma;
+}
+
+void
+mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
+                           mien_rect r)
+{
+  const mien_image *in = anim->gen_out.interior;
+  if (!anim->mouth_painted || in == NULL || out->channels < 3)
+    return;
+  int gw = in->width, gh = in->height;
+  /* The painted cells' box on the grid, then in out's pixels. */
+  int g0x = gw, g0y = gh, g1x = -1, g1y = -1;
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      if (in->data[4 * ((size_t)y * gw + x) + 3] > NO_PAINT)
+        {
+          g0x = x < g0x ? x : g0x, g1x = x > g1x ? x : g1x;
+          g0y = y < g0y ? y : g0y, g1y = y > g1y ? y : g1y;
+        }
+  if (g1x < 0)
+    return;
+  /* Grid pixel i covers out pixels about (i + 0.5) · k, k out pixels a
+   * grid pixel. */
+  float k = scale * (float)anim->crop.width / (float)MIEN_LOW_RES;
+  int x0 = (int)floorf ((float)(g0x - 1) * k), x1 = (int)ceilf ((float)(g1x + 2) * k);
+  int y0 = (int)floorf ((float)(g0y - 1) * k), y1 = (int)ceilf ((float)(g1y + 2) * k);
+  x0 = x0 < r.x ? r.x : x0, y0 = y0 < r.y ? r.y : y0;
+  x1 = x1 > r.x + r.width ? r.x + r.width : x1;
+  y1 = y1 > r.y + r.height ? r.y + r.height : y1;
+  x1 = x1 > out->width ? out->width : x1, y1 = y1 > out->height ? out->height : y1;
+  float sigma = CAVITY_GRAIN * photo_noise (anim) * fminf (scale, 1.0f);
+  int key = (int)lroundf (1024.0f * scale);
+  for (int y = y0; y < y1; y++)
+    {
+      float gy = ((float)y + 0.5f) / k - 0.5f;
+      gy = fminf (fmaxf (gy, 0.0f), (float)(gh - 1));
+      int iy = (int)gy;
+      iy = iy > gh - 2 ? gh - 2 : iy;
+      float fy = gy - (float)iy;
+      float *row = mien_image_row (out, y);
+      for (int x = x0; x < x1; x++)
+        {
+          float gx = ((float)x + 0.5f) / k - 0.5f;
+          gx = fminf (fmaxf (gx, 0.0f), (float)(gw - 1));
+          int ix = (int)gx;
+          ix = ix > gw - 2 ? gw - 2 : ix;
+          float fx = gx - (float)ix;
+          /* Strength bilinear; colour weighted by strength (where a = 0
+           * the colour is not the paint's). */
+          float w[4] = { (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy,
+                         fx * fy };
+          const float *q[4] = {
+            in->data + 4 * ((size_t)iy * gw + ix),
+            in->data + 4 * ((size_t)iy * gw + ix + 1),
+            in->data + 4 * ((size_t)(iy + 1) * gw + ix),
+            in->data + 4 * ((size_t)(iy + 1) * gw + ix + 1),
+          };
+          float a = 0.0f, c[3] = { 0, 0, 0 };
+          for (int j = 0; j < 4; j++)
+            {
+              float wa = w[j] * q[j][3];
+              a += wa;
+              c[0] += wa * q[j][0], c[1] += wa * q[j][1], c[2] += wa * q[j][2];
+            }
+          if (!(a > NO_PAINT))
+            continue;
+          float t = (a - EDGE_LO) / (EDGE_HI - EDGE_LO);
+          t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+          float s = t * t * (3.0f - 2.0f * t);
+          if (s <= 0.0f)
+            continue;
+          float g = sigma * grain_at (x, y, key);
+          float *px = row + (size_t)x * out->channels;
+          for (int ch = 0; ch < 3; ch++)
+            px[ch] += s * (c[ch] / a + g - px[ch]);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The mouth interior at the frame's resolution (engine/mien-animator-mouth.c,
+ * issue #26), on the astronaut (data/samples; skips without it) enlarged
+ * 8× to 4096² with its landmarks, so that the face's crop has 13 frame
+ * pixels a grid pixel, and at its own 512², where it has 1.7:
+ *  - at 4096², viseme A (the mouth opened) rendered with the interior
+ *    painted at the frame's resolution and with the grid's paint alone
+ *    (MIEN_MOUTH_GRID=1, the frame before this change):
+ *      · beyond the painted cells' box grown by 3 grid pixels, the two
+ *        frames are the same bit for bit;
+ *      · inside the opening (grid strength ≥ 0.95, away from its edge)
+ *        the colour is the rig's paint colour within 0.03, and the
+ *        streaks are gone: the mean |horizontal step| there is at most
+ *        half the grid paint's (the stretched lip junction's residual);
+ *      · the edge is sharper: across the opening's lower edge the frame
+ *        goes from 10 % to 90 % of its step in fewer pixels than with
+ *        the grid's paint;
+ *      · rendering again gives the same frame (the grain is
+ *        deterministic), and the preview at level 0 over a region is the
+ *        crop's frame there bit for bit;
+ *  - at 512² the two frames are the same bit for bit (too few pixels a
+ *    grid pixel for the change to show: the grid's paint stands);
+ *  - neutral (nothing painted): the two are the same bit for bit. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/mien-landmarks-io.h"
+#include "mien-animator.h"
+#include "mien-resample.h"
+#include "mien-rig.h"
+#include "mien-test-image.h"
+
+#define SCALE 8
+
+static mien_image *
+render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
+        int grid_only, const mien_image **interior)
+{
+  mien_error err = { 0 };
+  if (grid_only)
+    setenv ("MIEN_MOUTH_GRID", "1", 1);
+  else
+    unsetenv ("MIEN_MOUTH_GRID");
+  const mien_image *crop = NULL;
+  const mien_generator_output *g = NULL;
+  CHECK (mien_animator_render_crop (anim, rig, c, &crop, &g, &err) == MIEN_OK,
+         "%s", err.message);
+  unsetenv ("MIEN_MOUTH_GRID");
+  if (interior)
+    *interior = g ? g->interior : NULL;
+  return crop ? mien_image_copy (crop, &err) : NULL;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int
+same_outside (const mien_image *a, const mien_image *b, int x0, int y0,
+              int x1, int y1)
+{
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < a->width; x++)
+      {
+        if (x >= x0 && x < x1 && y >= y0 && y < y1)
+          continue;
+        const float *p = mien_image_row (a, y) + (size_t)x * a->channels;
+        const float *q = mien_image_row (b, y) + (size_t)x * b->channels;
+        for (int c = 0; c < a->channels; c++)
+          if (p[c] != q[c])
+            return 0;
+      }
+  return 1;
+}
+
+static float
+luma (const mien_image *im, int x, int y)
+{
+  const float *p = mien_image_row (im, y) + (size_t)x * im->channels;
+  return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+}
+
+/* Pixels from 10 % to 90 % of the step down a column from y0 to y1. */
+static int
+edge_width (const mien_image *im, int x, int y0, int y1)
+{
+  float a = luma (im, x, y0), b = luma (im, x, y1);
+  int first = -1, last = -1;
+  for (int y = y0; y <= y1; y++)
+    {
+      float t = (luma (im, x, y) - a) / (b - a);
+      if (first < 0 && t >= 0.1f)
+        first = y;
+      if (last < 0 && t >= 0.9f)
+        last = y;
+    }
+  return first >= 0 && last >= 0 ? last - first + 1 : y1 - y0 + 1;
+}
+
+static void
+test_large (mien_image *photo, mien_face *face)
+{
+  mien_error err = { 0 };
+  mien_generator *rig = mien_rig_new (&err);
+  mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
+                                           NULL, &err);
+  CHECK (anim != NULL, "%s", err.message);
+  if (!anim)
+    return;
+  const mien_rect *cr = mien_animator_get_crop (anim);
+  float k = (float)cr->width / (float)MIEN_LOW_RES;
+  printf ("crop %d² at 4096²: %.1f frame pixels a grid pixel\n", cr->width,
+          (double)k);
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, MIEN_PRESET_VISEME_A, 1.0f);
+  const mien_image *in = NULL;
+  mien_image *grid = render (anim, rig, &c, 1, NULL);
+  mien_image *hd = render (anim, rig, &c, 0, &in);
+  mien_image *again = render (anim, rig, &c, 0, NULL);
+  CHECK (grid && hd && again && in, "renders");
+  if (!grid || !hd || !again || !in)
+    goto out;
+  CHECK (mien_test_images_equal (hd, again), "a render again is the same");
+
+  /* The painted cells, and the opening's core. */
+  int g0x = in->width, g0y = in->height, g1x = -1, g1y = -1;
+  for (int y = 0; y < in->height; y++)
+    for (int x = 0; x < in->width; x++)
+      if (mien_image_row (in, y)[4 * (size_t)x + 3] > 1e-3f)
+        g0x = x < g0x ? x : g0x, g1x = x > g1x ? x : g1x,
+        g0y = y < g0y ? y : g0y, g1y = y > g1y ? y : g1y;
+  CHECK (g1x >= 0, "viseme A paints an interior");
+  if (g1x < 0)
+    goto out;
+  printf ("painted cells: x %d-%d, y %d-%d\n", g0x, g1x, g0y, g1y);
+  CHECK (same_outside (hd, grid, (int)((g0x - 3) * k), (int)((g0y - 3) * k),
+                       (int)((g1x + 4) * k), (int)((g1y + 4) * k)),
+         "beyond the painted box (+3 grid pixels) the frames are the same");
+
+  double steps_hd = 0, steps_grid = 0, colour_err = 0;
+  int n = 0;
+  for (int gy = g0y + 1; gy < g1y; gy++)
+    for (int gx = g0x + 1; gx < g1x; gx++)
+      {
+        int core = 1;
+        for (int dy = -1; dy <= 1 && core; dy++)
+          for (int dx = -1; dx <= 1 && core; dx++)
+            core = mien_image_row (in, gy + dy)[4 * (size_t)(gx + dx) + 3]
+                   >= 0.95f;
+        if (!core)
+          continue;
+        const float *q = mien_image_row (in, gy) + 4 * (size_t)gx;
+        for (int y = (int)(gy * k); y < (int)((gy + 1) * k); y++)
+          for (int x = (int)(gx * k); x < (int)((gx + 1) * k); x++)
+            {
+              const float *p = mien_image_row (hd, y) + (size_t)x * 3;
+              for (int ch = 0; ch < 3; ch++)
+                colour_err += fabs (p[ch] - q[ch]) / 3.0;
+              steps_hd += fabs (luma (hd, x + 1, y) - luma (hd, x, y));
+              steps_grid += fabs (luma (grid, x + 1, y) - luma (grid, x, y));
+              n++;
+            }
+      }
+  CHECK (n > 100, "the opening has a core (%d pixels)", n);
+  if (n > 0)
+    {
+      printf ("opening's core, %d pixels: colour off the paint by %.4f; mean "
+              "|horizontal step| %.5f (grid paint %.5f)\n", n,
+              colour_err / n, steps_hd / n, steps_grid / n);
+      CHECK (colour_err / n <= 0.03, "the core is the paint's colour (%.4f)",
+             colour_err / n);
+      CHECK (steps_hd <= 0.5 * steps_grid, "no streaks: %.5f against %.5f",
+             steps_hd / n, steps_grid / n);
+    }
+
+  /* The opening's lower edge, down the middle columns. */
+  int gmid = (g0x + g1x) / 2;
+  int wide_hd = 0, wide_grid = 0;
+  for (int x = (int)((gmid - 1) * k); x < (int)((gmid + 2) * k); x++)
+    {
+      int ya = (int)((g1y - 2) * k), yb = (int)((g1y + 3) * k);
+      yb = yb >= hd->height ? hd->height - 1 : yb;
+      wide_hd += edge_width (hd, x, ya, yb);
+      wide_grid += edge_width (grid, x, ya, yb);
+    }
+  printf ("lower edge, 10-90 %%: %.1f pixels (grid paint %.1f)\n",
+          wide_hd / (3.0 * k), wide_grid / (3.0 * k));
+  CHECK (wide_hd < wide_grid, "the edge is sharper (%d against %d)", wide_hd,
+         wide_grid);
+
+  /* The preview at level 0 over a region about the mouth is the crop's
+   * frame there. */
+  mien_rect region = { (int)((g0x - 4) * k), (int)((g0y - 4) * k),
+                       (int)((g1x - g0x + 8) * k), (int)((g1y - g0y + 8) * k) };
+  const mien_image *level = NULL;
+  CHECK (mien_animator_render_preview (anim, rig, &c, 0, &region, &level, &err)
+         == MIEN_OK, "%s", err.message);
+  int same = level != NULL;
+  for (int y = region.y; same && y < region.y + region.height; y++)
+    same = memcmp (mien_image_row (level, y) + (size_t)region.x * 3,
+                   mien_image_row (hd, y) + (size_t)region.x * 3,
+                   sizeof (float) * 3 * (size_t)region.width) == 0;
+  CHECK (same, "the preview's level 0 is the frame in its region");
+
+  /* The cost: the median of 9 renders each way (printed only; the
+   * figures in docs/BENCHMARKS.md). */
+  double t[2][9];
+  for (int i = 0; i < 9; i++)
+    for (int way = 0; way < 2; way++)
+      {
+        struct timespec a0, a1;
+        clock_gettime (CLOCK_MONOTONIC, &a0);
+        mien_image *f = render (anim, rig, &c, way, NULL);
+        clock_gettime (CLOCK_MONOTONIC, &a1);
+        mien_image_free (f);
+        t[way][i] = (double)(a1.tv_sec - a0.tv_sec) * 1e3
+                    + (double)(a1.tv_nsec - a0.tv_nsec) * 1e-6;
+      }
+  qsort (t[0], 9, sizeof (double), cmp_double);
+  qsort (t[1], 9, sizeof (double), cmp_double);
+  printf ("render_crop at 4096², viseme A: median %.1f ms with the interior "
+          "at the frame's resolution, %.1f ms with the grid's paint (9 "
+          "each, interleaved)\n", t[0][4], t[1][4]);
+
+  /* Nothing painted: the same frame either way. */
+  mien_driving neutral;
+  mien_driving_init (&neutral);
+  mien_driving_add_preset (&neutral, MIEN_PRESET_HAPPY, 1.0f);
+  mien_image *a = render (anim, rig, &neutral, 1, &in);
+  int painted = 0;
+  for (size_t i = 0; in && i < (size_t)in->width * in->height; i++)
+    painted |= in->data[4 * i + 3] > 1e-3f;
+  mien_image *b = render (anim, rig, &neutral, 0, NULL);
+  if (!painted)
+    CHECK (a && b && mien_test_images_equal (a, b),
+           "happy (no interior): the same frame either way");
+  else
+    printf ("happy paints an interior here: not compared\n");
+  mien_image_free (a);
+  mien_image_free (b);
+out:
+  mien_image_free (grid);
+  mien_image_free (hd);
+  mien_image_free (again);
+  mien_animator_free (anim);
+  mien_generator_free (rig);
+}
+
+static void
+test_small (mien_image *photo, mien_face *face)
+{
+  mien_error err = { 0 };
+  mien_generator *rig = mien_rig_new (&err);
+  mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
+                                           NULL, &err);
+  CHECK (anim != NULL, "%s", err.message);
+  if (anim)
+    {
+      mien_driving c;
+      mien_driving_init (&c);
+      mien_driving_add_preset (&c, MIEN_PRESET_VISEME_A, 1.0f);
+      mien_image *grid = render (anim, rig, &c, 1, NULL);
+      mien_image *hd = render (anim, rig, &c, 0, NULL);
+      CHECK (grid && hd && mien_test_images_equal (grid, hd),
+             "at 512² the grid's paint stands");
+      mien_image_free (grid);
+      mien_image_free (hd);
+      mien_animator_free (anim);
+    }
+  mien_generator_free (rig);
+}
+
+int
+main (void)
+{
+  const char *root = getenv ("MIEN_SOURCE_ROOT");
+  root = root ? root : ".";
+  mien_image *photo = mien_test_sample_photo (root, "astronaut");
+  if (photo == NULL)
+    {
+      printf ("SKIP: data/samples/astronaut.png missing (scripts/setup.sh)\n");
+      return 77;
+    }
+  mien_error err = { 0 };
+  char path[4096];
+  mien_landmark_file lf = { 0 };
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
+  CHECK (mien_landmark_file_load (path, &lf, &err) == MIEN_OK, "%s",
+         err.message);
+  if (lf.n_faces < 1)
+    {
+      mien_image_free (photo);
+      return mien_test_exit_code ();
+    }
+  test_small (photo, &lf.faces[0]);
+
+  mien_image *big = mien_image_new (photo->width * SCALE,
+                                    photo->height * SCALE, photo->channels,
+                                    &err);
+  CHECK (big && mien_upsample_bilinear (photo, big, NULL, &err) == MIEN_OK,
+         "enlarge: %s", err.message);
+  mien_face face = lf.faces[0];
+  face.box.x *= SCALE, face.box.y *= SCALE;
+  face.box.width *= SCALE, face.box.height *= SCALE;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    face.landmarks[i].x = (face.landmarks[i].x + 0.5f) * SCALE - 0.5f,
+    face.landmarks[i].y = (face.landmarks[i].y + 0.5f) * SCALE - 0.5f;
+  if (big)
+    test_large (big, &face);
+  mien_image_free (big);
+  mien_image_free (photo);
+  mien_landmark_file_clear (&lf);
+  return mien_test_exit_code ();
+}
