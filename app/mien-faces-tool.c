@@ -381,7 +381,10 @@ run (void *data)
     {
       meshes = calloc ((size_t)n, sizeof *meshes);
       if (meshes == NULL)
-        rc = mien_error_set (&err, MIEN_ERR_NOMEM, "out of memory") != 0;
+        {
+          mien_error_set (&err, MIEN_ERR_NOMEM, "out of memory");
+          rc = 1;
+        }
       for (int i = 0; rc == 0 && i < n; i++)
         if (mien_face_analyzer_mesh (fa, image, faces[i].landmarks,
                                      &meshes[i], &err) != MIEN_OK)

@@ -63,11 +63,20 @@ mien_animator_mouth_refined (mien_animator *anim, float scale,
       || (grid_only && strcmp (grid_only, "1") == 0) || in == NULL || in->channels != 4 || !ref || ref->width != in->width
       || ref->height != in->height || ref->channels < 3)
     return ref;
-  size_t n = (size_t)in->width * (size_t)in->height;
-  for (size_t i = 0; i < n && !anim->mouth_painted; i++)
-    anim->mouth_painted = in->data[4 * i + 3] > NO_PAINT;
+  /* The painted cells' box, which the paint after the compose covers. */
+  int *b = anim->mouth_box;
+  b[0] = in->width, b[1] = in->height, b[2] = -1, b[3] = -1;
+  for (int y = 0; y < in->height; y++)
+    for (int x = 0; x < in->width; x++)
+      if (in->data[4 * ((size_t)y * in->width + x) + 3] > NO_PAINT)
+        {
+          b[0] = x < b[0] ? x : b[0], b[2] = x > b[2] ? x : b[2];
+          b[1] = y < b[1] ? y : b[1], b[3] = y > b[3] ? y : b[3];
+        }
+  anim->mouth_painted = b[2] >= 0;
   if (!anim->mouth_painted)
     return ref;
+  size_t n = (size_t)in->width * (size_t)in->height;
   if (anim->mouth_base == NULL)
     {
       anim->mouth_base = mien_image_new (ref->width, ref->height,
@@ -163,6 +172,19 @@ photo_noise (mien_animator *anim)
   return anim->mouth_sigma;
 }
 
+/* The grid cell (of n) under frame pixel p, k frame pixels a grid pixel,
+ * clamped to the grid, and the bilinear weight *f of the cell after it. */
+static int
+grid_cell (int p, float k, int n, float *f)
+{
+  float g = ((float)p + 0.5f) / k - 0.5f;
+  g = fminf (fmaxf (g, 0.0f), (float)(n - 1));
+  int i = (int)g;
+  i = i > n - 2 ? n - 2 : i;
+  *f = g - (float)i;
+  return i;
+}
+
 void
 mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
                            mien_rect r)
@@ -171,17 +193,9 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
   if (!anim->mouth_painted || in == NULL || out->channels < 3)
     return;
   int gw = in->width, gh = in->height;
-  /* The painted cells' box on the grid, then in out's pixels. */
-  int g0x = gw, g0y = gh, g1x = -1, g1y = -1;
-  for (int y = 0; y < gh; y++)
-    for (int x = 0; x < gw; x++)
-      if (in->data[4 * ((size_t)y * gw + x) + 3] > NO_PAINT)
-        {
-          g0x = x < g0x ? x : g0x, g1x = x > g1x ? x : g1x;
-          g0y = y < g0y ? y : g0y, g1y = y > g1y ? y : g1y;
-        }
-  if (g1x < 0)
-    return;
+  /* The painted cells' box (found before the compose), in out's pixels. */
+  int g0x = anim->mouth_box[0], g0y = anim->mouth_box[1];
+  int g1x = anim->mouth_box[2], g1y = anim->mouth_box[3];
   /* Grid pixel i covers out pixels about (i + 0.5) · k, k out pixels a
    * grid pixel. */
   float k = scale * (float)anim->crop.width / (float)MIEN_LOW_RES;
@@ -195,19 +209,13 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
   int key = (int)lroundf (1024.0f * scale);
   for (int y = y0; y < y1; y++)
     {
-      float gy = ((float)y + 0.5f) / k - 0.5f;
-      gy = fminf (fmaxf (gy, 0.0f), (float)(gh - 1));
-      int iy = (int)gy;
-      iy = iy > gh - 2 ? gh - 2 : iy;
-      float fy = gy - (float)iy;
+      float fy;
+      int iy = grid_cell (y, k, gh, &fy);
       float *row = mien_image_row (out, y);
       for (int x = x0; x < x1; x++)
         {
-          float gx = ((float)x + 0.5f) / k - 0.5f;
-          gx = fminf (fmaxf (gx, 0.0f), (float)(gw - 1));
-          int ix = (int)gx;
-          ix = ix > gw - 2 ? gw - 2 : ix;
-          float fx = gx - (float)ix;
+          float fx;
+          int ix = grid_cell (x, k, gw, &fx);
           /* Strength bilinear; colour weighted by strength (where a = 0
            * the colour is not the paint's). */
           float w[4] = { (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy,

@@ -36,10 +36,11 @@ struct mien_animator {
   struct animator_gaze *gaze;
   /* The mouth interior at the frame's resolution (mien-animator-mouth.c):
    * O^r without the generator's interior paint (made on the first frame
-   * that has one), whether the last frame has one, and the photo's noise
+   * that has one), whether the last frame has one and where, and the photo's noise
    * about the mouth (< 0: not measured yet). */
   mien_image *mouth_base;
   int mouth_painted;
+  int mouth_box[4]; /* the painted grid cells: x0, y0, x1, y1 (inclusive) */
   float mouth_sigma;
 };
 

@@ -496,6 +496,35 @@ by_value (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* The graph at model (malloc'd; freed here unless the graph loads), its
+ * load time printed as "label: loaded in …". NULL with *skipped = 1 when
+ * the file is missing (a SKIP line), or with *skipped = 0 after a FAIL
+ * when it does not load. */
+static mien_tfjs_graph *
+open_model (char *model, const char *label, int *skipped)
+{
+  *skipped = 0;
+  if (access (model, R_OK) != 0)
+    {
+      printf ("SKIP: %s missing: run scripts/fetch-assets.sh\n", model);
+      free (model);
+      *skipped = 1;
+      return NULL;
+    }
+  mien_error err = { 0 };
+  double t0 = now ();
+  mien_tfjs_graph *g = mien_tfjs_graph_load (model, &err);
+  if (g == NULL)
+    {
+      printf ("FAIL: loading %s: %s\n", model, err.message);
+      failures++;
+      free (model);
+      return NULL;
+    }
+  printf ("%s: loaded in %.1f ms\n", label, 1e3 * (now () - t0));
+  return g;
+}
+
 /* ---- the iris model ---- */
 
 /* 1 when it was skipped (no model, no reference). */
@@ -505,21 +534,11 @@ test_iris (const char *root, const char *dir, mien_nn *nn)
   char *model = getenv ("MIEN_TFJS_GRAPH_MODEL")
                     ? strdup (getenv ("MIEN_TFJS_GRAPH_MODEL"))
                     : path_join (root, "data/models/human/iris.json");
-  if (access (model, R_OK) != 0)
-    {
-      printf ("SKIP: %s missing: run scripts/fetch-assets.sh\n", model);
-      free (model);
-      return 1;
-    }
-  mien_error err = { 0 };
-  mien_tfjs_graph *g = mien_tfjs_graph_load (model, &err);
+  int skipped_load;
+  mien_tfjs_graph *g = open_model (model, "iris", &skipped_load);
   if (g == NULL)
-    {
-      printf ("FAIL: loading %s: %s\n", model, err.message);
-      failures++;
-      free (model);
-      return 0;
-    }
+    return skipped_load;
+  mien_error err = { 0 };
   int dims[MIEN_TENSOR_MAX_RANK];
   int rank = mien_tfjs_graph_input_shape (g, dims);
   check (rank == 4 && dims[0] == -1 && dims[1] == SIZE && dims[2] == SIZE
@@ -1265,23 +1284,11 @@ static int
 test_selfie (const char *root, const char *dir, mien_nn *nn)
 {
   char *model = path_join (root, "data/models/human/selfie.json");
-  if (access (model, R_OK) != 0)
-    {
-      printf ("SKIP: %s missing: run scripts/fetch-assets.sh\n", model);
-      free (model);
-      return 1;
-    }
-  mien_error err = { 0 };
-  double t0 = now ();
-  mien_tfjs_graph *g = mien_tfjs_graph_load (model, &err);
+  int skipped_load;
+  mien_tfjs_graph *g = open_model (model, "selfie", &skipped_load);
   if (g == NULL)
-    {
-      printf ("FAIL: loading %s: %s\n", model, err.message);
-      failures++;
-      free (model);
-      return 0;
-    }
-  printf ("selfie: loaded in %.1f ms\n", 1e3 * (now () - t0));
+    return skipped_load;
+  mien_error err = { 0 };
   int dims[MIEN_TENSOR_MAX_RANK];
   int rank = mien_tfjs_graph_input_shape (g, dims);
   check (rank == 4 && dims[0] == 1 && dims[1] == SELFIE && dims[2] == SELFIE
@@ -1362,23 +1369,11 @@ static int
 test_facemesh (const char *root, const char *dir, mien_nn *nn)
 {
   char *model = path_join (root, "data/models/human/facemesh.json");
-  if (access (model, R_OK) != 0)
-    {
-      printf ("SKIP: %s missing: run scripts/fetch-assets.sh\n", model);
-      free (model);
-      return 1;
-    }
-  mien_error err = { 0 };
-  double t0 = now ();
-  mien_tfjs_graph *g = mien_tfjs_graph_load (model, &err);
+  int skipped_load;
+  mien_tfjs_graph *g = open_model (model, "facemesh", &skipped_load);
   if (g == NULL)
-    {
-      printf ("FAIL: loading %s: %s\n", model, err.message);
-      failures++;
-      free (model);
-      return 0;
-    }
-  printf ("facemesh: loaded in %.1f ms\n", 1e3 * (now () - t0));
+    return skipped_load;
+  mien_error err = { 0 };
   int dims[MIEN_TENSOR_MAX_RANK];
   int rank = mien_tfjs_graph_input_shape (g, dims);
   check (rank == 4 && dims[0] == -1 && dims[1] == FACEMESH
