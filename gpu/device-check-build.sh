@@ -7,6 +7,7 @@
 #
 # The folder BUILD_DIR/device (git-ignored, as every build*/) holds
 #   bin/   test-device, test-nn-residency, test-cuda-reswarp, test-cuda-nn,
+#          test-animator-cuda,
 #          bench-gpu, bench-reswarp: stripped; they need only glibc (cudart, libstdc++
 #          and the reference BLAS are linked statically), and test-cuda-nn
 #          also cuBLAS 13 and cuDNN 9, which are far too large to carry
@@ -32,7 +33,8 @@ else
     >/dev/null
 fi
 progs="tests/gpu/test-device tests/gpu/test-nn-residency tests/gpu/test-cuda-reswarp
-       tests/gpu/test-cuda-nn tests/bench/bench-gpu tests/bench/bench-reswarp"
+       tests/gpu/test-cuda-nn tests/gpu/test-animator-cuda tests/bench/bench-gpu
+       tests/bench/bench-reswarp"
 ninja -C "$build" $progs
 
 rm -rf "$dev"

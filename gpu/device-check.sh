@@ -123,6 +123,7 @@ notes+=("cuda-gl: not in the engine-only build (it needs EGL and libepoxy)")
 run_test device 90 test-device
 run_test nn-residency 30 test-nn-residency
 run_test cuda-reswarp 150 test-cuda-reswarp
+run_test animator-cuda 120 test-animator-cuda
 if [ "$nn_libs" = ok ]; then
   run_test cuda-nn 150 test-cuda-nn
 else
@@ -137,9 +138,9 @@ step bench-gpu 150 "$bin/bench-gpu" 21 1024,2048,4096,8192
 case $step_rc in
   0|124)
     device_line=$(grep -m1 '^device:' "$step_out")
-    while IFS='|' read -r _ size mode res gen dev dl cpu pg pc mib ideal ratio _; do
+    while IFS='|' read -r _ size mode res gen dev dl cpu pg pc mib ideal ratio up ker kr _; do
       key=$(echo "$size $mode $res" | tr -s ' ' | sed 's/^ //; s/ $//')
-      g[$key]="$gen|$dev|$dl|$cpu|$pg|$pc|$mib|$ideal|$ratio"
+      g[$key]="$gen|$dev|$dl|$cpu|$pg|$pc|$mib|$ideal|$ratio|$up|$ker|$kr"
     done < <(grep -E '^\| [0-9]+² \|' "$step_out")
     [ "$step_rc" -eq 124 ] && notes+=("bench-gpu: rows after the time limit missing") ;;
   77) notes+=("bench-gpu: $(head -1 "$step_out")") ;;
@@ -180,8 +181,8 @@ report () {
   echo
   local h2=""
   [ "${#cpu_runs[@]}" -gt 1 ] && h2=" CPU frame ms, 2 threads (bench-reswarp) |"
-  echo "| crop | ResWarp | residuals | generator (CPU) ms | CUDA frame ms | CUDA frame + download ms | CPU frame ms, same inputs (bench-gpu) | CPU frame ms, ${cpu_threads:-all} threads (bench-reswarp) |$h2 CUDA prep ms | CPU decomposition ms (bench-reswarp) | frame MiB | ideal ms | ratio |"
-  local sep="|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| crop | ResWarp | residuals | generator (CPU) ms | CUDA frame ms | CUDA frame + download ms | CPU frame ms, same inputs (bench-gpu) | CPU frame ms, ${cpu_threads:-all} threads (bench-reswarp) |$h2 CUDA prep ms | CPU decomposition ms (bench-reswarp) | frame MiB | ideal ms | ratio | of the CUDA frame, uploads ms | of the CUDA frame, kernels ms | kernels / ideal |"
+  local sep="|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   [ -n "$h2" ] && sep="$sep---|"
   echo "$sep"
   for s in 1024 2048 4096 8192; do
@@ -190,9 +191,9 @@ report () {
         local gv=${g["$s² $m $r"]:-} cv=${c["$s² $m/0"]:-} c2=${c["$s² $m/2"]:-}
         [ -z "$gv" ] && [ "$r" = half ] && continue
         [ -z "$gv" ] && [ -z "$cv" ] && continue
-        local gen=– dev=– dl=– cpu=– pg=– mib=– ideal=– ratio=–
+        local gen=– dev=– dl=– cpu=– pg=– mib=– ideal=– ratio=– up=– ker=– kr=–
         if [ -n "$gv" ]; then
-          IFS='|' read -r gen dev dl cpu pg _ mib ideal ratio <<<"$gv"
+          IFS='|' read -r gen dev dl cpu pg _ mib ideal ratio up ker kr <<<"$gv"
         fi
         local cf=– cd=– c2f=–
         if [ "$r" = float ]; then
@@ -201,7 +202,7 @@ report () {
         fi
         local row="| $s² | $m | $r | $(trim "$gen") | $(trim "$dev") | $(trim "$dl") | $(trim "$cpu") | $(trim "$cf") |"
         [ -n "$h2" ] && row="$row $(trim "$c2f") |"
-        echo "$row $(trim "$pg") | $(trim "$cd") | $(trim "$mib") | $(trim "$ideal") | $(trim "$ratio") |"
+        echo "$row $(trim "$pg") | $(trim "$cd") | $(trim "$mib") | $(trim "$ideal") | $(trim "$ratio") | $(trim "$up") | $(trim "$ker") | $(trim "$kr") |"
       done
     done
   done

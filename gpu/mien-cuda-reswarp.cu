@@ -554,9 +554,16 @@ upload_taps (mien_cuda_decomposition *dec, level *lv, int coarse_w,
                              n * sizeof (mien_lerp_tap), "tap tables", err);
   if (s != MIEN_OK)
     return s;
-  MIEN_CUDA_TRY (cudaMemcpy (lv->taps, taps.data (), n * sizeof (mien_lerp_tap),
-                             cudaMemcpyHostToDevice),
+  /* On dec->stream, not with a plain cudaMemcpy: that one runs on the
+   * legacy stream, which a non-blocking stream does not wait for, and it
+   * may return before its DMA from pageable memory lands, so the residual
+   * kernel could read unwritten taps (an illegal address on the first lent
+   * H200, at 8192² multiscale). The vector dies on return: wait. */
+  MIEN_CUDA_TRY (cudaMemcpyAsync (lv->taps, taps.data (),
+                                  n * sizeof (mien_lerp_tap),
+                                  cudaMemcpyHostToDevice, dec->stream),
                  "uploading tap tables");
+  MIEN_CUDA_TRY (cudaStreamSynchronize (dec->stream), "uploading tap tables");
   return MIEN_OK;
 }
 
@@ -807,9 +814,11 @@ mien_cuda_decomposition_new (const mien_image *hd, int low_w, int low_h,
   if (s == MIEN_OK && (e = cudaMalloc (&hd_dev.p, hd_bytes)) != cudaSuccess)
     s = mien_cuda_fail (err, e, "uploading the photo");
   if (s == MIEN_OK
-      && (e = cudaMemcpy (hd_dev.p, hd->data, hd_bytes,
-                          cudaMemcpyHostToDevice)) != cudaSuccess)
-    s = mien_cuda_fail (err, e, "uploading the photo");
+      && ((e = cudaMemcpyAsync (hd_dev.p, hd->data, hd_bytes,
+                                cudaMemcpyHostToDevice, dec->stream))
+              != cudaSuccess
+          || (e = cudaStreamSynchronize (dec->stream)) != cudaSuccess))
+    s = mien_cuda_fail (err, e, "uploading the photo"); /* as upload_taps */
   if (s == MIEN_OK && dec->n_sizes > 1)
     s = decompose (dec, (const float *)hd_dev.p, err);
   else if (s == MIEN_OK)

@@ -114,6 +114,10 @@ check_device_frame (mien_cuda_decomposition *gpu, const mien_image *host)
   CHECK (cudaMalloc ((void **)&dev, n * sizeof (float)) == cudaSuccess,
          "cudaMalloc");
   cudaMemcpy (dev, buf, n * sizeof (float), cudaMemcpyHostToDevice);
+  /* The decomposition's stream does not wait for the legacy stream, and
+   * the copy from pageable memory may still be landing: wait for it, or
+   * the sentinels could overwrite the frame. */
+  CHECK (cudaDeviceSynchronize () == cudaSuccess, "cudaDeviceSynchronize");
   mien_error err = { 0 };
   CHECK (mien_cuda_reswarp_device (gpu, dev, pitch_floats * sizeof (float), 4,
                                    &err)
