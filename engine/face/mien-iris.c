@@ -228,6 +228,14 @@ opening_coverage (const eye_geom *g, float s, float t)
   return fminf (fmaxf (d + 0.5f, 0.0f), 1.0f);
 }
 
+/* Half the chord of a circle of radius r at distance dt from its centre;
+ * 0 beyond it. */
+static float
+chord_half (float r, float dt)
+{
+  return r * r > dt * dt ? sqrtf (r * r - dt * dt) : 0.0f;
+}
+
 static void
 geom_init (eye_geom *g, const mien_point *lm, int side)
 {
@@ -642,6 +650,174 @@ ring_mean (const eye_geom *g, const mien_image *src, float cs, float ct,
                            : out[ch] + (1.0f - wsum) * fallback;
 }
 
+/* The eyeball turns under the lids, and its white turns with the iris:
+ * the sclera's own texture (its veins, its grain, its shading) slides with
+ * the iris instead of a flat fill taking the iris's old place. On each
+ * eye-frame row t the white between the row's own ends in the opening
+ * (which stay, so that the lid's margin stays; and short of the corners by
+ * the canthus, whose pink tissue does not turn with the eyeball) is
+ * remapped piecewise linearly: the stretch between an end and
+ * the old iris's chord (grown by the limbus's dark ring, `margin`) fills
+ * the stretch between that end and the moved iris's chord. Where the moved
+ * iris's row has no chord (the rows a vertical move uncovers) the two sides
+ * meet, cross-faded over a few pixels so that no seam shows. The sides
+ * never read the old iris or its ring, nor anything outside the row's
+ * opening. */
+typedef struct sclera_slide {
+  float cs, ct, ds, dt, r, margin;
+  /* The rows' ends in the opening, tabulated every ROW_STEP px of t from
+   * t0: n rows, ok[i] 0 where the row shows no opening. */
+  float t0;
+  int n;
+  float *a, *b;
+  unsigned char *ok;
+} sclera_slide;
+
+#define ROW_STEP 0.25f
+
+/* 1 if (s, t) is in the opening the move writes. */
+static int
+inside_lids (const eye_geom *g, float s, float t)
+{
+  return opening_coverage (g, s, t) >= 0.5f;
+}
+
+/* The ends of row t's opening: from a point inside, bisected outwards. */
+static int
+row_ends (const eye_geom *g, float t, float s_in, float *a, float *b)
+{
+  if (!inside_lids (g, s_in, t))
+    {
+      s_in = 0.5f * (g->s[1] + g->s[2]);
+      if (!inside_lids (g, s_in, t))
+        return 0;
+    }
+  float lo = g->s[0], hi = s_in;
+  for (int k = 0; k < 24; k++)
+    {
+      float mid = 0.5f * (lo + hi);
+      if (inside_lids (g, mid, t))
+        hi = mid;
+      else
+        lo = mid;
+    }
+  *a = hi;
+  lo = s_in, hi = g->s[3];
+  for (int k = 0; k < 24; k++)
+    {
+      float mid = 0.5f * (lo + hi);
+      if (inside_lids (g, mid, t))
+        lo = mid;
+      else
+        hi = mid;
+    }
+  *b = lo;
+  return 1;
+}
+
+static int
+sclera_slide_init (sclera_slide *m, const eye_geom *g)
+{
+  float slack = LID_SLACK * g->w;
+  float t_lo = 1e30f, t_hi = -1e30f;
+  for (int k = 0; k < 4; k++)
+    {
+      t_lo = fminf (t_lo, fminf (g->up[k], g->low[k]));
+      t_hi = fmaxf (t_hi, fmaxf (g->up[k], g->low[k]));
+    }
+  m->t0 = t_lo - slack - 2.0f;
+  m->n = (int)ceilf ((t_hi + slack + 2.0f - m->t0) / ROW_STEP) + 2;
+  m->a = malloc (sizeof (float) * 2 * (size_t)m->n);
+  m->ok = malloc ((size_t)m->n);
+  if (!m->a || !m->ok)
+    {
+      free (m->a), free (m->ok);
+      m->a = NULL, m->ok = NULL;
+      return 0;
+    }
+  m->b = m->a + m->n;
+  for (int i = 0; i < m->n; i++)
+    m->ok[i] = (unsigned char)row_ends (g, m->t0 + ROW_STEP * (float)i,
+                                        m->cs, &m->a[i], &m->b[i]);
+  return 1;
+}
+
+static void
+sclera_slide_clear (sclera_slide *m)
+{
+  free (m->a);
+  free (m->ok);
+}
+
+/* Up to two source positions on row t for the white at s (the left and
+ * the right side's), the second's weight, the slide's weight against the
+ * fallback fill (under 1 where the row's opening ends) and each side's
+ * (under 1 where it has no white to slide); 0 where nothing slides. */
+static int
+sclera_source (const eye_geom *g, const sclera_slide *m, float s, float t,
+               float *src_a, float *src_b, float *wb, float *weight,
+               float *side_left, float *side_right)
+{
+  float fi = (t - m->t0) / ROW_STEP;
+  int i = (int)floorf (fi);
+  if (i < 0 || i + 1 >= m->n || (!m->ok[i] && !m->ok[i + 1]))
+    return 0;
+  float f = fi - (float)i;
+  /* Between a row with an opening and one without, the slide fades out
+   * with the distance to the first (a row's ends jump where the lids'
+   * outline ends), so that it is continuous in t and in the landmarks. */
+  float fade = 1.0f;
+  int i0 = i, i1 = i + 1;
+  if (!m->ok[i0])
+    i0 = i1, fade = f;
+  else if (!m->ok[i1])
+    i1 = i0, fade = 1.0f - f;
+  float row_a = m->a[i0] + f * (m->a[i1] - m->a[i0]);
+  float row_b = m->b[i0] + f * (m->b[i1] - m->b[i0]);
+  float canthus = 0.15f * g->w;
+  float s0 = fmaxf (row_a, g->s[0] + canthus);
+  float s3 = fminf (row_b, g->s[3] - canthus);
+  float h_old = chord_half (m->r + m->margin, t - m->ct);
+  float h_new = chord_half (m->r, t - m->ct - m->dt);
+  float c_new = m->cs + m->ds;
+  float l_old = m->cs - h_old, r_old = m->cs + h_old;
+  float l_new = c_new - h_new, r_new = c_new + h_new;
+  /* The anchors never inside a chord, nor outside the row's opening. */
+  s0 = fmaxf (fminf (s0, fminf (l_old, l_new) - 0.5f), row_a);
+  s3 = fminf (fmaxf (s3, fmaxf (r_old, r_new) + 0.5f), row_b);
+  /* A row of the opening too short to hold a slide fades it out. */
+  fade *= fminf (fmaxf (0.5f * (s3 - s0 - 2.0f), 0.0f), 1.0f);
+  if (s <= s0 || s >= s3 || fade <= 0.0f)
+    return 0;
+  /* A side with no white between the row's end and the old iris (the
+   * iris reaching under the lid there) has nothing to slide: it gives way
+   * to the fallback, over 2 px of white. */
+  *side_left = fminf (fmaxf (0.5f * (l_old - s0), 0.0f), 1.0f);
+  *side_right = fminf (fmaxf (0.5f * (s3 - r_old), 0.0f), 1.0f);
+  float lo = s0 + 0.5f, hi = s3 - 0.5f;
+  l_old = fminf (fmaxf (l_old, lo), hi);
+  r_old = fminf (fmaxf (r_old, lo), hi);
+  l_new = fminf (fmaxf (l_new, lo), hi);
+  r_new = fminf (fmaxf (r_new, lo), hi);
+  /* The left side, [s0, l_new] from [s0, l_old]; the right side,
+   * [r_new, s3] from [r_old, s3]. Past its end a side holds its end. */
+  float left = s0 + (fminf (s, l_new) - s0) * (l_old - s0)
+                        / fmaxf (l_new - s0, 0.5f);
+  float right = s3 - (s3 - fmaxf (s, r_new)) * (s3 - r_old)
+                         / fmaxf (s3 - r_new, 0.5f);
+  /* The sides meet in the middle of the moved chord: where the chord is
+   * empty (no iris on the row) that is a seam, cross-faded over the ring
+   * the sides skip (2 to 6 px); under the iris only its rim's blend sees
+   * it. */
+  float zone = fminf (fmaxf (h_old - h_new, 1.0f), 3.0f);
+  float a = (s - 0.5f * (l_new + r_new) + zone) / (2.0f * zone);
+  *src_a = left;
+  *src_b = right;
+  *wb = fminf (fmaxf (a, 0.0f), 1.0f);
+  *weight = fade;
+  return 1;
+}
+
 mien_status
 mien_iris_move (mien_image *image,
                 const mien_point landmarks[MIEN_N_LANDMARKS], int side,
@@ -707,6 +883,17 @@ mien_iris_move (mien_image *image,
    * the lids covered in the photo (it would bring lid skin along). */
   float iris_mean[MAX_CHANNELS];
   ring_mean (&gs, src, cs, ct, 0.7f * r, 0.3f, iris_mean);
+  /* MIEN_IRIS_FLAT_FILL=1: the flat per-row fill of before the sclera
+   * slid (for comparisons). */
+  const char *flat_env = getenv ("MIEN_IRIS_FLAT_FILL");
+  int flat_fill = flat_env != NULL && strcmp (flat_env, "1") == 0;
+  sclera_slide slide = { cs, ct, ds, dt, r, 1.5f + 0.1f * r, 0, 0,
+                         NULL, NULL, NULL };
+  if (!flat_fill && !sclera_slide_init (&slide, &g))
+    {
+      mien_image_free (src);
+      return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
+    }
   for (int y = y0; y <= y1; y++)
     for (int x = x0; x <= x1; x++)
       {
@@ -723,13 +910,19 @@ mien_iris_move (mien_image *image,
          * pixel. */
         float a_old = fminf (fmaxf (r + 0.5f - d_old, 0.0f), 1.0f);
         float a_new = fminf (fmaxf (r + 0.5f - d_new, 0.0f), 1.0f);
-        if (a_old == 0.0f && a_new == 0.0f)
+        float src_a = s, src_b = s, wb = 0.0f, w_slide = 0.0f;
+        float ok_l = 0.0f, ok_r = 0.0f;
+        int slides = !flat_fill && a_new < 1.0f
+                     && sclera_source (&g, &slide, s, t, &src_a, &src_b,
+                                       &wb, &w_slide, &ok_l, &ok_r);
+        if (a_old == 0.0f && a_new == 0.0f && !slides)
           continue;
         float *p = mien_image_row (image, y) + (size_t)x * (size_t)nc;
         float base[MAX_CHANNELS];
         if (a_old > 0.0f)
           {
-            /* Where the iris was: the sclera, blended at the disc's rim. */
+            /* Where the iris was: the sclera, blended at the disc's rim
+             * (the slide's fallback). */
             float sc[MAX_CHANNELS];
             sclera_at (src, &gs, cs, ct, r, s, t, mean, sc);
             for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
@@ -738,6 +931,23 @@ mien_iris_move (mien_image *image,
         else
           for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
             base[ch] = p[ch];
+        if (slides)
+          {
+            /* The slid sclera, read where the opening showed it; where
+             * its source lay under a lid, the fallback makes up the rest. */
+            float xa, ya, xb, yb;
+            to_image (&gs, src_a, t, &xa, &ya);
+            to_image (&gs, src_b, t, &xb, &yb);
+            float ka = w_slide * (1 - wb) * ok_l
+                       * opening_coverage (&gs, src_a, t);
+            float kb = w_slide * wb * ok_r * opening_coverage (&gs, src_b, t);
+            for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+              {
+                float va = ka > 0.0f ? channel_at (src, xa, ya, ch) : 0.0f;
+                float vb = kb > 0.0f ? channel_at (src, xb, yb, ch) : 0.0f;
+                base[ch] = (1 - ka - kb) * base[ch] + ka * va + kb * vb;
+              }
+          }
         /* The moved disc: the photo's iris read rigidly from s - ds, where
          * the opening showed it (softly, as the mask). */
         float sx, sy;
@@ -752,6 +962,7 @@ mien_iris_move (mien_image *image,
             p[ch] = cover * v + (1 - cover) * p[ch];
           }
       }
+  sclera_slide_clear (&slide);
   mien_image_free (src);
   if (moved)
     *moved = 1;
