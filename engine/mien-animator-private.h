@@ -41,6 +41,10 @@ struct mien_animator {
   mien_image *mouth_base;
   int mouth_painted;
   int mouth_box[4]; /* the painted grid cells: x0, y0, x1, y1 (inclusive) */
+  /* The paint's strength closed over 3×3 grid pixels (holes filled) and
+   * the interior's mean colour, for the paint at the frame's resolution. */
+  float *mouth_alpha;
+  float mouth_mean[3];
   float mouth_sigma;
 };
 

@@ -130,6 +130,7 @@ mien_animator_free (mien_animator *anim)
   mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->mouth_base);
+  free (anim->mouth_alpha);
   mien_image_free (anim->crop_out);
   free (anim->grid_matte);
   if (anim->preview)
