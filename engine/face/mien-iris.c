@@ -883,8 +883,8 @@ mien_iris_move (mien_image *image,
    * the lids covered in the photo (it would bring lid skin along). */
   float iris_mean[MAX_CHANNELS];
   ring_mean (&gs, src, cs, ct, 0.7f * r, 0.3f, iris_mean);
-  /* MIEN_IRIS_FLAT_FILL=1: the flat per-row fill of before the sclera
-   * slid (for comparisons). */
+  /* MIEN_IRIS_FLAT_FILL=1: the flat fills of before the sclera slid and
+   * the hidden iris was mirrored (for comparisons). */
   const char *flat_env = getenv ("MIEN_IRIS_FLAT_FILL");
   int flat_fill = flat_env != NULL && strcmp (flat_env, "1") == 0;
   sclera_slide slide = { cs, ct, ds, dt, r, 1.5f + 0.1f * r, 0, 0,
@@ -953,11 +953,37 @@ mien_iris_move (mien_image *image,
         float sx, sy;
         to_image (&gs, s - ds, t - dt, &sx, &sy);
         float seen = opening_coverage (&gs, s - ds, t - dt);
+        /* Where a lid hid it, the iris mirrored across its own horizontal
+         * axis (the same radius: its rings and its radial texture), where
+         * that shows and is not a catchlight (no brighter than the iris's
+         * mean by 0.2, fading over 0.1); else the iris's mean colour. */
+        float hidden[MAX_CHANNELS];
+        for (int ch = 0; ch < MAX_CHANNELS; ch++)
+          hidden[ch] = iris_mean[ch];
+        if (seen < 1.0f && !flat_fill)
+          {
+            float ms = s - ds, mt = 2.0f * ct - (t - dt), mx, my;
+            to_image (&gs, ms, mt, &mx, &my);
+            float seen_m = opening_coverage (&gs, ms, mt);
+            if (seen_m > 0.0f && nc >= 3)
+              {
+                float m[MAX_CHANNELS];
+                for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+                  m[ch] = channel_at (src, mx, my, ch);
+                float over = 0.299f * (m[0] - iris_mean[0])
+                             + 0.587f * (m[1] - iris_mean[1])
+                             + 0.114f * (m[2] - iris_mean[2]);
+                float k = seen_m
+                          * fminf (fmaxf ((0.3f - over) / 0.1f, 0.0f), 1.0f);
+                for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
+                  hidden[ch] = k * m[ch] + (1 - k) * iris_mean[ch];
+              }
+          }
         for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
           {
             float disc = seen > 0.0f ? seen * channel_at (src, sx, sy, ch)
-                                           + (1 - seen) * iris_mean[ch]
-                                     : iris_mean[ch];
+                                           + (1 - seen) * hidden[ch]
+                                     : hidden[ch];
             float v = a_new * disc + (1 - a_new) * base[ch];
             p[ch] = cover * v + (1 - cover) * p[ch];
           }
