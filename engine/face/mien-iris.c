@@ -682,6 +682,22 @@ inside_lids (const eye_geom *g, float s, float t)
   return opening_coverage (g, s, t) >= 0.5f;
 }
 
+/* Where row t leaves the opening between s_in (inside) and s_out: the
+ * last point inside, bisected to 2^-24 of the span. */
+static float
+opening_edge (const eye_geom *g, float t, float s_in, float s_out)
+{
+  for (int k = 0; k < 24; k++)
+    {
+      float mid = 0.5f * (s_in + s_out);
+      if (inside_lids (g, mid, t))
+        s_in = mid;
+      else
+        s_out = mid;
+    }
+  return s_in;
+}
+
 /* The ends of row t's opening: from a point inside, bisected outwards. */
 static int
 row_ends (const eye_geom *g, float t, float s_in, float *a, float *b)
@@ -692,26 +708,8 @@ row_ends (const eye_geom *g, float t, float s_in, float *a, float *b)
       if (!inside_lids (g, s_in, t))
         return 0;
     }
-  float lo = g->s[0], hi = s_in;
-  for (int k = 0; k < 24; k++)
-    {
-      float mid = 0.5f * (lo + hi);
-      if (inside_lids (g, mid, t))
-        hi = mid;
-      else
-        lo = mid;
-    }
-  *a = hi;
-  lo = s_in, hi = g->s[3];
-  for (int k = 0; k < 24; k++)
-    {
-      float mid = 0.5f * (lo + hi);
-      if (inside_lids (g, mid, t))
-        lo = mid;
-      else
-        hi = mid;
-    }
-  *b = lo;
+  *a = opening_edge (g, t, s_in, g->s[0]);
+  *b = opening_edge (g, t, s_in, g->s[3]);
   return 1;
 }
 
