@@ -11,6 +11,11 @@
  * its colour the rig's, with grain as strong as the photo's own noise, so
  * that the interior neither smears nor looks pasted.
  *
+ * The interior is shaded for depth: darker under the upper lip, and the
+ * tongue (the photo's lips at half their brightness) over the lower part
+ * where the opening is over 1.5 grid pixels tall. MIEN_MOUTH_FLAT=1 lays
+ * the paint's own colour alone (for comparisons).
+ *
  * Generators that paint no interior (mien_generator_output.interior all 0)
  * get the frame they always did, and so does every frame with fewer than
  * HD_MIN_PIXELS frame pixels a grid pixel, and every frame while
@@ -38,6 +43,10 @@
 #define NO_PAINT 1e-3f
 /* The cavity's grain against the photo's noise: a dark area shows less. */
 #define CAVITY_GRAIN 0.6f
+/* The interior's shading: the colour at the opening's top against its
+ * middle (the upper lip's shadow), and the tongue's share at the bottom. */
+#define TOP_SHADE 0.65f
+#define TONGUE 0.55f
 /* Where the grid paint is this strong, the unpainted O^r is not recovered
  * (a division by 1 − a); the sharpened paint covers it there anyway. */
 #define RECOVER_MAX 0.98f
@@ -49,6 +58,31 @@ mien_animator_mouth_reset (mien_animator *anim)
   if (in)
     memset (in->data, 0, sizeof (float) * mien_image_n_floats (in));
   anim->mouth_painted = 0;
+}
+
+/* The tongue's colour: the photo's lips (the mean over the grid nodes
+ * nearest the 12 outer lip landmarks) at half their brightness. Once per
+ * animator. */
+static void
+lip_colour (mien_animator *anim)
+{
+  if (anim->mouth_tongue[0] >= 0.0f)
+    return;
+  const mien_image *low = mien_animator_get_low (anim);
+  float c[3] = { 0, 0, 0 };
+  int n = 0;
+  for (int k = 48; k < 60; k++)
+    {
+      int x = (int)lroundf (anim->grid_landmarks[k].x);
+      int y = (int)lroundf (anim->grid_landmarks[k].y);
+      if (x < 0 || y < 0 || x >= low->width || y >= low->height
+          || low->channels < 3)
+        continue;
+      const float *p = mien_image_row (low, y) + (size_t)x * low->channels;
+      c[0] += p[0], c[1] += p[1], c[2] += p[2], n++;
+    }
+  for (int ch = 0; ch < 3; ch++)
+    anim->mouth_tongue[ch] = n ? 0.5f * c[ch] / (float)n : 0.0f;
 }
 
 /* The paint's strength for the frame-resolution paint: the grid's,
@@ -114,6 +148,7 @@ close_holes (mien_animator *anim, const mien_image *in, mien_error *err)
     }
   for (int ch = 0; ch < 3; ch++)
     anim->mouth_mean[ch] = sum > 0.0f ? c[ch] / sum : 0.0f;
+  lip_colour (anim);
   return MIEN_OK;
 }
 
@@ -275,6 +310,41 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
   x1 = x1 > out->width ? out->width : x1, y1 = y1 > out->height ? out->height : y1;
   float sigma = CAVITY_GRAIN * photo_noise (anim) * fminf (scale, 1.0f);
   int key = (int)lroundf (1024.0f * scale);
+  /* Each column's opening, top and bottom in out's rows, from the closed
+   * strength crossing 0.5 (linear between grid rows): the interior's
+   * depth is shaded by the height within it. */
+  float *top = NULL, *bot = NULL;
+  const char *flat = getenv ("MIEN_MOUTH_FLAT");
+  if (x1 > x0 && !(flat && strcmp (flat, "1") == 0))
+    {
+      top = malloc (sizeof (float) * 2 * (size_t)(x1 - x0));
+      bot = top ? top + (x1 - x0) : NULL;
+    }
+  for (int x = x0; top && x < x1; x++)
+    {
+      float fx;
+      int ix = grid_cell (x, k, gw, &fx);
+      const float *al = anim->mouth_alpha;
+      float t_top = -1.0f, t_bot = -1.0f, prev = 0.0f;
+      for (int gy = g0y - 1; gy <= g1y + 1 && gy < gh; gy++)
+        {
+          if (gy < 0)
+            continue;
+          size_t i = (size_t)gy * gw + ix;
+          float v = (1 - fx) * al[i] + fx * al[i + 1];
+          if (gy > 0 && gy > g0y - 1)
+            {
+              if (prev < 0.5f && v >= 0.5f && t_top < 0.0f)
+                t_top = (float)(gy - 1) + (0.5f - prev) / (v - prev);
+              if (prev >= 0.5f && v < 0.5f)
+                t_bot = (float)(gy - 1) + (prev - 0.5f) / (prev - v);
+            }
+          prev = v;
+        }
+      top[x - x0] = t_top < 0.0f ? -1.0f : (t_top + 0.5f) * k - 0.5f;
+      bot[x - x0] = t_bot < 0.0f ? -1.0f : (t_bot + 0.5f) * k - 0.5f;
+    }
+  const float *tongue = anim->mouth_tongue;
   for (int y = y0; y < y1; y++)
     {
       float fy;
@@ -319,8 +389,27 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
             continue;
           float g = sigma * grain_at (x, y, key);
           float *px = row + (size_t)x * out->channels;
+          float shade = 1.0f, w_tongue = 0.0f;
+          if (top && top[x - x0] >= 0.0f && bot[x - x0] > top[x - x0])
+            {
+              float h = bot[x - x0] - top[x - x0];
+              float v = ((float)y - top[x - x0]) / h;
+              /* The upper lip's shadow: darker towards the top. */
+              float u = fminf (fmaxf (v / 0.4f, 0.0f), 1.0f);
+              shade = TOP_SHADE + (1.0f - TOP_SHADE) * u * u * (3 - 2 * u);
+              /* The tongue in the lower part, where the opening is over
+               * 1.5 grid pixels tall. */
+              float b = fminf (fmaxf ((v - 0.5f) / 0.45f, 0.0f), 1.0f);
+              float tall = fminf (fmaxf (h / k - 1.5f, 0.0f), 1.0f);
+              w_tongue = TONGUE * b * b * (3 - 2 * b) * tall;
+            }
           for (int ch = 0; ch < 3; ch++)
-            px[ch] += s * (c[ch] / a + g - px[ch]);
+            {
+              float cav = (1 - w_tongue) * shade * c[ch] / a
+                          + w_tongue * tongue[ch];
+              px[ch] += s * (cav + g - px[ch]);
+            }
         }
     }
+  free (top);
 }

@@ -45,6 +45,7 @@ struct mien_animator {
    * the interior's mean colour, for the paint at the frame's resolution. */
   float *mouth_alpha;
   float mouth_mean[3];
+  float mouth_tongue[3]; /* < 0: not measured yet */
   float mouth_sigma;
 };
 

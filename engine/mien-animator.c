@@ -104,7 +104,10 @@ mien_animator_new (const mien_image *photo, const mien_face *face,
     }
   mien_animator *anim = calloc (1, sizeof *anim);
   if (anim)
-    anim->mouth_sigma = -1.0f;
+    {
+      anim->mouth_sigma = -1.0f;
+      anim->mouth_tongue[0] = -1.0f;
+    }
   if (!anim)
     {
       mien_error_set (err, MIEN_ERR_NOMEM, "animator: out of memory");

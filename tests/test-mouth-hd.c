@@ -14,7 +14,13 @@
  *        half the grid paint's (the stretched lip junction's residual);
  *      · the edge is sharper: across the opening's lower edge the frame
  *        goes from 10 % to 90 % of its step in fewer pixels than with
- *        the grid's paint;
+ *        the grid's paint (these three measured on the paint without its
+ *        depth shading, MIEN_MOUTH_FLAT=1);
+ *      · the depth shading: the core's top third darker than its middle
+ *        (by 5 % of the luma or more), its bottom third redder (the
+ *        tongue, by 5 % or more), and no seam between columns (the
+ *        largest horizontal second difference under half an 8-bit
+ *        level);
  *      · rendering again gives the same frame (the grain is
  *        deterministic), and the preview at level 0 over a region is the
  *        crop's frame there bit for bit;
@@ -38,20 +44,28 @@
 
 #define SCALE 8
 
+/* grid_only: 1 the grid's paint (MIEN_MOUTH_GRID=1), 2 the paint at the
+ * frame's resolution without its depth shading (MIEN_MOUTH_FLAT=1), 0 as
+ * the app renders. */
 static mien_image *
 render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
         int grid_only, const mien_image **interior)
 {
   mien_error err = { 0 };
-  if (grid_only)
+  if (grid_only == 1)
     setenv ("MIEN_MOUTH_GRID", "1", 1);
   else
     unsetenv ("MIEN_MOUTH_GRID");
+  if (grid_only == 2)
+    setenv ("MIEN_MOUTH_FLAT", "1", 1);
+  else
+    unsetenv ("MIEN_MOUTH_FLAT");
   const mien_image *crop = NULL;
   const mien_generator_output *g = NULL;
   CHECK (mien_animator_render_crop (anim, rig, c, &crop, &g, &err) == MIEN_OK,
          "%s", err.message);
   unsetenv ("MIEN_MOUTH_GRID");
+  unsetenv ("MIEN_MOUTH_FLAT");
   if (interior)
     *interior = g ? g->interior : NULL;
   return crop ? mien_image_copy (crop, &err) : NULL;
@@ -127,8 +141,9 @@ test_large (mien_image *photo, mien_face *face)
   mien_image *grid = render (anim, rig, &c, 1, NULL);
   mien_image *hd = render (anim, rig, &c, 0, &in);
   mien_image *again = render (anim, rig, &c, 0, NULL);
-  CHECK (grid && hd && again && in, "renders");
-  if (!grid || !hd || !again || !in)
+  mien_image *flat = render (anim, rig, &c, 2, NULL);
+  CHECK (grid && hd && again && in && flat, "renders");
+  if (!grid || !hd || !again || !in || !flat)
     goto out;
   CHECK (mien_test_images_equal (hd, again), "a render again is the same");
 
@@ -147,30 +162,57 @@ test_large (mien_image *photo, mien_face *face)
                        (int)((g1x + 4) * k), (int)((g1y + 4) * k)),
          "beyond the painted box (+3 grid pixels) the frames are the same");
 
+  /* The paint itself (its colour, streaks and edge) is measured without
+   * the depth shading; the shading is measured below. */
   double steps_hd = 0, steps_grid = 0, colour_err = 0;
+  double curv_max = 0;
+  double luma_third[3] = { 0, 0, 0 }, red_third[3] = { 0, 0, 0 };
+  int n_third[3] = { 0, 0, 0 };
   int n = 0;
-  for (int gy = g0y + 1; gy < g1y; gy++)
-    for (int gx = g0x + 1; gx < g1x; gx++)
-      {
-        int core = 1;
-        for (int dy = -1; dy <= 1 && core; dy++)
-          for (int dx = -1; dx <= 1 && core; dx++)
-            core = mien_image_row (in, gy + dy)[4 * (size_t)(gx + dx) + 3]
-                   >= 0.95f;
-        if (!core)
-          continue;
-        const float *q = mien_image_row (in, gy) + 4 * (size_t)gx;
-        for (int y = (int)(gy * k); y < (int)((gy + 1) * k); y++)
-          for (int x = (int)(gx * k); x < (int)((gx + 1) * k); x++)
-            {
-              const float *p = mien_image_row (hd, y) + (size_t)x * 3;
-              for (int ch = 0; ch < 3; ch++)
-                colour_err += fabs (p[ch] - q[ch]) / 3.0;
-              steps_hd += fabs (luma (hd, x + 1, y) - luma (hd, x, y));
-              steps_grid += fabs (luma (grid, x + 1, y) - luma (grid, x, y));
-              n++;
-            }
-      }
+  /* The core's rows (first pass), for its thirds. */
+  int core_y0 = hd->height, core_y1 = -1;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      for (int gy = g0y + 1; gy < g1y; gy++)
+        for (int gx = g0x + 1; gx < g1x; gx++)
+          {
+            int core = 1;
+            for (int dy = -1; dy <= 1 && core; dy++)
+              for (int dx = -1; dx <= 1 && core; dx++)
+                core = mien_image_row (in, gy + dy)[4 * (size_t)(gx + dx) + 3]
+                       >= 0.95f;
+            if (!core)
+              continue;
+            const float *q = mien_image_row (in, gy) + 4 * (size_t)gx;
+            for (int y = (int)(gy * k); y < (int)((gy + 1) * k); y++)
+              for (int x = (int)(gx * k); x < (int)((gx + 1) * k); x++)
+                {
+                  if (pass == 0)
+                    {
+                      core_y0 = y < core_y0 ? y : core_y0;
+                      core_y1 = y > core_y1 ? y : core_y1;
+                      continue;
+                    }
+                  const float *p = mien_image_row (flat, y) + (size_t)x * 3;
+                  for (int ch = 0; ch < 3; ch++)
+                    colour_err += fabs (p[ch] - q[ch]) / 3.0;
+                  steps_hd += fabs (luma (flat, x + 1, y) - luma (flat, x, y));
+                  steps_grid += fabs (luma (grid, x + 1, y) - luma (grid, x, y));
+                  double curv = fabs (luma (hd, x + 1, y) - 2 * luma (hd, x, y)
+                                      + luma (hd, x - 1, y));
+                  curv_max = curv > curv_max ? curv : curv_max;
+                  /* Thirds of the core's rows. */
+                  int third = (int)(3.0 * (y - core_y0)
+                                    / (double)(core_y1 - core_y0 + 1));
+                  third = third < 0 ? 0 : third > 2 ? 2 : third;
+                  luma_third[third] += luma (hd, x, y);
+                  red_third[third] += mien_image_row (hd, y)[(size_t)x * 3];
+                  n_third[third]++;
+                  n++;
+                }
+          }
+    }
+
   CHECK (n > 100, "the opening has a core (%d pixels)", n);
   if (n > 0)
     {
@@ -181,6 +223,27 @@ test_large (mien_image *photo, mien_face *face)
              colour_err / n);
       CHECK (steps_hd <= 0.5 * steps_grid, "no streaks: %.5f against %.5f",
              steps_hd / n, steps_grid / n);
+      /* The depth shading: the top darker than the middle (the upper lip's
+       * shadow), the bottom redder (the tongue), and smooth across the
+       * columns. */
+      for (int t = 0; t < 3; t++)
+        if (n_third[t] > 0)
+          luma_third[t] /= n_third[t], red_third[t] /= n_third[t];
+      printf ("depth shading, core thirds top/middle/bottom: luma %.4f / "
+              "%.4f / %.4f, red %.4f / %.4f / %.4f; largest |horizontal "
+              "second difference| %.5f\n", luma_third[0], luma_third[1],
+              luma_third[2], red_third[0], red_third[1], red_third[2],
+              curv_max);
+      CHECK (n_third[0] > 0 && n_third[1] > 0 && n_third[2] > 0,
+             "the core spans the opening's height");
+      CHECK (luma_third[0] < 0.95 * luma_third[1],
+             "the top is in the upper lip's shadow");
+      CHECK (red_third[2] > 1.05 * red_third[1], "the tongue shows below");
+      /* The astronaut enlarged 8× has next to no grain: a seam of the
+       * shading between columns would show as a second difference of an
+       * 8-bit level or more. */
+      CHECK (curv_max <= 0.5 / 255.0, "the shading is smooth (%.5f)",
+             curv_max);
     }
 
   /* The opening's lower edge, down the middle columns. */
@@ -190,7 +253,7 @@ test_large (mien_image *photo, mien_face *face)
     {
       int ya = (int)((g1y - 2) * k), yb = (int)((g1y + 3) * k);
       yb = yb >= hd->height ? hd->height - 1 : yb;
-      wide_hd += edge_width (hd, x, ya, yb);
+      wide_hd += edge_width (flat, x, ya, yb);
       wide_grid += edge_width (grid, x, ya, yb);
     }
   printf ("lower edge, 10-90 %%: %.1f pixels (grid paint %.1f)\n",
@@ -252,6 +315,7 @@ out:
   mien_image_free (grid);
   mien_image_free (hd);
   mien_image_free (again);
+  mien_image_free (flat);
   mien_animator_free (anim);
   mien_generator_free (rig);
 }
