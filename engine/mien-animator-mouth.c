@@ -17,9 +17,10 @@
  * the paint's own colour alone (for comparisons).
  *
  * Generators that paint no interior (mien_generator_output.interior all 0)
- * get the frame they always did, and so does every frame with fewer than
- * HD_MIN_PIXELS frame pixels a grid pixel, and every frame while
- * MIEN_MOUTH_GRID=1 is set (the grid's paint alone, for comparisons). */
+ * get the frame they always did, and so does every face whose full frame
+ * has fewer than HD_MIN_PIXELS pixels a grid pixel (at every preview
+ * level), and every frame while MIEN_MOUTH_GRID=1 is set (the grid's paint
+ * alone, for comparisons). */
 #include "mien-animator-private.h"
 
 #include <math.h>
@@ -153,14 +154,17 @@ close_holes (mien_animator *anim, const mien_image *in, mien_error *err)
 }
 
 const mien_image *
-mien_animator_mouth_refined (mien_animator *anim, float scale,
-                             mien_error *err)
+mien_animator_mouth_refined (mien_animator *anim, mien_error *err)
 {
   const mien_image *in = anim->gen_out.interior;
   const mien_image *ref = anim->gen_out.refined;
   anim->mouth_painted = 0;
   const char *grid_only = getenv ("MIEN_MOUTH_GRID");
-  if (scale * (float)anim->crop.width / (float)MIEN_LOW_RES < HD_MIN_PIXELS
+  /* The full frame's pixels a grid pixel decide, not this level's: a
+   * preview level of a large face gets the same paint (and shading) as
+   * the frame the slider's release refines it to, so the mouth does not
+   * change its look on release. */
+  if ((float)anim->crop.width / (float)MIEN_LOW_RES < HD_MIN_PIXELS
       || (grid_only && strcmp (grid_only, "1") == 0) || in == NULL || in->channels != 4 || !ref || ref->width != in->width
       || ref->height != in->height || ref->channels < 3)
     return ref;

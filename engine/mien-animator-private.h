@@ -74,12 +74,12 @@ const mien_driving *mien_animator_gaze_begin (mien_animator *anim,
 /* Before the generator: clears gen_out.interior (a generator that paints
  * no interior leaves it alone). */
 void mien_animator_mouth_reset (mien_animator *anim);
-/* After the generator: the O^r to compose a frame of the crop at `scale`
- * from: gen_out.refined, or, where the generator painted a mouth interior
- * and the frame has enough pixels per grid pixel for it to show, O^r
- * without it (NULL with err when out of memory). */
+/* After the generator: the O^r to compose a frame of the crop, or of any
+ * preview level, from: gen_out.refined, or, where the generator painted a
+ * mouth interior and the full frame has enough pixels per grid pixel for
+ * it to show, O^r without it (NULL with err when out of memory). */
 const mien_image *mien_animator_mouth_refined (mien_animator *anim,
-                                              float scale, mien_error *err);
+                                              mien_error *err);
 /* After the compose: the interior painted on out, a frame of the crop at
  * `scale` (1: the crop), of which only region r is written. */
 void mien_animator_mouth_paint (mien_animator *anim, mien_image *out,

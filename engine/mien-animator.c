@@ -384,7 +384,7 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   mien_status st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                             &anim->gen_out, anim->pool, err);
   const mien_image *refined
-      = st == MIEN_OK ? mien_animator_mouth_refined (anim, 1.0f, err) : NULL;
+      = st == MIEN_OK ? mien_animator_mouth_refined (anim, err) : NULL;
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
   if (st == MIEN_OK)
@@ -525,10 +525,7 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                 &anim->gen_out, anim->pool, err);
   const mien_image *refined
-      = st == MIEN_OK
-            ? mien_animator_mouth_refined (
-                  anim, (float)size.width / (float)anim->crop.width, err)
-            : NULL;
+      = st == MIEN_OK ? mien_animator_mouth_refined (anim, err) : NULL;
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
   if (st == MIEN_OK)

@@ -24,6 +24,11 @@
  *      · rendering again gives the same frame (the grain is
  *        deterministic), and the preview at level 0 over a region is the
  *        crop's frame there bit for bit;
+ *      · the preview at level 2 (3.3 of its pixels a grid pixel) has the
+ *        frame's paint too: about the mouth it is nearer the full frame
+ *        area-averaged to it than the grid's paint at that level is (by
+ *        more than half), so the mouth keeps its look on a slider's
+ *        release;
  *  - at 512² the two frames are the same bit for bit (too few pixels a
  *    grid pixel for the change to show: the grid's paint stands);
  *  - neutral (nothing painted): the two are the same bit for bit;
@@ -274,6 +279,54 @@ test_large (mien_image *photo, mien_face *face)
                    mien_image_row (hd, y) + (size_t)region.x * 3,
                    sizeof (float) * 3 * (size_t)region.width) == 0;
   CHECK (same, "the preview's level 0 is the frame in its region");
+
+  /* A coarse preview level (under 6 of its pixels a grid pixel) of this
+   * large face gets the same paint as the full frame, so the mouth keeps
+   * its look when the slider's release refines the preview: about the
+   * mouth, level 2 is nearer the full frame area-averaged to it than the
+   * grid's paint at that level is. */
+  {
+    mien_level_size ls = mien_animator_get_level_size (anim, 2);
+    float k2 = (float)ls.width / (float)MIEN_LOW_RES;
+    mien_image *avg = mien_image_new (ls.width, ls.height, 3, &err);
+    mien_image *lv_hd = NULL, *lv_grid = NULL;
+    for (int way = 0; way < 2; way++)
+      {
+        if (way == 1)
+          setenv ("MIEN_MOUTH_GRID", "1", 1);
+        const mien_image *lv = NULL;
+        CHECK (mien_animator_render_preview (anim, rig, &c, 2, NULL, &lv, &err)
+               == MIEN_OK, "%s", err.message);
+        unsetenv ("MIEN_MOUTH_GRID");
+        if (lv)
+          *(way ? &lv_grid : &lv_hd) = mien_image_copy (lv, &err);
+      }
+    CHECK (avg && lv_hd && lv_grid
+           && mien_downsample_area (hd, avg, NULL, &err) == MIEN_OK,
+           "level 2: %s", err.message);
+    if (avg && lv_hd && lv_grid)
+      {
+        double d_hd = 0, d_grid = 0;
+        int m = 0;
+        for (int y = (int)(g0y * k2); y < (int)((g1y + 1) * k2); y++)
+          for (int x = (int)(g0x * k2); x < (int)((g1x + 1) * k2); x++)
+            for (int ch = 0; ch < 3; ch++, m++)
+              {
+                float a = mien_image_row (avg, y)[(size_t)x * 3 + ch];
+                d_hd += fabs (mien_image_row (lv_hd, y)[(size_t)x * 3 + ch] - a);
+                d_grid += fabs (mien_image_row (lv_grid, y)[(size_t)x * 3 + ch] - a);
+              }
+        printf ("level 2 (%.1f pixels a grid pixel) about the mouth, mean "
+                "|level − full frame area-averaged|: %.4f with the frame's "
+                "paint, %.4f with the grid's\n", (double)k2, d_hd / m,
+                d_grid / m);
+        CHECK (m > 0 && d_hd < 0.5 * d_grid, "level 2 has the frame's paint "
+               "(%.4f against %.4f)", d_hd / m, d_grid / m);
+      }
+    mien_image_free (avg);
+    mien_image_free (lv_hd);
+    mien_image_free (lv_grid);
+  }
 
   /* The cost: the median of 9 renders each way (printed only; the
    * figures in docs/BENCHMARKS.md). */
