@@ -94,9 +94,9 @@ lip_colour (mien_animator *anim)
  * strengths of 0.2–0.3 amid 1.0), and at the frame's resolution those
  * stretched fragments showed through the dark as white chips. Closing
  * fills such holes, up to 2 grid pixels across, and leaves the opening's
- * convex outline as it is. The
- * strength the closing adds is painted with the interior's mean colour
- * (mouth_mean). Outside the grown box the grid's strength is kept. */
+ * convex outline as it is. The strength the closing adds is painted with
+ * the interior's mean colour (mouth_mean). Outside the grown box the
+ * grid's strength is kept. */
 static mien_status
 close_holes (mien_animator *anim, const mien_image *in, mien_error *err)
 {
@@ -138,15 +138,17 @@ close_holes (mien_animator *anim, const mien_image *in, mien_error *err)
         size_t i = (size_t)y * gw + x;
         closed[i] = fmaxf (closed[i], m);
       }
-  /* The interior's mean colour, weighted by the grid's own strength. */
+  /* The interior's mean colour, weighted by the grid's own strength (all
+   * of it lies in the painted box). */
   float sum = 0.0f, c[3] = { 0, 0, 0 };
-  for (size_t i = 0; i < n; i++)
-    {
-      const float *q = in->data + 4 * i;
-      if (q[3] > NO_PAINT)
-        sum += q[3], c[0] += q[3] * q[0], c[1] += q[3] * q[1],
-            c[2] += q[3] * q[2];
-    }
+  for (int y = b[1]; y <= b[3]; y++)
+    for (int x = b[0]; x <= b[2]; x++)
+      {
+        const float *q = in->data + 4 * ((size_t)y * gw + x);
+        if (q[3] > NO_PAINT)
+          sum += q[3], c[0] += q[3] * q[0], c[1] += q[3] * q[1],
+              c[2] += q[3] * q[2];
+      }
   for (int ch = 0; ch < 3; ch++)
     anim->mouth_mean[ch] = sum > 0.0f ? c[ch] / sum : 0.0f;
   lip_colour (anim);
