@@ -161,6 +161,7 @@ mien_animator_mouth_refined (mien_animator *anim, mien_error *err)
   const mien_image *in = anim->gen_out.interior;
   const mien_image *ref = anim->gen_out.refined;
   anim->mouth_painted = 0;
+  anim->teeth.on = 0;
   const char *grid_only = getenv ("MIEN_MOUTH_GRID");
   /* The full frame's pixels a grid pixel decide, not this level's: a
    * preview level of a large face gets the same paint (and shading) as
@@ -186,6 +187,7 @@ mien_animator_mouth_refined (mien_animator *anim, mien_error *err)
   size_t n = (size_t)in->width * (size_t)in->height;
   if (close_holes (anim, in, err) != MIEN_OK)
     return NULL;
+  mien_animator_teeth_frame (anim);
   if (anim->mouth_base == NULL)
     {
       anim->mouth_base = mien_image_new (ref->width, ref->height,
@@ -224,8 +226,8 @@ grain_at (int x, int y, int level_key)
   return ((float)(h >> 8) / 16777216.0f - 0.5f) * 3.4641016f;
 }
 
-static int
-cmp_float (const void *a, const void *b)
+int
+mien_animator_cmp_float (const void *a, const void *b)
 {
   float x = *(const float *)a, y = *(const float *)b;
   return (x > y) - (x < y);
@@ -274,11 +276,41 @@ photo_noise (mien_animator *anim)
         v[n++] = fabsf (LUMA (x, y) - blur);
       }
 #undef LUMA
-  qsort (v, n, sizeof *v, cmp_float);
+  qsort (v, n, sizeof *v, mien_animator_cmp_float);
   size_t k = n / 2;
   anim->mouth_sigma = 1.4826f * v[k];
   free (v);
   return anim->mouth_sigma;
+}
+
+/* The opening's top and bottom (grid rows, < 0: none) at grid column
+ * ix + fx: where the closed strength crosses 0.5, linear between grid
+ * rows. */
+static void
+column_opening (const mien_animator *anim, int ix, float fx, float *t_top,
+                float *t_bot)
+{
+  const mien_image *in = anim->gen_out.interior;
+  int gw = in->width, gh = in->height;
+  int g0y = anim->mouth_box[1], g1y = anim->mouth_box[3];
+  const float *al = anim->mouth_alpha;
+  float prev = 0.0f;
+  *t_top = -1.0f, *t_bot = -1.0f;
+  for (int gy = g0y - 1; gy <= g1y + 1 && gy < gh; gy++)
+    {
+      if (gy < 0)
+        continue;
+      size_t i = (size_t)gy * gw + ix;
+      float v = (1 - fx) * al[i] + fx * al[i + 1];
+      if (gy > 0 && gy > g0y - 1)
+        {
+          if (prev < 0.5f && v >= 0.5f && *t_top < 0.0f)
+            *t_top = (float)(gy - 1) + (0.5f - prev) / (v - prev);
+          if (prev >= 0.5f && v < 0.5f)
+            *t_bot = (float)(gy - 1) + (prev - 0.5f) / (prev - v);
+        }
+      prev = v;
+    }
 }
 
 /* The grid cell (of n) under frame pixel p, k frame pixels a grid pixel,
@@ -328,27 +360,28 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
     }
   for (int x = x0; top && x < x1; x++)
     {
-      float fx;
+      float fx, t_top, t_bot;
       int ix = grid_cell (x, k, gw, &fx);
-      const float *al = anim->mouth_alpha;
-      float t_top = -1.0f, t_bot = -1.0f, prev = 0.0f;
-      for (int gy = g0y - 1; gy <= g1y + 1 && gy < gh; gy++)
-        {
-          if (gy < 0)
-            continue;
-          size_t i = (size_t)gy * gw + ix;
-          float v = (1 - fx) * al[i] + fx * al[i + 1];
-          if (gy > 0 && gy > g0y - 1)
-            {
-              if (prev < 0.5f && v >= 0.5f && t_top < 0.0f)
-                t_top = (float)(gy - 1) + (0.5f - prev) / (v - prev);
-              if (prev >= 0.5f && v < 0.5f)
-                t_bot = (float)(gy - 1) + (prev - 0.5f) / (prev - v);
-            }
-          prev = v;
-        }
+      column_opening (anim, ix, fx, &t_top, &t_bot);
       top[x - x0] = t_top < 0.0f ? -1.0f : (t_top + 0.5f) * k - 0.5f;
       bot[x - x0] = t_bot < 0.0f ? -1.0f : (t_bot + 0.5f) * k - 0.5f;
+    }
+  /* The teeth rows' height: from the opening at the teeth's midline. */
+  if (top && anim->teeth.on)
+    {
+      const mien_teeth *t = &anim->teeth;
+      float gy_c = 0.5f * (float)(g0y + g1y);
+      float gx_c = t->to_x[0] != 0.0f
+                       ? -(t->to_x[1] * gy_c + t->to_x[2]) / t->to_x[0]
+                       : -1.0f;
+      float t_top = -1.0f, t_bot = -1.0f;
+      if (gx_c >= 0.0f && gx_c <= (float)(gw - 1))
+        {
+          int ix = (int)gx_c;
+          ix = ix > gw - 2 ? gw - 2 : ix;
+          column_opening (anim, ix, gx_c - (float)ix, &t_top, &t_bot);
+        }
+      mien_animator_teeth_place (anim, gx_c, t_top, t_bot);
     }
   const float *tongue = anim->mouth_tongue;
   for (int y = y0; y < y1; y++)
@@ -409,10 +442,23 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
               float tall = fminf (fmaxf (h / k - 1.5f, 0.0f), 1.0f);
               w_tongue = TONGUE * b * b * (3 - 2 * b) * tall;
             }
+          /* The teeth in front of the cavity (where there are any). */
+          float teeth[3] = { 0, 0, 0 }, cover = 0.0f;
+          if (anim->teeth.on)
+            {
+              float below = -1.0f;
+              if (top && top[x - x0] >= 0.0f)
+                below = fmaxf ((float)y - top[x - x0], 0.0f) / k
+                        * anim->teeth.mm_per_grid;
+              cover = mien_animator_teeth_sample (
+                  anim, ((float)x + 0.5f) / k - 0.5f,
+                  ((float)y + 0.5f) / k - 0.5f, 1.0f / k, below, teeth);
+            }
           for (int ch = 0; ch < 3; ch++)
             {
               float cav = (1 - w_tongue) * shade * c[ch] / a
                           + w_tongue * tongue[ch];
+              cav += cover * (teeth[ch] - cav);
               px[ch] += s * (cav + g - px[ch]);
             }
         }

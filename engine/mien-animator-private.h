@@ -8,6 +8,25 @@
 #include "mien-animator.h"
 #include "mien-reswarp-backend.h"
 
+/* The teeth laid into an opened mouth (mien-animator-teeth.c): the
+ * photo's part, measured once, and the frame's. */
+typedef struct mien_teeth {
+  int photo_open; /* the photo's own mouth is open: no teeth (< 0: unknown) */
+  int from_eyes;  /* the colour is the whites of the eyes' (else enamel) */
+  float colour[3]; /* < 0: not measured yet */
+  /* This frame: whether teeth are painted, and the affine map from the
+   * frame's grid pixels to the model's millimetres (x along the mouth
+   * from the teeth's midline, y down, from the photo's lip line carried
+   * with the upper face). */
+  int on;
+  float to_x[3], to_y[3];
+  float mm_per_grid;
+  /* Placed in the opening by the paint (mien_animator_teeth_place): each
+   * row's incisal edge line, mm down the model's frame. */
+  int placed;
+  float up_edge, low_edge;
+} mien_teeth;
+
 struct mien_animator {
   const mien_image *photo;
   mien_rect crop;
@@ -47,6 +66,7 @@ struct mien_animator {
   float mouth_mean[3];
   float mouth_tongue[3]; /* < 0: not measured yet */
   float mouth_sigma;
+  mien_teeth teeth;
 };
 
 /* The photo's irises and what gaze did in the last frame that asked. */
@@ -74,6 +94,19 @@ const mien_driving *mien_animator_gaze_begin (mien_animator *anim,
 /* Before the generator: clears gen_out.interior (a generator that paints
  * no interior leaves it alone). */
 void mien_animator_mouth_reset (mien_animator *anim);
+/* Teeth: forget the photo's measures (a new animator); this frame's jaws
+ * from gen_out.field (after the generator); and the teeth's cover and
+ * colour at frame-grid point (gx, gy), px_grid grid pixels a frame pixel,
+ * top_mm_below mm under the opening's top (< 0: unknown). */
+void mien_animator_teeth_reset (mien_animator *anim);
+void mien_animator_teeth_frame (mien_animator *anim);
+void mien_animator_teeth_place (mien_animator *anim, float gx, float top,
+                                float bottom);
+float mien_animator_teeth_sample (const mien_animator *anim, float gx,
+                                  float gy, float px_grid, float top_mm_below,
+                                  float *colour);
+/* qsort's order of floats (ascending). */
+int mien_animator_cmp_float (const void *a, const void *b);
 /* After the generator: the O^r to compose a frame of the crop, or of any
  * preview level, from: gen_out.refined, or, where the generator painted a
  * mouth interior and the full frame has enough pixels per grid pixel for

@@ -107,6 +107,7 @@ mien_animator_new (const mien_image *photo, const mien_face *face,
     {
       anim->mouth_sigma = -1.0f;
       anim->mouth_tongue[0] = -1.0f;
+      mien_animator_teeth_reset (anim);
     }
   if (!anim)
     {

@@ -7,9 +7,11 @@ each preset by mien-render (--crop-only), with the grid's paint alone
 (MIEN_MOUTH_GRID=1, the frame before) and as now; the mouth at 1:1, shown
 twice enlarged. Rows: photo / face / preset; columns: before, after.
 
-Usage: scripts/mouth-hd-sheet.py BUILD OUT.jpg [PHOTO:FACE ...]
+Usage: scripts/mouth-hd-sheet.py [--before-env VAR=VALUE] [--presets A,B]
+           BUILD OUT.jpg [PHOTO:FACE ...]
        (default: sample6:2 sample3:0 sample1:1; presets surprised and
-       viseme-a)"""
+       viseme-a; the "before" column with MIEN_MOUTH_GRID=1, or with the
+       variable --before-env names, e.g. MIEN_MOUTH_NO_TEETH=1)"""
 import json
 import os
 import subprocess
@@ -23,11 +25,23 @@ BOX = 240  # photo pixels about the mouth, shown at 2x
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    before_env, presets = "MIEN_MOUTH_GRID=1", PRESETS
+    while args and args[0].startswith("--"):
+        if args[0] == "--before-env" and len(args) > 1:
+            before_env = args[1]
+        elif args[0] == "--presets" and len(args) > 1:
+            presets = args[1].split(",")
+        else:
+            print(__doc__)
+            return 2
+        args = args[2:]
+    if len(args) < 2:
         print(__doc__)
         return 2
-    build, out = sys.argv[1], sys.argv[2]
-    picks = sys.argv[3:] or ["sample6:2", "sample3:0", "sample1:1"]
+    build, out = args[0], args[1]
+    picks = args[2:] or ["sample6:2", "sample3:0", "sample1:1"]
+    before_var, before_value = before_env.split("=", 1)
     render = os.path.join(build, "app", "mien-render")
     faces_tool = os.path.join(build, "app", "mien-faces")
     rows = []
@@ -41,13 +55,13 @@ def main():
             s = 4096 / im.width
             big = os.path.join(tmp, stem + "-4k.png")
             im.resize((4096, round(im.height * s)), Image.LANCZOS).save(big)
-            for preset in PRESETS:
+            for preset in presets:
                 tiles = []
                 for grid in (1, 0):
                     path = os.path.join(tmp, f"{stem}-{preset}-{grid}.png")
                     env = dict(os.environ)
                     if grid:
-                        env["MIEN_MOUTH_GRID"] = "1"
+                        env[before_var] = before_value
                     subprocess.run([render, big, "-f", face, "-p", preset,
                                     "--crop-only", "-q", "-o", path],
                                    env=env, check=True)

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Teeth in an opened mouth (issue #26, "a closed-mouth photo opened never
+ * shows teeth"). The mouth interior painted at the frame's resolution
+ * (mien-animator-mouth.c) was a shaded cavity alone: on a photo whose lips
+ * are closed, an opened mouth read as a dark hole. Here the upper and the
+ * lower teeth rows are laid into that cavity, drawn at the frame's
+ * resolution from a small model of the dentition:
+ *
+ *   - sized from the face: millimetres are the inter-ocular distance over
+ *     63 (an adult's mean), and the teeth have their anatomical widths
+ *     along a dental arch (a circle of 22 mm radius to the canines, then
+ *     nearly straight back), seen from the front, so that they narrow and
+ *     darken as the arch turns away;
+ *   - rigid with the jaws, never stretched: the upper row rides with the
+ *     upper face (a similarity fitted to where the field carries the nose's
+ *     nine landmarks), the lower row with the chin on top of that. So an
+ *     opening jaw uncovers more of the cavity below the upper teeth, a
+ *     raised upper lip more of the upper teeth, and neither changes their
+ *     size;
+ *   - their incisal edges 2 mm below the photo's closed lips (the upper)
+ *     and 2.5 mm above that (the lower, behind the upper at rest);
+ *   - coloured from the photo's own whites of the eyes (lit as the face
+ *     is), a neutral enamel where the eyes are closed, and shaded: the
+ *     upper lip's shadow, the arch turning away, each crown's convexity,
+ *     dark gaps between the crowns and a translucent incisal edge.
+ *
+ * Where the photo's own mouth is open (its inner lips more than
+ * PHOTO_OPEN of the inter-ocular distance apart) the photo has its own
+ * teeth or its own dark, and nothing is added: those teeth move with the
+ * rig's field as before. MIEN_MOUTH_NO_TEETH=1 and MIEN_MOUTH_FLAT=1
+ * leave the teeth out (for comparisons). */
+#include "mien-animator-private.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mien-headshot.h"
+
+/* An adult's mean inter-ocular (pupil) distance in millimetres: the scale
+ * of the model. */
+#define IOD_MM 63.0f
+/* A photo whose inner lips are further apart than this share of the
+ * inter-ocular distance shows its own mouth's inside. */
+#define PHOTO_OPEN 0.05f
+/* The arch: a circle to the canines' far side, then nearly straight. */
+#define ARCH_RADIUS_MM 22.0f
+#define ARCH_BEND_MM 20.0f
+#define ARCH_BACK_SLOPE 0.25f
+/* Crown heights and the gum above (the upper) or below (the lower). */
+#define UPPER_CROWN_MM 10.5f
+#define LOWER_CROWN_MM 9.0f
+
+/* Crown widths from the midline outwards, millimetres along the arch
+ * (central incisor, lateral, canine, two premolars, molars). */
+static const float upper_widths[] = { 8.5f, 6.5f, 7.5f, 7.0f, 6.5f, 10.0f,
+                                      9.0f };
+static const float lower_widths[] = { 5.2f, 5.8f, 6.8f, 7.0f, 7.0f, 11.0f,
+                                      10.5f };
+#define N_TEETH 7
+#define SOFT_MM 0.4f
+
+/* A neutral enamel, in the photo's 0-1 sRGB values, for a face lit like
+ * the whites of its eyes would be at 0.85. */
+static const float enamel[3] = { 0.80f, 0.76f, 0.67f };
+
+typedef struct {
+  float x, y;
+} v2;
+
+/* The field's bilinear value at grid point (x, y), clamped to the grid. */
+static v2
+field_at (const mien_image *f, float x, float y)
+{
+  float fx = fminf (fmaxf (x, 0.0f), (float)(f->width - 1));
+  float fy = fminf (fmaxf (y, 0.0f), (float)(f->height - 1));
+  int ix = (int)fx, iy = (int)fy;
+  ix = ix > f->width - 2 ? f->width - 2 : ix;
+  iy = iy > f->height - 2 ? f->height - 2 : iy;
+  float ax = fx - (float)ix, ay = fy - (float)iy;
+  const float *p = mien_image_row (f, iy) + 2 * (size_t)ix;
+  const float *q = mien_image_row (f, iy + 1) + 2 * (size_t)ix;
+  v2 r;
+  r.x = (1 - ay) * ((1 - ax) * p[0] + ax * p[2])
+        + ay * ((1 - ax) * q[0] + ax * q[2]);
+  r.y = (1 - ay) * ((1 - ax) * p[1] + ax * p[3])
+        + ay * ((1 - ax) * q[1] + ax * q[3]);
+  return r;
+}
+
+/* Where the frame shows source point p: the q with q + F(q) = p (the
+ * field is backward), by the fixed-point iteration q ← q + (p − P(q)),
+ * which converges where the map's Jacobian lies between 0 and 2 (the
+ * nose and the chin; the mouth's own stretch is not asked). */
+static v2
+frame_of_source (const mien_image *f, v2 p)
+{
+  v2 q = p;
+  for (int i = 0; i < 60; i++)
+    {
+      v2 d = field_at (f, q.x, q.y);
+      float ex = p.x - (q.x + d.x), ey = p.y - (q.y + d.y);
+      q.x += ex, q.y += ey;
+      if (ex * ex + ey * ey < 1e-8f)
+        break;
+    }
+  return q;
+}
+
+/* The similarity z·a + t (z complex: scale and rotation) that carries the
+ * points a onto b best in least squares. */
+static void
+fit_similarity (const v2 *a, const v2 *b, int n, v2 *z, v2 *t)
+{
+  v2 ma = { 0, 0 }, mb = { 0, 0 };
+  for (int i = 0; i < n; i++)
+    ma.x += a[i].x, ma.y += a[i].y, mb.x += b[i].x, mb.y += b[i].y;
+  ma.x /= (float)n, ma.y /= (float)n, mb.x /= (float)n, mb.y /= (float)n;
+  float re = 0, im = 0, norm = 0;
+  for (int i = 0; i < n; i++)
+    {
+      float ax = a[i].x - ma.x, ay = a[i].y - ma.y;
+      float bx = b[i].x - mb.x, by = b[i].y - mb.y;
+      /* conj(a) · b */
+      re += ax * bx + ay * by;
+      im += ax * by - ay * bx;
+      norm += ax * ax + ay * ay;
+    }
+  if (!(norm > 0.0f))
+    {
+      *z = (v2){ 1, 0 };
+      *t = (v2){ mb.x - ma.x, mb.y - ma.y };
+      return;
+    }
+  z->x = re / norm, z->y = im / norm;
+  t->x = mb.x - (z->x * ma.x - z->y * ma.y);
+  t->y = mb.y - (z->x * ma.y + z->y * ma.x);
+}
+
+/* The photo's colour at pixel point p (bilinear, clamped). */
+static void
+photo_rgb (const mien_image *ph, mien_point p, float rgb[3])
+{
+  float x = fminf (fmaxf (p.x, 0.0f), (float)(ph->width - 1));
+  float y = fminf (fmaxf (p.y, 0.0f), (float)(ph->height - 1));
+  int ix = (int)x, iy = (int)y;
+  ix = ix > ph->width - 2 ? ph->width - 2 : ix;
+  iy = iy > ph->height - 2 ? ph->height - 2 : iy;
+  ix = ix < 0 ? 0 : ix, iy = iy < 0 ? 0 : iy;
+  float ax = x - (float)ix, ay = y - (float)iy;
+  int c = ph->channels;
+  const float *a = mien_image_row (ph, iy) + (size_t)ix * c;
+  const float *b = mien_image_row (ph, iy + (ph->height > 1)) + (size_t)ix * c;
+  int dx = ph->width > 1 ? c : 0;
+  for (int k = 0; k < 3; k++)
+    rgb[k] = (1 - ay) * ((1 - ax) * a[k] + ax * a[k + dx])
+             + ay * ((1 - ax) * b[k] + ax * b[k + dx]);
+}
+
+/* Whether the photo shows its own mouth's inside: along the mouth's three
+ * middle columns, from the outer upper to the outer lower lip, a run of
+ * samples much less red than the lower lip's body (teeth) or much darker
+ * (the cavity) longer than PHOTO_OPEN of the inter-ocular distance (the
+ * rule rig-mouth.c's find_mouth_opening uses for where the opening is).
+ * face-api's inner-lip points alone cannot tell: on closed lips they often
+ * sit 0.05-0.07 inter-ocular distances apart. */
+static int
+photo_mouth_open (const mien_animator *anim, float iod_grid)
+{
+  static const int cols[3][4] = { { 61, 67, 50, 58 }, { 62, 66, 51, 57 },
+                                  { 63, 65, 52, 56 } };
+  const mien_image *ph = anim->photo;
+  if (ph->channels < 3 || ph->width < 2 || ph->height < 2)
+    return 1; /* no colour to tell by: leave the mouth as it was */
+  float px_per_grid = (float)anim->crop.width / (float)MIEN_LOW_RES;
+  float q_lip = 0.0f, l_lip = 0.0f;
+  for (int k = 0; k < 3; k++)
+    {
+      mien_point a = anim->grid_landmarks[cols[k][1]];
+      mien_point b = anim->grid_landmarks[cols[k][3]];
+      mien_point mid = { 0.5f * (a.x + b.x), 0.5f * (a.y + b.y) };
+      float rgb[3];
+      photo_rgb (ph, mien_headshot_from_grid (&anim->crop, MIEN_LOW_RES, mid),
+                 rgb);
+      float sum = rgb[0] + rgb[1] + rgb[2];
+      q_lip += (rgb[0] - rgb[1]) / fmaxf (sum, 1e-3f) / 3.0f;
+      l_lip += sum / 9.0f;
+    }
+  if (q_lip < 0.04f || l_lip < 0.05f)
+    return 1; /* lips the colour of teeth, or too dark to tell */
+  float longest = 0.0f;
+  for (int k = 0; k < 3; k++)
+    {
+      mien_point o1 = mien_headshot_from_grid (
+          &anim->crop, MIEN_LOW_RES, anim->grid_landmarks[cols[k][2]]);
+      mien_point o2 = mien_headshot_from_grid (
+          &anim->crop, MIEN_LOW_RES, anim->grid_landmarks[cols[k][3]]);
+      float len = hypotf (o2.x - o1.x, o2.y - o1.y);
+      int n = (int)ceilf (len * 2.0f);
+      if (n < 2)
+        continue;
+      float run = 0.0f;
+      for (int i = 1; i < n; i++)
+        {
+          float t = (float)i / (float)n, rgb[3];
+          photo_rgb (ph, (mien_point){ o1.x + t * (o2.x - o1.x),
+                                       o1.y + t * (o2.y - o1.y) },
+                     rgb);
+          float sum = rgb[0] + rgb[1] + rgb[2];
+          float q = (rgb[0] - rgb[1]) / fmaxf (sum, 1e-3f);
+          if (q < 0.45f * q_lip || sum / 3.0f < 0.5f * l_lip)
+            run += len / (float)n;
+          else
+            run = 0.0f;
+          longest = fmaxf (longest, run);
+        }
+    }
+  return longest / px_per_grid > PHOTO_OPEN * iod_grid;
+}
+
+static v2
+lm (const mien_animator *anim, int k)
+{
+  return (v2){ anim->grid_landmarks[k].x, anim->grid_landmarks[k].y };
+}
+
+/* The whites of the photo's eyes: the mean colour of the pixels between
+ * the 75th and the 96th luma percentile inside each eye's landmark
+ * polygon (the iris and the lids' shadow below, catchlights above).
+ * Returns 0 where the eyes are (nearly) closed or too small to tell. */
+static int
+sclera_colour (const mien_animator *anim, float out[3])
+{
+  const mien_image *ph = anim->photo;
+  if (ph->channels < 3)
+    return 0;
+  float sum[3] = { 0, 0, 0 };
+  int n_total = 0;
+  for (int side = 0; side < 2; side++)
+    {
+      mien_point p[6];
+      float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+      for (int i = 0; i < 6; i++)
+        {
+          p[i] = mien_headshot_from_grid (&anim->crop, MIEN_LOW_RES,
+                                          anim->grid_landmarks[36 + 6 * side
+                                                               + i]);
+          x0 = fminf (x0, p[i].x), x1 = fmaxf (x1, p[i].x);
+          y0 = fminf (y0, p[i].y), y1 = fmaxf (y1, p[i].y);
+        }
+      float width = x1 - x0;
+      /* Lids: mean of the two upper-lower distances over the width. */
+      float open = 0.5f * (fabsf (p[5].y - p[1].y) + fabsf (p[4].y - p[2].y));
+      if (width < 8.0f || open < 0.15f * width)
+        continue;
+      int ax = (int)fmaxf (0.0f, floorf (x0)), bx = (int)fminf (ph->width - 1, ceilf (x1));
+      int ay = (int)fmaxf (0.0f, floorf (y0)), by = (int)fminf (ph->height - 1, ceilf (y1));
+      if (bx < ax || by < ay)
+        continue;
+      size_t cap = (size_t)(bx - ax + 1) * (size_t)(by - ay + 1);
+      float *v = malloc (sizeof (float) * 4 * cap);
+      if (v == NULL)
+        return 0;
+      size_t n = 0;
+      for (int y = ay; y <= by; y++)
+        for (int x = ax; x <= bx; x++)
+          {
+            /* Inside the polygon (even-odd). */
+            int in = 0;
+            for (int i = 0, j = 5; i < 6; j = i++)
+              if ((p[i].y > (float)y) != (p[j].y > (float)y)
+                  && (float)x < (p[j].x - p[i].x) * ((float)y - p[i].y)
+                                        / (p[j].y - p[i].y)
+                                    + p[i].x)
+                in = !in;
+            if (!in)
+              continue;
+            const float *c = mien_image_row (ph, y) + (size_t)x * ph->channels;
+            v[4 * n] = 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
+            v[4 * n + 1] = c[0], v[4 * n + 2] = c[1], v[4 * n + 3] = c[2];
+            n++;
+          }
+      if (n >= 20)
+        {
+          /* Sort by luma (the first of each 4). */
+          qsort (v, n, 4 * sizeof (float), mien_animator_cmp_float);
+          for (size_t i = (size_t)(0.75 * n); i < (size_t)(0.96 * n); i++)
+            {
+              sum[0] += v[4 * i + 1], sum[1] += v[4 * i + 2];
+              sum[2] += v[4 * i + 3];
+              n_total++;
+            }
+        }
+      free (v);
+    }
+  if (n_total < 10)
+    return 0;
+  for (int c = 0; c < 3; c++)
+    out[c] = sum[c] / (float)n_total;
+  return 1;
+}
+
+/* The teeth's colour, once per animator: the whites of the eyes, a little
+ * yellower and in the mouth's light; or the neutral enamel scaled by the
+ * skin's brightness about the mouth against a well-lit face's. */
+static void
+teeth_colour (mien_animator *anim)
+{
+  mien_teeth *t = &anim->teeth;
+  if (t->colour[0] >= 0.0f)
+    return;
+  float s[3];
+  if (sclera_colour (anim, s))
+    {
+      /* The enamel at the brightness of the eyes' whites (the photo's
+       * light), half with their own hue (its white balance), a little
+       * into the mouth's shade. */
+      float luma = 0.299f * s[0] + 0.587f * s[1] + 0.114f * s[2];
+      float el = 0.299f * enamel[0] + 0.587f * enamel[1] + 0.114f * enamel[2];
+      float gain = fminf (fmaxf (luma / 0.75f, 0.45f), 1.1f);
+      for (int c = 0; c < 3; c++)
+        t->colour[c] = fminf (0.92f, 0.95f * (0.5f * enamel[c] * gain
+                                              + 0.5f * s[c] * el / fmaxf (luma, 0.05f) * gain));
+      t->from_eyes = 1;
+      return;
+    }
+  /* The skin: the photo's mean brightness over the grid nodes of the jaw
+   * line's inner half and the cheeks (landmarks 2-14 pulled a third of
+   * the way to the nose tip), against 0.6 for a well-lit face. */
+  const mien_image *low = mien_animator_get_low (anim);
+  float luma = 0.0f;
+  int n = 0;
+  v2 tip = lm (anim, 30);
+  for (int k = 2; k <= 14; k++)
+    {
+      v2 p = lm (anim, k);
+      int x = (int)lroundf (p.x + (tip.x - p.x) / 3.0f);
+      int y = (int)lroundf (p.y + (tip.y - p.y) / 3.0f);
+      if (x < 0 || y < 0 || x >= low->width || y >= low->height
+          || low->channels < 3)
+        continue;
+      const float *q = mien_image_row (low, y) + (size_t)x * low->channels;
+      luma += 0.299f * q[0] + 0.587f * q[1] + 0.114f * q[2];
+      n++;
+    }
+  float exposure = n ? luma / (float)n / 0.6f : 1.0f;
+  exposure = fminf (fmaxf (exposure, 0.35f), 1.15f);
+  for (int c = 0; c < 3; c++)
+    t->colour[c] = fminf (0.92f, enamel[c] * exposure);
+  t->from_eyes = 0;
+}
+
+void
+mien_animator_teeth_reset (mien_animator *anim)
+{
+  anim->teeth.colour[0] = -1.0f;
+  anim->teeth.photo_open = -1;
+  anim->teeth.on = 0;
+}
+
+/* The frame's affine map from grid pixels to the tooth model's mm, for a
+ * similarity z·p + t from source grid to frame grid: p = (g − t) / z,
+ * then into the source face's frame (origin o, axis e, mm per grid s). */
+static void
+grid_to_mm (v2 z, v2 t, v2 o, v2 e, float s, float row_x[3], float row_y[3])
+{
+  /* 1 / z */
+  float d = z.x * z.x + z.y * z.y;
+  float ix = z.x / d, iy = -z.y / d;
+  /* p = (ix + i·iy)·(g − t): p.x = ix·gx − iy·gy − (ix·tx − iy·ty), … */
+  float pxx = ix, pxy = -iy, pyx = iy, pyy = ix;
+  float pxc = -(ix * t.x - iy * t.y), pyc = -(ix * t.y + iy * t.x);
+  /* mm = s · ((p − o)·e, (p − o)·n), n = (−e.y, e.x) (down for e to the
+   * image's right). */
+  v2 n = { -e.y, e.x };
+  row_x[0] = s * (e.x * pxx + e.y * pyx);
+  row_x[1] = s * (e.x * pxy + e.y * pyy);
+  row_x[2] = s * (e.x * (pxc - o.x) + e.y * (pyc - o.y));
+  row_y[0] = s * (n.x * pxx + n.y * pyx);
+  row_y[1] = s * (n.x * pxy + n.y * pyy);
+  row_y[2] = s * (n.x * (pxc - o.x) + n.y * (pyc - o.y));
+}
+
+void
+mien_animator_teeth_frame (mien_animator *anim)
+{
+  mien_teeth *t = &anim->teeth;
+  t->on = 0;
+  const char *off = getenv ("MIEN_MOUTH_NO_TEETH");
+  const char *flat = getenv ("MIEN_MOUTH_FLAT");
+  if ((off && strcmp (off, "1") == 0) || (flat && strcmp (flat, "1") == 0))
+    return;
+  const mien_image *field = anim->gen_out.field;
+  if (field == NULL || field->channels != 2)
+    return;
+  v2 eye_r = { 0, 0 }, eye_l = { 0, 0 };
+  for (int i = 0; i < 6; i++)
+    {
+      v2 a = lm (anim, 36 + i), b = lm (anim, 42 + i);
+      eye_r.x += a.x / 6, eye_r.y += a.y / 6;
+      eye_l.x += b.x / 6, eye_l.y += b.y / 6;
+    }
+  float iod = hypotf (eye_l.x - eye_r.x, eye_l.y - eye_r.y);
+  if (!(iod > 1.0f))
+    return;
+  if (t->photo_open < 0)
+    t->photo_open = photo_mouth_open (anim, iod);
+  if (t->photo_open)
+    return;
+  teeth_colour (anim);
+  /* The source face's frame: the lip line's middle (the inner lips'
+   * middle points), the eyes' axis (the teeth are level with the skull,
+   * not with a mouth whose corners the expression tilts), mm per grid
+   * pixel. The rows' heights are set in the opening by
+   * mien_animator_teeth_place. */
+  v2 e = { (eye_l.x - eye_r.x) / iod, (eye_l.y - eye_r.y) / iod };
+  v2 m = { 0.25f * (lm (anim, 62).x + lm (anim, 66).x + lm (anim, 61).x
+                    + lm (anim, 67).x),
+           0.25f * (lm (anim, 62).y + lm (anim, 66).y + lm (anim, 61).y
+                    + lm (anim, 67).y) };
+  float s = IOD_MM / iod;
+  /* The upper face: where the frame shows the nose's nine landmarks. */
+  v2 src[9], dst[9];
+  for (int i = 0; i < 9; i++)
+    {
+      src[i] = lm (anim, 27 + i);
+      dst[i] = frame_of_source (field, src[i]);
+    }
+  v2 z, tr;
+  fit_similarity (src, dst, 9, &z, &tr);
+  if (!isfinite (z.x) || !isfinite (z.y) || !isfinite (tr.x)
+      || !isfinite (tr.y) || !(z.x * z.x + z.y * z.y > 0.01f))
+    return;
+  grid_to_mm (z, tr, m, e, s, t->to_x, t->to_y);
+  t->mm_per_grid = s / sqrtf (z.x * z.x + z.y * z.y);
+  t->on = 1;
+}
+
+/* Arch position (mm along the arch from the midline, ≥ 0) of a frontal
+ * offset x (mm from the midline), and the cosine of the arch's turn there
+ * (1 facing the camera). */
+static float
+arch_position (float x, float radius, float *facing)
+{
+  float ax = fabsf (x);
+  float bend_x = radius * sinf (ARCH_BEND_MM / radius);
+  if (ax <= bend_x)
+    {
+      float a = asinf (ax / radius);
+      *facing = cosf (a);
+      return radius * a;
+    }
+  /* Beyond the canines the teeth run nearly straight back. */
+  *facing = cosf (ARCH_BEND_MM / radius) * 0.55f;
+  return ARCH_BEND_MM + (ax - bend_x) / ARCH_BACK_SLOPE;
+}
+
+/* One row of crowns at frontal offset x (mm), a point y mm below (upper,
+ * sign +1) or above (lower, sign −1) the row's incisal edge line: the
+ * coverage (0 … 1, anti-aliased over px mm) and the shade (a factor of
+ * the teeth's colour, gaps and turn included). */
+static float
+crown (float x, float y, float px, const float *widths, float radius,
+       float crown_h, int upper, float *shade)
+{
+  float facing;
+  float sa = arch_position (x, radius, &facing);
+  int i = 0;
+  float start = 0.0f;
+  while (i < N_TEETH - 1 && sa > start + widths[i])
+    start += widths[i++];
+  float w = widths[i];
+  float u = (sa - start) / w; /* 0 at the tooth's mesial side */
+  u = fminf (fmaxf (u, 0.0f), 1.0f);
+  /* The incisal edge's line, in mm above (shorter) the central's: the
+   * laterals shorter, the canines' cusps pointed, the back teeth higher
+   * with the arch (the smile's curve). */
+  float lift = 0.0f;
+  if (upper)
+    {
+      static const float short_mm[N_TEETH] = { 0.0f, 0.8f, 0.2f, 0.9f,
+                                               1.1f, 1.5f, 1.8f };
+      lift = short_mm[i] + 1.2f * (x / radius) * (x / radius);
+      if (i == 2) /* the canine's cusp */
+        lift += 1.3f * fabsf (u - 0.45f);
+    }
+  else
+    lift = 0.3f * (float)(i > 0) + 0.8f * (x / radius) * (x / radius);
+  /* Rounded corners on both sides of each crown, in arch mm. */
+  float rc = upper ? 1.1f : 0.8f;
+  float side = fminf (u, 1.0f - u) * w;
+  if (side < rc)
+    lift += rc - sqrtf (fmaxf (rc * rc - (rc - side) * (rc - side), 0.0f));
+  /* Depth into the crown from its edge, mm (> 0 inside): the upper
+   * crown lies above its edge line (y < 0, y being downwards), the lower
+   * below. */
+  float into = (upper ? -y : y) - lift;
+  float cover = fminf (fmaxf (into / px + 0.5f, 0.0f), 1.0f);
+  if (into > crown_h)
+    cover *= fminf (fmaxf ((crown_h + px - into) / px, 0.0f), 1.0f);
+  if (cover <= 0.0f)
+    {
+      *shade = 0.0f;
+      return 0.0f;
+    }
+  /* Seen from the front, the crown's width shrinks with the arch's turn,
+   * so the gaps' width in mm of arch grows by 1 / facing. */
+  float gap_mm = 0.18f / fmaxf (facing, 0.3f) + 0.5f * px;
+  float from_side = side / gap_mm;
+  float gap = expf (-from_side * from_side);
+  /* The gap is dark at the incisal embrasure and towards the gum, where
+   * the crowns part, and faint where they touch between. */
+  float near_edge = 1.0f - fminf (fmaxf (into / 1.5f, 0.0f), 1.0f);
+  float near_gum = fminf (fmaxf ((into - 0.6f * crown_h) / (0.3f * crown_h),
+                                 0.0f), 1.0f);
+  float gap_dark = gap * (0.22f + 0.4f * fmaxf (near_edge, near_gum));
+  /* Convex crowns: brighter in the middle. */
+  float convex = 0.9f + 0.1f * sinf (3.14159265f * u);
+  /* The arch turning away into the mouth's shadow. */
+  float turn = 0.3f + 0.7f * powf (facing, 1.5f);
+  /* A translucent incisal edge over its last 0.6 mm, a slightly darker
+   * neck towards the gum. */
+  float edge = 0.88f + 0.12f * fminf (fmaxf (into / 0.6f, 0.0f), 1.0f);
+  float neck = 1.0f - 0.08f * near_gum;
+  *shade = convex * turn * edge * neck * (1.0f - gap_dark)
+           * (upper ? 1.0f : 0.9f);
+  return cover;
+}
+
+/* How much of each row shows, from the opening's height h (mm) at the
+ * midline: the upper teeth up to 3.5 mm below the upper lip (0.3 h in a
+ * small opening), the lower ones only in a wide one, up to 2.5 mm above
+ * the lower lip. The rig stretches both lips apart as the mouth opens
+ * rather than keeping the upper lip on the upper jaw, so the rows sit
+ * where the opening shows them, not where the jaws alone would put them
+ * (which hid the upper row under the stretched upper lip); their size,
+ * shape and turn stay the model's. */
+#define UPPER_SHOW_MAX_MM 3.5f
+#define UPPER_SHOW_SHARE 0.3f
+#define LOWER_SHOW_FROM_MM 5.0f
+#define LOWER_SHOW_SHARE 0.22f
+#define LOWER_SHOW_MAX_MM 2.5f
+
+void
+mien_animator_teeth_place (mien_animator *anim, float gx, float top,
+                           float bottom)
+{
+  mien_teeth *t = &anim->teeth;
+  t->placed = 0;
+  if (!t->on || !(top >= 0.0f) || !(bottom > top))
+    return;
+  float top_u = t->to_y[0] * gx + t->to_y[1] * top + t->to_y[2];
+  float bot_u = t->to_y[0] * gx + t->to_y[1] * bottom + t->to_y[2];
+  float h = bot_u - top_u;
+  if (!(h > 0.0f))
+    return;
+  t->up_edge = top_u + fminf (UPPER_SHOW_SHARE * h, UPPER_SHOW_MAX_MM);
+  float low_show = LOWER_SHOW_SHARE * (h - LOWER_SHOW_FROM_MM);
+  low_show = fminf (fmaxf (low_show, 0.0f), LOWER_SHOW_MAX_MM);
+  t->low_edge = bot_u - low_show;
+  t->placed = 1;
+}
+
+float
+mien_animator_teeth_sample (const mien_animator *anim, float gx, float gy,
+                            float px_grid, float top_mm_below, float *colour)
+{
+  const mien_teeth *t = &anim->teeth;
+  if (!t->on || !t->placed)
+    return 0.0f;
+  /* The edges' softness: a frame pixel, or SOFT_MM where that is finer
+   * (a 4K face's pixel is about a quarter millimetre, and a crisper edge
+   * than the lips' own looked cut out). */
+  float px = fmaxf (px_grid * t->mm_per_grid, SOFT_MM);
+  float mx = t->to_x[0] * gx + t->to_x[1] * gy + t->to_x[2];
+  float my = t->to_y[0] * gx + t->to_y[1] * gy + t->to_y[2];
+  float shade_u = 0.0f, shade_l = 0.0f;
+  float cu = crown (mx, my - t->up_edge, px, upper_widths, ARCH_RADIUS_MM, UPPER_CROWN_MM,
+                    1, &shade_u);
+  float cl = crown (mx, my - t->low_edge, px, lower_widths, 0.82f * ARCH_RADIUS_MM,
+                    LOWER_CROWN_MM, 0, &shade_l);
+  /* The upper lip's shadow over the top of the upper teeth (the opening's
+   * top is top_mm_below mm above this point; < 0: unknown). */
+  if (top_mm_below >= 0.0f)
+    {
+      float v = fminf (top_mm_below / 2.5f, 1.0f);
+      shade_u *= 0.62f + 0.38f * v * v * (3.0f - 2.0f * v);
+    }
+  /* The upper row in front of the lower. */
+  float cover = cu + (1.0f - cu) * cl;
+  if (!(cover > 0.0f))
+    return 0.0f;
+  float sh = (cu * shade_u + (1.0f - cu) * cl * shade_l) / cover;
+  for (int c = 0; c < 3; c++)
+    colour[c] = t->colour[c] * sh;
+  return cover;
+}
