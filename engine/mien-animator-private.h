@@ -14,6 +14,7 @@ typedef struct mien_teeth {
   int photo_open; /* the photo's own mouth is open: no teeth (< 0: unknown) */
   int from_eyes;  /* the colour is the whites of the eyes' (else enamel) */
   float colour[3]; /* < 0: not measured yet */
+  float soft_mm;   /* the edges' ramp, the photo's softness (< 0: not yet) */
   /* This frame: whether teeth are painted, and the affine map from the
    * frame's grid pixels to the model's millimetres (x along the mouth
    * from the teeth's midline, y down, from the photo's lip line carried

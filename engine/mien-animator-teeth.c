@@ -58,7 +58,8 @@ static const float upper_widths[] = { 8.5f, 6.5f, 7.5f, 7.0f, 6.5f, 10.0f,
 static const float lower_widths[] = { 5.2f, 5.8f, 6.8f, 7.0f, 7.0f, 11.0f,
                                       10.5f };
 #define N_TEETH 7
-#define SOFT_MM 0.4f
+/* The teeth's sharpest edge ramp. */
+#define SOFT_MM 0.3f
 
 /* A neutral enamel, in the photo's 0-1 sRGB values, for a face lit like
  * the whites of its eyes would be at 0.85. */
@@ -218,6 +219,94 @@ photo_mouth_open (const mien_animator *anim, float iod_grid)
   return longest / px_per_grid > PHOTO_OPEN * iod_grid;
 }
 
+/* How soft the photo is, as the teeth's edge ramp in mm: across the
+ * upper lip's outer border (the vermilion line, landmarks 50-52, along
+ * the face's vertical) the redness steps from skin to lip; about its
+ * steepest point within 1.5 mm of the landmark, the 10-90 % width of the
+ * step between the levels 2-2.5 mm either side. The median of the three,
+ * less the border's own width (VERMILION_MM) in quadrature, is 2.56 σ of
+ * the photo's blur, and a linear ramp 3.2 σ wide has the same 10-90 %
+ * width. A sharp 4K photo gets SOFT_MM (about a pixel), a soft or
+ * enlarged one edges as soft as its lips'. */
+#define VERMILION_MM 0.5f
+#define SOFT_MAX_MM 2.0f
+static float
+photo_softness_mm (const mien_animator *anim, float iod_grid, mien_point e)
+{
+  const mien_image *ph = anim->photo;
+  float px_per_grid = (float)anim->crop.width / (float)MIEN_LOW_RES;
+  float px_mm = iod_grid * px_per_grid / IOD_MM;
+  if (ph->channels < 3 || !(px_mm > 0.0f))
+    return SOFT_MM;
+  mien_point n = { -e.y, e.x };
+  /* 4 samples a pixel over ±4 mm. */
+  const float per_px = 4.0f;
+  int steps = (int)ceilf (4.0f * px_mm * per_px);
+  if (steps < 8 || steps > 20000)
+    return SOFT_MM;
+  float widths[3];
+  int nw = 0;
+  float *q = malloc (sizeof (float) * (size_t)(2 * steps + 1));
+  if (q == NULL)
+    return SOFT_MM;
+  float mm = px_mm * per_px; /* samples a millimetre */
+  for (int k = 50; k <= 52; k++)
+    {
+      mien_point c = mien_headshot_from_grid (&anim->crop, MIEN_LOW_RES,
+                                              anim->grid_landmarks[k]);
+      for (int i = -steps; i <= steps; i++)
+        {
+          float d = (float)i / per_px, rgb[3];
+          photo_rgb (ph, (mien_point){ c.x + n.x * d, c.y + n.y * d }, rgb);
+          float sum = rgb[0] + rgb[1] + rgb[2];
+          q[i + steps] = (rgb[0] - rgb[1]) / fmaxf (sum, 1e-3f);
+        }
+      /* The steepest rise (over a pixel) within 1.5 mm of the landmark. */
+      int reach = (int)(1.5f * mm), best = -1;
+      float slope = 0.0f;
+      int step = (int)per_px;
+      for (int i = steps - reach; i <= steps + reach; i++)
+        if (i - step >= 0 && i + step <= 2 * steps
+            && q[i + step] - q[i - step] > slope)
+          slope = q[i + step] - q[i - step], best = i;
+      int a0 = best - (int)(2.5f * mm), a1 = best - (int)(2.0f * mm);
+      int b0 = best + (int)(2.0f * mm), b1 = best + (int)(2.5f * mm);
+      if (best < 0 || a0 < 0 || b1 > 2 * steps || a1 < a0 || b1 < b0)
+        continue;
+      float lo = 0.0f, hi = 0.0f;
+      for (int i = a0; i <= a1; i++)
+        lo += q[i] / (float)(a1 - a0 + 1);
+      for (int i = b0; i <= b1; i++)
+        hi += q[i] / (float)(b1 - b0 + 1);
+      if (!(hi - lo > 0.02f))
+        continue;
+      int i10 = -1, i90 = -1;
+      for (int i = best; i >= a1 && i10 < 0; i--)
+        if (q[i] <= lo + 0.1f * (hi - lo))
+          i10 = i;
+      for (int i = best; i <= b0 && i90 < 0; i++)
+        if (q[i] >= lo + 0.9f * (hi - lo))
+          i90 = i;
+      i10 = i10 < 0 ? a1 : i10, i90 = i90 < 0 ? b0 : i90;
+      widths[nw++] = (float)(i90 - i10) / mm;
+    }
+  free (q);
+  if (nw == 0)
+    return SOFT_MM;
+  /* The median (or the mean of two). */
+  for (int i = 0; i < nw; i++)
+    for (int j = i + 1; j < nw; j++)
+      if (widths[j] < widths[i])
+        {
+          float w = widths[i];
+          widths[i] = widths[j], widths[j] = w;
+        }
+  float w = nw == 2 ? 0.5f * (widths[0] + widths[1]) : widths[nw / 2];
+  float sigma = sqrtf (fmaxf (w * w - VERMILION_MM * VERMILION_MM, 0.0f))
+                / 2.56f;
+  return fminf (fmaxf (3.2f * sigma, SOFT_MM), SOFT_MAX_MM);
+}
+
 static v2
 lm (const mien_animator *anim, int k)
 {
@@ -355,6 +444,7 @@ mien_animator_teeth_reset (mien_animator *anim)
 {
   anim->teeth.colour[0] = -1.0f;
   anim->teeth.photo_open = -1;
+  anim->teeth.soft_mm = -1.0f;
   anim->teeth.on = 0;
 }
 
@@ -414,6 +504,8 @@ mien_animator_teeth_frame (mien_animator *anim)
    * pixel. The rows' heights are set in the opening by
    * mien_animator_teeth_place. */
   v2 e = { (eye_l.x - eye_r.x) / iod, (eye_l.y - eye_r.y) / iod };
+  if (t->soft_mm < 0.0f)
+    t->soft_mm = photo_softness_mm (anim, iod, (mien_point){ e.x, e.y });
   v2 m = { 0.25f * (lm (anim, 62).x + lm (anim, 66).x + lm (anim, 61).x
                     + lm (anim, 67).x),
            0.25f * (lm (anim, 62).y + lm (anim, 66).y + lm (anim, 61).y
@@ -528,16 +620,16 @@ crown (float x, float y, float px, const float *widths, float radius,
 }
 
 /* How much of each row shows, from the opening's height h (mm) at the
- * midline: the upper teeth up to 3.5 mm below the upper lip (0.3 h in a
+ * midline: the upper teeth up to 2.5 mm below the upper lip (0.3 h in a
  * small opening), the lower ones only in a wide one, up to 2.5 mm above
  * the lower lip. The rig stretches both lips apart as the mouth opens
  * rather than keeping the upper lip on the upper jaw, so the rows sit
  * where the opening shows them, not where the jaws alone would put them
  * (which hid the upper row under the stretched upper lip); their size,
  * shape and turn stay the model's. */
-#define UPPER_SHOW_MAX_MM 3.5f
+#define UPPER_SHOW_MAX_MM 2.5f
 #define UPPER_SHOW_SHARE 0.3f
-#define LOWER_SHOW_FROM_MM 5.0f
+#define LOWER_SHOW_FROM_MM 8.0f
 #define LOWER_SHOW_SHARE 0.22f
 #define LOWER_SHOW_MAX_MM 2.5f
 
@@ -568,10 +660,10 @@ mien_animator_teeth_sample (const mien_animator *anim, float gx, float gy,
   const mien_teeth *t = &anim->teeth;
   if (!t->on || !t->placed)
     return 0.0f;
-  /* The edges' softness: a frame pixel, or SOFT_MM where that is finer
-   * (a 4K face's pixel is about a quarter millimetre, and a crisper edge
-   * than the lips' own looked cut out). */
-  float px = fmaxf (px_grid * t->mm_per_grid, SOFT_MM);
+  /* The edges' softness: a frame pixel, or the photo's own softness
+   * where that is more (photo_softness_mm: a crisper edge than the lips'
+   * own looked cut out). */
+  float px = fmaxf (px_grid * t->mm_per_grid, t->soft_mm);
   float mx = t->to_x[0] * gx + t->to_x[1] * gy + t->to_x[2];
   float my = t->to_y[0] * gx + t->to_y[1] * gy + t->to_y[2];
   float shade_u = 0.0f, shade_l = 0.0f;
