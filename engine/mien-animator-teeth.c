@@ -11,24 +11,27 @@
  *     along a dental arch (a circle of 22 mm radius to the canines, then
  *     nearly straight back), seen from the front, so that they narrow and
  *     darken as the arch turns away;
- *   - rigid with the jaws, never stretched: the upper row rides with the
- *     upper face (a similarity fitted to where the field carries the nose's
- *     nine landmarks), the lower row with the chin on top of that. So an
- *     opening jaw uncovers more of the cavity below the upper teeth, a
- *     raised upper lip more of the upper teeth, and neither changes their
- *     size;
- *   - their incisal edges 2 mm below the photo's closed lips (the upper)
- *     and 2.5 mm above that (the lower, behind the upper at rest);
+ *   - rigid, never stretched: the rows are level with the skull (the
+ *     eyes' axis) and ride with the upper face (a similarity fitted to
+ *     where the field carries the nose's nine landmarks), so a turned or
+ *     tilted head turns them; opening the jaw further moves the opening's
+ *     bottom, not the crowns;
+ *   - placed in the opening at the teeth's midline (mien_animator_teeth_
+ *     place): the upper row's edge up to 2.5 mm below the upper lip, the
+ *     lower row's only in an opening over 8 mm, up to 2.5 mm above the
+ *     lower lip. The rig stretches both lips apart as the jaw opens, so
+ *     rows placed by the jaws alone sat under the stretched upper lip;
  *   - coloured from the photo's own whites of the eyes (lit as the face
  *     is), a neutral enamel where the eyes are closed, and shaded: the
  *     upper lip's shadow, the arch turning away, each crown's convexity,
- *     dark gaps between the crowns and a translucent incisal edge.
+ *     dark gaps between the crowns and a translucent incisal edge; their
+ *     edges as soft as the photo's own lips' (photo_softness_mm).
  *
- * Where the photo's own mouth is open (its inner lips more than
- * PHOTO_OPEN of the inter-ocular distance apart) the photo has its own
- * teeth or its own dark, and nothing is added: those teeth move with the
- * rig's field as before. MIEN_MOUTH_NO_TEETH=1 and MIEN_MOUTH_FLAT=1
- * leave the teeth out (for comparisons). */
+ * Where the photo's own mouth shows an opening (photo_mouth_open: teeth or
+ * dark between the lips, found by colour as the rig finds it) the photo
+ * has its own teeth or its own dark, and nothing is added: those move
+ * with the rig's field as before. MIEN_MOUTH_NO_TEETH=1 and
+ * MIEN_MOUTH_FLAT=1 leave the teeth out (for comparisons). */
 #include "mien-animator-private.h"
 
 #include <math.h>
@@ -40,8 +43,8 @@
 /* An adult's mean inter-ocular (pupil) distance in millimetres: the scale
  * of the model. */
 #define IOD_MM 63.0f
-/* A photo whose inner lips are further apart than this share of the
- * inter-ocular distance shows its own mouth's inside. */
+/* A photo with a run of teeth or dark between its lips longer than this
+ * share of the inter-ocular distance shows its own mouth's inside. */
 #define PHOTO_OPEN 0.05f
 /* The arch: a circle to the canines' far side, then nearly straight. */
 #define ARCH_RADIUS_MM 22.0f
