@@ -18,6 +18,7 @@
 #include <glib/gi18n.h>
 
 #include "mien-accels.h"
+#include "mien-animator.h"
 #include "mien-device.h"
 #include "mien-engine-worker.h"
 #include "mien-drive-dialog.h"
@@ -184,6 +185,15 @@ on_use_gpu_changed (GSettings *settings, const char *key, gpointer user_data)
   mien_device_force_cpu (!g_settings_get_boolean (settings, key));
 }
 
+/* "Teeth in opened mouths" for every animator, from the next frame on
+ * (the windows render again themselves: mien-window-compare.c). */
+static void
+on_draw_teeth_changed (GSettings *settings, const char *key,
+                       gpointer user_data)
+{
+  mien_animator_set_teeth_enabled (g_settings_get_boolean (settings, key));
+}
+
 /* The preference sets the cap for photos opened from now on; empty (or
  * unreadable) falls back to $MIEN_MEMORY_LIMIT, then half of memory. */
 static void
@@ -217,6 +227,9 @@ setup_device (MienApplication *self)
   g_signal_connect (self->settings, "changed::memory-limit",
                     G_CALLBACK (on_memory_limit_changed), NULL);
   on_memory_limit_changed (self->settings, "memory-limit", NULL);
+  g_signal_connect (self->settings, "changed::draw-teeth",
+                    G_CALLBACK (on_draw_teeth_changed), NULL);
+  on_draw_teeth_changed (self->settings, "draw-teeth", NULL);
 }
 
 /* GTK 4.8 composes windows with OpenGL. On a software GL (Mesa's llvmpipe,

@@ -14,6 +14,7 @@ struct _MienPreferencesWindow {
   GtkSpinButton *jpeg_quality_spin;
   AdwActionRow *gpu_row;
   GtkSwitch *gpu_switch;
+  GtkSwitch *teeth_switch;
   GtkSpinButton *memory_spin;
   AdwActionRow *generator_row;
   GtkButton *generator_rig;
@@ -138,6 +139,7 @@ mien_preferences_window_class_init (MienPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, jpeg_quality_spin);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_switch);
+  gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, teeth_switch);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, memory_spin);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_rig);
@@ -185,6 +187,9 @@ mien_preferences_window_new (GtkWindow *parent, GSettings *settings)
       g_settings_bind_with_mapping (settings, "reswarp-mode", self->mode_row,
                                     "selected", G_SETTINGS_BIND_DEFAULT,
                                     mode_to_index, index_to_mode, NULL, NULL);
+      /* The application applies it to the engine (mien-application.c). */
+      g_settings_bind (settings, "draw-teeth", self->teeth_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
       /* Save Image's JPEG quality (mien-window-image.c reads the key). */
       g_settings_bind (settings, "jpeg-quality", self->jpeg_quality_spin,
                        "value", G_SETTINGS_BIND_DEFAULT);

@@ -12,6 +12,7 @@
 #include "io/mien-image-io.h"
 #include "mien-c-locale.h"
 #include "mien-cli.h"
+#include "mien-animator.h"
 #include "mien-render-drive.h"
 #include "mien-render-tool.h"
 
@@ -22,8 +23,9 @@ usage (FILE *out)
            "Usage: %s PHOTO [--landmarks FILE.json] [--face N]\n"
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
            "       [--pose yaw=DEG,pitch=DEG,roll=DEG]\n"
-           "       [--mode vanilla|multiscale] [--no-fade] [--crop-only] "
-           "[--debug-dir DIR]\n"
+           "       [--mode vanilla|multiscale] [--no-fade] [--no-teeth] "
+           "[--crop-only]\n"
+           "       [--debug-dir DIR]\n"
            "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
            "   or: %s [PHOTO] --animate [animation options] -o "
            "CLIP.mp4|CLIP.gif|FOLDER\n"
@@ -69,6 +71,11 @@ usage (FILE *out)
            "residual where the\n"
            "                        warp squeezes or stretches it (default: "
            "fade it there)\n"
+           "      --no-teeth        leave an opened mouth without the teeth "
+           "drawn in where\n"
+           "                        the photo's lips were closed (default: "
+           "draw them on\n"
+           "                        faces large enough to show them)\n"
            "  -c, --crop-only       write only the face's crop, not the "
            "whole photo\n"
            "  -d, --debug-dir DIR   also write F (.flo and colour PNG), O^w, "
@@ -177,7 +184,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
 {
   options *opt = data;
   enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE, POSE,
-         QUALITY };
+         QUALITY, NO_TEETH };
   static const struct option longopts[] = {
     { "landmarks", required_argument, NULL, 'L' },
     { "models", required_argument, NULL, MODELS },
@@ -190,6 +197,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
     { "generator", required_argument, NULL, 'g' },
     { "crop-only", no_argument, NULL, 'c' },
     { "no-fade", no_argument, NULL, NO_FADE },
+    { "no-teeth", no_argument, NULL, NO_TEETH },
     { "debug-dir", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
     { "quality", required_argument, NULL, QUALITY },
@@ -254,6 +262,8 @@ mien_render_parse_options (int argc, char **argv, void *data)
       case 'g': opt->generator = optarg; break;
       case 'c': opt->crop_only = 1; break;
       case NO_FADE: opt->no_fade = 1; break;
+      /* For every animator the run makes (stills, clips, driving). */
+      case NO_TEETH: mien_animator_set_teeth_enabled (0); break;
       case 'd': opt->debug_dir = optarg; break;
       case 'o': opt->output = optarg; break;
       case 'q': opt->quiet = 1; break;

@@ -5,6 +5,7 @@
  * mode are stateful actions ("win.view", "win.mode") so the View menu shows
  * them as radio items. */
 #include "mien-window-private.h"
+#include "mien-animator.h"
 
 static const char *const view_names[] = { "result", "split", "difference" };
 
@@ -91,6 +92,18 @@ on_mode_setting_changed (GSettings *settings, const char *key, MienWindow *self)
     g_action_change_state (action, g_variant_new_string (mode));
 }
 
+/* "Teeth in opened mouths" changed in Preferences: the frame on screen is
+ * rendered again with it. The engine's switch is set here too, as the
+ * application's handler on its own GSettings object may run after this
+ * one. */
+static void
+on_teeth_setting_changed (GSettings *settings, const char *key,
+                          MienWindow *self)
+{
+  mien_animator_set_teeth_enabled (g_settings_get_boolean (settings, key));
+  mien_window_request_frame (self);
+}
+
 /* A menu that is open keeps its own keys (Esc closes it, letters pick). */
 static gboolean
 menu_has_focus (MienWindow *self)
@@ -164,6 +177,9 @@ mien_window_compare_init (MienWindow *self)
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed::reswarp-mode",
                              G_CALLBACK (on_mode_setting_changed), self, 0);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::draw-teeth",
+                             G_CALLBACK (on_teeth_setting_changed), self, 0);
 
   GtkEventController *keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

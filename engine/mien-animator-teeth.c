@@ -35,6 +35,7 @@
 #include "mien-animator-private.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -442,6 +443,22 @@ teeth_colour (mien_animator *anim)
   t->from_eyes = 0;
 }
 
+/* The process's choice (the app's preference, mien-render --no-teeth);
+ * read by the engine's workers on every frame. */
+static atomic_int teeth_enabled = 1;
+
+void
+mien_animator_set_teeth_enabled (int on)
+{
+  atomic_store (&teeth_enabled, on ? 1 : 0);
+}
+
+int
+mien_animator_get_teeth_enabled (void)
+{
+  return atomic_load (&teeth_enabled);
+}
+
 void
 mien_animator_teeth_reset (mien_animator *anim)
 {
@@ -481,7 +498,8 @@ mien_animator_teeth_frame (mien_animator *anim)
   t->on = 0;
   const char *off = getenv ("MIEN_MOUTH_NO_TEETH");
   const char *flat = getenv ("MIEN_MOUTH_FLAT");
-  if ((off && strcmp (off, "1") == 0) || (flat && strcmp (flat, "1") == 0))
+  if ((off && strcmp (off, "1") == 0) || (flat && strcmp (flat, "1") == 0)
+      || !mien_animator_get_teeth_enabled ())
     return;
   const mien_image *field = anim->gen_out.field;
   if (field == NULL || field->channels != 2)

@@ -73,6 +73,13 @@ mien_decomposition *mien_animator_get_decomposition (mien_animator *anim);
 /* The residual fade on or off for the frames from now on, on whichever
  * backend runs (mien-render --no-fade). */
 void mien_animator_set_residual_fade (mien_animator *anim, int on);
+/* Whether an opened mouth gets teeth drawn in where the photo's lips were
+ * closed (mien-animator-teeth.c), for every animator of the process, from
+ * the next frame on: the app's "Teeth in opened mouths" preference and
+ * mien-render --no-teeth. On by default; MIEN_MOUTH_NO_TEETH=1 turns it
+ * off too. */
+void mien_animator_set_teeth_enabled (int on);
+int mien_animator_get_teeth_enabled (void);
 /* The device the frames run on. */
 mien_device_kind mien_animator_get_device (const mien_animator *anim);
 mien_reswarp_mode mien_animator_get_mode (const mien_animator *anim);

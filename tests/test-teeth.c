@@ -21,7 +21,9 @@
  *    than without them (the preview shows the teeth the frame will);
  *  - the astronaut at 8× (its photo's mouth open, with its own teeth):
  *    the frame is the same bit for bit with and without the teeth;
- *  - neutral: nothing painted, the same bit for bit. */
+ *  - neutral: nothing painted, the same bit for bit;
+ *  - mien_animator_set_teeth_enabled (0) gives the frame without teeth
+ *    bit for bit, and (1) the frame with them again. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +435,21 @@ test_closed_mouth (mien_image *photo, mien_face *face, float iod_px)
       qsort (ms[way], 9, sizeof (double), cmp_double);
     printf ("surprised crop frame, median of 9: %.1f ms with teeth, %.1f ms "
             "without\n", ms[0][4], ms[1][4]);
+  }
+
+  /* The process's switch (the app's preference, mien-render --no-teeth)
+   * gives the frame without teeth, and back. */
+  {
+    mien_animator_set_teeth_enabled (0);
+    mien_image *off = render (anim, rig, &c, 1, NULL);
+    mien_animator_set_teeth_enabled (1);
+    mien_image *on = render (anim, rig, &c, 1, NULL);
+    CHECK (off && mien_test_images_equal (off, none),
+           "switched off: the frame without teeth");
+    CHECK (on && mien_test_images_equal (on, with),
+           "switched on again: the frame with them");
+    mien_image_free (off);
+    mien_image_free (on);
   }
 
   /* Neutral: no opening, no teeth. */

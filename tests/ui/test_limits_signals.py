@@ -16,11 +16,13 @@ import signal
 import struct
 import sys
 import time
+
+import pyatspi
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mien_ui import (action, check, click, find, find_app, finish, key,  # noqa: E402
-                     screenshot, wait)
+                     screenshot, wait, walk)
 
 pid = int(os.environ["MIEN_PID"])
 home = os.environ["HOME"]
@@ -50,6 +52,30 @@ check(abs(spin.currentValue) < 1e-6, f"the memory limit starts at 0, automatic (
 spin.currentValue = 0.5
 check(wait(lambda: abs(spin.currentValue - 0.5) < 1e-6, 5), "set to 0.5 GiB")
 screenshot("preferences-memory-limit")
+# "Teeth in opened mouths": on by default, and a click turns it off (the
+# engine's switch; mien-render --no-teeth and test-teeth check its effect).
+# (GTK 4.8 gives the switch the role "check box" and its label twice.)
+prefs = find(app, name="Preferences", timeout=5)
+# GTK 4.8 exposes the switch as a "check box" whose one action is "toggle"
+# (what Space on the focused switch does).
+teeth = find(prefs, contains="Teeth in opened mouths", role="check box", timeout=5)
+
+
+def toggle(node):
+    acts = node.queryAction()
+    names = [acts.getName(i) for i in range(acts.nActions)]
+    check("toggle" in names, f"the switch can be toggled ({names})")
+    if "toggle" in names:
+        acts.doAction(names.index("toggle"))
+
+
+check(teeth.getState().contains(pyatspi.STATE_CHECKED), "teeth are drawn by default")
+toggle(teeth)
+check(wait(lambda: not teeth.getState().contains(pyatspi.STATE_CHECKED), 5),
+      "the teeth switch turns off")
+toggle(teeth)
+check(wait(lambda: teeth.getState().contains(pyatspi.STATE_CHECKED), 5),
+      "and on again")
 prefs = find(app, name="Preferences", timeout=5)
 click(find(prefs, name="Close", role="push button", timeout=5))
 time.sleep(0.5)
