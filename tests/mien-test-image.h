@@ -9,6 +9,7 @@
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
 #include "mien-image.h"
+#include "mien-resample.h"
 #include "mien-test.h"
 
 /* Same shape and the same floats, bit for bit. */
@@ -18,6 +19,67 @@ mien_test_images_equal (const mien_image *a, const mien_image *b)
   return mien_image_same_shape (a, b)
          && memcmp (a->data, b->data,
                     sizeof (float) * mien_image_n_floats (a)) == 0;
+}
+
+/* qsort's ascending order of doubles. */
+static inline int
+mien_test_cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Rec. 601 luma of pixel (x, y) of an RGB(A) image. */
+static inline float
+mien_test_luma (const mien_image *im, int x, int y)
+{
+  const float *p = mien_image_row (im, y) + (size_t)x * im->channels;
+  return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+}
+
+/* Whether a and b (same shape) are the same bit for bit outside the box
+ * [x0, x1) × [y0, y1). */
+static inline int
+mien_test_same_outside (const mien_image *a, const mien_image *b, int x0,
+                        int y0, int x1, int y1)
+{
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < a->width; x++)
+      {
+        if (x >= x0 && x < x1 && y >= y0 && y < y1)
+          continue;
+        if (memcmp (mien_image_row (a, y) + (size_t)x * a->channels,
+                    mien_image_row (b, y) + (size_t)x * b->channels,
+                    sizeof (float) * (size_t)a->channels)
+            != 0)
+          return 0;
+      }
+  return 1;
+}
+
+/* The photo enlarged `scale` times (bilinear) and *face carried with it
+ * (pixel centres kept): a large face from a sample photo, for the paths
+ * that only run where a face has many pixels. NULL after a failed CHECK. */
+static inline mien_image *
+mien_test_enlarge (const mien_image *photo, mien_face *face, int scale)
+{
+  mien_error err = { 0 };
+  mien_image *big = mien_image_new (photo->width * scale,
+                                    photo->height * scale, photo->channels,
+                                    &err);
+  int ok = big && mien_upsample_bilinear (photo, big, NULL, &err) == MIEN_OK;
+  CHECK (ok, "enlarge: %s", err.message);
+  if (!ok)
+    {
+      mien_image_free (big);
+      return NULL;
+    }
+  face->box.x *= scale, face->box.y *= scale;
+  face->box.width *= scale, face->box.height *= scale;
+  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
+    face->landmarks[i].x = (face->landmarks[i].x + 0.5f) * scale - 0.5f,
+    face->landmarks[i].y = (face->landmarks[i].y + 0.5f) * scale - 0.5f;
+  return big;
 }
 
 /* The astronaut's landmarks (tests/data/landmarks/astronaut.json) into *lm

@@ -76,47 +76,15 @@ render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
   return crop ? mien_image_copy (crop, &err) : NULL;
 }
 
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static int
-same_outside (const mien_image *a, const mien_image *b, int x0, int y0,
-              int x1, int y1)
-{
-  for (int y = 0; y < a->height; y++)
-    for (int x = 0; x < a->width; x++)
-      {
-        if (x >= x0 && x < x1 && y >= y0 && y < y1)
-          continue;
-        const float *p = mien_image_row (a, y) + (size_t)x * a->channels;
-        const float *q = mien_image_row (b, y) + (size_t)x * b->channels;
-        for (int c = 0; c < a->channels; c++)
-          if (p[c] != q[c])
-            return 0;
-      }
-  return 1;
-}
-
-static float
-luma (const mien_image *im, int x, int y)
-{
-  const float *p = mien_image_row (im, y) + (size_t)x * im->channels;
-  return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-}
-
 /* Pixels from 10 % to 90 % of the step down a column from y0 to y1. */
 static int
 edge_width (const mien_image *im, int x, int y0, int y1)
 {
-  float a = luma (im, x, y0), b = luma (im, x, y1);
+  float a = mien_test_luma (im, x, y0), b = mien_test_luma (im, x, y1);
   int first = -1, last = -1;
   for (int y = y0; y <= y1; y++)
     {
-      float t = (luma (im, x, y) - a) / (b - a);
+      float t = (mien_test_luma (im, x, y) - a) / (b - a);
       if (first < 0 && t >= 0.1f)
         first = y;
       if (last < 0 && t >= 0.9f)
@@ -163,7 +131,7 @@ test_large (mien_image *photo, mien_face *face)
   if (g1x < 0)
     goto out;
   printf ("painted cells: x %d-%d, y %d-%d\n", g0x, g1x, g0y, g1y);
-  CHECK (same_outside (hd, grid, (int)((g0x - 3) * k), (int)((g0y - 3) * k),
+  CHECK (mien_test_same_outside (hd, grid, (int)((g0x - 3) * k), (int)((g0y - 3) * k),
                        (int)((g1x + 4) * k), (int)((g1y + 4) * k)),
          "beyond the painted box (+3 grid pixels) the frames are the same");
 
@@ -201,16 +169,16 @@ test_large (mien_image *photo, mien_face *face)
                   const float *p = mien_image_row (flat, y) + (size_t)x * 3;
                   for (int ch = 0; ch < 3; ch++)
                     colour_err += fabs (p[ch] - q[ch]) / 3.0;
-                  steps_hd += fabs (luma (flat, x + 1, y) - luma (flat, x, y));
-                  steps_grid += fabs (luma (grid, x + 1, y) - luma (grid, x, y));
-                  double curv = fabs (luma (hd, x + 1, y) - 2 * luma (hd, x, y)
-                                      + luma (hd, x - 1, y));
+                  steps_hd += fabs (mien_test_luma (flat, x + 1, y) - mien_test_luma (flat, x, y));
+                  steps_grid += fabs (mien_test_luma (grid, x + 1, y) - mien_test_luma (grid, x, y));
+                  double curv = fabs (mien_test_luma (hd, x + 1, y) - 2 * mien_test_luma (hd, x, y)
+                                      + mien_test_luma (hd, x - 1, y));
                   curv_max = curv > curv_max ? curv : curv_max;
                   /* Thirds of the core's rows. */
                   int third = (int)(3.0 * (y - core_y0)
                                     / (double)(core_y1 - core_y0 + 1));
                   third = third < 0 ? 0 : third > 2 ? 2 : third;
-                  luma_third[third] += luma (hd, x, y);
+                  luma_third[third] += mien_test_luma (hd, x, y);
                   red_third[third] += mien_image_row (hd, y)[(size_t)x * 3];
                   n_third[third]++;
                   n++;
@@ -342,8 +310,8 @@ test_large (mien_image *photo, mien_face *face)
         t[way][i] = (double)(a1.tv_sec - a0.tv_sec) * 1e3
                     + (double)(a1.tv_nsec - a0.tv_nsec) * 1e-6;
       }
-  qsort (t[0], 9, sizeof (double), cmp_double);
-  qsort (t[1], 9, sizeof (double), cmp_double);
+  qsort (t[0], 9, sizeof (double), mien_test_cmp_double);
+  qsort (t[1], 9, sizeof (double), mien_test_cmp_double);
   printf ("render_crop at 4096², viseme A: median %.1f ms with the interior "
           "at the frame's resolution, %.1f ms with the grid's paint (9 "
           "each, interleaved)\n", t[0][4], t[1][4]);
@@ -514,17 +482,8 @@ main (void)
     }
   test_small (photo, &lf.faces[0]);
 
-  mien_image *big = mien_image_new (photo->width * SCALE,
-                                    photo->height * SCALE, photo->channels,
-                                    &err);
-  CHECK (big && mien_upsample_bilinear (photo, big, NULL, &err) == MIEN_OK,
-         "enlarge: %s", err.message);
   mien_face face = lf.faces[0];
-  face.box.x *= SCALE, face.box.y *= SCALE;
-  face.box.width *= SCALE, face.box.height *= SCALE;
-  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
-    face.landmarks[i].x = (face.landmarks[i].x + 0.5f) * SCALE - 0.5f,
-    face.landmarks[i].y = (face.landmarks[i].y + 0.5f) * SCALE - 0.5f;
+  mien_image *big = mien_test_enlarge (photo, &face, SCALE);
   if (big)
     {
       test_large (big, &face);

@@ -52,38 +52,6 @@ render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
   return crop ? mien_image_copy (crop, &err) : NULL;
 }
 
-static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static float
-luma (const mien_image *im, int x, int y)
-{
-  const float *p = mien_image_row (im, y) + (size_t)x * im->channels;
-  return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-}
-
-static int
-same_outside (const mien_image *a, const mien_image *b, int x0, int y0,
-              int x1, int y1)
-{
-  for (int y = 0; y < a->height; y++)
-    for (int x = 0; x < a->width; x++)
-      {
-        if (x >= x0 && x < x1 && y >= y0 && y < y1)
-          continue;
-        if (memcmp (mien_image_row (a, y) + (size_t)x * a->channels,
-                    mien_image_row (b, y) + (size_t)x * b->channels,
-                    sizeof (float) * (size_t)a->channels)
-            != 0)
-          return 0;
-      }
-  return 1;
-}
-
 /* The painted cells' box of an interior (x0, y0, x1, y1; x1 < 0: none). */
 static void
 painted_box (const mien_image *in, int b[4])
@@ -119,7 +87,7 @@ find_teeth (const mien_image *with, const mien_image *without, int x0,
   for (int y = y0; y < y1; y++)
     for (int x = x0; x < x1; x++)
       {
-        float a = luma (with, x, y), b = luma (without, x, y);
+        float a = mien_test_luma (with, x, y), b = mien_test_luma (without, x, y);
         if (a - b > 0.08f)
           {
             t.mask[(size_t)y * with->width + x] = 1;
@@ -152,7 +120,7 @@ luma3 (const mien_image *im, int x, int y)
   float v = 0.0f;
   for (int dy = -1; dy <= 1; dy++)
     for (int dx = -1; dx <= 1; dx++)
-      v += luma (im, x + dx, y + dy);
+      v += mien_test_luma (im, x + dx, y + dy);
   return v / 9.0f;
 }
 
@@ -272,7 +240,7 @@ test_closed_mouth (mien_image *photo, mien_face *face, float iod_px)
   x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;
   x1 = x1 > with->width ? with->width : x1;
   y1 = y1 > with->height ? with->height : y1;
-  CHECK (same_outside (with, none, x0, y0, x1, y1),
+  CHECK (mien_test_same_outside (with, none, x0, y0, x1, y1),
          "beyond the painted box (+3 grid pixels) the frames are the same");
   teeth_pixels t = find_teeth (with, none, x0, y0, x1, y1);
   printf ("teeth: %d pixels, luma %.3f over a cavity of %.3f; midline x "
@@ -432,7 +400,7 @@ test_closed_mouth (mien_image *photo, mien_face *face, float iod_px)
                        + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
         }
     for (int way = 0; way < 2; way++)
-      qsort (ms[way], 9, sizeof (double), cmp_double);
+      qsort (ms[way], 9, sizeof (double), mien_test_cmp_double);
     printf ("surprised crop frame, median of 9: %.1f ms with teeth, %.1f ms "
             "without\n", ms[0][4], ms[1][4]);
   }
@@ -502,23 +470,6 @@ test_open_photo (mien_image *photo, mien_face *face)
   mien_generator_free (rig);
 }
 
-static mien_image *
-enlarge (const mien_image *photo, mien_face *face, int scale)
-{
-  mien_error err = { 0 };
-  mien_image *big = mien_image_new (photo->width * scale,
-                                    photo->height * scale, photo->channels,
-                                    &err);
-  CHECK (big && mien_upsample_bilinear (photo, big, NULL, &err) == MIEN_OK,
-         "enlarge: %s", err.message);
-  face->box.x *= scale, face->box.y *= scale;
-  face->box.width *= scale, face->box.height *= scale;
-  for (int i = 0; i < MIEN_N_LANDMARKS; i++)
-    face->landmarks[i].x = (face->landmarks[i].x + 0.5f) * scale - 0.5f,
-    face->landmarks[i].y = (face->landmarks[i].y + 0.5f) * scale - 0.5f;
-  return big;
-}
-
 static int
 load_face (const char *root, const char *stem, int index, mien_face *face)
 {
@@ -558,7 +509,7 @@ main (void)
    * distances apart by the landmarks, no opening by colour). */
   if (load_face (root, "sample6", 2, &face))
     {
-      mien_image *big = enlarge (s6, &face, 2);
+      mien_image *big = mien_test_enlarge (s6, &face, 2);
       float ex = 0, ey = 0, fx = 0, fy = 0;
       for (int i = 0; i < 6; i++)
         ex += face.landmarks[36 + i].x / 6, ey += face.landmarks[36 + i].y / 6,
@@ -570,7 +521,7 @@ main (void)
     }
   if (load_face (root, "astronaut", 0, &face))
     {
-      mien_image *big = enlarge (astro, &face, 8);
+      mien_image *big = mien_test_enlarge (astro, &face, 8);
       if (big)
         test_open_photo (big, &face);
       mien_image_free (big);
