@@ -12,13 +12,30 @@ exec dbus-run-session -- bash -c '
   # Xvfb picks a free display itself and writes its number when it is ready
   # (-displayfd): a random number could meet another test'"'"'s Xvfb or a
   # stale socket ("cannot open display" while the socket was there).
-  rm -f "$artifacts/display"
-  Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp \
-    3>"$artifacts/display" >"$artifacts/xvfb.log" 2>&1 &
-  xvfb=$!
-  # Up to 20 s: on a loaded machine Xvfb can take longer than 5 s.
-  for i in $(seq 200); do [ -s "$artifacts/display" ] && break; sleep 0.1; done
-  display=":$(head -n 1 "$artifacts/display" 2>/dev/null)"
+  # The display must also accept a client: twice in one session (of ~200
+  # UI test runs) the app said "cannot open display: :0" right after Xvfb
+  # had written its number, and the test then waited 90 s for an app that
+  # had already exited. So a client opens it first (libX11 through ctypes:
+  # no extra package), and a display that never answers gets a second Xvfb.
+  opens() {
+    /usr/bin/python3 -c "import ctypes, sys
+x = ctypes.CDLL(\"libX11.so.6\"); x.XOpenDisplay.restype = ctypes.c_void_p
+d = x.XOpenDisplay(sys.argv[1].encode()); sys.exit(0 if d else 1)" "$1" 2>/dev/null
+  }
+  for attempt in 1 2; do
+    rm -f "$artifacts/display"
+    Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp \
+      3>"$artifacts/display" >"$artifacts/xvfb.log" 2>&1 &
+    xvfb=$!
+    # Up to 20 s: on a loaded machine Xvfb can take longer than 5 s.
+    for i in $(seq 200); do [ -s "$artifacts/display" ] && break; sleep 0.1; done
+    display=":$(head -n 1 "$artifacts/display" 2>/dev/null)"
+    ready=0
+    for i in $(seq 100); do opens "$display" && { ready=1; break; }; sleep 0.1; done
+    [ $ready -eq 1 ] && break
+    echo "Xvfb on $display does not accept clients (attempt $attempt)" >&2
+    kill $xvfb 2>/dev/null; wait $xvfb 2>/dev/null
+  done
   export DISPLAY=$display GTK_A11Y=atspi NO_AT_BRIDGE=0 GDK_BACKEND=x11
   export GSETTINGS_BACKEND=memory
   # Recent files (and anything else kept under the data home) stay in the
