@@ -79,11 +79,8 @@ field_at (const mien_image *f, float x, float y, float *dx, float *dy)
   *dy = d[1];
 }
 
-/* Where the frame shows the photo's grid point p: the x with x + F(x) = p
- * (Newton's method with the field's finite-difference Jacobian; the
- * generators' fields do not fold, so there is one). */
-static mien_point
-forward_point (const mien_image *field, mien_point p)
+mien_point
+mien_animator_forward_grid_point (const mien_image *field, mien_point p)
 {
   mien_point x = p;
   for (int it = 0; it < 30; it++)
@@ -122,7 +119,7 @@ frame_point (const mien_animator *anim, mien_point photo_point, float scale)
   mien_point g = mien_headshot_to_grid (&anim->crop, MIEN_LOW_RES,
                                         photo_point);
   mien_point q = mien_headshot_from_grid (
-      &anim->crop, MIEN_LOW_RES, forward_point (anim->gen_out.field, g));
+      &anim->crop, MIEN_LOW_RES, mien_animator_forward_grid_point (anim->gen_out.field, g));
   return (mien_point){ (q.x - (float)anim->crop.x) * scale,
                        (q.y - (float)anim->crop.y) * scale };
 }

@@ -12,7 +12,6 @@
  * photo's part, measured once, and the frame's. */
 typedef struct mien_teeth {
   int photo_open; /* the photo's own mouth is open: no teeth (< 0: unknown) */
-  int from_eyes;  /* the colour is the whites of the eyes' (else enamel) */
   float colour[3]; /* < 0: not measured yet */
   float soft_mm;   /* the edges' ramp, the photo's softness (< 0: not yet) */
   /* This frame: whether teeth are painted, and the affine map from the
@@ -95,10 +94,13 @@ const mien_driving *mien_animator_gaze_begin (mien_animator *anim,
 /* Before the generator: clears gen_out.interior (a generator that paints
  * no interior leaves it alone). */
 void mien_animator_mouth_reset (mien_animator *anim);
-/* Teeth: forget the photo's measures (a new animator); this frame's jaws
- * from gen_out.field (after the generator); and the teeth's cover and
- * colour at frame-grid point (gx, gy), px_grid grid pixels a frame pixel,
- * top_mm_below mm under the opening's top (< 0: unknown). */
+/* Teeth: forget the photo's measures (a new animator); this frame's map
+ * into the teeth's model, carried with the upper face by gen_out.field
+ * (after the generator); the rows' heights from the opening at the
+ * teeth's midline (grid column gx, its top and bottom rows, < 0: none;
+ * per paint); and the teeth's cover and colour at frame-grid point
+ * (gx, gy), px_grid grid pixels a frame pixel, top_mm_below mm under the
+ * opening's top (< 0: unknown). */
 void mien_animator_teeth_reset (mien_animator *anim);
 void mien_animator_teeth_frame (mien_animator *anim);
 void mien_animator_teeth_place (mien_animator *anim, float gx, float top,
@@ -106,6 +108,12 @@ void mien_animator_teeth_place (mien_animator *anim, float gx, float top,
 float mien_animator_teeth_sample (const mien_animator *anim, float gx,
                                   float gy, float px_grid, float top_mm_below,
                                   float *colour);
+/* Where the frame shows the photo's grid point p: the x with x + F(x) = p
+ * (Newton's method with the field's finite-difference Jacobian; the
+ * generators' fields do not fold, so there is one). Gaze's iris move and
+ * the teeth use it. */
+mien_point mien_animator_forward_grid_point (const mien_image *field,
+                                             mien_point p);
 /* qsort's order of floats (ascending). */
 int mien_animator_cmp_float (const void *a, const void *b);
 /* After the generator: the O^r to compose a frame of the crop, or of any

@@ -73,45 +73,6 @@ typedef struct {
   float x, y;
 } v2;
 
-/* The field's bilinear value at grid point (x, y), clamped to the grid. */
-static v2
-field_at (const mien_image *f, float x, float y)
-{
-  float fx = fminf (fmaxf (x, 0.0f), (float)(f->width - 1));
-  float fy = fminf (fmaxf (y, 0.0f), (float)(f->height - 1));
-  int ix = (int)fx, iy = (int)fy;
-  ix = ix > f->width - 2 ? f->width - 2 : ix;
-  iy = iy > f->height - 2 ? f->height - 2 : iy;
-  float ax = fx - (float)ix, ay = fy - (float)iy;
-  const float *p = mien_image_row (f, iy) + 2 * (size_t)ix;
-  const float *q = mien_image_row (f, iy + 1) + 2 * (size_t)ix;
-  v2 r;
-  r.x = (1 - ay) * ((1 - ax) * p[0] + ax * p[2])
-        + ay * ((1 - ax) * q[0] + ax * q[2]);
-  r.y = (1 - ay) * ((1 - ax) * p[1] + ax * p[3])
-        + ay * ((1 - ax) * q[1] + ax * q[3]);
-  return r;
-}
-
-/* Where the frame shows source point p: the q with q + F(q) = p (the
- * field is backward), by the fixed-point iteration q ← q + (p − P(q)),
- * which converges where the map's Jacobian lies between 0 and 2 (the
- * nose and the chin; the mouth's own stretch is not asked). */
-static v2
-frame_of_source (const mien_image *f, v2 p)
-{
-  v2 q = p;
-  for (int i = 0; i < 60; i++)
-    {
-      v2 d = field_at (f, q.x, q.y);
-      float ex = p.x - (q.x + d.x), ey = p.y - (q.y + d.y);
-      q.x += ex, q.y += ey;
-      if (ex * ex + ey * ey < 1e-8f)
-        break;
-    }
-  return q;
-}
-
 /* The similarity z·a + t (z complex: scale and rotation) that carries the
  * points a onto b best in least squares. */
 static void
@@ -142,24 +103,14 @@ fit_similarity (const v2 *a, const v2 *b, int n, v2 *z, v2 *t)
   t->y = mb.y - (z->x * ma.y + z->y * ma.x);
 }
 
-/* The photo's colour at pixel point p (bilinear, clamped). */
+/* The photo's colour at pixel point p (bilinear, clamped): its first
+ * three channels (callers check it has them). */
 static void
 photo_rgb (const mien_image *ph, mien_point p, float rgb[3])
 {
-  float x = fminf (fmaxf (p.x, 0.0f), (float)(ph->width - 1));
-  float y = fminf (fmaxf (p.y, 0.0f), (float)(ph->height - 1));
-  int ix = (int)x, iy = (int)y;
-  ix = ix > ph->width - 2 ? ph->width - 2 : ix;
-  iy = iy > ph->height - 2 ? ph->height - 2 : iy;
-  ix = ix < 0 ? 0 : ix, iy = iy < 0 ? 0 : iy;
-  float ax = x - (float)ix, ay = y - (float)iy;
-  int c = ph->channels;
-  const float *a = mien_image_row (ph, iy) + (size_t)ix * c;
-  const float *b = mien_image_row (ph, iy + (ph->height > 1)) + (size_t)ix * c;
-  int dx = ph->width > 1 ? c : 0;
-  for (int k = 0; k < 3; k++)
-    rgb[k] = (1 - ay) * ((1 - ax) * a[k] + ax * a[k + dx])
-             + ay * ((1 - ax) * b[k] + ax * b[k + dx]);
+  float px[4] = { 0, 0, 0, 0 };
+  mien_image_sample_bilinear (ph, p.x, p.y, px);
+  rgb[0] = px[0], rgb[1] = px[1], rgb[2] = px[2];
 }
 
 /* Whether the photo shows its own mouth's inside: along the mouth's three
@@ -414,8 +365,7 @@ teeth_colour (mien_animator *anim)
       for (int c = 0; c < 3; c++)
         t->colour[c] = fminf (0.92f, 0.95f * (0.5f * enamel[c] * gain
                                               + 0.5f * s[c] * el / fmaxf (luma, 0.05f) * gain));
-      t->from_eyes = 1;
-      return;
+            return;
     }
   /* The skin: the photo's mean brightness over the grid nodes of the jaw
    * line's inner half and the cheeks (landmarks 2-14 pulled a third of
@@ -440,8 +390,7 @@ teeth_colour (mien_animator *anim)
   exposure = fminf (fmaxf (exposure, 0.35f), 1.15f);
   for (int c = 0; c < 3; c++)
     t->colour[c] = fminf (0.92f, enamel[c] * exposure);
-  t->from_eyes = 0;
-}
+  }
 
 /* The process's choice (the app's preference, mien-render --no-teeth);
  * read by the engine's workers on every frame. */
@@ -537,7 +486,9 @@ mien_animator_teeth_frame (mien_animator *anim)
   for (int i = 0; i < 9; i++)
     {
       src[i] = lm (anim, 27 + i);
-      dst[i] = frame_of_source (field, src[i]);
+      mien_point q = mien_animator_forward_grid_point (
+          field, anim->grid_landmarks[27 + i]);
+      dst[i] = (v2){ q.x, q.y };
     }
   v2 z, tr;
   fit_similarity (src, dst, 9, &z, &tr);
