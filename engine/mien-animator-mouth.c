@@ -156,10 +156,10 @@ close_holes (mien_animator *anim, const mien_image *in, mien_error *err)
 }
 
 const mien_image *
-mien_animator_mouth_refined (mien_animator *anim, mien_error *err)
+mien_animator_mouth_refined (mien_animator *anim, const mien_image *ref,
+                             mien_error *err)
 {
   const mien_image *in = anim->gen_out.interior;
-  const mien_image *ref = anim->gen_out.refined;
   anim->mouth_painted = 0;
   anim->teeth.on = 0;
   const char *grid_only = getenv ("MIEN_MOUTH_GRID");

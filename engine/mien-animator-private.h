@@ -67,6 +67,13 @@ struct mien_animator {
   float mouth_tongue[3]; /* < 0: not measured yet */
   float mouth_sigma;
   mien_teeth teeth;
+  /* The skin's shading at the frame's resolution (mien-animator-shade.c):
+   * O^r without the generator's shading, whether this frame has any, and
+   * its grid cells' box (x0, y0, x1, y1, inclusive). */
+  mien_image *shade_base;
+  const mien_image *composed_from; /* the O^r of the last frame's compose */
+  int shaded;
+  int shade_box[4];
 };
 
 /* The photo's irises and what gaze did in the last frame that asked. */
@@ -117,15 +124,31 @@ mien_point mien_animator_forward_grid_point (const mien_image *field,
 /* qsort's order of floats (ascending). */
 int mien_animator_cmp_float (const void *a, const void *b);
 /* After the generator: the O^r to compose a frame of the crop, or of any
- * preview level, from: gen_out.refined, or, where the generator painted a
+ * preview level, from: ref (gen_out.refined, or it without the shading),
+ * or, where the generator painted a
  * mouth interior and the full frame has enough pixels per grid pixel for
  * it to show, O^r without it (NULL with err when out of memory). */
 const mien_image *mien_animator_mouth_refined (mien_animator *anim,
+                                              const mien_image *ref,
                                               mien_error *err);
 /* After the compose: the interior painted on out, a frame of the crop at
  * `scale` (1: the crop), of which only region r is written. */
 void mien_animator_mouth_paint (mien_animator *anim, mien_image *out,
                                 float scale, mien_rect r);
+/* The skin's shading (creases, folds, shadows) at the frame's resolution
+ * (mien-animator-shade.c). Before the generator: fills gen_out.shade with
+ * 1. After it: the O^r without the generator's shading (ref itself where
+ * it shaded nothing; NULL with err when out of memory), which the
+ * mouth's recovery then reads. After the compose and the mouth's paint:
+ * the shading applied to out, a frame of the crop at `scale`, of which
+ * only region r is written. */
+void mien_animator_shade_reset (mien_animator *anim);
+const mien_image *mien_animator_shade_refined (mien_animator *anim,
+                                               const mien_image *ref,
+                                               mien_error *err);
+mien_status mien_animator_shade_paint (mien_animator *anim, mien_image *out,
+                                       float scale, mien_rect r,
+                                       mien_error *err);
 /* After the compose: moves each found iris on out, a frame of the crop at
  * `scale` (1: the crop; a preview level's size over the crop's), of which
  * only region r is written. */

@@ -134,6 +134,7 @@ mien_animator_free (mien_animator *anim)
   mien_device_reswarp_free (anim->rw);
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->mouth_base);
+  mien_image_free (anim->shade_base);
   free (anim->mouth_alpha);
   mien_image_free (anim->crop_out);
   free (anim->grid_matte);
@@ -366,6 +367,31 @@ keep_photo_where_unchanged (mien_animator *anim)
                  (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
 }
 
+void
+mien_animator_prepare_generator (mien_animator *anim, mien_generator *gen)
+{
+  mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
+  mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
+                                 MIEN_LOW_RES);
+}
+
+/* After the generator (st its status): the O^r the frame is composed
+ * from, without the paint the animator lays again at the frame's own
+ * resolution (the skin's shading, then the mouth interior, the reverse
+ * of the order the rig painted them in). NULL: st failed, or out of
+ * memory (err). */
+static const mien_image *
+compose_refined (mien_animator *anim, mien_status st, mien_error *err)
+{
+  if (st != MIEN_OK)
+    return NULL;
+  const mien_image *ref
+      = mien_animator_shade_refined (anim, anim->gen_out.refined, err);
+  anim->composed_from = ref ? mien_animator_mouth_refined (anim, ref, err)
+                            : NULL;
+  return anim->composed_from;
+}
+
 mien_status
 mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                            const mien_driving *c, const mien_image **crop_out,
@@ -378,14 +404,12 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   const mien_driving *cg = mien_animator_gaze_begin (anim, c, &no_gaze,
                                                      &move_irises);
   /* Every frame: the generator may be shared by animators of other faces. */
-  mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
-  mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
-                                 MIEN_LOW_RES);
+  mien_animator_prepare_generator (anim, gen);
   mien_animator_mouth_reset (anim);
+  mien_animator_shade_reset (anim);
   mien_status st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                             &anim->gen_out, anim->pool, err);
-  const mien_image *refined
-      = st == MIEN_OK ? mien_animator_mouth_refined (anim, err) : NULL;
+  const mien_image *refined = compose_refined (anim, st, err);
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
   if (st == MIEN_OK)
@@ -394,10 +418,10 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   if (st != MIEN_OK)
     return st;
   keep_photo_where_unchanged (anim);
-  mien_animator_mouth_paint (
-      anim, anim->crop_out, 1.0f,
-      (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
-  if (move_irises)
+  mien_rect whole = { 0, 0, anim->crop.width, anim->crop.height };
+  mien_animator_mouth_paint (anim, anim->crop_out, 1.0f, whole);
+  st = mien_animator_shade_paint (anim, anim->crop_out, 1.0f, whole, err);
+  if (st == MIEN_OK && move_irises)
     st = mien_animator_gaze_move (
         anim, anim->crop_out, 1.0f,
         (mien_rect){ 0, 0, anim->crop.width, anim->crop.height }, c, err);
@@ -519,14 +543,12 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   int move_irises;
   const mien_driving *cg = mien_animator_gaze_begin (anim, c, &no_gaze,
                                                      &move_irises);
-  mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
-  mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
-                                 MIEN_LOW_RES);
+  mien_animator_prepare_generator (anim, gen);
   mien_animator_mouth_reset (anim);
+  mien_animator_shade_reset (anim);
   st = mien_generator_generate (gen, low, cg, anim->grid_landmarks,
                                 &anim->gen_out, anim->pool, err);
-  const mien_image *refined
-      = st == MIEN_OK ? mien_animator_mouth_refined (anim, err) : NULL;
+  const mien_image *refined = compose_refined (anim, st, err);
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
   if (st == MIEN_OK)
@@ -541,10 +563,11 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
     keep_photo_in (anim, dst, anim->photo, anim->crop.x, anim->crop.y, r);
   else
     keep_photo_in (anim, dst, anim->preview->photo, 0, 0, r);
-  mien_animator_mouth_paint (anim, dst,
-                             (float)size.width / (float)anim->crop.width, r);
+  float scale = (float)size.width / (float)anim->crop.width;
+  mien_animator_mouth_paint (anim, dst, scale, r);
+  st = mien_animator_shade_paint (anim, dst, scale, r, err);
   /* The irises at the level: the landmarks scaled to its pixels. */
-  if (move_irises)
+  if (st == MIEN_OK && move_irises)
     st = mien_animator_gaze_move (anim, dst,
                                   (float)size.width / (float)anim->crop.width,
                                   r, c, err);

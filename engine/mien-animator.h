@@ -67,6 +67,12 @@ const mien_point *mien_animator_get_grid_landmarks (const mien_animator *anim);
  * to the generator on every frame; callers that run the generator
  * themselves pass it with mien_generator_set_head_matte. */
 const float *mien_animator_get_grid_matte (const mien_animator *anim);
+/* Gives gen what the animator gives it before every frame: the other
+ * faces near this one and the head's matte. Callers that run
+ * the generator themselves call it first, so that their frames are the
+ * animator's. */
+void mien_animator_prepare_generator (mien_animator *anim,
+                                      mien_generator *gen);
 /* The decomposition when the CPU backend runs it (debug pictures of the
  * residual); NULL when a device holds it (mien-reswarp-backend.h). */
 mien_decomposition *mien_animator_get_decomposition (mien_animator *anim);

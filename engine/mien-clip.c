@@ -120,7 +120,8 @@ mien_field_min_jacobian_over_alpha (const mien_image *f, float *at_alpha)
 typedef struct field_scaler {
   mien_generator parent;
   mien_image *field;  /* F_t */
-  mien_image *paint;  /* O^r_t − O^w_t */
+  mien_image *paint;  /* O^r_t / m − O^w_t (without the skin's shading) */
+  mien_image *shade;  /* m: the skin's shading factors (NULL: none) */
   float alpha;        /* set before each frame */
   float fold_scale;   /* what the guard did on the last frame */
   float min_jacobian; /* of the last frame's field */
@@ -154,6 +155,22 @@ scaler_generate (mien_generator *gen, const mien_image *input,
   size_t n = mien_image_n_floats (out->refined);
   for (size_t i = 0; i < n; i++)
     out->refined->data[i] = out->warped->data[i] + k * s->paint->data[i];
+  /* The shading fades with it too: m(α) = 1 + k·(m − 1), exactly 1 at
+   * α = 0. */
+  if (out->shade && s->shade && out->shade->width == s->shade->width
+      && out->shade->height == s->shade->height)
+    {
+      int pc = out->refined->channels, nc = pc < 3 ? pc : 3;
+      size_t np = (size_t)out->shade->width * (size_t)out->shade->height;
+      for (size_t i = 0; i < np; i++)
+        for (int c = 0; c < 3; c++)
+          {
+            float m = 1.0f + k * (s->shade->data[3 * i + c] - 1.0f);
+            out->shade->data[3 * i + c] = m;
+            if (c < nc)
+              out->refined->data[i * pc + c] *= m;
+          }
+    }
   return MIEN_OK;
 }
 
@@ -163,6 +180,7 @@ scaler_free (mien_generator *gen)
   field_scaler *s = (field_scaler *)gen;
   mien_image_free (s->field);
   mien_image_free (s->paint);
+  mien_image_free (s->shade);
   free (s);
 }
 
@@ -264,6 +282,7 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
                                    err);
   if (st != MIEN_OK)
     return st;
+  mien_animator_prepare_generator (clip->anim, clip->gen);
   st = mien_generator_generate (clip->gen, low, &target,
                                 mien_animator_get_grid_landmarks (clip->anim),
                                 &g, NULL, err);
@@ -275,6 +294,15 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
       s->parent.klass = &scaler_class;
       s->field = g.field, g.field = NULL;
       s->paint = g.refined, g.refined = NULL;
+      s->shade = g.shade, g.shade = NULL;
+      /* The paint without the skin's shading, which the animator lays at
+       * the frame's resolution (mien_generator_output.shade): O^r = m·u. */
+      int pc = s->paint->channels, nc = pc < 3 ? pc : 3;
+      size_t np = (size_t)s->paint->width * (size_t)s->paint->height;
+      for (size_t i = 0; s->shade && i < np; i++)
+        for (int c = 0; c < nc; c++)
+          if (s->shade->data[3 * i + c] > 0.05f)
+            s->paint->data[i * pc + c] /= s->shade->data[3 * i + c];
       size_t n = mien_image_n_floats (s->paint);
       for (size_t i = 0; i < n; i++)
         s->paint->data[i] -= g.warped->data[i];

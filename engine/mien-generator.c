@@ -77,7 +77,11 @@ mien_generator_output_init (mien_generator_output *out, int width, int height,
                              : NULL;
   out->interior = out->refined ? mien_image_new_zeroed (width, height, 4, err)
                                : NULL;
-  if (!out->interior)
+  out->shade = out->interior ? mien_image_new (width, height, 3, err) : NULL;
+  if (out->shade)
+    for (size_t i = 0; i < mien_image_n_floats (out->shade); i++)
+      out->shade->data[i] = 1.0f;
+  if (!out->shade)
     {
       mien_generator_output_clear (out);
       return err ? err->status : MIEN_ERR_NOMEM;
@@ -92,5 +96,6 @@ mien_generator_output_clear (mien_generator_output *out)
   mien_image_free (out->warped);
   mien_image_free (out->refined);
   mien_image_free (out->interior);
+  mien_image_free (out->shade);
   *out = (mien_generator_output){ 0 };
 }

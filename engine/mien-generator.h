@@ -38,6 +38,15 @@ typedef struct mien_generator_output {
    * animator zeroes it before each frame). The animator paints it again
    * at the frame's own resolution (mien-animator-mouth.c). */
   mien_image *interior;
+  /* The skin shading the generator multiplied into O^r last (creases,
+   * folds and shadows; issue #26): low_w × low_h × 3, per channel the
+   * factor m it applied, O^r = m · (O^r before it). All 1 where nothing
+   * was shaded; a generator that shades nothing leaves it alone (the
+   * animator fills it with 1 before each frame). The animator shades the
+   * frame itself at its own resolution (mien-animator-shade.c), so that
+   * a crease darkens the photo's own texture instead of laying a 128²
+   * stroke over it. */
+  mien_image *shade;
 } mien_generator_output;
 
 typedef struct mien_generator_class {

@@ -185,7 +185,7 @@ def tile_ratios(source, result, field, box, marks):
     x0, y0, side = box
     t = side / 16
     inner_lip = marks[60:68]
-    ratios, mouth = [], []
+    ratios, mouth, where = [], [], ([], [])
     for j in range(16):
         for i in range(16):
             ax, ay = int(round(x0 + i * t)), int(round(y0 + j * t))
@@ -202,7 +202,8 @@ def tile_ratios(source, result, field, box, marks):
             in_mouth = point_polygon_distance(src_pt, inner_lip) \
                 <= 0.03 * side
             (mouth if in_mouth else ratios).append(r)
-    return np.array(ratios), np.array(mouth)
+            where[1 if in_mouth else 0].append((i, j))
+    return np.array(ratios), np.array(mouth), where
 
 
 def crop_boxes(marks, side):
@@ -265,8 +266,9 @@ def main():
                     geometry = face_geometry(args.after, photo, crop)
                     images.append(src)
                 box, marks = geometry
-                ratios, mouth = tile_ratios(src, out, field, box, marks)
-                results[(case, face, name)] = (ratios, mouth)
+                ratios, mouth, where = tile_ratios(src, out, field, box,
+                                                   marks)
+                results[(case, face, name)] = (ratios, mouth, where)
                 images.append(out)
                 p5, p50, p95 = percentiles(ratios)
                 print(f"{case:10s} {face:14s} {name:6s} tiles {len(ratios):3d} "
@@ -285,8 +287,11 @@ def main():
                             args.crop_size)
     if args.json:
         with open(args.json, "w") as f:
+            # tile_ij / mouth_ij: each ratio's tile (column, row) in the
+            # 16 × 16 grid over the face box.
             json.dump({"|".join(k): {"tiles": v[0].tolist(),
-                                     "mouth": v[1].tolist()}
+                                     "mouth": v[1].tolist(),
+                                     "tile_ij": v[2][0], "mouth_ij": v[2][1]}
                        for k, v in results.items()}, f)
 
     print("| case | ResWarp | 5th percentile (faces) | median (faces) | "

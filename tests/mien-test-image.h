@@ -123,3 +123,23 @@ mien_test_sample_photo (const char *root, const char *stem)
     }
   return NULL;
 }
+
+/* Face `index` of the sample photo STEM, from the landmarks committed in
+ * tests/data/landmarks/STEM.json (under root). 0 after a failed CHECK. */
+static inline int
+mien_test_load_face (const char *root, const char *stem, int index,
+                     mien_face *face)
+{
+  mien_error err = { 0 };
+  char path[4096];
+  mien_landmark_file lf = { 0 };
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/%s.json", root, stem);
+  CHECK (mien_landmark_file_load (path, &lf, &err) == MIEN_OK, "%s",
+         err.message);
+  int ok = lf.n_faces > index;
+  CHECK (ok, "%s has face %d", stem, index);
+  if (ok)
+    *face = lf.faces[index];
+  mien_landmark_file_clear (&lf);
+  return ok;
+}

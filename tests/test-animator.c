@@ -46,6 +46,7 @@ test_output (mien_animator *anim, mien_generator *rig, mien_image *frame)
   mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
   const mien_image *low = mien_animator_get_low (anim);
   mien_generator_output want = { 0 };
+  mien_animator_prepare_generator (anim, rig);
   CHECK (mien_generator_output_init (&want, low->width, low->height,
                                      low->channels, &err) == MIEN_OK,
          "%s", err.message);

@@ -470,23 +470,6 @@ test_open_photo (mien_image *photo, mien_face *face)
   mien_generator_free (rig);
 }
 
-static int
-load_face (const char *root, const char *stem, int index, mien_face *face)
-{
-  mien_error err = { 0 };
-  char path[4096];
-  mien_landmark_file lf = { 0 };
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/%s.json", root, stem);
-  CHECK (mien_landmark_file_load (path, &lf, &err) == MIEN_OK, "%s",
-         err.message);
-  int ok = lf.n_faces > index;
-  CHECK (ok, "%s has face %d", stem, index);
-  if (ok)
-    *face = lf.faces[index];
-  mien_landmark_file_clear (&lf);
-  return ok;
-}
-
 int
 main (void)
 {
@@ -507,7 +490,7 @@ main (void)
   mien_face face;
   /* sample6's face 2: lips closed (its inner lips 0.044 inter-ocular
    * distances apart by the landmarks, no opening by colour). */
-  if (load_face (root, "sample6", 2, &face))
+  if (mien_test_load_face (root, "sample6", 2, &face))
     {
       mien_image *big = mien_test_enlarge (s6, &face, 2);
       float ex = 0, ey = 0, fx = 0, fy = 0;
@@ -519,7 +502,7 @@ main (void)
         test_closed_mouth (big, &face, hypotf (fx - ex, fy - ey));
       mien_image_free (big);
     }
-  if (load_face (root, "astronaut", 0, &face))
+  if (mien_test_load_face (root, "astronaut", 0, &face))
     {
       mien_image *big = mien_test_enlarge (astro, &face, 8);
       if (big)

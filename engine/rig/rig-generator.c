@@ -108,6 +108,9 @@ rig_generate (mien_generator *gen, const mien_image *input,
   if (out->interior)
     memset (out->interior->data, 0,
             sizeof (float) * mien_image_n_floats (out->interior));
+  if (out->shade)
+    for (size_t i = 0; i < mien_image_n_floats (out->shade); i++)
+      out->shade->data[i] = 1.0f;
   rig->stats.mouth_painted = paint_mouth (out->refined, out->interior,
                                           out->field, lm, &moves,
                                           have_frame ? f.ey : (vec2){ 0, 1 });
@@ -117,8 +120,8 @@ rig_generate (mien_generator *gen, const mien_image *input,
                       rig->stats.fold_alpha * seal_closure (&mid));
       /* The brows moved by the (guarded) field too. */
       rig_guard_scale_brows (rig->stats.fold_alpha, &moves, sides, &mid);
-      paint_wrinkles (out->refined, &f, lm, &moves, sides, &mid);
-      paint_folds (out->refined, &f, lm, &moves, rig->stats.fold_alpha, sides,
+      paint_wrinkles (out->refined, out->shade, &f, lm, &moves, sides, &mid);
+      paint_folds (out->refined, out->shade, &f, lm, &moves, rig->stats.fold_alpha, sides,
                    &mid);
     }
   if (have_frame && rig_pose_active (&c))

@@ -223,6 +223,28 @@ gauss (float d, float sigma)
   return expf (-0.5f * d * d / (sigma * sigma));
 }
 
+/* A crease's Gaussian profile (sigma `width`, iod units; darkness
+ * `dark`) as the grid can carry it: at least MIN_SAMPLED_WIDTH grid
+ * pixels wide, its darkness scaled so that the shadow's integral across
+ * the crease stays (a Gaussian blurred by a Gaussian). The forehead lines and the nose root's
+ * creases (σ 0.02 iod) are half a grid pixel wide on the generator's
+ * 128² face: sampled at grid pixels they alias (a line's depth and width
+ * change with where it falls between pixels, and shimmer as the brows
+ * move), and up-sampled to 2-4K they are strokes sharper than the photo
+ * around them, detail it never had (issue #26's per-tile table: up to
+ * 1.5 times the photo's finest band over a smooth forehead). */
+#define MIN_SAMPLED_WIDTH 0.75f
+static void
+widen (float *width, float *dark, float iod)
+{
+  float w = *width * iod;
+  float w2 = fmaxf (w, MIN_SAMPLED_WIDTH);
+  if (!(w > 0.0f) || !(iod > 0.0f))
+    return;
+  *dark *= w / w2;
+  *width = w2 / iod;
+}
+
 /* The brow's height at u, linear between the sorted brow points. */
 static float
 brow_height (const float brow_u[10], const float brow_v[10], float u)
@@ -276,13 +298,19 @@ wrinkle_shade (const wrinkle_style *st, float u, float v, float a4,
 
 /* Darkens refined by shade (x, y) (a share, < 1; negative lightens) over
  * the square of half side r around centre, two pixels inside the border
- * (the field and the shading stay away from the crop's edge). */
+ * (the field and the shading stay away from the crop's edge). The factor
+ * goes into factors too (mien_generator_output.shade; may be NULL), for
+ * the animator's shading at the frame's resolution. */
 typedef float (*shade_fn) (float x, float y, const void *user);
 
 static void
-shade_square (mien_image *refined, vec2 centre, float r, shade_fn shade,
-              const void *user)
+shade_square (mien_image *refined, mien_image *factors, vec2 centre, float r,
+              shade_fn shade, const void *user)
 {
+  if (factors && (factors->width != refined->width
+                  || factors->height != refined->height
+                  || factors->channels != 3))
+    factors = NULL;
   grid_box b = grid_box_around (centre, r, refined->width, refined->height, 2);
   for (int y = b.y0; y <= b.y1; y++)
     for (int x = b.x0; x <= b.x1; x++)
@@ -291,12 +319,20 @@ shade_square (mien_image *refined, vec2 centre, float r, shade_fn shade,
         if (fabsf (dark) <= 1e-4f)
           continue;
         float *px = mien_image_row (refined, y) + (size_t)x * refined->channels;
-        for (int c = 0; c < refined->channels && c < 3; c++)
-          px[c] *= 1.0f - dark * (refined->channels >= 3 ? shadow_tint[c] : 1.0f);
+        float *fx = factors ? mien_image_row (factors, y) + 3 * (size_t)x : NULL;
+        for (int c = 0; c < 3; c++)
+          {
+            float k = 1.0f - dark * (refined->channels >= 3 ? shadow_tint[c] : 1.0f);
+            if (c < refined->channels)
+              px[c] *= k;
+            if (fx)
+              fx[c] *= k;
+          }
       }
 }
 
 typedef struct brow_shading {
+  const wrinkle_style *st;
   const face_frame *f;
   vec2 o; /* moved inner-brow midpoint */
   float a4, a1[2], a2[2];
@@ -310,13 +346,13 @@ brow_shade_at (float x, float y, const void *user)
   vec2 d = v_sub ((vec2){ x, y }, sh->o);
   float u = v_dot (d, sh->f->ex) / sh->f->iod;
   float v = v_dot (d, sh->f->ey) / sh->f->iod;
-  return wrinkle_shade (&wrinkles, u, v, sh->a4, sh->a1, sh->a2, sh->brow_u,
+  return wrinkle_shade (sh->st, u, v, sh->a4, sh->a1, sh->a2, sh->brow_u,
                         sh->brow_v);
 }
 
 void
-paint_wrinkles (mien_image *refined, const face_frame *f,
-                const mien_point *lm, const rig_moves *m,
+paint_wrinkles (mien_image *refined, mien_image *factors,
+                const face_frame *f, const mien_point *lm, const rig_moves *m,
                 const side_au sides[2], const side_au *mid)
 {
   float a4 = mid->au[MIEN_AU4];
@@ -347,10 +383,14 @@ paint_wrinkles (mien_image *refined, const face_frame *f,
         brow_u[j - 1] = tu, brow_v[j - 1] = tv;
       }
   /* The shading lives between the brows and about 0.5 iod above them. */
-  brow_shading sh = { f, o, a4, { a1[0], a1[1] }, { a2[0], a2[1] } };
+  wrinkle_style st = wrinkles;
+  widen (&st.furrow_width, &st.furrow_dark, f->iod);
+  widen (&st.line_width, &st.line_dark, f->iod);
+  widen (&st.socket_width, &st.socket_dark, f->iod);
+  brow_shading sh = { &st, f, o, a4, { a1[0], a1[1] }, { a2[0], a2[1] } };
   memcpy (sh.brow_u, brow_u, sizeof brow_u);
   memcpy (sh.brow_v, brow_v, sizeof brow_v);
-  shade_square (refined, o, 1.2f * f->iod, brow_shade_at, &sh);
+  shade_square (refined, factors, o, 1.2f * f->iod, brow_shade_at, &sh);
 }
 
 /* AU9 (nose wrinkler) and AU10 (upper lip raiser) deepen the nasolabial
@@ -389,6 +429,7 @@ static const fold_style folds = {
 #define FOLD_SEGMENTS 12
 
 typedef struct fold_shading {
+  const fold_style *st;
   const face_frame *f;
   vec2 path[2][FOLD_SEGMENTS + 1]; /* furrow polylines, ala → corner */
   vec2 lo[2], hi[2];              /* their boxes, grown by the shading's reach */
@@ -401,7 +442,7 @@ static float
 fold_shade_at (float x, float y, const void *user)
 {
   const fold_shading *sh = user;
-  const fold_style *st = &folds;
+  const fold_style *st = sh->st;
   vec2 q = { x, y };
   float iod = sh->f->iod, dark = 0.0f;
   for (int s = 0; s < 2; s++)
@@ -451,12 +492,16 @@ fold_shade_at (float x, float y, const void *user)
 
 /* alpha: the fold guard's scale, which the field's moves went through. */
 void
-paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
-             const rig_moves *m, float alpha, const side_au sides[2],
-             const side_au *mid)
+paint_folds (mien_image *refined, mien_image *factors,
+             const face_frame *f, const mien_point *lm, const rig_moves *m,
+             float alpha, const side_au sides[2], const side_au *mid)
 {
   fold_shading sh;
   memset (&sh, 0, sizeof sh);
+  fold_style st = folds;
+  widen (&st.fold_width, &st.fold_dark, f->iod);
+  widen (&st.root_width, &st.root_dark, f->iod);
+  sh.st = &st;
   sh.f = f;
   for (int s = 0; s < 2; s++)
     sh.strength[s] = fmaxf (sides[s].au[MIEN_AU10],
@@ -469,17 +514,17 @@ paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
   /* How far from a furrow's curve it shades: 9.5 sigma of the crease, and
    * 5 sigma of the bulge beside it (centred 2 sigma out, 1.5 sigma wide);
    * beyond that the shading is below 1e-4, which shade_square skips. */
-  float reach = 9.5f * folds.fold_width * f->iod;
+  float reach = 9.5f * st.fold_width * f->iod;
   for (int s = 0; s < 2; s++)
     {
       vec2 slo = { 1e30f, 1e30f }, shi = { -1e30f, -1e30f };
       vec2 out = v_mul (f->ex, s ? f->iod : -f->iod);
       vec2 a = v_add (MOVED (s ? MIEN_LM_NOSTRILS.first + 4 : MIEN_LM_NOSTRILS.first),
-                      v_mul (out, folds.ala_out));
+                      v_mul (out, st.ala_out));
       vec2 b = v_add (v_add (MOVED (s ? MIEN_LM_MOUTH_LEFT : MIEN_LM_MOUTH_RIGHT),
-                             v_mul (out, folds.corner_out)),
-                      v_mul (f->ey, folds.corner_down * f->iod));
-      vec2 c = v_add (v_mul (v_add (a, b), 0.5f), v_mul (out, folds.bow));
+                             v_mul (out, st.corner_out)),
+                      v_mul (f->ey, st.corner_down * f->iod));
+      vec2 c = v_add (v_mul (v_add (a, b), 0.5f), v_mul (out, st.bow));
       for (int k = 0; k <= FOLD_SEGMENTS; k++)
         {
           float t = (float)k / FOLD_SEGMENTS; /* quadratic Bézier a, c, b */
@@ -503,5 +548,6 @@ paint_folds (mien_image *refined, const face_frame *f, const mien_point *lm,
   /* The square holds both furrows' boxes and the root creases (root_half
    * and root_gap + 4 root_width are inside reach). */
   float r = 0.5f * fmaxf (hi.x - lo.x, hi.y - lo.y) + reach;
-  shade_square (refined, v_mul (v_add (lo, hi), 0.5f), r, fold_shade_at, &sh);
+  shade_square (refined, factors, v_mul (v_add (lo, hi), 0.5f), r,
+                fold_shade_at, &sh);
 }

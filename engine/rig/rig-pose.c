@@ -832,6 +832,20 @@ rig_pose_apply (rig_head *hd, const mien_image *input, const mien_point *lm,
     return st;
   for (size_t i = 0; i < n3; i++)
     out->refined->data[i] = out->warped->data[i] + hd->moved->data[i];
+  /* The shading's factors move with it (their departure from 1, which is
+   * 0 outside the shaded skin like the paint's delta). */
+  if (out->shade && out->shade->width == w && out->shade->height == h
+      && out->shade->channels == 3 && hd->delta->channels == 3)
+    {
+      size_t n = mien_image_n_floats (out->shade);
+      for (size_t i = 0; i < n; i++)
+        hd->delta->data[i] = out->shade->data[i] - 1.0f;
+      st = mien_warp_bilinear (hd->delta, hd->pose, hd->moved, pool, err);
+      if (st != MIEN_OK)
+        return st;
+      for (size_t i = 0; i < n; i++)
+        out->shade->data[i] = 1.0f + hd->moved->data[i];
+    }
   return MIEN_OK;
 }
 

@@ -295,12 +295,17 @@ float paint_mouth (mien_image *refined, mien_image *interior,
                    const rig_moves *m, vec2 down);
 void paint_lip_seam (mien_image *refined, const mien_image *field,
                      const mien_point *lm, const rig_moves *m, float closure);
-void paint_wrinkles (mien_image *refined, const face_frame *f,
-                     const mien_point *lm, const rig_moves *m,
-                     const side_au sides[2], const side_au *mid);
-void paint_folds (mien_image *refined, const face_frame *f,
-                  const mien_point *lm, const rig_moves *m, float alpha,
-                  const side_au sides[2], const side_au *mid);
+/* The skin's shading (creases, folds, the lowered brow's shadow),
+ * multiplied into refined and into factors (mien_generator_output.shade,
+ * 3 channels, may be NULL). */
+void paint_wrinkles (mien_image *refined, mien_image *factors,
+                     const face_frame *f, const mien_point *lm,
+                     const rig_moves *m, const side_au sides[2],
+                     const side_au *mid);
+void paint_folds (mien_image *refined, mien_image *factors,
+                  const face_frame *f, const mien_point *lm,
+                  const rig_moves *m, float alpha, const side_au sides[2],
+                  const side_au *mid);
 
 /* ---- rig-pose ----------------------------------------------------------- */
 
