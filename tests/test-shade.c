@@ -30,6 +30,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mien-animator.h"
 #include "mien-resample.h"
@@ -344,6 +345,35 @@ check_preview (mien_animator *anim, mien_generator *rig,
   mien_image_free (avg);
 }
 
+/* The cost: the median of 9 angry crop frames each way, interleaved
+ * (printed only; the figures in docs/BENCHMARKS.md). */
+static void
+print_cost (mien_animator *anim, mien_generator *rig, const char *name)
+{
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, MIEN_PRESET_ANGRY, 1.0f);
+  double ms[2][9];
+  for (int i = 0; i < 9; i++)
+    for (int way = 0; way < 2; way++)
+      {
+        struct timespec t0, t1;
+        if (way)
+          setenv ("MIEN_SHADE_GRID", "1", 1);
+        clock_gettime (CLOCK_MONOTONIC, &t0);
+        mien_animator_render_crop (anim, rig, &c, NULL, NULL, NULL);
+        clock_gettime (CLOCK_MONOTONIC, &t1);
+        unsetenv ("MIEN_SHADE_GRID");
+        ms[way][i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3
+                     + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+      }
+  for (int way = 0; way < 2; way++)
+    qsort (ms[way], 9, sizeof (double), mien_test_cmp_double);
+  printf ("%s: angry crop frame, median of 9: %.1f ms with the shading at "
+          "the frame's resolution, %.1f ms with the grid's\n", name,
+          ms[0][4], ms[1][4]);
+}
+
 static void
 run_photo (mien_image *photo, mien_face *face)
 {
@@ -388,6 +418,7 @@ run_photo (mien_image *photo, mien_face *face)
              "neutral: nothing shaded, the grid's frame");
       mien_image_free (a), mien_image_free (z), mien_image_free (shade);
     }
+  print_cost (anim, rig, "own size");
   mien_animator_free (anim);
   mien_generator_free (rig);
 }
@@ -414,6 +445,7 @@ run_textured (mien_image *plain, mien_image *textured, mien_face *face)
       check_case (t, textured, rig, &angry, "angry, textured", 1, NULL);
       check_texture (a, t, rig, &angry, "angry");
       check_texture (a, t, rig, &brows, "AU1+AU2=5");
+      print_cost (t, rig, "3840-wide photo (textured)");
     }
   mien_animator_free (a);
   mien_animator_free (t);
