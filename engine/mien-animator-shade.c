@@ -75,8 +75,8 @@ mien_animator_shade_refined (mien_animator *anim, const mien_image *ref,
   const char *grid_only = getenv ("MIEN_SHADE_GRID");
   if ((grid_only && strcmp (grid_only, "1") == 0) || sh == NULL || ref == NULL
       || sh->channels != 3 || sh->width != ref->width
-      || sh->height != ref->height)
-    return ref;
+      || sh->height != ref->height || ref->channels < 3)
+    return ref; /* (the paint after the compose needs colour frames) */
   int *b = anim->shade_box;
   b[0] = sh->width, b[1] = sh->height, b[2] = -1, b[3] = -1;
   for (int y = 0; y < sh->height; y++)
