@@ -8,6 +8,7 @@
 
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
+#include "mien-animator.h"
 #include "mien-image.h"
 #include "mien-resample.h"
 #include "mien-test.h"
@@ -142,4 +143,27 @@ mien_test_load_face (const char *root, const char *stem, int index,
     *face = lf.faces[index];
   mien_landmark_file_clear (&lf);
   return ok;
+}
+
+/* A copy of the animator's crop frame for c, rendered with the
+ * environment variable `env` set to "1" for that render (NULL: none; a
+ * switch such as MIEN_MOUTH_NO_TEETH or MIEN_SHADE_GRID); *out (may be
+ * NULL) gets the generator's output. NULL after a failed CHECK. */
+static inline mien_image *
+mien_test_render_crop (mien_animator *anim, mien_generator *gen,
+                       const mien_driving *c, const char *env,
+                       const mien_generator_output **out)
+{
+  mien_error err = { 0 };
+  if (env)
+    setenv (env, "1", 1);
+  const mien_image *crop = NULL;
+  const mien_generator_output *g = NULL;
+  CHECK (mien_animator_render_crop (anim, gen, c, &crop, &g, &err) == MIEN_OK,
+         "%s", err.message);
+  if (env)
+    unsetenv (env);
+  if (out)
+    *out = g;
+  return crop ? mien_image_copy (crop, &err) : NULL;
 }

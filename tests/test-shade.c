@@ -76,17 +76,13 @@ static mien_image *
 render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
         int grid, mien_image **shade)
 {
-  mien_error err = { 0 };
-  if (grid)
-    setenv ("MIEN_SHADE_GRID", "1", 1);
-  const mien_image *crop = NULL;
   const mien_generator_output *g = NULL;
-  CHECK (mien_animator_render_crop (anim, rig, c, &crop, &g, &err) == MIEN_OK,
-         "%s", err.message);
-  unsetenv ("MIEN_SHADE_GRID");
+  mien_image *frame = mien_test_render_crop (anim, rig, c,
+                                             grid ? "MIEN_SHADE_GRID" : NULL,
+                                             &g);
   if (shade)
-    *shade = g && g->shade ? mien_image_copy (g->shade, &err) : NULL;
-  return crop ? mien_image_copy (crop, &err) : NULL;
+    *shade = g && g->shade ? mien_image_copy (g->shade, NULL) : NULL;
+  return frame;
 }
 
 /* The cells whose factor departs from 1 (x0, y0, x1, y1; x1 < 0: none). */

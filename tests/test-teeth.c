@@ -39,17 +39,12 @@ static mien_image *
 render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
         int teeth, const mien_image **interior)
 {
-  mien_error err = { 0 };
-  if (!teeth)
-    setenv ("MIEN_MOUTH_NO_TEETH", "1", 1);
-  const mien_image *crop = NULL;
   const mien_generator_output *g = NULL;
-  CHECK (mien_animator_render_crop (anim, rig, c, &crop, &g, &err) == MIEN_OK,
-         "%s", err.message);
-  unsetenv ("MIEN_MOUTH_NO_TEETH");
+  mien_image *frame = mien_test_render_crop (
+      anim, rig, c, teeth ? NULL : "MIEN_MOUTH_NO_TEETH", &g);
   if (interior)
     *interior = g ? g->interior : NULL;
-  return crop ? mien_image_copy (crop, &err) : NULL;
+  return frame;
 }
 
 /* The painted cells' box of an interior (x0, y0, x1, y1; x1 < 0: none). */
