@@ -29,6 +29,7 @@ const MienAccel mien_accels[] = {
   { "win.toggle-split", { "s" } },
   { "win.toggle-difference", { "d" } },
   { "win.toggle-mode", { "m" } },
+  { "win.paper-reswarp", { "p" } },
 };
 const guint mien_n_accels = G_N_ELEMENTS (mien_accels);
 

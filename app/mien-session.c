@@ -34,6 +34,11 @@ struct _MienSession {
   int canvas_w[2], canvas_h[2], canvas_level[2];
   guint64 canvas_serial[2], canvas_version[2], next_serial;
   GMutex lock;                 /* one frame (or face change) at a time */
+  /* The paper's ResWarp (no residual fade, issue #26's comparison): the
+   * window's wish (atomic, set from the main thread) and what the
+   * animators have, applied under the lock before the next frame. */
+  gint paper;
+  int paper_applied; /* < 0: new animators, not applied yet */
 };
 
 static GQuark
@@ -50,6 +55,38 @@ set_people_error (GError **error, const char *text, const char *detail)
 {
   g_warning ("%s (%s)", text, detail);
   g_set_error_literal (error, session_error_quark (), 0, text);
+}
+
+/* Takes the frame lock and gives the animators the paper's ResWarp or
+ * the project's (the residual fade) if the window changed it since. A
+ * changed fade changes pixels anywhere in the crop, so the preview's
+ * canvases start over. */
+static void
+lock_frames (MienSession *session)
+{
+  g_mutex_lock (&session->lock);
+  int paper = g_atomic_int_get (&session->paper);
+  if (paper == session->paper_applied)
+    return;
+  for (int m = 0; m < 2; m++)
+    {
+      if (session->animators[m])
+        mien_animator_set_residual_fade (session->animators[m], !paper);
+      g_clear_pointer (&session->canvas[m], g_free);
+    }
+  session->paper_applied = paper;
+}
+
+void
+mien_session_set_paper_reswarp (MienSession *session, gboolean paper)
+{
+  g_atomic_int_set (&session->paper, paper ? 1 : 0);
+}
+
+gboolean
+mien_session_get_paper_reswarp (MienSession *session)
+{
+  return g_atomic_int_get (&session->paper) != 0;
 }
 
 /* ---- the face models, loaded once per process ---------------------------- */
@@ -310,7 +347,7 @@ mien_session_select_face (MienSession *session, int index, GError **error)
   session->camera_gaze_h = found > 0 ? gaze_h : 0.0f;
   session->camera_gaze_v = found > 0 ? gaze_v : 0.0f;
   g_mutex_unlock (&gaze_lock);
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   for (int m = 0; m < 2; m++)
     {
       mien_animator_free (session->animators[m]);
@@ -318,6 +355,7 @@ mien_session_select_face (MienSession *session, int index, GError **error)
       g_clear_pointer (&session->canvas[m], g_free); /* another crop */
     }
   session->face_index = index;
+  session->paper_applied = -1; /* new animators: the fade is applied next */
   g_mutex_unlock (&session->lock);
   return TRUE;
 }
@@ -347,7 +385,7 @@ int
 mien_session_replace_faces (MienSession *session, mien_face *faces,
                             int n_faces)
 {
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   int kept = -1;
   const mien_face *current = mien_session_get_face (session,
                                                     session->face_index);
@@ -437,7 +475,7 @@ mien_session_render_crop (MienSession *session, mien_reswarp_mode mode,
                           const mien_driving *c, double display_scale,
                           int *width, int *height, GError **error)
 {
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   mien_animator *anim = session->animators[mode];
   if (anim == NULL)
     {
@@ -485,7 +523,7 @@ mien_session_measure (MienSession *session, const mien_driving *c,
 {
   mien_error err = { 0 };
   mien_status status = MIEN_OK;
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   int face = session->face_index;
   for (int m = 0; m < 2 && status == MIEN_OK; m++)
     {
@@ -527,7 +565,7 @@ mien_session_render_full (MienSession *session, mien_reswarp_mode mode,
 {
   g_return_val_if_fail (session != NULL && c != NULL, NULL);
   mien_error err = { 0 };
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   mien_animator *anim = session->animators[mode];
   mien_image *frame = anim ? mien_image_copy (session->photo, &err) : NULL;
   mien_status status = frame ? mien_animator_render (anim, session->generator,
@@ -626,7 +664,7 @@ mien_session_render_preview (MienSession *session, mien_reswarp_mode mode,
                              const mien_rect *region, MienSessionPicture *out,
                              GError **error)
 {
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   mien_animator *anim = session->animators[mode];
   if (anim == NULL)
     {
@@ -688,7 +726,7 @@ mien_session_render_refined (MienSession *session, mien_reswarp_mode mode,
                                             &w, &h, error);
   if (bytes == NULL)
     return FALSE;
-  g_mutex_lock (&session->lock);
+  lock_frames (session);
   /* The texture now holds this picture: the next preview starts over. */
   g_clear_pointer (&session->canvas[mode], g_free);
   *out = (MienSessionPicture){ .rgb8 = bytes, .width = w, .height = h,

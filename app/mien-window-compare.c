@@ -92,6 +92,29 @@ on_mode_setting_changed (GSettings *settings, const char *key, MienWindow *self)
     g_action_change_state (action, g_variant_new_string (mode));
 }
 
+/* The paper's ResWarp (no residual fade) on or off: this window's
+ * session renders the next frames with it. */
+static void
+change_paper_state (GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+  MienWindow *self = user_data;
+  g_simple_action_set_state (action, value);
+  if (self->session != NULL)
+    mien_session_set_paper_reswarp (self->session,
+                                    g_variant_get_boolean (value));
+  mien_window_request_frame (self);
+  mien_window_update_status (self, NULL);
+}
+
+gboolean
+mien_window_paper_reswarp (MienWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self),
+                                                "paper-reswarp");
+  g_autoptr (GVariant) state = action ? g_action_get_state (action) : NULL;
+  return state != NULL && g_variant_get_boolean (state);
+}
+
 /* "Teeth in opened mouths" changed in Preferences: the frame on screen is
  * rendered again with it. The engine's switch is set here too, as the
  * application's handler on its own GSettings object may run after this
@@ -168,6 +191,9 @@ mien_window_compare_init (MienWindow *self)
       .change_state = change_view_state },
     { .name = "mode", .parameter_type = "s", .state = "'vanilla'",
       .change_state = change_mode_state },
+    /* No parameter, a boolean state: activating toggles it (p). */
+    { .name = "paper-reswarp", .state = "false",
+      .change_state = change_paper_state },
   };
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries,
                                    G_N_ELEMENTS (entries), self);

@@ -176,6 +176,7 @@ on_photo_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_clear_pointer (&self->session, mien_session_unref);
   MienSession *session = self->session = g_steal_pointer (&job->session);
+  mien_session_set_paper_reswarp (session, mien_window_paper_reswarp (self));
   /* For a project, the photo it names is what the window shows. */
   g_autoptr (GFile) photo_file = g_file_new_for_path (job->photo_path);
   g_set_object (&self->photo_file, photo_file);

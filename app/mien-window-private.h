@@ -107,6 +107,9 @@ struct _MienWindow {
 
 /* mien-window.c */
 mien_reswarp_mode mien_window_current_mode (MienWindow *self);
+/* Whether the window shows the paper's ResWarp (no residual fade; the
+ * "paper-reswarp" action, p). */
+gboolean mien_window_paper_reswarp (MienWindow *self);
 void mien_window_request_frame (MienWindow *self);
 void mien_window_update_status (MienWindow *self, const char *extra);
 

@@ -224,6 +224,9 @@ mien_window_update_status (MienWindow *self, const char *extra)
                                     == MIEN_RESWARP_VANILLA
                                 ? _("vanilla ResWarp")
                                 : _("multiscale ResWarp"));
+  if (mien_session_get_face_index (self->session) >= 0
+      && mien_window_paper_reswarp (self))
+    g_string_append_printf (text, " %s", _("(the paper's, no fade)"));
   if (extra != NULL)
     g_string_append_printf (text, " — %s", extra);
   gtk_label_set_text (self->status_label, text->str);

@@ -3,7 +3,9 @@
 """Keeping and saving work, as a person would (issue #27):
   1. Open Recent shows file names as they are ("astro__naut_2.png"), and
      after it every shortcut still works: d, Esc, s, m, Ctrl+Z, Ctrl+R,
-     Ctrl+E, Ctrl+comma, Ctrl+Shift+S, Ctrl+question;
+     Ctrl+E, Ctrl+comma, Ctrl+Shift+S, Ctrl+question; p switches to the
+     paper's ResWarp (the status says so, an opened jaw looks different)
+     and back (the same frame again);
   2. a new photo starts neutral with Neutral pressed; a preset button stays
      pressed until a slider changes the expression;
   3. Intensity scales the preset and the user's tweak together;
@@ -168,6 +170,40 @@ check(wait(lambda: ("multiscale ResWarp" in status()) == (mode_before == "vanill
       f"m switches the ResWarp mode: {status()!r}")
 key(0x6D)
 check(wait(lambda: f"{mode_before} ResWarp" in status(), 5), "m again switches it back")
+
+# p: the paper's ResWarp (no residual fade), one key away (issue #26). An
+# opened jaw stretches the lips past the fade's 2.5x, so the two differ.
+paper_area = (slice(py, py + ph), slice(px, px + pw))
+
+
+def settled(name):
+    """The preview once two screenshots 0.5 s apart agree (the slider's
+    preview refined to the full frame)."""
+    last = screenshot(name)[paper_area]
+    for _ in range(30):
+        time.sleep(0.5)
+        now = screenshot(name)[paper_area]
+        if np.array_equal(now, last):
+            return now
+        last = now
+    return last
+
+
+jaw = slider("Jaw drop")
+jaw.currentValue = 5.0
+faded = settled("1-jaw-faded")
+key(0x70)  # p
+check(wait(lambda: "(the paper's, no fade)" in status(), 5),
+      f"p switches to the paper's ResWarp: {status()!r}")
+paper = settled("1-jaw-paper")
+check(np.abs(paper - faded).sum(axis=2).max() > 0,
+      "the paper's ResWarp shows the opened jaw differently")
+key(0x70)
+check(wait(lambda: "(the paper's" not in status(), 5), f"p again goes back: {status()!r}")
+check(np.array_equal(settled("1-jaw-faded-again"), faded),
+      "and the frame is the faded one again")
+jaw.currentValue = 0.0
+time.sleep(0.8)
 
 lip = slider("Lip corner puller")
 lip.currentValue = 2.0
