@@ -58,7 +58,7 @@ set_people_error (GError **error, const char *text, const char *detail)
 }
 
 /* Takes the frame lock and gives the animators the paper's ResWarp or
- * the project's (the residual fade) if the window changed it since. A
+ * Mien's (with the residual fade) if the window changed it since. A
  * changed fade changes pixels anywhere in the crop, so the preview's
  * canvases start over. */
 static void
@@ -81,12 +81,6 @@ void
 mien_session_set_paper_reswarp (MienSession *session, gboolean paper)
 {
   g_atomic_int_set (&session->paper, paper ? 1 : 0);
-}
-
-gboolean
-mien_session_get_paper_reswarp (MienSession *session)
-{
-  return g_atomic_int_get (&session->paper) != 0;
 }
 
 /* ---- the face models, loaded once per process ---------------------------- */

@@ -74,11 +74,10 @@ gboolean mien_session_select_face (MienSession *session, int index,
 const mien_rect *mien_session_get_crop (MienSession *session);
 
 /* The paper's ResWarp (TRUE: no residual fade, ATW's equations exactly)
- * or the project's, for the frames rendered from now on (issue #26: the
+ * or Mien's, for the frames rendered from now on (issue #26: the
  * comparison one key away). Safe from any thread; a frame being rendered
  * keeps what it started with. */
 void mien_session_set_paper_reswarp (MienSession *session, gboolean paper);
-gboolean mien_session_get_paper_reswarp (MienSession *session);
 
 /* Renders the animated crop for driving vector c in the given mode as tight
  * 8-bit RGB, area-averaged down to display_scale (≤ 1) of the crop's size:

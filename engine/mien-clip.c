@@ -297,12 +297,8 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
       s->shade = g.shade, g.shade = NULL;
       /* The paint without the skin's shading, which the animator lays at
        * the frame's resolution (mien_generator_output.shade): O^r = m·u. */
-      int pc = s->paint->channels, nc = pc < 3 ? pc : 3;
-      size_t np = (size_t)s->paint->width * (size_t)s->paint->height;
-      for (size_t i = 0; s->shade && i < np; i++)
-        for (int c = 0; c < nc; c++)
-          if (s->shade->data[3 * i + c] > 0.05f)
-            s->paint->data[i * pc + c] /= s->shade->data[3 * i + c];
+      mien_generator_unshade (s->paint, s->shade, 0, 0,
+                              s->paint->width - 1, s->paint->height - 1);
       size_t n = mien_image_n_floats (s->paint);
       for (size_t i = 0; i < n; i++)
         s->paint->data[i] -= g.warped->data[i];

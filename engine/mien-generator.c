@@ -66,6 +66,25 @@ mien_generator_free (mien_generator *gen)
     gen->klass->free (gen);
 }
 
+void
+mien_generator_unshade (mien_image *img, const mien_image *shade, int x0,
+                        int y0, int x1, int y1)
+{
+  if (!img || !shade || shade->channels != 3 || shade->width != img->width
+      || shade->height != img->height)
+    return;
+  int pc = img->channels, nc = pc < 3 ? pc : 3;
+  for (int y = y0 < 0 ? 0 : y0; y <= y1 && y < img->height; y++)
+    {
+      const float *m = mien_image_row (shade, y);
+      float *u = mien_image_row (img, y);
+      for (int x = x0 < 0 ? 0 : x0; x <= x1 && x < img->width; x++)
+        for (int c = 0; c < nc; c++)
+          if (m[3 * x + c] > 0.05f)
+            u[(size_t)x * pc + c] /= m[3 * x + c];
+    }
+}
+
 mien_status
 mien_generator_output_init (mien_generator_output *out, int width, int height,
                             int channels, mien_error *err)

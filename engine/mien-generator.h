@@ -98,6 +98,14 @@ void mien_generator_set_neighbours (mien_generator *gen,
 void mien_generator_set_head_matte (mien_generator *gen, const float *matte,
                                     int width, int height);
 
+/* Divides the skin's shading (out->shade's factors m) out of img, O^r or
+ * a copy of it, over the grid cells x0 … x1, y0 … y1 (inclusive):
+ * O^r = m · u gives u. Factors at or below 0.05 are left alone (the
+ * rig's stay above 0.4). The animator and the field-scaling clip compose
+ * from u and lay the shading on the frame at its own resolution. */
+void mien_generator_unshade (mien_image *img, const mien_image *shade, int x0,
+                             int y0, int x1, int y1);
+
 /* Allocates the three outputs for an input of width × height × channels. */
 mien_status mien_generator_output_init (mien_generator_output *out, int width,
                                         int height, int channels,

@@ -121,8 +121,8 @@ rig_generate (mien_generator *gen, const mien_image *input,
       /* The brows moved by the (guarded) field too. */
       rig_guard_scale_brows (rig->stats.fold_alpha, &moves, sides, &mid);
       paint_wrinkles (out->refined, out->shade, &f, lm, &moves, sides, &mid);
-      paint_folds (out->refined, out->shade, &f, lm, &moves, rig->stats.fold_alpha, sides,
-                   &mid);
+      paint_folds (out->refined, out->shade, &f, lm, &moves,
+                   rig->stats.fold_alpha, sides, &mid);
     }
   if (have_frame && rig_pose_active (&c))
     {

@@ -226,8 +226,8 @@ gauss (float d, float sigma)
 /* A crease's Gaussian profile (sigma `width`, iod units; darkness
  * `dark`) as the grid can carry it: at least MIN_SAMPLED_WIDTH grid
  * pixels wide, its darkness scaled so that the shadow's integral across
- * the crease stays (a Gaussian blurred by a Gaussian). The forehead lines and the nose root's
- * creases (σ 0.02 iod) are half a grid pixel wide on the generator's
+ * the crease stays (a Gaussian blurred by a Gaussian). The forehead
+ * lines and the nose root's creases (σ 0.02 iod) are half a grid pixel wide on the generator's
  * 128² face: sampled at grid pixels they alias (a line's depth and width
  * change with where it falls between pixels, and shimmer as the brows
  * move), and up-sampled to 2-4K they are strokes sharper than the photo
@@ -238,9 +238,9 @@ static void
 widen (float *width, float *dark, float iod)
 {
   float w = *width * iod;
-  float w2 = fmaxf (w, MIN_SAMPLED_WIDTH);
-  if (!(w > 0.0f) || !(iod > 0.0f))
+  if (!(w > 0.0f))
     return;
+  float w2 = fmaxf (w, MIN_SAMPLED_WIDTH);
   *dark *= w / w2;
   *width = w2 / iod;
 }
