@@ -39,7 +39,7 @@
  * sample photos' faces, crops of 450–540 pixels, have 3.5–4.2), and the
  * smear and the streaks show from about twice that (a 4K portrait's face
  * has 8–12). */
-#define HD_MIN_PIXELS 6.0f
+#define HD_MIN_PIXELS MIEN_MOUTH_HD_MIN_PIXELS
 /* A strength this small is no paint. */
 #define NO_PAINT 1e-3f
 /* The cavity's grain against the photo's noise: a dark area shows less. */
@@ -64,8 +64,8 @@ mien_animator_mouth_reset (mien_animator *anim)
 /* The tongue's colour: the photo's lips (the mean over the grid nodes
  * nearest the 12 outer lip landmarks) at half their brightness. Once per
  * animator. */
-static void
-lip_colour (mien_animator *anim)
+void
+mien_animator_mouth_tongue (mien_animator *anim)
 {
   if (anim->mouth_tongue[0] >= 0.0f)
     return;
@@ -151,7 +151,7 @@ close_holes (mien_animator *anim, const mien_image *in, mien_error *err)
       }
   for (int ch = 0; ch < 3; ch++)
     anim->mouth_mean[ch] = sum > 0.0f ? c[ch] / sum : 0.0f;
-  lip_colour (anim);
+  mien_animator_mouth_tongue (anim);
   return MIEN_OK;
 }
 
@@ -213,8 +213,8 @@ mien_animator_mouth_refined (mien_animator *anim, const mien_image *ref,
 
 /* A value in [-√3, √3] (unit variance) for pixel (x, y) of a level:
  * deterministic, so that a frame and its re-render agree. */
-static float
-grain_at (int x, int y, int level_key)
+float
+mien_animator_grain_at (int x, int y, int level_key)
 {
   uint32_t h = (uint32_t)x * 0x9E3779B1u ^ (uint32_t)y * 0x85EBCA77u
                ^ (uint32_t)level_key * 0xC2B2AE3Du;
@@ -236,8 +236,8 @@ mien_animator_cmp_float (const void *a, const void *b)
 /* The photo's noise about the mouth: 1.4826 × the median absolute finest
  * band (the luma minus its 3×3 binomial blur) over the inner lips' box
  * grown by its size, in photo pixels. Once per animator. */
-static float
-photo_noise (mien_animator *anim)
+float
+mien_animator_mouth_noise (mien_animator *anim)
 {
   if (anim->mouth_sigma >= 0.0f)
     return anim->mouth_sigma;
@@ -333,6 +333,11 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
   const mien_image *in = anim->gen_out.interior;
   if (!anim->mouth_painted || in == NULL || out->channels < 3)
     return;
+  /* Where the photo's own teeth are redrawn in the opening, that inside
+   * replaces this paint (mien-animator-own-teeth.c). */
+  float keep = 1.0f - mien_animator_own_teeth_share (anim);
+  if (!(keep > 0.0f))
+    return;
   int gw = in->width, gh = in->height;
   /* The painted cells' box (found before the compose), in out's pixels. */
   int g0x = anim->mouth_box[0], g0y = anim->mouth_box[1];
@@ -346,7 +351,7 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
   x1 = x1 > r.x + r.width ? r.x + r.width : x1;
   y1 = y1 > r.y + r.height ? r.y + r.height : y1;
   x1 = x1 > out->width ? out->width : x1, y1 = y1 > out->height ? out->height : y1;
-  float sigma = CAVITY_GRAIN * photo_noise (anim) * fminf (scale, 1.0f);
+  float sigma = CAVITY_GRAIN * mien_animator_mouth_noise (anim) * fminf (scale, 1.0f);
   int key = (int)lroundf (1024.0f * scale);
   /* Each column's opening, top and bottom in out's rows, from the closed
    * strength crossing 0.5 (linear between grid rows): the interior's
@@ -423,10 +428,10 @@ mien_animator_mouth_paint (mien_animator *anim, mien_image *out, float scale,
             continue;
           float t = (a - EDGE_LO) / (EDGE_HI - EDGE_LO);
           t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-          float s = t * t * (3.0f - 2.0f * t);
+          float s = keep * t * t * (3.0f - 2.0f * t);
           if (s <= 0.0f)
             continue;
-          float g = sigma * grain_at (x, y, key);
+          float g = sigma * mien_animator_grain_at (x, y, key);
           float *px = row + (size_t)x * out->channels;
           float shade = 1.0f, w_tongue = 0.0f;
           if (top && top[x - x0] >= 0.0f && bot[x - x0] > top[x - x0])

@@ -27,6 +27,30 @@ typedef struct mien_teeth {
   float up_edge, low_edge;
 } mien_teeth;
 
+/* Frames with fewer pixels than this per grid pixel keep the rig's mouth
+ * paint on its grid (mien-animator-mouth.c says why). */
+#define MIEN_MOUTH_HD_MIN_PIXELS 6.0f
+
+/* The photo's own teeth kept rigid in an opened mouth
+ * (mien-animator-own-teeth.c): measured once per animator. */
+typedef struct mien_own_teeth {
+  int state; /* < 0: not measured yet; 0: nothing to keep; 1: the maps */
+  /* The maps' box, upright: pixel (i, j) is the photo's point
+   * (u0 + i)·axis + (v0 + j)·(−axis.y, axis.x), axis the eyes' (pixel
+   * centres), so its columns run down the face even on a tilted head. */
+  mien_point axis;
+  float u0, v0;
+  int w, h;
+  float *upper, *lower; /* per pixel of the box: its share of upper teeth
+                           (riding with the skull) and of lower teeth
+                           (riding with the jaw) */
+  /* The inner lips' eight points (60 … 67, grid), the lower three moved
+   * down onto where the photo's lower lip begins under its teeth. */
+  mien_point inner[8];
+  /* Their smooth outline (grid), which the frame carries with the field. */
+  mien_point outline[64];
+} mien_own_teeth;
+
 struct mien_animator {
   const mien_image *photo;
   mien_rect crop;
@@ -67,6 +91,7 @@ struct mien_animator {
   float mouth_tongue[3]; /* < 0: not measured yet */
   float mouth_sigma;
   mien_teeth teeth;
+  mien_own_teeth own_teeth;
   /* The skin's shading at the frame's resolution (mien-animator-shade.c):
    * O^r without the generator's shading, whether this frame has any, and
    * its grid cells' box (x0, y0, x1, y1, inclusive). */
@@ -115,6 +140,34 @@ void mien_animator_teeth_place (mien_animator *anim, float gx, float top,
 float mien_animator_teeth_sample (const mien_animator *anim, float gx,
                                   float gy, float px_grid, float top_mm_below,
                                   float *colour);
+/* Whether the photo shows its own mouth's inside (teeth.photo_open, found
+ * once), with the face's inter-ocular distance in grid pixels and the
+ * eyes' axis (unit, image right); 0 where the eyes give no scale. */
+int mien_animator_teeth_photo (mien_animator *anim, float *iod_grid,
+                               mien_point *axis);
+/* The similarity z·a + t (z complex: scale and rotation) that carries the
+ * points a onto b best in least squares. */
+void mien_animator_fit_similarity (const mien_point *a, const mien_point *b,
+                                   int n, mien_point *z, mien_point *t);
+/* The mouth's measures of the photo, once per animator: the tongue's
+ * colour (mouth_tongue) and the photo's noise about the mouth; and the
+ * grain, a deterministic unit-variance value per pixel of a level. */
+void mien_animator_mouth_tongue (mien_animator *anim);
+float mien_animator_mouth_noise (mien_animator *anim);
+float mien_animator_grain_at (int x, int y, int level_key);
+/* After the mouth's paint: where the photo shows its own teeth and the
+ * mouth opens, those teeth redrawn rigid (the upper row with the skull,
+ * the lower with the jaw) in the opening, on out, a frame of the crop at
+ * `scale`, of which only region r is written. Forgetting the photo's
+ * measures: _reset (a new animator) and _free. */
+void mien_animator_own_teeth_paint (mien_animator *anim, mien_image *out,
+                                    float scale, mien_rect r);
+/* This frame's share of that redrawn inside (0 … 1; 0: none): the rig's
+ * interior paint, whose staircase of grid cells reaches past the smooth
+ * outline onto the lower lip, gives way to it by that share. */
+float mien_animator_own_teeth_share (mien_animator *anim);
+void mien_animator_own_teeth_free (mien_animator *anim);
+
 /* Where the frame shows the photo's grid point p: the x with x + F(x) = p
  * (Newton's method with the field's finite-difference Jacobian; the
  * generators' fields do not fold, so there is one). Gaze's iris move and

@@ -69,14 +69,11 @@ static const float lower_widths[] = { 5.2f, 5.8f, 6.8f, 7.0f, 7.0f, 11.0f,
  * the whites of its eyes would be at 0.85. */
 static const float enamel[3] = { 0.80f, 0.76f, 0.67f };
 
-typedef struct {
-  float x, y;
-} v2;
+typedef mien_point v2;
 
-/* The similarity z·a + t (z complex: scale and rotation) that carries the
- * points a onto b best in least squares. */
-static void
-fit_similarity (const v2 *a, const v2 *b, int n, v2 *z, v2 *t)
+void
+mien_animator_fit_similarity (const mien_point *a, const mien_point *b,
+                              int n, mien_point *z, mien_point *t)
 {
   v2 ma = { 0, 0 }, mb = { 0, 0 };
   for (int i = 0; i < n; i++)
@@ -440,6 +437,31 @@ grid_to_mm (v2 z, v2 t, v2 o, v2 e, float s, float row_x[3], float row_y[3])
   row_y[2] = s * (n.x * (pxc - o.x) + n.y * (pyc - o.y));
 }
 
+int
+mien_animator_teeth_photo (mien_animator *anim, float *iod_grid,
+                           mien_point *axis)
+{
+  mien_teeth *t = &anim->teeth;
+  v2 eye_r = { 0, 0 }, eye_l = { 0, 0 };
+  for (int i = 0; i < 6; i++)
+    {
+      v2 a = lm (anim, 36 + i), b = lm (anim, 42 + i);
+      eye_r.x += a.x / 6, eye_r.y += a.y / 6;
+      eye_l.x += b.x / 6, eye_l.y += b.y / 6;
+    }
+  float iod = hypotf (eye_l.x - eye_r.x, eye_l.y - eye_r.y);
+  if (!(iod > 1.0f))
+    return 0;
+  v2 e = { (eye_l.x - eye_r.x) / iod, (eye_l.y - eye_r.y) / iod };
+  if (t->photo_open < 0)
+    t->photo_open = photo_mouth_open (anim, iod);
+  if (t->soft_mm < 0.0f)
+    t->soft_mm = photo_softness_mm (anim, iod, e);
+  *iod_grid = iod;
+  *axis = e;
+  return 1;
+}
+
 void
 mien_animator_teeth_frame (mien_animator *anim)
 {
@@ -453,19 +475,9 @@ mien_animator_teeth_frame (mien_animator *anim)
   const mien_image *field = anim->gen_out.field;
   if (field == NULL || field->channels != 2)
     return;
-  v2 eye_r = { 0, 0 }, eye_l = { 0, 0 };
-  for (int i = 0; i < 6; i++)
-    {
-      v2 a = lm (anim, 36 + i), b = lm (anim, 42 + i);
-      eye_r.x += a.x / 6, eye_r.y += a.y / 6;
-      eye_l.x += b.x / 6, eye_l.y += b.y / 6;
-    }
-  float iod = hypotf (eye_l.x - eye_r.x, eye_l.y - eye_r.y);
-  if (!(iod > 1.0f))
-    return;
-  if (t->photo_open < 0)
-    t->photo_open = photo_mouth_open (anim, iod);
-  if (t->photo_open)
+  float iod;
+  v2 e;
+  if (!mien_animator_teeth_photo (anim, &iod, &e) || t->photo_open)
     return;
   teeth_colour (anim);
   /* The source face's frame: the lip line's middle (the inner lips'
@@ -473,9 +485,6 @@ mien_animator_teeth_frame (mien_animator *anim)
    * not with a mouth whose corners the expression tilts), mm per grid
    * pixel. The rows' heights are set in the opening by
    * mien_animator_teeth_place. */
-  v2 e = { (eye_l.x - eye_r.x) / iod, (eye_l.y - eye_r.y) / iod };
-  if (t->soft_mm < 0.0f)
-    t->soft_mm = photo_softness_mm (anim, iod, (mien_point){ e.x, e.y });
   v2 m = { 0.25f * (lm (anim, 62).x + lm (anim, 66).x + lm (anim, 61).x
                     + lm (anim, 67).x),
            0.25f * (lm (anim, 62).y + lm (anim, 66).y + lm (anim, 61).y
@@ -491,7 +500,7 @@ mien_animator_teeth_frame (mien_animator *anim)
       dst[i] = (v2){ q.x, q.y };
     }
   v2 z, tr;
-  fit_similarity (src, dst, 9, &z, &tr);
+  mien_animator_fit_similarity (src, dst, 9, &z, &tr);
   if (!isfinite (z.x) || !isfinite (z.y) || !isfinite (tr.x)
       || !isfinite (tr.y) || !(z.x * z.x + z.y * z.y > 0.01f))
     return;

@@ -108,6 +108,7 @@ mien_animator_new (const mien_image *photo, const mien_face *face,
       anim->mouth_sigma = -1.0f;
       anim->mouth_tongue[0] = -1.0f;
       mien_animator_teeth_reset (anim);
+      anim->own_teeth.state = -1;
     }
   if (!anim)
     {
@@ -136,6 +137,7 @@ mien_animator_free (mien_animator *anim)
   mien_image_free (anim->mouth_base);
   mien_image_free (anim->shade_base);
   free (anim->mouth_alpha);
+  mien_animator_own_teeth_free (anim);
   mien_image_free (anim->crop_out);
   free (anim->grid_matte);
   if (anim->preview)
@@ -420,6 +422,7 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   keep_photo_where_unchanged (anim);
   mien_rect whole = { 0, 0, anim->crop.width, anim->crop.height };
   mien_animator_mouth_paint (anim, anim->crop_out, 1.0f, whole);
+  mien_animator_own_teeth_paint (anim, anim->crop_out, 1.0f, whole);
   st = mien_animator_shade_paint (anim, anim->crop_out, 1.0f, whole, err);
   if (st == MIEN_OK && move_irises)
     st = mien_animator_gaze_move (
@@ -565,6 +568,7 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
     keep_photo_in (anim, dst, anim->preview->photo, 0, 0, r);
   float scale = (float)size.width / (float)anim->crop.width;
   mien_animator_mouth_paint (anim, dst, scale, r);
+  mien_animator_own_teeth_paint (anim, dst, scale, r);
   st = mien_animator_shade_paint (anim, dst, scale, r, err);
   /* The irises at the level: the landmarks scaled to its pixels. */
   if (st == MIEN_OK && move_irises)

@@ -8,10 +8,12 @@ each preset by mien-render (--crop-only), with the grid's paint alone
 twice enlarged. Rows: photo / face / preset; columns: before, after.
 
 Usage: scripts/mouth-hd-sheet.py [--before-env VAR=VALUE] [--presets A,B]
-           BUILD OUT.jpg [PHOTO:FACE ...]
+           [--mouth-box] BUILD OUT.jpg [PHOTO:FACE ...]
        (default: sample6:2 sample3:0 sample1:1; presets surprised and
        viseme-a; the "before" column with MIEN_MOUTH_GRID=1, or with the
-       variable --before-env names, e.g. MIEN_MOUTH_NO_TEETH=1)"""
+       variable --before-env names, e.g. MIEN_MOUTH_NO_TEETH=1; with
+       --mouth-box the shown box is 1.8 times the mouth's width, at least
+       240 pixels, scaled to 480 pixels wide, for faces of any size)"""
 import json
 import os
 import subprocess
@@ -26,8 +28,12 @@ BOX = 240  # photo pixels about the mouth, shown at 2x
 
 def main():
     args = sys.argv[1:]
-    before_env, presets = "MIEN_MOUTH_GRID=1", PRESETS
+    before_env, presets, mouth_box = "MIEN_MOUTH_GRID=1", PRESETS, False
     while args and args[0].startswith("--"):
+        if args[0] == "--mouth-box":
+            mouth_box = True
+            args = args[1:]
+            continue
         if args[0] == "--before-env" and len(args) > 1:
             before_env = args[1]
         elif args[0] == "--presets" and len(args) > 1:
@@ -77,11 +83,17 @@ def main():
                 lm = best["landmarks"]
                 cx = sum(p[0] for p in lm[60:68]) / 8
                 cy = sum(p[1] for p in lm[60:68]) / 8
-                box = (int(cx - BOX / 2), int(cy - BOX * 0.35),
-                       int(cx + BOX / 2), int(cy + BOX * 0.35))
-                pair = [t.crop(box).resize((2 * (box[2] - box[0]),
-                                            2 * (box[3] - box[1])),
-                                           Image.NEAREST) for t in tiles]
+                side = BOX
+                if mouth_box:
+                    side = max(BOX, 1.8 * abs(lm[64][0] - lm[60][0]))
+                box = (int(cx - side / 2), int(cy - side * 0.35),
+                       int(cx + side / 2), int(cy + side * 0.35))
+                size = (2 * (box[2] - box[0]), 2 * (box[3] - box[1]))
+                if mouth_box:
+                    size = (480, round(480 * 0.7))
+                pair = [t.crop(box).resize(size, Image.NEAREST if size[0]
+                                           >= box[2] - box[0] else
+                                           Image.LANCZOS) for t in tiles]
                 row = Image.new("RGB", (pair[0].width * 2 + 4, pair[0].height))
                 row.paste(pair[0], (0, 0))
                 row.paste(pair[1], (pair[0].width + 4, 0))

@@ -31,6 +31,10 @@
  *        release;
  *  - at 512² the two frames are the same bit for bit (too few pixels a
  *    grid pixel for the change to show: the grid's paint stands);
+ *  - the astronaut shows its own teeth, which an opened mouth redraws
+ *    rigid over this paint (mien-animator-own-teeth.c, its own test
+ *    own-teeth): here they are left as the field stretches them
+ *    (MIEN_OWN_TEETH_STRETCH=1), so that the paint itself is measured;
  *  - neutral (nothing painted): the two are the same bit for bit;
  *  - at 4096², a generator painting a dark disc with a weak hole in it
  *    gives the frame of the disc without the hole (the paint's strength
@@ -463,6 +467,7 @@ main (void)
 {
   const char *root = getenv ("MIEN_SOURCE_ROOT");
   root = root ? root : ".";
+  setenv ("MIEN_OWN_TEETH_STRETCH", "1", 1);
   mien_image *photo = mien_test_sample_photo (root, "astronaut");
   if (photo == NULL)
     {
