@@ -10,23 +10,28 @@
  * down into the opening. Here, at the frame's own resolution, the inside
  * of the moved inner lips is drawn again:
  *
- *   - the photo's upper teeth, carried by the similarity that carries the
- *     upper face (the nose's nine landmarks, as the model teeth ride), so
- *     they keep their size and shape and stay under the upper lip;
+ *   - the photo's upper teeth, turned and scaled as the nose's nine
+ *     landmarks are (the skull, as the model teeth ride) and carried with
+ *     the inner upper lip's middle (the rig moves both lips apart as the
+ *     jaw opens; with the skull alone they went under the lowered lip),
+ *     so they keep their size and shape and stay under the upper lip;
  *   - the photo's lower teeth, where a dark gap separates them from the
- *     upper row in the photo, carried by the similarity of the chin's
- *     landmarks, so they go down with the jaw;
+ *     upper row in the photo, turned with the chin's landmarks and
+ *     carried with the lower lip, so they go down with the jaw;
  *   - between and below them the mouth's cavity, shaded as the rig's
  *     interior is at the frame's resolution (darker under the upper lip,
  *     the tongue in the lower part), with the photo's grain.
  *
- * The inside of the inner lips is a smooth outline through face-api's
- * eight inner-lip points carried by the field (two Catmull-Rom chains that
- * meet at the corners), anti-aliased, with an edge as soft as the photo's
- * own lips. In the photo the same outline holds its teeth; which pixels
- * are teeth is told by brightness against the brightest tenth inside and
- * by being less red than the lips; per column, the longest dark run
- * between teeth splits the upper row from the lower.
+ * The inside is a smooth outline through face-api's eight inner-lip
+ * points (two Catmull-Rom chains that meet at the corners; the lower one
+ * moved down over teeth to where the lower lip begins), carried point by
+ * point through the field and smoothed, anti-aliased, with an edge as
+ * soft as the photo's own lips. Which pixels of the photo are teeth is
+ * told once, in a box turned upright by the eyes' axis, between the inner
+ * upper lip and the outer lower lip: brighter than 0.45-0.75 of the
+ * brightest tenth there and less red than the lips (measure_photo says
+ * how rows, splits and refusals follow). The rig's interior paint gives
+ * way to this inside by the same share (mien_animator_own_teeth_share).
  *
  * It fades in as the opening grows by 0.3 to 1.5 mm over the photo's
  * (mouths that do not open, and every neutral frame, are left exactly as
@@ -55,6 +60,9 @@
 #define TEETH_LUMA_HI 0.75f
 #define TEETH_RED_LO 0.45f
 #define TEETH_RED_HI 0.75f
+/* The largest share of the region between the lips that may pass for
+ * teeth (above it, lips and teeth are not told apart). */
+#define MAX_TEETH_SHARE 0.5
 /* The outline's samples per chain segment, and sub-rows per pixel row of
  * its coverage. */
 #define PER_SEG 8
@@ -280,6 +288,11 @@ lower_lip_edge (mien_animator *anim, float bright, float q_lip)
   float px_grid = (float)anim->crop.width / (float)MIEN_LOW_RES;
   mien_point down = { -e.y, e.x };
   float reach = 0.25f * iod * px_grid;
+  /* Never past 0.6 of the lower lip's thickness (at its middle): a pale
+   * hand or chin under the lips is not a tooth either. */
+  mien_point a = anim->grid_landmarks[66], b = anim->grid_landmarks[57];
+  float lip = ((b.x - a.x) * down.x + (b.y - a.y) * down.y) * px_grid;
+  reach = fminf (reach, fmaxf (0.6f * lip, 0.0f));
   for (int i = 5; i <= 7; i++)
     o->inner[i] = down_over_teeth (anim, o->inner[i], down, reach, bright,
                                    q_lip);
@@ -291,6 +304,20 @@ lower_lip_edge (mien_animator *anim, float bright, float q_lip)
 /* The photo's teeth inside its inner lips, once per animator: the maps of
  * upper and lower teeth (mien_own_teeth). State 0 where there is nothing
  * to keep (too few pixels inside, lips the colour of teeth). */
+/* out[x]: the largest (take_max) or smallest of in over x − r … x + r. */
+static void
+window_extreme (const float *in, float *out, int w, int r, int take_max)
+{
+  for (int x = 0; x < w; x++)
+    {
+      float m = take_max ? -1e30f : 1e30f;
+      for (int d = -r; d <= r; d++)
+        if (x + d >= 0 && x + d < w)
+          m = take_max ? fmaxf (m, in[x + d]) : fminf (m, in[x + d]);
+      out[x] = m;
+    }
+}
+
 /* The skin's brightness: the photo's mean luma at the jaw line's inner
  * points 2-14 pulled a third of the way to the nose tip (the cheeks). */
 static float
@@ -324,7 +351,9 @@ measure_photo (mien_animator *anim)
   /* Where teeth are looked for: under the inner upper lip and above the
    * outer lower lip. face-api's inner lower-lip points on a smile often
    * lie on the teeth (the astronaut's cross its upper teeth's middle);
-   * the lower lip itself is told apart by its redness. */
+   * the lower lip itself is told apart by its redness. Above the inner
+   * upper lip, pale skin and lips would pass for teeth (sample5's face 3,
+   * a hand by its mouth). */
   static const int region[12] = { 60, 61, 62, 63, 64, 54,
                                   55, 56, 57, 58, 59, 48 };
   mien_point outline[12], in_pts[8], in_outline[N_OUTLINE];
@@ -422,10 +451,22 @@ measure_photo (mien_animator *anim)
                                       redness (c) / q_lip));
         teeth[i] = t;
       }
+  /* Teeth and lips told apart: where most of the region passes for teeth
+   * (sample5's face 3: pale lips and a hand by the mouth, 0.57 of it),
+   * the colours do not tell them, and nothing is kept. Smiles measured:
+   * 0.10-0.47. */
+  double region_area = 0.0, teeth_area = 0.0;
+  for (size_t i = 0; i < n; i++)
+    region_area += cov[i], teeth_area += cov[i] * teeth[i];
+  if (!(teeth_area <= MAX_TEETH_SHARE * region_area))
+    {
+      free (cov);
+      return;
+    }
   /* Per column: the first and the last row of teeth inside, and where a
    * run of non-teeth rows with teeth above and below it (the dark
    * between the rows) splits the upper row from the lower. */
-  float *col = malloc (sizeof (float) * (size_t)w * 7);
+  float *col = malloc (sizeof (float) * (size_t)w * 8);
   if (col == NULL)
     {
       free (cov);
@@ -433,19 +474,25 @@ measure_photo (mien_animator *anim)
     }
   float *first = col, *last = col + w, *split = col + 2 * w;
   float *top_s = col + 3 * w, *split_s = col + 4 * w, *end_s = col + 5 * w;
-  float *win = col + 6 * w;
+  float *win = col + 6 * w, *start_f = col + 7 * w;
   for (int x = 0; x < w; x++)
     {
       int f = -1, l = -1, best_len = 0, best_mid = -1, run = 0;
       for (int y = 0; y < h; y++)
         if (cov[(size_t)y * w + x] > 0.5f && teeth[(size_t)y * w + x] >= 0.5f)
           l = y, f = f < 0 ? y : f;
-      /* Only after a few rows of teeth: a pale upper lip above its dark
-       * edge is not an upper row. */
+      first[x] = (float)f, last[x] = (float)l;
+      /* The split between the rows is looked for inside the inner lips
+       * only, after a few rows of teeth: a pale upper lip (its tubercle)
+       * above its dark edge is not an upper row. */
+      int fi = -1, li = -1;
+      for (int y = 0; y < h; y++)
+        if (inner[(size_t)y * w + x] > 0.5f && teeth[(size_t)y * w + x] >= 0.5f)
+          li = y, fi = fi < 0 ? y : fi;
       int above = 0, min_above = h / 7 > 3 ? h / 7 : 3;
-      for (int y = f < 0 ? h : f; y <= l; y++)
+      for (int y = fi < 0 ? h : fi; y <= li; y++)
         {
-          if (teeth[(size_t)y * w + x] < 0.5f)
+          if (teeth[(size_t)y * w + x] < 0.5f || inner[(size_t)y * w + x] <= 0.5f)
             run++;
           else
             {
@@ -457,7 +504,6 @@ measure_photo (mien_animator *anim)
               above++;
             }
         }
-      first[x] = (float)f, last[x] = (float)l;
       split[x] = (float)best_mid;
     }
   /* Over a window of a tenth of the box: the row's top is the highest
@@ -493,11 +539,17 @@ measure_photo (mien_animator *anim)
   for (int x = 0; x < w; x++)
     {
       /* The longest run of teeth (gaps of up to two pixels bridged) that
-       * begins in the upper third of the box under the row's top: a pale
-       * rim of the lip above its dark edge is a shorter one, a pale lower
-       * lip begins later. Below it, the dark between the rows or the
-       * lower lip. */
+       * begins above the middle of the inner lips: a pale rim of the lip
+       * above its dark edge is a shorter one, a pale lower lip begins
+       * later. Below it, the dark between the rows or the lower lip. */
       int min_run = (int)(0.04f * (float)h) > 2 ? (int)(0.04f * (float)h) : 2;
+      /* The inner lips' rows in this column: the run must begin above
+       * their middle. */
+      int i0 = -1, i1 = -1;
+      for (int y = 0; y < h; y++)
+        if (inner[(size_t)y * w + x] > 0.5f)
+          i1 = y, i0 = i0 < 0 ? y : i0;
+      float begin_by = i0 >= 0 ? 0.5f * (float)(i0 + i1) : -1.0f;
       int l = -1, gap = 0, start = -1, best_start = -1, best_end = -1;
       for (int y = top_s[x] < 0.0f ? h : (int)top_s[x];
            y <= h && (float)y < split_s[x] + 1.0f; y++)
@@ -512,38 +564,35 @@ measure_photo (mien_animator *anim)
             }
           else if (start >= 0 && (++gap > 2 || y >= h))
             {
-              if ((float)start - top_s[x] <= 0.35f * (float)h
+              if ((float)start <= begin_by
                   && l - start > best_end - best_start)
                 best_start = start, best_end = l;
               start = -1, l = -1, gap = 0;
             }
         }
-      int ok = best_start >= 0 && best_end - best_start + 1 >= min_run;
+      /* Teeth lie between the inner lips' corners (beyond them, in the
+       * corners of the outer lips, pale skin is no tooth). */
+      float xc = (float)x + 0.5f;
+      int between = xc > fminf (in_pts[0].x, in_pts[4].x)
+                    && xc < fmaxf (in_pts[0].x, in_pts[4].x);
+      int ok = between && best_start >= 0
+               && best_end - best_start + 1 >= min_run;
       win[x] = ok ? (float)best_end : -1.0f;
+      last[x] = ok ? (float)best_start : -1.0f;
     }
-  /* Closed (the largest, then the smallest, over a window of an 80th of
-   * the box): the dark line between two crowns keeps the row's edge of
-   * its neighbours, the notches between the crowns' tips stay. */
+  /* Opened, then closed (over a window of an 80th of the box: the
+   * smallest, then the largest, then the largest, then the smallest): a
+   * lone column running on down a pale spot is cut back to its
+   * neighbours' edge, the dark line between two crowns takes its
+   * neighbours' edge, and the notches between the crowns' tips stay. */
   int rc = w / 80 + 1;
-  for (int x = 0; x < w; x++)
-    {
-      float m = -1e30f;
-      for (int d = -rc; d <= rc; d++)
-        if (x + d >= 0 && x + d < w)
-          m = fmaxf (m, win[x + d]);
-      split[x] = m;
-    }
-  for (int x = 0; x < w; x++)
-    {
-      float m = 1e30f;
-      for (int d = -rc; d <= rc; d++)
-        if (x + d >= 0 && x + d < w)
-          m = fminf (m, split[x + d]);
-      end_s[x] = m;
-    }
+  window_extreme (win, split, w, rc, 0);
+  window_extreme (split, start_f, w, rc, 1);
+  window_extreme (start_f, split, w, rc, 1);
+  window_extreme (split, end_s, w, rc, 0);
   /* A row of teeth, not a pale lip: over the mouth's middle third, most
-   * columns have teeth that begin in the upper third under the inner
-   * upper lip. (sample1's purple lips, closed, have a highlight that
+   * columns have a run of teeth that begins in the upper third of the
+   * inner lips (or above it). (sample1's purple lips, closed, have a highlight that
    * photo_mouth_open takes for an opening.) */
   int a_col = (int)(in_pts[0].x + (in_pts[4].x - in_pts[0].x) / 3.0f);
   int b_col = (int)(in_pts[0].x + 2.0f * (in_pts[4].x - in_pts[0].x) / 3.0f);
@@ -552,13 +601,13 @@ measure_photo (mien_animator *anim)
     {
       int r0 = -1, r1 = -1;
       for (int y = 0; y < h; y++)
-        if (cov[(size_t)y * w + x] > 0.5f)
+        if (inner[(size_t)y * w + x] > 0.5f)
           r1 = y, r0 = r0 < 0 ? y : r0;
       if (r0 < 0)
         continue;
       n_mid++;
-      n_row += end_s[x] >= 0.0f && first[x] >= 0.0f
-               && first[x] - (float)r0 <= 0.35f * (float)(r1 - r0 + 1);
+      n_row += end_s[x] >= 0.0f && last[x] >= 0.0f
+               && last[x] - (float)r0 <= 0.35f * (float)(r1 - r0 + 1);
     }
   if (n_mid == 0 || 5 * n_row < 3 * n_mid || bright < 1.05f * skin_luma (anim))
     {
@@ -566,40 +615,47 @@ measure_photo (mien_animator *anim)
       free (cov);
       return;
     }
-  /* The row's ends fade over a few columns (a hard end cut the row off
-   * along a column): each column without teeth takes the crowns' edge of
-   * the nearest one with, and the share of columns with teeth about it. */
-  int rr = w / 60 + 1;
+  /* Columns whose teeth were not told (darker teeth towards the corners,
+   * a dark line between two crowns) take the crowns' edge of the nearest
+   * column with teeth, and the row fades out between 6 and 15 % of the
+   * box's width from it: a row ending at one column cut the teeth off
+   * along it. */
   for (int x = 0; x < w; x++)
     {
-      split[x] = -1.0f;
+      split[x] = -1.0f, win[x] = 0.0f;
       for (int d = 0; d < w && split[x] < 0.0f; d++)
         {
-          if (x - d >= 0 && top_s[x - d] >= 0.0f && end_s[x - d] >= 0.0f)
-            split[x] = end_s[x - d];
-          else if (x + d < w && top_s[x + d] >= 0.0f && end_s[x + d] >= 0.0f)
-            split[x] = end_s[x + d];
+          int xl = x - d, xr = x + d, xn;
+          if (xl >= 0 && top_s[xl] >= 0.0f && end_s[xl] >= 0.0f)
+            xn = xl;
+          else if (xr < w && top_s[xr] >= 0.0f && end_s[xr] >= 0.0f)
+            xn = xr;
+          else
+            continue;
+          split[x] = end_s[xn];
+          /* The row's top: the highest start of a run of teeth about the
+           * nearest column (the dark between the crowns under the gum
+           * stays the photo's), less a margin for the gum's shadow. */
+          float t = 1e30f;
+          for (int k = -(w / 40 + 1); k <= w / 40 + 1; k++)
+            if (xn + k >= 0 && xn + k < w && last[xn + k] >= 0.0f)
+              t = fminf (t, last[xn + k]);
+          start_f[x] = (t < 1e29f ? t : (float)h) - fmaxf (1.0f, 0.04f * (float)h);
+          win[x] = 1.0f - smooth01 (0.06f * (float)w, 0.15f * (float)w,
+                                    (float)d);
         }
-    }
-  for (int x = 0; x < w; x++)
-    {
-      int n_in = 0, n_all = 0;
-      for (int d = -rr; d <= rr; d++)
-        if (x + d >= 0 && x + d < w)
-          n_all++, n_in += top_s[x + d] >= 0.0f && end_s[x + d] >= 0.0f;
-      win[x] = (float)n_in / (float)n_all;
     }
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
       {
         size_t i = (size_t)y * w + x;
         float yc = (float)y + 0.5f;
-        /* The upper row: everything from the inner upper lip (the gum's
-         * shadow under it too, which stays with the lip) to the crowns'
+        /* The upper row: everything from the row's top to the crowns'
          * edge. */
         float up = 0.0f;
         if (split[x] >= 0.0f)
-          up = win[x] * smooth01 (-1.0f, 1.0f, split[x] + 1.0f - yc);
+          up = win[x] * smooth01 (-1.0f, 1.0f, split[x] + 1.0f - yc)
+               * smooth01 (-1.0f, 1.0f, yc - start_f[x]);
         up = fmaxf (up * cov[i], 0.0f);
         /* The lower row: its teeth below the split. */
         float lo = split_s[x] < (float)h
