@@ -4,7 +4,9 @@
 #pragma once
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "io/mien-image-io.h"
 #include "io/mien-landmarks-io.h"
@@ -166,4 +168,103 @@ mien_test_render_crop (mien_animator *anim, mien_generator *gen,
   if (out)
     *out = g;
   return crop ? mien_image_copy (crop, &err) : NULL;
+}
+
+/* The cost of a switch: the median time (ms) of 9 crop frames of c
+ * rendered as they are (*ms_on) and with the environment variable `off`
+ * set to "1" (*ms_off), interleaved so that the machine's load falls on
+ * both alike. Printed by the tests; the figures go in docs/BENCHMARKS.md,
+ * never into a check. */
+static inline void
+mien_test_median_ms (mien_animator *anim, mien_generator *gen,
+                     const mien_driving *c, const char *off, double *ms_on,
+                     double *ms_off)
+{
+  double ms[2][9];
+  for (int i = 0; i < 9; i++)
+    for (int way = 0; way < 2; way++)
+      {
+        struct timespec t0, t1;
+        if (way)
+          setenv (off, "1", 1);
+        clock_gettime (CLOCK_MONOTONIC, &t0);
+        mien_animator_render_crop (anim, gen, c, NULL, NULL, NULL);
+        clock_gettime (CLOCK_MONOTONIC, &t1);
+        if (way)
+          unsetenv (off);
+        ms[way][i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3
+                     + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+      }
+  for (int way = 0; way < 2; way++)
+    qsort (ms[way], 9, sizeof (double), mien_test_cmp_double);
+  *ms_on = ms[0][4], *ms_off = ms[1][4];
+}
+
+/* The luma of im at (x, y), bilinear, clamped. */
+static inline float
+mien_test_luma_at (const mien_image *im, float x, float y)
+{
+  float c[4] = { 0, 0, 0, 0 };
+  mien_image_sample_bilinear (im, x, y, c);
+  return 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
+}
+
+typedef struct {
+  float ncc;
+  int dx, dy; /* the best shift (frame pixels) */
+} mien_test_match;
+
+/* The photo's patch (photo pixels x0, y0, w × h), stretched down by s
+ * about its top, looked for in the frame (the crop at crop's origin) over
+ * shifts of ±r pixels: the best normalized cross-correlation (a part of
+ * the photo found again at its own size: rigid, not stretched). */
+static inline mien_test_match
+mien_test_find_patch (const mien_image *photo, const mien_image *frame,
+                      const mien_rect *crop, int x0, int y0, int w, int h,
+                      float s, int r)
+{
+  int hs = (int)lroundf ((float)h * s);
+  size_t n = (size_t)w * (size_t)hs;
+  float *p = malloc (sizeof (float) * n);
+  mien_test_match best = { -2.0f, 0, 0 };
+  if (p == NULL)
+    return best;
+  double mp = 0.0;
+  for (int y = 0; y < hs; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float v = mien_test_luma_at (photo, (float)(x0 + x),
+                                     (float)y0 + (float)y / s);
+        p[(size_t)y * w + x] = v;
+        mp += v;
+      }
+  mp /= (double)n;
+  double sp = 0.0;
+  for (size_t i = 0; i < n; i++)
+    sp += (p[i] - mp) * (p[i] - mp);
+  for (int dy = -r; dy <= r; dy++)
+    for (int dx = -r; dx <= r; dx++)
+      {
+        int fx0 = x0 - crop->x + dx, fy0 = y0 - crop->y + dy;
+        if (fx0 < 0 || fy0 < 0 || fx0 + w > frame->width
+            || fy0 + hs > frame->height)
+          continue;
+        double mf = 0.0, sf = 0.0, sc = 0.0;
+        for (int y = 0; y < hs; y++)
+          for (int x = 0; x < w; x++)
+            mf += mien_test_luma (frame, fx0 + x, fy0 + y);
+        mf /= (double)n;
+        for (int y = 0; y < hs; y++)
+          for (int x = 0; x < w; x++)
+            {
+              double f = mien_test_luma (frame, fx0 + x, fy0 + y) - mf;
+              sf += f * f;
+              sc += f * (p[(size_t)y * w + x] - mp);
+            }
+        float ncc = sf > 0.0 && sp > 0.0 ? (float)(sc / sqrt (sf * sp)) : 0.0f;
+        if (ncc > best.ncc)
+          best = (mien_test_match){ ncc, dx, dy };
+      }
+  free (p);
+  return best;
 }

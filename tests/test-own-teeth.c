@@ -57,73 +57,6 @@ iod_of (const mien_face *f)
   return hypotf (fx - ex, fy - ey);
 }
 
-/* The luma of im at (x, y), bilinear, clamped. */
-static float
-luma_at (const mien_image *im, float x, float y)
-{
-  float c[4] = { 0, 0, 0, 0 };
-  mien_image_sample_bilinear (im, x, y, c);
-  return 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2];
-}
-
-typedef struct {
-  float ncc;
-  int dx, dy; /* the best shift (frame pixels) */
-} match;
-
-/* The photo's patch (photo pixels x0, y0, w × h), stretched down by s
- * about its top, looked for in the frame (the crop at crop's origin) over
- * shifts of ±r pixels: the best normalized cross-correlation. */
-static match
-find_patch (const mien_image *photo, const mien_image *frame,
-            const mien_rect *crop, int x0, int y0, int w, int h, float s,
-            int r)
-{
-  int hs = (int)lroundf ((float)h * s);
-  size_t n = (size_t)w * (size_t)hs;
-  float *p = malloc (sizeof (float) * n);
-  match best = { -2.0f, 0, 0 };
-  if (p == NULL)
-    return best;
-  double mp = 0.0;
-  for (int y = 0; y < hs; y++)
-    for (int x = 0; x < w; x++)
-      {
-        float v = luma_at (photo, (float)(x0 + x), (float)y0 + (float)y / s);
-        p[(size_t)y * w + x] = v;
-        mp += v;
-      }
-  mp /= (double)n;
-  double sp = 0.0;
-  for (size_t i = 0; i < n; i++)
-    sp += (p[i] - mp) * (p[i] - mp);
-  for (int dy = -r; dy <= r; dy++)
-    for (int dx = -r; dx <= r; dx++)
-      {
-        int fx0 = x0 - crop->x + dx, fy0 = y0 - crop->y + dy;
-        if (fx0 < 0 || fy0 < 0 || fx0 + w > frame->width
-            || fy0 + hs > frame->height)
-          continue;
-        double mf = 0.0, sf = 0.0, sc = 0.0;
-        for (int y = 0; y < hs; y++)
-          for (int x = 0; x < w; x++)
-            mf += mien_test_luma (frame, fx0 + x, fy0 + y);
-        mf /= (double)n;
-        for (int y = 0; y < hs; y++)
-          for (int x = 0; x < w; x++)
-            {
-              double f = mien_test_luma (frame, fx0 + x, fy0 + y) - mf;
-              sf += f * f;
-              sc += f * (p[(size_t)y * w + x] - mp);
-            }
-        float ncc = sf > 0.0 && sp > 0.0 ? (float)(sc / sqrt (sf * sp)) : 0.0f;
-        if (ncc > best.ncc)
-          best = (match){ ncc, dx, dy };
-      }
-  free (p);
-  return best;
-}
-
 static mien_image *
 render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
         int rigid)
@@ -140,24 +73,10 @@ print_cost (mien_animator *anim, mien_generator *rig, const char *name)
   mien_driving c;
   mien_driving_init (&c);
   mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
-  double ms[2][9];
-  for (int i = 0; i < 9; i++)
-    for (int way = 0; way < 2; way++)
-      {
-        struct timespec t0, t1;
-        if (way)
-          setenv ("MIEN_OWN_TEETH_STRETCH", "1", 1);
-        clock_gettime (CLOCK_MONOTONIC, &t0);
-        mien_animator_render_crop (anim, rig, &c, NULL, NULL, NULL);
-        clock_gettime (CLOCK_MONOTONIC, &t1);
-        unsetenv ("MIEN_OWN_TEETH_STRETCH");
-        ms[way][i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3
-                     + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
-      }
-  for (int way = 0; way < 2; way++)
-    qsort (ms[way], 9, sizeof (double), mien_test_cmp_double);
+  double on, off;
+  mien_test_median_ms (anim, rig, &c, "MIEN_OWN_TEETH_STRETCH", &on, &off);
   printf ("%s: surprised crop frame, median of 9: %.1f ms with the teeth "
-          "redrawn rigid, %.1f ms stretched\n", name, ms[0][4], ms[1][4]);
+          "redrawn rigid, %.1f ms stretched\n", name, on, off);
 }
 
 /* The preview's level 2 shows the teeth as the frame the slider's release
@@ -260,11 +179,14 @@ test_rigid (const char *name, const mien_image *photo, const mien_face *face)
         }
       CHECK (mien_test_images_equal (rigid, again),
              "%s %s: a render again is the same", name, what);
-      match m1 = find_patch (photo, rigid, crop, px0, py0, pw, ph, 1.0f, r);
-      match m13 = find_patch (photo, rigid, crop, px0, py0, pw, ph, 1.3f, r);
-      match m16 = find_patch (photo, rigid, crop, px0, py0, pw, ph, 1.6f, r);
-      match old = find_patch (photo, stretched, crop, px0, py0, pw, ph, 1.0f,
-                              r);
+      mien_test_match m1 = mien_test_find_patch (photo, rigid, crop, px0,
+                                                  py0, pw, ph, 1.0f, r);
+      mien_test_match m13 = mien_test_find_patch (photo, rigid, crop, px0,
+                                                   py0, pw, ph, 1.3f, r);
+      mien_test_match m16 = mien_test_find_patch (photo, rigid, crop, px0,
+                                                   py0, pw, ph, 1.6f, r);
+      mien_test_match old = mien_test_find_patch (photo, stretched, crop,
+                                                   px0, py0, pw, ph, 1.0f, r);
       printf ("  %s: the teeth found at %.3f (shift %d, %d), stretched 1.3× "
               "%.3f, 1.6× %.3f; in the stretched frame %.3f\n",
               what, (double)m1.ncc, m1.dx, m1.dy, (double)m13.ncc,

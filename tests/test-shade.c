@@ -349,25 +349,10 @@ print_cost (mien_animator *anim, mien_generator *rig, const char *name)
   mien_driving c;
   mien_driving_init (&c);
   mien_driving_add_preset (&c, MIEN_PRESET_ANGRY, 1.0f);
-  double ms[2][9];
-  for (int i = 0; i < 9; i++)
-    for (int way = 0; way < 2; way++)
-      {
-        struct timespec t0, t1;
-        if (way)
-          setenv ("MIEN_SHADE_GRID", "1", 1);
-        clock_gettime (CLOCK_MONOTONIC, &t0);
-        mien_animator_render_crop (anim, rig, &c, NULL, NULL, NULL);
-        clock_gettime (CLOCK_MONOTONIC, &t1);
-        unsetenv ("MIEN_SHADE_GRID");
-        ms[way][i] = (double)(t1.tv_sec - t0.tv_sec) * 1e3
-                     + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
-      }
-  for (int way = 0; way < 2; way++)
-    qsort (ms[way], 9, sizeof (double), mien_test_cmp_double);
+  double on, off;
+  mien_test_median_ms (anim, rig, &c, "MIEN_SHADE_GRID", &on, &off);
   printf ("%s: angry crop frame, median of 9: %.1f ms with the shading at "
-          "the frame's resolution, %.1f ms with the grid's\n", name,
-          ms[0][4], ms[1][4]);
+          "the frame's resolution, %.1f ms with the grid's\n", name, on, off);
 }
 
 static void
