@@ -167,6 +167,13 @@ void mien_animator_own_teeth_paint (mien_animator *anim, mien_image *out,
  * outline onto the lower lip, gives way to it by that share. */
 float mien_animator_own_teeth_share (mien_animator *anim);
 void mien_animator_own_teeth_free (mien_animator *anim);
+/* After the mouth: each raised brow's zone (the brow, then the lid's skin
+ * down to the upper lid) drawn again from the photo, the brow rigid and
+ * the lid's stretch spread evenly (mien-animator-brows.c), on out, a frame
+ * of the crop at `scale`, of which only region r is written. */
+mien_status mien_animator_brows_paint (mien_animator *anim, mien_image *out,
+                                       float scale, mien_rect r,
+                                       mien_error *err);
 
 /* Where the frame shows the photo's grid point p: the x with x + F(x) = p
  * (Newton's method with the field's finite-difference Jacobian; the

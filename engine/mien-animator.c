@@ -423,7 +423,9 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   mien_rect whole = { 0, 0, anim->crop.width, anim->crop.height };
   mien_animator_mouth_paint (anim, anim->crop_out, 1.0f, whole);
   mien_animator_own_teeth_paint (anim, anim->crop_out, 1.0f, whole);
-  st = mien_animator_shade_paint (anim, anim->crop_out, 1.0f, whole, err);
+  st = mien_animator_brows_paint (anim, anim->crop_out, 1.0f, whole, err);
+  if (st == MIEN_OK)
+    st = mien_animator_shade_paint (anim, anim->crop_out, 1.0f, whole, err);
   if (st == MIEN_OK && move_irises)
     st = mien_animator_gaze_move (
         anim, anim->crop_out, 1.0f,
@@ -569,7 +571,9 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   float scale = (float)size.width / (float)anim->crop.width;
   mien_animator_mouth_paint (anim, dst, scale, r);
   mien_animator_own_teeth_paint (anim, dst, scale, r);
-  st = mien_animator_shade_paint (anim, dst, scale, r, err);
+  st = mien_animator_brows_paint (anim, dst, scale, r, err);
+  if (st == MIEN_OK)
+    st = mien_animator_shade_paint (anim, dst, scale, r, err);
   /* The irises at the level: the landmarks scaled to its pixels. */
   if (st == MIEN_OK && move_irises)
     st = mien_animator_gaze_move (anim, dst,

@@ -8,12 +8,14 @@ each preset by mien-render (--crop-only), with the grid's paint alone
 twice enlarged. Rows: photo / face / preset; columns: before, after.
 
 Usage: scripts/mouth-hd-sheet.py [--before-env VAR=VALUE] [--presets A,B]
-           [--mouth-box] BUILD OUT.jpg [PHOTO:FACE ...]
+           [--mouth-box | --brows] BUILD OUT.jpg [PHOTO:FACE ...]
        (default: sample6:2 sample3:0 sample1:1; presets surprised and
        viseme-a; the "before" column with MIEN_MOUTH_GRID=1, or with the
        variable --before-env names, e.g. MIEN_MOUTH_NO_TEETH=1; with
        --mouth-box the shown box is 1.8 times the mouth's width, at least
-       240 pixels, scaled to 480 pixels wide, for faces of any size)"""
+       240 pixels, scaled to 480 pixels wide, for faces of any size; with
+       --brows the box is the brows and eyes instead, 1.3 times their
+       width; presets may be AU lists such as 1=5,2=5, separated by ';')"""
 import json
 import os
 import subprocess
@@ -28,16 +30,19 @@ BOX = 240  # photo pixels about the mouth, shown at 2x
 
 def main():
     args = sys.argv[1:]
-    before_env, presets, mouth_box = "MIEN_MOUTH_GRID=1", PRESETS, False
+    before_env, presets, mouth_box, brows = ("MIEN_MOUTH_GRID=1", PRESETS,
+                                             False, False)
     while args and args[0].startswith("--"):
-        if args[0] == "--mouth-box":
+        if args[0] in ("--mouth-box", "--brows"):
             mouth_box = True
+            brows = args[0] == "--brows"
             args = args[1:]
             continue
         if args[0] == "--before-env" and len(args) > 1:
             before_env = args[1]
         elif args[0] == "--presets" and len(args) > 1:
-            presets = args[1].split(",")
+            # ';' separates them where one is an AU list (1=5,2=5).
+            presets = args[1].split(";" if ";" in args[1] else ",")
         else:
             print(__doc__)
             return 2
@@ -68,8 +73,10 @@ def main():
                     env = dict(os.environ)
                     if grid:
                         env[before_var] = before_value
-                    subprocess.run([render, big, "-f", face, "-p", preset,
-                                    "--crop-only", "-q", "-o", path],
+                    expr = (["--au", preset] if "=" in preset
+                            else ["-p", preset])
+                    subprocess.run([render, big, "-f", face] + expr
+                                   + ["--crop-only", "-q", "-o", path],
                                    env=env, check=True)
                     tiles.append(Image.open(path).convert("RGB"))
                 # The mouth: the centre of the inner lips found on the crop.
@@ -86,6 +93,12 @@ def main():
                 side = BOX
                 if mouth_box:
                     side = max(BOX, 1.8 * abs(lm[64][0] - lm[60][0]))
+                if brows:
+                    pts = lm[17:27] + lm[36:48]
+                    cx = sum(p[0] for p in pts) / len(pts)
+                    cy = sum(p[1] for p in pts) / len(pts)
+                    side = max(BOX, 1.3 * (max(p[0] for p in pts)
+                                           - min(p[0] for p in pts)))
                 box = (int(cx - side / 2), int(cy - side * 0.35),
                        int(cx + side / 2), int(cy + side * 0.35))
                 size = (2 * (box[2] - box[0]), 2 * (box[3] - box[1]))
