@@ -56,14 +56,6 @@
 #define STRETCH_FROM 1.05f
 #define STRETCH_FULL 1.25f
 
-static float
-smooth01 (float lo, float hi, float v)
-{
-  float t = (v - lo) / (hi - lo);
-  t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-  return t * t * (3.0f - 2.0f * t);
-}
-
 /* The height v of a polyline given as n (u, v) points sorted by u, at u:
  * linear between, flat beyond its ends. */
 static float
@@ -151,17 +143,8 @@ zone_frame (const mien_animator *anim, int side, mien_point e, float iod,
              - (zn->brow_moved[2].y + below);
   if (!(h0 > 0.5f) || !(h1 > 0.0f))
     return 0;
-  zn->fade = smooth01 (STRETCH_FROM, STRETCH_FULL, h1 / h0);
+  zn->fade = mien_animator_smooth01 (STRETCH_FROM, STRETCH_FULL, h1 / h0);
   return zn->fade > 0.0f;
-}
-
-/* The photo's grid point that a similarity (z, t) carries to g. */
-static mien_point
-similarity_source (mien_point z, mien_point t, mien_point g)
-{
-  float d = z.x * z.x + z.y * z.y;
-  float gx = g.x - t.x, gy = g.y - t.y;
-  return (mien_point){ (z.x * gx + z.y * gy) / d, (z.x * gy - z.y * gx) / d };
 }
 
 typedef struct {
@@ -194,9 +177,11 @@ brow_rows (void *user_data, int begin, int end)
           mien_point uv = upright (g, e);
           /* Along the brow: full over it and a little beyond its ends,
            * fading out further out. */
-          float w_lat = smooth01 (ua, zn->u_lo - FULL_BEYOND * ulen, uv.x)
-                        * (1.0f - smooth01 (zn->u_hi + FULL_BEYOND * ulen, ub,
-                                            uv.x));
+          float w_lat
+              = mien_animator_smooth01 (ua, zn->u_lo - FULL_BEYOND * ulen,
+                                        uv.x)
+                * (1.0f - mien_animator_smooth01 (
+                       zn->u_hi + FULL_BEYOND * ulen, ub, uv.x));
           if (!(w_lat > 0.0f))
             continue;
           float vb_m = line_at (zn->brow_moved, 5, uv.x);
@@ -206,9 +191,10 @@ brow_rows (void *user_data, int begin, int end)
             continue;
           /* Above the brow: fading in over the top half of the band above
            * it. */
-          float w_top = smooth01 (vb_m - above, vb_m - 0.5f * above, uv.y);
+          float w_top = mien_animator_smooth01 (vb_m - above,
+                                                vb_m - 0.5f * above, uv.y);
           /* The brow piece: rigid. */
-          mien_point s = similarity_source (zn->z, zn->t, g);
+          mien_point s = mien_animator_similarity_source (zn->z, zn->t, g);
           float w_bot = 1.0f;
           if (uv.y > band_m)
             {
@@ -219,14 +205,14 @@ brow_rows (void *user_data, int begin, int end)
               float t = (uv.y - band_m) / (vl_m - band_m);
               /* The photo's point the brow piece brings to its lower edge
                * above this pixel: the lid's skin starts there. */
-              mien_point edge = similarity_source (
+              mien_point edge = mien_animator_similarity_source (
                   zn->z, zn->t, from_upright ((mien_point){ uv.x, band_m }, e));
               float v0 = upright (edge, e).y;
               suv.y = v0 + t * (vl_s - v0);
               s = from_upright (suv, e);
               /* Towards the lashes, where the field and this map agree,
                * back to the field. */
-              w_bot = 1.0f - smooth01 (0.7f, 1.0f, t);
+              w_bot = 1.0f - mien_animator_smooth01 (0.7f, 1.0f, t);
             }
           float w = zn->fade * w_lat * w_top * w_bot;
           if (!(w > 1e-4f))

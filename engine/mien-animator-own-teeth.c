@@ -81,14 +81,6 @@ _Static_assert (N_OUTLINE == sizeof ((mien_own_teeth *)0)->outline
 static const float rig_cavity[3] = { 0.24f * 0.75f, 0.10f * 0.75f,
                                      0.09f * 0.75f };
 
-static float
-smooth01 (float lo, float hi, float v)
-{
-  float t = (v - lo) / (hi - lo);
-  t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-  return t * t * (3.0f - 2.0f * t);
-}
-
 /* The inner lips' outline: the upper chain 60-61-62-63-64 and the lower
  * 64-65-66-67-60, each a Catmull-Rom spline through its five points
  * (the ends' tangents towards their one neighbour, so the corners stay
@@ -107,9 +99,11 @@ lip_outline (const mien_point p[8], mien_point out[N_OUTLINE])
         {
           mien_point p1 = p[k[s]], p2 = p[k[s + 1]];
           mien_point p0 = s > 0 ? p[k[s - 1]]
-                                : (mien_point){ 2 * p1.x - p2.x, 2 * p1.y - p2.y };
+                                : (mien_point){ 2 * p1.x - p2.x,
+                                                2 * p1.y - p2.y };
           mien_point p3 = s < 3 ? p[k[s + 2]]
-                                : (mien_point){ 2 * p2.x - p1.x, 2 * p2.y - p1.y };
+                                : (mien_point){ 2 * p2.x - p1.x,
+                                                2 * p2.y - p1.y };
           for (int i = 0; i < PER_SEG; i++)
             {
               float t = (float)i / (float)PER_SEG, t2 = t * t, t3 = t2 * t;
@@ -446,8 +440,9 @@ measure_photo (mien_animator *anim)
       {
         size_t i = (size_t)y * w + x;
         const float *c = rgb + 3 * i;
-        float t = smooth01 (TEETH_LUMA_LO, TEETH_LUMA_HI, luma3 (c) / bright)
-                  * (1.0f - smooth01 (TEETH_RED_LO, TEETH_RED_HI,
+        float t = mien_animator_smooth01 (TEETH_LUMA_LO, TEETH_LUMA_HI,
+                                          luma3 (c) / bright)
+                  * (1.0f - mien_animator_smooth01 (TEETH_RED_LO, TEETH_RED_HI,
                                       redness (c) / q_lip));
         teeth[i] = t;
       }
@@ -592,8 +587,8 @@ measure_photo (mien_animator *anim)
   window_extreme (split, end_s, w, rc, 0);
   /* A row of teeth, not a pale lip: over the mouth's middle third, most
    * columns have a run of teeth that begins in the upper third of the
-   * inner lips (or above it). (sample1's purple lips, closed, have a highlight that
-   * photo_mouth_open takes for an opening.) */
+   * inner lips (or above it). (sample1's purple lips, closed, have a
+   * highlight that photo_mouth_open takes for an opening.) */
   int a_col = (int)(in_pts[0].x + (in_pts[4].x - in_pts[0].x) / 3.0f);
   int b_col = (int)(in_pts[0].x + 2.0f * (in_pts[4].x - in_pts[0].x) / 3.0f);
   int n_mid = 0, n_row = 0;
@@ -640,9 +635,10 @@ measure_photo (mien_animator *anim)
           for (int k = -(w / 40 + 1); k <= w / 40 + 1; k++)
             if (xn + k >= 0 && xn + k < w && last[xn + k] >= 0.0f)
               t = fminf (t, last[xn + k]);
-          start_f[x] = (t < 1e29f ? t : (float)h) - fmaxf (1.0f, 0.04f * (float)h);
-          win[x] = 1.0f - smooth01 (0.06f * (float)w, 0.15f * (float)w,
-                                    (float)d);
+          start_f[x] = (t < 1e29f ? t : (float)h)
+                       - fmaxf (1.0f, 0.04f * (float)h);
+          win[x] = 1.0f - mien_animator_smooth01 (0.06f * (float)w,
+                                                  0.15f * (float)w, (float)d);
         }
     }
   for (int y = 0; y < h; y++)
@@ -654,12 +650,14 @@ measure_photo (mien_animator *anim)
          * edge. */
         float up = 0.0f;
         if (split[x] >= 0.0f)
-          up = win[x] * smooth01 (-1.0f, 1.0f, split[x] + 1.0f - yc)
-               * smooth01 (-1.0f, 1.0f, yc - start_f[x]);
+          up = win[x] * mien_animator_smooth01 (-1.0f, 1.0f, split[x] + 1.0f - yc)
+               * mien_animator_smooth01 (-1.0f, 1.0f, yc - start_f[x]);
         up = fmaxf (up * cov[i], 0.0f);
         /* The lower row: its teeth below the split. */
         float lo = split_s[x] < (float)h
-                       ? inner[i] * teeth[i] * smooth01 (-1.0f, 1.0f, yc - split_s[x])
+                       ? inner[i] * teeth[i]
+                             * mien_animator_smooth01 (-1.0f, 1.0f,
+                                                       yc - split_s[x])
                        : 0.0f;
         upper[i] = up;
         lower[i] = lo * (1.0f - up);
@@ -739,15 +737,6 @@ anchor_to_lip (const mien_animator *anim, const mien_point moved[8],
   t->y = b.y - (z.x * a.y + z.y * a.x);
 }
 
-/* The photo's grid point that a similarity (z, t) carries to g. */
-static mien_point
-similarity_source (mien_point z, mien_point t, mien_point g)
-{
-  float d = z.x * z.x + z.y * z.y;
-  float gx = g.x - t.x, gy = g.y - t.y;
-  return (mien_point){ (z.x * gx + z.y * gy) / d, (z.x * gy - z.y * gx) / d };
-}
-
 /* This frame's share of the redrawn inside (0: none), and the inner
  * lips' eight points where the frame shows them (moved) and the face's
  * inter-ocular distance in grid pixels. Measures the photo on the first
@@ -789,7 +778,7 @@ frame_fade (mien_animator *anim, mien_point moved[8], float *iod_out)
       grow = fmaxf (grow, (h1 - h0) * IOD_MM / iod);
     }
   *iod_out = iod;
-  return smooth01 (GROW_FROM_MM, GROW_FULL_MM, grow);
+  return mien_animator_smooth01 (GROW_FROM_MM, GROW_FULL_MM, grow);
 }
 
 float
@@ -886,7 +875,8 @@ mien_animator_own_teeth_paint (mien_animator *anim, mien_image *out,
   int xb = bx + bw < r.x + r.width ? bx + bw : r.x + r.width;
   int yb = by + bh < r.y + r.height ? by + bh : r.y + r.height;
   xa = xa < 0 ? 0 : xa, ya = ya < 0 ? 0 : ya;
-  xb = xb > out->width ? out->width : xb, yb = yb > out->height ? out->height : yb;
+  xb = xb > out->width ? out->width : xb;
+  yb = yb > out->height ? out->height : yb;
   for (int y = ya; y < yb; y++)
     {
       float *row = mien_image_row (out, y);
@@ -899,9 +889,11 @@ mien_animator_own_teeth_paint (mien_animator *anim, mien_image *out,
                            ((float)y + 0.5f) / k - 0.5f };
           /* The photo's points the two rows bring here, pixel centres. */
           mien_point su = mien_headshot_from_grid (
-              &anim->crop, MIEN_LOW_RES, similarity_source (zu, tu, g));
+              &anim->crop, MIEN_LOW_RES,
+              mien_animator_similarity_source (zu, tu, g));
           mien_point sl = mien_headshot_from_grid (
-              &anim->crop, MIEN_LOW_RES, similarity_source (zl, tl, g));
+              &anim->crop, MIEN_LOW_RES,
+              mien_animator_similarity_source (zl, tl, g));
           su.x -= 0.5f, su.y -= 0.5f, sl.x -= 0.5f, sl.y -= 0.5f;
           float wu = map_at (o, o->upper, su.x, su.y);
           float wl = map_at (o, o->lower, sl.x, sl.y);

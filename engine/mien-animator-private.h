@@ -146,9 +146,25 @@ float mien_animator_teeth_sample (const mien_animator *anim, float gx,
 int mien_animator_teeth_photo (mien_animator *anim, float *iod_grid,
                                mien_point *axis);
 /* The similarity z·a + t (z complex: scale and rotation) that carries the
- * points a onto b best in least squares. */
+ * points a onto b best in least squares; and the point that it carries to
+ * g (its inverse at g). */
 void mien_animator_fit_similarity (const mien_point *a, const mien_point *b,
                                    int n, mien_point *z, mien_point *t);
+static inline mien_point
+mien_animator_similarity_source (mien_point z, mien_point t, mien_point g)
+{
+  float d = z.x * z.x + z.y * z.y;
+  float gx = g.x - t.x, gy = g.y - t.y;
+  return (mien_point){ (z.x * gx + z.y * gy) / d, (z.x * gy - z.y * gx) / d };
+}
+/* Smoothstep: 0 at lo, 1 at hi, clamped. */
+static inline float
+mien_animator_smooth01 (float lo, float hi, float v)
+{
+  float t = (v - lo) / (hi - lo);
+  t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+  return t * t * (3.0f - 2.0f * t);
+}
 /* The mouth's measures of the photo, once per animator: the tongue's
  * colour (mouth_tongue) and the photo's noise about the mouth; and the
  * grain, a deterministic unit-variance value per pixel of a level. */

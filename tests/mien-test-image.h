@@ -268,3 +268,14 @@ mien_test_find_patch (const mien_image *photo, const mien_image *frame,
   free (p);
   return best;
 }
+
+/* The face's inter-ocular distance: between its eyes' landmark means. */
+static inline float
+mien_test_iod (const mien_face *f)
+{
+  float ex = 0, ey = 0, fx = 0, fy = 0;
+  for (int i = 0; i < 6; i++)
+    ex += f->landmarks[36 + i].x / 6, ey += f->landmarks[36 + i].y / 6,
+        fx += f->landmarks[42 + i].x / 6, fy += f->landmarks[42 + i].y / 6;
+  return hypotf (fx - ex, fy - ey);
+}

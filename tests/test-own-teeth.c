@@ -47,16 +47,6 @@
 #include "mien-rig.h"
 #include "mien-test-image.h"
 
-static float
-iod_of (const mien_face *f)
-{
-  float ex = 0, ey = 0, fx = 0, fy = 0;
-  for (int i = 0; i < 6; i++)
-    ex += f->landmarks[36 + i].x / 6, ey += f->landmarks[36 + i].y / 6,
-        fx += f->landmarks[42 + i].x / 6, fy += f->landmarks[42 + i].y / 6;
-  return hypotf (fx - ex, fy - ey);
-}
-
 static mien_image *
 render (mien_animator *anim, mien_generator *rig, const mien_driving *c,
         int rigid)
@@ -147,7 +137,7 @@ test_rigid (const char *name, const mien_image *photo, const mien_face *face)
       return;
     }
   const mien_rect *crop = mien_animator_get_crop (anim);
-  float iod = iod_of (face);
+  float iod = mien_test_iod (face);
   const mien_point *lm = face->landmarks;
   float top = (lm[61].y + lm[62].y + lm[63].y) / 3.0f;
   float mid = (lm[61].x + lm[62].x + lm[63].x) / 3.0f;

@@ -386,11 +386,7 @@ test_animator (const mien_image *photo, const mien_face *face,
    * pixel: the brows' and eyes' box, grown by 0.3 of the inter-ocular
    * distance, is left out (test-brows checks it). */
   const mien_point *lm = face->landmarks;
-  float ex = 0, ey = 0, fx = 0, fy = 0;
-  for (int i = 0; i < 6; i++)
-    ex += lm[36 + i].x / 6, ey += lm[36 + i].y / 6, fx += lm[42 + i].x / 6,
-        fy += lm[42 + i].y / 6;
-  float gw = 0.3f * hypotf (fx - ex, fy - ey);
+  float gw = 0.3f * mien_test_iod (face);
   float lf = (float)sk.width / (float)cr->width;
   float w0x = 1e30f, w0y = 1e30f, w1x = -1e30f, w1y = -1e30f;
   for (int i = 17; i < 48; i++)
