@@ -119,9 +119,10 @@ lip_outline (const mien_point p[8], mien_point out[N_OUTLINE])
     }
 }
 
-/* The frame's outline smoothed along each chain (8 passes of 1-2-1, the
- * corners held): the rig's field opens the jaw in steps of its grid, and
- * the outline carried through it zigzags by about a grid pixel. */
+/* The frame's outline (grid pixels) smoothed along each chain (8 passes
+ * of 1-2-1, the corners held): the rig's field opens the jaw in steps of
+ * its grid, and the outline carried through it zigzags by about a grid
+ * pixel. */
 static void
 smooth_chains (mien_point o[N_OUTLINE])
 {
@@ -702,23 +703,6 @@ map_at (const mien_own_teeth *o, const float *map, float x, float y)
   return s;
 }
 
-/* The similarity carrying the photo's grid landmarks first … first + n − 1
- * to where the field shows them. 0 where it is degenerate. */
-static int
-carried_similarity (const mien_animator *anim, int first, int n,
-                    mien_point *z, mien_point *t)
-{
-  mien_point src[16], dst[16];
-  for (int i = 0; i < n; i++)
-    {
-      src[i] = anim->grid_landmarks[first + i];
-      dst[i] = mien_animator_forward_grid_point (anim->gen_out.field, src[i]);
-    }
-  mien_animator_fit_similarity (src, dst, n, z, t);
-  return isfinite (z->x) && isfinite (z->y) && isfinite (t->x)
-         && isfinite (t->y) && z->x * z->x + z->y * z->y > 0.01f;
-}
-
 /* The translation t of a similarity z·p + t that carries the middle of
  * the photo's inner-lip points 60 + first … 60 + first + 2 to the middle
  * of where the frame shows them (moved). */
@@ -737,13 +721,11 @@ anchor_to_lip (const mien_animator *anim, const mien_point moved[8],
   t->y = b.y - (z.x * a.y + z.y * a.x);
 }
 
-/* This frame's share of the redrawn inside (0: none), and the inner
- * lips' eight points where the frame shows them (moved) and the face's
- * inter-ocular distance in grid pixels. Measures the photo on the first
- * call. */
-static float
-frame_fade (mien_animator *anim, mien_point moved[8], float *iod_out)
+void
+mien_animator_own_teeth_frame (mien_animator *anim)
 {
+  mien_own_teeth *o = &anim->own_teeth;
+  o->fade = 0.0f;
   const char *grid_only = getenv ("MIEN_MOUTH_GRID");
   const char *stretch = getenv ("MIEN_OWN_TEETH_STRETCH");
   const mien_image *field = anim->gen_out.field;
@@ -751,18 +733,18 @@ frame_fade (mien_animator *anim, mien_point moved[8], float *iod_out)
       || (grid_only && strcmp (grid_only, "1") == 0)
       || (stretch && strcmp (stretch, "1") == 0) || field == NULL
       || field->channels != 2 || anim->photo->channels < 3)
-    return 0.0f;
+    return;
   float iod;
   mien_point axis;
   if (!mien_animator_teeth_photo (anim, &iod, &axis) || !anim->teeth.photo_open)
-    return 0.0f;
-  if (anim->own_teeth.state < 0)
+    return;
+  if (o->state < 0)
     measure_photo (anim);
-  const mien_own_teeth *o = &anim->own_teeth;
   if (o->state != 1)
-    return 0.0f;
+    return;
   /* How much the opening grew over the photo's along the face's vertical
    * (the three middle pairs, mm). */
+  mien_point moved[8];
   for (int i = 0; i < 8; i++)
     moved[i] = mien_animator_forward_grid_point (field, o->inner[i]);
   static const int pairs[3][2] = { { 1, 7 }, { 2, 6 }, { 3, 5 } };
@@ -777,52 +759,50 @@ frame_fade (mien_animator *anim, mien_point moved[8], float *iod_out)
                  + (moved[pairs[k][1]].y - moved[pairs[k][0]].y) * down.y;
       grow = fmaxf (grow, (h1 - h0) * IOD_MM / iod);
     }
-  *iod_out = iod;
-  return mien_animator_smooth01 (GROW_FROM_MM, GROW_FULL_MM, grow);
+  float fade = mien_animator_smooth01 (GROW_FROM_MM, GROW_FULL_MM, grow);
+  if (!(fade > 0.0f))
+    return;
+  /* Each row turns and scales with its bone (the nose's landmarks for the
+   * upper, the chin's for the lower) and is carried with its own lip's
+   * middle (61-63, 65-67): the rig moves both lips apart as the mouth
+   * opens, and teeth carried by the skull alone went under the lowered
+   * upper lip. */
+  if (!mien_animator_carried_similarity (anim, 27, 9, &o->zu, &o->tu)
+      || !mien_animator_carried_similarity (anim, 5, 7, &o->zl, &o->tl))
+    return;
+  anchor_to_lip (anim, moved, 1, o->zu, &o->tu);
+  anchor_to_lip (anim, moved, 5, o->zl, &o->tl);
+  /* The outline carried through the field, in grid pixels. */
+  for (int i = 0; i < N_OUTLINE; i++)
+    o->moved_outline[i] = mien_animator_forward_grid_point (field,
+                                                            o->outline[i]);
+  smooth_chains (o->moved_outline);
+  o->iod = iod;
+  o->fade = fade;
 }
 
 float
-mien_animator_own_teeth_share (mien_animator *anim)
+mien_animator_own_teeth_share (const mien_animator *anim)
 {
-  mien_point moved[8];
-  float iod;
-  return frame_fade (anim, moved, &iod);
+  return anim->own_teeth.fade;
 }
 
 void
 mien_animator_own_teeth_paint (mien_animator *anim, mien_image *out,
                                float scale, mien_rect r)
 {
-  mien_point moved[8];
-  float iod;
-  if (out->channels < 3)
-    return;
-  float fade = frame_fade (anim, moved, &iod);
-  if (!(fade > 0.0f))
-    return;
   const mien_own_teeth *o = &anim->own_teeth;
-  const mien_image *field = anim->gen_out.field;
-  /* Each row turns and scales with its bone (the nose's landmarks for the
-   * upper, the chin's for the lower) and is carried with its own lip's
-   * middle (61-63, 65-67): the rig moves both lips apart as the mouth
-   * opens, and teeth carried by the skull alone went under the lowered
-   * upper lip. */
-  mien_point zu, tu, zl, tl;
-  if (!carried_similarity (anim, 27, 9, &zu, &tu)
-      || !carried_similarity (anim, 5, 7, &zl, &tl))
+  float fade = o->fade, iod = o->iod;
+  if (!(fade > 0.0f) || out->channels < 3)
     return;
-  anchor_to_lip (anim, moved, 1, zu, &tu);
-  anchor_to_lip (anim, moved, 5, zl, &tl);
+  mien_point zu = o->zu, tu = o->tu, zl = o->zl, tl = o->tl;
   /* The moved outline in out's pixel-corner coordinates: grid point g is
    * at (g + 0.5)·k, k out pixels a grid pixel. */
   float k = scale * (float)anim->crop.width / (float)MIEN_LOW_RES;
   mien_point outline[N_OUTLINE];
   for (int i = 0; i < N_OUTLINE; i++)
-    {
-      mien_point g = mien_animator_forward_grid_point (field, o->outline[i]);
-      outline[i] = (mien_point){ (g.x + 0.5f) * k, (g.y + 0.5f) * k };
-    }
-  smooth_chains (outline);
+    outline[i] = (mien_point){ (o->moved_outline[i].x + 0.5f) * k,
+                               (o->moved_outline[i].y + 0.5f) * k };
   float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
   for (int i = 0; i < N_OUTLINE; i++)
     {

@@ -49,6 +49,14 @@ typedef struct mien_own_teeth {
   mien_point inner[8];
   /* Their smooth outline (grid), which the frame carries with the field. */
   mien_point outline[64];
+  /* This frame (mien_animator_own_teeth_frame): the share of the redrawn
+   * inside (0: none), the outline where the field carries it (grid), the
+   * rows' similarities (grid to grid: the upper and the lower teeth) and
+   * the inter-ocular distance (grid). */
+  float fade;
+  mien_point moved_outline[64];
+  mien_point zu, tu, zl, tl;
+  float iod;
 } mien_own_teeth;
 
 struct mien_animator {
@@ -150,6 +158,11 @@ int mien_animator_teeth_photo (mien_animator *anim, float *iod_grid,
  * g (its inverse at g). */
 void mien_animator_fit_similarity (const mien_point *a, const mien_point *b,
                                    int n, mien_point *z, mien_point *t);
+/* The similarity that carries the photo's grid landmarks first … first +
+ * n − 1 (n ≤ 16) to where this frame's field shows them; 0 where it is
+ * degenerate. */
+int mien_animator_carried_similarity (const mien_animator *anim, int first,
+                                      int n, mien_point *z, mien_point *t);
 static inline mien_point
 mien_animator_similarity_source (mien_point z, mien_point t, mien_point g)
 {
@@ -171,17 +184,20 @@ mien_animator_smooth01 (float lo, float hi, float v)
 void mien_animator_mouth_tongue (mien_animator *anim);
 float mien_animator_mouth_noise (mien_animator *anim);
 float mien_animator_grain_at (int x, int y, int level_key);
-/* After the mouth's paint: where the photo shows its own teeth and the
- * mouth opens, those teeth redrawn rigid (the upper row with the skull,
- * the lower with the jaw) in the opening, on out, a frame of the crop at
- * `scale`, of which only region r is written. Forgetting the photo's
- * measures: _reset (a new animator) and _free. */
+/* The photo's own teeth kept rigid (mien-animator-own-teeth.c). After
+ * the generator, once a frame: where the photo shows its own teeth and
+ * the mouth opens, where they go (the photo measured on the first call).
+ * After the mouth's paint: those teeth redrawn rigid (the upper row with
+ * its lip and the skull's turn, the lower with its lip and the jaw's) in
+ * the opening, on out, a frame of the crop at `scale`, of which only
+ * region r is written. _free forgets the photo's measures. */
+void mien_animator_own_teeth_frame (mien_animator *anim);
 void mien_animator_own_teeth_paint (mien_animator *anim, mien_image *out,
                                     float scale, mien_rect r);
 /* This frame's share of that redrawn inside (0 … 1; 0: none): the rig's
  * interior paint, whose staircase of grid cells reaches past the smooth
  * outline onto the lower lip, gives way to it by that share. */
-float mien_animator_own_teeth_share (mien_animator *anim);
+float mien_animator_own_teeth_share (const mien_animator *anim);
 void mien_animator_own_teeth_free (mien_animator *anim);
 /* After the mouth: each raised brow's zone (the brow, then the lid's skin
  * down to the upper lid) drawn again from the photo, the brow rigid and

@@ -438,6 +438,23 @@ grid_to_mm (v2 z, v2 t, v2 o, v2 e, float s, float row_x[3], float row_y[3])
 }
 
 int
+mien_animator_carried_similarity (const mien_animator *anim, int first, int n,
+                                  mien_point *z, mien_point *t)
+{
+  mien_point src[16], dst[16];
+  if (n < 2 || n > 16)
+    return 0;
+  for (int i = 0; i < n; i++)
+    {
+      src[i] = anim->grid_landmarks[first + i];
+      dst[i] = mien_animator_forward_grid_point (anim->gen_out.field, src[i]);
+    }
+  mien_animator_fit_similarity (src, dst, n, z, t);
+  return isfinite (z->x) && isfinite (z->y) && isfinite (t->x)
+         && isfinite (t->y) && z->x * z->x + z->y * z->y > 0.01f;
+}
+
+int
 mien_animator_teeth_photo (mien_animator *anim, float *iod_grid,
                            mien_point *axis)
 {
@@ -491,18 +508,8 @@ mien_animator_teeth_frame (mien_animator *anim)
                     + lm (anim, 67).y) };
   float s = IOD_MM / iod;
   /* The upper face: where the frame shows the nose's nine landmarks. */
-  v2 src[9], dst[9];
-  for (int i = 0; i < 9; i++)
-    {
-      src[i] = lm (anim, 27 + i);
-      mien_point q = mien_animator_forward_grid_point (
-          field, anim->grid_landmarks[27 + i]);
-      dst[i] = (v2){ q.x, q.y };
-    }
   v2 z, tr;
-  mien_animator_fit_similarity (src, dst, 9, &z, &tr);
-  if (!isfinite (z.x) || !isfinite (z.y) || !isfinite (tr.x)
-      || !isfinite (tr.y) || !(z.x * z.x + z.y * z.y > 0.01f))
+  if (!mien_animator_carried_similarity (anim, 27, 9, &z, &tr))
     return;
   grid_to_mm (z, tr, m, e, s, t->to_x, t->to_y);
   t->mm_per_grid = s / sqrtf (z.x * z.x + z.y * z.y);

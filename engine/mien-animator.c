@@ -391,6 +391,7 @@ compose_refined (mien_animator *anim, mien_status st, mien_error *err)
       = mien_animator_shade_refined (anim, anim->gen_out.refined, err);
   anim->composed_from = ref ? mien_animator_mouth_refined (anim, ref, err)
                             : NULL;
+  mien_animator_own_teeth_frame (anim);
   return anim->composed_from;
 }
 

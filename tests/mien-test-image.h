@@ -279,3 +279,52 @@ mien_test_iod (const mien_face *f)
         fx += f->landmarks[42 + i].x / 6, fy += f->landmarks[42 + i].y / 6;
   return hypotf (fx - ex, fy - ey);
 }
+
+/* How near preview level `level` is to the full frame (full, the crop's)
+ * area-averaged to it about region (crop pixels): the mean |level −
+ * average| over its samples, with c rendered as it is (d[0]) and with the
+ * environment variable `off` set to "1" (d[1]). 0 after a failed CHECK. */
+static inline int
+mien_test_level_distance (mien_animator *anim, mien_generator *gen,
+                          const mien_driving *c, int level,
+                          const mien_image *full, mien_rect region,
+                          const char *off, double d[2])
+{
+  mien_error err = { 0 };
+  mien_level_size ls = mien_animator_get_level_size (anim, level);
+  float f = (float)ls.width / (float)full->width;
+  mien_image *avg = mien_image_new (ls.width, ls.height, 3, &err);
+  mien_image *lv[2] = { NULL, NULL };
+  for (int way = 0; way < 2; way++)
+    {
+      if (way == 1)
+        setenv (off, "1", 1);
+      const mien_image *l = NULL;
+      CHECK (mien_animator_render_preview (anim, gen, c, level, NULL, &l,
+                                           &err) == MIEN_OK,
+             "%s", err.message);
+      unsetenv (off);
+      lv[way] = l ? mien_image_copy (l, &err) : NULL;
+    }
+  int ok = avg && lv[0] && lv[1]
+           && mien_downsample_area (full, avg, NULL, &err) == MIEN_OK;
+  CHECK (ok, "level %d: %s", level, err.message);
+  int m = 0;
+  d[0] = d[1] = 0.0;
+  for (int y = (int)(region.y * f);
+       ok && y < (int)((region.y + region.height) * f) && y < ls.height; y++)
+    for (int x = (int)(region.x * f);
+         x < (int)((region.x + region.width) * f) && x < ls.width; x++)
+      for (int ch = 0; ch < 3; ch++, m++)
+        {
+          float a = mien_image_row (avg, y)[(size_t)x * 3 + ch];
+          for (int way = 0; way < 2; way++)
+            d[way] += fabs (mien_image_row (lv[way], y)[(size_t)x * 3 + ch]
+                            - a);
+        }
+  d[0] /= m ? m : 1, d[1] /= m ? m : 1;
+  mien_image_free (avg);
+  mien_image_free (lv[0]);
+  mien_image_free (lv[1]);
+  return ok && m > 0;
+}

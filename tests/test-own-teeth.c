@@ -77,49 +77,15 @@ static void
 check_level2 (mien_animator *anim, mien_generator *rig, const mien_driving *c,
               const mien_image *full, mien_rect region, const char *name)
 {
-  mien_error err = { 0 };
-  mien_level_size ls = mien_animator_get_level_size (anim, 2);
-  float f = (float)ls.width / (float)full->width;
-  mien_image *avg = mien_image_new (ls.width, ls.height, 3, &err);
-  mien_image *lv[2] = { NULL, NULL };
-  for (int way = 0; way < 2; way++)
-    {
-      if (way == 1)
-        setenv ("MIEN_OWN_TEETH_STRETCH", "1", 1);
-      const mien_image *l = NULL;
-      CHECK (mien_animator_render_preview (anim, rig, c, 2, NULL, &l, &err)
-             == MIEN_OK, "%s", err.message);
-      unsetenv ("MIEN_OWN_TEETH_STRETCH");
-      lv[way] = l ? mien_image_copy (l, &err) : NULL;
-    }
-  int ok = avg && lv[0] && lv[1]
-           && mien_downsample_area (full, avg, NULL, &err) == MIEN_OK;
-  CHECK (ok, "level 2: %s", err.message);
-  if (ok)
-    {
-      double d[2] = { 0, 0 };
-      int m = 0;
-      for (int y = (int)(region.y * f); y < (int)((region.y + region.height) * f)
-                                       && y < ls.height; y++)
-        for (int x = (int)(region.x * f);
-             x < (int)((region.x + region.width) * f) && x < ls.width; x++)
-          for (int ch = 0; ch < 3; ch++, m++)
-            {
-              float a = mien_image_row (avg, y)[(size_t)x * 3 + ch];
-              for (int way = 0; way < 2; way++)
-                d[way] += fabs (mien_image_row (lv[way], y)[(size_t)x * 3 + ch]
-                                - a);
-            }
-      printf ("  level 2 about the mouth, mean |level − full frame "
-              "area-averaged|: %.4f with the teeth kept, %.4f stretched\n",
-              d[0] / (m ? m : 1), d[1] / (m ? m : 1));
-      CHECK (m > 0 && d[0] < 0.5 * d[1],
-             "%s: level 2 shows the teeth the frame will (%.4f against %.4f)",
-             name, d[0] / (m ? m : 1), d[1] / (m ? m : 1));
-    }
-  mien_image_free (avg);
-  mien_image_free (lv[0]);
-  mien_image_free (lv[1]);
+  double d[2];
+  int ok = mien_test_level_distance (anim, rig, c, 2, full, region,
+                                     "MIEN_OWN_TEETH_STRETCH", d);
+  printf ("  level 2 about the mouth, mean |level − full frame "
+          "area-averaged|: %.4f with the teeth kept, %.4f stretched\n",
+          d[0], d[1]);
+  CHECK (ok && d[0] < 0.5 * d[1],
+         "%s: level 2 shows the teeth the frame will (%.4f against %.4f)",
+         name, d[0], d[1]);
 }
 
 /* The teeth rigid on a photo that shows them: `name` for the messages. */
