@@ -174,6 +174,7 @@ track_thread (GTask *task, gpointer source, gpointer data,
     }
   mien_drive_options dopt;
   mien_drive_options_init (&dopt);
+  mien_drive_options_set_photo (&dopt, self->face.landmarks);
   mien_status st = mien_drive_track_video (an, self->video, &dopt,
                                            track_progress, job, &job->track,
                                            &err);

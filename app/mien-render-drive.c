@@ -40,6 +40,8 @@ static struct {
   int face;
   int set_filter;
   float min_cutoff, beta;
+  int mouth_adds; /* --drive-mouth add: the driver's opening adds to the
+                     photo's (mien_drive_options.photo_mouth left 0) */
 } cli = { .strength = 1.0f, .parts = MIEN_DRIVE_ALL_PARTS, .face = -1 };
 
 static int
@@ -109,6 +111,14 @@ mien_render_drive_option (int code, const char *arg)
     case MIEN_DRIVE_OPT_PARTS:
       if (mien_drive_parts_parse (arg, &cli.parts, &err) != MIEN_OK)
         return usage_error (err.message, arg);
+      return 0;
+    case MIEN_DRIVE_OPT_MOUTH:
+      if (strcmp (arg, "copy") == 0)
+        cli.mouth_adds = 0;
+      else if (strcmp (arg, "add") == 0)
+        cli.mouth_adds = 1;
+      else
+        return usage_error ("--drive-mouth is copy or add", arg);
       return 0;
     case MIEN_DRIVE_OPT_FACE:
       if (!parse_number (arg, 0.0, 100000.0, &v) || v != floor (v))
@@ -503,6 +513,11 @@ mien_render_drive_main (const options *opt)
                                  &d.others.n))
     goto done;
   d.others.all = d.all_faces;
+  /* A photo that shows its mouth open: the mouth copies the driver's
+   * opening, so the driver's closed mouth closes it (mien-drive.c, "The
+   * photo's open mouth"). */
+  if (!cli.mouth_adds)
+    mien_drive_options_set_photo (&d.dopt, d.face.landmarks);
   /* The stats say how like the photo each tracked face is (measuring a
    * result by driving the photo with it). */
   if (cli.stats)

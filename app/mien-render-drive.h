@@ -16,6 +16,7 @@ enum {
   MIEN_DRIVE_OPT_FACE,
   MIEN_DRIVE_OPT_STATS,
   MIEN_DRIVE_OPT_FILTER,
+  MIEN_DRIVE_OPT_MOUTH,
 };
 
 #define MIEN_DRIVE_LONGOPTS                                                  \
@@ -26,7 +27,8 @@ enum {
   { "drive-parts", required_argument, NULL, MIEN_DRIVE_OPT_PARTS },          \
   { "drive-face", required_argument, NULL, MIEN_DRIVE_OPT_FACE },            \
   { "drive-stats", required_argument, NULL, MIEN_DRIVE_OPT_STATS },         \
-  { "drive-filter", required_argument, NULL, MIEN_DRIVE_OPT_FILTER }
+  { "drive-filter", required_argument, NULL, MIEN_DRIVE_OPT_FILTER },        \
+  { "drive-mouth", required_argument, NULL, MIEN_DRIVE_OPT_MOUTH }
 
 /* One drive option; returns 0, or 2 after printing a usage error. */
 int mien_render_drive_option (int code, const char *arg);

@@ -29,6 +29,8 @@ usage (FILE *out)
            "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
            "   or: %s [PHOTO] --animate [animation options] -o "
            "CLIP.mp4|CLIP.gif|FOLDER\n"
+           "   or: %s PHOTO --drive VIDEO|PHOTO2 [driving options] -o "
+           "OUTPUT\n"
            "\n"
            "Changes the expression of one face in a photo and writes the "
            "result at the\nphoto's full resolution, or animates it.\n"
@@ -117,8 +119,33 @@ usage (FILE *out)
            "from a project;\n"
            "                        options given here override it\n"
            "      --save-project FILE  write the resulting project "
-           "(docs/PROJECT-FORMAT.md)\n",
-           program, program);
+           "(docs/PROJECT-FORMAT.md)\n"
+           "\n"
+           "Driving (the face copies a performance: a video gives a clip "
+           "at its rate and\nlength, a photo one frame):\n"
+           "      --drive PATH      the driving video (.mp4, .mov, …) or "
+           "photo\n"
+           "      --start S, --end S  the part of the video to use, in "
+           "seconds\n"
+           "      --strength X      scales the performance, 0 … 5 "
+           "(default 1)\n"
+           "      --drive-parts L   what is copied: eyes,brows,mouth,pose "
+           "(default all)\n"
+           "      --drive-mouth M   copy (default): the mouth opens as far "
+           "as the driver's,\n"
+           "                        so a photo's open mouth closes when the "
+           "driver's does;\n"
+           "                        add: the driver's opening adds to the "
+           "photo's\n"
+           "      --drive-face N    which face of the video's first frame "
+           "(default: the\n"
+           "                        largest)\n"
+           "      --drive-filter C[,B]  landmark smoothing, One Euro "
+           "min cutoff (Hz) and beta\n"
+           "                        (0 turns it off)\n"
+           "      --drive-stats FILE  a per-frame table of the tracking "
+           "and the solved AUs\n",
+           program, program, program);
 }
 
 static int
@@ -306,6 +333,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
       case MIEN_DRIVE_OPT_END: case MIEN_DRIVE_OPT_STRENGTH:
       case MIEN_DRIVE_OPT_PARTS: case MIEN_DRIVE_OPT_FACE:
       case MIEN_DRIVE_OPT_STATS: case MIEN_DRIVE_OPT_FILTER:
+      case MIEN_DRIVE_OPT_MOUTH:
         if ((rc = mien_render_drive_option (c, optarg)) != 0)
           return rc;
         break;

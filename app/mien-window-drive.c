@@ -61,6 +61,7 @@ photo_thread (GTask *task, gpointer source, gpointer data,
     }
   mien_drive_options dopt;
   mien_drive_options_init (&dopt);
+  mien_drive_options_set_photo (&dopt, job->rest);
   mien_drive_track track = { 0 };
   mien_drive_result result = { 0 };
   mien_status st = mien_drive_run_photo (an, gen, driver, &dopt, job->rest,

@@ -584,6 +584,41 @@ finish_driving (mien_driving *c, const mien_drive_options *opt,
   mien_driving_clamp (c);
 }
 
+/* ---- the photo's open mouth (mien-drive.c, "The photo's open mouth") --- */
+
+/* How far (iod) the driver's mouth may close short of the photo's before
+ * the lips start to press: the two trackers' readings of one opening
+ * differ by about this much. */
+#define PHOTO_MOUTH_DEAD 0.03f
+
+/* With the photo's opening p (opt->photo_mouth): the mouth is to show
+ * p + strength·(open − p), the driver's own opening where strength is 1.
+ * Opened wider than p, the solved opening channels (which stand for
+ * strength·(open − rest_open), the driver's move from its rest) are
+ * scaled to add only strength·(open − p); closed more than
+ * PHOTO_MOUTH_DEAD short of p, they are 0 and AU24 presses the lips
+ * together by the share that is to close (the rig's lip seal,
+ * rig-mouth.c: AU24 at 5 seals them). */
+static void
+photo_open_mouth (mien_driving *c, const mien_drive_options *opt,
+                  float open, float rest_open)
+{
+  float p = opt->photo_mouth;
+  if (!(p >= MIEN_DRIVE_PHOTO_MOUTH_MIN) || !(opt->parts & MIEN_DRIVE_MOUTH))
+    return;
+  float moved = open - rest_open;
+  float keep = open > p && moved > 1e-4f ? fminf ((open - p) / moved, 1.0f)
+                                         : 0.0f;
+  /* The channels that open the mouth (the rig's rig_seal_open). */
+  static const mien_au_channel opening[] = { MIEN_AU25, MIEN_AU26, MIEN_AU27 };
+  for (size_t i = 0; i < sizeof opening / sizeof opening[0]; i++)
+    c->values[opening[i]] *= keep;
+  float target = p + opt->strength * (open - p);
+  float press = (p - PHOTO_MOUTH_DEAD - target) / (p - PHOTO_MOUTH_DEAD);
+  press = press < 0.0f ? 0.0f : press > 1.0f ? 1.0f : press;
+  c->values[MIEN_AU24] = fmaxf (c->values[MIEN_AU24], MIEN_AU_MAX * press);
+}
+
 /* ---- head pose ---------------------------------------------------------- */
 
 /* The rest's head frame: the driving photo's own (rest_in), or that of the
@@ -934,6 +969,8 @@ mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
   float R_rest[9];
   int pose = (opt->parts & MIEN_DRIVE_POSE) && rest_head (t, rest_in, res, R_rest);
   gaze_state gaze = { .unit = half_eye_iod (rest), .last = -1 };
+  float rest_open, rest_eyes, rest_brows;
+  mien_drive_measure (rest, &rest_open, &rest_eyes, &rest_brows);
   if (st == MIEN_OK)
     st = gaze_rest (t, rest_in, res, err);
   for (int i = 0; st == MIEN_OK && i < t->n_frames; i++)
@@ -950,6 +987,9 @@ mien_drive_solve (const mien_drive_track *t, mien_generator *gen,
           if (opt->parts & MIEN_DRIVE_EYES)
             drive_gaze (&gaze, t, i, opt, res, &c);
           finish_driving (&c, opt, photo_aus);
+          float open, eyes, brows;
+          mien_drive_measure (t->frames[i].lm, &open, &eyes, &brows);
+          photo_open_mouth (&c, opt, open, rest_open);
           memcpy (out, c.values, sizeof c.values);
           last_found = i;
           continue;

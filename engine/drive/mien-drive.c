@@ -81,6 +81,20 @@
  * face), so mien-render does not use it yet; a neutral reference of the
  * photo's own face is needed first.
  *
+ * The photo's open mouth. The inner lips' opening is one measure that does
+ * not depend on who the face is (a closed mouth is closed on anyone), so
+ * it is copied rather than added where the photo shows its mouth open
+ * (mien_drive_options.photo_mouth at MIEN_DRIVE_PHOTO_MOUTH_MIN or more,
+ * set by mien_drive_options_set_photo): added, a laughing photo kept its
+ * mouth open through every closed frame of a talking clip and opened it
+ * further on every open one. The frame's mouth is to show the driver's
+ * own opening (p + strength·(open − p)): closed more than
+ * PHOTO_MOUTH_DEAD short of the photo's opening, the opening channels are
+ * 0 and AU24 presses the lips together by the share that is to close (the
+ * rig's lip seal); opened wider, the opening channels are scaled to add
+ * only the difference (mien-drive-solve.c, photo_open_mouth). mien-render
+ * --drive-mouth add and photo_mouth 0 keep the old sum.
+ *
  * Gaze. The 68 landmarks carry no iris, so gaze is read from the driving
  * frame itself: on every tracked frame (on the tracking thread, after the
  * frame's landmarks, so one and two tracking threads agree bit for bit)
@@ -144,7 +158,17 @@ mien_drive_options_init (mien_drive_options *o)
     .strength = 1.0f,
     .parts = MIEN_DRIVE_ALL_PARTS,
     .ridge = 0.03f,
+    .photo_mouth = 0.0f,
   };
+}
+
+void
+mien_drive_options_set_photo (mien_drive_options *o, const mien_point *lm)
+{
+  float eyes, brows;
+  mien_drive_measure (lm, &o->photo_mouth, &eyes, &brows);
+  if (!isfinite (o->photo_mouth))
+    o->photo_mouth = 0.0f;
 }
 
 mien_status

@@ -95,9 +95,27 @@ typedef struct mien_drive_options {
    * has two or more (a frame's expressions beside the next frame's
    * landmarks, mien-drive-track.c), 1 one. The frames are the same. */
   int track_threads;
+  /* The driven photo's own inner-lip opening, in its inter-ocular
+   * distances (mien_drive_measure on the photo's face), or 0. Where it is
+   * MIEN_DRIVE_PHOTO_MOUTH_MIN or more the mouth copies the driver's
+   * opening rather than adding to the photo's: a frame whose mouth is
+   * closed closes the photo's open mouth (the lips pressed, AU24) and a
+   * frame opened wider opens it only by the difference (mien-drive.c,
+   * "The photo's open mouth"). Default 0: the driver's opening adds to
+   * the photo's. */
+  float photo_mouth;
 } mien_drive_options;
 
+/* Below this inner-lip opening (iod) a photo's mouth counts as closed and
+ * photo_mouth changes nothing: face-api reads closed mouths as 0.01–0.07. */
+#define MIEN_DRIVE_PHOTO_MOUTH_MIN 0.08f
+
 void mien_drive_options_init (mien_drive_options *options);
+/* options->photo_mouth from the driven photo's 68 landmarks: the mouth
+ * copies the driver's opening (what mien-render and the app do unless
+ * told to add it: mien-render --drive-mouth add). */
+void mien_drive_options_set_photo (mien_drive_options *options,
+                                   const mien_point *photo_landmarks);
 
 #define MIEN_DRIVE_BROW_POINTS 10
 

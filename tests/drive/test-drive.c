@@ -93,6 +93,72 @@ side_value (const float *v, int au, int side)
   return fminf (s, 5.0f);
 }
 
+/* The photo's open mouth (mien_drive_options.photo_mouth): with a photo
+ * whose mouth is open between the clip's rest and its jaw drop, the rest
+ * frames close it (AU24, the openings 0) and the jaw drop opens it only by
+ * what it adds beyond the photo's opening; a closed photo changes nothing.
+ * r is the solve without it. */
+static void
+test_photo_mouth (const mien_drive_track *t, mien_generator *gen,
+                  const mien_drive_result *r)
+{
+  mien_error err = { 0 };
+  float open_rest, open_jaw, e, b;
+  mien_drive_measure (t->frames[10].lm, &open_rest, &e, &b);
+  mien_drive_measure (t->frames[17].lm, &open_jaw, &e, &b);
+  mien_drive_options o;
+  mien_drive_options_init (&o);
+  o.photo_mouth = 0.4f * open_rest + 0.6f * open_jaw;
+  printf ("photo's mouth: the clip's rest opens %.3f iod, its jaw drop "
+          "%.3f, the photo %.3f\n", (double)open_rest, (double)open_jaw,
+          (double)o.photo_mouth);
+  CHECK (o.photo_mouth >= MIEN_DRIVE_PHOTO_MOUTH_MIN,
+         "the jaw drop opens the mouth enough to test with (%.3f)",
+         (double)o.photo_mouth);
+  mien_drive_result m = { 0 };
+  CHECK (mien_drive_solve (t, gen, &o, NULL, NULL, &m, &err) == MIEN_OK, "%s",
+         err.message);
+  const float *rest = m.values + 10 * MIEN_AU_N_CHANNELS;
+  float want = MIEN_AU_MAX * (o.photo_mouth - 0.03f - open_rest)
+               / (o.photo_mouth - 0.03f);
+  printf ("photo's mouth: rest frame AU24 %.2f (want %.2f), AU25 %.2f, "
+          "AU26 %.2f, AU27 %.2f\n", (double)rest[MIEN_AU24], (double)want,
+          (double)rest[MIEN_AU25], (double)rest[MIEN_AU26],
+          (double)rest[MIEN_AU27]);
+  CHECK (fabsf (rest[MIEN_AU24] - fmaxf (want, r->values[10 * MIEN_AU_N_CHANNELS
+                                                          + MIEN_AU24]))
+                 < 1e-4f
+             && rest[MIEN_AU24] > 0.5f && rest[MIEN_AU25] == 0.0f
+             && rest[MIEN_AU26] == 0.0f && rest[MIEN_AU27] == 0.0f,
+         "a closed frame presses the photo's open lips together");
+  const float *jaw = m.values + 17 * MIEN_AU_N_CHANNELS;
+  const float *jaw0 = r->values + 17 * MIEN_AU_N_CHANNELS;
+  float share = jaw[MIEN_AU26] / jaw0[MIEN_AU26];
+  printf ("photo's mouth: jaw drop AU26 %.2f of %.2f (%.2f), AU24 %.2f\n",
+          (double)jaw[MIEN_AU26], (double)jaw0[MIEN_AU26], (double)share,
+          (double)jaw[MIEN_AU24]);
+  CHECK (jaw0[MIEN_AU26] > 1.0f && share > 0.15f && share < 0.7f
+             && jaw[MIEN_AU24] == jaw0[MIEN_AU24],
+         "the jaw drop opens the photo's mouth by the rest only");
+  float d = 0.0f;
+  mien_drive_result same = { 0 };
+  o.photo_mouth = 0.5f * MIEN_DRIVE_PHOTO_MOUTH_MIN;
+  CHECK (mien_drive_solve (t, gen, &o, NULL, NULL, &same, &err) == MIEN_OK,
+         "%s", err.message);
+  for (int i = 0; i < N_FRAMES * MIEN_AU_N_CHANNELS; i++)
+    d = fmaxf (d, fabsf (same.values[i] - r->values[i]));
+  CHECK (d == 0.0f, "a closed photo's mouth changes nothing (%g)", (double)d);
+  mien_drive_result_clear (&same);
+  o.photo_mouth = 0.4f * open_rest + 0.6f * open_jaw;
+  o.parts = MIEN_DRIVE_BROWS;
+  CHECK (mien_drive_solve (t, gen, &o, NULL, NULL, &same, &err) == MIEN_OK,
+         "%s", err.message);
+  CHECK (same.values[10 * MIEN_AU_N_CHANNELS + MIEN_AU24] == 0.0f,
+         "without the mouth in --drive-parts the lips are left alone");
+  mien_drive_result_clear (&same);
+  mien_drive_result_clear (&m);
+}
+
 static void
 test_solve (const mien_point *face_lm)
 {
@@ -251,6 +317,8 @@ test_solve (const mien_point *face_lm)
   CHECK (fabsf (w12 - a12 * 0.5f) < 1e-4f,
          "a smiling photo gets half the smile's headroom (%g of %g)", w12,
          a12);
+
+  test_photo_mouth (&t, gen, &r);
 
   /* A missing stretch: hold, then ease to rest. */
   for (int f = 15; f < 30; f++)
@@ -507,7 +575,6 @@ test_pose (void)
   mien_drive_track_clear (&one);
   mien_generator_free (gen);
 }
-
 
 /* Issue #23, the MEAD check: a head that nods or turns between the rest
  * and a frame is not an expression. The generic face, no AU, turned by up

@@ -31,6 +31,7 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -290,6 +291,21 @@ def main():
     check(au12 >= 1.0, "the driving photo's smile is copied (AU12 %.2f)"
           % au12)
 
+    # The photo's open mouth (the astronaut's lips are parted) copies the
+    # driver's opening: a driver whose lips are sealed presses them more
+    # than the same driver added to the photo's opening does.
+    sealed = os.path.join(tmp, "sealed.png")
+    mien(PHOTO, "--au", "24=5", "-o", sealed, "-q")
+    pressed = {}
+    for how in ("copy", "add"):
+        rc, out, err = mien(PHOTO, "--drive", sealed, "--drive-mouth", how,
+                            "-o", os.path.join(tmp, "sealed-%s.png" % how))
+        m = re.search(r"AU24=([0-9.]+)", out)
+        pressed[how] = float(m.group(1)) if rc == 0 and m else 0.0
+    check(pressed["copy"] >= pressed["add"] + 0.1,
+          "--drive-mouth copy presses the photo's parted lips more than "
+          "add (AU24 %.2f against %.2f)" % (pressed["copy"], pressed["add"]))
+
     # --- a rotated phone clip ----------------------------------------------
     # Stored sideways, shown upright: FFmpeg 5.1 writes rotate=90 as a
     # display matrix that turns the frames 90 degrees counter-clockwise
@@ -411,7 +427,8 @@ def main():
     for args, words in [(["--strength", "x"], "--strength"),
                         (["--drive-parts", "nose"], "unknown part"),
                         (["--end", "1", "--start", "2"], "--end"),
-                        (["--drive-filter", "1,x"], "--drive-filter")]:
+                        (["--drive-filter", "1,x"], "--drive-filter"),
+                        (["--drive-mouth", "shut"], "--drive-mouth")]:
         rc, o, e = mien(PHOTO, "--drive", gt, "-o",
                         os.path.join(bad, "o.mp4"), *args)
         check(rc == 2 and words in e, "bad option %s: exit 2 (%s)"
