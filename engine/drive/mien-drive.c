@@ -68,6 +68,11 @@
  * roll; for a driving photo, the driven photo's own face) becomes yaw,
  * pitch and roll, scaled by --strength and clamped to ±20°. A driving
  * photo therefore turns the photo's head to the driver's orientation.
+ * The three angles then get a One Euro filter of their own, with a lower
+ * cutoff than the landmarks' (mien_drive_options.pose_min_cutoff): the fit
+ * reads pitch from small vertical differences and shook by 0.1° a frame
+ * on a still performer, which shook the results' landmarks more than the
+ * performer's own (mien-drive-solve.c, filter_pose).
  *
  * Adding the photo's own expression. The rig's zero is the photo as it is,
  * so a driven AU adds to whatever the photo already shows. To keep a
@@ -159,6 +164,7 @@ mien_drive_options_init (mien_drive_options *o)
     .parts = MIEN_DRIVE_ALL_PARTS,
     .ridge = 0.03f,
     .photo_mouth = 0.0f,
+    .pose_min_cutoff = MIEN_DRIVE_DEFAULT_POSE_MIN_CUTOFF,
   };
 }
 

@@ -70,6 +70,7 @@ typedef struct mien_one_euro_params {
 #define MIEN_DRIVE_DEFAULT_MIN_CUTOFF 1.0f
 #define MIEN_DRIVE_DEFAULT_BETA 20.0f
 #define MIEN_DRIVE_DEFAULT_D_CUTOFF 1.0f
+#define MIEN_DRIVE_DEFAULT_POSE_MIN_CUTOFF 0.3f
 
 typedef struct mien_drive_options {
   int face;           /* which face of the first frame: -1 the largest */
@@ -104,6 +105,10 @@ typedef struct mien_drive_options {
    * "The photo's open mouth"). Default 0: the driver's opening adds to
    * the photo's. */
   float photo_mouth;
+  /* The One Euro filter's min cutoff (Hz) for the head's turn, with
+   * filter.beta (mien-drive-solve.c, filter_pose); default
+   * MIEN_DRIVE_DEFAULT_POSE_MIN_CUTOFF, 0 off. */
+  float pose_min_cutoff;
 } mien_drive_options;
 
 /* Below this inner-lip opening (iod) a photo's mouth counts as closed and
