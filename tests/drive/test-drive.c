@@ -45,6 +45,14 @@
 #define N_FRAMES 30
 #define FPS 10.0
 
+/* An empty track of n frames at fps (the frames zeroed: not found). */
+static void
+track_alloc (mien_drive_track *t, int n, double fps)
+{
+  *t = (mien_drive_track){ .n_frames = n, .fps = fps };
+  t->frames = calloc ((size_t)n, sizeof *t->frames);
+}
+
 /* The truth per frame: a smile first, rest, jaw drop, brows, rest. */
 static void
 truth_of (int i, mien_driving *c)
@@ -181,10 +189,8 @@ test_solve (const mien_point *face_lm)
     grey->data[i] = 0.5f;
   mien_generator_output out = { 0 };
   mien_generator_output_init (&out, 128, 128, 3, &err);
-  mien_drive_track t = { 0 };
-  t.n_frames = N_FRAMES;
-  t.fps = FPS;
-  t.frames = calloc (N_FRAMES, sizeof *t.frames);
+  mien_drive_track t;
+  track_alloc (&t, N_FRAMES, FPS);
   float roll_of[N_FRAMES];
   for (int f = 0; f < N_FRAMES; f++)
     {
@@ -508,10 +514,8 @@ test_pose (void)
   enum { N = sizeof poses / sizeof *poses };
   mien_error err = { 0 };
   mien_generator *gen = mien_rig_new (&err);
-  mien_drive_track t = { 0 };
-  t.n_frames = N;
-  t.fps = FPS;
-  t.frames = calloc (N, sizeof *t.frames);
+  mien_drive_track t;
+  track_alloc (&t, N, FPS);
   for (int f = 0; f < N; f++)
     {
       posed_face (poses[f][0], poses[f][1], poses[f][2], t.frames[f].lm);
@@ -554,10 +558,8 @@ test_pose (void)
    * looks 10° to the left, the driver 12° to the right: turn by 22 → 20. */
   mien_point photo_face[MIEN_N_LANDMARKS];
   posed_face (-10, 0, 0, photo_face);
-  mien_drive_track one = { 0 };
-  one.n_frames = 1;
-  one.fps = 1;
-  one.frames = calloc (1, sizeof *one.frames);
+  mien_drive_track one;
+  track_alloc (&one, 1, 1);
   posed_face (12, 4, 0, one.frames[0].lm);
   one.frames[0].found = 1;
   mien_drive_result pr = { 0 };
@@ -590,10 +592,8 @@ test_pose_filter (void)
   const double fps = 25.0;
   mien_error err = { 0 };
   mien_generator *gen = mien_rig_new (&err);
-  mien_drive_track t = { 0 };
-  t.n_frames = N;
-  t.fps = fps;
-  t.frames = calloc (N, sizeof *t.frames);
+  mien_drive_track t;
+  track_alloc (&t, N, fps);
   for (int f = 0; f < N; f++)
     {
       float yaw = f < N_STILL ? 0.0f
@@ -662,10 +662,8 @@ test_turn_not_expression (void)
   enum { N_REST = 10, N = N_REST + sizeof poses / sizeof *poses };
   mien_error err = { 0 };
   mien_generator *gen = mien_rig_new (&err);
-  mien_drive_track t = { 0 };
-  t.n_frames = N;
-  t.fps = FPS;
-  t.frames = calloc (N, sizeof *t.frames);
+  mien_drive_track t;
+  track_alloc (&t, N, FPS);
   for (int f = 0; f < N; f++)
     {
       float yaw = f < N_REST ? 0 : poses[f - N_REST][0];
@@ -761,10 +759,8 @@ test_opposing_pairs (void)
    * with the mouth's corners 0.04 iod nearer each other. */
   frame2 rf = drive_frame_of (rest);
   enum { N_REST = 10, N = 12 };
-  mien_drive_track t = { 0 };
-  t.n_frames = N;
-  t.fps = FPS;
-  t.frames = calloc (N, sizeof *t.frames);
+  mien_drive_track t;
+  track_alloc (&t, N, FPS);
   for (int f = 0; f < N; f++)
     {
       memcpy (t.frames[f].lm, rest, sizeof rest);
@@ -832,10 +828,8 @@ test_gaze (void)
   enum { N = 40 };
   mien_error err = { 0 };
   mien_generator *gen = mien_rig_new (&err);
-  mien_drive_track t = { 0 };
-  t.n_frames = N;
-  t.fps = FPS;
-  t.frames = calloc (N, sizeof *t.frames);
+  mien_drive_track t;
+  track_alloc (&t, N, FPS);
   /* The driver's own straight ahead is not the openings' centres. */
   const float rest_h[2] = { 0.05f, -0.03f }, rest_v[2] = { -0.1f, -0.12f };
   for (int f = 0; f < N; f++)
