@@ -11,7 +11,7 @@
 #include "../face/mien-iris.h"
 #include "../mien-landmarks.h"
 #include "../mien-rig.h"
-#include "../rig/rig-private.h" /* rig_face_shape: the depth of a nod */
+#include "../rig/rig-private.h" /* rig_face_shape, rig_seal_open */
 
 #define MISSING_HOLD 0.25
 #define MISSING_EASE 0.5
@@ -609,10 +609,8 @@ photo_open_mouth (mien_driving *c, const mien_drive_options *opt,
   float moved = open - rest_open;
   float keep = open > p && moved > 1e-4f ? fminf ((open - p) / moved, 1.0f)
                                          : 0.0f;
-  /* The channels that open the mouth (the rig's rig_seal_open). */
-  static const mien_au_channel opening[] = { MIEN_AU25, MIEN_AU26, MIEN_AU27 };
-  for (size_t i = 0; i < sizeof opening / sizeof opening[0]; i++)
-    c->values[opening[i]] *= keep;
+  for (int i = 0; i < rig_n_seal_open; i++) /* the channels that open it */
+    c->values[rig_seal_open[i]] *= keep;
   float target = p + opt->strength * (open - p);
   float press = (p - PHOTO_MOUTH_DEAD - target) / (p - PHOTO_MOUTH_DEAD);
   press = press < 0.0f ? 0.0f : press > 1.0f ? 1.0f : press;
