@@ -63,21 +63,19 @@ def rodrigues(r):
     return np.eye(3) + math.sin(th) * K + (1 - math.cos(th)) * K @ K
 
 
-def fit_pose(lm):
-    """Weak-perspective PnP of SHAPE on 68 2-D points: R, s, t."""
-    lm = np.asarray(lm, float)
-    er, el = lm[36:42].mean(0), lm[42:48].mean(0)
-    d = el - er
-    p = np.array([0, 0, math.atan2(d[1], d[0]), np.linalg.norm(d),
-                  *(0.5 * (er + el))])
+def fit_weak_perspective(X, y, p, iterations=50):
+    """Levenberg–Marquardt on y ≈ s·(R X)_xy + t from p = (rotation vector,
+    s, t): R, s, t and the RMS residual. Also scripts/pose-mesh-check.py's
+    fit of a face mesh."""
+    y = np.asarray(y, float)
 
     def res(q):
-        X = SHAPE @ rodrigues(q[:3]).T
-        return (q[3] * X[:, :2] + q[4:6] - lm).ravel()
+        Y = X @ rodrigues(q[:3]).T
+        return (q[3] * Y[:, :2] + q[4:6] - y).ravel()
 
     lam, r = 1e-3, res(p)
     cost = r @ r
-    for _ in range(50):
+    for _ in range(iterations):
         J = np.empty((r.size, 6))
         for k in range(6):
             h = 1e-5 if k < 3 else (1e-5 * p[3] if k == 3 else 1e-3)
@@ -95,7 +93,17 @@ def fit_pose(lm):
                 break
         else:
             lam *= 10
-    return rodrigues(p[:3]), p[3], p[4:6], math.sqrt(cost / 68)
+    return rodrigues(p[:3]), p[3], p[4:6], math.sqrt(cost / len(X))
+
+
+def fit_pose(lm):
+    """Weak-perspective PnP of SHAPE on 68 2-D points: R, s, t."""
+    lm = np.asarray(lm, float)
+    er, el = lm[36:42].mean(0), lm[42:48].mean(0)
+    d = el - er
+    p = np.array([0, 0, math.atan2(d[1], d[0]), np.linalg.norm(d),
+                  *(0.5 * (er + el))])
+    return fit_weak_perspective(SHAPE, lm, p)
 
 
 def angles(R):
@@ -117,6 +125,15 @@ def iou(a, b):
 def box_of(f):
     b = f["box"]
     return [b["x"], b["y"], b["width"], b["height"]]
+
+
+def write_landmarks(found, path):
+    """mien-faces --json's faces as a mien-landmarks file (mien-render -L)."""
+    json.dump({"format": "mien-landmarks", "version": 1,
+               "width": found["width"], "height": found["height"],
+               "faces": [{"box": box_of(f), "score": f["score"],
+                          "landmarks": f["landmarks"]}
+                         for f in found["faces"]]}, open(path, "w"))
 
 
 def detect(faces_bin, path):
@@ -183,11 +200,7 @@ def main():
             continue
         found = detect(faces_bin, photo)
         lmfile = os.path.join(tmp, "lm.json")
-        json.dump({"format": "mien-landmarks", "version": 1,
-                   "width": found["width"], "height": found["height"],
-                   "faces": [{"box": box_of(f), "score": f["score"],
-                              "landmarks": f["landmarks"]}
-                             for f in found["faces"]]}, open(lmfile, "w"))
+        write_landmarks(found, lmfile)
         order = sorted(range(len(found["faces"])),
                        key=lambda i: -box_of(found["faces"][i])[2])
         if a.faces != "all":

@@ -55,11 +55,6 @@ def forward(F, p):
     return q
 
 
-def box_of(face):
-    b = face["box"]
-    return [b["x"], b["y"], b["width"], b["height"]]
-
-
 def main():
     photo, axis = sys.argv[1], sys.argv[2]
     angles = [float(a) for a in sys.argv[3].split(",")]
@@ -67,11 +62,7 @@ def main():
         [os.path.join(B, "app", "mien-faces"), photo, "--json"],
         capture_output=True, text=True, check=True).stdout)
     lmfile = os.path.join(TMP, "lm.json")
-    json.dump({"format": "mien-landmarks", "version": 1,
-               "width": found["width"], "height": found["height"],
-               "faces": [{"box": box_of(f), "score": f["score"],
-                          "landmarks": f["landmarks"]}
-                         for f in found["faces"]]}, open(lmfile, "w"))
+    pa.write_landmarks(found, lmfile)
     faces = (range(len(found["faces"])) if len(sys.argv) < 5
              else [int(x) for x in sys.argv[4].split(",")])
     for fi in faces:

@@ -61,34 +61,10 @@ def match(found, box, offset):
 
 
 def fit_turn(X, y):
-    """Weak perspective y = s·(R X)_xy + t, Levenberg–Marquardt: R."""
+    """The turn of the centred shape X that best projects onto y."""
     X = X - X.mean(0)
     p = np.array([0, 0, 0, 1.0, *y.mean(0)])
-
-    def res(q):
-        Y = X @ pa.rodrigues(q[:3]).T
-        return (q[3] * Y[:, :2] + q[4:6] - y).ravel()
-
-    lam, r = 1e-3, res(p)
-    cost = r @ r
-    for _ in range(100):
-        J = np.empty((r.size, 6))
-        for k in range(6):
-            h = 1e-6 if k < 4 else 1e-3
-            q = p.copy()
-            q[k] += h
-            J[:, k] = (res(q) - r) / h
-        A = J.T @ J
-        q = p + np.linalg.solve(A + lam * np.diag(np.diag(A)), -J.T @ r)
-        r2 = res(q)
-        if r2 @ r2 < cost:
-            done = cost - r2 @ r2 < 1e-14 * cost
-            p, r, cost, lam = q, r2, r2 @ r2, lam * 0.3
-            if done:
-                break
-        else:
-            lam *= 10
-    return pa.rodrigues(p[:3])
+    return pa.fit_weak_perspective(X, y, p, iterations=100)[0]
 
 
 def main():
@@ -97,11 +73,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mien-pose-mesh-")
     found = detect(build, photo)
     lmfile = os.path.join(tmp, "lm.json")
-    json.dump({"format": "mien-landmarks", "version": 1,
-               "width": found["width"], "height": found["height"],
-               "faces": [{"box": pa.box_of(f), "score": f["score"],
-                          "landmarks": f["landmarks"]}
-                         for f in found["faces"]]}, open(lmfile, "w"))
+    pa.write_landmarks(found, lmfile)
     faces = (range(len(found["faces"])) if len(sys.argv) < 6
              else [int(x) for x in sys.argv[5].split(",")])
     src = Image.open(photo).convert("RGB")
