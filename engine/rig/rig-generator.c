@@ -86,7 +86,19 @@ rig_generate (mien_generator *gen, const mien_image *input,
       if (closure > 0.0f)
         compose_lip_seal (out->field, rig->num, &f, input, lm, &moves, closure);
       else
-        compose_mouth_opening (out->field, rig->num, input, lm, &moves);
+        {
+          /* The moves without the opening channels: closed lips part by
+           * what those ask for only. */
+          side_au shut_sides[2] = { sides[0], sides[1] }, shut_mid = mid;
+          for (int i = 0; i < rig_n_seal_open; i++)
+            shut_sides[0].au[rig_seal_open[i]] = shut_sides[1].au[rig_seal_open[i]]
+                = shut_mid.au[rig_seal_open[i]] = 0.0f;
+          rig_moves shut;
+          memset (&shut, 0, sizeof shut);
+          rig_moves_compute (&shut, &f, shut_sides, &shut_mid);
+          compose_mouth_opening (out->field, rig->num, &f, input, lm, &moves,
+                                 &shut);
+        }
       rig->stats.gaze_shut_eyes = add_eyelids (out->field, &f, lm, sides, &c);
       /* The head's region bounds every expression (issue #24). */
       st = rig_head_update (rig->head, input, lm, err);

@@ -39,7 +39,10 @@ typedef struct lip_profile {
 typedef struct mouth_frame {
   vec2 centre, eu, ev;
   float half_width;
-  lip_profile lips;
+  lip_profile lips;    /* where the AU field put the inner lips */
+  lip_profile part;    /* how far short of the AU moves the field left
+                        * each lip, grid px >= 0 (part_source) */
+  float lip_up[5], lip_low[5]; /* the photo's lip thickness, grid px */
   vec2 photo_inner[8]; /* the photo's inner lips (60–67), widened */
 } mouth_frame;
 
@@ -235,6 +238,53 @@ mouth_frame_init (mouth_frame *mf, const mien_image *photo,
   for (int k = 1; k < 4; k++)
     mf->lips.s[k] = fminf (fmaxf (mf->lips.s[k], mf->lips.s[k - 1] + 0.01f), 1.0f - 0.01f * (4 - k));
   return 1;
+}
+
+/* What part_source makes up (mouth_frame's `part` and lip thickness):
+ * per knot, how far the AU field left each inner lip short of its move
+ * (m), but no more than the opening channels (AU25-27) ask the lips to
+ * part: `shut` holds the moves without them. Other channels move the inner
+ * lips too (a smile's corners), and the field falls short of those as
+ * well; parting the lips for them opened every smile (face-api read
+ * sample2/0's happy 0.91 -> 0.77). The upper lip rises by its least
+ * shortfall along the mouth, all along it: the jaw's moves drag the
+ * kernels' upper lip down most at the middle, and making that up column
+ * by column peaked the opening's top there (the cupid's bow of the moves),
+ * which hid the teeth row's flanks under the lip (test-teeth). */
+static void
+lip_shortfall (mouth_frame *mf, const mien_point *lm, const rig_moves *m,
+               const rig_moves *shut)
+{
+  const int in0 = MIEN_LM_INNER_LIPS.first;
+  static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
+  /* The outer lip above and below each inner knot (corners: none). */
+  static const int outer_up[5] = { -1, 50, 51, 52, -1 };
+  static const int outer_low[5] = { -1, 58, 57, 56, -1 };
+  memcpy (mf->part.s, mf->lips.s, sizeof mf->part.s);
+  for (int k = 0; k < 5; k++)
+    {
+      int iu = in0 + upper[k], il = in0 + lower[k];
+      vec2 wa = v_add (mf->photo_inner[upper[k]], m->lm[iu]);
+      vec2 wb = v_add (mf->photo_inner[lower[k]], m->lm[il]);
+      float du = mf->lips.up[k] - v_dot (v_sub (wa, mf->centre), mf->ev);
+      float dl = v_dot (v_sub (wb, mf->centre), mf->ev) - mf->lips.low[k];
+      float asked = v_dot (v_sub (v_sub (m->lm[il], m->lm[iu]),
+                                  v_sub (shut->lm[il], shut->lm[iu])), mf->ev);
+      du = fmaxf (du, 0.0f), dl = fmaxf (dl, 0.0f);
+      float scale = du + dl > asked ? fmaxf (asked, 0.0f) / (du + dl) : 1.0f;
+      int corner = k == 0 || k == 4;
+      mf->part.up[k] = corner ? 0.0f : scale * du;
+      mf->part.low[k] = corner ? 0.0f : scale * dl;
+      mf->lip_up[k] = corner ? 0.0f
+                      : fabsf (v_dot (v_sub (mf->photo_inner[upper[k]],
+                                             v_pt (lm[outer_up[k]])), mf->ev));
+      mf->lip_low[k] = corner ? 0.0f
+                       : fabsf (v_dot (v_sub (v_pt (lm[outer_low[k]]),
+                                              mf->photo_inner[lower[k]]), mf->ev));
+    }
+  float least = fminf (fminf (mf->part.up[1], mf->part.up[2]), mf->part.up[3]);
+  for (int k = 1; k < 4; k++)
+    mf->part.up[k] = least;
 }
 
 /* Backward displacement along ev at row t of a column whose inner lips are
@@ -456,24 +506,32 @@ opening_profile_init (opening_profile *op, const mouth_frame *mf,
     }
 }
 
+/* How open the photo's mouth is in a column, 0 (closed: the lips meet) to
+ * 1 (open by OPENING_MIN grid px more than a closed mouth's). */
+static float
+photo_openness (float lu, float ll)
+{
+  return fminf (fmaxf ((lu + ll - OPENING_MIN) / OPENING_MIN, 0.0f), 1.0f);
+}
+
 /* Backward displacement along ev at row t between the moved inner lips
  * a < b; lu, ll: the photo's lengths above and below the split (grid px).
  * The AU field is smooth across the opening, so the split moved to the same
  * fraction p of [a, b]. The upper part maps rigidly onto [a, p - gu], the
  * lower onto [p + gl, b] and the gap in between onto the thin band around
  * the split; continuous at a and b. Where the photo's mouth is barely open
- * (lu + ll of a pixel or two) it fades out to the AU field alone: there is
- * nothing to keep rigid, and the band would squeeze the lips. */
+ * (lu + ll of a pixel or two) it gives way to part_source (opening_map
+ * blends the two): there is nothing to keep rigid, and the band would
+ * squeeze the lips. */
 static float
 opening_source (float t, float a, float b, float lu, float ll)
 {
   if (t <= a || t >= b || lu + ll <= 0.0f)
     return 0.0f;
   float p = a + (b - a) * lu / (lu + ll);
-  float weight = fminf (fmaxf ((lu + ll - OPENING_MIN) / OPENING_MIN, 0.0f), 1.0f);
   lu = fmaxf (lu, 0.5f), ll = fmaxf (ll, 0.5f);
   float e = (b - a) - lu - ll; /* output rows of gap */
-  if (weight <= 0.0f || e <= 0.0f)
+  if (e <= 0.0f)
     return 0.0f;
   float gu = fminf (0.5f * OPENING_GAP_SLOPE * e, 0.5f * (p - a));
   float gl = fminf (0.5f * OPENING_GAP_SLOPE * e, 0.5f * (b - p));
@@ -487,25 +545,81 @@ opening_source (float t, float a, float b, float lu, float ll)
   /* Fade in over the first pixel of extra opening, so the map is continuous
    * as the sliders move. A blend of two monotone maps with the same ends
    * stays monotone. */
-  weight *= fminf (e / OPENING_BLEND, 1.0f);
-  return weight * (src - t);
+  return fminf (e / OPENING_BLEND, 1.0f) * (src - t);
+}
+
+/* Lips that meet in the photo part (AU25 alone, or the first pixels of a
+ * jaw drop). The kernels cannot do it: the upper and lower inner-lip
+ * landmarks sit on the same seam with opposite moves, and a smooth field
+ * averages them away (AU25 at 5 parted sample6's lips by less than a grid
+ * pixel, and nothing was painted). So where the field left the inner lips
+ * short of where the moves put them (du above, dl below: mouth_frame's
+ * `part`), a monotone map along the mouth's vertical makes up the
+ * difference: each lip rides rigidly (its thickness the photo's, from the
+ * outer-lip landmarks) by its shortfall, the skin beyond it (SEAL_SKIN_ABOVE /
+ * BELOW iod, as the seal slides) is squeezed to make room, and the seam
+ * between the lips stretches over the gap, where paint_mouth shades the
+ * interior. Output breakpoints o[] map to source breakpoints i[]. */
+#define PART_LIP_SHARE 0.6f /* at most this share of the slide is rigid lip */
+#define PART_SQUEEZE 0.5f   /* the skin gives at most half its length */
+
+static float
+part_source (float t, float yu, float yl, float du, float dl, float skin_up,
+             float skin_low, float lip_up, float lip_low)
+{
+  float top = yu - skin_up, bottom = yl + skin_low;
+  if (t <= top || t >= bottom || (du <= 0.0f && dl <= 0.0f) || yl < yu)
+    return 0.0f;
+  lip_up = fminf (lip_up, PART_LIP_SHARE * skin_up);
+  lip_low = fminf (lip_low, PART_LIP_SHARE * skin_low);
+  du = fminf (du, PART_SQUEEZE * (skin_up - lip_up));
+  dl = fminf (dl, PART_SQUEEZE * (skin_low - lip_low));
+  const float i[6] = { top, yu - lip_up, yu, yl, yl + lip_low, bottom };
+  const float o[6] = { top, yu - lip_up - du, yu - du, yl + dl,
+                       yl + lip_low + dl, bottom };
+  int k = 0;
+  while (k < 4 && t > o[k + 1])
+    k++;
+  float span = o[k + 1] - o[k];
+  float src = span > 1e-6f ? i[k] + (t - o[k]) * (i[k + 1] - i[k]) / span : i[k];
+  return src - t;
 }
 
 typedef struct opening_params {
   const opening_profile *op;
-  float strength;
+  float strength, skin_up, skin_low;
+  float closed; /* 1 - the photo's openness at its most open column */
 } opening_params;
 
+/* The photo's open mouth opens like a jaw (opening_source); lips it shows
+ * closed all along part (part_source), and a mouth barely open blends the
+ * two (a convex blend of monotone maps is monotone). A mouth that is open
+ * somewhere keeps the jaw opening alone, also at its closed corners:
+ * parting them there changed the shape of open mouths that were right
+ * (face-api read sample1/2's surprised less surprised). */
 static float
 opening_map (float s, float t, const mouth_frame *mf, const void *user)
 {
   const opening_params *p = user;
   const opening_profile *op = p->op;
-  return p->strength
-         * opening_source (t, profile_at (mf->lips.s, mf->lips.up, s),
-                           profile_at (mf->lips.s, mf->lips.low, s),
-                           profile_at_n (op->s, op->len_up, OPENING_KNOTS, s),
-                           profile_at_n (op->s, op->len_low, OPENING_KNOTS, s));
+  float a = profile_at (mf->lips.s, mf->lips.up, s);
+  float b = profile_at (mf->lips.s, mf->lips.low, s);
+  float lu = profile_at_n (op->s, op->len_up, OPENING_KNOTS, s);
+  float ll = profile_at_n (op->s, op->len_low, OPENING_KNOTS, s);
+  float open = photo_openness (lu, ll), d = 0.0f;
+  if (open > 0.0f)
+    d += open * opening_source (t, a, b, lu, ll);
+  if (open < 1.0f && p->closed > 0.0f)
+    {
+      float du = profile_at (mf->part.s, mf->part.up, s);
+      float dl = profile_at (mf->part.s, mf->part.low, s);
+      d += fminf (1.0f - open, p->closed)
+           * part_source (t, a, b, du, dl,
+                          p->skin_up, p->skin_low,
+                          profile_at (mf->lips.s, mf->lip_up, s),
+                          profile_at (mf->lips.s, mf->lip_low, s));
+    }
+  return p->strength * d;
 }
 
 /* The jaw opening's gap is the field's most stretched spot. Where the
@@ -519,8 +633,9 @@ opening_map (float s, float t, const mouth_frame *mf, const void *user)
 /* Composes the opening into `field` (F_au on entry); tmp holds 2·w·h floats
  * and keeps F_au, which also restores the field between tries. */
 void
-compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
-                       const mien_point *lm, const rig_moves *m)
+compose_mouth_opening (mien_image *field, float *tmp, const face_frame *f,
+                       const mien_image *photo, const mien_point *lm,
+                       const rig_moves *m, const rig_moves *shut)
 {
   mouth_frame mf;
   opening_profile op;
@@ -530,14 +645,20 @@ compose_mouth_opening (mien_image *field, float *tmp, const mien_image *photo,
   if (photo->channels < 3 || !mouth_frame_init (&mf, photo, lm, m, tmp, w, h))
     return;
   opening_profile_init (&op, &mf, photo, lm);
+  lip_shortfall (&mf, lm, m, shut);
   float reach = 0.0f;
   for (int k = 0; k < 5; k++)
     reach = fmaxf (reach, fmaxf (fabsf (mf.lips.up[k]), fabsf (mf.lips.low[k])));
+  float most_open = 0.0f;
+  for (int k = 0; k < OPENING_KNOTS; k++)
+    most_open = fmaxf (most_open, photo_openness (op.len_up[k], op.len_low[k]));
   float floor_det = fminf (mien_field_min_jacobian (field), OPENING_MIN_DET);
   for (float strength = 1.0f; strength > 0.1f; strength *= 0.5f)
     {
-      opening_params p = { &op, strength };
-      compose_mouth_map (field, tmp, &mf, fmaxf (mf.half_width, reach) + 2.0f,
+      opening_params p = { &op, strength, SEAL_SKIN_ABOVE * f->iod,
+                           SEAL_SKIN_BELOW * f->iod, 1.0f - most_open };
+      compose_mouth_map (field, tmp, &mf,
+                         fmaxf (mf.half_width, reach + p.skin_low) + 2.0f,
                          opening_map, &p);
       if (mien_field_min_jacobian (field) >= floor_det)
         return;

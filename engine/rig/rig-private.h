@@ -261,9 +261,11 @@ float seal_closure (const side_au *mid);
 void compose_lip_seal (mien_image *field, float *tmp, const face_frame *f,
                        const mien_image *photo, const mien_point *lm,
                        const rig_moves *m, float closure);
-void compose_mouth_opening (mien_image *field, float *tmp,
+/* shut: the moves without the opening channels (rig_seal_open), which
+ * bound how far lips the photo shows closed part. */
+void compose_mouth_opening (mien_image *field, float *tmp, const face_frame *f,
                             const mien_image *photo, const mien_point *lm,
-                            const rig_moves *m);
+                            const rig_moves *m, const rig_moves *shut);
 
 /* ---- rig-eyelids -------------------------------------------------------- */
 

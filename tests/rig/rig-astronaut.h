@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The astronaut (data/samples) with its fixture landmarks
- * (tests/data/landmarks), prepared for the rig at the generator's 128²:
+ * (tests/data/landmarks), or another sample face with its own
+ * (sample_rig_open), prepared for the rig at the generator's 128²:
  * shared by the rig tests that look at what the rig makes of a real face
  * (test-lip-seal, test-rig-shading, test-rig-yaw, test-rig-au18). */
 #pragma once
@@ -23,16 +24,18 @@ typedef struct astronaut_rig {
   const mien_point *lm; /* landmarks on the 128² grid */
 } astronaut_rig;
 
-/* 0 when ready, 77 (skip) without the sample photo. */
+/* Face `face` of the sample photo data/samples/PHOTO with its fixture
+ * landmarks tests/data/landmarks/STEM.json (STEM: PHOTO without its
+ * extension). 0 when ready, 77 (skip) without the sample photo. */
 static inline int
-astronaut_rig_open (astronaut_rig *r)
+sample_rig_open (astronaut_rig *r, const char *photo, int face)
 {
   const char *root = getenv ("MIEN_SOURCE_ROOT");
   root = root ? root : ".";
   char path[4096];
   mien_error err = { 0 };
   memset (r, 0, sizeof *r);
-  snprintf (path, sizeof path, "%s/data/samples/astronaut.png", root);
+  snprintf (path, sizeof path, "%s/data/samples/%s", root, photo);
   FILE *f = fopen (path, "rb");
   if (!f)
     {
@@ -42,10 +45,17 @@ astronaut_rig_open (astronaut_rig *r)
   fclose (f);
   r->photo = mien_image_load (path, &err);
   CHECK (r->photo != NULL, "%s", err.message);
-  snprintf (path, sizeof path, "%s/tests/data/landmarks/astronaut.json", root);
+  int stem = (int)(strrchr (photo, '.') ? strrchr (photo, '.') - photo
+                                         : (long)strlen (photo));
+  snprintf (path, sizeof path, "%s/tests/data/landmarks/%.*s.json", root,
+            stem, photo);
   CHECK (mien_landmark_file_load (path, &r->lf, &err) == MIEN_OK, "%s",
          err.message);
-  r->anim = mien_animator_new (r->photo, &r->lf.faces[0],
+  CHECK (face >= 0 && face < r->lf.n_faces, "%s has face %d", path,
+         face);
+  if (face < 0 || face >= r->lf.n_faces)
+    exit (mien_test_exit_code ());
+  r->anim = mien_animator_new (r->photo, &r->lf.faces[face],
                                MIEN_RESWARP_MULTISCALE, NULL, &err);
   CHECK (r->anim != NULL, "%s", err.message);
   r->gen = mien_rig_new (&err);
@@ -56,6 +66,13 @@ astronaut_rig_open (astronaut_rig *r)
     exit (mien_test_exit_code ());
   r->lm = mien_animator_get_grid_landmarks (r->anim);
   return 0;
+}
+
+/* The astronaut's face. */
+static inline int
+astronaut_rig_open (astronaut_rig *r)
+{
+  return sample_rig_open (r, "astronaut.png", 0);
 }
 
 /* Runs the rig on the 128² face with an AU spec ("12=5,6=3") into r->g. */

@@ -3,7 +3,10 @@
  * in the photo by sliding the lips together over the teeth, instead of
  * squashing them; an opening AU25/AU26 wins over the seal. And its
  * opposite, the jaw opening: AU26 parts a toothy smile below the upper
- * teeth, which keep their size, instead of stretching them.
+ * teeth, which keep their size, instead of stretching them. And lips that
+ * the photo shows closed part under AU25 alone (rig-mouth.c,
+ * part_source): on sample6's and sample2's closed-lipped faces a dark gap
+ * opens between the inner lips, and the lips themselves keep their height.
  *
  * Measured on the astronaut's toothy smile (data/samples, fixture in
  * tests/data/landmarks) at the generator's 128² resolution: teeth pixels
@@ -79,6 +82,87 @@ teeth_after (astronaut_rig *r, const char *aus, float *min_jacobian)
   return count_teeth (r->g.refined, r->lm);
 }
 
+static float
+luma_at (const mien_image *img, int x, int y)
+{
+  const float *px = mien_image_row (img, y) + (size_t)x * img->channels;
+  return (px[0] + px[1] + px[2]) / 3.0f;
+}
+
+/* Pixels of img inside the outer lip contour darker than half the mean
+ * luma there in the photo: the mouth interior (the closed lips' own seam
+ * at 128² is not that dark). */
+static int
+count_dark (const mien_image *img, const mien_image *photo,
+            const mien_point *lm)
+{
+  double sum = 0.0;
+  int n = 0, dark = 0;
+  for (int y = 0; y < photo->height; y++)
+    for (int x = 0; x < photo->width; x++)
+      if (point_inside (lm + 48, 12, (float)x, (float)y))
+        sum += luma_at (photo, x, y), n++;
+  float limit = n ? 0.5f * (float)(sum / n) : 0.0f;
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < img->width; x++)
+      if (point_inside (lm + 48, 12, (float)x, (float)y)
+          && luma_at (img, x, y) < limit)
+        dark++;
+  return dark;
+}
+
+/* The rig's own bound for a closed photo mouth (rig-mouth.c OPENING_MIN). */
+#define OPENING_MIN_PX 1.5f
+
+static mien_point
+moved_point (const astronaut_rig *r, int k)
+{
+  mien_point m = rig_motion_of (r->g.field, r->lm[k]);
+  return (mien_point){ r->lm[k].x + m.x, r->lm[k].y + m.y };
+}
+
+/* AU25 alone on a face whose photo shows its lips together. The kernel
+ * field could not part them: the inner lips' opposite moves sit on one
+ * seam and average away (AU25 = 5 painted nothing on either face). */
+static void
+test_parting (const char *photo, int face)
+{
+  astronaut_rig r;
+  if (sample_rig_open (&r, photo, face))
+    return;
+  const mien_image *low = mien_animator_get_low (r.anim);
+  const mien_point *lm = r.lm;
+  float gap0 = lm[66].y - lm[62].y;
+  int dark0 = count_dark (low, low, lm);
+  int dark[2];
+  float gap[2], jac[2];
+  mien_rig_stats st[2];
+  for (int i = 0; i < 2; i++)
+    {
+      astronaut_rig_generate (&r, i ? "25=5" : "25=3");
+      mien_rig_get_stats (r.gen, &st[i]);
+      jac[i] = mien_field_min_jacobian (r.g.field);
+      dark[i] = count_dark (r.g.refined, low, lm);
+      gap[i] = moved_point (&r, 66).y - moved_point (&r, 62).y;
+    }
+  printf ("%s face %d: inner lips %.2f grid px apart in the photo, AU25 3 / "
+          "5: %.2f / %.2f; dark pixels within the lips: photo %d, %d / %d "
+          "(painted %.1f / %.1f); min Jacobian %.3f / %.3f\n",
+          photo, face, (double)gap0, (double)gap[0], (double)gap[1], dark0,
+          dark[0], dark[1], (double)st[0].mouth_painted,
+          (double)st[1].mouth_painted, (double)jac[0], (double)jac[1]);
+  CHECK (gap0 < OPENING_MIN_PX && dark0 <= 2,
+         "%s: the photo's lips are closed", photo);
+  CHECK (gap[1] - gap0 >= 1.0f && gap[1] >= gap[0],
+         "%s: AU25 = 5 parts the inner lips by %.2f grid px", photo,
+         (double)(gap[1] - gap0));
+  CHECK (dark[1] >= 8 && dark[1] >= dark[0],
+         "%s: AU25 = 5 shows %d dark pixels between the lips", photo,
+         dark[1]);
+  CHECK (jac[0] > 0.0f && jac[1] > 0.0f, "%s: fold", photo);
+  astronaut_rig_close (&r);
+}
+
 int
 main (void)
 {
@@ -122,5 +206,9 @@ main (void)
   CHECK (jjaw > 0.0f, "fold");
 
   astronaut_rig_close (&r);
+
+  /* The analyzer's face 0 of each photo. */
+  test_parting ("sample6.jpg", 3);
+  test_parting ("sample2.jpg", 2);
   return mien_test_exit_code ();
 }
