@@ -88,16 +88,24 @@ rig_generate (mien_generator *gen, const mien_image *input,
       else
         {
           /* The moves without the opening channels: closed lips part by
-           * what those ask for only. */
+           * what those ask for only (nothing when none is on). */
           side_au shut_sides[2] = { sides[0], sides[1] }, shut_mid = mid;
+          int opening = 0;
           for (int i = 0; i < rig_n_seal_open; i++)
-            shut_sides[0].au[rig_seal_open[i]] = shut_sides[1].au[rig_seal_open[i]]
-                = shut_mid.au[rig_seal_open[i]] = 0.0f;
+            {
+              mien_au_channel ch = rig_seal_open[i];
+              opening |= sides[0].au[ch] != 0.0f || sides[1].au[ch] != 0.0f
+                         || mid.au[ch] != 0.0f;
+              shut_sides[0].au[ch] = shut_sides[1].au[ch] = shut_mid.au[ch] = 0.0f;
+            }
           rig_moves shut;
-          memset (&shut, 0, sizeof shut);
-          rig_moves_compute (&shut, &f, shut_sides, &shut_mid);
+          if (opening)
+            {
+              memset (&shut, 0, sizeof shut);
+              rig_moves_compute (&shut, &f, shut_sides, &shut_mid);
+            }
           compose_mouth_opening (out->field, rig->num, &f, input, lm, &moves,
-                                 &shut);
+                                 opening ? &shut : &moves);
         }
       rig->stats.gaze_shut_eyes = add_eyelids (out->field, &f, lm, sides, &c);
       /* The head's region bounds every expression (issue #24). */

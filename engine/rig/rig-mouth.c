@@ -198,6 +198,10 @@ find_mouth_opening (const mien_image *photo, const mien_point *lm, vec2 inner[8]
     }
 }
 
+/* The inner lips' 5 knots, as indices into 60–67: the upper lip from the
+ * right corner to the left, and the lower lip below each. */
+static const int knot_upper[5] = { 0, 1, 2, 3, 4 }, knot_lower[5] = { 0, 7, 6, 5, 4 };
+
 /* From the inner-lip landmarks 60–67 where the AU field left them.
  * Returns 0 for a degenerate mouth. */
 static int
@@ -220,11 +224,11 @@ mouth_frame_init (mouth_frame *mf, const mien_image *photo,
   mf->centre = v_mul (v_add (p[0], p[4]), 0.5f);
   mf->eu = v_mul (d, 0.5f / mf->half_width);
   mf->ev = (vec2){ -mf->eu.y, mf->eu.x };
-  static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
   float us[5], ls[5];
   for (int k = 0; k < 5; k++)
     {
-      vec2 a = v_sub (p[upper[k]], mf->centre), b = v_sub (p[lower[k]], mf->centre);
+      vec2 a = v_sub (p[knot_upper[k]], mf->centre);
+      vec2 b = v_sub (p[knot_lower[k]], mf->centre);
       us[k] = v_dot (a, mf->eu) / mf->half_width;
       mf->lips.up[k] = v_dot (a, mf->ev);
       ls[k] = v_dot (b, mf->eu) / mf->half_width;
@@ -256,31 +260,30 @@ lip_shortfall (mouth_frame *mf, const mien_point *lm, const rig_moves *m,
                const rig_moves *shut)
 {
   const int in0 = MIEN_LM_INNER_LIPS.first;
-  static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
-  /* The outer lip above and below each inner knot (corners: none). */
-  static const int outer_up[5] = { -1, 50, 51, 52, -1 };
-  static const int outer_low[5] = { -1, 58, 57, 56, -1 };
   memcpy (mf->part.s, mf->lips.s, sizeof mf->part.s);
   for (int k = 0; k < 5; k++)
     {
-      int iu = in0 + upper[k], il = in0 + lower[k];
-      vec2 wa = v_add (mf->photo_inner[upper[k]], m->lm[iu]);
-      vec2 wb = v_add (mf->photo_inner[lower[k]], m->lm[il]);
+      int iu = in0 + knot_upper[k], il = in0 + knot_lower[k];
+      vec2 wa = v_add (mf->photo_inner[knot_upper[k]], m->lm[iu]);
+      vec2 wb = v_add (mf->photo_inner[knot_lower[k]], m->lm[il]);
       float du = mf->lips.up[k] - v_dot (v_sub (wa, mf->centre), mf->ev);
       float dl = v_dot (v_sub (wb, mf->centre), mf->ev) - mf->lips.low[k];
       float asked = v_dot (v_sub (v_sub (m->lm[il], m->lm[iu]),
                                   v_sub (shut->lm[il], shut->lm[iu])), mf->ev);
       du = fmaxf (du, 0.0f), dl = fmaxf (dl, 0.0f);
       float scale = du + dl > asked ? fmaxf (asked, 0.0f) / (du + dl) : 1.0f;
-      int corner = k == 0 || k == 4;
-      mf->part.up[k] = corner ? 0.0f : scale * du;
-      mf->part.low[k] = corner ? 0.0f : scale * dl;
-      mf->lip_up[k] = corner ? 0.0f
-                      : fabsf (v_dot (v_sub (mf->photo_inner[upper[k]],
-                                             v_pt (lm[outer_up[k]])), mf->ev));
-      mf->lip_low[k] = corner ? 0.0f
-                       : fabsf (v_dot (v_sub (v_pt (lm[outer_low[k]]),
-                                              mf->photo_inner[lower[k]]), mf->ev));
+      if (k == 0 || k == 4) /* the corners: no lip, nothing to part */
+        {
+          mf->part.up[k] = mf->part.low[k] = mf->lip_up[k] = mf->lip_low[k] = 0.0f;
+          continue;
+        }
+      mf->part.up[k] = scale * du, mf->part.low[k] = scale * dl;
+      /* The outer lip above and below the knot (opening_cols' columns). */
+      const int *col = opening_cols[k - 1];
+      mf->lip_up[k] = fabsf (v_dot (v_sub (mf->photo_inner[knot_upper[k]],
+                                           v_pt (lm[col[2]])), mf->ev));
+      mf->lip_low[k] = fabsf (v_dot (v_sub (v_pt (lm[col[3]]),
+                                            mf->photo_inner[knot_lower[k]]), mf->ev));
     }
   float least = fminf (fminf (mf->part.up[1], mf->part.up[2]), mf->part.up[3]);
   for (int k = 1; k < 4; k++)
@@ -482,10 +485,9 @@ opening_profile_init (opening_profile *op, const mouth_frame *mf,
                       const mien_image *photo, const mien_point *lm)
 {
   const vec2 *src = mf->photo_inner;
-  static const int upper[5] = { 0, 1, 2, 3, 4 }, lower[5] = { 0, 7, 6, 5, 4 };
   vec2 up[5], low[5];
   for (int k = 0; k < 5; k++)
-    up[k] = src[upper[k]], low[k] = src[lower[k]];
+    up[k] = src[knot_upper[k]], low[k] = src[knot_lower[k]];
   vec2 along = v_sub (src[4], src[0]);
   float len = v_len (along), q_lip, l_lip;
   along = len > 1e-3f ? v_mul (along, 1.0f / len) : (vec2){ 1.0f, 0.0f };
