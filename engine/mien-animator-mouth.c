@@ -35,11 +35,14 @@
 #define EDGE_LO 0.1f
 #define EDGE_HI 0.9f
 /* Frames with fewer pixels than this per grid pixel keep the grid's
- * paint: up(O^r) is then about as sharp as the photo around it (the
- * sample photos' faces, crops of 450–540 pixels, have 3.5–4.2), and the
- * smear and the streaks show from about twice that (a 4K portrait's face
- * has 8–12). */
-#define HD_MIN_PIXELS MIEN_MOUTH_HD_MIN_PIXELS
+ * paint. The smear and the streaks show from about 6 (a 4K portrait's
+ * face has 8–12); at the sample photos' 3.5–4.2 (crops of 450–540
+ * pixels) up(O^r) is about as sharp as the photo around it, but the grid
+ * paints no teeth, and a closed-lipped mouth opened there was a dark hole
+ * (session 27: the teeth rows of mien-animator-teeth.c read as teeth
+ * from about 3; below, a face under ~190 pixels wide, they are a few
+ * pixels of noise). */
+#define HD_MIN_PIXELS MIEN_MOUTH_INTERIOR_MIN_PIXELS
 /* A strength this small is no paint. */
 #define NO_PAINT 1e-3f
 /* The cavity's grain against the photo's noise: a dark area shows less. */

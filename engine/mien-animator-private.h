@@ -30,6 +30,12 @@ typedef struct mien_teeth {
 /* Frames with fewer pixels than this per grid pixel keep the rig's mouth
  * paint on its grid (mien-animator-mouth.c says why). */
 #define MIEN_MOUTH_HD_MIN_PIXELS 6.0f
+/* The opened mouth's interior and teeth are painted at the frame's
+ * resolution from this many pixels per grid pixel: below MIEN_MOUTH_HD_
+ * MIN_PIXELS the grid's paint is about as sharp as the photo, but the grid
+ * has no teeth, and an opened closed-lipped mouth was a dark hole on every
+ * face under ~380 px wide (mien-animator-mouth.c). */
+#define MIEN_MOUTH_INTERIOR_MIN_PIXELS 3.0f
 
 /* The photo's own teeth kept rigid in an opened mouth
  * (mien-animator-own-teeth.c): measured once per animator. */

@@ -101,21 +101,22 @@ typedef struct mouth {
  * regression; lower them when the rig gets better. One face of slack over
  * the measured counts: a small change of the rig or another build (the
  * sanitizers' -O1) re-detects a face or two differently.
- * face-api (measured 0, 2, 7, 9, 2 since closed lips part under AU25 in
- * session 26; 0, 1, 8, 11, 2 before, E now also missing on sample6/3 by
- * 0.002): its inner corners follow a rounded mouth only partly, and which
+ * face-api (measured 0, 2, 6, 8, 2 since teeth are drawn in faces of 3
+ * to 6 frame pixels a grid pixel in session 27; 0, 2, 7, 9, 2 since
+ * closed lips part under AU25 in session 26; 0, 1, 8, 11, 2 before):
+ * its inner corners follow a rounded mouth only partly, and which
  * faces miss moves with small changes of the input (the committed
  * landmark files' faces gave O 5, U 8).
- * The mesh (measured 2, 0, 2, 4, 0 in session 26; 3, 1, 3, 4, 0 before,
- * E 0 before E's paint went where the field opens the mouth only): it
- * misses an opened mouth where its
+ * The mesh (measured 0, 0, 2, 4, 0 in session 27; 2, 0, 2, 4, 0 in
+ * session 26; 3, 1, 3, 4, 0 before, E 0 before E's paint went where the
+ * field opens the mouth only): it misses an opened mouth where its
  * inner lips stay on the upper one (sample6/3, sample2/2, sample4/2),
  * where face-api sees the opening.
  * Carried (measured -, 0, 0, 0, 0): not counted for A, whose opening is
  * painted into O^r rather than carried by the field (the carried inner
  * lips stay together: 4 faces under 10 %). */
-static const int max_fail[N_SHAPES] = { 0, 1, 3, 8, 10, 3 };
-static const int max_fail_mesh[N_SHAPES] = { 0, 3, 1, 3, 5, 1 };
+static const int max_fail[N_SHAPES] = { 0, 1, 3, 7, 9, 3 };
+static const int max_fail_mesh[N_SHAPES] = { 0, 1, 1, 3, 5, 1 };
 static const int max_fail_carried[N_SHAPES] = { 0, -1, 1, 1, 1, 1 };
 
 /* The mean over the faces is at least half way to the 10 % target. */
