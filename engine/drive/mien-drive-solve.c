@@ -314,13 +314,18 @@ drive_remove_turn (const inverse_rig *ir, float *d, float *pitch, float *yaw)
  * up against down, wide against narrow (pucker, funnel), lips apart or the
  * jaw open against pressed or funnelled lips. Their rig moves do not all
  * point against each other over the whole face (AU12 lifts the cheeks,
- * AU22 pushes the lips out), so the cosine alone misses them. */
+ * AU22 pushes the lips out), so the cosine alone misses them.
+ * AU12 and AU20 are not a pair: both widen the mouth, and a broad grin or
+ * laugh moves the corners out more than up. Paired (until session 27),
+ * the fit had to choose one and explained MEAD's laugh as AU20 4.5 with
+ * AU10 2.8 and AU12 0, which renders as fear; together the same frames
+ * solve as AU12 3.6 with AU20 2.1. */
 static int
 opposing (int a, int b)
 {
   static const int pairs[][2] = {
     { MIEN_AU12, MIEN_AU15 }, { MIEN_AU12, MIEN_AU22 },
-    { MIEN_AU12, MIEN_AU18 }, { MIEN_AU12, MIEN_AU20 },
+    { MIEN_AU12, MIEN_AU18 },
     { MIEN_AU20, MIEN_AU18 }, { MIEN_AU20, MIEN_AU22 },
     { MIEN_AU14, MIEN_AU22 }, { MIEN_AU14, MIEN_AU18 },
     { MIEN_AU25, MIEN_AU24 }, { MIEN_AU26, MIEN_AU24 },
