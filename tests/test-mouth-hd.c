@@ -36,6 +36,9 @@
  *    own-teeth): here they are left as the field stretches them
  *    (MIEN_OWN_TEETH_STRETCH=1), so that the paint itself is measured;
  *  - neutral (nothing painted): the two are the same bit for bit;
+ *  - at 4096², the mouth opened with the head turned (yaw 8°, pitch 4°,
+ *    roll −2°): no pixel is over a quarter of the range brighter than
+ *    with the grid's paint (the record of the paint moves with the turn);
  *  - at 4096², a generator painting a dark disc with a weak hole in it
  *    gives the frame of the disc without the hole (the paint's strength
  *    closed over 3×3 grid pixels), where the grid's paint shows the photo
@@ -462,6 +465,55 @@ test_small (mien_image *photo, mien_face *face)
   mien_generator_free (rig);
 }
 
+/* The head turned while the mouth opens (a driven clip's every frame):
+ * the rig's pose moves O^r's paint with the turn, and the record of that
+ * paint (mien_generator_output.interior), from which the animator takes
+ * the paint off O^r again, must move with it. Left behind (until session
+ * 27), it named pixels the paint had left, the recovery
+ * u = (O^r − a·colour) / (1 − a) turned their lip colour white, and a
+ * white patch sat on the lower lip (704 pixels more than 64 levels
+ * brighter than the grid's paint at 2048²). Here: no pixel of the frame
+ * painted at the frame's resolution is more than a quarter of the range
+ * brighter than the grid's paint. */
+static void
+test_pose (mien_image *photo, mien_face *face)
+{
+  mien_error err = { 0 };
+  mien_generator *rig = mien_rig_new (&err);
+  mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
+                                           NULL, &err);
+  CHECK (anim != NULL, "%s", err.message);
+  if (anim)
+    {
+      mien_driving c;
+      mien_driving_init (&c);
+      c.values[MIEN_AU25] = 3.0f, c.values[MIEN_AU26] = 2.0f;
+      c.values[MIEN_HEAD_YAW] = 8.0f, c.values[MIEN_HEAD_PITCH] = 4.0f;
+      c.values[MIEN_HEAD_ROLL] = -2.0f;
+      mien_image *grid = render (anim, rig, &c, 1, NULL);
+      mien_image *hd = render (anim, rig, &c, 0, NULL);
+      int brighter = 0;
+      float worst = 0.0f;
+      if (grid && hd)
+        for (int y = 0; y < hd->height; y++)
+          for (int x = 0; x < hd->width; x++)
+            {
+              float d = mien_test_luma (hd, x, y) - mien_test_luma (grid, x, y);
+              worst = fmaxf (worst, d);
+              brighter += d > 0.25f;
+            }
+      printf ("turned head, mouth opened: %d pixels over 0.25 brighter than "
+              "the grid's paint (most %.3f)\n", brighter, (double)worst);
+      CHECK (grid && hd && brighter == 0,
+             "with the head turned, the paint at the frame's resolution "
+             "leaves no white patch (%d pixels)", brighter);
+      mien_image_free (grid);
+      mien_image_free (hd);
+      mien_animator_free (anim);
+    }
+  mien_generator_free (rig);
+}
+
 int
 main (void)
 {
@@ -493,6 +545,7 @@ main (void)
     {
       test_large (big, &face);
       test_hole (big, &face);
+      test_pose (big, &face);
     }
   mien_image_free (big);
   mien_image_free (photo);

@@ -194,6 +194,8 @@ struct rig_head {
   float pose_scale; /* < 1 when the relief had to shrink the turn */
   float photo_yaw, yaw_used; /* degrees: the photo's own yaw, the turn's */
   mien_image *pose, *au, *delta, *moved;
+  /* The mouth interior's record, premultiplied, and moved (4 channels). */
+  mien_image *interior, *interior_moved;
 };
 
 /* ---- the head: depth, weight, region ------------------------------------ */
@@ -457,6 +459,7 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   free (hd->scratch), free (hd->mark);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
+  mien_image_free (hd->interior), mien_image_free (hd->interior_moved);
   free (hd->dist), free (hd->au_mask), free (hd->bound);
   hd->bound = malloc (sizeof (float) * n);
   hd->dist = malloc (sizeof (float) * n);
@@ -471,11 +474,14 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   hd->au = mien_image_new (w, h, 2, NULL);
   hd->delta = mien_image_new (w, h, 3, NULL);
   hd->moved = mien_image_new (w, h, 3, NULL);
+  hd->interior = mien_image_new (w, h, 4, NULL);
+  hd->interior_moved = mien_image_new (w, h, 4, NULL);
   hd->valid = 0;
   if (!hd->depth || !hd->weight || !hd->region || !hd->motion || !hd->scratch
       || !hd->dist || !hd->au_mask || !hd->bound
       || !hd->mark || !hd->pose
-      || !hd->au || !hd->delta || !hd->moved)
+      || !hd->au || !hd->delta || !hd->moved || !hd->interior
+      || !hd->interior_moved)
     {
       hd->w = hd->h = 0;
       return mien_error_set (err, MIEN_ERR_NOMEM, "rig: out of memory");
@@ -501,6 +507,7 @@ rig_head_free (rig_head *hd)
   free (hd->matte);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
+  mien_image_free (hd->interior), mien_image_free (hd->interior_moved);
   free (hd);
 }
 
@@ -845,6 +852,40 @@ rig_pose_apply (rig_head *hd, const mien_image *input, const mien_point *lm,
         return st;
       for (size_t i = 0; i < n; i++)
         out->shade->data[i] = 1.0f + hd->moved->data[i];
+    }
+  /* And the record of the mouth's paint (colour, strength), from which
+   * the animator takes that paint off O^r again to lay it at the frame's
+   * resolution (mien-animator-mouth.c, u = (O^r − a·colour) / (1 − a)).
+   * Left on the unturned face, it named pixels the turn had moved the
+   * paint off, and the division turned their lip colour white: rings of
+   * white specks about every driven mouth with a pose (session 27).
+   * Moved premultiplied, so that colour and strength stay paired. */
+  if (out->interior && out->interior->width == w && out->interior->height == h
+      && out->interior->channels == 4)
+    {
+      size_t n = (size_t)w * (size_t)h;
+      float *pm = hd->interior->data, *q = out->interior->data;
+      for (size_t i = 0; i < n; i++)
+        {
+          float a = q[4 * i + 3];
+          pm[4 * i] = a * q[4 * i], pm[4 * i + 1] = a * q[4 * i + 1];
+          pm[4 * i + 2] = a * q[4 * i + 2], pm[4 * i + 3] = a;
+        }
+      st = mien_warp_bilinear (hd->interior, hd->pose, hd->interior_moved,
+                               pool, err);
+      if (st != MIEN_OK)
+        return st;
+      const float *mv = hd->interior_moved->data;
+      for (size_t i = 0; i < n; i++)
+        {
+          float a = mv[4 * i + 3];
+          if (a > 1e-6f)
+            for (int c = 0; c < 3; c++)
+              q[4 * i + c] = mv[4 * i + c] / a;
+          else
+            q[4 * i] = q[4 * i + 1] = q[4 * i + 2] = 0.0f;
+          q[4 * i + 3] = a > 1e-6f ? fminf (a, 1.0f) : 0.0f;
+        }
     }
   return MIEN_OK;
 }
