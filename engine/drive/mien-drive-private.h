@@ -88,6 +88,22 @@ void drive_brow_edges_refer (const mien_point *net, const mien_point *lm,
 void drive_brows_apply (mien_drive_track *t,
                         const mien_one_euro_params *filter);
 
+/* ---- the lids from the iris model (mien-drive-lids.c) ---- */
+
+/* Whether the lids are read from the iris model: MIEN_DRIVE_LIDS=iris
+ * (off by default; mien-drive-lids.c says why). */
+int drive_lids_enabled (void);
+/* The frame's lid_up and lid_low from the iris model, run on the net's
+ * own (unfiltered) landmarks lm of that frame. */
+void drive_lid_fit (mien_face_analyzer *an, const mien_image *img,
+                    const mien_point *lm, mien_drive_frame *f);
+/* After a video's tracking: sets each found frame's lid points so that
+ * each one's height above (below) its eye's corners' line is its median
+ * over the clip times the iris model's lid over that lid's median,
+ * filtered like the landmarks. */
+void drive_lids_apply (mien_drive_track *t,
+                       const mien_one_euro_params *filter);
+
 /* ---- the detector box from the landmarks (mien-drive-track.c) ---- */
 
 typedef struct box_fit {

@@ -653,6 +653,7 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
         {
           if (!deferred) /* else the helper fits them beside the next frame */
             find_irises (*img, &f);
+          drive_lid_fit (tr.an, *img, f.lm, &f);
           mien_point net[MIEN_N_LANDMARKS];
           memcpy (net, f.lm, sizeof net);
           drive_brow_edges (*img, f.lm, f.brow_edge, &f.brow_found);
@@ -714,6 +715,7 @@ mien_drive_track_video (mien_face_analyzer *an, const char *path,
     {
       count_irises (t);
       drive_brows_apply (t, &opt->filter);
+      drive_lids_apply (t, &opt->filter);
     }
   return st;
 }
@@ -738,6 +740,7 @@ mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   find_irises (photo, &f);
   drive_brow_edges (photo, f.lm, f.brow_edge, &f.brow_found);
+  drive_lid_fit (an, photo, f.lm, &f); /* measured only: no clip to refer to */
   t->frames[0] = f;
   t->n_frames = 1;
   count_irises (t);

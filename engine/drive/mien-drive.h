@@ -148,6 +148,13 @@ typedef struct mien_drive_frame {
    * measured only. */
   float brow_edge[MIEN_DRIVE_BROW_POINTS];
   int brow_found;
+  /* The lids by MediaPipe's iris model (mien_face_analyzer_eyes: its eye
+   * contour), per side as above: the upper lid's mean height above the
+   * line between the contour's corners and the lower lid's mean depth
+   * below it, over the contour's width; NAN where the model is not
+   * installed or did not fit. A video's tracking sets the net's lid points
+   * by them (mien-drive-lids.c). */
+  float lid_up[2], lid_low[2];
 } mien_drive_frame;
 
 /* The tracked performance. */

@@ -24,7 +24,10 @@
  *   corners drawn in is solved as AU12 without AU15/18/22/24;
  * - gaze from the driver's iris offsets against its median, a one-frame
  *   jump dropped, a half-shut eye and a faint fit left out, a blink held, shut eyes eased
- *   to 0, strength and parts. */
+ *   to 0, strength and parts;
+ * - the lids set by the iris model's upper and lower lid against their
+ *   medians (a half-lowered upper lid, a half-raised lower one; too few
+ *   fits leave the net's lids). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1035,6 +1038,70 @@ test_brows (void)
   mien_image_free (img);
 }
 
+/* The lids from the iris model (mien-drive-lids.c): 20 frames whose net
+ * lids never move; the contour reads the right eye's upper lid 0.3 of the
+ * width above the corners' line on every frame but frame 10 (0.15: half
+ * lowered, a blink's start) and its lower lid 0.15 below on every frame but
+ * frame 12 (0.075: a squint), and has no fit on frame 15; the left eye has
+ * a fit on 5 frames only. Without the filter: frame 10's right upper lid
+ * points come down to half their height over the corners' line and frame
+ * 12's lower ones up to half their depth, and every other point keeps the
+ * net's place (the left eye, too few fits, keeps the net's lids). */
+static float
+lid_height (const mien_point *lm, int p)
+{
+  /* Distance from the right eye's corners' line (36-39). */
+  float ux = lm[39].x - lm[36].x, uy = lm[39].y - lm[36].y;
+  float w = hypotf (ux, uy);
+  return fabsf ((lm[p].x - lm[36].x) * -uy / w + (lm[p].y - lm[36].y) * ux / w);
+}
+
+static void
+test_lids (void)
+{
+  mien_point lm[MIEN_N_LANDMARKS];
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    lm[p] = (mien_point){ 100.0f + 60.0f * rig_face_shape[p][0],
+                          90.0f + 60.0f * rig_face_shape[p][1] };
+  enum { N = 20 };
+  mien_drive_track t = { .n_frames = N, .fps = FPS };
+  mien_drive_frame fr[N];
+  memset (fr, 0, sizeof fr);
+  t.frames = fr;
+  for (int i = 0; i < N; i++)
+    {
+      memcpy (fr[i].lm, lm, sizeof lm);
+      fr[i].found = 1;
+      fr[i].lid_up[0] = i == 10 ? 0.15f : i == 15 ? NAN : 0.3f;
+      fr[i].lid_low[0] = i == 12 ? 0.075f : i == 15 ? NAN : 0.15f;
+      fr[i].lid_up[1] = fr[i].lid_low[1] = i < 5 ? 0.2f : NAN;
+    }
+  mien_one_euro_params off = { 0.0f, 0.0f, 1.0f };
+  setenv ("MIEN_DRIVE_LIDS", "iris", 1);
+  drive_lids_apply (&t, &off);
+  unsetenv ("MIEN_DRIVE_LIDS");
+  float moved = 0.0f, worst = 0.0f;
+  for (int i = 0; i < N; i++)
+    for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+      if (!((i == 10 && (p == 37 || p == 38))
+            || (i == 12 && (p == 40 || p == 41))))
+        moved = fmaxf (moved, hypotf (fr[i].lm[p].x - lm[p].x,
+                                      fr[i].lm[p].y - lm[p].y));
+  static const int half[4][2] = { { 10, 37 }, { 10, 38 }, { 12, 41 },
+                                  { 12, 40 } };
+  for (int k = 0; k < 4; k++)
+    {
+      int i = half[k][0], p = half[k][1];
+      worst = fmaxf (worst, fabsf (lid_height (fr[i].lm, p)
+                                   / lid_height (lm, p) - 0.5f));
+    }
+  CHECK (worst < 1e-3f, "a half-lowered upper lid and a half-raised lower "
+         "lid halve the right eye's points' heights (off by %.4f)", worst);
+  CHECK (moved < 1e-4f, "every other point keeps the net's place: frames "
+         "with the usual lids or no fit, an eye fitted too rarely (%.5f px)",
+         moved);
+}
+
 int
 main (void)
 {
@@ -1052,6 +1119,7 @@ main (void)
   test_opposing_pairs ();
   test_gaze ();
   test_brows ();
+  test_lids ();
   if (mien_landmark_file_load (path, &lf, &err) == MIEN_OK && lf.n_faces > 0)
     test_solve (lf.faces[0].landmarks);
   else
