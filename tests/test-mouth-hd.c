@@ -441,28 +441,40 @@ test_hole (mien_image *photo, mien_face *face)
   mien_animator_free (anim);
 }
 
+/* The frame with the grid's paint and with the paint at the frame's
+ * resolution, for c on a new animator of photo's face; NULL, NULL where
+ * the animator cannot be made. */
 static void
-test_small (mien_image *photo, mien_face *face)
+render_both (mien_image *photo, mien_face *face, const mien_driving *c,
+             mien_image **grid, mien_image **hd)
 {
   mien_error err = { 0 };
+  *grid = *hd = NULL;
   mien_generator *rig = mien_rig_new (&err);
   mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
                                            NULL, &err);
   CHECK (anim != NULL, "%s", err.message);
   if (anim)
     {
-      mien_driving c;
-      mien_driving_init (&c);
-      mien_driving_add_preset (&c, MIEN_PRESET_VISEME_A, 1.0f);
-      mien_image *grid = render (anim, rig, &c, 1, NULL);
-      mien_image *hd = render (anim, rig, &c, 0, NULL);
-      CHECK (grid && hd && mien_test_images_equal (grid, hd),
-             "at 512² the grid's paint stands");
-      mien_image_free (grid);
-      mien_image_free (hd);
+      *grid = render (anim, rig, c, 1, NULL);
+      *hd = render (anim, rig, c, 0, NULL);
       mien_animator_free (anim);
     }
   mien_generator_free (rig);
+}
+
+static void
+test_small (mien_image *photo, mien_face *face)
+{
+  mien_driving c;
+  mien_driving_init (&c);
+  mien_driving_add_preset (&c, MIEN_PRESET_VISEME_A, 1.0f);
+  mien_image *grid, *hd;
+  render_both (photo, face, &c, &grid, &hd);
+  CHECK (grid && hd && mien_test_images_equal (grid, hd),
+         "at 512² the grid's paint stands");
+  mien_image_free (grid);
+  mien_image_free (hd);
 }
 
 /* The head turned while the mouth opens (a driven clip's every frame):
@@ -478,40 +490,30 @@ test_small (mien_image *photo, mien_face *face)
 static void
 test_pose (mien_image *photo, mien_face *face)
 {
-  mien_error err = { 0 };
-  mien_generator *rig = mien_rig_new (&err);
-  mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
-                                           NULL, &err);
-  CHECK (anim != NULL, "%s", err.message);
-  if (anim)
-    {
-      mien_driving c;
-      mien_driving_init (&c);
-      c.values[MIEN_AU25] = 3.0f, c.values[MIEN_AU26] = 2.0f;
-      c.values[MIEN_HEAD_YAW] = 8.0f, c.values[MIEN_HEAD_PITCH] = 4.0f;
-      c.values[MIEN_HEAD_ROLL] = -2.0f;
-      mien_image *grid = render (anim, rig, &c, 1, NULL);
-      mien_image *hd = render (anim, rig, &c, 0, NULL);
-      int brighter = 0;
-      float worst = 0.0f;
-      if (grid && hd)
-        for (int y = 0; y < hd->height; y++)
-          for (int x = 0; x < hd->width; x++)
-            {
-              float d = mien_test_luma (hd, x, y) - mien_test_luma (grid, x, y);
-              worst = fmaxf (worst, d);
-              brighter += d > 0.25f;
-            }
-      printf ("turned head, mouth opened: %d pixels over 0.25 brighter than "
-              "the grid's paint (most %.3f)\n", brighter, (double)worst);
-      CHECK (grid && hd && brighter == 0,
-             "with the head turned, the paint at the frame's resolution "
-             "leaves no white patch (%d pixels)", brighter);
-      mien_image_free (grid);
-      mien_image_free (hd);
-      mien_animator_free (anim);
-    }
-  mien_generator_free (rig);
+  mien_driving c;
+  mien_driving_init (&c);
+  c.values[MIEN_AU25] = 3.0f, c.values[MIEN_AU26] = 2.0f;
+  c.values[MIEN_HEAD_YAW] = 8.0f, c.values[MIEN_HEAD_PITCH] = 4.0f;
+  c.values[MIEN_HEAD_ROLL] = -2.0f;
+  mien_image *grid, *hd;
+  render_both (photo, face, &c, &grid, &hd);
+  int brighter = 0;
+  float worst = 0.0f;
+  if (grid && hd)
+    for (int y = 0; y < hd->height; y++)
+      for (int x = 0; x < hd->width; x++)
+        {
+          float d = mien_test_luma (hd, x, y) - mien_test_luma (grid, x, y);
+          worst = fmaxf (worst, d);
+          brighter += d > 0.25f;
+        }
+  printf ("turned head, mouth opened: %d pixels over 0.25 brighter than "
+          "the grid's paint (most %.3f)\n", brighter, (double)worst);
+  CHECK (grid && hd && brighter == 0,
+         "with the head turned, the paint at the frame's resolution leaves "
+         "no white patch (%d pixels)", brighter);
+  mien_image_free (grid);
+  mien_image_free (hd);
 }
 
 int

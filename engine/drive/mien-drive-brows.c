@@ -80,8 +80,8 @@ cmp_float (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-static float
-median (float *v, int n)
+float
+drive_median (float *v, int n)
 {
   qsort (v, (size_t)n, sizeof *v, cmp_float);
   return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
@@ -156,7 +156,7 @@ drive_brow_edges (const mien_image *img, const mien_point *lm,
       for (int j = 0; j < 5; j++)
         if (ok[j])
           v[m++] = off[j];
-      float med = median (v, m);
+      float med = drive_median (v, m);
       int kept = 0;
       for (int j = 0; j < 5; j++)
         if (ok[j] && fabsf (off[j] - med) <= BROW_OUTLIER)
@@ -225,7 +225,7 @@ drive_brows_apply (mien_drive_track *t, const mien_one_euro_params *filter)
           if (2 * m < n_found)
             continue; /* this point takes its brow's others' move */
           /* A frame's move: its edge offset less the clip's median. */
-          float bias = median (v, m);
+          float bias = drive_median (v, m);
           for (int i = 0; i < t->n_frames; i++)
             if (t->frames[i].brow_found >> k & 1)
               shift[(size_t)i * MIEN_DRIVE_BROW_POINTS + k]

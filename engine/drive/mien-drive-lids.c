@@ -103,20 +103,6 @@ drive_lid_fit (mien_face_analyzer *an, const mien_image *img,
     }
 }
 
-static int
-cmp_float (const void *a, const void *b)
-{
-  float x = *(const float *)a, y = *(const float *)b;
-  return (x > y) - (x < y);
-}
-
-static float
-median (float *v, int n)
-{
-  qsort (v, (size_t)n, sizeof *v, cmp_float);
-  return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* The unit normal to the net's corners' line of an eye, towards its lower
  * lid, and a point on the line; 0 where the corners coincide. */
 static int
@@ -159,7 +145,7 @@ lid_ratios (const mien_drive_track *t, int side, int lower,
     }
   if (m < LID_MIN_FRAMES || 2 * m < n_found)
     return 0;
-  float usual = median (v, m);
+  float usual = drive_median (v, m);
   if (!(usual >= LID_MIN_HEIGHT))
     return 0;
   /* Filtered in the lids' own units: a usual lid is about 0.05 iod from
@@ -220,7 +206,7 @@ drive_lids_apply (mien_drive_track *t, const mien_one_euro_params *filter)
               }
             if (n == 0)
               continue;
-            float usual = median (v, n);
+            float usual = drive_median (v, n);
             for (int i = 0; i < t->n_frames; i++)
               {
                 mien_point *lm = t->frames[i].lm, o;

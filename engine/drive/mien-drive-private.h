@@ -75,6 +75,9 @@ float drive_one_euro1_step (one_euro1 *f, const mien_one_euro_params *p,
 
 /* ---- the brows from the image (mien-drive-brows.c) ---- */
 
+/* The median of v[0 … n-1] (n > 0; sorts v). */
+float drive_median (float *v, int n);
+
 /* Each brow point's upper-edge offset on the frame (brow_edge, brow_found
  * of mien_drive_frame) for landmarks lm. */
 void drive_brow_edges (const mien_image *img, const mien_point *lm,

@@ -725,13 +725,6 @@ filter_pose (pose_filter *pf, const mien_drive_track *t, int i,
 
 /* ---- gaze (mien-drive.c, "Gaze") ---------------------------------------- */
 
-static float
-median_of (float *v, int n)
-{
-  qsort (v, (size_t)n, sizeof *v, cmp_float);
-  return n % 2 ? v[n / 2] : 0.5f * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* An eye narrower than this share of its rest openness is left out of
  * the gaze: the lid covers the iris's top and the fit slides (on
  * liveportrait-d0's blink, at 0.7 of the rest: gaze_v +0.98 for one
@@ -810,8 +803,8 @@ gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
       res->rest_iris_n[side] = 0;
       res->rest_iris_h[side] = res->rest_iris_v[side] = 0.0f;
       res->iris_v_per_h2[side] = 0.0f;
-      res->rest_eye_open[side] = n ? median_of (v, n) : 0.0f;
-      res->rest_iris_contrast[side] = n ? median_of (h, n) : 0.0f;
+      res->rest_eye_open[side] = n ? drive_median (v, n) : 0.0f;
+      res->rest_iris_contrast[side] = n ? drive_median (h, n) : 0.0f;
       if (n == 0)
         continue;
       /* From here on the frames open enough to read (iris_at). */
@@ -823,7 +816,7 @@ gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
       res->rest_iris_n[side] = n;
       if (n == 0)
         continue;
-      res->rest_iris_h[side] = median_of (h, n);
+      res->rest_iris_h[side] = drive_median (h, n);
       /* v against (h - straight ahead)²: least squares over the frames,
        * where enough of them look well aside to tell. */
       double sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -852,7 +845,7 @@ gaze_rest (const mien_drive_track *t, const mien_point *rest_in,
               v[m++] = t->frames[i].iris_v[side]
                        - res->iris_v_per_h2[side] * d * d;
           }
-      res->rest_iris_v[side] = median_of (v, m);
+      res->rest_iris_v[side] = drive_median (v, m);
     }
   free (h), free (v);
   return MIEN_OK;
@@ -910,8 +903,8 @@ eye_offset (const mien_drive_track *t, const mien_drive_result *res, int i,
       hs[j] = f->iris_h[side];
       vs[j] = f->iris_v[side] - res->iris_v_per_h2[side] * d * d;
     }
-  *h = median_of (hs, n);
-  *v = median_of (vs, n);
+  *h = drive_median (hs, n);
+  *v = drive_median (vs, n);
 }
 
 typedef struct gaze_state {
