@@ -22,6 +22,8 @@
  *  - the astronaut at 8× (its photo's mouth open, with its own teeth):
  *    the frame is the same bit for bit with and without the teeth;
  *  - neutral: nothing painted, the same bit for bit;
+ *  - sample6's face 2 at the photo's own size (3.8 frame pixels a grid
+ *    pixel): surprised shows teeth there too;
  *  - mien_animator_set_teeth_enabled (0) gives the frame without teeth
  *    bit for bit, and (1) the frame with them again. */
 #include <math.h>
@@ -435,6 +437,54 @@ out:
   mien_generator_free (rig);
 }
 
+/* sample6's face 2 at the photo's own size: a 485² crop, 3.8 frame pixels
+ * a grid pixel, under the 6 from which the brows and the photo's own teeth
+ * are drawn at the frame's resolution but over the interior's 3
+ * (MIEN_MOUTH_INTERIOR_MIN_PIXELS, session 27): surprised shows teeth
+ * there (the frame differs from the one without them, inside the painted
+ * box only). Until session 27 this face got the grid's dark paint and no
+ * teeth. Prints the cost against the grid's paint alone. */
+static void
+test_own_size (mien_image *photo, mien_face *face)
+{
+  mien_error err = { 0 };
+  mien_generator *rig = mien_rig_new (&err);
+  mien_animator *anim = mien_animator_new (photo, face, MIEN_RESWARP_VANILLA,
+                                           NULL, &err);
+  CHECK (anim && rig, "%s", err.message);
+  if (anim && rig)
+    {
+      const mien_rect *cr = mien_animator_get_crop (anim);
+      printf ("own size: crop %d², %.1f frame pixels a grid pixel\n",
+              cr->width, (double)cr->width / MIEN_LOW_RES);
+      mien_driving c;
+      mien_driving_init (&c);
+      mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
+      mien_image *with = render (anim, rig, &c, 1, NULL);
+      mien_image *none = render (anim, rig, &c, 0, NULL);
+      int differ = 0;
+      if (with && none)
+        for (int y = 0; y < with->height; y++)
+          for (int x = 0; x < with->width; x++)
+            differ += fabsf (mien_test_luma (with, x, y)
+                             - mien_test_luma (none, x, y)) > 0.1f;
+      printf ("own size: %d pixels brighter or darker by 0.1 with the "
+              "teeth\n", differ);
+      CHECK (with && none && differ > 20,
+             "at 3.8 pixels a grid pixel the opened mouth shows teeth (%d "
+             "pixels differ)", differ);
+      double on, off;
+      mien_test_median_ms (anim, rig, &c, "MIEN_MOUTH_GRID", &on, &off);
+      printf ("own size: surprised crop frame, median of 9: %.1f ms with "
+              "the interior at the frame's resolution, %.1f ms with the "
+              "grid's paint\n", on, off);
+      mien_image_free (with);
+      mien_image_free (none);
+    }
+  mien_animator_free (anim);
+  mien_generator_free (rig);
+}
+
 /* A photo whose mouth shows its own teeth gets none added. */
 static void
 test_open_photo (mien_image *photo, mien_face *face)
@@ -496,6 +546,8 @@ main (void)
       if (big)
         test_closed_mouth (big, &face, hypotf (fx - ex, fy - ey));
       mien_image_free (big);
+      if (mien_test_load_face (root, "sample6", 2, &face)) /* unenlarged */
+        test_own_size (s6, &face);
     }
   if (mien_test_load_face (root, "astronaut", 0, &face))
     {

@@ -740,7 +740,8 @@ mien_drive_track_photo (mien_face_analyzer *an, const mien_image *photo,
     return mien_error_set (err, MIEN_ERR_NOMEM, "out of memory");
   find_irises (photo, &f);
   drive_brow_edges (photo, f.lm, f.brow_edge, &f.brow_found);
-  drive_lid_fit (an, photo, f.lm, &f); /* measured only: no clip to refer to */
+  /* No clip to refer the lids to: the net's (mien-drive-lids.c). */
+  f.lid_up[0] = f.lid_up[1] = f.lid_low[0] = f.lid_low[1] = NAN;
   t->frames[0] = f;
   t->n_frames = 1;
   count_irises (t);

@@ -392,8 +392,9 @@ void rig_pose_rotation (float yaw_deg, float pitch_deg, float roll_deg,
  * scale (pixels per iod) and translation; 0 when degenerate. */
 int rig_pose_fit (const mien_point *lm, float *R, float *s, float *t);
 /* Turns the head of out (F_au, O^w, O^r of the expression) by c's pose:
- * F = F_pose + F_au ∘ (id + F_pose), O^w = warp(I, F), O^r's paint moved
- * with the turn; *fold_alpha is the guards' scale on the pose. */
+ * F = F_pose + F_au ∘ (id + F_pose), O^w = warp(I, F), O^r's paint, its
+ * shading factors and the record of its mouth interior (out->interior)
+ * moved with the turn; *fold_alpha is the guards' scale on the pose. */
 mien_status rig_pose_apply (rig_head *hd, const mien_image *input,
                             const mien_point *lm, const mien_driving *c,
                             mien_generator_output *out, mien_pool *pool,
