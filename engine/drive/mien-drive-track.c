@@ -240,6 +240,49 @@ still_there (tracker *tr, const mien_image *img, mien_box box)
   return 0;
 }
 
+/* A face just found (acquire) has the detector's landmarks: those of its
+ * box, or of the refinement for a face the robust search found, or with a
+ * box re-made in the face's own frame for a rolled one. The frames after
+ * it are followed from landmarks through hold_crop, another crop, so on
+ * the same pixels they gave other landmarks, and the crop took 2-3 frames
+ * to settle: a still clip's landmarks stepped 0.02-0.06 iod between its
+ * first three frames (sample1's and sample2's faces re-tracked by
+ * drive-quality on liveportrait-d11's still start, whose frames are the
+ * same image within 0.02 levels; the result's jitter ratio there was 7-9x
+ * the driver's). So the found frame is followed from its own landmarks as
+ * the next frames would be, until hold_crop keeps the crop: its landmarks
+ * are then those the next frame gives on the same pixels. */
+#define SETTLE_MAX 4
+
+static void
+settle (tracker *tr, const mien_image *img, mien_face *face)
+{
+  for (int k = 0; k < SETTLE_MAX; k++)
+    {
+      mien_box want = drive_box_from_landmarks (&tr->fit, face->landmarks);
+      mien_box before = tr->crop;
+      int had = tr->have_crop;
+      mien_box box = hold_crop (tr, want);
+      if (had && memcmp (&box, &before, sizeof box) == 0)
+        return; /* held: face's landmarks are this crop's */
+      mien_face next;
+      memset (&next, 0, sizeof next);
+      next.box = box;
+      next.score = 1.0f;
+      float iod = mien_landmarks_iod (face->landmarks);
+      if (mien_face_analyzer_describe_ex (tr->an, img, &next,
+                                          describe_flags (tr), NULL)
+              != MIEN_OK
+          || !(mien_landmarks_iod (next.landmarks) > 0.7f * iod
+               && mien_landmarks_iod (next.landmarks) < 1.4f * iod))
+        {
+          tr->have_crop = 0; /* the found landmarks stand, as before */
+          return;
+        }
+      *face = next;
+    }
+}
+
 /* One frame: 1 face followed (landmarks, expressions in *out), 0 missing,
  * -1 error. With defer, a frame followed from the last one gets its
  * landmarks alone and *deferred = 1: its expressions are left to the
@@ -263,6 +306,7 @@ track_frame (tracker *tr, const mien_image *img, int index,
         tr->n_redetect++;
       tr->fit = drive_box_fit_of (&face);
       tr->have_crop = 0;
+      settle (tr, img, &face);
       tr->locked = 1;
       tr->since_check = 0;
       tr->filter.primed = 0;
@@ -310,6 +354,7 @@ track_frame (tracker *tr, const mien_image *img, int index,
               tr->n_redetect++;
               tr->fit = drive_box_fit_of (&face);
               tr->have_crop = 0;
+              settle (tr, img, &face);
               tr->locked = 1;
               tr->filter.primed = 0;
             }

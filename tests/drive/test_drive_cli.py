@@ -10,6 +10,8 @@ Checks:
   (the rest must not be the first frame);
 - the solved curves are keyframes of a project file (--save-project);
 - a driving photo (a frame of the smile) sets a smile;
+- a still clip (sample2's face on every frame) keeps its landmarks still
+  from the first frame;
 - gaze: a clip of the astronaut animated with gaze_h keyframes (+1, then
   -1) drives gaze_h back (Pearson r >= 0.8 with the keyframes, the right
   sign and at least half the size at the holds); the AU clips, whose eyes
@@ -275,6 +277,23 @@ def main():
                     for r in stats(tsv)), default=1) if rc == 0 else 1
         check(none == 0 and "gaze: not driven" in out,
               "--drive-parts without eyes drives no gaze (%g)" % none)
+
+    # --- a still clip keeps still from its first frame ----------------------
+    # sample2's largest face, the same picture on every frame: the found
+    # frame's landmarks are those the following frames give (the tracker
+    # settles the crop on it). Before, the first frame's crop was the
+    # detector's and frame 1 stepped 0.027 iod.
+    sample2 = os.path.join(ROOT, "data", "samples", "sample2.jpg")
+    if os.path.exists(sample2):
+        clip = os.path.join(tmp, "still.mp4")
+        run(["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", sample2,
+             "-vf", "crop=1024:1024:896:0,format=yuv420p", "-t", "0.5", "-r",
+             str(FPS), clip])
+        rc, out, err, tsv = drive(clip, os.path.join(tmp, "still.gif"),
+                                  "--drive-filter", "0")
+        steps = [float(r["step"]) for r in stats(tsv)] if rc == 0 else [1]
+        check(max(steps) <= 0.003, "a still clip's landmarks keep still from "
+              "its first frame (largest step %.4f iod)" % max(steps))
 
     # --- a driving photo ---------------------------------------------------
     smile = os.path.join(tmp, "smile.png")
