@@ -93,8 +93,8 @@ void drive_brows_apply (mien_drive_track *t,
 
 /* ---- the lids from the iris model (mien-drive-lids.c) ---- */
 
-/* Whether the lids are read from the iris model: MIEN_DRIVE_LIDS=iris
- * (off by default; mien-drive-lids.c says why). */
+/* Whether the lids are read from the iris model: yes unless
+ * MIEN_DRIVE_LIDS=net (mien-drive-lids.c says why). */
 int drive_lids_enabled (void);
 /* The frame's lid_up and lid_low from the iris model, run on the net's
  * own (unfiltered) landmarks lm of that frame. */

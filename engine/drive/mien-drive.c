@@ -23,15 +23,14 @@
  * its median over the clip, One-Euro filtered. A driving photo's brows
  * are the net's (its rest, the driven photo's face, has no edge read).
  *
- * Lids (experimental, off unless MIEN_DRIVE_LIDS=iris). The net follows
- * a closing eye only in part too (14 % on liveportrait-d9's half-closed
- * eyes, where MediaPipe's iris model's eye contour closes 35-50 %), so
- * each tracked frame can also run the iris model
- * (mien_face_analyzer_eyes) on the net's own landmarks, and after
- * tracking each lid point is put at its median height over the eye's
- * corners' line times its lid's contour height over that lid's median,
- * One-Euro filtered (mien-drive-lids.c, which says why it is off: it
- * lowered the ground-truth clips' eye fidelity).
+ * Lids (MIEN_DRIVE_LIDS=net turns this off). The net follows a closing
+ * eye only in part too (14 % on liveportrait-d9's half-closed eyes, where
+ * MediaPipe's iris model's eye contour closes 35-50 %), so each tracked
+ * frame also runs the iris model (mien_face_analyzer_eyes) on the net's
+ * own landmarks, and after tracking each lid is moved to its median
+ * height over the eye's corners' line times its lid's contour height over
+ * that lid's median, One-Euro filtered (mien-drive-lids.c, with what was
+ * measured).
  *
  * The rest. The expression is measured against the clip's own neutral
  * face, not its first frame (a performer who starts smiling would make

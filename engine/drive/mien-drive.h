@@ -152,8 +152,8 @@ typedef struct mien_drive_frame {
    * contour), per side as above: the upper lid's mean height above the
    * line between the contour's corners and the lower lid's mean depth
    * below it, over the contour's width; NAN where the model is not
-   * installed, did not fit or is not asked for. With MIEN_DRIVE_LIDS=iris
-   * a video's tracking sets the net's lid points by them
+   * installed, did not fit or is not asked for. A video's tracking sets
+   * the net's lid points by them unless MIEN_DRIVE_LIDS=net
    * (mien-drive-lids.c). */
   float lid_up[2], lid_low[2];
 } mien_drive_frame;

@@ -1042,11 +1042,13 @@ test_brows (void)
  * lids never move; the contour reads the right eye's upper lid 0.3 of the
  * width above the corners' line on every frame but frame 10 (0.15: half
  * lowered, a blink's start) and its lower lid 0.15 below on every frame but
- * frame 12 (0.075: a squint), and has no fit on frame 15; the left eye has
- * a fit on 5 frames only. Without the filter: frame 10's right upper lid
- * points come down to half their height over the corners' line and frame
- * 12's lower ones up to half their depth, and every other point keeps the
- * net's place (the left eye, too few fits, keeps the net's lids). */
+ * frame 12 (0.075: a squint), and has no fit on frame 15; on frame 7 it
+ * reads the upper lid at 0.2325 (0.775 of its usual); the left eye has a
+ * fit on 5 frames only. Without the filter: frame 10's right upper lid
+ * points come down to half their height over the corners' line, frame
+ * 12's lower ones up to half their depth and frame 7's upper ones to
+ * 0.775 of their height, and every other point keeps the net's place (the
+ * left eye, too few fits, keeps the net's lids). */
 static float
 lid_height (const mien_point *lm, int p)
 {
@@ -1072,18 +1074,20 @@ test_lids (void)
     {
       memcpy (fr[i].lm, lm, sizeof lm);
       fr[i].found = 1;
-      fr[i].lid_up[0] = i == 10 ? 0.15f : i == 15 ? NAN : 0.3f;
+      fr[i].lid_up[0] = i == 10   ? 0.15f
+                        : i == 15 ? NAN
+                        : i == 7  ? 0.2325f
+                                  : 0.3f;
       fr[i].lid_low[0] = i == 12 ? 0.075f : i == 15 ? NAN : 0.15f;
       fr[i].lid_up[1] = fr[i].lid_low[1] = i < 5 ? 0.2f : NAN;
     }
   mien_one_euro_params off = { 0.0f, 0.0f, 1.0f };
-  setenv ("MIEN_DRIVE_LIDS", "iris", 1);
+  unsetenv ("MIEN_DRIVE_LIDS"); /* on by default */
   drive_lids_apply (&t, &off);
-  unsetenv ("MIEN_DRIVE_LIDS");
   float moved = 0.0f, worst = 0.0f;
   for (int i = 0; i < N; i++)
     for (int p = 0; p < MIEN_N_LANDMARKS; p++)
-      if (!((i == 10 && (p == 37 || p == 38))
+      if (!(((i == 10 || i == 7) && (p == 37 || p == 38))
             || (i == 12 && (p == 40 || p == 41))))
         moved = fmaxf (moved, hypotf (fr[i].lm[p].x - lm[p].x,
                                       fr[i].lm[p].y - lm[p].y));
@@ -1097,6 +1101,24 @@ test_lids (void)
     }
   CHECK (worst < 1e-3f, "a half-lowered upper lid and a half-raised lower "
          "lid halve the right eye's points' heights (off by %.4f)", worst);
+  float lowered = fmaxf (
+      fabsf (lid_height (fr[7].lm, 37) / lid_height (lm, 37) - 0.775f),
+      fabsf (lid_height (fr[7].lm, 38) / lid_height (lm, 38) - 0.775f));
+  CHECK (lowered < 1e-3f, "an upper lid read at 0.775 of its usual puts "
+         "the points there (off by %.4f)", lowered);
+  /* MIEN_DRIVE_LIDS=net keeps the net's lids. */
+  for (int i = 0; i < N; i++)
+    memcpy (fr[i].lm, lm, sizeof lm);
+  setenv ("MIEN_DRIVE_LIDS", "net", 1);
+  drive_lids_apply (&t, &off);
+  unsetenv ("MIEN_DRIVE_LIDS");
+  float kept = 0.0f;
+  for (int i = 0; i < N; i++)
+    for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+      kept = fmaxf (kept, hypotf (fr[i].lm[p].x - lm[p].x,
+                                  fr[i].lm[p].y - lm[p].y));
+  CHECK (kept == 0.0f, "MIEN_DRIVE_LIDS=net leaves every point (%.5f px)",
+         kept);
   CHECK (moved < 1e-4f, "every other point keeps the net's place: frames "
          "with the usual lids or no fit, an eye fitted too rarely (%.5f px)",
          moved);
