@@ -178,16 +178,13 @@ lid_ratios (const mien_drive_track *t, int side, int lower,
   return 1;
 }
 
-/* Point p's signed height over its eye's corners' line (lower lid: depth
- * below it) on frame lm; 0 where the corners coincide (*ok = 0). */
+/* Point p's signed height over the corners' line through o with unit
+ * normal (nx, ny) (corner_line): the upper lid's height above it, the
+ * lower lid's depth below. */
 static float
-lid_point_height (const mien_point *lm, int side, int lower, int p, int *ok)
+lid_point_height (const mien_point *lm, int lower, int p, mien_point o,
+                  float nx, float ny)
 {
-  mien_point o;
-  float nx, ny;
-  *ok = corner_line (lm, side, &o, &nx, &ny);
-  if (!*ok)
-    return 0.0f;
   float d = (lm[p].x - o.x) * nx + (lm[p].y - o.y) * ny;
   return lower ? d : -d;
 }
@@ -216,15 +213,15 @@ drive_lids_apply (mien_drive_track *t, const mien_one_euro_params *filter)
         int have = 1;
         for (int k = 0; k < 2; k++)
           {
-            int n = 0, ok;
+            int n = 0;
             for (int i = 0; i < t->n_frames; i++)
-              if (t->frames[i].found)
-                {
-                  float h = lid_point_height (t->frames[i].lm, side, lower,
-                                              pts[k], &ok);
-                  if (ok)
-                    v[n++] = h;
-                }
+              {
+                const mien_point *lm = t->frames[i].lm;
+                mien_point o;
+                float nx, ny;
+                if (t->frames[i].found && corner_line (lm, side, &o, &nx, &ny))
+                  v[n++] = lid_point_height (lm, lower, pts[k], o, nx, ny);
+              }
             usual[k] = n ? drive_median (v, n) : 0.0f;
             have = have && n > 0 && usual[k] > 0.0f;
           }
@@ -237,10 +234,9 @@ drive_lids_apply (mien_drive_track *t, const mien_one_euro_params *filter)
             if (!t->frames[i].found || !isfinite (ratio[i])
                 || !corner_line (lm, side, &o, &nx, &ny))
               continue;
-            int ok;
             float h[2];
             for (int k = 0; k < 2; k++)
-              h[k] = lid_point_height (lm, side, lower, pts[k], &ok);
+              h[k] = lid_point_height (lm, lower, pts[k], o, nx, ny);
             /* The net's lid, as a ratio to its usual like the contour's;
              * each point moves by the difference, so the lid takes the
              * contour's height and keeps the net's shape. */

@@ -284,6 +284,8 @@ def main():
     # settles the crop on it). Before, the first frame's crop was the
     # detector's and frame 1 stepped 0.027 iod.
     sample2 = os.path.join(ROOT, "data", "samples", "sample2.jpg")
+    check(os.path.exists(sample2), "scripts/fetch-assets.sh fetched %s"
+          % sample2)
     if os.path.exists(sample2):
         clip = os.path.join(tmp, "still.mp4")
         run(["ffmpeg", "-v", "error", "-y", "-loop", "1", "-i", sample2,
