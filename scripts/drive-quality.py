@@ -53,7 +53,7 @@ clips, whole (not cut by --end; OUTDIR/gt-*.mp4 named in --clips too).
 usage: drive-quality.py OUTDIR [--build BUILD] [--clips a.mp4,b.jpg|all]
                         [--faces f1,f2] [--end SECONDS] [--gt]
                         [--no-fwe] [--reverse] [--cached-only]
-                        [--table FILE.md]
+                        [--table FILE.md] [--judge-build BUILD]
 --clips all: every .mp4 and .jpg in ../shared/data/driving. Faces default
 to 1024-pixel crops around the largest face of sample1, sample3, sample5
 (made in OUTDIR) and the astronaut (512); --faces sample6,sample2 makes the
@@ -65,7 +65,14 @@ run goes on where it stopped; --cached-only measures nothing and lists
 the pairs not measured. Prints (and with --table writes) a Markdown
 table in the clips' order, the count of pairs meeting each of issue #23's
 bars, and how far each driving clip's parts move; quality.json holds
-every row."""
+every row.
+
+--judge-build J: steps 2 and 3 (and the choice of the result's face) run
+J's mien-render instead of BUILD's, and r compares the driving clip tracked
+by J (filtered, as mien-render drives) with the result tracked raw by J. A
+change to the tracker then moves only what it renders, not the judge
+reading it. Keep one OUTDIR per
+judge: the driving clip's raw track is cached per clip."""
 import argparse
 import csv
 import importlib.util
@@ -349,7 +356,19 @@ def driving_raw(build, face, clip, outdir, end, do_fwe):
     return w, m
 
 
-def measure(build, face, clip, outdir, end, do_fwe):
+def driving_filtered(build, face, clip, outdir, end):
+    """The driving clip tracked as mien-render drives with it (filtered),
+    by a fixed judge (--judge-build), once per clip."""
+    filt = os.path.join(outdir, "driving--%s.filt.tsv" % stem(clip))
+    if not os.path.exists(filt):
+        cut = ["--end", str(end)] if end else []
+        run([render_bin(build), face, "--drive", clip, "--drive-stats",
+             filt + ".part"] + cut)
+        os.replace(filt + ".part", filt)
+    return stats(filt)
+
+
+def measure(build, face, clip, outdir, end, do_fwe, judge=None):
     name = "%s--%s" % (stem(face), stem(clip))
     done = os.path.join(outdir, name + ".row.json")
     if os.path.exists(done):
@@ -369,7 +388,12 @@ def measure(build, face, clip, outdir, end, do_fwe):
     else:
         o = run([r, face, "--drive", clip, "-o", out, "--drive-stats", drv,
                  "--overwrite"] + pf + cut)
-    order, target = nearest_face(build, face_arg, out,
+    # The judge: the build that re-tracks the result and the driving clip.
+    # By default the build that rendered; --judge-build holds it fixed, so
+    # that a change to the tracker is not judged by itself.
+    jb = judge or build
+    rj = render_bin(jb)
+    order, target = nearest_face(jb, face_arg, out,
                                  os.path.join(outdir, name + "-first.png"))
     nfaces = len(order)
     # --drive-face counts in the tracker's detection order, which need not
@@ -378,13 +402,18 @@ def measure(build, face, clip, outdir, end, do_fwe):
     # first frame is on the driven face.
     pick = -1
     for i in list(dict.fromkeys((order or [0])[:3] + [0, 1, 2])):
-        run([r, face, "--drive", out, "--drive-stats", res,
+        run([rj, face, "--drive", out, "--drive-stats", res,
              "--drive-filter", "0", "--drive-face", str(i)] + pf)
         if tracked_right_face(stats(res), target, video_size(out)):
             pick = i
             break
-    w, m = driving_raw(build, face, clip, outdir, end, do_fwe)
-    d, e = stats(drv), stats(res)
+    w, m = driving_raw(jb, face, clip, outdir, end, do_fwe)
+    # With a fixed judge, the driving clip's filtered measures (r, and the
+    # still frames) are the judge's too: drv.tsv is the rendering build's,
+    # which the change under test may have moved.
+    d = driving_filtered(jb, face, clip, outdir, end) if judge \
+        else stats(drv)
+    e = stats(res)
     n = min(len(d), len(e), len(w))
     both = [i for i in range(n) if d[i]["found"] == "1"
             and e[i]["found"] == "1"]
@@ -607,6 +636,7 @@ def main():
     ap.add_argument("--table", default="")
     ap.add_argument("--reverse", action="store_true")
     ap.add_argument("--cached-only", action="store_true")
+    ap.add_argument("--judge-build", default="")
     a = ap.parse_args()
     if not os.path.isdir(DRIVING):
         print("skip: %s is absent" % DRIVING)
@@ -663,7 +693,8 @@ def main():
                     gt = clip in gts or os.path.dirname(
                         os.path.abspath(clip)) == os.path.abspath(a.outdir)
                     row = measure(a.build, face, clip, a.outdir,
-                                  None if gt else a.end, do_fwe)
+                                  None if gt else a.end, do_fwe,
+                                  a.judge_build or None)
             except (RuntimeError, subprocess.CalledProcessError) as ex:
                 print("| %s | %s | failed: %s |" % (
                     os.path.basename(clip), os.path.basename(face),
