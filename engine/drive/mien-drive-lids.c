@@ -57,6 +57,18 @@
  * (surprise) is taken at this share: the contour's top is least certain
  * there, against the brow's shadow. */
 #define LID_RATIO_MAX 1.3f
+/* How much of a lid's move the contour reports. Measured on clips the rig
+ * made with known lid AUs (session 29: a 512² astronaut and a 1024² face,
+ * AU45 = 2, AU7 = 3, AU5 = 3, AU6 = 4, AU43 = 1.5 held in turn, each face
+ * driving another): the solved AU came out 0.11-0.31 of the keyframe's
+ * (AU45 0.28-0.31, AU5 0.16-0.21, AU7 0.12-0.15), although the frames show
+ * the lid moved as far as the rig moves it (AU45 = 2 covers the iris's top
+ * visibly; the contour's opening fell 8-13 %). The net reads less still.
+ * So the contour's change from the lid's usual height is divided by this:
+ * with 0.3 the same clips solve AU45 at 0.9-1.1 of the keyframe and AU5,
+ * AU7 at 0.4-0.6, and the driven lids move as far as the driver's
+ * (docs/QUALITY.md, "Session 29: the lids read at their size"). */
+#define LID_READ_GAIN 0.3f
 /* A lid whose usual height is under this share of the eye's width (the
  * lower lid of some eyes runs along the corners' line) keeps the net's
  * points: its ratio would be noise over nothing. */
@@ -169,7 +181,10 @@ lid_ratios (const mien_drive_track *t, int side, int lower,
           f.primed = 0; /* a gap: start again after it */
           continue;
         }
-      float r = fminf (fmaxf (x / usual, 0.0f), LID_RATIO_MAX);
+      /* The contour's change, scaled to the lid's: LID_READ_GAIN. */
+      float r = fminf (fmaxf (1.0f + (x / usual - 1.0f) / LID_READ_GAIN,
+                              0.0f),
+                       LID_RATIO_MAX);
       ratio[i] = filter->min_cutoff > 0.0f
                      ? drive_one_euro1_step (&f, filter, (float)(1.0 / t->fps),
                                              0.05f, r)
@@ -252,4 +267,72 @@ drive_lids_apply (mien_drive_track *t, const mien_one_euro_params *filter)
           }
       }
   free (v), free (ratio);
+}
+
+/* The rest is the mean of the most neutral frames by shape and the
+ * expression model (mien-drive-solve.c), which need not be frames with the
+ * eyes as open as usual: on liveportrait-d0 (a neutral face looking
+ * around) they were frames 70-72, looking down with the upper lids low,
+ * and every other frame solved AU5 3.5-5, eyes widened throughout. A lid
+ * nearer the corners' line at the rest than usual is a glance down, a
+ * blink or a squint, not the face's rest, so the rest takes the usual
+ * height there (each lid point's median over the clip), as the gaze's
+ * straight ahead is the clip's median rather than the rest's. A lid wider
+ * at the rest than usual is kept: a clip that squints most of the time
+ * (a laugh) has a narrower median than its rest. */
+void
+drive_lids_open_rest (const mien_drive_track *t, const mien_point *ref,
+                      mien_point *rest)
+{
+  /* Each lid point's height per found frame: v[(side·2 + lower)·2 + k]. */
+  size_t n_max = (size_t)(t->n_frames > 0 ? t->n_frames : 1);
+  float *v = malloc (8 * n_max * sizeof *v);
+  if (v == NULL)
+    return; /* the rest as chosen */
+  int n[8] = { 0 };
+  for (int i = 0; i < t->n_frames; i++)
+    {
+      const mien_drive_frame *f = &t->frames[i];
+      if (!f->found)
+        continue;
+      /* The frame aligned onto ref, as the rest's frames were. */
+      sim2 s = drive_fit_similarity (f->lm, ref);
+      mien_point al[MIEN_N_LANDMARKS];
+      for (int q = 0; q < MIEN_N_LANDMARKS; q++)
+        al[q] = drive_sim_apply (s, f->lm[q]);
+      for (int side = 0; side < 2; side++)
+        {
+          mien_point o;
+          float nx, ny;
+          if (!corner_line (al, side, &o, &nx, &ny))
+            continue;
+          for (int j = 0; j < 4; j++)
+            {
+              int lower = j / 2, c = side * 4 + j;
+              v[(size_t)c * n_max + n[c]++] = lid_point_height (
+                  al, lower, lid_points[side][lower][j % 2], o, nx, ny);
+            }
+        }
+    }
+  for (int side = 0; side < 2; side++)
+    {
+      mien_point o;
+      float nx, ny;
+      if (!corner_line (rest, side, &o, &nx, &ny))
+        continue;
+      for (int j = 0; j < 4; j++)
+        {
+          int lower = j / 2, c = side * 4 + j, p = lid_points[side][lower][j % 2];
+          if (n[c] == 0)
+            continue;
+          float usual = drive_median (v + (size_t)c * n_max, n[c]);
+          float now = lid_point_height (rest, lower, p, o, nx, ny);
+          if (now >= usual)
+            continue;
+          float dd = (usual - now) * (lower ? 1.0f : -1.0f);
+          rest[p].x += dd * nx;
+          rest[p].y += dd * ny;
+        }
+    }
+  free (v);
 }

@@ -106,6 +106,12 @@ void drive_lid_fit (mien_face_analyzer *an, const mien_image *img,
  * filtered like the landmarks. */
 void drive_lids_apply (mien_drive_track *t,
                        const mien_one_euro_params *filter);
+/* The rest's lids at least as open as the clip's usual: each lid point of
+ * rest (in ref's pixels, ref a found frame of t) that lies nearer its
+ * eye's corners' line than its median over t's found frames (each aligned
+ * onto ref) is moved out to it. */
+void drive_lids_open_rest (const mien_drive_track *t, const mien_point *ref,
+                           mien_point *rest);
 
 /* ---- the detector box from the landmarks (mien-drive-track.c) ---- */
 

@@ -139,6 +139,8 @@ choose_rest (const mien_drive_track *t, mien_point *rest,
       neutral += f->expressions[MIEN_EXPRESSION_NEUTRAL] / n_rest;
       res->rest_frames[j] = sc[j].frame;
     }
+  /* The eyes at least as open as usual (mien-drive-lids.c says why). */
+  drive_lids_open_rest (t, ref, rest);
   res->n_rest = n_rest;
   res->rest_neutral = neutral;
   free (shapes), free (col), free (sc);

@@ -1074,11 +1074,13 @@ test_lids (void)
     {
       memcpy (fr[i].lm, lm, sizeof lm);
       fr[i].found = 1;
-      fr[i].lid_up[0] = i == 10   ? 0.15f
+      /* The contour's readings: the upper lid at 0.85 and 0.925 of its
+       * usual, the lower at 0.85. */
+      fr[i].lid_up[0] = i == 10   ? 0.255f
                         : i == 15 ? NAN
-                        : i == 7  ? 0.2325f
+                        : i == 7  ? 0.2775f
                                   : 0.3f;
-      fr[i].lid_low[0] = i == 12 ? 0.075f : i == 15 ? NAN : 0.15f;
+      fr[i].lid_low[0] = i == 12 ? 0.1275f : i == 15 ? NAN : 0.15f;
       fr[i].lid_up[1] = fr[i].lid_low[1] = i < 5 ? 0.2f : NAN;
     }
   mien_one_euro_params off = { 0.0f, 0.0f, 1.0f };
@@ -1099,13 +1101,16 @@ test_lids (void)
       worst = fmaxf (worst, fabsf (lid_height (fr[i].lm, p)
                                    / lid_height (lm, p) - 0.5f));
     }
-  CHECK (worst < 1e-3f, "a half-lowered upper lid and a half-raised lower "
-         "lid halve the right eye's points' heights (off by %.4f)", worst);
+  /* The contour reports LID_READ_GAIN (0.3, mien-drive-lids.c) of a
+   * lid's move: read 0.15 below its usual, a lid is half way down. */
+  CHECK (worst < 1e-3f, "an upper lid read 0.15 lower and a lower lid read "
+         "0.15 higher than usual halve the right eye's points' heights (off "
+         "by %.4f)", worst);
   float lowered = fmaxf (
-      fabsf (lid_height (fr[7].lm, 37) / lid_height (lm, 37) - 0.775f),
-      fabsf (lid_height (fr[7].lm, 38) / lid_height (lm, 38) - 0.775f));
-  CHECK (lowered < 1e-3f, "an upper lid read at 0.775 of its usual puts "
-         "the points there (off by %.4f)", lowered);
+      fabsf (lid_height (fr[7].lm, 37) / lid_height (lm, 37) - 0.75f),
+      fabsf (lid_height (fr[7].lm, 38) / lid_height (lm, 38) - 0.75f));
+  CHECK (lowered < 1e-3f, "an upper lid read at 0.925 of its usual puts "
+         "the points at 0.75 (off by %.4f)", lowered);
   /* MIEN_DRIVE_LIDS=net keeps the net's lids. */
   for (int i = 0; i < N; i++)
     memcpy (fr[i].lm, lm, sizeof lm);
@@ -1122,6 +1127,75 @@ test_lids (void)
   CHECK (moved < 1e-4f, "every other point keeps the net's place: frames "
          "with the usual lids or no fit, an eye fitted too rarely (%.5f px)",
          moved);
+}
+
+/* drive_lids_open_rest: a rest with the upper lids lower than usual (a
+ * glance down) gets the usual height; a rest wider than usual keeps its
+ * own. */
+static void
+test_rest_lids (void)
+{
+  mien_point lm[MIEN_N_LANDMARKS];
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    lm[p] = (mien_point){ 100.0f + 60.0f * rig_face_shape[p][0],
+                          90.0f + 60.0f * rig_face_shape[p][1] };
+  enum { N = 9 };
+  mien_drive_track t = { .n_frames = N, .fps = FPS };
+  mien_drive_frame fr[N];
+  memset (fr, 0, sizeof fr);
+  t.frames = fr;
+  for (int i = 0; i < N; i++)
+    {
+      fr[i].found = 1;
+      for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+        /* Moved and scaled: each frame is aligned onto the reference. */
+        fr[i].lm[p] = (mien_point){ 20.0f * i + 1.1f * lm[p].x,
+                                    5.0f * i + 1.1f * lm[p].y };
+    }
+  /* Two frames looking down: the upper lids 40 % lower. */
+  mien_point low[MIEN_N_LANDMARKS];
+  memcpy (low, lm, sizeof low);
+  static const int upper[4] = { 37, 38, 43, 44 };
+  for (int k = 0; k < 4; k++)
+    {
+      int p = upper[k], c = p < 42 ? 36 : 42;
+      float mid = 0.5f * (lm[c].y + lm[c + 3].y);
+      low[p].y = mid + 0.6f * (lm[p].y - mid);
+    }
+  for (int i = 0; i < 2; i++)
+    for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+      fr[i].lm[p] = (mien_point){ 20.0f * i + 1.1f * low[p].x,
+                                  5.0f * i + 1.1f * low[p].y };
+  mien_point rest[MIEN_N_LANDMARKS];
+  memcpy (rest, low, sizeof rest);
+  drive_lids_open_rest (&t, lm, rest);
+  /* Each lid point's distance from its eye's corners' line. */
+  float off = 0.0f;
+  static const int lids[8] = { 37, 38, 40, 41, 43, 44, 46, 47 };
+  for (int k = 0; k < 8; k++)
+    {
+      int p = lids[k], c = p < 42 ? 36 : 42;
+      float ux = lm[c + 3].x - lm[c].x, uy = lm[c + 3].y - lm[c].y;
+      float w = hypotf (ux, uy);
+      float hr = ((rest[p].x - lm[c].x) * -uy + (rest[p].y - lm[c].y) * ux) / w;
+      float hl = ((lm[p].x - lm[c].x) * -uy + (lm[p].y - lm[c].y) * ux) / w;
+      off = fmaxf (off, fabsf (hr - hl));
+    }
+  CHECK (off < 0.01f, "a rest looking down gets the clip's usual lids "
+         "(%.4f px off)", off);
+  /* A rest wider than usual (the clip squints most of the time) keeps its
+   * lids. */
+  mien_point wide[MIEN_N_LANDMARKS];
+  memcpy (wide, lm, sizeof wide);
+  for (int k = 0; k < 4; k++)
+    wide[upper[k]].y -= 2.0f;
+  memcpy (rest, wide, sizeof rest);
+  drive_lids_open_rest (&t, lm, rest);
+  float kept = 0.0f;
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    kept = fmaxf (kept, hypotf (rest[p].x - wide[p].x, rest[p].y - wide[p].y));
+  CHECK (kept < 1e-3f, "a rest wider than usual keeps its lids (%.4f px)",
+         kept);
 }
 
 int
@@ -1142,6 +1216,7 @@ main (void)
   test_gaze ();
   test_brows ();
   test_lids ();
+  test_rest_lids ();
   if (mien_landmark_file_load (path, &lf, &err) == MIEN_OK && lf.n_faces > 0)
     test_solve (lf.faces[0].landmarks);
   else
