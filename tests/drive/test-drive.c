@@ -971,14 +971,21 @@ brow_face (mien_image *img, const mien_point *lm, float above, int brows)
     }
 }
 
+/* The rig's generic face, iod pixels between the eyes, about (100, 90). */
+static void
+generic_face (mien_point *lm, float iod)
+{
+  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
+    lm[p] = (mien_point){ 100.0f + iod * rig_face_shape[p][0],
+                          90.0f + iod * rig_face_shape[p][1] };
+}
+
 static void
 test_brows (void)
 {
   mien_error err = { 0 };
   mien_point lm[MIEN_N_LANDMARKS];
-  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
-    lm[p] = (mien_point){ 100.0f + BROW_IOD * rig_face_shape[p][0],
-                          90.0f + BROW_IOD * rig_face_shape[p][1] };
+  generic_face (lm, BROW_IOD);
   float iod = mien_landmarks_iod (lm);
   mien_image *img = mien_image_new (200, 200, 3, &err);
   CHECK (img != NULL, "%s", err.message);
@@ -1040,15 +1047,16 @@ test_brows (void)
 
 /* The lids from the iris model (mien-drive-lids.c): 20 frames whose net
  * lids never move; the contour reads the right eye's upper lid 0.3 of the
- * width above the corners' line on every frame but frame 10 (0.15: half
- * lowered, a blink's start) and its lower lid 0.15 below on every frame but
- * frame 12 (0.075: a squint), and has no fit on frame 15; on frame 7 it
- * reads the upper lid at 0.2325 (0.775 of its usual); the left eye has a
- * fit on 5 frames only. Without the filter: frame 10's right upper lid
- * points come down to half their height over the corners' line, frame
- * 12's lower ones up to half their depth and frame 7's upper ones to
- * 0.775 of their height, and every other point keeps the net's place (the
- * left eye, too few fits, keeps the net's lids). */
+ * width above the corners' line on every frame but frame 10 (0.255, 0.85
+ * of its usual: a blink's start) and its lower lid 0.15 below on every
+ * frame but frame 12 (0.1275: a squint), and has no fit on frame 15; on
+ * frame 7 it reads the upper lid at 0.2775 (0.925 of its usual); the left
+ * eye has a fit on 5 frames only. The contour reports 0.3 of a lid's move
+ * (LID_READ_GAIN), so without the filter frame 10's right upper lid points
+ * come down to half their height over the corners' line, frame 12's lower
+ * ones up to half their depth and frame 7's upper ones to 0.75 of their
+ * height, and every other point keeps the net's place (the left eye, too
+ * few fits, keeps the net's lids). */
 static float
 lid_height (const mien_point *lm, int p)
 {
@@ -1062,9 +1070,7 @@ static void
 test_lids (void)
 {
   mien_point lm[MIEN_N_LANDMARKS];
-  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
-    lm[p] = (mien_point){ 100.0f + 60.0f * rig_face_shape[p][0],
-                          90.0f + 60.0f * rig_face_shape[p][1] };
+  generic_face (lm, 60.0f);
   enum { N = 20 };
   mien_drive_track t = { .n_frames = N, .fps = FPS };
   mien_drive_frame fr[N];
@@ -1136,9 +1142,7 @@ static void
 test_rest_lids (void)
 {
   mien_point lm[MIEN_N_LANDMARKS];
-  for (int p = 0; p < MIEN_N_LANDMARKS; p++)
-    lm[p] = (mien_point){ 100.0f + 60.0f * rig_face_shape[p][0],
-                          90.0f + 60.0f * rig_face_shape[p][1] };
+  generic_face (lm, 60.0f);
   enum { N = 9 };
   mien_drive_track t = { .n_frames = N, .fps = FPS };
   mien_drive_frame fr[N];
