@@ -65,9 +65,10 @@
  * the lid moved as far as the rig moves it (AU45 = 2 covers the iris's top
  * visibly; the contour's opening fell 8-13 %). The net reads less still.
  * So the contour's change from the lid's usual height is divided by this:
- * with 0.3 the same clips solve AU45 at 0.9-1.1 of the keyframe and AU5,
- * AU7 at 0.4-0.6, and the driven lids move as far as the driver's
- * (docs/QUALITY.md, "Session 29: the lids read at their size"). */
+ * with 0.3 the same clips solve AU45 at 0.9-1.1 of the keyframe, AU5 at
+ * 0.5-0.6 and AU6 + AU7 at 0.4-0.5, and on real clips the driven lids
+ * move more nearly as far as the driver's (docs/QUALITY.md, "Session 29:
+ * a fixed judge; the lids read at their size"). */
 #define LID_READ_GAIN 0.3f
 /* A lid whose usual height is under this share of the eye's width (the
  * lower lid of some eyes runs along the corners' line) keeps the net's
