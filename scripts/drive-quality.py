@@ -71,8 +71,8 @@ every row.
 J's mien-render instead of BUILD's, and r compares the driving clip tracked
 by J (filtered, as mien-render drives) with the result tracked raw by J. A
 change to the tracker then moves only what it renders, not the judge
-reading it. Keep one OUTDIR per
-judge: the driving clip's raw track is cached per clip."""
+reading it. Keep one OUTDIR per judge: the driving clip's tracks are
+cached per clip."""
 import argparse
 import csv
 import importlib.util
