@@ -194,6 +194,16 @@ on_draw_teeth_changed (GSettings *settings, const char *key,
   mien_animator_set_teeth_enabled (g_settings_get_boolean (settings, key));
 }
 
+/* "Sharper skin detail" for every decomposition made or whose fade is set
+ * from now on; the windows' sessions set the fade of theirs again before
+ * their next frame (mien-session.c, lock_frames). */
+static void
+on_sharp_detail_changed (GSettings *settings, const char *key,
+                         gpointer user_data)
+{
+  mien_reswarp_set_sharp_detail (g_settings_get_boolean (settings, key));
+}
+
 /* The preference sets the cap for photos opened from now on; empty (or
  * unreadable) falls back to $MIEN_MEMORY_LIMIT, then half of memory. */
 static void
@@ -230,6 +240,9 @@ setup_device (MienApplication *self)
   g_signal_connect (self->settings, "changed::draw-teeth",
                     G_CALLBACK (on_draw_teeth_changed), NULL);
   on_draw_teeth_changed (self->settings, "draw-teeth", NULL);
+  g_signal_connect (self->settings, "changed::sharp-detail",
+                    G_CALLBACK (on_sharp_detail_changed), NULL);
+  on_sharp_detail_changed (self->settings, "sharp-detail", NULL);
 }
 
 /* GTK 4.8 composes windows with OpenGL. On a software GL (Mesa's llvmpipe,

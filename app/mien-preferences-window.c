@@ -15,6 +15,7 @@ struct _MienPreferencesWindow {
   AdwActionRow *gpu_row;
   GtkSwitch *gpu_switch;
   GtkSwitch *teeth_switch;
+  GtkSwitch *sharp_switch;
   GtkSpinButton *memory_spin;
   AdwActionRow *generator_row;
   GtkButton *generator_rig;
@@ -140,6 +141,7 @@ mien_preferences_window_class_init (MienPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, gpu_switch);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, teeth_switch);
+  gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, sharp_switch);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, memory_spin);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_row);
   gtk_widget_class_bind_template_child (widget_class, MienPreferencesWindow, generator_rig);
@@ -189,6 +191,8 @@ mien_preferences_window_new (GtkWindow *parent, GSettings *settings)
                                     mode_to_index, index_to_mode, NULL, NULL);
       /* The application applies it to the engine (mien-application.c). */
       g_settings_bind (settings, "draw-teeth", self->teeth_switch, "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (settings, "sharp-detail", self->sharp_switch, "active",
                        G_SETTINGS_BIND_DEFAULT);
       /* Save Image's JPEG quality (mien-window-image.c reads the key). */
       g_settings_bind (settings, "jpeg-quality", self->jpeg_quality_spin,

@@ -23,8 +23,8 @@ usage (FILE *out)
            "Usage: %s PHOTO [--landmarks FILE.json] [--face N]\n"
            "       [--preset NAME [--intensity X]] [--au AU=VALUE,...]\n"
            "       [--pose yaw=DEG,pitch=DEG,roll=DEG]\n"
-           "       [--mode vanilla|multiscale] [--no-fade] [--no-teeth] "
-           "[--crop-only]\n"
+           "       [--mode vanilla|multiscale] [--no-fade] [--sharp] [--no-teeth]\n"
+           "       [--crop-only]"
            "       [--debug-dir DIR]\n"
            "       [--generator rig|FILE.safetensors] -o OUTPUT\n"
            "   or: %s [PHOTO] --animate [animation options] -o "
@@ -73,6 +73,12 @@ usage (FILE *out)
            "residual where the\n"
            "                        warp squeezes or stretches it (default: "
            "fade it there)\n"
+           "      --sharp           sharper skin detail where the face "
+           "moves: the residual\n"
+           "                        warped with a cubic resampler and carried "
+           "rigidly where\n"
+           "                        it would fade (default: bilinear, as the "
+           "app's preference)\n"
            "      --no-teeth        leave an opened mouth without the teeth "
            "drawn in where\n"
            "                        the photo's lips were closed (default: "
@@ -211,7 +217,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
 {
   options *opt = data;
   enum { MODELS = 256, OVERWRITE, PROJECT, SAVE_PROJECT, NO_FADE, POSE,
-         QUALITY, NO_TEETH };
+         QUALITY, NO_TEETH, SHARP };
   static const struct option longopts[] = {
     { "landmarks", required_argument, NULL, 'L' },
     { "models", required_argument, NULL, MODELS },
@@ -225,6 +231,7 @@ mien_render_parse_options (int argc, char **argv, void *data)
     { "crop-only", no_argument, NULL, 'c' },
     { "no-fade", no_argument, NULL, NO_FADE },
     { "no-teeth", no_argument, NULL, NO_TEETH },
+    { "sharp", no_argument, NULL, SHARP },
     { "debug-dir", required_argument, NULL, 'd' },
     { "output", required_argument, NULL, 'o' },
     { "quality", required_argument, NULL, QUALITY },
@@ -291,6 +298,10 @@ mien_render_parse_options (int argc, char **argv, void *data)
       case NO_FADE: opt->no_fade = 1; break;
       /* For every animator the run makes (stills, clips, driving). */
       case NO_TEETH: mien_animator_set_teeth_enabled (0); break;
+      case SHARP:
+        opt->sharp = 1;
+        mien_reswarp_set_sharp_detail (1);
+        break;
       case 'd': opt->debug_dir = optarg; break;
       case 'o': opt->output = optarg; break;
       case 'q': opt->quiet = 1; break;
@@ -364,6 +375,9 @@ mien_render_parse_options (int argc, char **argv, void *data)
     return bad_usage ("--debug-dir is for single frames", NULL);
   if (opt->animate && opt->no_fade)
     return bad_usage ("--no-fade is for single frames", NULL);
+  if (opt->sharp && opt->no_fade)
+    return bad_usage ("--sharp is Mien's ResWarp; --no-fade is the paper's: "
+                      "choose one", NULL);
   return 0;
 }
 

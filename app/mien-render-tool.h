@@ -25,6 +25,7 @@ typedef struct options {
   float intensity;
   int face, crop_only, quiet;
   int no_fade; /* ResWarp without the residual gain */
+  int sharp;   /* --sharp: the cubic resampler and the texture transport */
   int quality; /* --quality: JPEG and WebP, 1–100; 0: the default */
   mien_reswarp_mode mode;
   /* --animate */

@@ -39,6 +39,7 @@ struct _MienSession {
    * animators have, applied under the lock before the next frame. */
   gint paper;
   int paper_applied; /* < 0: new animators, not applied yet */
+  int sharp_applied; /* mien_reswarp_get_sharp_detail () when applied */
 };
 
 static GQuark
@@ -58,15 +59,17 @@ set_people_error (GError **error, const char *text, const char *detail)
 }
 
 /* Takes the frame lock and gives the animators the paper's ResWarp or
- * Mien's (with the residual fade) if the window changed it since. A
- * changed fade changes pixels anywhere in the crop, so the preview's
- * canvases start over. */
+ * Mien's (with the residual fade, sharper or not) if the window or the
+ * "Sharper skin detail" preference changed it since. A changed fade
+ * changes pixels anywhere in the crop, so the preview's canvases start
+ * over. */
 static void
 lock_frames (MienSession *session)
 {
   g_mutex_lock (&session->lock);
   int paper = g_atomic_int_get (&session->paper);
-  if (paper == session->paper_applied)
+  int sharp = mien_reswarp_get_sharp_detail ();
+  if (paper == session->paper_applied && sharp == session->sharp_applied)
     return;
   for (int m = 0; m < 2; m++)
     {
@@ -75,6 +78,7 @@ lock_frames (MienSession *session)
       g_clear_pointer (&session->canvas[m], g_free);
     }
   session->paper_applied = paper;
+  session->sharp_applied = sharp;
 }
 
 void

@@ -127,6 +127,17 @@ on_teeth_setting_changed (GSettings *settings, const char *key,
   mien_window_request_frame (self);
 }
 
+/* "Sharper skin detail" changed in Preferences: the engine's switch is set
+ * here too (the application's handler may run after this one), and the
+ * session sets its animators' fade again before the frame asked for. */
+static void
+on_sharp_setting_changed (GSettings *settings, const char *key,
+                          MienWindow *self)
+{
+  mien_reswarp_set_sharp_detail (g_settings_get_boolean (settings, key));
+  mien_window_request_frame (self);
+}
+
 /* A menu that is open keeps its own keys (Esc closes it, letters pick). */
 static gboolean
 menu_has_focus (MienWindow *self)
@@ -206,6 +217,9 @@ mien_window_compare_init (MienWindow *self)
   if (self->settings != NULL)
     g_signal_connect_object (self->settings, "changed::draw-teeth",
                              G_CALLBACK (on_teeth_setting_changed), self, 0);
+  if (self->settings != NULL)
+    g_signal_connect_object (self->settings, "changed::sharp-detail",
+                             G_CALLBACK (on_sharp_setting_changed), self, 0);
 
   GtkEventController *keys = gtk_event_controller_key_new ();
   gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);

@@ -5,6 +5,7 @@
 #include "mien-memory.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -436,18 +437,37 @@ mien_decomposition_set_residual_fade (mien_decomposition *dec, int on)
                       : MIEN_WARP_BILINEAR;
 }
 
+/* The process's choice (the app's "Sharper skin detail" preference,
+ * mien-render --sharp); read whenever a decomposition is made or its fade
+ * is set. */
+static atomic_int sharp_detail = 0;
+
+void
+mien_reswarp_set_sharp_detail (int on)
+{
+  atomic_store (&sharp_detail, on ? 1 : 0);
+}
+
+int
+mien_reswarp_get_sharp_detail (void)
+{
+  return atomic_load (&sharp_detail);
+}
+
 int
 mien_reswarp_transport_by_default (void)
 {
   const char *v = getenv ("MIEN_RESWARP_TRANSPORT");
-  return v != NULL && strcmp (v, "1") == 0;
+  return mien_reswarp_get_sharp_detail ()
+         || (v != NULL && strcmp (v, "1") == 0);
 }
 
 int
 mien_reswarp_cubic_by_default (void)
 {
   const char *v = getenv ("MIEN_RESWARP_CUBIC");
-  return v != NULL && strcmp (v, "1") == 0;
+  return mien_reswarp_get_sharp_detail ()
+         || (v != NULL && strcmp (v, "1") == 0);
 }
 
 void

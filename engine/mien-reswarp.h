@@ -207,9 +207,16 @@ mien_status mien_reswarp_check_inputs (const mien_image *low, int width,
  * report: mien-render --no-fade). */
 void mien_decomposition_set_residual_fade (mien_decomposition *dec, int on);
 /* Whether the fade brings the cubic resampler (MIEN_RESWARP_CUBIC=1) and
- * the texture transport (MIEN_RESWARP_TRANSPORT=1). */
+ * the texture transport (MIEN_RESWARP_TRANSPORT=1); both also while the
+ * process asks for sharper detail (below). */
 int mien_reswarp_cubic_by_default (void);
 int mien_reswarp_transport_by_default (void);
+/* Sharper detail where the face moves: the cubic resampler and the texture
+ * transport together, for every decomposition made or whose fade is set
+ * from now on (CPU and CUDA; the app's "Sharper skin detail" preference,
+ * mien-render --sharp). Off by default for the reason above. Thread-safe. */
+void mien_reswarp_set_sharp_detail (int on);
+int mien_reswarp_get_sharp_detail (void);
 int mien_decomposition_get_residual_fade (const mien_decomposition *dec);
 /* The two parts apart, for tests and studies (after set_residual_fade).
  * The transport only acts while the fade is on. */

@@ -9,10 +9,14 @@ independent reader:
   - Save Image as .jpg writes the upright, full-size frame with the EXIF
     kept (camera tags, date) and normalized (Orientation 1, the pixel size
     of the upright frame, no thumbnail), and the ICC profile kept;
-  - Save Image as .png keeps the same EXIF (eXIf chunk) and profile.
+  - Save Image as .png keeps the same EXIF (eXIf chunk) and profile;
+  - "Sharper skin detail" (issue #26) is off by default; turned on, the
+    saved frame changes only about the face and is mien-render --sharp's
+    frame, as the default one is mien-render's.
 Screenshots stay in the artifacts folder."""
 import io
 import os
+import subprocess
 import sys
 import time
 
@@ -20,6 +24,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pyatspi  # noqa: E402
 from mien_ui import (action, check, click, failures, find, find_app, screenshot, wait)  # noqa: E402
 
 ORIENTATION, MAKE, MODEL, SOFTWARE = 0x0112, 0x010F, 0x0110, 0x0131
@@ -138,6 +143,44 @@ for path, what in ((out_jpg, "JPEG"), (out_png, "PNG")):
     if what == "JPEG":
         check(ex.get_ifd(0x0001) in ({}, None) or len(ex.get_ifd(0x0001)) == 0,
               "JPEG: no thumbnail (it would show the old face)")
+
+# ---- "Sharper skin detail" (issue #26) ---------------------------------------
+click(find(app, name="Main Menu", role="push button"))
+time.sleep(0.5)
+click(find(app, contains="Preferences", role="menu item", timeout=5))
+prefs = find(app, name="Preferences", timeout=5)
+sharp = find(prefs, contains="Sharper skin detail", role="check box", timeout=5)
+check(not sharp.getState().contains(pyatspi.STATE_CHECKED), "sharper skin detail is off by default")
+acts = sharp.queryAction()
+names = [acts.getName(i) for i in range(acts.nActions)]
+check("toggle" in names, f"the switch can be toggled ({names})")
+if "toggle" in names:
+    acts.doAction(names.index("toggle"))
+check(wait(lambda: sharp.getState().contains(pyatspi.STATE_CHECKED), 5), "the switch turns on")
+screenshot("preferences-sharp")
+click(find(prefs, name="Close", role="push button", timeout=5))
+time.sleep(1.5)
+out_sharp = os.path.join(artifacts, "sideways-happy-sharp.png")
+if os.path.exists(out_sharp):
+    os.remove(out_sharp)
+action("save-image", f"'{out_sharp}'")
+check(wait(lambda: os.path.exists(out_sharp), 30), "Save Image writes the sharper PNG")
+time.sleep(0.5)
+s = np.asarray(Image.open(out_sharp).convert("RGB")).astype(int)
+moved = np.abs(s - p).max(axis=2)
+check((moved >= 2).sum() > 50 and moved[330:].max() == 0,
+      f"the sharper frame differs about the face ({(moved >= 2).sum()} pixels by 2 levels "
+      f"or more) and nowhere below it ({moved[330:].max()})")
+render = os.environ.get("MIEN_RENDER")
+if render:
+    for flags, mine, what in (([], p, "default"), (["--sharp"], s, "sharper")):
+        ref = os.path.join(artifacts, f"render-{what}.png")
+        subprocess.run([render, photo, "-p", "happy", "-q", "-o", ref] + flags, check=True)
+        r = np.asarray(Image.open(ref).convert("RGB")).astype(int)
+        off = np.abs(r - mine).max() if r.shape == mine.shape else None
+        check(off is not None and off <= 1,
+              f"the app's {what} frame is mien-render {' '.join(flags + ['-p happy'])}'s "
+              f"(largest difference {off} levels)")
 
 print(f"{len(failures)} failed")
 sys.exit(1 if failures else 0)
