@@ -22,7 +22,7 @@ usage (FILE *out)
 {
   fprintf (out,
            "Usage: %s HD_IMAGE --flow FIELD.flo [--low LOW_IMAGE] "
-           "[--mode vanilla|multiscale] [--no-fade] -o OUTPUT\n"
+           "[--mode vanilla|multiscale] [--no-fade|--sharp] -o OUTPUT\n"
            "\n"
            "Rebuilds an HD result from a low-resolution result and its motion "
            "field by\nwarping the HD image's high-frequency residuals (ResWarp).\n"
@@ -38,6 +38,11 @@ usage (FILE *out)
            "residual where\n"
            "                      the warp squeezes or stretches it (default: "
            "fade it there)\n"
+           "      --sharp         sharper detail where the field moves: "
+           "the residual warped\n"
+           "                      with a cubic resampler and carried rigidly "
+           "where it would\n"
+           "                      fade (as mien-render --sharp)\n"
            "  -o, --output FILE   .png, .jpg or .pfm (float, lossless)\n"
            "  -t, --threads N     worker threads, 1 … 256 (default: all CPUs)\n"
            "      --overwrite     write OUTPUT even if it is one of the input "
@@ -59,7 +64,7 @@ fail (const mien_error *err)
 typedef struct options {
   const char *hd_path, *flow_path, *low_path, *out_path;
   mien_reswarp_mode mode;
-  int threads, quiet, cpu, no_fade, overwrite;
+  int threads, quiet, cpu, no_fade, sharp, overwrite;
 } options;
 
 /* More threads than this is a typo, not a machine. */
@@ -78,6 +83,7 @@ parse_options (int argc, char **argv, void *data)
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "cpu", no_argument, NULL, 'C' },
+    { "sharp", no_argument, NULL, 'S' },
     { "no-fade", no_argument, NULL, 'N' },
     { "overwrite", no_argument, NULL, 'W' },
     { NULL, 0, NULL, 0 },
@@ -108,6 +114,10 @@ parse_options (int argc, char **argv, void *data)
       case 'q': opt->quiet = 1; break;
       case 'C': opt->cpu = 1; break;
       case 'N': opt->no_fade = 1; break;
+      case 'S':
+        opt->sharp = 1;
+        mien_reswarp_set_sharp_detail (1);
+        break;
       case 'W': opt->overwrite = 1; break;
       case 'm':
         {
@@ -129,6 +139,12 @@ parse_options (int argc, char **argv, void *data)
     {
       fprintf (stderr, "%s: need one HD image, --flow and --output "
                        "(see --help)\n", program);
+      return 2;
+    }
+  if (opt->sharp && opt->no_fade)
+    {
+      fprintf (stderr, "%s: --sharp is Mien's ResWarp and --no-fade the "
+                       "paper's: choose one\n", program);
       return 2;
     }
   opt->hd_path = argv[optind];

@@ -5,6 +5,7 @@
 #  - the crop is the one MIEN_RESWARP_CUBIC=1 MIEN_RESWARP_TRANSPORT=1 give,
 #    and differs from the default's;
 #  - with --no-fade (the paper's ResWarp) it is a usage error (exit 2);
+#  - mien-reswarp --sharp does the same with the same switch;
 #  - issue #26's per-tile measure (scripts/detail-tiles.py, sample3,
 #    surprised): --sharp keeps the finest band where the face moves
 #    (median tile >= 0.95, 5th percentile >= 0.7; the default reads 0.78 and
@@ -12,6 +13,7 @@
 # Skips (77) without data/samples (scripts/setup.sh).
 set -u
 tool=$1
+reswarp=$2
 build=$(cd "$(dirname "$tool")/.." && pwd)
 root=${MIEN_SOURCE_ROOT:-$(dirname "$0")/../..}
 photo="$root/data/samples/sample3.jpg"
@@ -50,6 +52,24 @@ if "$tool" --help | grep -q -- "--sharp"; then
   echo "ok   --help names --sharp"
 else
   fail "--help lacks --sharp"
+fi
+
+# mien-reswarp on the same crop and field (F.flo of the default render).
+"$tool" "$photo" -p surprised --crop-only -q -d "$tmp/debug" -o "$tmp/debug.png" \
+  || fail "render with --debug-dir"
+rw() { local out=$1; shift; "$@" "$tmp/debug/crop-before.png" --flow "$tmp/debug/F.flo" -q -o "$tmp/$out"; }
+rw rw-default.pfm "$reswarp" || fail "mien-reswarp"
+rw rw-sharp.pfm "$reswarp" --sharp || fail "mien-reswarp --sharp"
+rw rw-env.pfm env MIEN_RESWARP_CUBIC=1 MIEN_RESWARP_TRANSPORT=1 "$reswarp" || fail "mien-reswarp (env)"
+if cmp -s "$tmp/rw-sharp.pfm" "$tmp/rw-env.pfm" && ! cmp -s "$tmp/rw-sharp.pfm" "$tmp/rw-default.pfm"; then
+  echo "ok   mien-reswarp --sharp is the environment variables' and not the default"
+else
+  fail "mien-reswarp --sharp"
+fi
+if rw rw-both.png "$reswarp" --sharp --no-fade 2> /dev/null; then
+  fail "mien-reswarp --sharp --no-fade accepted"
+else
+  echo "ok   mien-reswarp refuses --sharp with --no-fade"
 fi
 
 /usr/bin/python3 "$root/scripts/detail-tiles.py" --before "$build" \
