@@ -223,6 +223,7 @@ mien_animator_gaze_move (mien_animator *anim, mien_image *out, float scale,
       float k = src->eye_width > 0.0f ? w / src->eye_width : scale;
       moved.radius = src->radius * k;
       moved.pupil_radius = src->pupil_radius * k;
+      moved.limbus_blur = src->limbus_blur * k;
       moved.eye_width = w;
       /* What mien_iris_move reads and writes: the eye's box grown by the
        * width (the disc, the move, the sclera beside it). */

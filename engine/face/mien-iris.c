@@ -423,6 +423,71 @@ find_pupil_and_catchlight (const luma_src *im, mien_iris *out)
   out->has_catchlight = top > iris + 0.25f;
 }
 
+/* How soft the limbus is in the photo: the Gaussian blur σ (pixels) of a
+ * step whose rise over ±1 pixel is this edge's rise over ±3 pixels times
+ * q, q = erf (1/(σ√2)) / erf (3/(σ√2)), read on the disc's sides (within
+ * 45° of the eye's axis, where the lids do not reach) and solved by
+ * bisection. A small or blurred eye (a 1–2K photo's face, 20–40 px eyes)
+ * has a limbus 2–4 px wide; moved with the one-pixel edge a sharp 4K
+ * eye needs, its disc reads as pasted on and leaves its old rim behind as
+ * a dark ring. 0.5 where the edge is too faint or the disc too small to
+ * tell. */
+static float
+limbus_blur (const mien_image *src, const eye_geom *g, float cs, float ct,
+             float r)
+{
+  if (r < 3.5f || src->channels < 3)
+    return 0.5f;
+  float rise1 = 0.0f, rise3 = 0.0f, wsum = 0.0f;
+  for (int k = -4; k <= 4; k++)
+    for (int side = -1; side <= 1; side += 2)
+      {
+        float ang = 0.19634954f * (float)k; /* ±45° in 9 steps */
+        float ux = (float)side * cosf (ang), uy = sinf (ang);
+        float w = opening_coverage (g, cs + (r + 3.0f) * ux,
+                                    ct + (r + 3.0f) * uy)
+                  * opening_coverage (g, cs + (r - 3.0f) * ux,
+                                      ct + (r - 3.0f) * uy);
+        if (w <= 0.0f)
+          continue;
+        float l[4];
+        const float d[4] = { -3.0f, -1.0f, 1.0f, 3.0f };
+        for (int i = 0; i < 4; i++)
+          {
+            float x, y, v[4];
+            to_image (g, cs + (r + d[i]) * ux, ct + (r + d[i]) * uy, &x, &y);
+            mien_image_sample_bilinear (src, x, y, v);
+            l[i] = 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+          }
+        rise1 += w * (l[2] - l[1]);
+        rise3 += w * (l[3] - l[0]);
+        wsum += w;
+      }
+  /* How much to trust the reading: none under 1 side's worth of points or
+   * a rise of 0.02, all from 3 and 0.06, smoothly between, so that the
+   * move stays continuous in the landmarks (test-iris). */
+  float trust = fminf (fmaxf ((wsum - 1.0f) / 2.0f, 0.0f), 1.0f);
+  float mean_rise = wsum > 0.0f ? rise3 / wsum : 0.0f;
+  trust *= fminf (fmaxf ((mean_rise - 0.02f) / 0.04f, 0.0f), 1.0f);
+  if (trust <= 0.0f)
+    return 0.5f;
+  float q = rise1 / rise3;
+  if (q >= 0.95f)
+    return 0.5f;
+  /* q falls from 0.95 (σ 0.5) towards 1/3 (σ → ∞); past σ 3 it tells
+   * little, so that is the most. */
+  float lo = 0.5f, hi = 3.0f;
+  for (int it = 0; it < 20; it++)
+    {
+      float sigma = 0.5f * (lo + hi), k = 1.0f / (sigma * 1.41421356f);
+      if (erff (k) / erff (3.0f * k) > q)
+        lo = sigma;
+      else
+        hi = sigma;
+    }
+  return 0.5f + trust * (0.5f * (lo + hi) - 0.5f);
+}
+
 mien_status
 mien_iris_find (const mien_image *image,
                 const mien_point landmarks[MIEN_N_LANDMARKS], int side,
@@ -578,6 +643,7 @@ mien_iris_find_fitted (const mien_image *image,
   out->radius = best.r;
   out->edge = best.edge;
   out->contrast = best.contrast;
+  out->limbus_blur = limbus_blur (image, &g, best.s, best.t, best.r);
   find_pupil_and_catchlight (&L, out);
   free (L.v);
   return MIEN_OK;
@@ -599,11 +665,12 @@ channel_at (const mien_image *im, float x, float y, int ch)
  * opening shows sclera there), else the side that shows it, else `mean`. */
 static void
 sclera_at (const mien_image *src, const eye_geom *g, float cs, float ct,
-           float r, float s, float t, const float *mean, float *out)
+           float r, float gap, float s, float t, const float *mean,
+           float *out)
 {
   float dt = t - ct;
   float half = r * r > dt * dt ? sqrtf (r * r - dt * dt) : 0.0f;
-  float sl = cs - half - 1.5f, sr = cs + half + 1.5f;
+  float sl = cs - half - gap, sr = cs + half + gap;
   /* How far the opening shows each side (soft, as the mask): the four
    * cases (both, left, right, neither) blended by those shares, so the
    * fill is continuous in the landmarks. */
@@ -881,11 +948,18 @@ mien_iris_move (mien_image *image,
    * the lids covered in the photo (it would bring lid skin along). */
   float iris_mean[MAX_CHANNELS];
   ring_mean (&gs, src, cs, ct, 0.7f * r, 0.3f, iris_mean);
+  /* The disc's edges as soft as the photo's limbus: the moved disc fades
+   * in over r ± soft, and the old one is filled out to its blurred rim
+   * (r + 2 soft − 0.5); the sclera is read beyond that rim. A sharp
+   * limbus gives soft = 0.5: the one-pixel anti-aliased edge. */
+  float soft = fminf (fmaxf (0.8f * iris->limbus_blur, 0.5f),
+                      fmaxf (0.35f * r, 0.5f));
+  float rim = 2.0f * soft - 1.0f;
   /* MIEN_IRIS_FLAT_FILL=1: the flat fills of before the sclera slid and
    * the hidden iris was mirrored (for comparisons). */
   const char *flat_env = getenv ("MIEN_IRIS_FLAT_FILL");
   int flat_fill = flat_env != NULL && strcmp (flat_env, "1") == 0;
-  sclera_slide slide = { cs, ct, ds, dt, r, 1.5f + 0.1f * r, 0, 0,
+  sclera_slide slide = { cs, ct, ds, dt, r, 1.5f + 0.1f * r + rim, 0, 0,
                          NULL, NULL, NULL };
   if (!flat_fill && !sclera_slide_init (&slide, &g))
     {
@@ -906,8 +980,11 @@ mien_iris_move (mien_image *image,
         float d_new = hypotf (s - cs - ds, t - ct - dt);
         /* Coverage of the old and the moved disc, anti-aliased over a
          * pixel. */
-        float a_old = fminf (fmaxf (r + 0.5f - d_old, 0.0f), 1.0f);
-        float a_new = fminf (fmaxf (r + 0.5f - d_new, 0.0f), 1.0f);
+        float a_old = fminf (
+            fmaxf ((r + 2.0f * soft - 0.5f - d_old) / (2.0f * soft), 0.0f),
+            1.0f);
+        float a_new = fminf (
+            fmaxf ((r + soft - d_new) / (2.0f * soft), 0.0f), 1.0f);
         float src_a = s, src_b = s, wb = 0.0f, w_slide = 0.0f;
         float ok_l = 0.0f, ok_r = 0.0f;
         int slides = !flat_fill && a_new < 1.0f
@@ -922,7 +999,7 @@ mien_iris_move (mien_image *image,
             /* Where the iris was: the sclera, blended at the disc's rim
              * (the slide's fallback). */
             float sc[MAX_CHANNELS];
-            sclera_at (src, &gs, cs, ct, r, s, t, mean, sc);
+            sclera_at (src, &gs, cs, ct, r, 1.5f + rim, s, t, mean, sc);
             for (int ch = 0; ch < nc && ch < MAX_CHANNELS; ch++)
               base[ch] = a_old * sc[ch] + (1 - a_old) * p[ch];
           }

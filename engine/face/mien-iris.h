@@ -57,6 +57,11 @@ typedef struct mien_iris {
   float edge, contrast;
   /* The pupil's radius; 0 when a dark iris hides it. */
   float pupil_radius;
+  /* How soft the limbus is in the photo: the Gaussian blur (pixels) its
+   * edge's profile reads as, 0.5 … 3 (0 where not measured: as sharp as
+   * 0.5). A gaze move gives the moved disc and the old disc's fill edges
+   * as soft. Measured once, when the iris is found. */
+  float limbus_blur;
   /* The brightest spot inside the iris, when it is clearly brighter than
    * the iris around it (a reflection of the light). */
   int has_catchlight;
