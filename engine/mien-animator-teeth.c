@@ -585,9 +585,15 @@ crown (float x, float y, float px, const float *widths, float radius,
     }
   /* Seen from the front, the crown's width shrinks with the arch's turn,
    * so the gaps' width in mm of arch grows by 1 / facing. */
-  float gap_mm = 0.18f / fmaxf (facing, 0.3f) + 0.5f * px;
+  float gap_true_mm = 0.18f / fmaxf (facing, 0.3f);
+  float gap_mm = gap_true_mm + 0.5f * px;
   float from_side = side / gap_mm;
-  float gap = expf (-from_side * from_side);
+  /* A gap narrower than a pixel is seen blurred over the pixel: wider by
+   * half a pixel and fainter in proportion, so that its darkness summed
+   * across it stays the gap's own. Kept at its full darkness (before
+   * session 30), a small face's gaps read as dark bars 1–2 pixels wide
+   * between crowns 3–5 pixels wide: separate pegs. */
+  float gap = expf (-from_side * from_side) * gap_true_mm / gap_mm;
   /* The gap is dark at the incisal embrasure and towards the gum, where
    * the crowns part, and faint where they touch between. */
   float near_edge = 1.0f - fminf (fmaxf (into / 1.5f, 0.0f), 1.0f);
