@@ -433,10 +433,10 @@ find_pupil_and_catchlight (const luma_src *im, mien_iris *out)
  * a dark ring. 0.5 where the edge is too faint or the disc too small to
  * tell. */
 static float
-limbus_blur (const mien_image *src, const eye_geom *g, float cs, float ct,
+limbus_blur (const luma_src *L, const eye_geom *g, float cs, float ct,
              float r)
 {
-  if (r < 3.5f || src->channels < 3)
+  if (r < 3.5f)
     return 0.5f;
   float rise1 = 0.0f, rise3 = 0.0f, wsum = 0.0f;
   for (int k = -4; k <= 4; k++)
@@ -454,10 +454,9 @@ limbus_blur (const mien_image *src, const eye_geom *g, float cs, float ct,
         const float d[4] = { -3.0f, -1.0f, 1.0f, 3.0f };
         for (int i = 0; i < 4; i++)
           {
-            float x, y, v[4];
+            float x, y;
             to_image (g, cs + (r + d[i]) * ux, ct + (r + d[i]) * uy, &x, &y);
-            mien_image_sample_bilinear (src, x, y, v);
-            l[i] = 0.299f * v[0] + 0.587f * v[1] + 0.114f * v[2];
+            l[i] = luma_at (L, x, y);
           }
         rise1 += w * (l[2] - l[1]);
         rise3 += w * (l[3] - l[0]);
@@ -465,7 +464,7 @@ limbus_blur (const mien_image *src, const eye_geom *g, float cs, float ct,
       }
   /* How much to trust the reading: none under 1 side's worth of points or
    * a rise of 0.02, all from 3 and 0.06, smoothly between, so that the
-   * move stays continuous in the landmarks (test-iris). */
+   * reading stays continuous in the landmarks and the fit. */
   float trust = fminf (fmaxf ((wsum - 1.0f) / 2.0f, 0.0f), 1.0f);
   float mean_rise = wsum > 0.0f ? rise3 / wsum : 0.0f;
   trust *= fminf (fmaxf ((mean_rise - 0.02f) / 0.04f, 0.0f), 1.0f);
@@ -643,7 +642,7 @@ mien_iris_find_fitted (const mien_image *image,
   out->radius = best.r;
   out->edge = best.edge;
   out->contrast = best.contrast;
-  out->limbus_blur = limbus_blur (image, &g, best.s, best.t, best.r);
+  out->limbus_blur = limbus_blur (&L, &g, best.s, best.t, best.r);
   find_pupil_and_catchlight (&L, out);
   free (L.v);
   return MIEN_OK;
