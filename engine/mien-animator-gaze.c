@@ -68,6 +68,31 @@ gaze_state (mien_animator *anim)
   return g;
 }
 
+/* The limbus's blur is the photo's sharpest soft edge that every face has
+ * and that no expression changes (mien_iris.limbus_blur: σ of a Gaussian
+ * edge, 0.5 for a crisp one). Its part beyond a crisp edge's, averaged over
+ * the eyes where an iris was found, scaled to the grid. */
+float
+mien_animator_photo_blur (mien_animator *anim)
+{
+  struct animator_gaze *g = gaze_state (anim);
+  if (!g || anim->crop.width <= 0)
+    return 0.0f;
+  float sum = 0.0f;
+  int n = 0;
+  for (int side = 0; side < 2; side++)
+    if (g->iris[side].status == MIEN_IRIS_FOUND
+        && isfinite (g->iris[side].limbus_blur))
+      {
+        float s = g->iris[side].limbus_blur;
+        sum += sqrtf (fmaxf (s * s - 0.25f, 0.0f));
+        n++;
+      }
+  if (n == 0)
+    return 0.0f;
+  return sum / (float)n * (float)MIEN_LOW_RES / (float)anim->crop.width;
+}
+
 /* The field (grid pixels, backward: out(x) = in(x + F(x))), bilinear at a
  * grid point, clamped to the grid. */
 static void

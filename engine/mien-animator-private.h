@@ -131,6 +131,11 @@ struct animator_preview {
   mien_image *out, *photo;
 };
 
+/* How soft the photo is about the face, in pixels of the generator's grid
+ * (mien_generator_set_photo_blur): from the limbus of the irises found in
+ * it (finding them on first use, as gaze does); 0 where none was found. */
+float mien_animator_photo_blur (mien_animator *anim);
+
 /* Before the generator: c itself, or (gaze asked for and an iris found)
  * a copy of c without gaze in *buf, with *move_irises set. */
 const mien_driving *mien_animator_gaze_begin (mien_animator *anim,

@@ -375,6 +375,7 @@ mien_animator_prepare_generator (mien_animator *anim, mien_generator *gen)
   mien_generator_set_neighbours (gen, anim->neighbours[0], anim->n_neighbours);
   mien_generator_set_head_matte (gen, anim->grid_matte, MIEN_LOW_RES,
                                  MIEN_LOW_RES);
+  mien_generator_set_photo_blur (gen, mien_animator_photo_blur (anim));
 }
 
 /* After the generator (st its status): the O^r the frame is composed

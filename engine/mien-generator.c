@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mien-generator.h"
 
+#include <math.h>
 #include <stddef.h>
 
 const char *
@@ -57,6 +58,15 @@ mien_generator_set_head_matte (mien_generator *gen, const float *matte,
   if (width <= 0 || height <= 0)
     matte = NULL;
   gen->klass->set_head_matte (gen, matte, width, height);
+}
+
+void
+mien_generator_set_photo_blur (mien_generator *gen, float sigma)
+{
+  if (!gen || !gen->klass || !gen->klass->set_photo_blur)
+    return;
+  gen->klass->set_photo_blur (gen, isfinite (sigma) && sigma > 0.0f ? sigma
+                                                                      : 0.0f);
 }
 
 void

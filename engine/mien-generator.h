@@ -69,6 +69,11 @@ typedef struct mien_generator_class {
    * NULL: the generator has no use for it. */
   void (*set_head_matte) (mien_generator *gen, const float *matte, int width,
                           int height);
+  /* Optional: how soft the photo is, in pixels of I's grid (the σ of the
+   * Gaussian blur its sharpest edges show beyond a crisp one; 0 for
+   * crisp or unknown), so that what the generator draws is no sharper
+   * than the photo. NULL: it draws nothing that would need it. */
+  void (*set_photo_blur) (mien_generator *gen, float sigma);
 } mien_generator_class;
 
 /* Implementations embed this first in their own struct. */
@@ -97,6 +102,12 @@ void mien_generator_set_neighbours (mien_generator *gen,
  * copied. Generators that do not bound the head ignore it. */
 void mien_generator_set_head_matte (mien_generator *gen, const float *matte,
                                     int width, int height);
+
+/* How soft the photo is about this face, in pixels of I's grid (σ of a
+ * Gaussian; 0: crisp or unknown), for the frames from now on. The rig
+ * blurs its forehead lines by it (rig-paint.c). Generators that draw no
+ * detail of their own ignore it. */
+void mien_generator_set_photo_blur (mien_generator *gen, float sigma);
 
 /* Divides the skin's shading (out->shade's factors m) out of img, O^r or
  * a copy of it, over the grid cells x0 … x1, y0 … y1 (inclusive):

@@ -29,6 +29,7 @@ typedef struct mien_rig {
   size_t capacity; /* pixels */
   mien_rig_stats stats;
   rig_head *head; /* the head's fit, depth and region, once per photo */
+  float photo_blur; /* the photo's softness, grid pixels (set_photo_blur) */
 } mien_rig;
 
 static mien_status
@@ -140,7 +141,8 @@ rig_generate (mien_generator *gen, const mien_image *input,
                       rig->stats.fold_alpha * seal_closure (&mid));
       /* The brows moved by the (guarded) field too. */
       rig_guard_scale_brows (rig->stats.fold_alpha, &moves, sides, &mid);
-      paint_wrinkles (out->refined, out->shade, &f, lm, &moves, sides, &mid);
+      paint_wrinkles (out->refined, out->shade, &f, lm, &moves, sides, &mid,
+                      rig->photo_blur);
       paint_folds (out->refined, out->shade, &f, lm, &moves,
                    rig->stats.fold_alpha, sides, &mid);
     }
@@ -182,12 +184,19 @@ rig_set_head_matte (mien_generator *gen, const float *matte, int width,
   rig_head_set_matte (((mien_rig *)gen)->head, matte, width, height);
 }
 
+static void
+rig_set_photo_blur (mien_generator *gen, float sigma)
+{
+  ((mien_rig *)gen)->photo_blur = sigma;
+}
+
 static const mien_generator_class rig_class = {
   .name = "anatomical AU rig",
   .generate = rig_generate,
   .free = rig_free,
   .set_neighbours = rig_set_neighbours,
   .set_head_matte = rig_set_head_matte,
+  .set_photo_blur = rig_set_photo_blur,
 };
 
 mien_generator *

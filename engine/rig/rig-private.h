@@ -299,11 +299,13 @@ void paint_lip_seam (mien_image *refined, const mien_image *field,
                      const mien_point *lm, const rig_moves *m, float closure);
 /* The skin's shading (creases, folds, the lowered brow's shadow),
  * multiplied into refined and into factors (mien_generator_output.shade,
- * 3 channels, may be NULL). */
+ * 3 channels, may be NULL). photo_blur: the photo's softness in grid
+ * pixels (mien_generator_set_photo_blur; 0 for none), which the forehead
+ * lines take on. */
 void paint_wrinkles (mien_image *refined, mien_image *factors,
                      const face_frame *f, const mien_point *lm,
                      const rig_moves *m, const side_au sides[2],
-                     const side_au *mid);
+                     const side_au *mid, float photo_blur);
 void paint_folds (mien_image *refined, mien_image *factors,
                   const face_frame *f, const mien_point *lm,
                   const rig_moves *m, float alpha, const side_au sides[2],

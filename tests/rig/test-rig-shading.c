@@ -7,7 +7,12 @@
  *   AU10 darkens beside the nose wings, on both sides (nasolabial furrows);
  * each leaves the other places alone, and a smile (AU12) shades none of
  * them. Measured on the astronaut (data/samples, fixture landmarks) at the
- * generator's 128²; skips (77) without the photo. */
+ * generator's 128².
+ * Then the photo's softness (mien_generator_set_photo_blur): the raised
+ * brows' forehead lines take it (shallower, their shadow's integral kept)
+ * while the frown's furrows stay bit for bit; the animator hands the rig
+ * the softness of sample4's eyes (limbus σ about 2 photo pixels) and none
+ * for the astronaut's crisp ones. Skips (77) without the photos. */
 #include <math.h>
 
 #include "rig-astronaut.h"
@@ -45,6 +50,87 @@ static spot
 spot_between (const char *name, mien_point a, mien_point b, float r)
 {
   return (spot){ name, 0.5f * (a.x + b.x), 0.5f * (a.y + b.y), r };
+}
+
+/* The shadow's integral over the disc: Σ (1 − O^r / O^w) in luma. */
+static float
+darkening (const mien_generator_output *g, spot s)
+{
+  float sum = 0.0f;
+  for (int y = 0; y < g->refined->height; y++)
+    for (int x = 0; x < g->refined->width; x++)
+      {
+        float dx = (float)x - s.x, dy = (float)y - s.y;
+        float w = luma (g->warped, x, y);
+        if (dx * dx + dy * dy > s.r * s.r || w < 0.05f)
+          continue;
+        sum += 1.0f - luma (g->refined, x, y) / w;
+      }
+  return sum;
+}
+
+static int
+same_output (const mien_generator_output *a, const mien_generator_output *b)
+{
+  size_t n = mien_image_n_floats (a->refined);
+  return memcmp (a->refined->data, b->refined->data, n * sizeof (float)) == 0
+         && memcmp (a->shade->data, b->shade->data,
+                    mien_image_n_floats (a->shade) * sizeof (float)) == 0;
+}
+
+static void
+keep_output (mien_generator_output *keep, const mien_generator_output *g)
+{
+  memcpy (keep->refined->data, g->refined->data,
+          mien_image_n_floats (g->refined) * sizeof (float));
+  memcpy (keep->shade->data, g->shade->data,
+          mien_image_n_floats (g->shade) * sizeof (float));
+}
+
+/* The photo's softness on the astronaut's face: AU1+AU2's lines shallower
+ * with their shadow kept within 10 %; AU4's furrows untouched; back to 0,
+ * back to the crisp lines bit for bit. The astronaut's own eyes are crisp,
+ * so the animator hands the rig no softness. */
+static void
+check_photo_blur (astronaut_rig *r, spot forehead)
+{
+  mien_error err = { 0 };
+  mien_generator_output keep;
+  CHECK (mien_generator_output_init (&keep, MIEN_LOW_RES, MIEN_LOW_RES, 3,
+                                     &err) == MIEN_OK, "%s", err.message);
+  astronaut_rig_generate (r, "4=5");
+  keep_output (&keep, &r->g);
+  mien_generator_set_photo_blur (r->gen, 0.6f);
+  astronaut_rig_generate (r, "4=5");
+  CHECK (same_output (&keep, &r->g),
+         "the photo's softness should leave the frown's furrows alone");
+  mien_generator_set_photo_blur (r->gen, 0.0f);
+  astronaut_rig_generate (r, "1=5,2=5");
+  float crisp = min_ratio (&r->g, forehead);
+  float crisp_sum = darkening (&r->g, forehead);
+  keep_output (&keep, &r->g);
+  mien_generator_set_photo_blur (r->gen, 0.6f);
+  astronaut_rig_generate (r, "1=5,2=5");
+  float soft = min_ratio (&r->g, forehead);
+  float soft_sum = darkening (&r->g, forehead);
+  printf ("forehead lines, softness 0 -> 0.6 grid px: deepest %.3f -> %.3f, "
+          "shadow %.2f -> %.2f\n", (double)crisp, (double)soft,
+          (double)crisp_sum, (double)soft_sum);
+  CHECK (crisp < 0.98f && soft > crisp + 0.005f,
+         "softened lines should be shallower (deepest %.3f -> %.3f)",
+         (double)crisp, (double)soft);
+  CHECK (fabsf (soft_sum - crisp_sum) <= 0.1f * crisp_sum,
+         "softened lines should keep their shadow (%.2f -> %.2f)",
+         (double)crisp_sum, (double)soft_sum);
+  mien_generator_set_photo_blur (r->gen, 0.0f);
+  astronaut_rig_generate (r, "1=5,2=5");
+  CHECK (same_output (&keep, &r->g), "softness 0 should give the crisp lines");
+  /* The astronaut's limbus is crisp: the animator sets no softness. */
+  mien_animator_prepare_generator (r->anim, r->gen);
+  astronaut_rig_generate (r, "1=5,2=5");
+  CHECK (same_output (&keep, &r->g),
+         "the astronaut's crisp eyes should give no softness");
+  mien_generator_output_clear (&keep);
 }
 
 int
@@ -98,6 +184,29 @@ main (void)
       printf ("\n");
     }
 
+  check_photo_blur (&r, forehead);
   astronaut_rig_close (&r);
+
+  astronaut_rig s4;
+  if (sample_rig_open (&s4, "sample4.jpg", 1) == 0)
+    {
+      const mien_point *m = s4.lm;
+      float iod4 = hypotf (m[45].x - m[36].x, m[45].y - m[36].y) * 0.75f;
+      spot g4 = spot_between ("glabella", m[21], m[22], 0.2f * iod4);
+      spot f4 = { "forehead", g4.x, g4.y - 0.8f * iod4, 0.3f * iod4 };
+      astronaut_rig_generate (&s4, "1=5,2=5");
+      float crisp = min_ratio (&s4.g, f4), crisp_sum = darkening (&s4.g, f4);
+      mien_animator_prepare_generator (s4.anim, s4.gen);
+      astronaut_rig_generate (&s4, "1=5,2=5");
+      float soft = min_ratio (&s4.g, f4), soft_sum = darkening (&s4.g, f4);
+      printf ("sample4/1 forehead through the animator: deepest %.3f -> "
+              "%.3f, shadow %.2f -> %.2f\n", (double)crisp, (double)soft,
+              (double)crisp_sum, (double)soft_sum);
+      CHECK (soft > crisp + 0.005f,
+             "the animator should soften sample4's forehead lines "
+             "(deepest %.3f -> %.3f)", (double)crisp, (double)soft);
+      CHECK (soft < 0.995f, "sample4's forehead lines should stay");
+      astronaut_rig_close (&s4);
+    }
   return mien_test_exit_code ();
 }
