@@ -23,6 +23,7 @@
  * skin's texture with its light, and the crease's darkest part is made of
  * the texture's own dark detail, deepened, instead of a uniform stroke:
  * with DEEPEN = 2 a pore in a 30 % shadow is 1.3 times as deep as it was
+ * (1.15 times with the cubic residual warp, DEEPEN_CUBIC)
  * and a highlight 0.7 times as bright, about the fine detail the photo
  * had (tests/test-shade.c: the shaded box's finest band 1.03–1.06 times
  * the unshaded frame's, where the test allows 1.15).
@@ -44,6 +45,15 @@
 
 /* The texture's extra darkening in a shadow, per unit of its share. */
 #define DEEPEN 2.0f
+/* The same where the frame's residual warp is the cubic one (the
+ * "Sharper skin detail" preference, mien-render --sharp). The bilinear
+ * warp gives the moved skin 0.8-0.9 of the photo's finest band (issue
+ * #26's per-tile medians); the cubic keeps all of it, and deepened by 2 the
+ * texture in the raised and frowning brows' shadows came out finer than
+ * the photo: fearful's 95th percentile 1.18-1.19 on sample3 and sample4,
+ * against the bar of 1.15. Deepened by 1, 1.13-1.14 (docs/QUALITY.md,
+ * "The texture deepened less where the warp keeps it"). */
+#define DEEPEN_CUBIC 1.0f
 /* The residual's depth deepened at most (a pore, not the dark of an
  * opened mouth's interior painted over it). */
 #define MAX_TEXTURE 0.1f
@@ -142,6 +152,7 @@ typedef struct shade_job {
   const float *base_luma;
   const mien_lerp_tap *tx;
   int gw;
+  float deepen; /* DEEPEN or DEEPEN_CUBIC */
 } shade_job;
 
 static void
@@ -191,7 +202,7 @@ shade_rows (void *user, int begin, int end)
               float res = 0.299f * px[0] + 0.587f * px[1] + 0.114f * px[2]
                           - up;
               res = fminf (fmaxf (res, -MAX_TEXTURE), 0.0f);
-              deep = DEEPEN * s * res;
+              deep = j->deepen * s * res;
             }
           for (int c = 0; c < 3; c++)
             {
@@ -280,7 +291,9 @@ mien_animator_shade_paint (mien_animator *anim, mien_image *out, float scale,
         }
     }
   shade_job job = { out, x0, x1, y0, y1, hrows, gy0, gh, k, base_luma, tx,
-                    gw };
+                    gw, mien_device_reswarp_warps_cubic (anim->rw)
+                            ? DEEPEN_CUBIC
+                            : DEEPEN };
   mien_pool_parallel_for (anim->pool, y1 - y0, 16, shade_rows, &job);
   free (hrows), free (base_luma), free (tc), free (wx), free (tx);
   return MIEN_OK;

@@ -92,6 +92,10 @@ mien_status mien_device_reswarp_frame (mien_device_reswarp *rw,
 /* The residual fade on or off (mien_decomposition_set_residual_fade), on
  * whichever backend runs. */
 void mien_device_reswarp_set_residual_fade (mien_device_reswarp *rw, int on);
+/* Whether the frames warp the residual with the cubic resampler: the
+ * residual fade is on (as created) and mien_reswarp_cubic_by_default says
+ * so (the "Sharper skin detail" switch), on whichever backend runs. */
+int mien_device_reswarp_warps_cubic (const mien_device_reswarp *rw);
 /* The CPU decomposition when the CPU runs, for callers that look inside it
  * (debug pictures of the residual); NULL on a device. */
 mien_decomposition *

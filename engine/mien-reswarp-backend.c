@@ -297,6 +297,14 @@ mien_device_reswarp_set_residual_fade (mien_device_reswarp *rw, int on)
     b->set_residual_fade (rw->state, rw->fade);
 }
 
+int
+mien_device_reswarp_warps_cubic (const mien_device_reswarp *rw)
+{
+  /* As mien_decomposition_set_residual_fade chooses (and the CUDA
+   * backend with it); a decomposition is made with the fade on. */
+  return rw->fade != 0 && mien_reswarp_cubic_by_default ();
+}
+
 mien_decomposition *
 mien_device_reswarp_get_cpu_decomposition (mien_device_reswarp *rw)
 {
