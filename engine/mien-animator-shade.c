@@ -23,10 +23,11 @@
  * skin's texture with its light, and the crease's darkest part is made of
  * the texture's own dark detail, deepened, instead of a uniform stroke:
  * with DEEPEN = 2 a pore in a 30 % shadow is 1.3 times as deep as it was
- * (1.15 times with the cubic residual warp, DEEPEN_CUBIC)
  * and a highlight 0.7 times as bright, about the fine detail the photo
  * had (tests/test-shade.c: the shaded box's finest band 1.03–1.06 times
- * the unshaded frame's, where the test allows 1.15).
+ * the unshaded frame's, where the test allows 1.15). With the cubic
+ * residual warp, DEEPEN_CUBIC = 1: the pore as deep as it was (the shadow
+ * no longer dims it), the highlight still 0.7 times as bright.
  *
  * The rig draws its creases at least 0.75 grid pixels wide
  * (rig-paint.c, widen): thinner, they alias on the grid and up-sample to
