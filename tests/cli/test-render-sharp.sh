@@ -76,11 +76,17 @@ else
   echo "ok   mien-reswarp refuses --sharp with --no-fade"
 fi
 
-/usr/bin/python3 "$root/scripts/detail-tiles.py" --before "$build" \
-  --after "$build" --after-flags=--sharp --faces sample3.jpg \
-  --cases surprised --json "$tmp/tiles.json" > "$tmp/tiles.txt" 2>&1 \
-  || { cat "$tmp/tiles.txt"; fail "detail-tiles.py"; }
-/usr/bin/python3 - "$tmp/tiles.json" <<'PY' || failures=$((failures + 1))
+# The per-tile measure of FACE's CASE, the default against --sharp, into
+# $tmp/tiles-FACE.json.
+tiles() {
+  /usr/bin/python3 "$root/scripts/detail-tiles.py" --before "$build" \
+    --after "$build" --after-flags=--sharp --faces "$1" --cases "$2" \
+    --json "$tmp/tiles-$1.json" > "$tmp/tiles-$1.txt" 2>&1 \
+    || { cat "$tmp/tiles-$1.txt"; fail "detail-tiles.py $1 $2"; }
+}
+
+tiles sample3.jpg surprised
+/usr/bin/python3 - "$tmp/tiles-sample3.jpg.json" <<'PY' || failures=$((failures + 1))
 import json, sys
 import numpy as np
 rows = json.load(open(sys.argv[1]))
@@ -101,11 +107,8 @@ check(a[2] <= 1.15, "--sharp invents none: 95th percentile %.3f (<= 1.15)"
 sys.exit(1 if bad else 0)
 PY
 
-/usr/bin/python3 "$root/scripts/detail-tiles.py" --before "$build" \
-  --after "$build" --after-flags=--sharp --faces sample4.jpg \
-  --cases fearful --json "$tmp/tiles4.json" > "$tmp/tiles4.txt" 2>&1 \
-  || { cat "$tmp/tiles4.txt"; fail "detail-tiles.py (sample4)"; }
-/usr/bin/python3 - "$tmp/tiles4.json" <<'PY' || failures=$((failures + 1))
+tiles sample4.jpg fearful
+/usr/bin/python3 - "$tmp/tiles-sample4.jpg.json" <<'PY' || failures=$((failures + 1))
 import json, sys
 import numpy as np
 rows = json.load(open(sys.argv[1]))

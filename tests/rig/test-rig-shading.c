@@ -29,11 +29,12 @@ luma (const mien_image *im, int x, int y)
   return (p[0] + p[1] + p[2]) / 3.0f;
 }
 
-/* The lowest O^r / O^w luma ratio inside the disc (1: not shaded). */
-static float
-min_ratio (const mien_generator_output *g, spot s)
+/* Over the disc, the O^r / O^w luma ratio's lowest value (1: not shaded)
+ * into *lo and the shadow's integral Σ (1 − ratio) into *sum. */
+static void
+disc_ratios (const mien_generator_output *g, spot s, float *lo, float *sum)
 {
-  float lo = 1.0f;
+  *lo = 1.0f, *sum = 0.0f;
   for (int y = 0; y < g->refined->height; y++)
     for (int x = 0; x < g->refined->width; x++)
       {
@@ -41,8 +42,17 @@ min_ratio (const mien_generator_output *g, spot s)
         float w = luma (g->warped, x, y);
         if (dx * dx + dy * dy > s.r * s.r || w < 0.05f)
           continue;
-        lo = fminf (lo, luma (g->refined, x, y) / w);
+        float ratio = luma (g->refined, x, y) / w;
+        *lo = fminf (*lo, ratio);
+        *sum += 1.0f - ratio;
       }
+}
+
+static float
+min_ratio (const mien_generator_output *g, spot s)
+{
+  float lo, sum;
+  disc_ratios (g, s, &lo, &sum);
   return lo;
 }
 
@@ -56,16 +66,8 @@ spot_between (const char *name, mien_point a, mien_point b, float r)
 static float
 darkening (const mien_generator_output *g, spot s)
 {
-  float sum = 0.0f;
-  for (int y = 0; y < g->refined->height; y++)
-    for (int x = 0; x < g->refined->width; x++)
-      {
-        float dx = (float)x - s.x, dy = (float)y - s.y;
-        float w = luma (g->warped, x, y);
-        if (dx * dx + dy * dy > s.r * s.r || w < 0.05f)
-          continue;
-        sum += 1.0f - luma (g->refined, x, y) / w;
-      }
+  float lo, sum;
+  disc_ratios (g, s, &lo, &sum);
   return sum;
 }
 
