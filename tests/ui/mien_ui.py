@@ -11,18 +11,54 @@ from PIL import Image
 ARTIFACTS = os.environ.get("MIEN_ARTIFACTS", "/tmp")
 
 
+def _app_log_tail(lines=20):
+    """The last lines of the app's own output (run-ui-test.sh writes it to
+    ARTIFACTS/mien.log), for a failure message."""
+    try:
+        with open(os.path.join(ARTIFACTS, "mien.log"), errors="replace") as f:
+            tail = f.read().splitlines()[-lines:]
+    except OSError:
+        return "(no mien.log)"
+    return "\n".join(tail) if tail else "(mien.log is empty)"
+
+
+def _app_exited():
+    """Whether the app run-ui-test.sh started (MIEN_PID) is gone."""
+    pid = os.environ.get("MIEN_PID")
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, ValueError):
+        return False
+    # A zombie (exited, not yet reaped by the runner) counts as gone.
+    try:
+        with open(f"/proc/{int(pid)}/stat") as f:
+            return f.read().split(") ")[-1].startswith("Z")
+    except OSError:
+        return True
+
+
 def find_app(name="mien", timeout=90.0):
     # 90 s: on a 2-core machine running another suite beside (a sanitizer
     # build), the app once took longer than 40 s to register (ui-save-image
-    # under de_DE, 2026-12-03); an app that never starts still fails.
+    # under de_DE, 2026-12-03). An app that exits stops the wait at once,
+    # and the failure shows the end of its log either way.
     deadline = time.time() + timeout
     while time.time() < deadline:
         desktop = pyatspi.Registry.getDesktop(0)
         for app in desktop:
             if app is not None and app.name == name:
                 return app
+        if _app_exited():
+            raise AssertionError(f"application '{name}' exited before it "
+                                 f"appeared on the AT-SPI bus; its log:\n"
+                                 f"{_app_log_tail()}")
         time.sleep(0.2)
-    raise AssertionError(f"application '{name}' never appeared on the AT-SPI bus")
+    raise AssertionError(f"application '{name}' never appeared on the AT-SPI "
+                         f"bus; its log:\n{_app_log_tail()}")
 
 
 def walk(node, depth=0, max_depth=40):

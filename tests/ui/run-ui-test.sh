@@ -42,7 +42,16 @@ d = x.XOpenDisplay(sys.argv[1].encode()); sys.exit(0 if d else 1)" "$1" 2>/dev/n
   # artifacts: a test neither reads nor changes those of the user.
   export XDG_DATA_HOME="$artifacts/xdg-data"
   /usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 &
-  sleep 1
+  # The app registers with the accessibility bus when it starts; one that
+  # starts before the bus answers may never show up on it (once in a full
+  # English run the app did not appear within 90 s on an idle machine). So
+  # wait, up to 20 s, until the bus gives its address, instead of a fixed
+  # second.
+  for i in $(seq 200); do
+    dbus-send --session --print-reply --dest=org.a11y.Bus /org/a11y/bus \
+      org.a11y.Bus.GetAddress >/dev/null 2>&1 && break
+    sleep 0.1
+  done
   "$mien" ${photo:+"$photo"} >"$artifacts/mien.log" 2>&1 &
   app=$!
   MIEN_PID=$app MIEN_ARTIFACTS="$artifacts" /usr/bin/python3 "$test_py"
