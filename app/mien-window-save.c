@@ -159,6 +159,13 @@ static void
 on_unsaved_response (AdwMessageDialog *dialog, const char *response,
                      MienWindow *self)
 {
+  /* The dialog is destroyed after this handler returns, and a destroyed
+   * window lets go of its transient parent (gtk_window_set_transient_for
+   * disconnects from it). Closing the window below can finalize it first:
+   * the dialog then disconnected from a freed window ("instance with
+   * invalid (NULL) class pointer", and now and then a segmentation fault as
+   * the app quit after "Save" in ui-save-work). So it lets go now. */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
   if (g_str_equal (response, "discard"))
     run_pending (self);
   else if (g_str_equal (response, "save"))
