@@ -43,6 +43,29 @@ gaze_asked (const mien_driving *c)
 
 static const char *const side_name[2] = { "right", "left" };
 
+/* How soft the photo is: the limbus's blur is its sharpest soft edge that
+ * every face has and that no expression changes (mien_iris.limbus_blur: σ
+ * of a Gaussian edge, 0.5 for a crisp one). Its part beyond a crisp edge's,
+ * averaged over the eyes where an iris was found, scaled to the grid; 0
+ * where none was found. */
+static float
+limbus_softness (const mien_animator *anim, const struct animator_gaze *g)
+{
+  float sum = 0.0f;
+  int n = 0;
+  for (int side = 0; side < 2; side++)
+    if (g->iris[side].status == MIEN_IRIS_FOUND
+        && isfinite (g->iris[side].limbus_blur))
+      {
+        float s = g->iris[side].limbus_blur;
+        sum += sqrtf (fmaxf (s * s - 0.25f, 0.0f));
+        n++;
+      }
+  if (n == 0 || anim->crop.width <= 0)
+    return 0.0f;
+  return sum / (float)n * (float)MIEN_LOW_RES / (float)anim->crop.width;
+}
+
 /* Finds the photo's irises on first use; NULL when out of memory. */
 static struct animator_gaze *
 gaze_state (mien_animator *anim)
@@ -64,33 +87,16 @@ gaze_state (mien_animator *anim)
         g->iris[side].status = MIEN_IRIS_NO_CONTRAST;
       g->n_found += g->iris[side].status == MIEN_IRIS_FOUND;
     }
+  g->photo_blur = limbus_softness (anim, g);
   anim->gaze = g;
   return g;
 }
 
-/* The limbus's blur is the photo's sharpest soft edge that every face has
- * and that no expression changes (mien_iris.limbus_blur: σ of a Gaussian
- * edge, 0.5 for a crisp one). Its part beyond a crisp edge's, averaged over
- * the eyes where an iris was found, scaled to the grid. */
 float
 mien_animator_photo_blur (mien_animator *anim)
 {
   struct animator_gaze *g = gaze_state (anim);
-  if (!g || anim->crop.width <= 0)
-    return 0.0f;
-  float sum = 0.0f;
-  int n = 0;
-  for (int side = 0; side < 2; side++)
-    if (g->iris[side].status == MIEN_IRIS_FOUND
-        && isfinite (g->iris[side].limbus_blur))
-      {
-        float s = g->iris[side].limbus_blur;
-        sum += sqrtf (fmaxf (s * s - 0.25f, 0.0f));
-        n++;
-      }
-  if (n == 0)
-    return 0.0f;
-  return sum / (float)n * (float)MIEN_LOW_RES / (float)anim->crop.width;
+  return g ? g->photo_blur : 0.0f;
 }
 
 /* The field (grid pixels, backward: out(x) = in(x + F(x))), bilinear at a

@@ -119,6 +119,9 @@ struct mien_animator {
 struct animator_gaze {
   mien_iris iris[2]; /* side 0: the subject's right eye (image left) */
   int n_found;
+  /* The photo's softness read from the found irises, grid pixels
+   * (mien_animator_photo_blur). */
+  float photo_blur;
   /* The crop pixels the last frame's iris move wrote (empty: none). */
   mien_rect touched;
   char note[256];

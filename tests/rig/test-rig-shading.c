@@ -62,15 +62,6 @@ spot_between (const char *name, mien_point a, mien_point b, float r)
   return (spot){ name, 0.5f * (a.x + b.x), 0.5f * (a.y + b.y), r };
 }
 
-/* The shadow's integral over the disc: Σ (1 − O^r / O^w) in luma. */
-static float
-darkening (const mien_generator_output *g, spot s)
-{
-  float lo, sum;
-  disc_ratios (g, s, &lo, &sum);
-  return sum;
-}
-
 static int
 same_output (const mien_generator_output *a, const mien_generator_output *b)
 {
@@ -108,13 +99,13 @@ check_photo_blur (astronaut_rig *r, spot forehead)
          "the photo's softness should leave the frown's furrows alone");
   mien_generator_set_photo_blur (r->gen, 0.0f);
   astronaut_rig_generate (r, "1=5,2=5");
-  float crisp = min_ratio (&r->g, forehead);
-  float crisp_sum = darkening (&r->g, forehead);
+  float crisp, crisp_sum;
+  disc_ratios (&r->g, forehead, &crisp, &crisp_sum);
   keep_output (&keep, &r->g);
   mien_generator_set_photo_blur (r->gen, 0.6f);
   astronaut_rig_generate (r, "1=5,2=5");
-  float soft = min_ratio (&r->g, forehead);
-  float soft_sum = darkening (&r->g, forehead);
+  float soft, soft_sum;
+  disc_ratios (&r->g, forehead, &soft, &soft_sum);
   printf ("forehead lines, softness 0 -> 0.6 grid px: deepest %.3f -> %.3f, "
           "shadow %.2f -> %.2f\n", (double)crisp, (double)soft,
           (double)crisp_sum, (double)soft_sum);
@@ -197,10 +188,11 @@ main (void)
       spot g4 = spot_between ("glabella", m[21], m[22], 0.2f * iod4);
       spot f4 = { "forehead", g4.x, g4.y - 0.8f * iod4, 0.3f * iod4 };
       astronaut_rig_generate (&s4, "1=5,2=5");
-      float crisp = min_ratio (&s4.g, f4), crisp_sum = darkening (&s4.g, f4);
+      float crisp, crisp_sum, soft, soft_sum;
+      disc_ratios (&s4.g, f4, &crisp, &crisp_sum);
       mien_animator_prepare_generator (s4.anim, s4.gen);
       astronaut_rig_generate (&s4, "1=5,2=5");
-      float soft = min_ratio (&s4.g, f4), soft_sum = darkening (&s4.g, f4);
+      disc_ratios (&s4.g, f4, &soft, &soft_sum);
       printf ("sample4/1 forehead through the animator: deepest %.3f -> "
               "%.3f, shadow %.2f -> %.2f\n", (double)crisp, (double)soft,
               (double)crisp_sum, (double)soft_sum);
