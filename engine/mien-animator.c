@@ -11,6 +11,7 @@
 #include "mien-landmarks.h"
 #include "mien-resample.h"
 #include "mien-reswarp-backend.h"
+#include "mien-rig.h"
 #include "mien-animator-private.h"
 
 /* Beside the decomposition the animator holds one crop-sized image (the HD
@@ -323,12 +324,66 @@ changed_near_mask (mien_animator *anim)
   return near;
 }
 
+/* The head over a still background (issue #24). The fields fade out in a
+ * bound beyond the head's region (the jaw's room, a margin: rig-pose.c),
+ * and ResWarp spreads what moves by a cell or two, so a dropped jaw or a
+ * turn used to bend the background up to 15 % of the face's width beyond
+ * the head. Now the frame is the photo wherever neither the pixel nor the
+ * source the field reads it from lies in the region:
+ *   out = photo + a · (ResWarp − photo),  a = max(A(x), A(x + F(x))),
+ * A the region's nodes (0/1) sampled bilinearly on the grid, so its edge
+ * ramps over one cell and A is 0 beyond it. a = 1 where the head is or
+ * where the field brings head there (a jaw dropped over the collar keeps
+ * its chin); a = 0 where background shows background, which is then the
+ * photo bit for bit, unbent. Written as photo + a·(…) so that a = 0 gives
+ * the photo exactly. Where the head moves away from background it covered
+ * (A(x) = 1, A(x + F) = 0) the frame keeps ResWarp's stretched edge: the
+ * uncovered background is not filled yet. */
+typedef struct head_alpha {
+  const float *region; /* gw × gh nodes, NULL: no region (not a rig) */
+  const float *field;  /* 2 per node */
+  int gw, gh;
+} head_alpha;
+
+static inline float
+grid_sample (const float *m, int stride, int gw, int gh, float gx, float gy,
+             int c)
+{
+  gx = gx < 0.0f ? 0.0f : gx > (float)(gw - 1) ? (float)(gw - 1) : gx;
+  gy = gy < 0.0f ? 0.0f : gy > (float)(gh - 1) ? (float)(gh - 1) : gy;
+  int x0 = (int)gx, y0 = (int)gy;
+  int x1 = x0 + 1 < gw ? x0 + 1 : x0, y1 = y0 + 1 < gh ? y0 + 1 : y0;
+  float u = gx - (float)x0, v = gy - (float)y0;
+  const float *a = m + ((size_t)y0 * gw) * stride + c;
+  const float *b = m + ((size_t)y1 * gw) * stride + c;
+  float top = a[x0 * stride] + u * (a[x1 * stride] - a[x0 * stride]);
+  float bot = b[x0 * stride] + u * (b[x1 * stride] - b[x0 * stride]);
+  return top + v * (bot - top);
+}
+
+/* How much of ResWarp's pixel at grid point (gx, gy) the frame keeps. */
+static float
+head_keep (const head_alpha *h, float gx, float gy)
+{
+  float a = grid_sample (h->region, 1, h->gw, h->gh, gx, gy, 0);
+  if (a >= 1.0f)
+    return 1.0f;
+  float fx = grid_sample (h->field, 2, h->gw, h->gh, gx, gy, 0);
+  float fy = grid_sample (h->field, 2, h->gw, h->gh, gx, gy, 1);
+  if (fx != 0.0f || fy != 0.0f)
+    a = fmaxf (a, grid_sample (h->region, 1, h->gw, h->gh, gx + fx, gy + fy,
+                               0));
+  return a > 1.0f ? 1.0f : a;
+}
+
 /* out (the crop at some level, W×H) gets src's pixels in region r wherever
- * the cell under the pixel is not near a change; src's pixel (x, y) is at
- * (src_x + x, src_y + y). */
+ * the cell under the pixel is not near a change, and the head over the
+ * photo (above) where it is and gen has a head's region; src's pixel
+ * (x, y) is at (src_x + x, src_y + y). */
 static void
-keep_photo_in (mien_animator *anim, mien_image *out, const mien_image *src,
-               int src_x, int src_y, mien_rect r)
+keep_photo_in (mien_animator *anim, const mien_generator *gen,
+               mien_image *out, const mien_image *src, int src_x, int src_y,
+               mien_rect r)
 {
   unsigned char *near = changed_near_mask (anim);
   if (!near)
@@ -336,35 +391,90 @@ keep_photo_in (mien_animator *anim, mien_image *out, const mien_image *src,
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   int gw = low->width, gh = low->height;
   int W = out->width, H = out->height, pc = out->channels;
-  /* The cell of each column, once (a division per pixel cost more than
+  head_alpha head = { NULL, anim->gen_out.field->data, gw, gh };
+  int rw = 0, rh = 0;
+  head.region = mien_rig_get_head_region (gen, &rw, &rh);
+  if (rw != gw || rh != gh || anim->gen_out.field->width != gw
+      || anim->gen_out.field->height != gh)
+    head.region = NULL;
+  /* The cell of each column, and the left node of the grid patch its
+   * centre samples bilinearly, once (a division per pixel cost more than
    * the copy). */
-  int *cell_x = malloc (sizeof (int) * (size_t)(r.width > 0 ? r.width : 1));
-  if (!cell_x)
+  int *cell_x = malloc (sizeof (int) * 2 * (size_t)(r.width > 0 ? r.width : 1));
+  /* Patches whose four nodes are all in the region: a = 1 there, nothing
+   * to do (most of the head). */
+  unsigned char *inside = head.region ? malloc ((size_t)gw * (size_t)gh)
+                                      : NULL;
+  if (!cell_x || (head.region && !inside))
     {
-      free (near);
+      free (cell_x), free (inside), free (near);
       return;
     }
+  int *patch_x = cell_x + (r.width > 0 ? r.width : 1);
+  float to_gx = (float)gw / (float)W, to_gy = (float)gh / (float)H;
   for (int x = r.x; x < r.x + r.width; x++)
-    cell_x[x - r.x] = (int)((int64_t)x * gw / W);
+    {
+      cell_x[x - r.x] = (int)((int64_t)x * gw / W);
+      float gx = ((float)x + 0.5f) * to_gx - 0.5f;
+      int px = gx <= 0.0f ? 0 : (int)gx;
+      patch_x[x - r.x] = px < gw - 1 ? px : gw - 2;
+    }
+  for (int y = 0; inside && y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      {
+        const float *n = head.region + (size_t)y * gw + x;
+        inside[(size_t)y * gw + x]
+            = x < gw - 1 && y < gh - 1 && n[0] >= 1.0f && n[1] >= 1.0f
+              && n[gw] >= 1.0f && n[gw + 1] >= 1.0f;
+      }
   for (int y = r.y; y < r.y + r.height; y++)
     {
       int cy = (int)((int64_t)y * gh / H);
       const unsigned char *row = near + (size_t)cy * gw;
       float *dst = mien_image_row (out, y);
       const float *s = mien_image_row (src, src_y + y) + (size_t)src_x * pc;
-      for (int x = r.x; x < r.x + r.width; x++)
-        if (!row[cell_x[x - r.x]])
-          memcpy (dst + (size_t)x * pc, s + (size_t)x * pc,
-                  sizeof (float) * (size_t)pc);
+      float gy = ((float)y + 0.5f) * to_gy - 0.5f;
+      int py = gy <= 0.0f ? 0 : (int)gy;
+      py = py < gh - 1 ? py : gh - 2;
+      const unsigned char *in_row = inside ? inside + (size_t)py * gw : NULL;
+      /* A cell's pixels at a time: one copy where nothing changed near. */
+      for (int x = r.x, end; x < r.x + r.width; x = end)
+        {
+          int cell = cell_x[x - r.x];
+          for (end = x + 1; end < r.x + r.width && cell_x[end - r.x] == cell;
+               end++)
+            ;
+          if (!row[cell])
+            {
+              memcpy (dst + (size_t)x * pc, s + (size_t)x * pc,
+                      sizeof (float) * (size_t)pc * (size_t)(end - x));
+              continue;
+            }
+          if (!in_row)
+            continue;
+          for (int i = x; i < end; i++)
+            {
+              if (in_row[patch_x[i - r.x]])
+                continue;
+              float *d = dst + (size_t)i * pc;
+              const float *p = s + (size_t)i * pc;
+              float a = head_keep (&head, ((float)i + 0.5f) * to_gx - 0.5f,
+                                   gy);
+              if (a < 1.0f)
+                for (int k = 0; k < pc; k++)
+                  d[k] = p[k] + a * (d[k] - p[k]);
+            }
+        }
     }
   free (cell_x);
+  free (inside);
   free (near);
 }
 
 static void
-keep_photo_where_unchanged (mien_animator *anim)
+keep_photo_where_unchanged (mien_animator *anim, const mien_generator *gen)
 {
-  keep_photo_in (anim, anim->crop_out, anim->photo, anim->crop.x,
+  keep_photo_in (anim, gen, anim->crop_out, anim->photo, anim->crop.x,
                  anim->crop.y,
                  (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
 }
@@ -421,7 +531,7 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
                                     anim->crop_out, err);
   if (st != MIEN_OK)
     return st;
-  keep_photo_where_unchanged (anim);
+  keep_photo_where_unchanged (anim, gen);
   mien_rect whole = { 0, 0, anim->crop.width, anim->crop.height };
   mien_animator_mouth_paint (anim, anim->crop_out, 1.0f, whole);
   mien_animator_own_teeth_paint (anim, anim->crop_out, 1.0f, whole);
@@ -567,9 +677,9 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   if (st != MIEN_OK)
     return st;
   if (level == 0)
-    keep_photo_in (anim, dst, anim->photo, anim->crop.x, anim->crop.y, r);
+    keep_photo_in (anim, gen, dst, anim->photo, anim->crop.x, anim->crop.y, r);
   else
-    keep_photo_in (anim, dst, anim->preview->photo, 0, 0, r);
+    keep_photo_in (anim, gen, dst, anim->preview->photo, 0, 0, r);
   float scale = (float)size.width / (float)anim->crop.width;
   mien_animator_mouth_paint (anim, dst, scale, r);
   mien_animator_own_teeth_paint (anim, dst, scale, r);
