@@ -88,7 +88,7 @@ warped_residual (mien_animator *anim, const mien_image *field,
 }
 
 static mien_status
-write_debug (const char *dir, mien_animator *anim,
+write_debug (const char *dir, mien_animator *anim, const mien_generator *gen,
              const mien_generator_output *g, const mien_image *crop_out,
              const mien_image *photo, mien_error *err)
 {
@@ -120,6 +120,15 @@ write_debug (const char *dir, mien_animator *anim,
   if (st == MIEN_OK) st = save_in (dir, "Rw.png", res, err);
   if (st == MIEN_OK) st = save_in (dir, "crop-before.png", before, err);
   if (st == MIEN_OK) st = save_in (dir, "crop-after.png", crop_out, err);
+  /* How much of ResWarp the frame kept (the head over the photo). */
+  mien_image *keep = st == MIEN_OK ? mien_image_new (cr->width, cr->height,
+                                                     1, err)
+                                   : NULL;
+  if (st == MIEN_OK)
+    st = keep ? mien_animator_get_head_keep (anim, gen, keep, err)
+              : err->status;
+  if (st == MIEN_OK) st = save_in (dir, "head-keep.pfm", keep, err);
+  mien_image_free (keep);
   mien_image_free (before);
   mien_image_free (color);
   mien_image_free (gain);
@@ -285,7 +294,7 @@ mien_render_still (const options *opt, const mien_project *project,
   if (st == MIEN_OK && !crop_only)
     st = mien_animator_render_crop (anim, gen, c, &crop_out, &g, &err);
   if (st == MIEN_OK && opt->debug_dir)
-    st = write_debug (opt->debug_dir, anim, g, crop_out, photo, &err);
+    st = write_debug (opt->debug_dir, anim, gen, g, crop_out, photo, &err);
   if (st == MIEN_OK)
     st = save_still (opt->output, crop_only ? crop_out : frame, extras,
                      crop_only ? mien_animator_get_crop (anim) : NULL,

@@ -115,6 +115,26 @@ struct mien_animator {
   int shade_box[4];
 };
 
+/* The head over the photo (mien-animator-head.c, issue #24): the
+ * generator's head region on the grid and the frame's field. */
+typedef struct mien_head_alpha {
+  const float *region; /* gw × gh nodes, 1 inside; NULL: no region */
+  const float *field;  /* 2 per node */
+  int gw, gh;
+} mien_head_alpha;
+
+/* The region of gen (NULL if it has none on anim's grid) with anim's last
+ * field. */
+mien_head_alpha mien_animator_head_alpha (const mien_animator *anim,
+                                         const mien_generator *gen);
+/* At grid point (gx, gy): how much of ResWarp's pixel the frame keeps,
+ * a = max(A(x), A(x + F(x))). */
+float mien_animator_head_keep (const mien_head_alpha *h, float gx, float gy);
+/* inside (gw × gh): 1 for the grid patches (node (x, y) to (x+1, y+1))
+ * whose four nodes are in the region: a = 1 on them. */
+void mien_animator_head_inside (const mien_head_alpha *h,
+                                unsigned char *inside);
+
 /* The photo's irises and what gaze did in the last frame that asked. */
 struct animator_gaze {
   mien_iris iris[2]; /* side 0: the subject's right eye (image left) */

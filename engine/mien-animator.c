@@ -324,62 +324,10 @@ changed_near_mask (mien_animator *anim)
   return near;
 }
 
-/* The head over a still background (issue #24). The fields fade out in a
- * bound beyond the head's region (the jaw's room, a margin: rig-pose.c),
- * and ResWarp spreads what moves by a cell or two, so a dropped jaw or a
- * turn used to bend the background up to 15 % of the face's width beyond
- * the head. Now the frame is the photo wherever neither the pixel nor the
- * source the field reads it from lies in the region:
- *   out = photo + a · (ResWarp − photo),  a = max(A(x), A(x + F(x))),
- * A the region's nodes (0/1) sampled bilinearly on the grid, so its edge
- * ramps over one cell and A is 0 beyond it. a = 1 where the head is or
- * where the field brings head there (a jaw dropped over the collar keeps
- * its chin); a = 0 where background shows background, which is then the
- * photo bit for bit, unbent. Written as photo + a·(…) so that a = 0 gives
- * the photo exactly. Where the head moves away from background it covered
- * (A(x) = 1, A(x + F) = 0) the frame keeps ResWarp's stretched edge: the
- * uncovered background is not filled yet. */
-typedef struct head_alpha {
-  const float *region; /* gw × gh nodes, NULL: no region (not a rig) */
-  const float *field;  /* 2 per node */
-  int gw, gh;
-} head_alpha;
-
-static inline float
-grid_sample (const float *m, int stride, int gw, int gh, float gx, float gy,
-             int c)
-{
-  gx = gx < 0.0f ? 0.0f : gx > (float)(gw - 1) ? (float)(gw - 1) : gx;
-  gy = gy < 0.0f ? 0.0f : gy > (float)(gh - 1) ? (float)(gh - 1) : gy;
-  int x0 = (int)gx, y0 = (int)gy;
-  int x1 = x0 + 1 < gw ? x0 + 1 : x0, y1 = y0 + 1 < gh ? y0 + 1 : y0;
-  float u = gx - (float)x0, v = gy - (float)y0;
-  const float *a = m + ((size_t)y0 * gw) * stride + c;
-  const float *b = m + ((size_t)y1 * gw) * stride + c;
-  float top = a[x0 * stride] + u * (a[x1 * stride] - a[x0 * stride]);
-  float bot = b[x0 * stride] + u * (b[x1 * stride] - b[x0 * stride]);
-  return top + v * (bot - top);
-}
-
-/* How much of ResWarp's pixel at grid point (gx, gy) the frame keeps. */
-static float
-head_keep (const head_alpha *h, float gx, float gy)
-{
-  float a = grid_sample (h->region, 1, h->gw, h->gh, gx, gy, 0);
-  if (a >= 1.0f)
-    return 1.0f;
-  float fx = grid_sample (h->field, 2, h->gw, h->gh, gx, gy, 0);
-  float fy = grid_sample (h->field, 2, h->gw, h->gh, gx, gy, 1);
-  if (fx != 0.0f || fy != 0.0f)
-    a = fmaxf (a, grid_sample (h->region, 1, h->gw, h->gh, gx + fx, gy + fy,
-                               0));
-  return a > 1.0f ? 1.0f : a;
-}
-
 /* out (the crop at some level, W×H) gets src's pixels in region r wherever
  * the cell under the pixel is not near a change, and the head over the
- * photo (above) where it is and gen has a head's region; src's pixel
- * (x, y) is at (src_x + x, src_y + y). */
+ * photo (mien-animator-head.c) where it is and gen has a head's region;
+ * src's pixel (x, y) is at (src_x + x, src_y + y). */
 static void
 keep_photo_in (mien_animator *anim, const mien_generator *gen,
                mien_image *out, const mien_image *src, int src_x, int src_y,
@@ -391,11 +339,8 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   int gw = low->width, gh = low->height;
   int W = out->width, H = out->height, pc = out->channels;
-  head_alpha head = { NULL, anim->gen_out.field->data, gw, gh };
-  int rw = 0, rh = 0;
-  head.region = mien_rig_get_head_region (gen, &rw, &rh);
-  if (rw != gw || rh != gh || anim->gen_out.field->width != gw
-      || anim->gen_out.field->height != gh)
+  mien_head_alpha head = mien_animator_head_alpha (anim, gen);
+  if (head.gw != gw || head.gh != gh)
     head.region = NULL;
   /* The cell of each column, and the left node of the grid patch its
    * centre samples bilinearly, once (a division per pixel cost more than
@@ -419,14 +364,8 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
       int px = gx <= 0.0f ? 0 : (int)gx;
       patch_x[x - r.x] = px < gw - 1 ? px : gw - 2;
     }
-  for (int y = 0; inside && y < gh; y++)
-    for (int x = 0; x < gw; x++)
-      {
-        const float *n = head.region + (size_t)y * gw + x;
-        inside[(size_t)y * gw + x]
-            = x < gw - 1 && y < gh - 1 && n[0] >= 1.0f && n[1] >= 1.0f
-              && n[gw] >= 1.0f && n[gw + 1] >= 1.0f;
-      }
+  if (inside)
+    mien_animator_head_inside (&head, inside);
   for (int y = r.y; y < r.y + r.height; y++)
     {
       int cy = (int)((int64_t)y * gh / H);
@@ -458,8 +397,8 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
                 continue;
               float *d = dst + (size_t)i * pc;
               const float *p = s + (size_t)i * pc;
-              float a = head_keep (&head, ((float)i + 0.5f) * to_gx - 0.5f,
-                                   gy);
+              float a = mien_animator_head_keep (
+                  &head, ((float)i + 0.5f) * to_gx - 0.5f, gy);
               if (a < 1.0f)
                 for (int k = 0; k < pc; k++)
                   d[k] = p[k] + a * (d[k] - p[k]);

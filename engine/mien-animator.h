@@ -94,6 +94,16 @@ mien_reswarp_mode mien_animator_get_mode (const mien_animator *anim);
 const mien_generator_output *
 mien_animator_get_output (const mien_animator *anim);
 
+/* How much of ResWarp's output the last frame kept at each crop pixel
+ * (out: crop-sized, 1 channel): the head laid over the photo beyond the
+ * head's region (issue #24), a = max(A(x), A(x + F(x))), the rest of the
+ * pixel the photo. 1 everywhere for a generator without a head's region.
+ * What a measurement needs to carry the photo the way the frame does
+ * (scripts/detail-tiles.py, via mien-render --debug-dir). */
+mien_status mien_animator_get_head_keep (const mien_animator *anim,
+                                         const mien_generator *gen,
+                                         mien_image *out, mien_error *err);
+
 /* One frame of the crop only (the preview's path): runs the generator and
  * ResWarp. The returned images belong to the animator and stay valid until
  * the next call. gen_out may be NULL. */

@@ -125,6 +125,8 @@ typedef struct field_scaler {
   float alpha;        /* set before each frame */
   float fold_scale;   /* what the guard did on the last frame */
   float min_jacobian; /* of the last frame's field */
+  float *region;      /* the target's head region (NULL: none) */
+  int region_w, region_h;
 } field_scaler;
 
 static mien_status
@@ -181,13 +183,25 @@ scaler_free (mien_generator *gen)
   mien_image_free (s->field);
   mien_image_free (s->paint);
   mien_image_free (s->shade);
+  free (s->region);
   free (s);
+}
+
+/* The head over the photo (mien-animator-head.c) as for the target. */
+static const float *
+scaler_get_head_region (const mien_generator *gen, int *width, int *height)
+{
+  const field_scaler *s = (const field_scaler *)gen;
+  if (s->region)
+    *width = s->region_w, *height = s->region_h;
+  return s->region;
 }
 
 static const mien_generator_class scaler_class = {
   .name = "field-scaler",
   .generate = scaler_generate,
   .free = scaler_free,
+  .get_head_region = scaler_get_head_region,
 };
 
 /* ---- the identity: the photo's own expression --------------------------- */
@@ -302,6 +316,15 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
       size_t n = mien_image_n_floats (s->paint);
       for (size_t i = 0; i < n; i++)
         s->paint->data[i] -= g.warped->data[i];
+      int rw = 0, rh = 0;
+      const float *region = mien_generator_get_head_region (clip->gen, &rw,
+                                                            &rh);
+      size_t rn = (size_t)rw * (size_t)rh;
+      if (region && rn > 0 && (s->region = malloc (sizeof (float) * rn)))
+        {
+          memcpy (s->region, region, sizeof (float) * rn);
+          s->region_w = rw, s->region_h = rh;
+        }
       clip->scaler = s;
       clip->min_jacobian = mien_field_min_jacobian_over_alpha (
           s->field, &clip->min_at_alpha);

@@ -60,6 +60,15 @@ mien_generator_set_head_matte (mien_generator *gen, const float *matte,
   gen->klass->set_head_matte (gen, matte, width, height);
 }
 
+const float *
+mien_generator_get_head_region (const mien_generator *gen, int *width,
+                                int *height)
+{
+  if (!gen || !gen->klass || !gen->klass->get_head_region)
+    return NULL;
+  return gen->klass->get_head_region (gen, width, height);
+}
+
 void
 mien_generator_set_photo_blur (mien_generator *gen, float sigma)
 {

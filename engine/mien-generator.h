@@ -74,6 +74,12 @@ typedef struct mien_generator_class {
    * crisp or unknown), so that what the generator draws is no sharper
    * than the photo. NULL: it draws nothing that would need it. */
   void (*set_photo_blur) (mien_generator *gen, float sigma);
+  /* Optional: the head's region on I's grid as of the last frame (1
+   * inside, 0 outside; *width × *height values, owned by the generator),
+   * over which the animator lays the head on the photo (issue #24). NULL,
+   * or returning NULL: no region, ResWarp's frame as it is. */
+  const float *(*get_head_region) (const mien_generator *gen, int *width,
+                                   int *height);
 } mien_generator_class;
 
 /* Implementations embed this first in their own struct. */
@@ -108,6 +114,10 @@ void mien_generator_set_head_matte (mien_generator *gen, const float *matte,
  * blurs its forehead lines by it (rig-paint.c). Generators that draw no
  * detail of their own ignore it. */
 void mien_generator_set_photo_blur (mien_generator *gen, float sigma);
+
+/* The head's region of the last frame (get_head_region), or NULL. */
+const float *mien_generator_get_head_region (const mien_generator *gen,
+                                             int *width, int *height);
 
 /* Divides the skin's shading (out->shade's factors m) out of img, O^r or
  * a copy of it, over the grid cells x0 … x1, y0 … y1 (inclusive):

@@ -18,7 +18,10 @@ ResWarp, bilinear, no gain, no transport). For each render:
     test (bilinear or Keys cubic) -- and then its finest band, as the issue's
     own measurement carried the source first (with optical flow). Carrying
     the band instead would score a perfect warp above 1 where the field
-    squeezes and below 1 where it stretches;
+    squeezes and below 1 where it stretches. Where the frame lays the head
+    over the photo (beyond the head's region, issue #24; --debug-dir's
+    head-keep.pfm, the share of the warped pixel kept), the source is
+    carried the same way: keep * warped + (1 - keep) * source;
   * square tiles whose side is 1/16 of the face box's side (the detector's
     box, as a square of side max(w, h) about its centre), over the face box;
   * per tile, ratio = mean(B_result^2) / mean(B_carried^2); tiles whose
@@ -151,6 +154,9 @@ def render(build, photo, case_args, extra, tmp):
     # carried source's energy (the 95th percentiles read 0.02-0.06 higher
     # in 8 bits). The source stays the 8-bit photo it is.
     out = os.path.join(tmp, "out.pfm")
+    keep_path = os.path.join(tmp, "head-keep.pfm")
+    if os.path.exists(keep_path):
+        os.remove(keep_path)  # a build without it leaves none
     cmd = [os.path.join(build, "app", "mien-render"), photo, "--crop-only",
            "--debug-dir", tmp, "-o", out] + case_args + extra
     text = subprocess.run(cmd, check=True, capture_output=True,
@@ -165,8 +171,12 @@ def render(build, photo, case_args, extra, tmp):
                           np.float64) / 255
 
     result = np.clip(np.asarray(read_pfm(out), np.float64)[..., :3], 0, 1)
+    keep = None
+    if os.path.exists(keep_path):
+        keep = np.asarray(read_pfm(keep_path), np.float64).reshape(
+            result.shape[:2])
     return (crop, rgb("crop-before.png"), result,
-            read_flo(os.path.join(tmp, "F.flo")))
+            read_flo(os.path.join(tmp, "F.flo")), keep)
 
 
 def face_geometry(build, photo, crop):
@@ -185,11 +195,17 @@ def face_geometry(build, photo, crop):
     return (cx - side / 2, cy - side / 2, side), marks
 
 
-def tile_ratios(source, result, field, box, marks):
+def tile_ratios(source, result, field, box, marks, keep=None):
     h, w = source.shape[:2]
     band_out = finest_band(luma(result))
     disp = up_field(field, h, w)
-    carried = finest_band(warp_lanczos3(luma(source), disp))
+    moved = warp_lanczos3(luma(source), disp)
+    if keep is not None:
+        # The frame lays the head over the photo (mien-render --debug-dir's
+        # head-keep.pfm): where it keeps the photo, the photo is carried
+        # unmoved.
+        moved = keep * moved + (1.0 - keep) * luma(source)
+    carried = finest_band(moved)
     x0, y0, side = box
     t = side / 16
     inner_lip = marks[60:68]
@@ -274,14 +290,14 @@ def main():
             images, geometry = [], None
             for name, build, extra in variants:
                 with tempfile.TemporaryDirectory() as tmp:
-                    crop, src, out, field = render(build, photo, CASES[case],
-                                                   extra, tmp)
+                    crop, src, out, field, keep = render(
+                        build, photo, CASES[case], extra, tmp)
                 if geometry is None:
                     geometry = face_geometry(args.after, photo, crop)
                     images.append(src)
                 box, marks = geometry
                 ratios, mouth, where = tile_ratios(src, out, field, box,
-                                                   marks)
+                                                   marks, keep)
                 results[(case, face, name)] = (ratios, mouth, where)
                 images.append(out)
                 p5, p50, p95 = percentiles(ratios)

@@ -190,6 +190,16 @@ rig_set_photo_blur (mien_generator *gen, float sigma)
   ((mien_rig *)gen)->photo_blur = sigma;
 }
 
+static const float *
+rig_get_head_region (const mien_generator *gen, int *width, int *height)
+{
+  const mien_rig *rig = (const mien_rig *)gen;
+  const float *region = rig_head_region (rig->head);
+  if (region)
+    rig_head_size (rig->head, width, height);
+  return region;
+}
+
 static const mien_generator_class rig_class = {
   .name = "anatomical AU rig",
   .generate = rig_generate,
@@ -197,6 +207,7 @@ static const mien_generator_class rig_class = {
   .set_neighbours = rig_set_neighbours,
   .set_head_matte = rig_set_head_matte,
   .set_photo_blur = rig_set_photo_blur,
+  .get_head_region = rig_get_head_region,
 };
 
 mien_generator *
@@ -223,12 +234,12 @@ mien_rig_new (mien_error *err)
 const float *
 mien_rig_get_head_region (const mien_generator *gen, int *width, int *height)
 {
-  if (!gen || gen->klass != &rig_class)
-    return NULL;
-  const mien_rig *rig = (const mien_rig *)gen;
-  const float *region = rig_head_region (rig->head);
+  int w = 0, h = 0;
+  const float *region = gen && gen->klass == &rig_class
+                            ? rig_get_head_region (gen, &w, &h)
+                            : NULL;
   if (region && width && height)
-    rig_head_size (rig->head, width, height);
+    *width = w, *height = h;
   return region;
 }
 
