@@ -73,13 +73,13 @@
 /* The weight is 1 inside this fraction of the outline's radius. */
 #define WEIGHT_INNER 0.5f
 #define EDGE_CELLS 2.5f
-/* The roll the rig applies for a roll asked (degrees). The weight falls to
+/* The roll and pitch the rig applies for one asked (degrees). The weight falls to
  * 0 before the ellipsoid's outline, so the jaw line and the chin turn less
  * than the eyes and the nose, and the head pose found again from the
  * result's 68 landmarks (scripts/pose-accuracy.py) read 0.78 of the asked
  * roll (median up to ±15 over the 22 faces). So the head's rigid part
- * turns by ROLL_GAIN of the request near 0, tapering to ROLL_GAIN_END at
- * ±ROLL_RANGE: 20·(g·x − (g − g_end)·x⁵·|x|), x = roll / 20, so 5° turns
+ * turns by TURN_GAIN of the request near 0, tapering to TURN_GAIN_END at
+ * ±TURN_RANGE: 20·(g·x − (g − g_end)·x⁵·|x|), x = roll / 20, so 5° turns
  * 6.0°, 10° 11.9°, 15° 17.3° and 20° still 20°. Session 16, roll ±5 to ±20
  * on every sample face (docs/QUALITY.md, "Head pose"):
  * - no gain: 92 of 130 cases within 3° up to ±15, monotone on 19 of 20
@@ -91,20 +91,34 @@
  *   same as without a gain; ±15 now reads above them on three faces);
  * - the taper ending at 1.1: 119 of 130, monotone on 12 of 18, 4 fields
  *   shrunk.
- * Yaw needs no gain (1.01 of the request); pitch's shortfall differs from
- * face to face (0.5 to 1.0), so no single gain fits it. */
-#define ROLL_GAIN 1.2f
-#define ROLL_GAIN_END 1.0f
-#define ROLL_RANGE 20.0f
+ * Yaw needs no gain (1.01 of the request).
+ * Pitch read 0.73 of the request (median), from 0.33 to 1.14 of it
+ * depending on the face, so no single gain fits every face; the same
+ * taper turns it too (session 32, pitch ±5 to ±20 on every face of the 7
+ * sample photos, scripts/pose-accuracy.py --axes pitch, one build with
+ * the gain read from the environment; cases within 3° up to ±15,
+ * monotone face-axes, identity ≥ 0.9):
+ * - no gain: 80 of 131, 16 of 20, 171 of 173;
+ * - this taper (1.2 → 1.0): 90 of 131, 13 of 20, 171 of 173;
+ * - 1.25 → 1.0: 88 of 130, 13 of 19, 170 of 172; 1.3 → 1.0: 92 of 130,
+ *   12 of 19, 168 of 172;
+ * - ending higher, 1.2 → 1.1: 90 of 129, 13 of 18, 165 of 169;
+ *   1.3 → 1.15: 91 of 129, 10 of 16, 161 of 167 (fewer found again).
+ * As for roll, the faces that lose monotony read ±15 a little above ±20
+ * (the taper turns ±15 by 17.3 and ±20 by 20). */
+#define TURN_GAIN 1.2f
+#define TURN_GAIN_END 1.0f
+#define TURN_RANGE 20.0f
 
+/* The roll or pitch the rig applies for one asked (degrees). */
 static float
-roll_applied (float roll)
+turn_applied (float asked)
 {
-  float x = roll / ROLL_RANGE;
+  float x = asked / TURN_RANGE;
   if (!(fabsf (x) <= 1.0f))
-    return roll; /* beyond the range (a driven roll): as asked */
-  return ROLL_RANGE * (ROLL_GAIN * x
-                       - (ROLL_GAIN - ROLL_GAIN_END) * x * x * x * x * x
+    return asked; /* beyond the range (a driven turn): as asked */
+  return TURN_RANGE * (TURN_GAIN * x
+                       - (TURN_GAIN - TURN_GAIN_END) * x * x * x * x * x
                              * fabsf (x));
 }
 /* The photo's yaw and the turn together stay within this (degrees). */
@@ -727,8 +741,8 @@ pose_field (rig_head *hd, const mien_driving *c)
     used = 0.0f; /* never turn the other way */
   hd->photo_yaw = yaw0;
   hd->yaw_used = used;
-  rig_pose_rotation (used, c->values[MIEN_HEAD_PITCH],
-                     roll_applied (c->values[MIEN_HEAD_ROLL]), Rq);
+  rig_pose_rotation (used, turn_applied (c->values[MIEN_HEAD_PITCH]),
+                     turn_applied (c->values[MIEN_HEAD_ROLL]), Rq);
   mat_transpose (f->R, Rt);
   mat_mul (Rq, Rt, M);
   mat_mul (f->R, M, M); /* R0 · R_req · R0ᵀ */
