@@ -11,7 +11,6 @@
 #include "mien-landmarks.h"
 #include "mien-resample.h"
 #include "mien-reswarp-backend.h"
-#include "mien-rig.h"
 #include "mien-animator-private.h"
 
 /* Beside the decomposition the animator holds one crop-sized image (the HD
@@ -340,7 +339,7 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
   int gw = low->width, gh = low->height;
   int W = out->width, H = out->height, pc = out->channels;
   mien_head_alpha head = mien_animator_head_alpha (anim, gen);
-  if (head.gw != gw || head.gh != gh)
+  if (head.gw != gw || head.gh != gh || gw < 2 || gh < 2)
     head.region = NULL;
   /* The cell of each column, and the left node of the grid patch its
    * centre samples bilinearly, once (a division per pixel cost more than
