@@ -17,37 +17,21 @@
  * the head moves off background it covered (A(x) = 1, A(x + F) = 0) the
  * frame keeps ResWarp's pixel: that background is not filled. */
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "mien-animator-private.h"
-
-static inline float
-grid_sample (const float *m, int stride, int gw, int gh, float gx, float gy,
-             int c)
-{
-  gx = gx < 0.0f ? 0.0f : gx > (float)(gw - 1) ? (float)(gw - 1) : gx;
-  gy = gy < 0.0f ? 0.0f : gy > (float)(gh - 1) ? (float)(gh - 1) : gy;
-  int x0 = (int)gx, y0 = (int)gy;
-  int x1 = x0 + 1 < gw ? x0 + 1 : x0, y1 = y0 + 1 < gh ? y0 + 1 : y0;
-  float u = gx - (float)x0, v = gy - (float)y0;
-  const float *a = m + ((size_t)y0 * gw) * stride + c;
-  const float *b = m + ((size_t)y1 * gw) * stride + c;
-  float top = a[x0 * stride] + u * (a[x1 * stride] - a[x0 * stride]);
-  float bot = b[x0 * stride] + u * (b[x1 * stride] - b[x0 * stride]);
-  return top + v * (bot - top);
-}
 
 float
 mien_animator_head_keep (const mien_head_alpha *h, float gx, float gy)
 {
-  float a = grid_sample (h->region, 1, h->gw, h->gh, gx, gy, 0);
-  float fx = grid_sample (h->field, 2, h->gw, h->gh, gx, gy, 0);
-  float fy = grid_sample (h->field, 2, h->gw, h->gh, gx, gy, 1);
-  if (a >= 1.0f || (fx == 0.0f && fy == 0.0f))
+  float a, f[2], aq;
+  mien_image_sample_bilinear (&h->region_view, gx, gy, &a);
+  if (a >= 1.0f)
     return a;
-  return fmaxf (a, grid_sample (h->region, 1, h->gw, h->gh, gx + fx,
-                                gy + fy, 0));
+  mien_image_sample_bilinear (h->field, gx, gy, f);
+  if (f[0] == 0.0f && f[1] == 0.0f)
+    return a;
+  mien_image_sample_bilinear (&h->region_view, gx + f[0], gy + f[1], &aq);
+  return fmaxf (a, aq);
 }
 
 void
@@ -68,11 +52,14 @@ mien_head_alpha
 mien_animator_head_alpha (const mien_animator *anim, const mien_generator *gen)
 {
   const mien_image *field = anim->gen_out.field;
-  mien_head_alpha head = { NULL, field->data, field->width, field->height };
+  mien_head_alpha head = { .field = field, .gw = field->width,
+                           .gh = field->height };
   int rw = 0, rh = 0;
   head.region = mien_generator_get_head_region (gen, &rw, &rh);
   if (rw != field->width || rh != field->height)
     head.region = NULL;
+  /* Only read through it (mien_image_sample_bilinear). */
+  head.region_view = (mien_image){ rw, rh, 1, (float *)head.region };
   return head;
 }
 

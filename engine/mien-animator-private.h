@@ -119,7 +119,8 @@ struct mien_animator {
  * generator's head region on the grid and the frame's field. */
 typedef struct mien_head_alpha {
   const float *region; /* gw × gh nodes, 1 inside; NULL: no region */
-  const float *field;  /* 2 per node */
+  mien_image region_view; /* the same nodes as a 1-channel image (read only) */
+  const mien_image *field;
   int gw, gh;
 } mien_head_alpha;
 

@@ -115,22 +115,6 @@ nearest_node (const float *map, int w, int h, mien_point g, int reach)
   return best;
 }
 
-/* The field's displacement at grid point g (bilinear, clamped). */
-static mien_point
-field_at (const mien_image *f, mien_point g)
-{
-  float gx = fminf (fmaxf (g.x, 0.0f), (float)f->width - 1.001f);
-  float gy = fminf (fmaxf (g.y, 0.0f), (float)f->height - 1.001f);
-  int x0 = (int)gx, y0 = (int)gy;
-  float u = gx - (float)x0, v = gy - (float)y0, o[2];
-  const float *a = f->data + 2 * ((size_t)y0 * f->width + x0);
-  const float *b = a + 2 * (size_t)f->width;
-  for (int c = 0; c < 2; c++)
-    o[c] = (1 - v) * ((1 - u) * a[c] + u * a[2 + c])
-           + v * ((1 - u) * b[c] + u * b[2 + c]);
-  return (mien_point){ o[0], o[1] };
-}
-
 /* The full frame after ResWarp against the photo:
  * - beyond the head's bound (the region, and with the person matte the
  *   jaw's room and the margin where the fields fade) grown by 3 % of the
@@ -196,8 +180,9 @@ check_background (astronaut_rig *r, int face_index, const char *spec)
           beyond_region = fmaxf (beyond_region, d);
         if (d > margin)
           {
-            mien_point f = field_at (field, g);
-            mien_point q = { g.x + f.x, g.y + f.y };
+            float f[2];
+            mien_image_sample_bilinear (field, g.x, g.y, f);
+            mien_point q = { g.x + f[0], g.y + f[1] };
             if (nearest_node (region, w, h, q, 2) >= 1.5f)
               bent++, bent_reach = fmaxf (bent_reach, d);
           }
