@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The fused kernel's vector rows (issue #22): the same arithmetic as
- * compose_row in mien-warp.c for its default case (bilinear residual
- * warp, no texture transport, 3 or 4 channels), laid out for the vector
- * units.
+ * compose_row in mien-warp.c for 3 or 4 channels, laid out for the vector
+ * units. The default case (bilinear residual warp, no texture transport)
+ * reads float or 16-bit residuals; "Sharper skin detail" (issue #26: the
+ * cubic warp and the transport) reads floats, with the cubic taps in pass
+ * C below and the transport added over each finished chunk by mien-warp-
+ * private.h's transport_residual, as the general rows add it.
  *
  * Each row is cut into chunks of up to CHUNK pixels, and each chunk is done
  * in three passes whose working set stays in the L1 cache:
@@ -52,16 +55,6 @@
 #endif
 
 enum { CHUNK = 256 };
-
-typedef float v4f __attribute__ ((vector_size (16)));
-
-static inline v4f
-load4 (const float *p)
-{
-  v4f v;
-  memcpy (&v, p, sizeof v); /* unaligned */
-  return v;
-}
 
 static inline void
 store4 (float *p, v4f v)
@@ -129,13 +122,12 @@ load_res1 (const void *data, int i, const int R16)
 }
 
 int
-mien_warp_vector_rows_case (int width, int height, int channels, int cubic,
-                            int transport)
+mien_warp_vector_rows_case (int width, int height, int channels)
 {
   const char *scalar = getenv ("MIEN_WARP_SCALAR");
   if (scalar != NULL && strcmp (scalar, "1") == 0)
     return 0;
-  if ((channels != 3 && channels != 4) || cubic || transport)
+  if (channels != 3 && channels != 4)
     return 0;
   /* Element offsets are ints in pass B. */
   uint64_t n = (uint64_t)width * (uint64_t)height * (uint64_t)channels;
@@ -146,8 +138,7 @@ int
 mien_warp_vector_rows_apply (const compose_job *job)
 {
   return mien_warp_vector_rows_case (job->out->width, job->out->height,
-                                     job->out->channels, job->cubic,
-                                     job->nodes != NULL);
+                                     job->out->channels);
 }
 
 /* The per-chunk arrays of passes A and B, one set per worker. */
@@ -157,6 +148,11 @@ typedef struct chunk_buffers {
   int tap[CHUNK];    /* element offset of the top-left residual tap */
   int right[CHUNK];  /* + this: the right taps (0 at the last column) */
   int down[CHUNK];   /* + this: the lower taps (0 at the last row) */
+  /* The cubic rows: each pixel's horizontal and vertical weights of the
+   * taps at −1, 0, 1, 2 (cubic_weights' lanes); tap is then the element
+   * offset of the top-left of the 4 × 4 taps, or −1 where some tap is
+   * clamped (the pixel goes through sample_residual). */
+  float kx[4][CHUNK], ky[4][CHUNK];
 } chunk_buffers;
 
 /* Pass A for columns [xa, xb): u, v (field units) and the gain. Either
@@ -265,6 +261,72 @@ position_pass (const compose_job *job, int y, int xa, int xb, const int C,
   return reach;
 }
 
+/* Lane j of cubic_weights (t): the same operations on the same constants,
+ * one lane at a time, so that pass B can run across pixels and still give
+ * the general rows' weights bit for bit. j must be a constant (the loops
+ * below are written out per lane), so that the constants fold into the
+ * vector loop instead of being tables read per pixel. */
+static inline __attribute__ ((always_inline)) float
+cubic_weight (float t, const int j)
+{
+  const float a = MIEN_WARP_CUBIC_A;
+  const float c3 = j == 0 || j == 3 ? a : a + 2.0f;
+  const float c2 = j == 0 || j == 3 ? -5.0f * a : -(a + 3.0f);
+  const float c1 = j == 0 || j == 3 ? 8.0f * a : 0.0f;
+  const float c0 = j == 0 || j == 3 ? -4.0f * a : 1.0f;
+  const float base = j == 0 ? 1.0f : j == 1 ? 0.0f : j == 2 ? 1.0f : 2.0f;
+  const float sign = j < 2 ? 1.0f : -1.0f;
+  float d = base + sign * t;
+  return ((c3 * d + c2) * d + c1) * d + c0;
+}
+
+/* Pass B of the cubic rows for columns [xa, xb) of row y: the positions as
+ * position_pass finds them, then the 16 taps' top-left element where all of
+ * them are inside the image (sample_residual's fast case: x0 − 1 ≥ 0,
+ * x0 + 3 < W, y0 − 1 ≥ 0, y0 + 2 < H), and the weights. */
+static inline void
+position_pass_cubic (const compose_job *job, int y, int xa, int xb,
+                     const int C, chunk_buffers *b)
+{
+  const int W = job->out->width, H = job->out->height;
+  const int stride = W * C;
+  const float sx = job->scale_x, sy = job->scale_y;
+  const float bound_x = (float)W + 1.0f, bound_y = (float)H + 1.0f;
+  const int n = xb - xa;
+  const int fits = W >= 4 && H >= 3;
+  for (int k = 0; k < n; k++)
+    {
+      float dx = b->u[k] * sx, dy = b->v[k] * sy;
+      dx = dx > bound_x ? bound_x : dx;
+      dx = dx >= -bound_x ? dx : -bound_x;
+      dy = dy > bound_y ? bound_y : dy;
+      dy = dy >= -bound_y ? dy : -bound_y;
+      int wx = (int)dx, wy = (int)dy;
+      wx -= (float)wx > dx;
+      wy -= (float)wy > dy;
+      float fx = dx - (float)wx, fy = dy - (float)wy;
+      int left = xa + k + wx, top = y + wy;
+      fx = (left < 0) | (left >= W - 1) ? 0.0f : fx;
+      fy = (top < 0) | (top >= H - 1) ? 0.0f : fy;
+      int inside = fits & ((unsigned)(left - 1) < (unsigned)(W - 4))
+                   & ((unsigned)(top - 1) < (unsigned)(H - 3));
+      b->tap[k] = inside ? (top - 1) * stride + (left - 1) * C : -1;
+      b->wx[k] = fx;
+      b->wy[k] = fy;
+    }
+#define WEIGHTS(j)                                                           \
+  for (int k = 0; k < n; k++)                                                \
+    {                                                                        \
+      b->kx[j][k] = cubic_weight (b->wx[k], j);                              \
+      b->ky[j][k] = cubic_weight (b->wy[k], j);                              \
+    }
+  WEIGHTS (0)
+  WEIGHTS (1)
+  WEIGHTS (2)
+  WEIGHTS (3)
+#undef WEIGHTS
+}
+
 static inline __attribute__ ((always_inline)) v4f
 lerp4 (v4f a, v4f b, float w)
 {
@@ -364,6 +426,76 @@ chunk_moving (float *restrict out, const float *restrict crow,
     }
 }
 
+/* Pass C of the cubic rows: compose_row's pixel with residual_at's cases
+ * (an exact read where the pixel is still, the warped residual times the
+ * gain where it moves and the gain is positive), the 16 taps as in
+ * sample_residual's fast case: each of the four tap columns' rows as one
+ * 4-lane load, so that all channels go at once. Pixels with a clamped tap
+ * go through sample_residual itself. x0 is the chunk's first column, own
+ * the residual's element of its first pixel. */
+static inline __attribute__ ((always_inline)) void
+chunk_moving_cubic (const compose_job *job, float *restrict out,
+                    const float *restrict crow, const int *restrict cx0,
+                    const int *restrict cx1, const float *restrict cxw,
+                    const float *restrict res, int own,
+                    const chunk_buffers *restrict b, int x0, int y, int n,
+                    const int C)
+{
+  const size_t stride = (size_t)job->out->width * C;
+  for (int k = 0; k < n; k++)
+    {
+      v4f value = lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
+                         cxw[k]);
+      const float u = b->u[k], v = b->v[k], g = b->g[k];
+      if (u == 0.0f && v == 0.0f)
+        value += g * load4 (res + own + k * C);
+      else if (g > 0.0f && b->tap[k] >= 0)
+        {
+          const float *r = res + b->tap[k];
+          const float ky0 = b->ky[0][k], ky1 = b->ky[1][k];
+          const float ky2 = b->ky[2][k], ky3 = b->ky[3][k];
+          v4f sum = { 0.0f, 0.0f, 0.0f, 0.0f };
+          for (int j = 0; j < 4; j++)
+            {
+              const float *t = r + j * C;
+              v4f col = ky0 * load4 (t) + ky1 * load4 (t + stride)
+                        + ky2 * load4 (t + 2 * stride)
+                        + ky3 * load4 (t + 3 * stride);
+              sum += b->kx[j][k] * col;
+            }
+          value += g * sum;
+        }
+      else if (g > 0.0f)
+        {
+          float acc[4];
+          store4 (acc, value);
+          sample_residual (job->residual, x0 + k, y, u * job->scale_x,
+                           v * job->scale_y, g, 1, acc, C);
+          value = load4 (acc);
+        }
+      store4 (out + k * C, value);
+    }
+}
+
+/* The texture transport over a finished chunk, where the gain fades: the
+ * general rows add it after the residual, pixel by pixel, and so does
+ * this, reading the pixel back. */
+static inline __attribute__ ((always_inline)) void
+chunk_transport (const compose_job *job, float *out, const chunk_buffers *b,
+                 int x0, int y, int n, const int C)
+{
+  for (int k = 0; k < n; k++)
+    if (b->g[k] < 1.0f)
+      {
+        float value[4];
+        for (int c = 0; c < C; c++)
+          value[c] = out[k * C + c];
+        transport_residual (job, x0 + k, y, value, C);
+        for (int c = 0; c < C; c++)
+          out[k * C + c] = value[c];
+      }
+}
+
 /* One pixel, channel by channel, with the same arithmetic per channel as
  * the loops above. res: NULL (up only), or the residual's data with `at`
  * the pixel's own element (still) or, moving, b and k giving the taps. */
@@ -396,7 +528,8 @@ pixel_exact (float *out, const float *crow, int cx0, int cx1, float cxw,
  * instantiation. */
 static inline __attribute__ ((always_inline)) void
 vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
-            float *gain_row, chunk_buffers *b, const int C, const int R16)
+            float *gain_row, chunk_buffers *b, const int C, const int R16,
+            const int CUBIC)
 {
   const mien_image *field = job->field;
   const int W = job->out->width, H = job->out->height;
@@ -439,6 +572,8 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
               if (C == 3 && last_row && xb == W)
                 fast = n - 1; /* its 4-lane load would leave the residual */
             }
+          else if (CUBIC)
+            position_pass_cubic (job, y, xa, xb, C, b);
           else if (C == 3 && position_pass (job, y, xa, xb, C, b) > last_load)
             fast = 0; /* some tap is the image's last pixel: rare */
           else if (C != 3)
@@ -461,6 +596,9 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                               : (const void *)((const float *)rdata
                                                + chunk_at),
                           b->g, fast, C, R16);
+      else if (CUBIC)
+        chunk_moving_cubic (job, o, crow, cx0 + xa, cx1 + xa, cxw + xa,
+                            rdata, chunk_at, b, xa, y, fast, C);
       else
         chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, 0,
                       fast, C, R16);
@@ -469,10 +607,24 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
         {
           const int x = xa + k;
           const int exact_read = !moving || still_chunk;
+          if (CUBIC && !exact_read)
+            {
+              /* compose_row's pixel, channel by channel. */
+              float value[4];
+              for (int c = 0; c < C; c++)
+                value[c] = mien_lerp (crow[cx0[x] + c], crow[cx1[x] + c],
+                                      cxw[x]);
+              residual_at (job, x, y, b->u[k], b->v[k], b->g[k], value, C, 1);
+              for (int c = 0; c < C; c++)
+                o[(size_t)k * C + c] = value[c];
+              continue;
+            }
           pixel_exact (o + (size_t)k * C, crow, cx0[x], cx1[x], cxw[x], rdata,
                        row_at + x * C, exact_read, moving ? b->g[k] : 1.0f, b,
                        k, C, R16);
         }
+      if (moving && job->nodes != NULL)
+        chunk_transport (job, o, b, xa, y, n, C);
       xa = xb;
     }
 }
@@ -495,19 +647,25 @@ rows (const compose_job *job, int begin, int end)
   float *gain_row = job->field ? field_row + (size_t)job->field->width * 2
                                : NULL;
   memset (coarse_row + coarse_n - 32, 0, 32 * sizeof (float));
-#define ROWS(C_, R16_)                                                       \
+#define ROWS(C_, R16_, CUBIC_)                                               \
   for (int y = begin; y < end; y++)                                          \
     vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,   \
-                C_, R16_);
+                C_, R16_, CUBIC_);
+  /* The cubic rows read float residuals only (mien_warp_compose_ex makes
+   * a float copy of a 16-bit one). */
   const int r16 = job->residual16 != NULL;
-  if (C == 3 && r16)
-    ROWS (3, 1)
+  if (C == 3 && job->cubic)
+    ROWS (3, 0, 1)
+  else if (C == 3 && r16)
+    ROWS (3, 1, 0)
   else if (C == 3)
-    ROWS (3, 0)
+    ROWS (3, 0, 0)
+  else if (job->cubic)
+    ROWS (4, 0, 1)
   else if (r16)
-    ROWS (4, 1)
+    ROWS (4, 1, 0)
   else
-    ROWS (4, 0)
+    ROWS (4, 0, 0)
 #undef ROWS
   free (b);
   free (scratch);

@@ -14,186 +14,6 @@
 /* compose_job is in mien-warp-private.h: mien-warp-rows.c does the default
  * case with vector code; compose_rows below does every case. */
 
-/* Bilinear sample position i + d clamped to [0, n − 1], split into the left
- * tap *i0 and the weight *w of the right one. */
-static inline void
-sample_position (int i, float d, int n, int *i0, float *w)
-{
-  /* Bound d first so that the int conversion stays defined; written as
-   * comparisons because fminf/fmaxf are library calls at baseline x86-64,
-   * and so that a NaN goes to the bound. */
-  const float bound = (float)n + 1.0f;
-  if (!(d >= -bound))
-    d = -bound;
-  else if (d > bound)
-    d = bound;
-  int whole = (int)d;
-  whole -= (float)whole > d; /* floor for negative d */
-  int left = i + whole;
-  float frac = d - (float)whole;
-  if (left < 0)
-    left = 0, frac = 0.0f;
-  else if (left >= n - 1)
-    left = n - 1, frac = 0.0f;
-  *i0 = left;
-  *w = frac;
-}
-
-typedef float v4f __attribute__ ((vector_size (16)));
-
-/* Keys' cubic convolution weights (a = MIEN_WARP_CUBIC_A) of the taps at
- * −1, 0, 1, 2 for a sample at fraction t of [0, 1), as one vector: the
- * kernel at the distances 1 + t, t, 1 − t, 2 − t, each lane with its own
- * piece's coefficients, in Horner form. At t = 0 they are exactly
- * (0, 1, 0, 0) in float (a = −3/4 keeps every product exact), so integer
- * displacements (F = 0 above all) read the residual exactly: the identity
- * property does not depend on the fast path. */
-static inline v4f
-cubic_weights (float t)
-{
-  const float a = MIEN_WARP_CUBIC_A;
-  const v4f c3 = { a, a + 2.0f, a + 2.0f, a };
-  const v4f c2 = { -5.0f * a, -(a + 3.0f), -(a + 3.0f), -5.0f * a };
-  const v4f c1 = { 8.0f * a, 0.0f, 0.0f, 8.0f * a };
-  const v4f c0 = { -4.0f * a, 1.0f, 1.0f, -4.0f * a };
-  const v4f base = { 1.0f, 0.0f, 1.0f, 2.0f };
-  const v4f sign = { 1.0f, 1.0f, -1.0f, -1.0f };
-  v4f d = base + sign * t;
-  return ((c3 * d + c2) * d + c1) * d + c0;
-}
-
-static inline v4f
-load4 (const float *p)
-{
-  v4f v;
-  memcpy (&v, p, sizeof v); /* unaligned */
-  return v;
-}
-
-static inline int
-clamp_index (int i, int n)
-{
-  return i < 0 ? 0 : i >= n ? n - 1 : i;
-}
-
-/* acc[c] += weight · res(x + dx, y + dy), bilinear or cubic, positions
- * clamped to the image and taps border-replicated. */
-static inline __attribute__ ((always_inline)) void
-sample_residual (const mien_image *res, int x, int y, float dx, float dy,
-                 float weight, int cubic, float *acc, const int C)
-{
-  int x0, y0;
-  float wx, wy;
-  sample_position (x, dx, res->width, &x0, &wx);
-  sample_position (y, dy, res->height, &y0, &wy);
-  if (!cubic)
-    {
-      int x1 = x0 + (x0 < res->width - 1);
-      int y1 = y0 + (y0 < res->height - 1);
-      const float *r0 = mien_image_row (res, y0);
-      const float *r1 = mien_image_row (res, y1);
-      for (int c = 0; c < C; c++)
-        {
-          float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
-          float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
-          acc[c] += weight * mien_lerp (top, bot, wy);
-        }
-      return;
-    }
-  const v4f kx = cubic_weights (wx), ky = cubic_weights (wy);
-  /* x0 ≥ 1, x0 + 3 < width, y0 ≥ 1 and y0 + 2 < height, two compares. */
-  if ((C == 3 || C == 4) && res->width >= 4 && res->height >= 3
-      && (unsigned)(x0 - 1) < (unsigned)(res->width - 4)
-      && (unsigned)(y0 - 1) < (unsigned)(res->height - 3))
-    {
-      /* Inside the image each tap's channels load as one short vector (for
-       * 3 channels with the next pixel's first value in the unused lane,
-       * which is why x0 + 3 must be inside too): the 16 taps are 16 vector
-       * multiply-adds for all channels at once. The sum is the scalar
-       * loop's up to float rounding order. */
-      const size_t stride = (size_t)res->width * C;
-      const float *r = mien_image_row (res, y0 - 1) + (size_t)(x0 - 1) * C;
-      v4f sum = { 0.0f, 0.0f, 0.0f, 0.0f };
-      for (int k = 0; k < 4; k++)
-        {
-          const float *t = r + k * C;
-          v4f col = ky[0] * load4 (t) + ky[1] * load4 (t + stride)
-                    + ky[2] * load4 (t + 2 * stride)
-                    + ky[3] * load4 (t + 3 * stride);
-          sum += kx[k] * col;
-        }
-      for (int c = 0; c < C; c++)
-        acc[c] += weight * sum[c];
-      return;
-    }
-  int xs[4];
-  for (int k = 0; k < 4; k++)
-    xs[k] = clamp_index (x0 + k - 1, res->width) * C;
-  float sum[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
-  for (int j = 0; j < 4; j++)
-    {
-      const float *r = mien_image_row (res, clamp_index (y0 + j - 1,
-                                                         res->height));
-      for (int c = 0; c < C; c++)
-        sum[c] += ky[j] * (kx[0] * r[xs[0] + c] + kx[1] * r[xs[1] + c]
-                           + kx[2] * r[xs[2] + c] + kx[3] * r[xs[3] + c]);
-    }
-  for (int c = 0; c < C; c++)
-    acc[c] += weight * sum[c];
-}
-
-/* The texture transport at output pixel (x, y) (see mien-warp.h): the
- * residual carried by each of the four surrounding field nodes' rigid
- * motions, blended with the field's own bilinear weights and rescaled so that
- * the blend keeps the residual's energy where the copies are uncorrelated. */
-static inline __attribute__ ((always_inline)) void
-transport_residual (const compose_job *job, int x, int y, float *acc,
-                    const int C)
-{
-  mien_lerp_tap fx = job->field_x[x], fy = job->field_y[y];
-  const int fw = job->field->width;
-  const int ix[4] = { fx.i0, fx.i1, fx.i0, fx.i1 };
-  const int iy[4] = { fy.i0, fy.i0, fy.i1, fy.i1 };
-  const float w[4] = { (1.0f - fx.w) * (1.0f - fy.w), fx.w * (1.0f - fy.w),
-                       (1.0f - fx.w) * fy.w, fx.w * fy.w };
-  float dx[4], dy[4];
-  for (int n = 0; n < 4; n++)
-    {
-      const float *node = job->nodes + 5 * ((size_t)iy[n] * fw + ix[n]);
-      /* x − p_n, with p_n the node's centre in output pixels. */
-      float rx = (float)x - (((float)ix[n] + 0.5f) * job->scale_x - 0.5f);
-      float ry = (float)y - (((float)iy[n] + 0.5f) * job->scale_y - 0.5f);
-      float co = node[2] - 1.0f, si = node[3];
-      dx[n] = node[0] + co * rx - si * ry;
-      dy[n] = node[1] + si * rx + co * ry;
-    }
-  /* The transport's share, up-sampled like the gain. */
-  float share = 0.0f;
-  for (int n = 0; n < 4; n++)
-    share += w[n] * job->nodes[5 * ((size_t)iy[n] * fw + ix[n]) + 4];
-  if (!(share > 0.0f))
-    return;
-  float energy = 0.0f;
-  for (int n = 0; n < 4; n++)
-    {
-      energy += w[n] * w[n];
-      for (int m = n + 1; m < 4; m++)
-        {
-          float ex = dx[n] - dx[m], ey = dy[n] - dy[m];
-          /* The copies' correlation: 1 where they coincide, falling to 0
-           * at 2 pixels apart (pores are a few pixels), cheaper than a
-           * Gaussian and as smooth where it matters. */
-          float q = 1.0f - 0.25f * (ex * ex + ey * ey);
-          energy += q > 0.0f ? 2.0f * w[n] * w[m] * q * q : 0.0f;
-        }
-    }
-  float scale = share / sqrtf (energy);
-  for (int n = 0; n < 4; n++)
-    if (w[n] != 0.0f)
-      sample_residual (job->residual, x, y, dx[n], dy[n], w[n] * scale,
-                       job->cubic, acc, C);
-}
-
 /* One output row. The vertical half of both bilinear up-samplings (coarse
  * image and field) is done once per row into `coarse_row` / `field_row`, so
  * each pixel only does the horizontal half: 2 taps instead of 4. */
@@ -226,28 +46,9 @@ compose_row (const compose_job *job, int y, float *coarse_row,
               if (job->gain != NULL)
                 g = mien_lerp (gain_row[fx.i0], gain_row[fx.i1], fx.w);
             }
-          if (u == 0.0f && v == 0.0f)
-            {
-              /* Still pixels (background, hair): an exact read, no taps. The
-               * gain is exactly 1 wherever the field is locally rigid. */
-              const float *r = mien_image_row (res, y) + (size_t)x * C;
-              for (int c = 0; c < C; c++)
-                value[c] += g * r[c];
-              if (job->nodes != NULL && g < 1.0f)
-                transport_residual (job, x, y, value, C);
-            }
-          else
-            {
-              /* Integer and fractional parts come from the displacement
-               * alone: x + dx in float32 would lose sub-pixel precision at 4K
-               * (ulp of 4096 is 2.4e-4), and the residual is all high
-               * frequencies. */
-              if (g > 0.0f)
-                sample_residual (res, x, y, u * job->scale_x,
-                                 v * job->scale_y, g, cubic, value, C);
-              if (job->nodes != NULL && g < 1.0f)
-                transport_residual (job, x, y, value, C);
-            }
+          residual_at (job, x, y, u, v, g, value, C, cubic);
+          if (job->nodes != NULL && g < 1.0f)
+            transport_residual (job, x, y, value, C);
         }
       for (int c = 0; c < C; c++)
         out[x * C + c] = value[c];
@@ -358,9 +159,10 @@ mien_warp_compose (const mien_image *coarse, const mien_image *residual,
 int
 mien_warp_reads_residual16 (int channels, const mien_warp_options *options)
 {
-  return mien_warp_vector_rows_case (1, 1, channels,
-                                     options->resampler == MIEN_WARP_CUBIC,
-                                     options->transport);
+  /* In the default case only: the cubic taps and the transport read the
+   * residual through sample_residual, in floats. */
+  return options->resampler != MIEN_WARP_CUBIC && !options->transport
+         && mien_warp_vector_rows_case (1, 1, channels);
 }
 
 mien_status
@@ -380,9 +182,9 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
                            residual16->height, residual16->channels,
                            out->width, out->height, out->channels);
   if (residual16 != NULL
-      && !mien_warp_vector_rows_case (out->width, out->height, out->channels,
-                                      options->resampler == MIEN_WARP_CUBIC,
-                                      options->transport))
+      && !(mien_warp_reads_residual16 (out->channels, options)
+           && mien_warp_vector_rows_case (out->width, out->height,
+                                          out->channels)))
     {
       /* The general rows read floats: a copy for this call. */
       mien_image *copy = mien_residual16_to_image (residual16, pool, err);

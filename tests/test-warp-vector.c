@@ -37,9 +37,11 @@ typedef enum field_kind {
   FIELD_ZERO,
   FIELD_HUGE,   /* past every border: clamped taps everywhere */
   FIELD_NAN,    /* one node NaN, the rest smooth */
+  FIELD_SQUEEZE, /* squeezed enough in places for the texture transport */
 } field_kind;
 
-static const char *field_names[] = { "smooth", "zero", "huge", "nan" };
+static const char *field_names[] = { "smooth", "zero", "huge", "nan",
+                                     "squeeze" };
 
 static mien_image *
 make_field (int w, int h, field_kind kind)
@@ -49,7 +51,9 @@ make_field (int w, int h, field_kind kind)
     for (int x = 0; x < w; x++)
       {
         float *p = mien_image_row (f, y) + 2 * x;
-        float s = kind == FIELD_HUGE ? 400.0f : 1.5f;
+        float s = kind == FIELD_HUGE      ? 400.0f
+                  : kind == FIELD_SQUEEZE ? 6.0f
+                                          : 1.5f;
         p[0] = kind == FIELD_ZERO ? 0.0f : s * sinf (x * 0.21f + y * 0.05f);
         p[1] = kind == FIELD_ZERO ? 0.0f : s * cosf (x * 0.07f - y * 0.17f);
       }
@@ -62,6 +66,19 @@ typedef struct config {
   const char *isa; /* MIEN_WARP_ISA */
 } config;
 
+/* The kernel's options under test (main runs every case with each): the
+ * residual resampler, and the texture transport (where a gain is given:
+ * it needs one). */
+static mien_warp_resampler test_resampler;
+static int test_transport;
+static const char *
+options_name (void)
+{
+  return test_resampler == MIEN_WARP_CUBIC
+             ? (test_transport ? "cubic + transport" : "cubic")
+             : (test_transport ? "bilinear + transport" : "bilinear");
+}
+
 static mien_image *
 compose16 (const mien_image *coarse, const mien_image *res,
            const mien_residual16 *res16, const mien_image *field,
@@ -72,7 +89,9 @@ compose16 (const mien_image *coarse, const mien_image *res,
   setenv ("MIEN_WARP_ISA", cfg.isa, 1);
   mien_image *out = mien_image_new (w, h, coarse->channels, NULL);
   mien_error err = { 0 };
-  mien_warp_options options = { .gain = gain, .residual16 = res16 };
+  mien_warp_options options = { .gain = gain, .residual16 = res16,
+                                .resampler = test_resampler,
+                                .transport = test_transport && gain != NULL };
   mien_status st = mien_warp_compose_ex (coarse, res, field, &options, out,
                                          NULL, &err);
   CHECK (st == MIEN_OK, "compose: %s", err.message);
@@ -131,12 +150,25 @@ test_case (int w, int h, int c, int field_w, int field_h, field_kind kind,
                                      configs[k]);
           double d = max_diff (out, ref);
           worst_seen = d > worst_seen ? d : worst_seen;
-          CHECK (d == 0.0, "%dx%dx%d coarse %dx%d, field %s%s%s, isa %s: "
-                 "%g from the general rows",
+          CHECK (d == 0.0, "%s, %dx%dx%d coarse %dx%d, field %s%s%s, isa "
+                 "%s: %g from the general rows", options_name (),
                  w, h, c, co->width, co->height,
                  field ? field_names[kind] : "none", gain ? " + gain" : "",
                  res ? "" : " (no residual)", configs[k].isa, d);
           mien_image_free (out);
+        }
+      if (test_transport && kind == FIELD_SQUEEZE && gain != NULL
+          && res != NULL)
+        {
+          /* The squeezed field must engage the transport somewhere, or the
+           * cases above would not test it. */
+          test_transport = 0;
+          mien_image *plain = compose (co, res, field, gain, w, h, "1",
+                                       configs[0]);
+          test_transport = 1;
+          CHECK (max_diff (plain, ref) > 0.0, "%dx%dx%d: the squeezed field "
+                 "left the transport out", w, h, c);
+          mien_image_free (plain);
         }
       mien_image_free (ref);
       if (res == NULL)
@@ -156,9 +188,9 @@ test_case (int w, int h, int c, int field_w, int field_h, field_kind kind,
                                        configs[general ? 0 : k]);
           double d = max_diff (out, ref16);
           worst_seen = d > worst_seen ? d : worst_seen;
-          CHECK (d == 0.0, "%dx%dx%d coarse %dx%d, field %s%s, 16-bit "
+          CHECK (d == 0.0, "%s, %dx%dx%d coarse %dx%d, field %s%s, 16-bit "
                  "residual, %s: %g from the general rows on its floats",
-                 w, h, c, co->width, co->height,
+                 options_name (), w, h, c, co->width, co->height,
                  field ? field_names[kind] : "none", gain ? " + gain" : "",
                  general ? "general rows" : configs[k].isa, d);
           mien_image_free (out);
@@ -182,8 +214,9 @@ test_regions (int w, int h, int c)
 {
   mien_image *coarse = random_image ((w + 1) / 2, (h + 1) / 2, c, 0.0f, 1.0f);
   mien_image *res = random_image (w, h, c, -0.2f, 0.2f);
-  mien_image *field = make_field (32, 24, FIELD_SMOOTH);
   mien_image *gain = random_image (32, 24, 1, 0.0f, 1.0f);
+  mien_image *field = make_field (32, 24, test_transport ? FIELD_SQUEEZE
+                                                        : FIELD_SMOOTH);
   mien_image *whole = compose (coarse, res, field, gain, w, h, "1",
                                (config){ "4" });
   static const mien_rect regions[] = {
@@ -202,7 +235,9 @@ test_regions (int w, int h, int c)
         mien_image *out = mien_image_new (w, h, c, NULL);
         for (size_t i = 0; i < mien_image_n_floats (out); i++)
           out->data[i] = -7.0f; /* not a value the compose makes */
-        mien_warp_options options = { .gain = gain, .region = rect };
+        mien_warp_options options = { .gain = gain, .region = rect,
+                                      .resampler = test_resampler,
+                                      .transport = test_transport };
         mien_error err = { 0 };
         CHECK (mien_warp_compose_ex (coarse, res, field, &options, out, NULL,
                                      &err)
@@ -251,7 +286,8 @@ static void
 test_reswarp (int w, int h, mien_reswarp_mode mode)
 {
   mien_image *hd = random_image (w, h, 3, 0.0f, 1.0f);
-  mien_image *field = make_field (128, 128, FIELD_SMOOTH);
+  mien_image *field = make_field (128, 128, test_transport ? FIELD_SQUEEZE
+                                                          : FIELD_SMOOTH);
   mien_image *out[2];
   for (int scalar = 0; scalar < 2; scalar++)
     {
@@ -261,6 +297,8 @@ test_reswarp (int w, int h, mien_reswarp_mode mode)
       mien_decomposition *dec = mien_decomposition_new (hd, 128, 128, mode,
                                                         NULL, &err);
       CHECK (dec != NULL, "decomposition: %s", err.message);
+      mien_decomposition_set_resampler (dec, test_resampler);
+      mien_decomposition_set_texture_transport (dec, test_transport);
       out[scalar] = mien_image_new (w, h, 3, NULL);
       CHECK (mien_reswarp (dec, mien_decomposition_get_low (dec), field,
                            out[scalar], NULL, &err)
@@ -269,10 +307,11 @@ test_reswarp (int w, int h, mien_reswarp_mode mode)
       mien_decomposition_free (dec);
     }
   double d = max_diff (out[0], out[1]);
-  CHECK (d == 0.0, "%s %dx%d frame: %g from the general rows",
-         mien_reswarp_mode_to_string (mode), w, h, d);
-  printf ("%-10s %4dx%-4d frame: vector rows within %.2e of the general "
-          "rows\n", mien_reswarp_mode_to_string (mode), w, h, d);
+  CHECK (d == 0.0, "%s, %s %dx%d frame: %g from the general rows",
+         options_name (), mien_reswarp_mode_to_string (mode), w, h, d);
+  printf ("%-10s %4dx%-4d frame, %s: vector rows within %.2e of the "
+          "general rows\n", mien_reswarp_mode_to_string (mode), w, h,
+          options_name (), d);
   mien_image_free (out[0]);
   mien_image_free (out[1]);
   mien_image_free (field);
@@ -406,26 +445,40 @@ main (void)
   printf ("vector rows on this machine: %s\n", mien_warp_vector_isa ());
   static const int sizes[][2] = { { 37, 23 }, { 128, 128 }, { 301, 177 },
                                   { 512, 384 } };
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-    for (int c = 3; c <= 4; c++)
-      for (int kind = 0; kind < 4; kind++)
-        {
-          int w = sizes[s][0], h = sizes[s][1];
-          test_case (w, h, c, 32, 24, (field_kind)kind, 1, 1, 1);
-          test_case (w, h, c, 32, 24, (field_kind)kind, 0, 1, 1);
-          if (kind == 0)
+  /* The default (bilinear), then what "Sharper skin detail" sets (cubic and
+   * the transport), and each alone. */
+  static const struct { mien_warp_resampler resampler; int transport; }
+  option_sets[] = { { MIEN_WARP_BILINEAR, 0 }, { MIEN_WARP_CUBIC, 1 },
+                    { MIEN_WARP_CUBIC, 0 }, { MIEN_WARP_BILINEAR, 1 } };
+  for (size_t o = 0; o < sizeof option_sets / sizeof option_sets[0]; o++)
+    {
+      test_resampler = option_sets[o].resampler;
+      test_transport = option_sets[o].transport;
+      worst_seen = 0.0;
+      for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+        for (int c = 3; c <= 4; c++)
+          for (int kind = 0; kind < 5; kind++)
             {
-              test_case (w, h, c, 32, 24, FIELD_SMOOTH, 0, 1, 0);
-              test_case (w, h, c, 32, 24, FIELD_SMOOTH, 0, 0, 0);
+              int w = sizes[s][0], h = sizes[s][1];
+              test_case (w, h, c, 32, 24, (field_kind)kind, 1, 1, 1);
+              test_case (w, h, c, 32, 24, (field_kind)kind, 0, 1, 1);
+              if (kind == 0)
+                {
+                  test_case (w, h, c, 32, 24, FIELD_SMOOTH, 0, 1, 0);
+                  test_case (w, h, c, 32, 24, FIELD_SMOOTH, 0, 0, 0);
+                }
             }
-        }
-  printf ("worst difference from the general rows: %.3g\n", worst_seen);
-  test_regions (300, 40, 3);
-  test_regions (300, 40, 4);
-  test_regions (37, 23, 3);
-  test_reswarp (1000, 750, MIEN_RESWARP_MULTISCALE);
-  test_reswarp (1000, 750, MIEN_RESWARP_VANILLA);
-  test_reswarp (1024, 1024, MIEN_RESWARP_MULTISCALE);
+      printf ("%s: worst difference from the general rows: %.3g\n",
+              options_name (), worst_seen);
+      test_regions (300, 40, 3);
+      test_regions (300, 40, 4);
+      test_regions (37, 23, 3);
+      test_reswarp (1000, 750, MIEN_RESWARP_MULTISCALE);
+      test_reswarp (1000, 750, MIEN_RESWARP_VANILLA);
+      test_reswarp (1024, 1024, MIEN_RESWARP_MULTISCALE);
+    }
+  test_resampler = MIEN_WARP_BILINEAR;
+  test_transport = 0;
   test_quantizer ();
   test_storage (MIEN_RESWARP_MULTISCALE);
   test_storage (MIEN_RESWARP_VANILLA);
