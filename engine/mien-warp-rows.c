@@ -152,7 +152,7 @@ typedef struct chunk_buffers {
    * taps at −1, 0, 1, 2 (cubic_weights' lanes); tap is then the element
    * offset of the top-left of the 4 × 4 taps, or −1 where some tap is
    * clamped (the pixel goes through sample_residual). */
-  float kx[4][CHUNK], ky[4][CHUNK];
+  float kx[CHUNK][4], ky[CHUNK][4];
 } chunk_buffers;
 
 /* Pass A for columns [xa, xb): u, v (field units) and the gain. Either
@@ -286,10 +286,13 @@ cubic_weight (float t, const int j)
  * x0 + 3 < W, y0 − 1 ≥ 0, y0 + 2 < H), and the weights. */
 static inline void
 position_pass_cubic (const compose_job *job, int y, int xa, int xb,
-                     const int C, chunk_buffers *b)
+                     const int C, chunk_buffers *b, const int WIDE)
 {
+  /* cubic_taps' 16-lane loads of 3 channels read one value past the last
+   * tap: inside the image except at its very end. */
   const int W = job->out->width, H = job->out->height;
   const int stride = W * C;
+  const int last_wide = W * H * C - 16 - 3 * stride;
   const float sx = job->scale_x, sy = job->scale_y;
   const float bound_x = (float)W + 1.0f, bound_y = (float)H + 1.0f;
   const int n = xb - xa;
@@ -310,15 +313,18 @@ position_pass_cubic (const compose_job *job, int y, int xa, int xb,
       fy = (top < 0) | (top >= H - 1) ? 0.0f : fy;
       int inside = fits & ((unsigned)(left - 1) < (unsigned)(W - 4))
                    & ((unsigned)(top - 1) < (unsigned)(H - 3));
-      b->tap[k] = inside ? (top - 1) * stride + (left - 1) * C : -1;
+      int tap = (top - 1) * stride + (left - 1) * C;
+      if (C == 3 && WIDE == 16)
+        inside &= tap <= last_wide;
+      b->tap[k] = inside ? tap : -1;
       b->wx[k] = fx;
       b->wy[k] = fy;
     }
 #define WEIGHTS(j)                                                           \
   for (int k = 0; k < n; k++)                                                \
     {                                                                        \
-      b->kx[j][k] = cubic_weight (b->wx[k], j);                              \
-      b->ky[j][k] = cubic_weight (b->wy[k], j);                              \
+      b->kx[k][j] = cubic_weight (b->wx[k], j);                              \
+      b->ky[k][j] = cubic_weight (b->wy[k], j);                              \
     }
   WEIGHTS (0)
   WEIGHTS (1)
@@ -426,22 +432,100 @@ chunk_moving (float *restrict out, const float *restrict crow,
     }
 }
 
+typedef float v8f __attribute__ ((vector_size (32)));
+typedef float v16f __attribute__ ((vector_size (64)));
+
+/* The sum over the 16 taps of the pixel whose top-left tap is at r, its
+ * weights kx and ky (cubic_weights' lanes): sample_residual's fast case,
+ * the same operations in the same order on each lane:
+ *   col_j = ((ky0 r(j, 0) + ky1 r(j, 1)) + ky2 r(j, 2)) + ky3 r(j, 3),
+ *   sum = (((0 + kx0 col_0) + kx1 col_1) + kx2 col_2) + kx3 col_3
+ * for the tap columns j, all channels at once. WIDE is how many lanes go
+ * at once: 4 (one column per vector), 8 (two columns, AVX2) or 16 (all
+ * four, AVX-512); with 3 channels a permutation spreads the columns' 12
+ * values to 4 lanes each. */
+static inline __attribute__ ((always_inline)) v4f
+cubic_taps (const float *r, size_t stride, const float *kx, const float *ky,
+            const int C, const int WIDE)
+{
+  const v4f zero = { 0.0f, 0.0f, 0.0f, 0.0f };
+  if (WIDE == 16)
+    {
+      v16f row[4];
+      for (int i = 0; i < 4; i++)
+        {
+          v16f l;
+          memcpy (&l, r + i * stride, sizeof l);
+          row[i] = C == 4 ? l
+                          : __builtin_shufflevector (l, l, 0, 1, 2, 3, 3, 4,
+                                                     5, 6, 6, 7, 8, 9, 9, 10,
+                                                     11, 12);
+        }
+      v16f col = ky[0] * row[0] + ky[1] * row[1] + ky[2] * row[2]
+                 + ky[3] * row[3];
+      /* The columns apart, each times its weight as a broadcast (one
+       * 16-lane weight vector built from the four went through memory,
+       * a stalled store forwarding, measured twice as slow). */
+      v4f sum = zero + kx[0] * __builtin_shufflevector (col, col, 0, 1, 2, 3);
+      sum += kx[1] * __builtin_shufflevector (col, col, 4, 5, 6, 7);
+      sum += kx[2] * __builtin_shufflevector (col, col, 8, 9, 10, 11);
+      sum += kx[3] * __builtin_shufflevector (col, col, 12, 13, 14, 15);
+      return sum;
+    }
+  if (WIDE == 8)
+    {
+      v8f col[2];
+      for (int half = 0; half < 2; half++)
+        {
+          v8f row[4];
+          for (int i = 0; i < 4; i++)
+            {
+              v8f l;
+              memcpy (&l, r + i * stride + half * 2 * C, sizeof l);
+              row[i] = C == 4 ? l
+                              : __builtin_shufflevector (l, l, 0, 1, 2, 3, 3,
+                                                         4, 5, 6);
+            }
+          col[half] = ky[0] * row[0] + ky[1] * row[1] + ky[2] * row[2]
+                      + ky[3] * row[3];
+        }
+      v4f sum = zero
+                + kx[0] * __builtin_shufflevector (col[0], col[0], 0, 1, 2, 3);
+      sum += kx[1] * __builtin_shufflevector (col[0], col[0], 4, 5, 6, 7);
+      sum += kx[2] * __builtin_shufflevector (col[1], col[1], 0, 1, 2, 3);
+      sum += kx[3] * __builtin_shufflevector (col[1], col[1], 4, 5, 6, 7);
+      return sum;
+    }
+  v4f sum = zero;
+  for (int j = 0; j < 4; j++)
+    {
+      const float *t = r + j * C;
+      v4f col = ky[0] * load4 (t) + ky[1] * load4 (t + stride)
+                + ky[2] * load4 (t + 2 * stride)
+                + ky[3] * load4 (t + 3 * stride);
+      sum += kx[j] * col;
+    }
+  return sum;
+}
+
 /* Pass C of the cubic rows: compose_row's pixel with residual_at's cases
  * (an exact read where the pixel is still, the warped residual times the
- * gain where it moves and the gain is positive), the 16 taps as in
- * sample_residual's fast case: each of the four tap columns' rows as one
- * 4-lane load, so that all channels go at once. Pixels with a clamped tap
- * go through sample_residual itself. x0 is the chunk's first column, own
- * the residual's element of its first pixel. */
+ * gain where it moves and the gain is positive), the taps by cubic_taps.
+ * Pixels with a clamped tap get the up-sampled coarse image here and their
+ * residual from sample_residual itself in a second loop (adding to the
+ * stored value is the same arithmetic, and keeps the call out of the
+ * vector loop). x0 is the chunk's first column, own the residual's
+ * element of its first pixel. */
 static inline __attribute__ ((always_inline)) void
 chunk_moving_cubic (const compose_job *job, float *restrict out,
                     const float *restrict crow, const int *restrict cx0,
                     const int *restrict cx1, const float *restrict cxw,
                     const float *restrict res, int own,
                     const chunk_buffers *restrict b, int x0, int y, int n,
-                    const int C)
+                    const int C, const int WIDE)
 {
   const size_t stride = (size_t)job->out->width * C;
+  int clamped = 0;
   for (int k = 0; k < n; k++)
     {
       v4f value = lerp4 (load4 (crow + cx0[k]), load4 (crow + cx1[k]),
@@ -451,29 +535,31 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
         value += g * load4 (res + own + k * C);
       else if (g > 0.0f && b->tap[k] >= 0)
         {
-          const float *r = res + b->tap[k];
-          const float ky0 = b->ky[0][k], ky1 = b->ky[1][k];
-          const float ky2 = b->ky[2][k], ky3 = b->ky[3][k];
-          v4f sum = { 0.0f, 0.0f, 0.0f, 0.0f };
-          for (int j = 0; j < 4; j++)
-            {
-              const float *t = r + j * C;
-              v4f col = ky0 * load4 (t) + ky1 * load4 (t + stride)
-                        + ky2 * load4 (t + 2 * stride)
-                        + ky3 * load4 (t + 3 * stride);
-              sum += b->kx[j][k] * col;
-            }
-          value += g * sum;
+          /* The row below the taps is the one the next output row will
+           * read first: fetching it now hides the miss. */
+          __builtin_prefetch (res + b->tap[k] + 4 * stride);
+          value += g * cubic_taps (res + b->tap[k], stride, b->kx[k],
+                                   b->ky[k], C, WIDE);
         }
-      else if (g > 0.0f)
+      else
+        clamped |= g > 0.0f;
+      store4 (out + k * C, value);
+    }
+  if (!clamped)
+    return;
+  for (int k = 0; k < n; k++)
+    {
+      const float u = b->u[k], v = b->v[k], g = b->g[k];
+      if ((u != 0.0f || v != 0.0f) && g > 0.0f && b->tap[k] < 0)
         {
           float acc[4];
-          store4 (acc, value);
+          for (int c = 0; c < C; c++)
+            acc[c] = out[k * C + c];
           sample_residual (job->residual, x0 + k, y, u * job->scale_x,
                            v * job->scale_y, g, 1, acc, C);
-          value = load4 (acc);
+          for (int c = 0; c < C; c++)
+            out[k * C + c] = acc[c];
         }
-      store4 (out + k * C, value);
     }
 }
 
@@ -531,6 +617,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
             float *gain_row, chunk_buffers *b, const int C, const int R16,
             const int CUBIC)
 {
+  /* CUBIC: 0 for the bilinear warp, else cubic_taps' vector width. */
   const mien_image *field = job->field;
   const int W = job->out->width, H = job->out->height;
   float *out = mien_image_row (job->out, y);
@@ -573,7 +660,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                 fast = n - 1; /* its 4-lane load would leave the residual */
             }
           else if (CUBIC)
-            position_pass_cubic (job, y, xa, xb, C, b);
+            position_pass_cubic (job, y, xa, xb, C, b, CUBIC);
           else if (C == 3 && position_pass (job, y, xa, xb, C, b) > last_load)
             fast = 0; /* some tap is the image's last pixel: rare */
           else if (C != 3)
@@ -598,7 +685,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                           b->g, fast, C, R16);
       else if (CUBIC)
         chunk_moving_cubic (job, o, crow, cx0 + xa, cx1 + xa, cxw + xa,
-                            rdata, chunk_at, b, xa, y, fast, C);
+                            rdata, chunk_at, b, xa, y, fast, C, CUBIC);
       else
         chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, 0,
                       fast, C, R16);
@@ -633,7 +720,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
  * room for a window of 2 · 16 elements past its end), the field and gain
  * rows, the chunk buffers. */
 static inline __attribute__ ((always_inline)) void
-rows (const compose_job *job, int begin, int end)
+rows (const compose_job *job, int begin, int end, const int wide)
 {
   const int C = job->out->channels;
   const size_t coarse_n = (size_t)job->coarse->width * C + 32;
@@ -655,13 +742,13 @@ rows (const compose_job *job, int begin, int end)
    * a float copy of a 16-bit one). */
   const int r16 = job->residual16 != NULL;
   if (C == 3 && job->cubic)
-    ROWS (3, 0, 1)
+    ROWS (3, 0, wide)
   else if (C == 3 && r16)
     ROWS (3, 1, 0)
   else if (C == 3)
     ROWS (3, 0, 0)
   else if (job->cubic)
-    ROWS (4, 0, 1)
+    ROWS (4, 0, wide)
   else if (r16)
     ROWS (4, 1, 0)
   else
@@ -675,26 +762,26 @@ rows (const compose_job *job, int begin, int end)
 MIEN_TARGET ("x86-64-v4") static void
 rows_v4 (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end);
+  rows (job, begin, end, 16);
 }
 
 MIEN_TARGET ("x86-64-v3") static void
 rows_v3 (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end);
+  rows (job, begin, end, 8);
 }
 
 MIEN_TARGET ("x86-64-v2") static void
 rows_v2 (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end);
+  rows (job, begin, end, 4);
 }
 #endif
 
 static void
 rows_baseline (const compose_job *job, int begin, int end)
 {
-  rows (job, begin, end);
+  rows (job, begin, end, 4);
 }
 
 /* The instruction set level: 4, 3, 2 or 0 (baseline). MIEN_WARP_ISA
