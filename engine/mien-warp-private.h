@@ -225,6 +225,14 @@ transport_residual (const compose_job *job, int x, int y, float *acc,
   const int iy[4] = { fy.i0, fy.i0, fy.i1, fy.i1 };
   const float w[4] = { (1.0f - fx.w) * (1.0f - fy.w), fx.w * (1.0f - fy.w),
                        (1.0f - fx.w) * fy.w, fx.w * fy.w };
+  /* The transport's share, up-sampled like the gain: first, since it is 0
+   * wherever the fade is the stretch's (an opened mouth) or the squeeze
+   * is too deep (a closed eye), most pixels where the gain fades. */
+  float share = 0.0f;
+  for (int n = 0; n < 4; n++)
+    share += w[n] * job->nodes[5 * ((size_t)iy[n] * fw + ix[n]) + 4];
+  if (!(share > 0.0f))
+    return;
   float dx[4], dy[4];
   for (int n = 0; n < 4; n++)
     {
@@ -236,12 +244,6 @@ transport_residual (const compose_job *job, int x, int y, float *acc,
       dx[n] = node[0] + co * rx - si * ry;
       dy[n] = node[1] + si * rx + co * ry;
     }
-  /* The transport's share, up-sampled like the gain. */
-  float share = 0.0f;
-  for (int n = 0; n < 4; n++)
-    share += w[n] * job->nodes[5 * ((size_t)iy[n] * fw + ix[n]) + 4];
-  if (!(share > 0.0f))
-    return;
   float energy = 0.0f;
   for (int n = 0; n < 4; n++)
     {

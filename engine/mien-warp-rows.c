@@ -152,7 +152,7 @@ typedef struct chunk_buffers {
    * taps at −1, 0, 1, 2 (cubic_weights' lanes); tap is then the element
    * offset of the top-left of the 4 × 4 taps, or −1 where some tap is
    * clamped (the pixel goes through sample_residual). */
-  float kx[CHUNK][4], ky[CHUNK][4];
+  float kx[4][CHUNK], ky[4][CHUNK];
 } chunk_buffers;
 
 /* Pass A for columns [xa, xb): u, v (field units) and the gain. Either
@@ -323,8 +323,8 @@ position_pass_cubic (const compose_job *job, int y, int xa, int xb,
 #define WEIGHTS(j)                                                           \
   for (int k = 0; k < n; k++)                                                \
     {                                                                        \
-      b->kx[k][j] = cubic_weight (b->wx[k], j);                              \
-      b->ky[k][j] = cubic_weight (b->wy[k], j);                              \
+      b->kx[j][k] = cubic_weight (b->wx[k], j);                              \
+      b->ky[j][k] = cubic_weight (b->wy[k], j);                              \
     }
   WEIGHTS (0)
   WEIGHTS (1)
@@ -538,8 +538,11 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
           /* The row below the taps is the one the next output row will
            * read first: fetching it now hides the miss. */
           __builtin_prefetch (res + b->tap[k] + 4 * stride);
-          value += g * cubic_taps (res + b->tap[k], stride, b->kx[k],
-                                   b->ky[k], C, WIDE);
+          const float kx[4] = { b->kx[0][k], b->kx[1][k], b->kx[2][k],
+                                b->kx[3][k] };
+          const float ky[4] = { b->ky[0][k], b->ky[1][k], b->ky[2][k],
+                                b->ky[3][k] };
+          value += g * cubic_taps (res + b->tap[k], stride, kx, ky, C, WIDE);
         }
       else
         clamped |= g > 0.0f;
