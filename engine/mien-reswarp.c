@@ -567,14 +567,19 @@ mien_decomposition_get_storage (const mien_decomposition *dec)
   return MIEN_RESIDUAL_FLOAT32;
 }
 
-/* The kernel reads 16-bit residuals only in its default case: when the
- * options ask for another (cubic, transport), the residuals go to float
- * for good, once, rather than through a float copy per level and frame. */
+/* Where the kernel would read 16-bit residuals through a float copy per
+ * level and frame, they go to float for good, once. So do they for the
+ * cubic warp: its vector rows read 16 bits as well, but spend more on the
+ * conversions than they save in memory traffic (bench-reswarp, 4K vanilla,
+ * 2 threads, 2026-12-06: 73–77 ms a frame from float, 94–99 ms from 16
+ * bits), so "Sharper skin detail" pays twice the residuals' memory for a
+ * frame within issue #26's budget. */
 static mien_status
 residuals_for (mien_decomposition *dec, const mien_warp_options *options,
                mien_pool *pool, mien_error *err)
 {
-  if (mien_warp_reads_residual16 (dec->channels, options))
+  if (mien_warp_reads_residual16 (dec->channels, options)
+      && options->resampler != MIEN_WARP_CUBIC)
     return MIEN_OK;
   for (int k = 0; k < dec->n_residuals; k++)
     if (dec->residuals16[k] != NULL)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mien-image.h"
@@ -139,6 +140,52 @@ load4 (const float *p)
   return v;
 }
 
+typedef short v8s __attribute__ ((vector_size (16)));
+typedef int v4i __attribute__ ((vector_size (16)));
+typedef long long v2ll __attribute__ ((vector_size (16)));
+
+/* The 16-bit residual's step for a value held as q · 2^16 (the 32-bit lane
+ * with q in its upper half): exactly MIEN_RESIDUAL16_STEP / 2^16. */
+#define RESIDUAL16_STEP_WIDE (MIEN_RESIDUAL16_STEP * (1.0f / 65536.0f))
+
+/* Four residual values from element i of the residual's data: float, or
+ * 16-bit (R16) scaled by the step, exactly q · 2^-14 as the float image
+ * mien_residual16_to_image gives (so the arithmetic after it is the same). */
+static inline __attribute__ ((always_inline)) v4f
+load_res (const void *data, size_t i, const int R16)
+{
+  if (!R16)
+    return load4 ((const float *)data + i);
+  /* Each value into the upper half of a 32-bit lane, then an arithmetic
+   * shift: the sign extension every level has (SSE2 unpack and shift), where
+   * a conversion of a 4 × 16-bit vector compiles to shuffles. */
+  long long bits; /* one 64-bit load (a movq), not through the stack */
+  memcpy (&bits, (const int16_t *)data + i, sizeof bits);
+  const v2ll lanes = { bits, 0 };
+  const v8s q = (v8s)lanes, zero = { 0 };
+  /* The upper halves hold q: the 32-bit lane is q · 2^16, exact as a float
+   * (17 significant bits at most), and the step divided by 2^16 undoes it
+   * exactly (both powers of two). */
+  v4i wide = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11);
+  return __builtin_convertvector (wide, v4f) * RESIDUAL16_STEP_WIDE;
+}
+
+static inline __attribute__ ((always_inline)) float
+load_res1 (const void *data, size_t i, const int R16)
+{
+  return R16 ? (float)((const int16_t *)data)[i] * MIEN_RESIDUAL16_STEP
+             : ((const float *)data)[i];
+}
+
+/* The job's residual data: R16 (a constant where the rows are
+ * instantiated) says which storage. */
+static inline __attribute__ ((always_inline)) const void *
+residual_data (const compose_job *job, const int R16)
+{
+  return R16 ? (const void *)job->residual16
+             : (const void *)job->residual->data;
+}
+
 static inline int
 clamp_index (int i, int n)
 {
@@ -146,66 +193,73 @@ clamp_index (int i, int n)
 }
 
 /* acc[c] += weight · res(x + dx, y + dy), bilinear or cubic, positions
- * clamped to the image and taps border-replicated. */
+ * clamped to the image and taps border-replicated; res is the job's
+ * residual (out's shape), in 16 bits where R16. */
 static inline __attribute__ ((always_inline)) void
-sample_residual (const mien_image *res, int x, int y, float dx, float dy,
-                 float weight, int cubic, float *acc, const int C)
+sample_residual (const compose_job *job, int x, int y, float dx, float dy,
+                 float weight, int cubic, float *acc, const int C,
+                 const int R16)
 {
+  const void *res = residual_data (job, R16);
+  const int W = job->out->width, H = job->out->height;
+  const size_t stride = (size_t)W * C;
   int x0, y0;
   float wx, wy;
-  sample_position (x, dx, res->width, &x0, &wx);
-  sample_position (y, dy, res->height, &y0, &wy);
+  sample_position (x, dx, W, &x0, &wx);
+  sample_position (y, dy, H, &y0, &wy);
   if (!cubic)
     {
-      int x1 = x0 + (x0 < res->width - 1);
-      int y1 = y0 + (y0 < res->height - 1);
-      const float *r0 = mien_image_row (res, y0);
-      const float *r1 = mien_image_row (res, y1);
+      int x1 = x0 + (x0 < W - 1);
+      int y1 = y0 + (y0 < H - 1);
+      const size_t r0 = (size_t)y0 * stride, r1 = (size_t)y1 * stride;
       for (int c = 0; c < C; c++)
         {
-          float top = mien_lerp (r0[x0 * C + c], r0[x1 * C + c], wx);
-          float bot = mien_lerp (r1[x0 * C + c], r1[x1 * C + c], wx);
+          float top = mien_lerp (load_res1 (res, r0 + x0 * C + c, R16),
+                                 load_res1 (res, r0 + x1 * C + c, R16), wx);
+          float bot = mien_lerp (load_res1 (res, r1 + x0 * C + c, R16),
+                                 load_res1 (res, r1 + x1 * C + c, R16), wx);
           acc[c] += weight * mien_lerp (top, bot, wy);
         }
       return;
     }
   const v4f kx = cubic_weights (wx), ky = cubic_weights (wy);
   /* x0 ≥ 1, x0 + 3 < width, y0 ≥ 1 and y0 + 2 < height, two compares. */
-  if ((C == 3 || C == 4) && res->width >= 4 && res->height >= 3
-      && (unsigned)(x0 - 1) < (unsigned)(res->width - 4)
-      && (unsigned)(y0 - 1) < (unsigned)(res->height - 3))
+  if ((C == 3 || C == 4) && W >= 4 && H >= 3
+      && (unsigned)(x0 - 1) < (unsigned)(W - 4)
+      && (unsigned)(y0 - 1) < (unsigned)(H - 3))
     {
       /* Inside the image each tap's channels load as one short vector (for
        * 3 channels with the next pixel's first value in the unused lane,
        * which is why x0 + 3 must be inside too): the 16 taps are 16 vector
        * multiply-adds for all channels at once. The sum is the scalar
        * loop's up to float rounding order. */
-      const size_t stride = (size_t)res->width * C;
-      const float *r = mien_image_row (res, y0 - 1) + (size_t)(x0 - 1) * C;
+      const size_t r = (size_t)(y0 - 1) * stride + (size_t)(x0 - 1) * C;
       v4f sum = { 0.0f, 0.0f, 0.0f, 0.0f };
       for (int k = 0; k < 4; k++)
         {
-          const float *t = r + k * C;
-          v4f col = ky[0] * load4 (t) + ky[1] * load4 (t + stride)
-                    + ky[2] * load4 (t + 2 * stride)
-                    + ky[3] * load4 (t + 3 * stride);
+          const size_t t = r + k * C;
+          v4f col = ky[0] * load_res (res, t, R16)
+                    + ky[1] * load_res (res, t + stride, R16)
+                    + ky[2] * load_res (res, t + 2 * stride, R16)
+                    + ky[3] * load_res (res, t + 3 * stride, R16);
           sum += kx[k] * col;
         }
       for (int c = 0; c < C; c++)
         acc[c] += weight * sum[c];
       return;
     }
-  int xs[4];
+  size_t xs[4];
   for (int k = 0; k < 4; k++)
-    xs[k] = clamp_index (x0 + k - 1, res->width) * C;
+    xs[k] = (size_t)clamp_index (x0 + k - 1, W) * C;
   float sum[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
   for (int j = 0; j < 4; j++)
     {
-      const float *r = mien_image_row (res, clamp_index (y0 + j - 1,
-                                                         res->height));
+      const size_t r = (size_t)clamp_index (y0 + j - 1, H) * stride;
       for (int c = 0; c < C; c++)
-        sum[c] += ky[j] * (kx[0] * r[xs[0] + c] + kx[1] * r[xs[1] + c]
-                           + kx[2] * r[xs[2] + c] + kx[3] * r[xs[3] + c]);
+        sum[c] += ky[j] * (kx[0] * load_res1 (res, r + xs[0] + c, R16)
+                           + kx[1] * load_res1 (res, r + xs[1] + c, R16)
+                           + kx[2] * load_res1 (res, r + xs[2] + c, R16)
+                           + kx[3] * load_res1 (res, r + xs[3] + c, R16));
     }
   for (int c = 0; c < C; c++)
     acc[c] += weight * sum[c];
@@ -217,7 +271,7 @@ sample_residual (const mien_image *res, int x, int y, float dx, float dy,
  * the blend keeps the residual's energy where the copies are uncorrelated. */
 static inline __attribute__ ((always_inline)) void
 transport_residual (const compose_job *job, int x, int y, float *acc,
-                    const int C)
+                    const int C, const int R16)
 {
   mien_lerp_tap fx = job->field_x[x], fy = job->field_y[y];
   const int fw = job->field->width;
@@ -261,8 +315,8 @@ transport_residual (const compose_job *job, int x, int y, float *acc,
   float scale = share / sqrtf (energy);
   for (int n = 0; n < 4; n++)
     if (w[n] != 0.0f)
-      sample_residual (job->residual, x, y, dx[n], dy[n], w[n] * scale,
-                       job->cubic, acc, C);
+      sample_residual (job, x, y, dx[n], dy[n], w[n] * scale, job->cubic,
+                       acc, C, R16);
 }
 
 /* The residual's share at output pixel (x, y) added to value[0..C),
@@ -272,23 +326,23 @@ transport_residual (const compose_job *job, int x, int y, float *acc,
  * (transport_residual where g < 1). */
 static inline __attribute__ ((always_inline)) void
 residual_at (const compose_job *job, int x, int y, float u, float v, float g,
-             float *value, const int C, const int cubic)
+             float *value, const int C, const int cubic, const int R16)
 {
-  const mien_image *res = job->residual;
   if (u == 0.0f && v == 0.0f)
     {
       /* Still pixels (background, hair): an exact read, no taps. The gain
        * is exactly 1 wherever the field is locally rigid. */
-      const float *r = mien_image_row (res, y) + (size_t)x * C;
+      const void *res = residual_data (job, R16);
+      const size_t at = ((size_t)y * job->out->width + x) * C;
       for (int c = 0; c < C; c++)
-        value[c] += g * r[c];
+        value[c] += g * load_res1 (res, at + c, R16);
     }
   else if (g > 0.0f)
     /* Integer and fractional parts come from the displacement alone: x +
      * dx in float32 would lose sub-pixel precision at 4K (ulp of 4096 is
      * 2.4e-4), and the residual is all high frequencies. */
-    sample_residual (res, x, y, u * job->scale_x, v * job->scale_y, g, cubic,
-                     value, C);
+    sample_residual (job, x, y, u * job->scale_x, v * job->scale_y, g, cubic,
+                     value, C, R16);
 }
 
 /* Whether mien_warp_vector_rows can do this job: 3 or 4 channels, and

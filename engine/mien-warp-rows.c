@@ -62,36 +62,6 @@ store4 (float *p, v4f v)
   memcpy (p, &v, sizeof v);
 }
 
-typedef short v8s __attribute__ ((vector_size (16)));
-
-/* The 16-bit residual's step for a value held as q · 2^16 (the 32-bit lane
- * with q in its upper half): exactly MIEN_RESIDUAL16_STEP / 2^16. */
-#define RESIDUAL16_STEP_WIDE (MIEN_RESIDUAL16_STEP * (1.0f / 65536.0f))
-typedef int v4i __attribute__ ((vector_size (16)));
-typedef long long v2ll __attribute__ ((vector_size (16)));
-
-/* Four residual values from element i of the residual's data: float, or
- * 16-bit (R16) scaled by the step, exactly q · 2^-14 as the float image
- * mien_residual16_to_image gives (so the arithmetic after it is the same). */
-static inline __attribute__ ((always_inline)) v4f
-load_res (const void *data, int i, const int R16)
-{
-  if (!R16)
-    return load4 ((const float *)data + i);
-  /* Each value into the upper half of a 32-bit lane, then an arithmetic
-   * shift: the sign extension every level has (SSE2 unpack and shift), where
-   * a conversion of a 4 × 16-bit vector compiles to shuffles. */
-  long long bits; /* one 64-bit load (a movq), not through the stack */
-  memcpy (&bits, (const int16_t *)data + i, sizeof bits);
-  const v2ll lanes = { bits, 0 };
-  const v8s q = (v8s)lanes, zero = { 0 };
-  /* The upper halves hold q: the 32-bit lane is q · 2^16, exact as a float
-   * (17 significant bits at most), and the step divided by 2^16 undoes it
-   * exactly (both powers of two). */
-  v4i wide = (v4i)__builtin_shufflevector (zero, q, 0, 8, 1, 9, 2, 10, 3, 11);
-  return __builtin_convertvector (wide, v4f) * RESIDUAL16_STEP_WIDE;
-}
-
 /* Two neighbouring pixels of a 16-bit residual from element i (C = 3 or
  * 4 channels), as floats q · 2^16: one 16-byte load, the values to the
  * upper halves of 32-bit lanes, a conversion. Without the arithmetic shift
@@ -112,13 +82,6 @@ load_pair16 (const void *data, int i, const int C, v4f *left, v4f *right)
                                                   13, 6, 14);
   *left = __builtin_convertvector (lo, v4f);
   *right = __builtin_convertvector (hi, v4f);
-}
-
-static inline __attribute__ ((always_inline)) float
-load_res1 (const void *data, int i, const int R16)
-{
-  return R16 ? (float)((const int16_t *)data)[i] * MIEN_RESIDUAL16_STEP
-             : ((const float *)data)[i];
 }
 
 int
@@ -444,9 +407,47 @@ typedef float v16f __attribute__ ((vector_size (64)));
  * at once: 4 (one column per vector), 8 (two columns, AVX2) or 16 (all
  * four, AVX-512); with 3 channels a permutation spreads the columns' 12
  * values to 4 lanes each. */
+typedef short v16s __attribute__ ((vector_size (32)));
+typedef int v16i __attribute__ ((vector_size (64)));
+typedef short v8s8 __attribute__ ((vector_size (16)));
+typedef int v8i __attribute__ ((vector_size (32)));
+
+/* WIDE residual values from element i, as floats: a 16-bit residual is
+ * sign-extended, converted and scaled by the step (a power of two), exactly
+ * q · 2^-14 as mien_residual16_to_image gives. */
+static inline __attribute__ ((always_inline)) v16f
+load16_res (const void *data, size_t i, const int R16)
+{
+  v16f v;
+  if (!R16)
+    {
+      memcpy (&v, (const float *)data + i, sizeof v);
+      return v;
+    }
+  v16s q;
+  memcpy (&q, (const int16_t *)data + i, sizeof q);
+  return __builtin_convertvector (__builtin_convertvector (q, v16i), v16f)
+         * MIEN_RESIDUAL16_STEP;
+}
+
+static inline __attribute__ ((always_inline)) v8f
+load8_res (const void *data, size_t i, const int R16)
+{
+  v8f v;
+  if (!R16)
+    {
+      memcpy (&v, (const float *)data + i, sizeof v);
+      return v;
+    }
+  v8s8 q;
+  memcpy (&q, (const int16_t *)data + i, sizeof q);
+  return __builtin_convertvector (__builtin_convertvector (q, v8i), v8f)
+         * MIEN_RESIDUAL16_STEP;
+}
+
 static inline __attribute__ ((always_inline)) v4f
-cubic_taps (const float *r, size_t stride, const float *kx, const float *ky,
-            const int C, const int WIDE)
+cubic_taps (const void *res, size_t r, size_t stride, const float *kx,
+            const float *ky, const int C, const int WIDE, const int R16)
 {
   const v4f zero = { 0.0f, 0.0f, 0.0f, 0.0f };
   if (WIDE == 16)
@@ -454,8 +455,7 @@ cubic_taps (const float *r, size_t stride, const float *kx, const float *ky,
       v16f row[4];
       for (int i = 0; i < 4; i++)
         {
-          v16f l;
-          memcpy (&l, r + i * stride, sizeof l);
+          v16f l = load16_res (res, r + i * stride, R16);
           row[i] = C == 4 ? l
                           : __builtin_shufflevector (l, l, 0, 1, 2, 3, 3, 4,
                                                      5, 6, 6, 7, 8, 9, 9, 10,
@@ -480,8 +480,7 @@ cubic_taps (const float *r, size_t stride, const float *kx, const float *ky,
           v8f row[4];
           for (int i = 0; i < 4; i++)
             {
-              v8f l;
-              memcpy (&l, r + i * stride + half * 2 * C, sizeof l);
+              v8f l = load8_res (res, r + i * stride + half * 2 * C, R16);
               row[i] = C == 4 ? l
                               : __builtin_shufflevector (l, l, 0, 1, 2, 3, 3,
                                                          4, 5, 6);
@@ -499,10 +498,11 @@ cubic_taps (const float *r, size_t stride, const float *kx, const float *ky,
   v4f sum = zero;
   for (int j = 0; j < 4; j++)
     {
-      const float *t = r + j * C;
-      v4f col = ky[0] * load4 (t) + ky[1] * load4 (t + stride)
-                + ky[2] * load4 (t + 2 * stride)
-                + ky[3] * load4 (t + 3 * stride);
+      const size_t t = r + j * C;
+      v4f col = ky[0] * load_res (res, t, R16)
+                + ky[1] * load_res (res, t + stride, R16)
+                + ky[2] * load_res (res, t + 2 * stride, R16)
+                + ky[3] * load_res (res, t + 3 * stride, R16);
       sum += kx[j] * col;
     }
   return sum;
@@ -520,9 +520,9 @@ static inline __attribute__ ((always_inline)) void
 chunk_moving_cubic (const compose_job *job, float *restrict out,
                     const float *restrict crow, const int *restrict cx0,
                     const int *restrict cx1, const float *restrict cxw,
-                    const float *restrict res, int own,
+                    const void *restrict res, int own,
                     const chunk_buffers *restrict b, int x0, int y, int n,
-                    const int C, const int WIDE)
+                    const int C, const int WIDE, const int R16)
 {
   const size_t stride = (size_t)job->out->width * C;
   int clamped = 0;
@@ -532,17 +532,21 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
                          cxw[k]);
       const float u = b->u[k], v = b->v[k], g = b->g[k];
       if (u == 0.0f && v == 0.0f)
-        value += g * load4 (res + own + k * C);
+        value += g * load_res (res, own + k * C, R16);
       else if (g > 0.0f && b->tap[k] >= 0)
         {
           /* The row below the taps is the one the next output row will
            * read first: fetching it now hides the miss. */
-          __builtin_prefetch (res + b->tap[k] + 4 * stride);
+          __builtin_prefetch (R16 ? (const void *)((const int16_t *)res
+                                                   + b->tap[k] + 4 * stride)
+                                  : (const void *)((const float *)res
+                                                   + b->tap[k] + 4 * stride));
           const float kx[4] = { b->kx[0][k], b->kx[1][k], b->kx[2][k],
                                 b->kx[3][k] };
           const float ky[4] = { b->ky[0][k], b->ky[1][k], b->ky[2][k],
                                 b->ky[3][k] };
-          value += g * cubic_taps (res + b->tap[k], stride, kx, ky, C, WIDE);
+          value += g * cubic_taps (res, b->tap[k], stride, kx, ky, C, WIDE,
+                                   R16);
         }
       else
         clamped |= g > 0.0f;
@@ -558,8 +562,8 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
           float acc[4];
           for (int c = 0; c < C; c++)
             acc[c] = out[k * C + c];
-          sample_residual (job->residual, x0 + k, y, u * job->scale_x,
-                           v * job->scale_y, g, 1, acc, C);
+          sample_residual (job, x0 + k, y, u * job->scale_x,
+                           v * job->scale_y, g, 1, acc, C, R16);
           for (int c = 0; c < C; c++)
             out[k * C + c] = acc[c];
         }
@@ -571,7 +575,7 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
  * this, reading the pixel back. */
 static inline __attribute__ ((always_inline)) void
 chunk_transport (const compose_job *job, float *out, const chunk_buffers *b,
-                 int x0, int y, int n, const int C)
+                 int x0, int y, int n, const int C, const int R16)
 {
   for (int k = 0; k < n; k++)
     if (b->g[k] < 1.0f)
@@ -579,7 +583,7 @@ chunk_transport (const compose_job *job, float *out, const chunk_buffers *b,
         float value[4];
         for (int c = 0; c < C; c++)
           value[c] = out[k * C + c];
-        transport_residual (job, x0 + k, y, value, C);
+        transport_residual (job, x0 + k, y, value, C, R16);
         for (int c = 0; c < C; c++)
           out[k * C + c] = value[c];
       }
@@ -688,7 +692,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                           b->g, fast, C, R16);
       else if (CUBIC)
         chunk_moving_cubic (job, o, crow, cx0 + xa, cx1 + xa, cxw + xa,
-                            rdata, chunk_at, b, xa, y, fast, C, CUBIC);
+                            rdata, chunk_at, b, xa, y, fast, C, CUBIC, R16);
       else
         chunk_moving (o, crow, cx0 + xa, cx1 + xa, cxw + xa, rdata, b, 0,
                       fast, C, R16);
@@ -704,7 +708,8 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
               for (int c = 0; c < C; c++)
                 value[c] = mien_lerp (crow[cx0[x] + c], crow[cx1[x] + c],
                                       cxw[x]);
-              residual_at (job, x, y, b->u[k], b->v[k], b->g[k], value, C, 1);
+              residual_at (job, x, y, b->u[k], b->v[k], b->g[k], value, C, 1,
+                           R16);
               for (int c = 0; c < C; c++)
                 o[(size_t)k * C + c] = value[c];
               continue;
@@ -714,7 +719,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                        k, C, R16);
         }
       if (moving && job->nodes != NULL)
-        chunk_transport (job, o, b, xa, y, n, C);
+        chunk_transport (job, o, b, xa, y, n, C, R16);
       xa = xb;
     }
 }
@@ -741,15 +746,17 @@ rows (const compose_job *job, int begin, int end, const int wide)
   for (int y = begin; y < end; y++)                                          \
     vector_row (job, job->y_begin + y, coarse_row, field_row, gain_row, b,   \
                 C_, R16_, CUBIC_);
-  /* The cubic rows read float residuals only (mien_warp_compose_ex makes
-   * a float copy of a 16-bit one). */
   const int r16 = job->residual16 != NULL;
-  if (C == 3 && job->cubic)
+  if (C == 3 && job->cubic && r16)
+    ROWS (3, 1, wide)
+  else if (C == 3 && job->cubic)
     ROWS (3, 0, wide)
   else if (C == 3 && r16)
     ROWS (3, 1, 0)
   else if (C == 3)
     ROWS (3, 0, 0)
+  else if (job->cubic && r16)
+    ROWS (4, 1, wide)
   else if (job->cubic)
     ROWS (4, 0, wide)
   else if (r16)

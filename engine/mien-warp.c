@@ -46,9 +46,9 @@ compose_row (const compose_job *job, int y, float *coarse_row,
               if (job->gain != NULL)
                 g = mien_lerp (gain_row[fx.i0], gain_row[fx.i1], fx.w);
             }
-          residual_at (job, x, y, u, v, g, value, C, cubic);
+          residual_at (job, x, y, u, v, g, value, C, cubic, 0);
           if (job->nodes != NULL && g < 1.0f)
-            transport_residual (job, x, y, value, C);
+            transport_residual (job, x, y, value, C, 0);
         }
       for (int c = 0; c < C; c++)
         out[x * C + c] = value[c];
@@ -159,10 +159,8 @@ mien_warp_compose (const mien_image *coarse, const mien_image *residual,
 int
 mien_warp_reads_residual16 (int channels, const mien_warp_options *options)
 {
-  /* In the default case only: the cubic taps and the transport read the
-   * residual through sample_residual, in floats. */
-  return options->resampler != MIEN_WARP_CUBIC && !options->transport
-         && mien_warp_vector_rows_case (1, 1, channels);
+  (void)options; /* either resampler, with or without the transport */
+  return mien_warp_vector_rows_case (1, 1, channels);
 }
 
 mien_status
@@ -257,7 +255,7 @@ mien_warp_compose_ex (const mien_image *coarse, const mien_image *residual,
     }
   float *nodes = NULL;
   int fades = 0;
-  if (options->transport && residual != NULL)
+  if (options->transport && (residual != NULL || residual16 != NULL))
     for (size_t i = 0; i < mien_image_n_floats (gain) && !fades; i++)
       fades = gain->data[i] < 1.0f;
   if (fades)

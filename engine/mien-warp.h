@@ -92,9 +92,10 @@ typedef struct mien_warp_options {
    * screen shows. */
   mien_rect region;
   /* The residual stored in 16 bits, used when the residual argument is
-   * NULL (then it must have out's shape). The vector rows read it directly;
-   * other cases (cubic, transport, 1 or 2 channels, MIEN_WARP_SCALAR) get
-   * a float copy for the call (mien_warp_reads_residual16 says which). */
+   * NULL (then it must have out's shape). The vector rows read it directly,
+   * with either resampler and the transport; other cases (1 or 2 channels,
+   * MIEN_WARP_SCALAR) get a float copy for the call
+   * (mien_warp_reads_residual16 says which). */
   const mien_residual16 *residual16;
 } mien_warp_options;
 
