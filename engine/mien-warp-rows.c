@@ -116,6 +116,11 @@ typedef struct chunk_buffers {
    * offset of the top-left of the 4 × 4 taps, or −1 where some tap is
    * clamped (the pixel goes through sample_residual). */
   float kx[4][CHUNK], ky[4][CHUNK];
+  /* With the texture transport, per field column of the row's two field
+   * rows: whether either node there has a share (transport_nodes' n[4] >
+   * 0). Where neither of a run's columns has, transport_residual would
+   * return at once for every pixel of it, so chunk_transport skips it. */
+  unsigned char *active;
 } chunk_buffers;
 
 /* Pass A for columns [xa, xb): u, v (field units) and the gain. Either
@@ -395,119 +400,6 @@ chunk_moving (float *restrict out, const float *restrict crow,
     }
 }
 
-typedef float v8f __attribute__ ((vector_size (32)));
-typedef float v16f __attribute__ ((vector_size (64)));
-
-/* The sum over the 16 taps of the pixel whose top-left tap is at r, its
- * weights kx and ky (cubic_weights' lanes): sample_residual's fast case,
- * the same operations in the same order on each lane:
- *   col_j = ((ky0 r(j, 0) + ky1 r(j, 1)) + ky2 r(j, 2)) + ky3 r(j, 3),
- *   sum = (((0 + kx0 col_0) + kx1 col_1) + kx2 col_2) + kx3 col_3
- * for the tap columns j, all channels at once. WIDE is how many lanes go
- * at once: 4 (one column per vector), 8 (two columns, AVX2) or 16 (all
- * four, AVX-512); with 3 channels a permutation spreads the columns' 12
- * values to 4 lanes each. */
-typedef short v16s __attribute__ ((vector_size (32)));
-typedef int v16i __attribute__ ((vector_size (64)));
-typedef short v8s8 __attribute__ ((vector_size (16)));
-typedef int v8i __attribute__ ((vector_size (32)));
-
-/* WIDE residual values from element i, as floats: a 16-bit residual is
- * sign-extended, converted and scaled by the step (a power of two), exactly
- * q · 2^-14 as mien_residual16_to_image gives. */
-static inline __attribute__ ((always_inline)) v16f
-load16_res (const void *data, size_t i, const int R16)
-{
-  v16f v;
-  if (!R16)
-    {
-      memcpy (&v, (const float *)data + i, sizeof v);
-      return v;
-    }
-  v16s q;
-  memcpy (&q, (const int16_t *)data + i, sizeof q);
-  return __builtin_convertvector (__builtin_convertvector (q, v16i), v16f)
-         * MIEN_RESIDUAL16_STEP;
-}
-
-static inline __attribute__ ((always_inline)) v8f
-load8_res (const void *data, size_t i, const int R16)
-{
-  v8f v;
-  if (!R16)
-    {
-      memcpy (&v, (const float *)data + i, sizeof v);
-      return v;
-    }
-  v8s8 q;
-  memcpy (&q, (const int16_t *)data + i, sizeof q);
-  return __builtin_convertvector (__builtin_convertvector (q, v8i), v8f)
-         * MIEN_RESIDUAL16_STEP;
-}
-
-static inline __attribute__ ((always_inline)) v4f
-cubic_taps (const void *res, size_t r, size_t stride, const float *kx,
-            const float *ky, const int C, const int WIDE, const int R16)
-{
-  const v4f zero = { 0.0f, 0.0f, 0.0f, 0.0f };
-  if (WIDE == 16)
-    {
-      v16f row[4];
-      for (int i = 0; i < 4; i++)
-        {
-          v16f l = load16_res (res, r + i * stride, R16);
-          row[i] = C == 4 ? l
-                          : __builtin_shufflevector (l, l, 0, 1, 2, 3, 3, 4,
-                                                     5, 6, 6, 7, 8, 9, 9, 10,
-                                                     11, 12);
-        }
-      v16f col = ky[0] * row[0] + ky[1] * row[1] + ky[2] * row[2]
-                 + ky[3] * row[3];
-      /* The columns apart, each times its weight as a broadcast (one
-       * 16-lane weight vector built from the four went through memory,
-       * a stalled store forwarding, measured twice as slow). */
-      v4f sum = zero + kx[0] * __builtin_shufflevector (col, col, 0, 1, 2, 3);
-      sum += kx[1] * __builtin_shufflevector (col, col, 4, 5, 6, 7);
-      sum += kx[2] * __builtin_shufflevector (col, col, 8, 9, 10, 11);
-      sum += kx[3] * __builtin_shufflevector (col, col, 12, 13, 14, 15);
-      return sum;
-    }
-  if (WIDE == 8)
-    {
-      v8f col[2];
-      for (int half = 0; half < 2; half++)
-        {
-          v8f row[4];
-          for (int i = 0; i < 4; i++)
-            {
-              v8f l = load8_res (res, r + i * stride + half * 2 * C, R16);
-              row[i] = C == 4 ? l
-                              : __builtin_shufflevector (l, l, 0, 1, 2, 3, 3,
-                                                         4, 5, 6);
-            }
-          col[half] = ky[0] * row[0] + ky[1] * row[1] + ky[2] * row[2]
-                      + ky[3] * row[3];
-        }
-      v4f sum = zero
-                + kx[0] * __builtin_shufflevector (col[0], col[0], 0, 1, 2, 3);
-      sum += kx[1] * __builtin_shufflevector (col[0], col[0], 4, 5, 6, 7);
-      sum += kx[2] * __builtin_shufflevector (col[1], col[1], 0, 1, 2, 3);
-      sum += kx[3] * __builtin_shufflevector (col[1], col[1], 4, 5, 6, 7);
-      return sum;
-    }
-  v4f sum = zero;
-  for (int j = 0; j < 4; j++)
-    {
-      const size_t t = r + j * C;
-      v4f col = ky[0] * load_res (res, t, R16)
-                + ky[1] * load_res (res, t + stride, R16)
-                + ky[2] * load_res (res, t + 2 * stride, R16)
-                + ky[3] * load_res (res, t + 3 * stride, R16);
-      sum += kx[j] * col;
-    }
-  return sum;
-}
-
 /* Pass C of the cubic rows: compose_row's pixel with residual_at's cases
  * (an exact read where the pixel is still, the warped residual times the
  * gain where it moves and the gain is positive), the taps by cubic_taps.
@@ -563,7 +455,7 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
           for (int c = 0; c < C; c++)
             acc[c] = out[k * C + c];
           sample_residual (job, x0 + k, y, u * job->scale_x,
-                           v * job->scale_y, g, 1, acc, C, R16);
+                           v * job->scale_y, g, 1, acc, C, R16, 4);
           for (int c = 0; c < C; c++)
             out[k * C + c] = acc[c];
         }
@@ -575,18 +467,39 @@ chunk_moving_cubic (const compose_job *job, float *restrict out,
  * this, reading the pixel back. */
 static inline __attribute__ ((always_inline)) void
 chunk_transport (const compose_job *job, float *out, const chunk_buffers *b,
-                 int x0, int y, int n, const int C, const int R16)
+                 int x0, int y, int n, const int C, const int R16,
+                 const int CUBIC_WIDE)
 {
-  for (int k = 0; k < n; k++)
-    if (b->g[k] < 1.0f)
-      {
-        float value[4];
-        for (int c = 0; c < C; c++)
-          value[c] = out[k * C + c];
-        transport_residual (job, x0 + k, y, value, C, R16);
-        for (int c = 0; c < C; c++)
-          out[k * C + c] = value[c];
-      }
+  const int x1 = x0 + n;
+  /* The first run that ends after x0 (the runs tile [0, W) in order). */
+  int lo = 0, hi = job->n_runs - 1;
+  while (lo < hi)
+    {
+      int mid = (lo + hi) / 2;
+      if (job->runs[mid].x_end <= x0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  for (int r = lo; r < job->n_runs && job->runs[r].x_begin < x1; r++)
+    {
+      const mien_warp_run *run = &job->runs[r];
+      if (!(b->active[run->i0] | b->active[run->i1]))
+        continue;
+      const int kb = (run->x_begin > x0 ? run->x_begin : x0) - x0;
+      const int ke = (run->x_end < x1 ? run->x_end : x1) - x0;
+      for (int k = kb; k < ke; k++)
+        if (b->g[k] < 1.0f)
+          {
+            float value[4];
+            for (int c = 0; c < C; c++)
+              value[c] = out[k * C + c];
+            transport_residual (job, x0 + k, y, value, C, R16,
+                                CUBIC_WIDE);
+            for (int c = 0; c < C; c++)
+              out[k * C + c] = value[c];
+          }
+    }
 }
 
 /* One pixel, channel by channel, with the same arithmetic per channel as
@@ -630,6 +543,15 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
   float *out = mien_image_row (job->out, y);
 
   mien_warp_vertical_halves (job, y, coarse_row, field_row, gain_row, C);
+  if (job->nodes != NULL)
+    {
+      const int fw = field->width;
+      const mien_lerp_tap fy = job->field_y[y];
+      const float *s0 = job->nodes + 5 * (size_t)fy.i0 * fw + 4;
+      const float *s1 = job->nodes + 5 * (size_t)fy.i1 * fw + 4;
+      for (int i = 0; i < fw; i++)
+        b->active[i] = (s0[5 * i] > 0.0f) | (s1[5 * i] > 0.0f);
+    }
 
   const int *cx0 = job->coarse_x0, *cx1 = job->coarse_x1;
   const float *cxw = job->coarse_xw;
@@ -719,7 +641,7 @@ vector_row (const compose_job *job, int y, float *coarse_row, float *field_row,
                        k, C, R16);
         }
       if (moving && job->nodes != NULL)
-        chunk_transport (job, o, b, xa, y, n, C, R16);
+        chunk_transport (job, o, b, xa, y, n, C, R16, CUBIC ? CUBIC : 4);
       xa = xb;
     }
 }
@@ -735,8 +657,10 @@ rows (const compose_job *job, int begin, int end, const int wide)
   size_t n = coarse_n + (job->field ? (size_t)job->field->width * 3 : 0);
   float *scratch = malloc (n * sizeof (float));
   chunk_buffers *b = malloc (sizeof *b);
-  if (scratch == NULL || b == NULL)
+  unsigned char *active = malloc (job->field ? (size_t)job->field->width : 1);
+  if (scratch == NULL || b == NULL || active == NULL)
     abort (); /* a few KB; cannot report from a worker, and cannot go on */
+  b->active = active;
   float *coarse_row = scratch;
   float *field_row = scratch + coarse_n;
   float *gain_row = job->field ? field_row + (size_t)job->field->width * 2
@@ -764,6 +688,7 @@ rows (const compose_job *job, int begin, int end, const int wide)
   else
     ROWS (4, 0, 0)
 #undef ROWS
+  free (active);
   free (b);
   free (scratch);
 }

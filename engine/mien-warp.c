@@ -48,7 +48,7 @@ compose_row (const compose_job *job, int y, float *coarse_row,
             }
           residual_at (job, x, y, u, v, g, value, C, cubic, 0);
           if (job->nodes != NULL && g < 1.0f)
-            transport_residual (job, x, y, value, C, 0);
+            transport_residual (job, x, y, value, C, 0, 4);
         }
       for (int c = 0; c < C; c++)
         out[x * C + c] = value[c];
