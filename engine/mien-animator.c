@@ -327,12 +327,33 @@ changed_near_mask (mien_animator *anim)
  * the cell under the pixel is not near a change, and the head over the
  * photo (mien-animator-head.c) where it is and gen has a head's region;
  * src's pixel (x, y) is at (src_x + x, src_y + y). */
+/* keep_photo_in's copy alone, a pixel at a time, for when its tables
+ * could not be allocated. */
+static void
+copy_unchanged_cells (const mien_animator *anim, const unsigned char *near,
+                      mien_image *out, const mien_image *src, int src_x,
+                      int src_y, mien_rect r)
+{
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
+  int gw = low->width, gh = low->height, pc = out->channels;
+  for (int y = r.y; y < r.y + r.height; y++)
+    {
+      const unsigned char *row
+          = near + (size_t)((int64_t)y * gh / out->height) * gw;
+      float *dst = mien_image_row (out, y);
+      const float *s = mien_image_row (src, src_y + y) + (size_t)src_x * pc;
+      for (int x = r.x; x < r.x + r.width; x++)
+        if (!row[(int64_t)x * gw / out->width])
+          memcpy (dst + (size_t)x * pc, s + (size_t)x * pc,
+                  sizeof (float) * (size_t)pc);
+    }
+}
+
 static void
 keep_photo_in (mien_animator *anim, const mien_generator *gen,
-               mien_image *out, const mien_image *src, int src_x, int src_y,
-               mien_rect r)
+               const unsigned char *near, mien_image *out,
+               const mien_image *src, int src_x, int src_y, mien_rect r)
 {
-  unsigned char *near = changed_near_mask (anim);
   if (!near)
     return;
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
@@ -351,7 +372,10 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
                                       : NULL;
   if (!cell_x || (head.region && !inside))
     {
-      free (cell_x), free (inside), free (near);
+      /* The photo where nothing changed is not optional: the caller may
+       * have left those pixels to this (changed_bounds). */
+      free (cell_x), free (inside);
+      copy_unchanged_cells (anim, near, out, src, src_x, src_y, r);
       return;
     }
   int *patch_x = cell_x + (r.width > 0 ? r.width : 1);
@@ -406,15 +430,47 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
     }
   free (cell_x);
   free (inside);
-  free (near);
 }
 
-static void
-keep_photo_where_unchanged (mien_animator *anim, const mien_generator *gen)
+/* The part of a W×H picture of the crop (the crop itself or a preview
+ * level), inside r, where ResWarp has to run: one rectangle around the
+ * pixels of grid cells near a change (near, changed_near_mask). Everywhere
+ * else keep_photo_in lays the photo's own pixels, so ResWarp's there were
+ * thrown away: a smile and a dropped jaw change about the lower half of a
+ * portrait's crop. Empty when nothing changed. A pixel x is in cell
+ * x · gw / W (keep_photo_in's rule), so cells c0 … c1 cover the pixels
+ * from ⌈c0 · W / gw⌉ to before ⌈(c1 + 1) · W / gw⌉. */
+static mien_rect
+changed_bounds (const mien_animator *anim, const unsigned char *near, int W,
+                int H, mien_rect r)
 {
-  keep_photo_in (anim, gen, anim->crop_out, anim->photo, anim->crop.x,
-                 anim->crop.y,
-                 (mien_rect){ 0, 0, anim->crop.width, anim->crop.height });
+  /* MIEN_ANIMATOR_WHOLE_CROP=1: ResWarp over all of r, as before session
+   * 33, so that a test can compare the two bit for bit. */
+  const char *whole = getenv ("MIEN_ANIMATOR_WHOLE_CROP");
+  if (whole != NULL && strcmp (whole, "1") == 0)
+    return r;
+  const mien_image *low = mien_device_reswarp_get_low (anim->rw);
+  int gw = low->width, gh = low->height;
+  int c0 = gw, c1 = -1, l0 = gh, l1 = -1;
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      if (near[(size_t)y * gw + x])
+        {
+          c0 = x < c0 ? x : c0, c1 = x > c1 ? x : c1;
+          l0 = y < l0 ? y : l0, l1 = y > l1 ? y : l1;
+        }
+  if (c1 < 0)
+    return (mien_rect){ r.x, r.y, 0, 0 };
+  int x0 = (int)(((int64_t)c0 * W + gw - 1) / gw);
+  int x1 = (int)(((int64_t)(c1 + 1) * W + gw - 1) / gw);
+  int y0 = (int)(((int64_t)l0 * H + gh - 1) / gh);
+  int y1 = (int)(((int64_t)(l1 + 1) * H + gh - 1) / gh);
+  x0 = x0 > r.x ? x0 : r.x, y0 = y0 > r.y ? y0 : r.y;
+  x1 = x1 < r.x + r.width ? x1 : r.x + r.width;
+  y1 = y1 < r.y + r.height ? y1 : r.y + r.height;
+  if (x1 <= x0 || y1 <= y0)
+    return (mien_rect){ r.x, r.y, 0, 0 };
+  return (mien_rect){ x0, y0, x1 - x0, y1 - y0 };
 }
 
 void
@@ -464,13 +520,33 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   const mien_image *refined = compose_refined (anim, st, err);
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
-  if (st == MIEN_OK)
-    st = mien_device_reswarp_frame (anim->rw, refined, anim->gen_out.field,
-                                    anim->crop_out, err);
-  if (st != MIEN_OK)
-    return st;
-  keep_photo_where_unchanged (anim, gen);
   mien_rect whole = { 0, 0, anim->crop.width, anim->crop.height };
+  /* ResWarp only where something changed near (changed_bounds); the photo
+   * everywhere else. Without the mask, or a backend that renders no
+   * regions (CUDA), the whole crop. */
+  unsigned char *near = st == MIEN_OK ? changed_near_mask (anim) : NULL;
+  mien_rect todo = near ? changed_bounds (anim, near, whole.width,
+                                          whole.height, whole)
+                        : whole;
+  if (st == MIEN_OK && todo.width > 0)
+    {
+      if (near && mien_device_reswarp_has_frame_level (anim->rw))
+        st = mien_device_reswarp_frame_level (anim->rw, refined,
+                                              anim->gen_out.field, 0, &todo,
+                                              NULL, anim->crop_out, err);
+      else
+        st = mien_device_reswarp_frame (anim->rw, refined,
+                                        anim->gen_out.field, anim->crop_out,
+                                        err);
+    }
+  if (st != MIEN_OK)
+    {
+      free (near);
+      return st;
+    }
+  keep_photo_in (anim, gen, near, anim->crop_out, anim->photo, anim->crop.x,
+                 anim->crop.y, whole);
+  free (near);
   mien_animator_mouth_paint (anim, anim->crop_out, 1.0f, whole);
   mien_animator_own_teeth_paint (anim, anim->crop_out, 1.0f, whole);
   st = mien_animator_brows_paint (anim, anim->crop_out, 1.0f, whole, err);
@@ -606,18 +682,28 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   const mien_image *refined = compose_refined (anim, st, err);
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
-  if (st == MIEN_OK)
+  /* As render_crop: ResWarp only where something changed near. */
+  unsigned char *near = st == MIEN_OK ? changed_near_mask (anim) : NULL;
+  mien_rect todo = near ? changed_bounds (anim, near, size.width,
+                                          size.height, r)
+                        : r;
+  if (st == MIEN_OK && todo.width > 0)
     st = mien_device_reswarp_frame_level (anim->rw, refined,
-                                          anim->gen_out.field, level, &r,
+                                          anim->gen_out.field, level, &todo,
                                           level > 0 ? anim->preview->photo
                                                     : NULL,
                                           dst, err);
   if (st != MIEN_OK)
-    return st;
+    {
+      free (near);
+      return st;
+    }
   if (level == 0)
-    keep_photo_in (anim, gen, dst, anim->photo, anim->crop.x, anim->crop.y, r);
+    keep_photo_in (anim, gen, near, dst, anim->photo, anim->crop.x,
+                   anim->crop.y, r);
   else
-    keep_photo_in (anim, gen, dst, anim->preview->photo, 0, 0, r);
+    keep_photo_in (anim, gen, near, dst, anim->preview->photo, 0, 0, r);
+  free (near);
   float scale = (float)size.width / (float)anim->crop.width;
   mien_animator_mouth_paint (anim, dst, scale, r);
   mien_animator_own_teeth_paint (anim, dst, scale, r);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared between the fused kernel's two row implementations: the general
- * one in mien-warp.c (any channel count, cubic, texture transport) and the
- * vector one in mien-warp-rows.c (bilinear, 3 or 4 channels, the default
- * path of every frame and of the decomposition). */
+ * one in mien-warp.c (any channel count, one pixel at a time) and the
+ * vector one in mien-warp-rows.c (3 or 4 channels, every frame and the
+ * decomposition): the job, and the per-pixel helpers both use, so that
+ * the two give the same bits. */
 #pragma once
 
 #include <math.h>

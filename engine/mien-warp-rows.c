@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The fused kernel's vector rows (issue #22): the same arithmetic as
  * compose_row in mien-warp.c for 3 or 4 channels, laid out for the vector
- * units. The default case (bilinear residual warp, no texture transport)
- * reads float or 16-bit residuals; "Sharper skin detail" (issue #26: the
- * cubic warp and the transport) reads floats, with the cubic taps in pass
- * C below and the transport added over each finished chunk by mien-warp-
- * private.h's transport_residual, as the general rows add it.
+ * units, reading float or 16-bit residuals. The default case is the
+ * bilinear residual warp without the texture transport; "Sharper skin
+ * detail" (issue #26) asks for the cubic warp, whose weights pass B finds
+ * across pixels and whose 16 taps pass C sums (cubic_taps, 4, 8 or 16
+ * lanes at a time by instruction set), and for the transport, added over
+ * each finished chunk with mien-warp-private.h's transport_residual as the
+ * general rows add it.
  *
  * Each row is cut into chunks of up to CHUNK pixels, and each chunk is done
  * in three passes whose working set stays in the L1 cache:

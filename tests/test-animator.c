@@ -10,7 +10,9 @@
  *  - mien_animator_restore leaves the photo itself, bit for bit, after a
  *    render and after a paste;
  *  - a paste of the wrong size, and a frame of the wrong shape, are
- *    refused. */
+ *    refused;
+ *  - ResWarp only where a change is near gives the crop of ResWarp over
+ *    the whole crop, bit for bit. */
 #include "mien-animator.h"
 #include "mien-rig.h"
 #include "mien-test-image.h"
@@ -69,6 +71,76 @@ test_output (mien_animator *anim, mien_generator *rig, mien_image *frame)
              path ? "crop only" : "full frame");
     }
   mien_generator_output_clear (&want);
+}
+
+/* ResWarp runs only around the cells near a change (changed_bounds in
+ * engine/mien-animator.c) and the photo is laid everywhere else: the crop
+ * must be bit for bit what ResWarp over the whole crop gives
+ * (MIEN_ANIMATOR_WHOLE_CROP=1), for expressions that change a band, a
+ * corner or most of the face, through render_crop and a preview region.
+ * Each comparison follows a different frame, so that a pixel the region
+ * missed would still hold that frame's value. */
+static void
+test_changed_region (mien_animator *anim, mien_generator *rig)
+{
+  mien_error err = { 0 };
+  const mien_rect *cr = mien_animator_get_crop (anim);
+  static const char *cases[] = { "12=5", "26=5,25=5", "1=5,2=5", "45=5",
+                                 "4=5,15=5", "surprised" };
+  const int n = sizeof cases / sizeof cases[0];
+  for (int i = 0; i < n; i++)
+    {
+      mien_driving c, other;
+      mien_driving_init (&c);
+      mien_driving_init (&other);
+      if (strcmp (cases[i], "surprised") == 0)
+        mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
+      else
+        CHECK (mien_driving_parse (&c, cases[i], &err) == MIEN_OK, "%s",
+               err.message);
+      mien_driving_add_preset (&other, i % 2 ? MIEN_PRESET_ANGRY
+                                             : MIEN_PRESET_HAPPY, 1.0f);
+      mien_image *got[2] = { NULL, NULL };
+      for (int whole = 0; whole < 2; whole++)
+        {
+          if (whole)
+            setenv ("MIEN_ANIMATOR_WHOLE_CROP", "1", 1);
+          const mien_image *crop = NULL;
+          CHECK (mien_animator_render_crop (anim, rig, &other, NULL, NULL,
+                                            &err) == MIEN_OK
+                     && mien_animator_render_crop (anim, rig, &c, &crop, NULL,
+                                                   &err) == MIEN_OK,
+                 "%s", err.message);
+          got[whole] = crop ? mien_image_copy (crop, &err) : NULL;
+          unsetenv ("MIEN_ANIMATOR_WHOLE_CROP");
+        }
+      CHECK (got[0] && got[1] && mien_test_images_equal (got[0], got[1]),
+             "%s: the crop from ResWarp where it changed equals ResWarp over "
+             "the whole %d×%d crop", cases[i], cr->width, cr->height);
+      /* The same through a preview region of level 0. */
+      mien_rect r = { cr->width / 5, cr->height / 3, cr->width / 2,
+                      cr->height / 2 };
+      for (int whole = 0; whole < 2; whole++)
+        {
+          if (whole)
+            setenv ("MIEN_ANIMATOR_WHOLE_CROP", "1", 1);
+          const mien_image *out = NULL;
+          CHECK (mien_animator_render_preview (anim, rig, &other, 0, NULL, NULL,
+                                             &err) == MIEN_OK
+                     && mien_animator_render_preview (anim, rig, &c, 0, &r,
+                                                    &out, &err) == MIEN_OK,
+                 "%s", err.message);
+          mien_image_free (got[whole]);
+          got[whole] = out ? mien_image_crop (out, r.x, r.y, r.width,
+                                              r.height, &err)
+                           : NULL;
+          unsetenv ("MIEN_ANIMATOR_WHOLE_CROP");
+        }
+      CHECK (got[0] && got[1] && mien_test_images_equal (got[0], got[1]),
+             "%s: a preview region likewise", cases[i]);
+      mien_image_free (got[0]);
+      mien_image_free (got[1]);
+    }
 }
 
 static void
@@ -150,6 +222,7 @@ main (void)
       if (!anim)
         continue;
       test_output (anim, rig, frame);
+      test_changed_region (anim, rig);
       CHECK (mien_animator_restore (anim, frame, &err) == MIEN_OK, "%s",
              err.message);
       test_paste_restore (anim, rig, photo, frame);
