@@ -253,7 +253,9 @@ cubic_weight (float t, const int j)
 /* Pass B of the cubic rows for columns [xa, xb) of row y: the positions as
  * position_pass finds them, then the 16 taps' top-left element where all of
  * them are inside the image (sample_residual's fast case: x0 − 1 ≥ 0,
- * x0 + 3 < W, y0 − 1 ≥ 0, y0 + 2 < H), and the weights. */
+ * x0 + 3 < W, y0 − 1 ≥ 0, y0 + 2 < H), and the weights. The positions'
+ * lines repeat position_pass's: one inline helper for both, returning
+ * through pointers, measured 3–8 % slower at 4K (bench-reswarp). */
 static inline void
 position_pass_cubic (const compose_job *job, int y, int xa, int xb,
                      const int C, chunk_buffers *b, const int WIDE)
