@@ -792,16 +792,39 @@ check_frame (const mien_animator *anim, const mien_image *frame,
   return MIEN_OK;
 }
 
-/* Puts the photo back where the previous paste went, then pastes r of
- * `from` (crop-sized) there. */
+/* The photo's pixels into frame over rectangle a, except where b lies
+ * (b is about to be pasted over): at most four bands, the rows of a above
+ * and below b, and beside b on the rows they share. */
+static void
+restore_outside (const mien_animator *anim, mien_rect a, mien_rect b,
+                 mien_image *frame)
+{
+  int ax1 = a.x + a.width, ay1 = a.y + a.height;
+  int bx0 = b.x > a.x ? b.x : a.x, by0 = b.y > a.y ? b.y : a.y;
+  int bx1 = b.x + b.width < ax1 ? b.x + b.width : ax1;
+  int by1 = b.y + b.height < ay1 ? b.y + b.height : ay1;
+  if (b.width <= 0 || b.height <= 0 || bx1 <= bx0 || by1 <= by0)
+    {
+      copy_rect (anim->photo, a.x, a.y, frame, a.x, a.y, a.width, a.height);
+      return;
+    }
+  /* Above, below, then left and right of the overlap. */
+  copy_rect (anim->photo, a.x, a.y, frame, a.x, a.y, a.width, by0 - a.y);
+  copy_rect (anim->photo, a.x, by1, frame, a.x, by1, a.width, ay1 - by1);
+  copy_rect (anim->photo, a.x, by0, frame, a.x, by0, bx0 - a.x, by1 - by0);
+  copy_rect (anim->photo, bx1, by0, frame, bx1, by0, ax1 - bx1, by1 - by0);
+}
+
+/* Puts the photo back where the previous paste went (but for what this
+ * paste covers: restoring all of it first copied the overlap twice), then
+ * pastes r of `from` (crop-sized) there. */
 static void
 paste (mien_animator *anim, const mien_image *from, mien_rect r,
        mien_image *frame)
 {
   mien_rect old = anim->last_paste;
   if (old.width > 0 && old.height > 0)
-    copy_rect (anim->photo, old.x, old.y, frame, old.x, old.y, old.width,
-               old.height);
+    restore_outside (anim, old, r, frame);
   if (r.width > 0 && r.height > 0)
     copy_rect (from, r.x - anim->crop.x, r.y - anim->crop.y, frame, r.x, r.y,
                r.width, r.height);

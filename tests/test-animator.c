@@ -12,7 +12,9 @@
  *  - a paste of the wrong size, and a frame of the wrong shape, are
  *    refused;
  *  - ResWarp only where a change is near gives the crop of ResWarp over
- *    the whole crop, bit for bit. */
+ *    the whole crop, bit for bit;
+ *  - frames in a row leave the crop in each one's rectangle and the photo
+ *    elsewhere. */
 #include "mien-animator.h"
 #include "mien-rig.h"
 #include "mien-test-image.h"
@@ -143,6 +145,46 @@ test_changed_region (mien_animator *anim, mien_generator *rig)
     }
 }
 
+/* Frames in a row whose changed rectangles grow, shrink, move and vanish:
+ * after each, the frame is the crop inside the rectangle pasted and the
+ * photo everywhere else (paste restores the last rectangle only where the
+ * new one does not cover it). */
+static void
+test_render_sequence (mien_animator *anim, mien_generator *rig,
+                      const mien_image *photo, mien_image *frame)
+{
+  mien_error err = { 0 };
+  const mien_rect *cr = mien_animator_get_crop (anim);
+  static const char *steps[] = { "12=5", "1=5,2=5", "26=5,25=5", "0=0",
+                                 "45=5", "surprised", "4=5", "12=2" };
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+    {
+      mien_driving c;
+      mien_driving_init (&c);
+      if (strcmp (steps[i], "surprised") == 0)
+        mien_driving_add_preset (&c, MIEN_PRESET_SURPRISED, 1.0f);
+      else if (strcmp (steps[i], "0=0") != 0)
+        CHECK (mien_driving_parse (&c, steps[i], &err) == MIEN_OK, "%s",
+               err.message);
+      mien_rect r;
+      CHECK (mien_animator_render (anim, rig, &c, frame, &r, &err) == MIEN_OK,
+             "%s", err.message);
+      const mien_image *crop = NULL;
+      mien_animator_render_crop (anim, rig, &c, &crop, NULL, &err);
+      mien_image *part = r.width > 0
+                             ? mien_image_crop (crop, r.x - cr->x,
+                                                r.y - cr->y, r.width,
+                                                r.height, &err)
+                             : NULL;
+      CHECK ((r.width == 0 || part) && frame_is (frame, photo, part ? part
+                                                                : photo,
+                                                 &r),
+             "step %zu (%s): the crop in its %d×%d rectangle, the photo "
+             "elsewhere", i, steps[i], r.width, r.height);
+      mien_image_free (part);
+    }
+}
+
 static void
 test_paste_restore (mien_animator *anim, mien_generator *rig,
                     const mien_image *photo, mien_image *frame)
@@ -223,6 +265,7 @@ main (void)
         continue;
       test_output (anim, rig, frame);
       test_changed_region (anim, rig);
+      test_render_sequence (anim, rig, photo, frame);
       CHECK (mien_animator_restore (anim, frame, &err) == MIEN_OK, "%s",
              err.message);
       test_paste_restore (anim, rig, photo, frame);
