@@ -236,6 +236,55 @@ mien_animator_cmp_float (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+float
+mien_animator_kth_smallest (float *v, size_t n, size_t k)
+{
+  size_t lo = 0, hi = n - 1;
+  /* Quickselect with a median-of-three pivot; past a few dozen rounds
+   * (a pathological order) the rest is sorted instead. */
+  for (int round = 0; lo < hi; round++)
+    {
+      if (round > 64)
+        {
+          qsort (v + lo, hi - lo + 1, sizeof *v, mien_animator_cmp_float);
+          break;
+        }
+      size_t mid = lo + (hi - lo) / 2;
+      float a = v[lo], b = v[mid], c = v[hi];
+      float pivot = a < b ? (b < c ? b : (a < c ? c : a))
+                          : (a < c ? a : (b < c ? c : b));
+      /* Three-way partition: [lo, lt) < pivot, [lt, gt] == pivot,
+       * (gt, hi] > pivot. */
+      size_t lt = lo, i = lo, gt = hi;
+      while (i <= gt)
+        {
+          float x = v[i];
+          if (x < pivot)
+            {
+              v[i++] = v[lt];
+              v[lt++] = x;
+            }
+          else if (x > pivot)
+            {
+              v[i] = v[gt];
+              v[gt] = x;
+              if (gt == 0)
+                break;
+              gt--;
+            }
+          else
+            i++;
+        }
+      if (k < lt)
+        hi = lt - 1;
+      else if (k > gt)
+        lo = gt + 1;
+      else
+        return pivot;
+    }
+  return v[k];
+}
+
 /* The photo's noise about the mouth: 1.4826 × the median absolute finest
  * band (the luma minus its 3×3 binomial blur) over the inner lips' box
  * grown by its size, in photo pixels. Once per animator. */
@@ -276,12 +325,14 @@ mien_animator_mouth_noise (mien_animator *anim)
           for (int dx = -1; dx <= 1; dx++)
             blur += (float)((2 - abs (dx)) * (2 - abs (dy))) / 16.0f
                     * LUMA (x + dx, y + dy);
-        v[n++] = fabsf (LUMA (x, y) - blur);
+        float d = fabsf (LUMA (x, y) - blur);
+        if (isfinite (d))
+          v[n++] = d;
       }
 #undef LUMA
-  qsort (v, n, sizeof *v, mien_animator_cmp_float);
-  size_t k = n / 2;
-  anim->mouth_sigma = 1.4826f * v[k];
+  anim->mouth_sigma = n > 0 ? 1.4826f * mien_animator_kth_smallest (v, n,
+                                                                     n / 2)
+                            : 0.0f;
   free (v);
   return anim->mouth_sigma;
 }

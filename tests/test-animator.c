@@ -14,7 +14,9 @@
  *  - ResWarp only where a change is near gives the crop of ResWarp over
  *    the whole crop, bit for bit;
  *  - frames in a row leave the crop in each one's rectangle and the photo
- *    elsewhere. */
+ *    elsewhere;
+ *  - mien_animator_kth_smallest is qsort's k-th value. */
+#include "mien-animator-private.h"
 #include "mien-animator.h"
 #include "mien-rig.h"
 #include "mien-test-image.h"
@@ -185,6 +187,39 @@ test_render_sequence (mien_animator *anim, mien_generator *rig,
     }
 }
 
+/* mien_animator_kth_smallest against qsort: random values with many
+ * repeats, sorted, reversed and constant arrays, every k of small ones. */
+static void
+test_kth_smallest (void)
+{
+  unsigned state = 12345u;
+  int wrong = 0, cases = 0;
+  for (size_t n = 1; n <= 300; n += (n < 40 ? 1 : 37))
+    for (int kind = 0; kind < 4; kind++)
+      {
+        float *v = malloc (n * sizeof *v), *sorted = malloc (n * sizeof *v);
+        float *work = malloc (n * sizeof *v);
+        for (size_t i = 0; i < n; i++)
+          {
+            state = state * 1664525u + 1013904223u;
+            v[i] = kind == 0   ? (float)(state >> 24 & 15) * 0.25f
+                   : kind == 1 ? (float)i
+                   : kind == 2 ? (float)(n - i)
+                               : 3.0f;
+          }
+        memcpy (sorted, v, n * sizeof *v);
+        qsort (sorted, n, sizeof *v, mien_animator_cmp_float);
+        for (size_t k = 0; k < n; k += (n < 40 ? 1 : 7))
+          {
+            memcpy (work, v, n * sizeof *v);
+            wrong += mien_animator_kth_smallest (work, n, k) != sorted[k];
+            cases++;
+          }
+        free (v), free (sorted), free (work);
+      }
+  CHECK (wrong == 0, "kth smallest: %d of %d wrong", wrong, cases);
+}
+
 static void
 test_paste_restore (mien_animator *anim, mien_generator *rig,
                     const mien_image *photo, mien_image *frame)
@@ -246,6 +281,7 @@ int
 main (void)
 {
   mien_error err = { 0 };
+  test_kth_smallest ();
   mien_landmark_file lm = { 0 };
   mien_image *photo = mien_test_fixture_photo (&lm);
   if (!photo)
