@@ -251,9 +251,9 @@ mien_point mien_animator_forward_grid_point (const mien_image *field,
 /* qsort's order of floats (ascending). */
 int mien_animator_cmp_float (const void *a, const void *b);
 /* v[k] as it would be after sorting v[0 … n) (k < n), in linear time on
- * average: v is reordered (the k smallest before k). Finite values only.
- * For a median over a whole mouth box at 4K, where qsort took most of a
- * photo's first frame's share of the mouth. */
+ * average: v is reordered. Finite values only. For the median over a
+ * whole mouth box at 4K (mien_animator_mouth_noise, once per photo):
+ * qsort there was 3.9 % of a 4K mien-render's samples, this 0.7 %. */
 float mien_animator_kth_smallest (float *v, size_t n, size_t k);
 /* After the generator: the O^r to compose a frame of the crop, or of any
  * preview level, from: ref (gen_out.refined, or it without the shading),

@@ -323,10 +323,6 @@ changed_near_mask (mien_animator *anim)
   return near;
 }
 
-/* out (the crop at some level, W×H) gets src's pixels in region r wherever
- * the cell under the pixel is not near a change, and the head over the
- * photo (mien-animator-head.c) where it is and gen has a head's region;
- * src's pixel (x, y) is at (src_x + x, src_y + y). */
 /* keep_photo_in's copy alone, a pixel at a time, for when its tables
  * could not be allocated. */
 static void
@@ -349,6 +345,11 @@ copy_unchanged_cells (const mien_animator *anim, const unsigned char *near,
     }
 }
 
+/* out (the crop at some level, W×H) gets src's pixels in region r wherever
+ * the cell under the pixel is not near a change, and the head over the
+ * photo (mien-animator-head.c) where it is and gen has a head's region;
+ * src's pixel (x, y) is at (src_x + x, src_y + y). near is
+ * changed_near_mask's; NULL: nothing is kept. */
 static void
 keep_photo_in (mien_animator *anim, const mien_generator *gen,
                const unsigned char *near, mien_image *out,

@@ -11,8 +11,9 @@
 
 /* ---- the fused per-level kernel ---------------------------------------- */
 
-/* compose_job is in mien-warp-private.h: mien-warp-rows.c does the default
- * case with vector code; compose_rows below does every case. */
+/* compose_job is in mien-warp-private.h: mien-warp-rows.c does 3 and 4
+ * channels with vector code; compose_rows below does every case, one
+ * pixel at a time (MIEN_WARP_SCALAR=1, 1 or 2 channels). */
 
 /* One output row. The vertical half of both bilinear up-samplings (coarse
  * image and field) is done once per row into `coarse_row` / `field_row`, so
