@@ -113,6 +113,15 @@ struct mien_animator {
   const mien_image *composed_from; /* the O^r of the last frame's compose */
   int shaded;
   int shade_box[4];
+  /* The background behind the head's region (mien-animator-head.c): the
+   * crop with the region filled from around it, small (the fill is
+   * smooth), made on the first frame that moves the head as a layer;
+   * head_fill_key names the region, crop and photo it was made for. */
+  mien_image *head_fill;
+  uint64_t head_fill_key;
+  /* The region shrunk and grown by a node (grid-sized, 1 channel): where
+   * the head surely was, and where it may reach. */
+  mien_image *head_core, *head_grown;
 };
 
 /* The head over the photo (mien-animator-head.c, issue #24): the
@@ -122,12 +131,34 @@ typedef struct mien_head_alpha {
   mien_image region_view; /* the same nodes as a 1-channel image (read only) */
   const mien_image *field;
   int gw, gh;
+  /* The head moved as a layer (mien_generator_get_head_layered): a is
+   * A(x + F(x)) alone and the fill shows where the head was and is no
+   * more. fill covers the crop; grid point (gx, gy) is at
+   * ((gx + 0.5)·fill_sx − 0.5, (gy + 0.5)·fill_sy − 0.5) in it. */
+  int layered;
+  const mien_image *fill;
+  float fill_sx, fill_sy;
+  const mien_image *core, *grown;
 } mien_head_alpha;
 
 /* The region of gen (NULL if it has none on anim's grid) with anim's last
  * field. */
 mien_head_alpha mien_animator_head_alpha (const mien_animator *anim,
                                          const mien_generator *gen);
+/* Makes anim->head_fill for gen's region if the last frame moved the head
+ * as a layer and the fill is not the one for this region, crop and photo
+ * (once per photo). Out of memory: err, and the frames keep ResWarp's
+ * pixels where the head moved away. */
+mien_status mien_animator_head_fill_update (mien_animator *anim,
+                                            const mien_generator *gen,
+                                            mien_error *err);
+/* At grid point (gx, gy), a layered head (h->layered): the pixel d
+ * (ResWarp's, pc channels) becomes p + a·(d − p) + u·(fill − p) with p the
+ * photo's, a = A(x + F(x)) and u = max(0, A(x) − a), the head that moved
+ * away. */
+void mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx,
+                                     float gy, const float *p, float *d,
+                                     int pc);
 /* At grid point (gx, gy): how much of ResWarp's pixel the frame keeps,
  * a = max(A(x), A(x + F(x))). */
 float mien_animator_head_keep (const mien_head_alpha *h, float gx, float gy);

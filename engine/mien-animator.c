@@ -136,6 +136,9 @@ mien_animator_free (mien_animator *anim)
   mien_generator_output_clear (&anim->gen_out);
   mien_image_free (anim->mouth_base);
   mien_image_free (anim->shade_base);
+  mien_image_free (anim->head_fill);
+  mien_image_free (anim->head_core);
+  mien_image_free (anim->head_grown);
   free (anim->mouth_alpha);
   mien_animator_own_teeth_free (anim);
   mien_image_free (anim->crop_out);
@@ -368,10 +371,12 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
    * the copy). */
   int *cell_x = malloc (sizeof (int) * 2 * (size_t)(r.width > 0 ? r.width : 1));
   /* Patches whose four nodes are all in the region: a = 1 there, nothing
-   * to do (most of the head). */
-  unsigned char *inside = head.region ? malloc ((size_t)gw * (size_t)gh)
-                                      : NULL;
-  if (!cell_x || (head.region && !inside))
+   * to do (most of the head). Not for a head moved as a layer: it may have
+   * moved off them. */
+  unsigned char *inside = head.region && !head.layered
+                              ? malloc ((size_t)gw * (size_t)gh)
+                              : NULL;
+  if (!cell_x || (head.region && !head.layered && !inside))
     {
       /* The photo where nothing changed is not optional: the caller may
        * have left those pixels to this (changed_bounds). */
@@ -411,6 +416,14 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
             {
               memcpy (dst + (size_t)x * pc, s + (size_t)x * pc,
                       sizeof (float) * (size_t)pc * (size_t)(end - x));
+              continue;
+            }
+          if (head.layered)
+            {
+              for (int i = x; i < end; i++)
+                mien_animator_head_layer_pixel (
+                    &head, ((float)i + 0.5f) * to_gx - 0.5f, gy,
+                    s + (size_t)i * pc, dst + (size_t)i * pc, pc);
               continue;
             }
           if (!in_row)
@@ -545,6 +558,9 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
       free (near);
       return st;
     }
+  /* The background a turned head uncovers (once per photo); without it
+   * the frame keeps ResWarp's pixels there. */
+  mien_animator_head_fill_update (anim, gen, NULL);
   keep_photo_in (anim, gen, near, anim->crop_out, anim->photo, anim->crop.x,
                  anim->crop.y, whole);
   free (near);
@@ -699,6 +715,7 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
       free (near);
       return st;
     }
+  mien_animator_head_fill_update (anim, gen, NULL);
   if (level == 0)
     keep_photo_in (anim, gen, near, dst, anim->photo, anim->crop.x,
                    anim->crop.y, r);

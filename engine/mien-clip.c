@@ -127,6 +127,7 @@ typedef struct field_scaler {
   float min_jacobian; /* of the last frame's field */
   float *region;      /* the target's head region (NULL: none) */
   int region_w, region_h;
+  int layered;        /* the target moved the head as a layer */
 } field_scaler;
 
 static mien_status
@@ -197,11 +198,18 @@ scaler_get_head_region (const mien_generator *gen, int *width, int *height)
   return s->region;
 }
 
+static int
+scaler_get_head_layered (const mien_generator *gen)
+{
+  return ((const field_scaler *)gen)->layered;
+}
+
 static const mien_generator_class scaler_class = {
   .name = "field-scaler",
   .generate = scaler_generate,
   .free = scaler_free,
   .get_head_region = scaler_get_head_region,
+  .get_head_layered = scaler_get_head_layered,
 };
 
 /* ---- the identity: the photo's own expression --------------------------- */
@@ -325,6 +333,7 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
           memcpy (s->region, region, sizeof (float) * rn);
           s->region_w = rw, s->region_h = rh;
         }
+      s->layered = mien_generator_get_head_layered (clip->gen);
       clip->scaler = s;
       clip->min_jacobian = mien_field_min_jacobian_over_alpha (
           s->field, &clip->min_at_alpha);

@@ -69,6 +69,14 @@ mien_generator_get_head_region (const mien_generator *gen, int *width,
   return gen->klass->get_head_region (gen, width, height);
 }
 
+int
+mien_generator_get_head_layered (const mien_generator *gen)
+{
+  if (!gen || !gen->klass || !gen->klass->get_head_layered)
+    return 0;
+  return gen->klass->get_head_layered (gen);
+}
+
 void
 mien_generator_set_photo_blur (mien_generator *gen, float sigma)
 {

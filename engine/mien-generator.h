@@ -80,6 +80,11 @@ typedef struct mien_generator_class {
    * or returning NULL: no region, ResWarp's frame as it is. */
   const float *(*get_head_region) (const mien_generator *gen, int *width,
                                    int *height);
+  /* Optional: whether the last frame moved the head as a layer (its
+   * outline with it, a head pose): the animator then fills the background
+   * the head uncovers instead of keeping ResWarp's pixels there. NULL or
+   * 0: the region's outline stays where the photo has it. */
+  int (*get_head_layered) (const mien_generator *gen);
 } mien_generator_class;
 
 /* Implementations embed this first in their own struct. */
@@ -118,6 +123,9 @@ void mien_generator_set_photo_blur (mien_generator *gen, float sigma);
 /* The head's region of the last frame (get_head_region), or NULL. */
 const float *mien_generator_get_head_region (const mien_generator *gen,
                                              int *width, int *height);
+
+/* Whether the last frame moved the head as a layer (get_head_layered). */
+int mien_generator_get_head_layered (const mien_generator *gen);
 
 /* Divides the skin's shading (out->shade's factors m) out of img, O^r or
  * a copy of it, over the grid cells x0 … x1, y0 … y1 (inclusive):

@@ -146,3 +146,105 @@ mien_image_sample_bilinear (const mien_image *image, float x, float y,
     out[k] = (1 - ay) * ((1 - ax) * r0[x0 * c + k] + ax * r0[x1 * c + k])
              + ay * ((1 - ax) * r1[x0 * c + k] + ax * r1[x1 * c + k]);
 }
+
+mien_status
+mien_image_fill_holes (mien_image *image, const float *weight,
+                       mien_error *err)
+{
+  enum { MAX_LEVELS = 32 };
+  if (!image || !weight || image->width <= 0 || image->height <= 0)
+    return MIEN_OK;
+  int c = image->channels;
+  int lw[MAX_LEVELS], lh[MAX_LEVELS], n_levels = 0;
+  /* Level l: the weighted sums S (c per pixel) and the weights W. Level 0
+   * is the image premultiplied. */
+  float *S[MAX_LEVELS] = { 0 }, *W[MAX_LEVELS] = { 0 };
+  mien_status st = MIEN_OK;
+  double total = 0.0;
+  for (int l = 0; l < MAX_LEVELS; l++)
+    {
+      lw[l] = l ? (lw[l - 1] + 1) / 2 : image->width;
+      lh[l] = l ? (lh[l - 1] + 1) / 2 : image->height;
+      size_t n = (size_t)lw[l] * (size_t)lh[l];
+      S[l] = malloc (sizeof (float) * (size_t)c * n);
+      W[l] = malloc (sizeof (float) * n);
+      n_levels = l + 1;
+      if (!S[l] || !W[l])
+        {
+          st = mien_error_set (err, MIEN_ERR_NOMEM,
+                               "fill: out of memory for a %d×%d pyramid",
+                               image->width, image->height);
+          break;
+        }
+      for (int y = 0; y < lh[l]; y++)
+        for (int x = 0; x < lw[l]; x++)
+          {
+            size_t q = (size_t)y * (size_t)lw[l] + (size_t)x;
+            float *s = S[l] + (size_t)c * q;
+            if (l == 0)
+              {
+                float wt = weight[q] > 0.0f ? weight[q] : 0.0f;
+                const float *v = image->data + (size_t)c * q;
+                for (int k = 0; k < c; k++)
+                  s[k] = wt > 0.0f ? wt * v[k] : 0.0f;
+                W[0][q] = wt;
+                total += wt;
+                continue;
+              }
+            float wt = 0.0f;
+            for (int k = 0; k < c; k++)
+              s[k] = 0.0f;
+            for (int j = 0; j < 2; j++)
+              for (int i = 0; i < 2; i++)
+                {
+                  int cx = 2 * x + i, cy = 2 * y + j;
+                  if (cx >= lw[l - 1] || cy >= lh[l - 1])
+                    continue;
+                  size_t r = (size_t)cy * (size_t)lw[l - 1] + (size_t)cx;
+                  const float *sc = S[l - 1] + (size_t)c * r;
+                  for (int k = 0; k < c; k++)
+                    s[k] += sc[k];
+                  wt += W[l - 1][r];
+                }
+            W[l][q] = wt;
+          }
+      if (lw[l] == 1 && lh[l] == 1)
+        break;
+    }
+  if (st == MIEN_OK && total > 0.0)
+    /* Down the pyramid: S[l] becomes level l filled. */
+    for (int l = n_levels - 1; l >= 0; l--)
+      {
+        mien_image above = { l + 1 < n_levels ? lw[l + 1] : 0,
+                             l + 1 < n_levels ? lh[l + 1] : 0, c,
+                             l + 1 < n_levels ? S[l + 1] : NULL };
+        float up[16];
+        for (int y = 0; y < lh[l]; y++)
+          for (int x = 0; x < lw[l]; x++)
+            {
+              size_t q = (size_t)y * (size_t)lw[l] + (size_t)x;
+              float *s = S[l] + (size_t)c * q, wt = W[l][q];
+              float conf = wt < 1.0f ? wt : 1.0f;
+              for (int k = 0; k < c; k++)
+                s[k] = wt > 0.0f ? s[k] / wt : 0.0f;
+              if (conf >= 1.0f || !above.data || c > 16)
+                continue;
+              mien_image_sample_bilinear (&above, ((float)x + 0.5f) * 0.5f - 0.5f,
+                                          ((float)y + 0.5f) * 0.5f - 0.5f, up);
+              for (int k = 0; k < c; k++)
+                s[k] = conf * s[k] + (1.0f - conf) * up[k];
+            }
+      }
+  if (st == MIEN_OK && total > 0.0)
+    {
+      /* Known pixels keep their values exactly (not S/W's rounding). */
+      size_t n = (size_t)image->width * (size_t)image->height;
+      for (size_t q = 0; q < n; q++)
+        if (weight[q] < 1.0f)
+          memcpy (image->data + (size_t)c * q, S[0] + (size_t)c * q,
+                  sizeof (float) * (size_t)c);
+    }
+  for (int l = 0; l < n_levels; l++)
+    free (S[l]), free (W[l]);
+  return st;
+}

@@ -79,6 +79,15 @@ void mien_image_sample_bilinear (const mien_image *image, float x, float y,
                                  float *out);
 
 /* Copies a rectangle out of src (which must contain it). */
+/* Fills the holes of image in place from what surrounds them (push-pull:
+ * weighted sums over a pyramid of 2×2 blocks, then each level filled from
+ * the one above, bilinearly). weight (width × height, ≥ 0) says how known
+ * each pixel is: 1 or more keeps the pixel, 0 replaces it, between blends.
+ * Smooth: meant for holes in smooth content (a motion field, a blurred
+ * background). NULL weight or no known pixel: image unchanged. Returns
+ * MIEN_ERR_NOMEM if its pyramid cannot be allocated (image unchanged). */
+mien_status mien_image_fill_holes (mien_image *image, const float *weight,
+                                   mien_error *err);
 mien_image *mien_image_crop (const mien_image *src, int x, int y, int width,
                              int height, mien_error *err);
 

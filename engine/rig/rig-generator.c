@@ -30,6 +30,7 @@ typedef struct mien_rig {
   mien_rig_stats stats;
   rig_head *head; /* the head's fit, depth and region, once per photo */
   float photo_blur; /* the photo's softness, grid pixels (set_photo_blur) */
+  int layered; /* the last frame turned the head as a layer */
 } mien_rig;
 
 static mien_status
@@ -75,6 +76,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
   int have_frame = face_frame_init (&f, lm);
   rig->stats.gaze_shut_eyes = 0;
   rig->stats.photo_yaw = rig->stats.yaw_used = 0.0f;
+  rig->layered = 0;
   if (have_frame)
     {
       side_intensities (&c, sides, &mid);
@@ -154,6 +156,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       if (st != MIEN_OK)
         return st;
       rig->stats.fold_alpha *= pose_alpha;
+      rig->layered = rig_head_layered (rig->head);
       rig_head_yaw (rig->head, &rig->stats.photo_yaw, &rig->stats.yaw_used);
       rig->stats.min_jacobian = mien_field_min_jacobian (out->field);
       rig->stats.max_displacement = max_abs (out->field);
@@ -200,6 +203,12 @@ rig_get_head_region (const mien_generator *gen, int *width, int *height)
   return region;
 }
 
+static int
+rig_get_head_layered (const mien_generator *gen)
+{
+  return ((const mien_rig *)gen)->layered;
+}
+
 static const mien_generator_class rig_class = {
   .name = "anatomical AU rig",
   .generate = rig_generate,
@@ -208,6 +217,7 @@ static const mien_generator_class rig_class = {
   .set_head_matte = rig_set_head_matte,
   .set_photo_blur = rig_set_photo_blur,
   .get_head_region = rig_get_head_region,
+  .get_head_layered = rig_get_head_layered,
 };
 
 mien_generator *

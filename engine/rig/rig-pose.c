@@ -107,13 +107,21 @@
  * As for roll, the faces that lose monotony read ±15 a little above ±20
  * (the taper turns ±15 by 17.3 and ±20 by 20). */
 #define TURN_GAIN 1.2f
+/* The layered head (pose_layered) turns its outline with it, so it needs
+ * no gain: LAYER_TURN_GAIN of the request. */
+#define LAYER_TURN_GAIN 1.0f
 #define TURN_GAIN_END 1.0f
 #define TURN_RANGE 20.0f
 
 /* The roll or pitch the rig applies for one asked (degrees). */
 static float
-turn_applied (float asked)
+turn_applied (float asked, int layered)
 {
+  if (layered)
+    {
+      const char *g = getenv ("MIEN_POSE_LAYER_GAIN"); /* trials only */
+      return asked * (g ? (float)atof (g) : LAYER_TURN_GAIN);
+    }
   float x = asked / TURN_RANGE;
   if (!(fabsf (x) <= 1.0f))
     return asked; /* beyond the range (a driven turn): as asked */
@@ -121,6 +129,16 @@ turn_applied (float asked)
                        - (TURN_GAIN - TURN_GAIN_END) * x * x * x * x * x
                              * fabsf (x));
 }
+/* The layered head (pose_layered): on by default or not, the relief's
+ * reach beyond the region (cells), and the ramp of the field beyond where
+ * the turned head shows (layer_field). */
+#define POSE_LAYERED_DEFAULT 0
+#define LAYER_RELIEF_REACH 3.0f
+#define LAYER_RAMP_GAIN 1.25f
+#define LAYER_RAMP_CELLS 3.0f
+#define LAYER_BORDER_FADE 16.0f
+#define LAYER_HOLD 0.35f
+#define LAYER_HOLD_RADIUS 8.0f
 /* The photo's yaw and the turn together stay within this (degrees). */
 #define PROFILE_MAX_DEG 45.0f
 /* The region is the ellipse's outline grown by a fifth: the ellipse itself
@@ -194,6 +212,12 @@ struct rig_head {
   float *dist;   /* distance to the bound's edge inside it, grid pixels */
   float *au_mask; /* what the expression's field is multiplied by */
   float *motion; /* forward motion, 2 per node */
+  /* The layered head (pose_layered): the turn's weight without the fall-off
+   * before the outline (only the neck's), and the nodes near the region
+   * (within LAYER_RELIEF_REACH cells) where the relief looks for folds. */
+  float *layer_weight;
+  unsigned char *near_region;
+  int layered_frame; /* the last rig_pose_apply laid the head as a layer */
   float *scratch; /* 2 per node */
   unsigned char *mark;
   int relief_passes;
@@ -370,8 +394,17 @@ head_maps (rig_head *hd, const mien_point *lm)
         float wt = smoothstep01 ((1.0f - rho - edge)
                                  / (1.0f - WEIGHT_INNER - edge));
         float chin = rig_face_shape[MIEN_LM_CHIN][1];
-        wt *= smoothstep01 ((chin + NECK_FALLOFF - ys) / NECK_FALLOFF);
-        hd->weight[p] = wt;
+        float neck = smoothstep01 ((chin + NECK_FALLOFF - ys) / NECK_FALLOFF);
+        hd->weight[p] = wt * neck;
+        /* The grid's edge does not move (apply_border_window): the
+         * layered head's turn fades out over LAYER_BORDER_FADE cells
+         * before it, where a head touching the crop's edge is held. */
+        int db = x < y ? x : y;
+        db = db < w - 1 - x ? db : w - 1 - x;
+        db = db < h - 1 - y ? db : h - 1 - y;
+        hd->layer_weight[p]
+            = neck * smoothstep01 (((float)db - MIEN_RIG_ZERO_RING)
+                                   / LAYER_BORDER_FADE);
       }
   if (matte)
     rig_add_own_face (hd->region, w, h, lm, 1.0f);
@@ -421,6 +454,13 @@ head_maps (rig_head *hd, const mien_point *lm)
   if (cut > 0)
     for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
       hd->weight[p] *= hd->au_mask[p];
+  /* The nodes near the region, where the layered head's relief looks for
+   * folds (beyond them the field only hides under the photo). */
+  for (size_t p = 0; p < n; p++)
+    hd->scratch[p] = hd->region[p] > 0.0f ? 0.0f : 1.0f;
+  distance_to_edge (hd->scratch, hd->dist, w, h, 0);
+  for (size_t p = 0; p < n; p++)
+    hd->near_region[p] = hd->dist[p] <= LAYER_RELIEF_REACH;
 }
 
 void
@@ -475,6 +515,9 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   mien_image_free (hd->delta), mien_image_free (hd->moved);
   mien_image_free (hd->interior), mien_image_free (hd->interior_moved);
   free (hd->dist), free (hd->au_mask), free (hd->bound);
+  free (hd->layer_weight), free (hd->near_region);
+  hd->layer_weight = malloc (sizeof (float) * n);
+  hd->near_region = malloc (n);
   hd->bound = malloc (sizeof (float) * n);
   hd->dist = malloc (sizeof (float) * n);
   hd->au_mask = malloc (sizeof (float) * n);
@@ -492,8 +535,8 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   hd->interior_moved = mien_image_new (w, h, 4, NULL);
   hd->valid = 0;
   if (!hd->depth || !hd->weight || !hd->region || !hd->motion || !hd->scratch
-      || !hd->dist || !hd->au_mask || !hd->bound
-      || !hd->mark || !hd->pose
+      || !hd->dist || !hd->au_mask || !hd->bound || !hd->layer_weight
+      || !hd->near_region || !hd->mark || !hd->pose
       || !hd->au || !hd->delta || !hd->moved || !hd->interior
       || !hd->interior_moved)
     {
@@ -518,6 +561,7 @@ rig_head_free (rig_head *hd)
   free (hd->depth), free (hd->weight), free (hd->region), free (hd->motion);
   free (hd->scratch), free (hd->mark);
   free (hd->dist), free (hd->au_mask), free (hd->bound);
+  free (hd->layer_weight), free (hd->near_region);
   free (hd->matte);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
@@ -623,7 +667,8 @@ forward_det (const float *m, int w, size_t p)
  * its size elsewhere and the global guard rarely has to act. Nodes of
  * weight 0 (outside the head) stay 0. Returns the passes used. */
 static int
-relieve_folds (rig_head *hd, float *tmp, unsigned char *mark)
+relieve_folds (rig_head *hd, const unsigned char *look, const float *weight,
+               float *tmp, unsigned char *mark)
 {
   int w = hd->w, h = hd->h;
   float *m = hd->motion;
@@ -635,7 +680,7 @@ relieve_folds (rig_head *hd, float *tmp, unsigned char *mark)
         for (int x = 1; x < w - 1; x++)
           {
             size_t p = (size_t)y * (size_t)w + (size_t)x;
-            if (forward_det (m, w, p) >= FOLD_RELIEF_DET)
+            if ((look && !look[p]) || forward_det (m, w, p) >= FOLD_RELIEF_DET)
               continue;
             any = 1;
             for (int j = -1; j <= 1; j++)
@@ -649,7 +694,7 @@ relieve_folds (rig_head *hd, float *tmp, unsigned char *mark)
         for (int x = 1; x < w - 1; x++)
           {
             size_t p = (size_t)y * (size_t)w + (size_t)x;
-            if (!mark[p] || hd->weight[p] <= 0.0f)
+            if (!mark[p] || weight[p] <= 0.0f)
               continue;
             for (int c = 0; c < 2; c++)
               {
@@ -723,6 +768,144 @@ rig_head_yaw (const rig_head *hd, float *photo, float *used)
   *photo = hd->photo_yaw, *used = hd->yaw_used;
 }
 
+/* Whether the turn lays the head over the photo as a layer (its outline
+ * moves, what it uncovers is filled from the background by the animator)
+ * rather than holding the outline still. MIEN_POSE_LAYERED=0 or 1
+ * overrides POSE_LAYERED_DEFAULT, so that the two can be compared. */
+static int
+pose_layered (void)
+{
+  const char *e = getenv ("MIEN_POSE_LAYERED");
+  if (e && (strcmp (e, "0") == 0 || strcmp (e, "1") == 0))
+    return e[0] == '1';
+  return POSE_LAYERED_DEFAULT;
+}
+
+/* The layered head's field (pose_layered). hd->pose holds the backward
+ * turn of everything on the grid as if it were head. Where the turned head
+ * shows (the region read at x + F(x) is not 0) it stays; elsewhere it is
+ * the field spread from there, ramped to 0 over LAYER_RAMP_GAIN times the
+ * largest motion plus LAYER_RAMP_CELLS cells. The ramp is what keeps the
+ * backward map fold-free where the head moves off the background it
+ * covered: x + m(x)·F(x) moves by 1 − |F|/R per cell across the ramp, so R
+ * must exceed |F| (1-D: a head moved right by D shows the background from
+ * l − R … l in the uncovered band l … l + D). What the ramp shows is the
+ * background bent, and the animator lays the photo and its fill over it
+ * (mien-animator-head.c): there the region at x + F(x) is 0. */
+static void
+layer_field (rig_head *hd)
+{
+  int w = hd->w, h = hd->h;
+  size_t n = (size_t)w * (size_t)h;
+  float *F = hd->pose->data;
+  unsigned char *shown = hd->mark;
+  float *outside = hd->scratch, *spread_from = hd->scratch + n;
+  mien_image region = { w, h, 1, hd->region };
+  float dmax = 0.0f;
+  size_t count = 0;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        float a = 0.0f;
+        int found = isfinite (F[2 * p]) && isfinite (F[2 * p + 1]);
+        if (found)
+          mien_image_sample_bilinear (&region, (float)x + F[2 * p],
+                                      (float)y + F[2 * p + 1], &a);
+        shown[p] = a > 0.0f;
+        spread_from[p] = found ? 1.0f : 0.0f;
+        if (!found)
+          F[2 * p] = F[2 * p + 1] = 0.0f;
+        outside[p] = shown[p] ? 0.0f : 1.0f;
+
+        if (shown[p])
+          dmax = fmaxf (dmax, hypotf (F[2 * p], F[2 * p + 1])), count++;
+      }
+  if (count == 0)
+    {
+      memset (F, 0, sizeof (float) * 2 * n);
+      return;
+    }
+  /* The turn of everything, with the nodes Newton found no preimage for
+   * (folds far in the background) spread from around, in hd->motion. */
+  memcpy (hd->motion, F, sizeof (float) * 2 * n);
+  mien_image spread = { w, h, 2, hd->motion };
+  if (mien_image_fill_holes (&spread, spread_from, NULL) != MIEN_OK)
+    memset (hd->motion, 0, sizeof (float) * 2 * n);
+  distance_to_edge (outside, hd->dist, w, h, 0); /* to the shown nodes */
+  float ramp = LAYER_RAMP_GAIN * dmax + LAYER_RAMP_CELLS;
+  for (size_t p = 0; p < n; p++)
+    if (!shown[p])
+      {
+        float m = 1.0f - hd->dist[p] / ramp;
+        m = m > 0.0f ? m : 0.0f;
+        F[2 * p] = m * hd->motion[2 * p];
+        F[2 * p + 1] = m * hd->motion[2 * p + 1];
+      }
+}
+
+/* The forward motion of the turn M about pc (camera frame, grid pixels) at
+ * every node, times weight · atten. */
+static void
+turn_motion (rig_head *hd, const float *M, const float *pc,
+             const float *weight, const float *atten)
+{
+  int w = hd->w, h = hd->h;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        float wt = weight[p] * atten[p];
+        if (wt <= 0.0f)
+          {
+            hd->motion[2 * p] = hd->motion[2 * p + 1] = 0.0f;
+            continue;
+          }
+        float d[3] = { (float)x - pc[0], (float)y - pc[1],
+                       hd->depth[p] - pc[2] };
+        float r[3];
+        mat_apply (M, d, r);
+        hd->motion[2 * p] = wt * (r[0] - d[0]);
+        hd->motion[2 * p + 1] = wt * (r[1] - d[1]);
+      }
+}
+
+/* The layered head's local hold: about each node the relief left folded
+ * (near the region), atten shrinks by up to LAYER_HOLD within
+ * LAYER_HOLD_RADIUS cells. Returns 0 if there was none. */
+static int
+hold_folds (rig_head *hd, float *atten)
+{
+  int w = hd->w, h = hd->h, r = (int)LAYER_HOLD_RADIUS, any = 0;
+  float *factor = hd->scratch; /* the relief's scratch, free now */
+  for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
+    factor[p] = 1.0f;
+  for (int y = 1; y < h - 1; y++)
+    for (int x = 1; x < w - 1; x++)
+      {
+        size_t p = (size_t)y * (size_t)w + (size_t)x;
+        if (!hd->near_region[p]
+            || forward_det (hd->motion, w, p) >= FOLD_RELIEF_DET)
+          continue;
+        any = 1;
+        for (int j = -r; j <= r; j++)
+          for (int i = -r; i <= r; i++)
+            {
+              int xx = x + i, yy = y + j;
+              if (xx < 0 || yy < 0 || xx >= w || yy >= h)
+                continue;
+              float t = 1.0f - sqrtf ((float)(i * i + j * j)) / LAYER_HOLD_RADIUS;
+              if (t <= 0.0f)
+                continue;
+              size_t q = (size_t)yy * (size_t)w + (size_t)xx;
+              factor[q] = fminf (factor[q], 1.0f - LAYER_HOLD * t * t);
+            }
+      }
+  for (size_t p = 0; any && p < (size_t)w * (size_t)h; p++)
+    atten[p] *= factor[p];
+  return any;
+}
+
 /* The backward pose field of c into hd->pose (exactly 0 where the weight
  * is 0 all around). */
 static void
@@ -741,8 +924,10 @@ pose_field (rig_head *hd, const mien_driving *c)
     used = 0.0f; /* never turn the other way */
   hd->photo_yaw = yaw0;
   hd->yaw_used = used;
-  rig_pose_rotation (used, turn_applied (c->values[MIEN_HEAD_PITCH]),
-                     turn_applied (c->values[MIEN_HEAD_ROLL]), Rq);
+  int layered = pose_layered ();
+  const float *weight = layered ? hd->layer_weight : hd->weight;
+  rig_pose_rotation (used, turn_applied (c->values[MIEN_HEAD_PITCH], layered),
+                     turn_applied (c->values[MIEN_HEAD_ROLL], layered), Rq);
   mat_transpose (f->R, Rt);
   mat_mul (Rq, Rt, M);
   mat_mul (f->R, M, M); /* R0 · R_req · R0ᵀ */
@@ -752,33 +937,35 @@ pose_field (rig_head *hd, const mien_driving *c)
   pc[0] = f->s * pc[0] + f->t[0];
   pc[1] = f->s * pc[1] + f->t[1];
   pc[2] = f->s * pc[2];
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++)
-      {
-        size_t p = (size_t)y * (size_t)w + (size_t)x;
-        float wt = hd->weight[p];
-        if (wt <= 0.0f)
-          {
-            hd->motion[2 * p] = hd->motion[2 * p + 1] = 0.0f;
-            continue;
-          }
-        float d[3] = { (float)x - pc[0], (float)y - pc[1], hd->depth[p] - pc[2] };
-        float r[3];
-        mat_apply (M, d, r);
-        hd->motion[2 * p] = wt * (r[0] - d[0]);
-        hd->motion[2 * p + 1] = wt * (r[1] - d[1]);
-      }
+  float *atten = hd->dist; /* the layered head's local hold, 1: none */
+  for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
+    atten[p] = 1.0f;
   /* If the relief cannot make the map fold-free (extreme combined turns),
-   * the motion shrinks by a fifth and the relief tries again. */
+   * the motion shrinks by a fifth and the relief tries again. The layered
+   * head shrinks it only about the nodes still folded (a head held by the
+   * crop's edge, the neck), so the rest keeps its turn. */
   hd->pose_scale = 1.0f;
-  for (int round = 0; round < 8; round++)
+  turn_motion (hd, M, pc, weight, atten);
+  for (int round = 0, held = 0; round < 8; round++)
     {
-      hd->relief_passes = relieve_folds (hd, hd->scratch, hd->mark);
+      if (held)
+        {
+          /* Again from the turn itself, held where it folded. */
+          turn_motion (hd, M, pc, weight, atten);
+          for (size_t i = 0; i < 2 * (size_t)w * (size_t)h; i++)
+            hd->motion[i] *= hd->pose_scale;
+        }
+      hd->relief_passes = relieve_folds (hd, layered ? hd->near_region : NULL,
+                                         weight, hd->scratch, hd->mark);
       if (hd->relief_passes < RELIEF_PASSES)
         break;
-      for (size_t i = 0; i < 2 * (size_t)w * (size_t)h; i++)
-        hd->motion[i] *= 0.8f;
-      hd->pose_scale *= 0.8f;
+      held = layered && hold_folds (hd, atten);
+      if (!held)
+        {
+          for (size_t i = 0; i < 2 * (size_t)w * (size_t)h; i++)
+            hd->motion[i] *= 0.8f;
+          hd->pose_scale *= 0.8f;
+        }
     }
   /* Invert x → x + D(x) = y by Newton's method with backtracking (the
    * forward map is fold-free after the relief, so its Jacobian is
@@ -792,7 +979,7 @@ pose_field (rig_head *hd, const mien_driving *c)
         float *o = hd->pose->data + 2 * p;
         float m[2];
         sample2 (hd->motion, w, h, (float)x, (float)y, m);
-        if (m[0] == 0.0f && m[1] == 0.0f && hd->weight[p] <= 0.0f)
+        if (m[0] == 0.0f && m[1] == 0.0f && weight[p] <= 0.0f)
           {
             o[0] = o[1] = 0.0f; /* outside the head: exactly 0 */
             continue;
@@ -808,7 +995,12 @@ pose_field (rig_head *hd, const mien_driving *c)
           }
         float sx = bx, sy = by;
         o[0] = sx - (float)x, o[1] = sy - (float)y;
+        if (layered && best > 0.05f)
+          o[0] = o[1] = NAN; /* no preimage: spread from around (layer_field) */
       }
+  hd->layered_frame = layered;
+  if (layered)
+    layer_field (hd);
 }
 
 mien_status
@@ -902,6 +1094,12 @@ rig_pose_apply (rig_head *hd, const mien_image *input, const mien_point *lm,
         }
     }
   return MIEN_OK;
+}
+
+int
+rig_head_layered (const rig_head *hd)
+{
+  return hd && hd->valid && hd->layered_frame;
 }
 
 void

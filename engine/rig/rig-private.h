@@ -379,6 +379,9 @@ const float *rig_head_region (const rig_head *hd);
  * outside, where every field is exactly 0; NULL before a fit. */
 const float *rig_head_bound_map (const rig_head *hd);
 void rig_head_size (const rig_head *hd, int *width, int *height);
+/* Whether the last rig_pose_apply turned the head as a layer over the
+ * photo (its outline moving; the animator fills what it uncovers). */
+int rig_head_layered (const rig_head *hd);
 /* Multiplies the expression's field by the head's mask (0 at and beyond
  * the outline), so expressions never move the background. */
 void rig_head_bound (const rig_head *hd, mien_image *field);
