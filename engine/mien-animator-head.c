@@ -83,13 +83,15 @@ mien_animator_head_alpha (const mien_animator *anim, const mien_generator *gen)
     head.region = NULL;
   /* Only read through it (mien_image_sample_bilinear). */
   head.region_view = (mien_image){ rw, rh, 1, (float *)head.region };
-  head.layered = head.region && mien_generator_get_head_layered (gen);
+  head.layered = head.region
+                 && mien_generator_get_head_layered (gen, &head.others);
+  head.others_view = (mien_image){ rw, rh, 1, (float *)head.others };
   if (head.layered && anim->head_fill)
     {
       head.fill = anim->head_fill;
       head.fill_sx = (float)anim->head_fill->width / (float)head.gw;
       head.fill_sy = (float)anim->head_fill->height / (float)head.gh;
-      head.core = anim->head_core, head.grown = anim->head_grown;
+      head.soft = anim->head_soft, head.grown = anim->head_grown;
     }
   return head;
 }
@@ -98,32 +100,84 @@ void
 mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx, float gy,
                                 const float *p, float *d, int pc)
 {
-  float A, f[2], a, fill[4];
-  mien_image_sample_bilinear (&h->region_view, gx, gy, &A);
+  float f[2], A, a, G, Gs, fill[4];
   mien_image_sample_bilinear (h->field, gx, gy, f);
-  mien_image_sample_bilinear (&h->region_view, gx + f[0], gy + f[1], &a);
-  float keep = a > A ? a : A;
-  /* The fill only where the head has surely gone: the region's edge lies
-   * within a cell of the hair's, so within a cell of its outline, before
-   * or after the move, ResWarp's pixel stays (no halo of fill about a head
-   * that hardly moved). */
-  float u = 0.0f;
-  if (A > 0.0f && h->fill && h->fill->channels >= pc && pc <= 4
-      && h->core && h->grown)
+  if (!h->soft || !h->grown)
     {
-      float core, grown;
-      mien_image_sample_bilinear (h->core, gx, gy, &core);
-      mien_image_sample_bilinear (h->grown, gx + f[0], gy + f[1], &grown);
-      u = core > grown ? core - grown : 0.0f;
+      /* Out of memory for the soft region: the expressions' composite. */
+      mien_image_sample_bilinear (&h->region_view, gx, gy, &A);
+      mien_image_sample_bilinear (&h->region_view, gx + f[0], gy + f[1], &a);
+      a = a > A ? a : A;
+      for (int k = 0; k < pc; k++)
+        d[k] = p[k] + a * (d[k] - p[k]);
+      return;
     }
-  if (u > 0.0f)
+  mien_image_sample_bilinear (h->soft, gx, gy, &A);
+  mien_image_sample_bilinear (h->soft, gx + f[0], gy + f[1], &a);
+  mien_image_sample_bilinear (h->grown, gx, gy, &G);
+  mien_image_sample_bilinear (h->grown, gx + f[0], gy + f[1], &Gs);
+  /* ResWarp's pixel wherever the head is or may have been (G ≥ A): where
+   * the head moved off the edge, the photo's pixel is the hair's edge (a
+   * dark ghost of the old outline) and ResWarp's the background beside it;
+   * where it did not move, the two are the same. */
+  float keep = a > G ? a : G;
+  /* The fill where the head was or may have been, and surely is no more:
+   * its source lies beyond the grown region (so no halo of fill about a
+   * head that hardly moved). Over the grown fringe too, where ResWarp's
+   * pixel would be the background beside the old outline dragged along
+   * (a dark post of a bookshelf bent round the head); the fill meets the
+   * photo's own background where G falls to 0. */
+  float u = G > Gs ? G - Gs : 0.0f;
+  if (h->others)
+    {
+      /* The other faces stay in front: the photo's pixels there. */
+      float o;
+      mien_image_sample_bilinear (&h->others_view, gx, gy, &o);
+      keep *= 1.0f - o, u *= 1.0f - o;
+    }
+  if (u > 0.0f && h->fill && h->fill->channels >= pc && pc <= 4)
     mien_image_sample_bilinear (h->fill, (gx + 0.5f) * h->fill_sx - 0.5f,
                                 (gy + 0.5f) * h->fill_sy - 0.5f, fill);
+  else
+    u = 0.0f;
   for (int k = 0; k < pc; k++)
     {
       float v = p[k] + keep * (d[k] - p[k]);
       d[k] = u > 0.0f ? v + u * (fill[k] - v) : v;
     }
+}
+
+/* The soft region (out: A) and the grown one (G) on the grid from the 0/1
+ * nodes: the nodes blurred by a 5-tap binomial each way (R), then
+ * A = clamp(2R − 1/2) (the contour at R = 1/2, smooth instead of the nodes'
+ * staircase, a cell's ramp) and G = clamp(5(R − 1/20)), 1 wherever A is
+ * not 0 and reaching about a cell further. */
+static void
+soft_regions (const float *region, int gw, int gh, float *tmp, float *A,
+              float *G)
+{
+  static const float k[5] = { 1.0f / 16, 4.0f / 16, 6.0f / 16, 4.0f / 16,
+                              1.0f / 16 };
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      {
+        float s = 0.0f;
+        for (int i = -2; i <= 2; i++)
+          if (x + i >= 0 && x + i < gw)
+            s += k[i + 2] * region[(size_t)y * gw + x + i];
+        tmp[(size_t)y * gw + x] = s;
+      }
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      {
+        float r = 0.0f;
+        for (int j = -2; j <= 2; j++)
+          if (y + j >= 0 && y + j < gh)
+            r += k[j + 2] * tmp[(size_t)(y + j) * gw + x];
+        float a = 2.0f * r - 0.5f, g = 5.0f * (r - 0.05f);
+        A[(size_t)y * gw + x] = a < 0.0f ? 0.0f : a > 1.0f ? 1.0f : a;
+        G[(size_t)y * gw + x] = g < 0.0f ? 0.0f : g > 1.0f ? 1.0f : g;
+      }
 }
 
 static uint64_t
@@ -153,13 +207,13 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
   if (anim->head_fill && anim->head_fill_key == key)
     return MIEN_OK;
   mien_image_free (anim->head_fill);
-  mien_image_free (anim->head_core), mien_image_free (anim->head_grown);
-  anim->head_fill = anim->head_core = anim->head_grown = NULL;
-  /* The region grown by a node each way: the region's edge lies within a
-   * cell of the hair's, so the pixels it could reach are not background. */
+  mien_image_free (anim->head_soft), mien_image_free (anim->head_grown);
+  anim->head_fill = anim->head_soft = anim->head_grown = NULL;
   mien_image *grown_im = mien_image_new (gw, gh, 1, err);
-  mien_image *core_im = grown_im ? mien_image_new (gw, gh, 1, err) : NULL;
-  float *grown = core_im ? grown_im->data : NULL;
+  mien_image *soft_im = grown_im ? mien_image_new (gw, gh, 1, err) : NULL;
+  float *tmp = soft_im ? malloc (sizeof (float) * (size_t)gw * (size_t)gh)
+                       : NULL;
+  float *grown = tmp ? grown_im->data : NULL;
   int W = anim->crop.width, H = anim->crop.height, c = anim->photo->channels;
   int side = W > H ? W : H;
   int step = (side + FILL_MAX_SIDE - 1) / FILL_MAX_SIDE;
@@ -170,27 +224,15 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
                        : NULL;
   if (!grown || !fill || !weight)
     {
-      mien_image_free (grown_im), mien_image_free (core_im);
-      free (weight), mien_image_free (fill);
+      mien_image_free (grown_im), mien_image_free (soft_im);
+      free (tmp), free (weight), mien_image_free (fill);
       return mien_error_set (err, MIEN_ERR_NOMEM,
                              "animator: out of memory for the background");
     }
-  for (int y = 0; y < gh; y++)
-    for (int x = 0; x < gw; x++)
-      {
-        float m = 0.0f, lo = 1.0f;
-        for (int j = -1; j <= 1; j++)
-          for (int i = -1; i <= 1; i++)
-            {
-              int xx = x + i, yy = y + j;
-              float v = xx >= 0 && yy >= 0 && xx < gw && yy < gh
-                            ? head.region[(size_t)yy * gw + xx]
-                            : 0.0f;
-              m = fmaxf (m, v), lo = fminf (lo, v);
-            }
-        grown[(size_t)y * gw + x] = m;
-        core_im->data[(size_t)y * gw + x] = lo;
-      }
+  soft_regions (head.region, gw, gh, tmp, soft_im->data, grown);
+  free (tmp);
+  /* The background is what the grown region does not reach: the region's
+   * edge lies within a cell of the hair's. */
   mien_image grown_view = { gw, gh, 1, grown };
   float to_gx = (float)gw / (float)W, to_gy = (float)gh / (float)H;
   /* The known background, averaged over step × step blocks. */
@@ -227,11 +269,11 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
   if (st != MIEN_OK)
     {
       mien_image_free (fill), mien_image_free (grown_im);
-      mien_image_free (core_im);
+      mien_image_free (soft_im);
       return st;
     }
   anim->head_fill = fill, anim->head_fill_key = key;
-  anim->head_core = core_im, anim->head_grown = grown_im;
+  anim->head_soft = soft_im, anim->head_grown = grown_im;
   return MIEN_OK;
 }
 

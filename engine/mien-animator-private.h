@@ -119,9 +119,10 @@ struct mien_animator {
    * head_fill_key names the region, crop and photo it was made for. */
   mien_image *head_fill;
   uint64_t head_fill_key;
-  /* The region shrunk and grown by a node (grid-sized, 1 channel): where
-   * the head surely was, and where it may reach. */
-  mien_image *head_core, *head_grown;
+  /* The region softened and grown (grid-sized, 1 channel; soft_regions in
+   * mien-animator-head.c): the head's alpha with a smooth outline, and
+   * where the head may reach. */
+  mien_image *head_soft, *head_grown;
 };
 
 /* The head over the photo (mien-animator-head.c, issue #24): the
@@ -138,7 +139,11 @@ typedef struct mien_head_alpha {
   int layered;
   const mien_image *fill;
   float fill_sx, fill_sy;
-  const mien_image *core, *grown;
+  const mien_image *soft, *grown;
+  /* The other faces the layered head leaves in front of it (1 on them;
+   * others NULL: none), on the grid. */
+  const float *others;
+  mien_image others_view;
 } mien_head_alpha;
 
 /* The region of gen (NULL if it has none on anim's grid) with anim's last

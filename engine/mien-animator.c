@@ -137,7 +137,7 @@ mien_animator_free (mien_animator *anim)
   mien_image_free (anim->mouth_base);
   mien_image_free (anim->shade_base);
   mien_image_free (anim->head_fill);
-  mien_image_free (anim->head_core);
+  mien_image_free (anim->head_soft);
   mien_image_free (anim->head_grown);
   free (anim->mouth_alpha);
   mien_animator_own_teeth_free (anim);

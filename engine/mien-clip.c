@@ -128,6 +128,7 @@ typedef struct field_scaler {
   float *region;      /* the target's head region (NULL: none) */
   int region_w, region_h;
   int layered;        /* the target moved the head as a layer */
+  float *others;      /* and the other faces it left in front (NULL: none) */
 } field_scaler;
 
 static mien_status
@@ -185,6 +186,7 @@ scaler_free (mien_generator *gen)
   mien_image_free (s->paint);
   mien_image_free (s->shade);
   free (s->region);
+  free (s->others);
   free (s);
 }
 
@@ -199,9 +201,12 @@ scaler_get_head_region (const mien_generator *gen, int *width, int *height)
 }
 
 static int
-scaler_get_head_layered (const mien_generator *gen)
+scaler_get_head_layered (const mien_generator *gen, const float **others)
 {
-  return ((const field_scaler *)gen)->layered;
+  const field_scaler *s = (const field_scaler *)gen;
+  if (others)
+    *others = s->layered ? s->others : NULL;
+  return s->layered;
 }
 
 static const mien_generator_class scaler_class = {
@@ -333,7 +338,11 @@ clip_prepare_field (mien_clip *clip, mien_error *err)
           memcpy (s->region, region, sizeof (float) * rn);
           s->region_w = rw, s->region_h = rh;
         }
-      s->layered = mien_generator_get_head_layered (clip->gen);
+      const float *others = NULL;
+      s->layered = mien_generator_get_head_layered (clip->gen, &others);
+      if (s->layered && others && s->region
+          && (s->others = malloc (sizeof (float) * rn)))
+        memcpy (s->others, others, sizeof (float) * rn);
       clip->scaler = s;
       clip->min_jacobian = mien_field_min_jacobian_over_alpha (
           s->field, &clip->min_at_alpha);

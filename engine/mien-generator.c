@@ -70,11 +70,14 @@ mien_generator_get_head_region (const mien_generator *gen, int *width,
 }
 
 int
-mien_generator_get_head_layered (const mien_generator *gen)
+mien_generator_get_head_layered (const mien_generator *gen,
+                                 const float **others)
 {
+  if (others)
+    *others = NULL;
   if (!gen || !gen->klass || !gen->klass->get_head_layered)
     return 0;
-  return gen->klass->get_head_layered (gen);
+  return gen->klass->get_head_layered (gen, others);
 }
 
 void

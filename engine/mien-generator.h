@@ -83,8 +83,10 @@ typedef struct mien_generator_class {
   /* Optional: whether the last frame moved the head as a layer (its
    * outline with it, a head pose): the animator then fills the background
    * the head uncovers instead of keeping ResWarp's pixels there. NULL or
-   * 0: the region's outline stays where the photo has it. */
-  int (*get_head_layered) (const mien_generator *gen);
+   * 0: the region's outline stays where the photo has it. When 1, *others
+   * (if others is not NULL) is NULL or a map on the region's grid, 1 on
+   * the other faces the head leaves in front of it. */
+  int (*get_head_layered) (const mien_generator *gen, const float **others);
 } mien_generator_class;
 
 /* Implementations embed this first in their own struct. */
@@ -124,8 +126,10 @@ void mien_generator_set_photo_blur (mien_generator *gen, float sigma);
 const float *mien_generator_get_head_region (const mien_generator *gen,
                                              int *width, int *height);
 
-/* Whether the last frame moved the head as a layer (get_head_layered). */
-int mien_generator_get_head_layered (const mien_generator *gen);
+/* Whether the last frame moved the head as a layer (get_head_layered);
+ * *others as there (NULL when not layered). others may be NULL. */
+int mien_generator_get_head_layered (const mien_generator *gen,
+                                     const float **others);
 
 /* Divides the skin's shading (out->shade's factors m) out of img, O^r or
  * a copy of it, over the grid cells x0 … x1, y0 … y1 (inclusive):

@@ -156,7 +156,7 @@ rig_generate (mien_generator *gen, const mien_image *input,
       if (st != MIEN_OK)
         return st;
       rig->stats.fold_alpha *= pose_alpha;
-      rig->layered = rig_head_layered (rig->head);
+      rig->layered = rig_head_layered (rig->head, NULL);
       rig_head_yaw (rig->head, &rig->stats.photo_yaw, &rig->stats.yaw_used);
       rig->stats.min_jacobian = mien_field_min_jacobian (out->field);
       rig->stats.max_displacement = max_abs (out->field);
@@ -204,9 +204,12 @@ rig_get_head_region (const mien_generator *gen, int *width, int *height)
 }
 
 static int
-rig_get_head_layered (const mien_generator *gen)
+rig_get_head_layered (const mien_generator *gen, const float **others)
 {
-  return ((const mien_rig *)gen)->layered;
+  const mien_rig *rig = (const mien_rig *)gen;
+  if (!rig->layered)
+    return 0;
+  return rig_head_layered (rig->head, others);
 }
 
 static const mien_generator_class rig_class = {

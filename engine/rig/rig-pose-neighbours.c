@@ -6,6 +6,8 @@
  * overlapping faces is in front is read from their landmarks. */
 #include "rig-private.h"
 
+#include <string.h>
+
 #include <stdlib.h>
 
 /* Convex hull of n points (Andrew's monotone chain) into hull; returns its
@@ -137,6 +139,59 @@ rig_cut_neighbours (float *region, int w, int h, const mien_point *lm,
           }
     }
   return cut;
+}
+
+/* 1 where a neighbour's face (its outline and forehead, not grown) is and
+ * this face's own is not, grown by a node into the rest (so that sampled
+ * bilinearly it is 1 over the whole face), 0 elsewhere: what a head turned
+ * as a layer leaves in front of it, whichever of the two is in front. */
+void
+rig_mark_other_faces (float *map, int w, int h, const mien_point *lm,
+                      const mien_point (*neighbours)[MIEN_N_LANDMARKS],
+                      int n_neighbours)
+{
+  /* This face's own: the hull of its 68 points (no forehead): where the
+   * two overlap outside it, the neighbour's face is kept. */
+  mien_point pts[MIEN_N_LANDMARKS], own[2 * MIEN_N_LANDMARKS];
+  mien_point other[2 * OUTLINE_POINTS];
+  memcpy (pts, lm, sizeof pts); /* convex_hull sorts its points */
+  int n_own = convex_hull (pts, MIEN_N_LANDMARKS, own);
+  size_t n = (size_t)w * (size_t)h;
+  for (size_t p = 0; p < n; p++)
+    map[p] = 0.0f;
+  for (int k = 0; k < n_neighbours; k++)
+    {
+      int n_other = face_outline (neighbours[k], 1.0f, other);
+      if (n_other < 3)
+        continue;
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          if (inside_hull (other, n_other, (float)x, (float)y)
+              && !(n_own >= 3 && inside_hull (own, n_own, (float)x, (float)y)))
+            map[(size_t)y * (size_t)w + (size_t)x] = 1.0f;
+    }
+  /* Grown by a node (8 neighbours), marked 2 first so the growth does
+   * not spread. */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        float *m = map + (size_t)y * (size_t)w + (size_t)x;
+        if (*m != 0.0f)
+          continue;
+        for (int j = -1; j <= 1 && *m == 0.0f; j++)
+          for (int i = -1; i <= 1; i++)
+            {
+              int xx = x + i, yy = y + j;
+              if (xx >= 0 && yy >= 0 && xx < w && yy < h
+                  && map[(size_t)yy * (size_t)w + (size_t)xx] == 1.0f)
+                {
+                  *m = 2.0f;
+                  break;
+                }
+            }
+      }
+  for (size_t p = 0; p < n; p++)
+    map[p] = map[p] != 0.0f ? 1.0f : 0.0f;
 }
 
 /* Puts this face's own outline (jaw, brows and forehead), grown by `grow`

@@ -107,21 +107,14 @@
  * As for roll, the faces that lose monotony read ±15 a little above ±20
  * (the taper turns ±15 by 17.3 and ±20 by 20). */
 #define TURN_GAIN 1.2f
-/* The layered head (pose_layered) turns its outline with it, so it needs
- * no gain: LAYER_TURN_GAIN of the request. */
-#define LAYER_TURN_GAIN 1.0f
+
 #define TURN_GAIN_END 1.0f
 #define TURN_RANGE 20.0f
 
-/* The roll or pitch the rig applies for one asked (degrees). */
+/* The turn the rig applies for one asked (degrees), tapered. */
 static float
-turn_applied (float asked, int layered)
+turn_applied (float asked)
 {
-  if (layered)
-    {
-      const char *g = getenv ("MIEN_POSE_LAYER_GAIN"); /* trials only */
-      return asked * (g ? (float)atof (g) : LAYER_TURN_GAIN);
-    }
   float x = asked / TURN_RANGE;
   if (!(fabsf (x) <= 1.0f))
     return asked; /* beyond the range (a driven turn): as asked */
@@ -136,8 +129,9 @@ turn_applied (float asked, int layered)
 #define LAYER_RELIEF_REACH 3.0f
 #define LAYER_RAMP_GAIN 1.25f
 #define LAYER_RAMP_CELLS 3.0f
-#define LAYER_BORDER_FADE 16.0f
+#define LAYER_BORDER_CELLS 4.0f
 #define LAYER_HOLD 0.35f
+#define LAYER_NECK_FALLOFF 1.2f
 #define LAYER_HOLD_RADIUS 8.0f
 /* The photo's yaw and the turn together stay within this (degrees). */
 #define PROFILE_MAX_DEG 45.0f
@@ -216,6 +210,10 @@ struct rig_head {
    * before the outline (only the neck's), and the nodes near the region
    * (within LAYER_RELIEF_REACH cells) where the relief looks for folds. */
   float *layer_weight;
+  float *frame_weight; /* this frame's: with the hold at the grid's edge */
+  float *others; /* 1 on the neighbours' faces outside this one's
+                  * (rig_mark_other_faces), which a layered head never
+                  * covers; all 0 without neighbours */
   unsigned char *near_region;
   int layered_frame; /* the last rig_pose_apply laid the head as a layer */
   float *scratch; /* 2 per node */
@@ -396,15 +394,12 @@ head_maps (rig_head *hd, const mien_point *lm)
         float chin = rig_face_shape[MIEN_LM_CHIN][1];
         float neck = smoothstep01 ((chin + NECK_FALLOFF - ys) / NECK_FALLOFF);
         hd->weight[p] = wt * neck;
-        /* The grid's edge does not move (apply_border_window): the
-         * layered head's turn fades out over LAYER_BORDER_FADE cells
-         * before it, where a head touching the crop's edge is held. */
-        int db = x < y ? x : y;
-        db = db < w - 1 - x ? db : w - 1 - x;
-        db = db < h - 1 - y ? db : h - 1 - y;
-        hd->layer_weight[p]
-            = neck * smoothstep01 (((float)db - MIEN_RIG_ZERO_RING)
-                                   / LAYER_BORDER_FADE);
+        /* The layered head's neck falls off over a longer band: its
+         * sides turn with the head (the weight is not 0 at the outline),
+         * and a roll's vertical motion there folded a 0.6 iod band. */
+        neck = smoothstep01 ((chin + LAYER_NECK_FALLOFF - ys)
+                             / LAYER_NECK_FALLOFF);
+        hd->layer_weight[p] = neck;
       }
   if (matte)
     rig_add_own_face (hd->region, w, h, lm, 1.0f);
@@ -454,6 +449,9 @@ head_maps (rig_head *hd, const mien_point *lm)
   if (cut > 0)
     for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
       hd->weight[p] *= hd->au_mask[p];
+  /* The neighbours' faces, which a layered head leaves in front of it. */
+  rig_mark_other_faces (hd->others, w, h, lm, hd->neighbours,
+                        hd->n_neighbours);
   /* The nodes near the region, where the layered head's relief looks for
    * folds (beyond them the field only hides under the photo). */
   for (size_t p = 0; p < n; p++)
@@ -515,8 +513,11 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   mien_image_free (hd->delta), mien_image_free (hd->moved);
   mien_image_free (hd->interior), mien_image_free (hd->interior_moved);
   free (hd->dist), free (hd->au_mask), free (hd->bound);
-  free (hd->layer_weight), free (hd->near_region);
+  free (hd->layer_weight), free (hd->near_region), free (hd->frame_weight);
   hd->layer_weight = malloc (sizeof (float) * n);
+  hd->frame_weight = malloc (sizeof (float) * n);
+  free (hd->others);
+  hd->others = malloc (sizeof (float) * n);
   hd->near_region = malloc (n);
   hd->bound = malloc (sizeof (float) * n);
   hd->dist = malloc (sizeof (float) * n);
@@ -536,6 +537,7 @@ head_reserve (rig_head *hd, int w, int h, mien_error *err)
   hd->valid = 0;
   if (!hd->depth || !hd->weight || !hd->region || !hd->motion || !hd->scratch
       || !hd->dist || !hd->au_mask || !hd->bound || !hd->layer_weight
+      || !hd->frame_weight || !hd->others
       || !hd->near_region || !hd->mark || !hd->pose
       || !hd->au || !hd->delta || !hd->moved || !hd->interior
       || !hd->interior_moved)
@@ -561,7 +563,8 @@ rig_head_free (rig_head *hd)
   free (hd->depth), free (hd->weight), free (hd->region), free (hd->motion);
   free (hd->scratch), free (hd->mark);
   free (hd->dist), free (hd->au_mask), free (hd->bound);
-  free (hd->layer_weight), free (hd->near_region);
+  free (hd->layer_weight), free (hd->near_region), free (hd->frame_weight);
+  free (hd->others);
   free (hd->matte);
   mien_image_free (hd->pose), mien_image_free (hd->au);
   mien_image_free (hd->delta), mien_image_free (hd->moved);
@@ -926,8 +929,14 @@ pose_field (rig_head *hd, const mien_driving *c)
   hd->yaw_used = used;
   int layered = pose_layered ();
   const float *weight = layered ? hd->layer_weight : hd->weight;
-  rig_pose_rotation (used, turn_applied (c->values[MIEN_HEAD_PITCH], layered),
-                     turn_applied (c->values[MIEN_HEAD_ROLL], layered), Rq);
+  /* The outline-fixed turn tapers pitch and roll (above); the layered
+   * head, whose outline turns with it, reads roll as asked but yaw and
+   * pitch short (TURN_LAYERED), and tapers those two instead. */
+  float roll = c->values[MIEN_HEAD_ROLL], pitch = c->values[MIEN_HEAD_PITCH];
+  if (layered)
+    rig_pose_rotation (turn_applied (used), turn_applied (pitch), roll, Rq);
+  else
+    rig_pose_rotation (used, turn_applied (pitch), turn_applied (roll), Rq);
   mat_transpose (f->R, Rt);
   mat_mul (Rq, Rt, M);
   mat_mul (f->R, M, M); /* R0 · R_req · R0ᵀ */
@@ -940,6 +949,29 @@ pose_field (rig_head *hd, const mien_driving *c)
   float *atten = hd->dist; /* the layered head's local hold, 1: none */
   for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
     atten[p] = 1.0f;
+  if (layered)
+    {
+      /* The grid's edge does not move (apply_border_window), so the turn
+       * fades out before it, over a band as wide as twice what the node
+       * would move plus LAYER_BORDER_CELLS: x + w·D(x) then moves by at
+       * least 1 − |D| / (2|D| + c) > 1/2 per cell across the band. A head
+       * that reaches the crop's edge turns less there. */
+      turn_motion (hd, M, pc, hd->layer_weight, atten);
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+          {
+            size_t p = (size_t)y * (size_t)w + (size_t)x;
+            int db = x < y ? x : y;
+            db = db < w - 1 - x ? db : w - 1 - x;
+            db = db < h - 1 - y ? db : h - 1 - y;
+            float room = (float)db - (float)MIEN_RIG_ZERO_RING;
+            float need = 2.0f * hypotf (hd->motion[2 * p], hd->motion[2 * p + 1])
+                         + LAYER_BORDER_CELLS;
+            float b = room <= 0.0f ? 0.0f : room >= need ? 1.0f : room / need;
+            hd->frame_weight[p] = hd->layer_weight[p] * b;
+          }
+      weight = hd->frame_weight;
+    }
   /* If the relief cannot make the map fold-free (extreme combined turns),
    * the motion shrinks by a fifth and the relief tries again. The layered
    * head shrinks it only about the nodes still folded (a head held by the
@@ -1097,9 +1129,12 @@ rig_pose_apply (rig_head *hd, const mien_image *input, const mien_point *lm,
 }
 
 int
-rig_head_layered (const rig_head *hd)
+rig_head_layered (const rig_head *hd, const float **others)
 {
-  return hd && hd->valid && hd->layered_frame;
+  int layered = hd && hd->valid && hd->layered_frame;
+  if (others)
+    *others = layered ? hd->others : NULL;
+  return layered;
 }
 
 void

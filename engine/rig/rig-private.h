@@ -362,6 +362,11 @@ void rig_head_set_neighbours (rig_head *hd, const mien_point *landmarks,
 int rig_cut_neighbours (float *region, int w, int h, const mien_point *lm,
                         const mien_point (*neighbours)[MIEN_N_LANDMARKS],
                         int n_neighbours);
+/* The neighbours' faces outside this one's own (1), grown by a node: what a
+ * head turned as a layer leaves in front of it (rig-pose-neighbours.c). */
+void rig_mark_other_faces (float *map, int w, int h, const mien_point *lm,
+                           const mien_point (*neighbours)[MIEN_N_LANDMARKS],
+                           int n_neighbours);
 /* Puts this face's own outline (jaw, brows, forehead), grown by `grow`
  * about its centre, into a w×h region (rig-pose-neighbours.c). */
 void rig_add_own_face (float *region, int w, int h, const mien_point *lm,
@@ -380,8 +385,10 @@ const float *rig_head_region (const rig_head *hd);
 const float *rig_head_bound_map (const rig_head *hd);
 void rig_head_size (const rig_head *hd, int *width, int *height);
 /* Whether the last rig_pose_apply turned the head as a layer over the
- * photo (its outline moving; the animator fills what it uncovers). */
-int rig_head_layered (const rig_head *hd);
+ * photo (its outline moving; the animator fills what it uncovers); then
+ * *others (if asked) is the w·h map of the neighbours' faces (1 on them),
+ * which the turned head leaves in front of it. */
+int rig_head_layered (const rig_head *hd, const float **others);
 /* Multiplies the expression's field by the head's mask (0 at and beyond
  * the outline), so expressions never move the background. */
 void rig_head_bound (const rig_head *hd, mien_image *field);

@@ -8,8 +8,8 @@
  *   - a pose frame says it moved the head as a layer (and only with the
  *     switch on); an expression frame does not, and is the same bit for bit
  *     with the switch on or off;
- *   - in the frame, where the head surely was (the region shrunk by a node)
- *     and surely is no more (the region grown by a node, read at x + F(x)),
+ *   - in the frame, where the head was (the soft region is 1) and surely
+ *     is no more (the grown region, read at x + F(x), is 0),
  *     the pixel is the background's fill, not the photo's head; where
  *     neither the photo nor the turned head has any head, it is the photo
  *     bit for bit; and the turned head does cover background somewhere.
@@ -96,7 +96,7 @@ render (astronaut_rig *r, const char *spec, int layered, int *said_layered)
   CHECK (mien_animator_render_crop (r->anim, r->gen, &c, &crop, &g, &err)
              == MIEN_OK,
          "%s: %s", spec, err.message);
-  *said_layered = mien_generator_get_head_layered (r->gen);
+  *said_layered = mien_generator_get_head_layered (r->gen, NULL);
   return crop ? mien_image_copy (crop, &err) : NULL;
 }
 
@@ -147,9 +147,9 @@ main (void)
   /* The frame's grid field and region, and the fill, as the animator has
    * them after the frame. */
   mien_head_alpha head = mien_animator_head_alpha (r.anim, r.gen);
-  CHECK (head.region && head.layered && head.fill && head.core && head.grown,
-         "the region, the fill and its shrunk and grown regions are there");
-  if (!head.region || !head.fill || !head.core || !head.grown)
+  CHECK (head.region && head.layered && head.fill && head.soft && head.grown,
+         "the region, the fill and the soft and grown regions are there");
+  if (!head.region || !head.fill || !head.soft || !head.grown)
     return mien_test_exit_code ();
   const mien_rect *crop = mien_animator_get_crop (r.anim);
   const mien_image *photo = r.photo;
@@ -165,15 +165,14 @@ main (void)
         float gy = ((float)y + 0.5f) * to_gy - 0.5f;
         float f[2];
         mien_image_sample_bilinear (head.field, gx, gy, f);
-        float core = sample1 (head.core, gx, gy);
+        float A = sample1 (head.soft, gx, gy);
+        float a = sample1 (head.soft, gx + f[0], gy + f[1]);
         float grown_src = sample1 (head.grown, gx + f[0], gy + f[1]);
         float grown_here = sample1 (head.grown, gx, gy);
-        float A = sample1 (&head.region_view, gx, gy);
-        float a = sample1 (&head.region_view, gx + f[0], gy + f[1]);
         const float *out = mien_image_row (frame, y) + (size_t)x * pc;
         const float *ph = mien_image_row (photo, crop->y + y)
                           + (size_t)(crop->x + x) * pc;
-        if (core >= 1.0f && grown_src <= 0.0f)
+        if (A >= 1.0f && grown_src <= 0.0f)
           {
             /* Surely uncovered: the fill, exactly as sampled. */
             float fill[4];
