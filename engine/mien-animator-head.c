@@ -31,11 +31,14 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mien-animator-private.h"
 
-/* The fill's longest side: it is smooth, so a small one does. */
-#define FILL_MAX_SIDE 256
+/* The smooth fill's longest side. Small: it carries the background's
+ * colour, and the mirrored texture (mien_animator_head_fill_at) all that
+ * is finer than its pixels. */
+#define FILL_MAX_SIDE 128
 
 float
 mien_animator_head_keep (const mien_head_alpha *h, float gx, float gy)
@@ -92,8 +95,44 @@ mien_animator_head_alpha (const mien_animator *anim, const mien_generator *gen)
       head.fill_sx = (float)anim->head_fill->width / (float)head.gw;
       head.fill_sy = (float)anim->head_fill->height / (float)head.gh;
       head.soft = anim->head_soft, head.grown = anim->head_grown;
+      head.mirror = anim->head_mirror;
     }
   return head;
+}
+
+/* The fill at grid point (gx, gy): the smooth fill S, plus the texture of
+ * the background mirrored across the nearest edge of the region (the grown
+ * one): at m = x + 2·v(x), v(x) the way to the nearest background node,
+ * the picture's pixel minus S there. A band the head uncovers then
+ * continues the background beside it (a blind's slats, a shelf's grain)
+ * instead of a smooth blur; where m falls off the picture or onto the
+ * head, S alone. */
+void
+mien_animator_head_fill_at (const mien_head_alpha *h, float gx, float gy,
+                            float *fill)
+{
+  int c = h->fill->channels;
+  mien_image_sample_bilinear (h->fill, (gx + 0.5f) * h->fill_sx - 0.5f,
+                              (gy + 0.5f) * h->fill_sy - 0.5f, fill);
+  if (!h->mirror || !h->src || h->src->channels != c || c > 4)
+    return;
+  float v[2], g, at_m[4], src_m[4];
+  mien_image_sample_bilinear (h->mirror, gx, gy, v);
+  float mx = gx + 2.0f * v[0], my = gy + 2.0f * v[1];
+  if (mx < 0.0f || my < 0.0f || mx > (float)(h->gw - 1)
+      || my > (float)(h->gh - 1))
+    return;
+  mien_image_sample_bilinear (h->grown, mx, my, &g);
+  if (g > 0.0f)
+    return;
+  float px = (mx + 0.5f) * h->src_sx - 0.5f, py = (my + 0.5f) * h->src_sy - 0.5f;
+  if (px < 0.0f || py < 0.0f || px > h->src_w - 1.0f || py > h->src_h - 1.0f)
+    return;
+  mien_image_sample_bilinear (h->src, h->src_x + px, h->src_y + py, src_m);
+  mien_image_sample_bilinear (h->fill, (mx + 0.5f) * h->fill_sx - 0.5f,
+                              (my + 0.5f) * h->fill_sy - 0.5f, at_m);
+  for (int k = 0; k < c; k++)
+    fill[k] += src_m[k] - at_m[k];
 }
 
 void
@@ -136,8 +175,7 @@ mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx, float gy,
       keep *= 1.0f - o, u *= 1.0f - o;
     }
   if (u > 0.0f && h->fill && h->fill->channels >= pc && pc <= 4)
-    mien_image_sample_bilinear (h->fill, (gx + 0.5f) * h->fill_sx - 0.5f,
-                                (gy + 0.5f) * h->fill_sy - 0.5f, fill);
+    mien_animator_head_fill_at (h, gx, gy, fill);
   else
     u = 0.0f;
   for (int k = 0; k < pc; k++)
@@ -180,6 +218,69 @@ soft_regions (const float *region, int gw, int gh, float *tmp, float *A,
       }
 }
 
+/* v (2 per node): from each node to the nearest node where grown is 0 (the
+ * background), by two sweeps carrying the nearest source (an 8-neighbour
+ * vector distance transform); (0, 0) on the background and where there is
+ * none. */
+static void
+nearest_background (const float *grown, int gw, int gh, float *v)
+{
+  const float far = 1e9f;
+  size_t n = (size_t)gw * (size_t)gh;
+  for (size_t p = 0; p < n; p++)
+    v[2 * p] = v[2 * p + 1] = grown[p] > 0.0f ? far : 0.0f;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      int s = pass ? -1 : 1;
+      for (int yi = 0; yi < gh; yi++)
+        for (int xi = 0; xi < gw; xi++)
+          {
+            int x = pass ? gw - 1 - xi : xi, y = pass ? gh - 1 - yi : yi;
+            float *o = v + 2 * ((size_t)y * (size_t)gw + (size_t)x);
+            const int dx[4] = { -s, 0, -s, s }, dy[4] = { 0, -s, -s, -s };
+            for (int k = 0; k < 4; k++)
+              {
+                int xx = x + dx[k], yy = y + dy[k];
+                if (xx < 0 || yy < 0 || xx >= gw || yy >= gh)
+                  continue;
+                const float *q = v + 2 * ((size_t)yy * (size_t)gw + (size_t)xx);
+                if (q[0] >= far)
+                  continue;
+                float cx = q[0] + (float)dx[k], cy = q[1] + (float)dy[k];
+                if (cx * cx + cy * cy < o[0] * o[0] + o[1] * o[1])
+                  o[0] = cx, o[1] = cy;
+              }
+          }
+    }
+  for (size_t p = 0; p < n; p++)
+    if (v[2 * p] >= far)
+      v[2 * p] = v[2 * p + 1] = 0.0f;
+  /* Smoothed (a 3-tap binomial each way, twice), so that where the
+   * nearest node changes the mirrored texture bends instead of tearing. */
+  float *t = malloc (sizeof (float) * 2 * n);
+  if (!t)
+    return;
+  for (int round = 0; round < 4; round++)
+    {
+      int along_x = round % 2 == 0;
+      memcpy (t, v, sizeof (float) * 2 * n);
+      for (int y = 0; y < gh; y++)
+        for (int x = 0; x < gw; x++)
+          {
+            int x0 = along_x ? (x > 0 ? x - 1 : x) : x;
+            int x1 = along_x ? (x < gw - 1 ? x + 1 : x) : x;
+            int y0 = along_x ? y : (y > 0 ? y - 1 : y);
+            int y1 = along_x ? y : (y < gh - 1 ? y + 1 : y);
+            size_t p = (size_t)y * gw + x, a = (size_t)y0 * gw + x0,
+                   b = (size_t)y1 * gw + x1;
+            for (int c = 0; c < 2; c++)
+              v[2 * p + c] = 0.25f * t[2 * a + c] + 0.5f * t[2 * p + c]
+                             + 0.25f * t[2 * b + c];
+          }
+    }
+  free (t);
+}
+
 static uint64_t
 fill_key (const mien_animator *anim, const float *region, int n)
 {
@@ -208,7 +309,9 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
     return MIEN_OK;
   mien_image_free (anim->head_fill);
   mien_image_free (anim->head_soft), mien_image_free (anim->head_grown);
+  mien_image_free (anim->head_mirror);
   anim->head_fill = anim->head_soft = anim->head_grown = NULL;
+  anim->head_mirror = NULL;
   mien_image *grown_im = mien_image_new (gw, gh, 1, err);
   mien_image *soft_im = grown_im ? mien_image_new (gw, gh, 1, err) : NULL;
   float *tmp = soft_im ? malloc (sizeof (float) * (size_t)gw * (size_t)gh)
@@ -231,6 +334,9 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
     }
   soft_regions (head.region, gw, gh, tmp, soft_im->data, grown);
   free (tmp);
+  mien_image *mirror = mien_image_new (gw, gh, 2, NULL);
+  if (mirror)
+    nearest_background (grown, gw, gh, mirror->data);
   /* The background is what the grown region does not reach: the region's
    * edge lies within a cell of the hair's. */
   mien_image grown_view = { gw, gh, 1, grown };
@@ -269,11 +375,12 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
   if (st != MIEN_OK)
     {
       mien_image_free (fill), mien_image_free (grown_im);
-      mien_image_free (soft_im);
+      mien_image_free (soft_im), mien_image_free (mirror);
       return st;
     }
   anim->head_fill = fill, anim->head_fill_key = key;
   anim->head_soft = soft_im, anim->head_grown = grown_im;
+  anim->head_mirror = mirror; /* NULL (out of memory): a smooth fill */
   return MIEN_OK;
 }
 

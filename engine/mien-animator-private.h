@@ -123,6 +123,9 @@ struct mien_animator {
    * mien-animator-head.c): the head's alpha with a smooth outline, and
    * where the head may reach. */
   mien_image *head_soft, *head_grown;
+  /* From each grid node to the nearest node of the background (2
+   * channels), across which the fill mirrors the background's texture. */
+  mien_image *head_mirror;
 };
 
 /* The head over the photo (mien-animator-head.c, issue #24): the
@@ -139,7 +142,13 @@ typedef struct mien_head_alpha {
   int layered;
   const mien_image *fill;
   float fill_sx, fill_sy;
-  const mien_image *soft, *grown;
+  const mien_image *soft, *grown, *mirror;
+  /* The picture the frame is laid on (the photo, or a preview level of
+   * it): grid point (gx, gy) is at its pixel
+   * (src_x + (gx + 0.5)·src_sx − 0.5, src_y + …); set by keep_photo_in,
+   * for the fill's texture (NULL: a smooth fill). */
+  const mien_image *src;
+  float src_x, src_y, src_sx, src_sy, src_w, src_h;
   /* The other faces the layered head leaves in front of it (1 on them;
    * others NULL: none), on the grid. */
   const float *others;
@@ -161,6 +170,11 @@ mien_status mien_animator_head_fill_update (mien_animator *anim,
  * (ResWarp's, pc channels) becomes p + a·(d − p) + u·(fill − p) with p the
  * photo's, a = A(x + F(x)) and u = max(0, A(x) − a), the head that moved
  * away. */
+/* The fill at grid point (gx, gy) (h->fill's channels into fill): the
+ * smooth fill plus the background's texture mirrored across the region's
+ * edge when h->src is set. */
+void mien_animator_head_fill_at (const mien_head_alpha *h, float gx, float gy,
+                                 float *fill);
 void mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx,
                                      float gy, const float *p, float *d,
                                      int pc);

@@ -138,6 +138,7 @@ mien_animator_free (mien_animator *anim)
   mien_image_free (anim->shade_base);
   mien_image_free (anim->head_fill);
   mien_image_free (anim->head_soft);
+  mien_image_free (anim->head_mirror);
   mien_image_free (anim->head_grown);
   free (anim->mouth_alpha);
   mien_animator_own_teeth_free (anim);
@@ -395,6 +396,13 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
     }
   if (inside)
     mien_animator_head_inside (&head, inside);
+  if (head.layered)
+    {
+      /* The fill's texture is read from the same picture. */
+      head.src = src, head.src_x = (float)src_x, head.src_y = (float)src_y;
+      head.src_sx = (float)W / (float)gw, head.src_sy = (float)H / (float)gh;
+      head.src_w = (float)W, head.src_h = (float)H;
+    }
   for (int y = r.y; y < r.y + r.height; y++)
     {
       int cy = (int)((int64_t)y * gh / H);

@@ -137,9 +137,9 @@ main (void)
              && memcmp (smile_off->data, smile_on->data,
                         sizeof (float) * mien_image_n_floats (smile_on)) == 0,
          "an expression frame is the same with the layered head on or off");
-  mien_image *plain = render (&r, "pitch=20", 0, &said);
+  mien_image *plain = render (&r, "roll=20", 0, &said);
   CHECK (!said, "switched off, a pose frame keeps the outline");
-  mien_image *frame = render (&r, "pitch=20", 1, &said);
+  mien_image *frame = render (&r, "roll=20", 1, &said);
   CHECK (said, "switched on, a pose frame moves the head as a layer");
   if (!frame || !plain || !said)
     return mien_test_exit_code ();
@@ -155,6 +155,11 @@ main (void)
   const mien_image *photo = r.photo;
   int W = crop->width, H = crop->height, pc = frame->channels;
   float to_gx = (float)head.gw / (float)W, to_gy = (float)head.gh / (float)H;
+  /* The picture the fill's texture is read from, as keep_photo_in sets it. */
+  head.src = photo, head.src_x = (float)crop->x, head.src_y = (float)crop->y;
+  head.src_sx = (float)W / (float)head.gw, head.src_sy = (float)H / (float)head.gh;
+  head.src_w = (float)W, head.src_h = (float)H;
+  long textured = 0;
   long uncovered = 0, filled_ok = 0, untouched = 0, untouched_ok = 0;
   long covered = 0;
   float worst_fill = 0.0f;
@@ -176,14 +181,17 @@ main (void)
           {
             /* Surely uncovered: the fill, exactly as sampled. */
             float fill[4];
-            mien_image_sample_bilinear (head.fill,
-                                        (gx + 0.5f) * head.fill_sx - 0.5f,
-                                        (gy + 0.5f) * head.fill_sy - 0.5f,
-                                        fill);
+            mien_animator_head_fill_at (&head, gx, gy, fill);
             float d = 0.0f;
             for (int k = 0; k < 3; k++)
               d = fmaxf (d, fabsf (out[k] - fill[k]));
             worst_fill = fmaxf (worst_fill, d);
+            float smooth[4];
+            mien_image_sample_bilinear (head.fill,
+                                        (gx + 0.5f) * head.fill_sx - 0.5f,
+                                        (gy + 0.5f) * head.fill_sy - 0.5f,
+                                        smooth);
+            textured += fabsf (fill[0] - smooth[0]) > 1e-4f;
             uncovered++, filled_ok += d < 1e-5f;
           }
         if (grown_here <= 0.0f && grown_src <= 0.0f)
@@ -191,13 +199,16 @@ main (void)
         if (A <= 0.0f && a >= 1.0f)
           covered++;
       }
-  printf ("pitch 20, layered: %ld pixels uncovered (fill within %.2g), "
-          "%ld background pixels the turned head covers, %ld of %ld pixels "
-          "without head before or after are the photo's\n",
-          uncovered, worst_fill, covered, untouched_ok, untouched);
-  CHECK (uncovered > 0, "pitch 20 uncovers some of the photo's head");
+  printf ("roll 20, layered: %ld pixels uncovered (fill within %.2g, %ld "
+          "with the background's texture), %ld background pixels the turned "
+          "head covers, %ld of %ld pixels without head before or after are "
+          "the photo's\n",
+          uncovered, worst_fill, textured, covered, untouched_ok, untouched);
+  CHECK (uncovered > 0, "roll 20 uncovers some of the photo's head");
   CHECK (filled_ok == uncovered, "where the head surely went, the fill shows "
          "(%ld of %ld)", filled_ok, uncovered);
+  CHECK (textured > 0, "the fill has the background's texture somewhere "
+         "(%ld pixels)", textured);
   CHECK (covered > 0, "the turned head covers background beyond its region");
   CHECK (untouched > 0 && untouched_ok == untouched,
          "without head before or after, the photo bit for bit (%ld of %ld)",
