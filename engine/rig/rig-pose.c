@@ -41,11 +41,16 @@
  *   dropped: its ragged hair edge made roll ±20 fold (the turn shrank to
  *   0.41); the matte's edge is smooth (a 256² sigmoid, bilinear).
  *
- * What it does not do yet: background that the turn uncovers is not filled
- * from the surrounding background. The outline stays where the photo has it
- * (the weight is 0 there) and the band inside it (hair, ears, the far
- * cheek) is stretched or squeezed to take up the turn (docs/QUALITY.md,
- * "Head pose"). The fold guard applies to the pose field and to the sum. */
+ * By default the outline stays where the photo has it (the weight is 0
+ * there) and the band inside it (hair, ears, the far cheek) is stretched or
+ * squeezed to take up the turn. With MIEN_POSE_LAYERED=1 (pose_layered,
+ * opt-in) the head turns as a layer: everything on the grid turns as if it
+ * were head (only the neck and the crop's edge fade it), the field is kept
+ * where the turned region shows and ramps to 0 beyond (layer_field), and
+ * the animator lays the head over the photo and fills what it uncovered
+ * from the background (mien-animator-head.c; docs/QUALITY.md, "The head
+ * turned as a layer"). The fold guard applies to the pose field and to the
+ * sum either way. */
 #include "rig-private.h"
 
 #include <stddef.h>

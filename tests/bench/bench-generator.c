@@ -15,6 +15,9 @@
  * photo, cached); the next reuses them. Both are timed on the 4K photo
  * with a fresh rig each round; the difference is the region's cost.
  *
+ * Then head pose frames with the outline held and with the head turned as
+ * a layer (MIEN_POSE_LAYERED=1), whose first frame makes the fill.
+ *
  * Usage: bench-generator [FRAMES_1K] [FRAMES_4K] [THREADS]; prints Markdown. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +184,58 @@ bench_head_region (const mien_image *src, const mien_rect *crop,
   mien_image_free (photo);
 }
 
+/* Pose frames (a roll and yaw sweep, vanilla) with the outline held and
+ * with the head turned as a layer (MIEN_POSE_LAYERED): the first layered
+ * frame makes the background's fill (once per photo). */
+static void
+bench_pose_frames (const mien_image *src, const mien_rect *crop,
+                   const mien_face *face, int size, int frames,
+                   mien_pool *pool)
+{
+  mien_face f;
+  mien_image *photo = scaled_photo (src, crop, face, size, pool, &f);
+  for (int layered = 0; layered < 2; layered++)
+    {
+      setenv ("MIEN_POSE_LAYERED", layered ? "1" : "0", 1);
+      mien_error err = { 0 };
+      mien_animator *anim = mien_animator_new (photo, &f, MIEN_RESWARP_VANILLA,
+                                               pool, &err);
+      mien_image *frame = mien_image_copy (photo, NULL);
+      mien_generator *gen = mien_rig_new (NULL);
+      if (!anim || !frame || !gen)
+        {
+          fprintf (stderr, "bench-generator: %s\n", err.message);
+          exit (1);
+        }
+      double *t = calloc ((size_t)frames, sizeof *t), first = 0.0;
+      for (int i = 0; i < frames + 1; i++)
+        {
+          mien_driving c;
+          mien_driving_init (&c);
+          c.values[MIEN_HEAD_ROLL] = -15.0f + 3.0f * (float)(i % 11);
+          c.values[MIEN_HEAD_YAW] = 10.0f - 2.0f * (float)(i % 11);
+          double a = now_ms ();
+          mien_animator_render (anim, gen, &c, frame, NULL, &err);
+          double b = now_ms ();
+          if (i)
+            t[i - 1] = b - a;
+          else
+            first = b - a;
+        }
+      qsort (t, (size_t)frames, sizeof *t, compare_double);
+      printf ("| %d² photo | %s | %.1f | %.1f | %d |\n", size,
+              layered ? "layered (MIEN_POSE_LAYERED=1)" : "outline held",
+              t[frames / 2], first, frames);
+      fflush (stdout);
+      free (t);
+      mien_generator_free (gen);
+      mien_image_free (frame);
+      mien_animator_free (anim);
+    }
+  unsetenv ("MIEN_POSE_LAYERED");
+  mien_image_free (photo);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -208,6 +263,10 @@ main (int argc, char **argv)
   bench_size (src, &crop, &lf.faces[0], 1024, frames_1k, pool);
   bench_size (src, &crop, &lf.faces[0], 4096, frames_4k, pool);
   bench_head_region (src, &crop, &lf.faces[0], 4096, 9, pool);
+  printf ("\n| head pose frames, roll and yaw sweep | the turn | frame median "
+          "(ms) | first frame (ms) | frames |\n|---|---|---|---|---|\n");
+  bench_pose_frames (src, &crop, &lf.faces[0], 1024, frames_1k, pool);
+  bench_pose_frames (src, &crop, &lf.faces[0], 4096, frames_4k, pool);
   mien_image_free (src);
   mien_landmark_file_clear (&lf);
   mien_pool_free (pool);
