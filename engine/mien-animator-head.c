@@ -96,6 +96,7 @@ mien_animator_head_alpha (const mien_animator *anim, const mien_generator *gen)
       head.fill_sy = (float)anim->head_fill->height / (float)head.gh;
       head.soft = anim->head_soft, head.grown = anim->head_grown;
       head.mirror = anim->head_mirror;
+      head.soft_grown = anim->head_soft_grown;
     }
   return head;
 }
@@ -151,10 +152,21 @@ mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx, float gy,
         d[k] = p[k] + a * (d[k] - p[k]);
       return;
     }
-  mien_image_sample_bilinear (h->soft, gx, gy, &A);
-  mien_image_sample_bilinear (h->soft, gx + f[0], gy + f[1], &a);
-  mien_image_sample_bilinear (h->grown, gx, gy, &G);
-  mien_image_sample_bilinear (h->grown, gx + f[0], gy + f[1], &Gs);
+  /* a: the head here after the move (the soft region at the source);
+   * G, Gs: the grown region here and at the source. */
+  if (h->soft_grown)
+    {
+      float here[2], there[2];
+      mien_image_sample_bilinear (h->soft_grown, gx, gy, here);
+      mien_image_sample_bilinear (h->soft_grown, gx + f[0], gy + f[1], there);
+      G = here[1], a = there[0], Gs = there[1];
+    }
+  else
+    {
+      mien_image_sample_bilinear (h->soft, gx + f[0], gy + f[1], &a);
+      mien_image_sample_bilinear (h->grown, gx, gy, &G);
+      mien_image_sample_bilinear (h->grown, gx + f[0], gy + f[1], &Gs);
+    }
   /* ResWarp's pixel wherever the head is or may have been (G ≥ A): where
    * the head moved off the edge, the photo's pixel is the hair's edge (a
    * dark ghost of the old outline) and ResWarp's the background beside it;
@@ -174,6 +186,8 @@ mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx, float gy,
       mien_image_sample_bilinear (&h->others_view, gx, gy, &o);
       keep *= 1.0f - o, u *= 1.0f - o;
     }
+  if (keep >= 1.0f && u <= 0.0f)
+    return; /* ResWarp's pixel as it is */
   if (u > 0.0f && h->fill && h->fill->channels >= pc && pc <= 4)
     mien_animator_head_fill_at (h, gx, gy, fill);
   else
@@ -281,6 +295,64 @@ nearest_background (const float *grown, int gw, int gh, float *v)
   free (t);
 }
 
+/* Whether every node of grid `m` in the box about the four points is
+ * `value` (the box clamped to the grid, as sampling clamps). */
+static int
+box_all (const mien_image *m, const float *px, const float *py, float value)
+{
+  float x0 = px[0], x1 = px[0], y0 = py[0], y1 = py[0];
+  for (int k = 1; k < 4; k++)
+    x0 = fminf (x0, px[k]), x1 = fmaxf (x1, px[k]),
+    y0 = fminf (y0, py[k]), y1 = fmaxf (y1, py[k]);
+  int w = m->width, h = m->height;
+  int i0 = (int)floorf (x0), i1 = (int)ceilf (x1);
+  int j0 = (int)floorf (y0), j1 = (int)ceilf (y1);
+  i0 = i0 < 0 ? 0 : i0 > w - 1 ? w - 1 : i0;
+  i1 = i1 < 0 ? 0 : i1 > w - 1 ? w - 1 : i1;
+  j0 = j0 < 0 ? 0 : j0 > h - 1 ? h - 1 : j0;
+  j1 = j1 < 0 ? 0 : j1 > h - 1 ? h - 1 : j1;
+  for (int j = j0; j <= j1; j++)
+    for (int i = i0; i <= i1; i++)
+      if (m->data[(size_t)j * (size_t)w + (size_t)i] != value)
+        return 0;
+  return 1;
+}
+
+void
+mien_animator_head_layer_patches (const mien_head_alpha *h,
+                                  unsigned char *cls)
+{
+  int gw = h->gw, gh = h->gh;
+  for (int y = 0; y < gh; y++)
+    for (int x = 0; x < gw; x++)
+      {
+        unsigned char c = MIEN_LAYER_PATCH_MIXED;
+        if (h->soft && h->grown && x < gw - 1 && y < gh - 1)
+          {
+            /* The patch's corners, and their sources under the field: a
+             * bilinear patch maps into the box of its corners' images. */
+            float cx[4], cy[4], sx[4], sy[4];
+            for (int k = 0; k < 4; k++)
+              {
+                cx[k] = (float)(x + (k & 1)), cy[k] = (float)(y + (k >> 1));
+                const float *f = h->field->data
+                                 + 2 * ((size_t)cy[k] * (size_t)gw
+                                        + (size_t)cx[k]);
+                sx[k] = cx[k] + f[0], sy[k] = cy[k] + f[1];
+              }
+            int no_others = !h->others || box_all (&h->others_view, cx, cy,
+                                                   0.0f);
+            if (no_others && box_all (h->soft, cx, cy, 1.0f)
+                && box_all (h->grown, sx, sy, 1.0f))
+              c = MIEN_LAYER_PATCH_HEAD;
+            else if (box_all (h->grown, cx, cy, 0.0f)
+                     && box_all (h->soft, sx, sy, 0.0f))
+              c = MIEN_LAYER_PATCH_PHOTO;
+          }
+        cls[(size_t)y * gw + x] = c;
+      }
+}
+
 static uint64_t
 fill_key (const mien_animator *anim, const float *region, int n)
 {
@@ -309,9 +381,9 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
     return MIEN_OK;
   mien_image_free (anim->head_fill);
   mien_image_free (anim->head_soft), mien_image_free (anim->head_grown);
-  mien_image_free (anim->head_mirror);
+  mien_image_free (anim->head_mirror), mien_image_free (anim->head_soft_grown);
   anim->head_fill = anim->head_soft = anim->head_grown = NULL;
-  anim->head_mirror = NULL;
+  anim->head_mirror = anim->head_soft_grown = NULL;
   mien_image *grown_im = mien_image_new (gw, gh, 1, err);
   mien_image *soft_im = grown_im ? mien_image_new (gw, gh, 1, err) : NULL;
   float *tmp = soft_im ? malloc (sizeof (float) * (size_t)gw * (size_t)gh)
@@ -381,6 +453,11 @@ mien_animator_head_fill_update (mien_animator *anim, const mien_generator *gen,
   anim->head_fill = fill, anim->head_fill_key = key;
   anim->head_soft = soft_im, anim->head_grown = grown_im;
   anim->head_mirror = mirror; /* NULL (out of memory): a smooth fill */
+  mien_image *sg = mien_image_new (gw, gh, 2, NULL);
+  if (sg)
+    for (size_t i = 0; i < (size_t)gw * (size_t)gh; i++)
+      sg->data[2 * i] = soft_im->data[i], sg->data[2 * i + 1] = grown_im->data[i];
+  anim->head_soft_grown = sg; /* NULL: sampled one at a time */
   return MIEN_OK;
 }
 

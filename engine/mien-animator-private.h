@@ -123,6 +123,7 @@ struct mien_animator {
    * mien-animator-head.c): the head's alpha with a smooth outline, and
    * where the head may reach. */
   mien_image *head_soft, *head_grown;
+  mien_image *head_soft_grown; /* the two interleaved (one sample, both) */
   /* From each grid node to the nearest node of the background (2
    * channels), across which the fill mirrors the background's texture. */
   mien_image *head_mirror;
@@ -142,7 +143,7 @@ typedef struct mien_head_alpha {
   int layered;
   const mien_image *fill;
   float fill_sx, fill_sy;
-  const mien_image *soft, *grown, *mirror;
+  const mien_image *soft, *grown, *mirror, *soft_grown;
   /* The picture the frame is laid on (the photo, or a preview level of
    * it): grid point (gx, gy) is at its pixel
    * (src_x + (gx + 0.5)·src_sx − 0.5, src_y + …); set by keep_photo_in,
@@ -170,6 +171,14 @@ mien_status mien_animator_head_fill_update (mien_animator *anim,
  * (ResWarp's, pc channels) becomes p + a·(d − p) + u·(fill − p) with p the
  * photo's, a = A(x + F(x)) and u = max(0, A(x) − a), the head that moved
  * away. */
+/* For a layered head, each grid patch (node (x, y) to (x+1, y+1); cls is
+ * gw × gh, the last row and column MIXED): HEAD where every pixel keeps
+ * ResWarp's as it is (the head there before and after), PHOTO where every
+ * pixel is the photo's (no head there before or after), MIXED where
+ * mien_animator_head_layer_pixel must decide pixel by pixel. */
+enum { MIEN_LAYER_PATCH_MIXED, MIEN_LAYER_PATCH_HEAD, MIEN_LAYER_PATCH_PHOTO };
+void mien_animator_head_layer_patches (const mien_head_alpha *h,
+                                       unsigned char *cls);
 /* The fill at grid point (gx, gy) (h->fill's channels into fill): the
  * smooth fill plus the background's texture mirrored across the region's
  * edge when h->src is set. */

@@ -139,6 +139,7 @@ mien_animator_free (mien_animator *anim)
   mien_image_free (anim->head_fill);
   mien_image_free (anim->head_soft);
   mien_image_free (anim->head_mirror);
+  mien_image_free (anim->head_soft_grown);
   mien_image_free (anim->head_grown);
   free (anim->mouth_alpha);
   mien_animator_own_teeth_free (anim);
@@ -277,10 +278,31 @@ mien_animator_get_output (const mien_animator *anim)
  * mask cannot be allocated (the crop is then ResWarp's, as before). */
 #define KEEP_REACH 3
 
-/* The grid cells within KEEP_REACH of a changed one (F ≠ 0 or O^r ≠ I), or
- * NULL when none could be allocated. */
+/* For a head moved as a layer: makes the background's fill (once per
+ * photo; without it the frame keeps ResWarp's pixels where the head went)
+ * and returns each grid patch's class (mien_animator_head_layer_patches;
+ * to free). NULL otherwise, or out of memory. */
 static unsigned char *
-changed_near_mask (mien_animator *anim)
+layer_classes (mien_animator *anim, const mien_generator *gen)
+{
+  mien_animator_head_fill_update (anim, gen, NULL);
+  mien_head_alpha head = mien_animator_head_alpha (anim, gen);
+  if (!head.layered || !head.soft)
+    return NULL;
+  unsigned char *cls = malloc ((size_t)head.gw * (size_t)head.gh);
+  if (cls)
+    mien_animator_head_layer_patches (&head, cls);
+  return cls;
+}
+
+/* The grid cells within KEEP_REACH of a changed one (F ≠ 0 or O^r ≠ I), or
+ * NULL when none could be allocated. layer (NULL, or a layered head's patch
+ * classes, mien_animator_head_layer_patches): a cell whose pixels all lie
+ * in PHOTO patches has not changed, whatever F does there (the field's
+ * ramp beyond a turned head, which the frame covers with the photo), so
+ * ResWarp does not run over it. */
+static unsigned char *
+changed_near_mask (mien_animator *anim, const unsigned char *layer)
 {
   const mien_image *low = mien_device_reswarp_get_low (anim->rw);
   const mien_generator_output *g = &anim->gen_out;
@@ -303,6 +325,19 @@ changed_near_mask (mien_animator *anim)
           int ch = f[2 * x] != 0.0f || f[2 * x + 1] != 0.0f;
           for (int k = 0; k < c && !ch; k++)
             ch = r[x * c + k] != i[x * c + k];
+          if (ch && layer)
+            {
+              /* Cell x's pixels sample patches x − 1 and x (and rows). */
+              int photo = 1;
+              for (int j = y - 1; j <= y && photo; j++)
+                for (int i2 = x - 1; i2 <= x && photo; i2++)
+                  {
+                    int jj = j < 0 ? 0 : j > gh - 2 ? gh - 2 : j;
+                    int ii = i2 < 0 ? 0 : i2 > gw - 2 ? gw - 2 : i2;
+                    photo = layer[(size_t)jj * gw + ii] == MIEN_LAYER_PATCH_PHOTO;
+                  }
+              ch = !photo;
+            }
           changed[(size_t)y * gw + x] = (unsigned char)ch;
         }
     }
@@ -374,10 +409,9 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
   /* Patches whose four nodes are all in the region: a = 1 there, nothing
    * to do (most of the head). Not for a head moved as a layer: it may have
    * moved off them. */
-  unsigned char *inside = head.region && !head.layered
-                              ? malloc ((size_t)gw * (size_t)gh)
-                              : NULL;
-  if (!cell_x || (head.region && !head.layered && !inside))
+  unsigned char *inside = head.region ? malloc ((size_t)gw * (size_t)gh)
+                                      : NULL;
+  if (!cell_x || (head.region && !inside))
     {
       /* The photo where nothing changed is not optional: the caller may
        * have left those pixels to this (changed_bounds). */
@@ -394,7 +428,14 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
       int px = gx <= 0.0f ? 0 : (int)gx;
       patch_x[x - r.x] = px < gw - 1 ? px : gw - 2;
     }
-  if (inside)
+  /* A layered head: inside holds each patch's class instead
+   * (mien_animator_head_layer_patches), so that only the patches about the
+   * moving outline are decided pixel by pixel. */
+  if (inside && head.layered)
+    {
+      mien_animator_head_layer_patches (&head, inside);
+    }
+  else if (inside)
     mien_animator_head_inside (&head, inside);
   if (head.layered)
     {
@@ -429,9 +470,18 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
           if (head.layered)
             {
               for (int i = x; i < end; i++)
-                mien_animator_head_layer_pixel (
-                    &head, ((float)i + 0.5f) * to_gx - 0.5f, gy,
-                    s + (size_t)i * pc, dst + (size_t)i * pc, pc);
+                {
+                  unsigned char c = in_row[patch_x[i - r.x]];
+                  if (c == MIEN_LAYER_PATCH_HEAD)
+                    continue;
+                  if (c == MIEN_LAYER_PATCH_PHOTO)
+                    memcpy (dst + (size_t)i * pc, s + (size_t)i * pc,
+                            sizeof (float) * (size_t)pc);
+                  else
+                    mien_animator_head_layer_pixel (
+                        &head, ((float)i + 0.5f) * to_gx - 0.5f, gy,
+                        s + (size_t)i * pc, dst + (size_t)i * pc, pc);
+                }
               continue;
             }
           if (!in_row)
@@ -546,7 +596,9 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
   /* ResWarp only where something changed near (changed_bounds); the photo
    * everywhere else. Without the mask, or a backend that renders no
    * regions (CUDA), the whole crop. */
-  unsigned char *near = st == MIEN_OK ? changed_near_mask (anim) : NULL;
+  unsigned char *layer = st == MIEN_OK ? layer_classes (anim, gen) : NULL;
+  unsigned char *near = st == MIEN_OK ? changed_near_mask (anim, layer) : NULL;
+  free (layer);
   mien_rect todo = near ? changed_bounds (anim, near, whole.width,
                                           whole.height, whole)
                         : whole;
@@ -566,9 +618,6 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
       free (near);
       return st;
     }
-  /* The background a turned head uncovers (once per photo); without it
-   * the frame keeps ResWarp's pixels there. */
-  mien_animator_head_fill_update (anim, gen, NULL);
   keep_photo_in (anim, gen, near, anim->crop_out, anim->photo, anim->crop.x,
                  anim->crop.y, whole);
   free (near);
@@ -708,7 +757,9 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   if (st == MIEN_OK && refined == NULL)
     st = err ? err->status : MIEN_ERR_NOMEM;
   /* As render_crop: ResWarp only where something changed near. */
-  unsigned char *near = st == MIEN_OK ? changed_near_mask (anim) : NULL;
+  unsigned char *layer = st == MIEN_OK ? layer_classes (anim, gen) : NULL;
+  unsigned char *near = st == MIEN_OK ? changed_near_mask (anim, layer) : NULL;
+  free (layer);
   mien_rect todo = near ? changed_bounds (anim, near, size.width,
                                           size.height, r)
                         : r;
@@ -723,7 +774,6 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
       free (near);
       return st;
     }
-  mien_animator_head_fill_update (anim, gen, NULL);
   if (level == 0)
     keep_photo_in (anim, gen, near, dst, anim->photo, anim->crop.x,
                    anim->crop.y, r);
