@@ -936,7 +936,8 @@ pose_field (rig_head *hd, const mien_driving *c)
   const float *weight = layered ? hd->layer_weight : hd->weight;
   /* The outline-fixed turn tapers pitch and roll (above); the layered
    * head, whose outline turns with it, reads roll as asked but yaw and
-   * pitch short (TURN_LAYERED), and tapers those two instead. */
+   * pitch short (docs/QUALITY.md, "The head turned as a layer"), and
+   * tapers those two instead. */
   float roll = c->values[MIEN_HEAD_ROLL], pitch = c->values[MIEN_HEAD_PITCH];
   if (layered)
     rig_pose_rotation (turn_applied (used), turn_applied (pitch), roll, Rq);
