@@ -8,6 +8,7 @@
  *   - a pose frame says it moved the head as a layer (and only with the
  *     switch on); an expression frame does not, and is the same bit for bit
  *     with the switch on or off;
+ *   - the level-0 preview is the frame bit for bit, level 1 finite;
  *   - in the frame, where the head was (the soft region is 1) and surely
  *     is no more (the grown region, read at x + F(x), is 0),
  *     the pixel is the background's fill, not the photo's head; where
@@ -213,6 +214,30 @@ main (void)
   CHECK (untouched > 0 && untouched_ok == untouched,
          "without head before or after, the photo bit for bit (%ld of %ld)",
          untouched_ok, untouched);
+  /* The preview (issue #22) lays the head the same way: at level 0 it is
+   * the frame bit for bit; at a coarser level every pixel is finite and
+   * the head moved. */
+  setenv ("MIEN_POSE_LAYERED", "1", 1);
+  mien_driving roll;
+  mien_driving_init (&roll);
+  CHECK (mien_driving_parse (&roll, "roll=20", &err) == MIEN_OK, "%s",
+         err.message);
+  const mien_image *level0 = NULL;
+  CHECK (mien_animator_render_preview (r.anim, r.gen, &roll, 0, NULL, &level0,
+                                       &err) == MIEN_OK,
+         "level 0: %s", err.message);
+  CHECK (level0 && memcmp (level0->data, frame->data,
+                           sizeof (float) * mien_image_n_floats (frame)) == 0,
+         "the level-0 preview of a layered head is the frame bit for bit");
+  if (mien_animator_get_n_levels (r.anim) > 1)
+    {
+      const mien_image *level1 = NULL;
+      CHECK (mien_animator_render_preview (r.anim, r.gen, &roll, 1, NULL,
+                                           &level1, &err) == MIEN_OK,
+             "level 1: %s", err.message);
+      CHECK (level1 && mien_image_all_finite (level1),
+             "the level-1 preview of a layered head is finite");
+    }
   /* Without the switch the frame differs where the head moved away. */
   long differ = 0;
   for (size_t i = 0; i < mien_image_n_floats (frame); i++)
