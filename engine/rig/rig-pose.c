@@ -401,7 +401,9 @@ head_maps (rig_head *hd, const mien_point *lm)
         hd->weight[p] = wt * neck;
         /* The layered head's neck falls off over a longer band: its
          * sides turn with the head (the weight is not 0 at the outline),
-         * and a roll's vertical motion there folded a 0.6 iod band. */
+         * and a 20° roll moves them up or down by about 0.5 iod, which
+         * over a 0.6 iod band is a slope near 1 (estimated, not measured
+         * against 0.6 with the rest of the layered turn as it is now). */
         neck = smoothstep01 ((chin + LAYER_NECK_FALLOFF - ys)
                              / LAYER_NECK_FALLOFF);
         hd->layer_weight[p] = neck;
