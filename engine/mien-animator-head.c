@@ -17,17 +17,19 @@
  * an expression moves the head off background it covered (A(x) = 1,
  * A(x + F) = 0) the frame keeps ResWarp's pixel: the outline hardly moves.
  *
- * A head pose moves the head as a layer (mien_generator_get_head_layered:
- * its outline turns with it, rig-pose.c). Then
+ * With MIEN_POSE_LAYERED=1 a head pose moves the head as a layer
+ * (mien_generator_get_head_layered: its outline turns with it,
+ * rig-pose.c). Then, with A the region softened (its nodes blurred, no
+ * staircase) and G the region grown (about a cell beyond A),
  *
- *   out = photo + a · (ResWarp − photo) + u · (fill − photo),
- *   a = A(x + F(x)),   u = max(0, A(x) − a)
+ *   v = photo + keep · (ResWarp − photo),   out = v + u · (fill − v),
+ *   keep = max(A(x + F(x)), G(x)),   u = max(0, G(x) − G(x + F(x))),
  *
- * u is the head that was at x and has moved away, and fill is the photo's
- * background continued into the region (mien_image_fill_holes over the
- * crop, from the pixels no region node within a cell reaches), so that
- * turning the head uncovers background instead of stretching the head's
- * edge. Where nothing moved, a = A and u = 0: the same frame as above. */
+ * both times 1 − (the other faces at x). u is where the head was, or may
+ * have been, and surely is no more; fill is the background continued into
+ * the region (mien_image_fill_holes over the pixels G does not reach, plus
+ * the photo's texture mirrored across the region's edge), so turning the
+ * head uncovers background instead of stretching the head's edge. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,15 +42,61 @@
  * is finer than its pixels. */
 #define FILL_MAX_SIDE 128
 
+/* A layered head at grid point (gx, gy), whose field there is f: *keep,
+ * the share of ResWarp's pixel over the photo's, and *u, the fill's over
+ * that (the formula above). Needs h->soft and h->grown. */
+static void
+layer_weights (const mien_head_alpha *h, float gx, float gy, const float *f,
+               float *keep, float *u)
+{
+  /* a: the head here after the move (the soft region at the source);
+   * G, Gs: the grown region here and at the source. */
+  float a, G, Gs;
+  if (h->soft_grown)
+    {
+      float here[2], there[2];
+      mien_image_sample_bilinear (h->soft_grown, gx, gy, here);
+      mien_image_sample_bilinear (h->soft_grown, gx + f[0], gy + f[1], there);
+      G = here[1], a = there[0], Gs = there[1];
+    }
+  else
+    {
+      mien_image_sample_bilinear (h->soft, gx + f[0], gy + f[1], &a);
+      mien_image_sample_bilinear (h->grown, gx, gy, &G);
+      mien_image_sample_bilinear (h->grown, gx + f[0], gy + f[1], &Gs);
+    }
+  /* ResWarp's pixel wherever the head is or may have been (G ≥ A): where
+   * the head moved off the edge, the photo's pixel is the hair's edge (a
+   * dark ghost of the old outline) and ResWarp's the background beside it;
+   * where it did not move, the two are the same. */
+  *keep = a > G ? a : G;
+  /* The fill where the head was or may have been, and surely is no more:
+   * its source lies beyond the grown region (so no halo of fill about a
+   * head that hardly moved). Over the grown fringe too, where ResWarp's
+   * pixel would be the background beside the old outline dragged along
+   * (a dark post of a bookshelf bent round the head); the fill meets the
+   * photo's own background where G falls to 0. */
+  *u = G > Gs ? G - Gs : 0.0f;
+  if (h->others)
+    {
+      /* The other faces stay in front: the photo's pixels there. */
+      float o;
+      mien_image_sample_bilinear (&h->others_view, gx, gy, &o);
+      *keep *= 1.0f - o, *u *= 1.0f - o;
+    }
+}
+
 float
 mien_animator_head_keep (const mien_head_alpha *h, float gx, float gy)
 {
   float a, f[2], aq;
-  if (h->layered)
+  if (h->layered && h->soft && h->grown)
     {
+      /* ResWarp's share of the pixel: kept, and not under the fill. */
+      float keep, u;
       mien_image_sample_bilinear (h->field, gx, gy, f);
-      mien_image_sample_bilinear (&h->region_view, gx + f[0], gy + f[1], &aq);
-      return aq;
+      layer_weights (h, gx, gy, f, &keep, &u);
+      return keep * (1.0f - u);
     }
   mien_image_sample_bilinear (&h->region_view, gx, gy, &a);
   if (a >= 1.0f)
@@ -140,7 +188,7 @@ void
 mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx, float gy,
                                 const float *p, float *d, int pc)
 {
-  float f[2], A, a, G, Gs, fill[4];
+  float f[2], A, a, fill[4];
   mien_image_sample_bilinear (h->field, gx, gy, f);
   if (!h->soft || !h->grown)
     {
@@ -152,40 +200,8 @@ mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx, float gy,
         d[k] = p[k] + a * (d[k] - p[k]);
       return;
     }
-  /* a: the head here after the move (the soft region at the source);
-   * G, Gs: the grown region here and at the source. */
-  if (h->soft_grown)
-    {
-      float here[2], there[2];
-      mien_image_sample_bilinear (h->soft_grown, gx, gy, here);
-      mien_image_sample_bilinear (h->soft_grown, gx + f[0], gy + f[1], there);
-      G = here[1], a = there[0], Gs = there[1];
-    }
-  else
-    {
-      mien_image_sample_bilinear (h->soft, gx + f[0], gy + f[1], &a);
-      mien_image_sample_bilinear (h->grown, gx, gy, &G);
-      mien_image_sample_bilinear (h->grown, gx + f[0], gy + f[1], &Gs);
-    }
-  /* ResWarp's pixel wherever the head is or may have been (G ≥ A): where
-   * the head moved off the edge, the photo's pixel is the hair's edge (a
-   * dark ghost of the old outline) and ResWarp's the background beside it;
-   * where it did not move, the two are the same. */
-  float keep = a > G ? a : G;
-  /* The fill where the head was or may have been, and surely is no more:
-   * its source lies beyond the grown region (so no halo of fill about a
-   * head that hardly moved). Over the grown fringe too, where ResWarp's
-   * pixel would be the background beside the old outline dragged along
-   * (a dark post of a bookshelf bent round the head); the fill meets the
-   * photo's own background where G falls to 0. */
-  float u = G > Gs ? G - Gs : 0.0f;
-  if (h->others)
-    {
-      /* The other faces stay in front: the photo's pixels there. */
-      float o;
-      mien_image_sample_bilinear (&h->others_view, gx, gy, &o);
-      keep *= 1.0f - o, u *= 1.0f - o;
-    }
+  float keep, u;
+  layer_weights (h, gx, gy, f, &keep, &u);
   if (keep >= 1.0f && u <= 0.0f)
     return; /* ResWarp's pixel as it is */
   if (u > 0.0f && h->fill && h->fill->channels >= pc && pc <= 4)

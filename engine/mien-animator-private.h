@@ -114,8 +114,9 @@ struct mien_animator {
   int shaded;
   int shade_box[4];
   /* The background behind the head's region (mien-animator-head.c): the
-   * crop with the region filled from around it, small (the fill is
-   * smooth), made on the first frame that moves the head as a layer;
+   * crop with the region filled from around it, at most 128² (the smooth
+   * part; the texture is mirrored from the photo as it is laid), made on
+   * the first frame that moves the head as a layer;
    * head_fill_key names the region, crop and photo it was made for. */
   mien_image *head_fill;
   uint64_t head_fill_key;
@@ -167,10 +168,6 @@ mien_head_alpha mien_animator_head_alpha (const mien_animator *anim,
 mien_status mien_animator_head_fill_update (mien_animator *anim,
                                             const mien_generator *gen,
                                             mien_error *err);
-/* At grid point (gx, gy), a layered head (h->layered): the pixel d
- * (ResWarp's, pc channels) becomes p + a·(d − p) + u·(fill − p) with p the
- * photo's, a = A(x + F(x)) and u = max(0, A(x) − a), the head that moved
- * away. */
 /* For a layered head, each grid patch (node (x, y) to (x+1, y+1); cls is
  * gw × gh, the last row and column MIXED): HEAD where every pixel keeps
  * ResWarp's as it is (the head there before and after), PHOTO where every
@@ -184,11 +181,15 @@ void mien_animator_head_layer_patches (const mien_head_alpha *h,
  * edge when h->src is set. */
 void mien_animator_head_fill_at (const mien_head_alpha *h, float gx, float gy,
                                  float *fill);
+/* At grid point (gx, gy), a layered head (h->layered): the pixel d
+ * (ResWarp's, pc channels) over p (the photo's) becomes
+ * v + u·(fill − v), v = p + keep·(d − p) (mien-animator-head.c's header
+ * says what keep and u are). */
 void mien_animator_head_layer_pixel (const mien_head_alpha *h, float gx,
                                      float gy, const float *p, float *d,
                                      int pc);
 /* At grid point (gx, gy): how much of ResWarp's pixel the frame keeps,
- * a = max(A(x), A(x + F(x))). */
+ * a = max(A(x), A(x + F(x))); for a layered head keep·(1 − u). */
 float mien_animator_head_keep (const mien_head_alpha *h, float gx, float gy);
 /* inside (gw × gh): 1 for the grid patches (node (x, y) to (x+1, y+1))
  * whose four nodes are in the region: a = 1 on them. */

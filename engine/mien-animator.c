@@ -388,11 +388,13 @@ copy_unchanged_cells (const mien_animator *anim, const unsigned char *near,
  * the cell under the pixel is not near a change, and the head over the
  * photo (mien-animator-head.c) where it is and gen has a head's region;
  * src's pixel (x, y) is at (src_x + x, src_y + y). near is
- * changed_near_mask's; NULL: nothing is kept. */
+ * changed_near_mask's; NULL: nothing is kept. layer: a layered head's
+ * patch classes (layer_classes), NULL: made here if needed. */
 static void
 keep_photo_in (mien_animator *anim, const mien_generator *gen,
-               const unsigned char *near, mien_image *out,
-               const mien_image *src, int src_x, int src_y, mien_rect r)
+               const unsigned char *near, const unsigned char *layer,
+               mien_image *out, const mien_image *src, int src_x, int src_y,
+               mien_rect r)
 {
   if (!near)
     return;
@@ -407,11 +409,14 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
    * the copy). */
   int *cell_x = malloc (sizeof (int) * 2 * (size_t)(r.width > 0 ? r.width : 1));
   /* Patches whose four nodes are all in the region: a = 1 there, nothing
-   * to do (most of the head). Not for a head moved as a layer: it may have
-   * moved off them. */
-  unsigned char *inside = head.region ? malloc ((size_t)gw * (size_t)gh)
-                                      : NULL;
-  if (!cell_x || (head.region && !inside))
+   * to do (most of the head). For a head moved as a layer, each patch's
+   * class instead (mien_animator_head_layer_patches), so that only the
+   * patches about the moving outline are decided pixel by pixel. */
+  int have_layer = head.layered && layer;
+  unsigned char *inside = head.region && !have_layer
+                              ? malloc ((size_t)gw * (size_t)gh)
+                              : NULL;
+  if (!cell_x || (head.region && !have_layer && !inside))
     {
       /* The photo where nothing changed is not optional: the caller may
        * have left those pixels to this (changed_bounds). */
@@ -428,15 +433,11 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
       int px = gx <= 0.0f ? 0 : (int)gx;
       patch_x[x - r.x] = px < gw - 1 ? px : gw - 2;
     }
-  /* A layered head: inside holds each patch's class instead
-   * (mien_animator_head_layer_patches), so that only the patches about the
-   * moving outline are decided pixel by pixel. */
   if (inside && head.layered)
-    {
-      mien_animator_head_layer_patches (&head, inside);
-    }
+    mien_animator_head_layer_patches (&head, inside);
   else if (inside)
     mien_animator_head_inside (&head, inside);
+  const unsigned char *table = have_layer ? layer : inside;
   if (head.layered)
     {
       /* The fill's texture is read from the same picture. */
@@ -453,7 +454,7 @@ keep_photo_in (mien_animator *anim, const mien_generator *gen,
       float gy = ((float)y + 0.5f) * to_gy - 0.5f;
       int py = gy <= 0.0f ? 0 : (int)gy;
       py = py < gh - 1 ? py : gh - 2;
-      const unsigned char *in_row = inside ? inside + (size_t)py * gw : NULL;
+      const unsigned char *in_row = table ? table + (size_t)py * gw : NULL;
       /* A cell's pixels at a time: one copy where nothing changed near. */
       for (int x = r.x, end; x < r.x + r.width; x = end)
         {
@@ -598,7 +599,6 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
    * regions (CUDA), the whole crop. */
   unsigned char *layer = st == MIEN_OK ? layer_classes (anim, gen) : NULL;
   unsigned char *near = st == MIEN_OK ? changed_near_mask (anim, layer) : NULL;
-  free (layer);
   mien_rect todo = near ? changed_bounds (anim, near, whole.width,
                                           whole.height, whole)
                         : whole;
@@ -615,12 +615,12 @@ mien_animator_render_crop (mien_animator *anim, mien_generator *gen,
     }
   if (st != MIEN_OK)
     {
-      free (near);
+      free (near), free (layer);
       return st;
     }
-  keep_photo_in (anim, gen, near, anim->crop_out, anim->photo, anim->crop.x,
-                 anim->crop.y, whole);
-  free (near);
+  keep_photo_in (anim, gen, near, layer, anim->crop_out, anim->photo,
+                 anim->crop.x, anim->crop.y, whole);
+  free (near), free (layer);
   mien_animator_mouth_paint (anim, anim->crop_out, 1.0f, whole);
   mien_animator_own_teeth_paint (anim, anim->crop_out, 1.0f, whole);
   st = mien_animator_brows_paint (anim, anim->crop_out, 1.0f, whole, err);
@@ -759,7 +759,6 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
   /* As render_crop: ResWarp only where something changed near. */
   unsigned char *layer = st == MIEN_OK ? layer_classes (anim, gen) : NULL;
   unsigned char *near = st == MIEN_OK ? changed_near_mask (anim, layer) : NULL;
-  free (layer);
   mien_rect todo = near ? changed_bounds (anim, near, size.width,
                                           size.height, r)
                         : r;
@@ -771,15 +770,16 @@ mien_animator_render_preview (mien_animator *anim, mien_generator *gen,
                                           dst, err);
   if (st != MIEN_OK)
     {
-      free (near);
+      free (near), free (layer);
       return st;
     }
   if (level == 0)
-    keep_photo_in (anim, gen, near, dst, anim->photo, anim->crop.x,
+    keep_photo_in (anim, gen, near, layer, dst, anim->photo, anim->crop.x,
                    anim->crop.y, r);
   else
-    keep_photo_in (anim, gen, near, dst, anim->preview->photo, 0, 0, r);
-  free (near);
+    keep_photo_in (anim, gen, near, layer, dst, anim->preview->photo, 0, 0,
+                   r);
+  free (near), free (layer);
   float scale = (float)size.width / (float)anim->crop.width;
   mien_animator_mouth_paint (anim, dst, scale, r);
   mien_animator_own_teeth_paint (anim, dst, scale, r);

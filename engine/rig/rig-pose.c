@@ -794,8 +794,9 @@ pose_layered (void)
 /* The layered head's field (pose_layered). hd->pose holds the backward
  * turn of everything on the grid as if it were head. Where the turned head
  * shows (the region read at x + F(x) is not 0) it stays; elsewhere it is
- * the field spread from there, ramped to 0 over LAYER_RAMP_GAIN times the
- * largest motion plus LAYER_RAMP_CELLS cells. The ramp is what keeps the
+ * that same turn (where Newton found no preimage, spread from the nodes
+ * around), ramped to 0 over LAYER_RAMP_GAIN times the largest motion
+ * where the head shows plus LAYER_RAMP_CELLS cells. The ramp is what keeps the
  * backward map fold-free where the head moves off the background it
  * covered: x + m(x)·F(x) moves by 1 − |F|/R per cell across the ramp, so R
  * must exceed |F| (1-D: a head moved right by D shows the background from
